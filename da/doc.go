@@ -1,0 +1,12 @@
+// Package da holds Quadrant's data-availability primitives: namespaces,
+// shares, the namespaced Merkle tree (NMT) and its proofs, the DA header
+// (row and column roots) and its data root, sample proofs and the
+// bad-encoding fraud proof.
+//
+// Every byte follows Celestia's public specification, so for the same
+// original square Quadrant computes the same row roots, column roots and data
+// root as Celestia (see DESIGN.md §1 and §7). The package is pure: no
+// network, disk, wall clock or global state. It imports erasure (the 2D
+// Reed–Solomon codec over raw shares) and is imported by blobs, sampling and
+// everything above them.
+package da
