@@ -1,0 +1,195 @@
+// Package quadrant_test keeps Quadrant's import graph honest (DESIGN.md §2):
+// imports only point down the layering, pure packages stay pure, and the
+// light node never links the consensus engine.
+package quadrant_test
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/quadrant-da/quadrant"
+
+// layers lists Quadrant's packages from the top down; a package may import
+// only packages that come after it, minus its explicit exclusions.
+var layers = []string{
+	"cmd/quadrant",
+	"rollup-adapter",
+	"lightnode",
+	"fullnode",
+	"consensus",
+	"p2p",
+	"sampling",
+	"blobs",
+	"da",
+	"erasure",
+}
+
+// forbidden maps a package to Quadrant packages it must not import even
+// though they sit below it.
+var forbidden = map[string][]string{
+	"lightnode": {"fullnode", "consensus"},
+	"fullnode":  {"lightnode", "consensus"},
+	"consensus": {"p2p", "sampling"},
+	"blobs":     {"sampling"},
+}
+
+// pure packages take no network, disk, engine or global-state dependencies.
+var pure = []string{"erasure", "da", "blobs", "sampling"}
+
+// impureImports are standard packages a pure package must not import
+// directly: network, disk, processes, randomness from the OS, global loggers.
+var impureImports = []string{"net", "net/http", "os", "os/exec", "crypto/rand", "log", "log/slog"}
+
+// impureDeps are import path prefixes a pure package must not depend on at
+// all, even indirectly.
+var impureDeps = []string{
+	"github.com/libp2p/",
+	"github.com/ipfs/go-datastore",
+	"github.com/cockroachdb/pebble",
+	"github.com/cometbft/cometbft/node",
+	"github.com/cometbft/cometbft/consensus",
+	"github.com/cometbft/cometbft/internal/consensus",
+	"github.com/cometbft/cometbft/mempool",
+	"github.com/cometbft/cometbft/p2p",
+	"github.com/cometbft/cometbft/rpc",
+	"github.com/cometbft/cometbft/state",
+	"github.com/cometbft/cometbft/store",
+}
+
+// engine is what "linking the consensus engine" means for the light node.
+var engine = []string{
+	"github.com/cometbft/cometbft/node",
+	"github.com/cometbft/cometbft/consensus",
+	"github.com/cometbft/cometbft/internal/consensus",
+	"github.com/cometbft/cometbft/mempool",
+	"github.com/cometbft/cometbft/state",
+	"github.com/cometbft/cometbft/store",
+}
+
+type listedPackage struct {
+	ImportPath string
+	Imports    []string
+	Deps       []string
+}
+
+func listPackages(t *testing.T) map[string]listedPackage {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-json", "./...")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	pkgs := map[string]listedPackage{}
+	for {
+		var p listedPackage
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("decode go list output: %v", err)
+		}
+		pkgs[strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")] = p
+	}
+	return pkgs
+}
+
+// layerOf returns the layer index of a Quadrant package (sub-packages
+// belong to their top-level package's layer), or -1.
+func layerOf(rel string) int {
+	for i, l := range layers {
+		if rel == l || strings.HasPrefix(rel, l+"/") {
+			return i
+		}
+	}
+	return -1
+}
+
+func hasPrefixAny(path string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if path == p || strings.HasPrefix(path, strings.TrimSuffix(p, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func TestImportsPointDown(t *testing.T) {
+	pkgs := listPackages(t)
+	for rel, p := range pkgs {
+		li := layerOf(rel)
+		if li < 0 {
+			continue
+		}
+		for _, imp := range p.Imports {
+			if strings.HasPrefix(imp, "github.com/celestiaorg/") {
+				t.Errorf("%s imports %s: the Celestia libraries are test oracles, allowed only in bench/ and conformance/", rel, imp)
+			}
+			if !strings.HasPrefix(imp, module+"/") {
+				continue
+			}
+			dep := strings.TrimPrefix(imp, module+"/")
+			di := layerOf(dep)
+			switch {
+			case di < 0:
+				t.Errorf("%s imports %s, which is not in the layering of DESIGN.md §2", rel, dep)
+			case di < li:
+				t.Errorf("%s imports %s: imports must point down the layering", rel, dep)
+			case di == li && !strings.HasPrefix(rel, dep+"/") && !strings.HasPrefix(dep, layers[li]+"/"):
+				t.Errorf("%s imports %s, a package beside it", rel, dep)
+			case hasPrefixAny(dep, forbidden[layers[li]]):
+				t.Errorf("%s must not import %s (DESIGN.md §2)", rel, dep)
+			}
+		}
+	}
+}
+
+func TestPurePackagesStayPure(t *testing.T) {
+	pkgs := listPackages(t)
+	for rel, p := range pkgs {
+		li := layerOf(rel)
+		if li < 0 || !hasPrefixAny(layers[li], pure) {
+			continue
+		}
+		for _, d := range p.Deps {
+			if hasPrefixAny(d, impureDeps) {
+				t.Errorf("pure package %s depends on %s", rel, d)
+			}
+		}
+		for _, imp := range p.Imports {
+			for _, bad := range impureImports {
+				if imp == bad {
+					t.Errorf("pure package %s imports %s", rel, imp)
+				}
+			}
+		}
+	}
+}
+
+func TestLightNodeDoesNotLinkConsensusEngine(t *testing.T) {
+	pkgs := listPackages(t)
+	for rel, p := range pkgs {
+		if layerOf(rel) != layerOf("lightnode") {
+			continue
+		}
+		for _, d := range p.Deps {
+			if hasPrefixAny(d, engine) {
+				t.Errorf("light node package %s links the consensus engine through %s", rel, d)
+			}
+		}
+	}
+}
+
+func TestNoCelestiaInMainModule(t *testing.T) {
+	pkgs := listPackages(t)
+	for rel, p := range pkgs {
+		for _, d := range p.Deps {
+			if strings.HasPrefix(d, "github.com/celestiaorg/") {
+				t.Errorf("%s depends on %s; github.com/celestiaorg/* belongs only in bench/ and conformance/", rel, d)
+			}
+		}
+	}
+}
