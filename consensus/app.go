@@ -1,0 +1,326 @@
+package consensus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/quadrant-da/quadrant/da"
+)
+
+// AppVersion is the application protocol version reported to CometBFT.
+const AppVersion uint64 = 1
+
+// Version is the software version reported by Info.
+const Version = "0.1.0"
+
+// ABCI result codes. 0 is success; every rejection has its own code and a
+// log that says what was wrong and what was expected.
+const (
+	CodeOK uint32 = iota
+	CodeDecode
+	CodeDataRootTx
+	CodeTxTooLarge
+	CodeChainID
+	CodeSignature
+	CodeSequence
+	CodeGasPrice
+	CodeGas
+	CodeInsufficientFunds
+	CodeNamespace
+	CodeBlobSize
+	CodeCommitment
+	CodeMalformed
+	CodeQuery
+	CodeInternal
+)
+
+// AppConfig configures an App.
+type AppConfig struct {
+	// Dir is the directory of the on-disk state store (created if missing).
+	Dir string
+	// Logger receives the app's logs; nil discards them.
+	Logger *slog.Logger
+	// RetainBlocks is how many recent blocks a node keeps: Commit asks
+	// CometBFT to prune blocks below height−RetainBlocks+1, and the blob
+	// index is pruned alike. 0 keeps everything.
+	RetainBlocks int64
+	// BadDataRootForTesting is a test-only hook: as proposer, the app puts a
+	// wrong data root into its data-root transaction, so honest validators
+	// must reject its proposals. Never set it in production.
+	BadDataRootForTesting bool
+}
+
+// App is Quadrant's CometBFT ABCI++ application. It is safe for concurrent
+// use by CometBFT's connections (consensus, mempool, query), whether or not
+// the ABCI client serialises them.
+type App struct {
+	log   *slog.Logger
+	cfg   AppConfig
+	store *stateStore
+
+	// stateMu guards the committed state and the block being finalized.
+	stateMu   sync.RWMutex
+	committed *State
+	pending   *pendingBlock
+
+	// checkMu guards the mempool's view: committed state plus the effects
+	// of the transactions CheckTx admitted since the last Commit.
+	checkMu     sync.Mutex
+	checkLedger *Ledger
+
+	layouts layoutCache
+}
+
+var _ abci.Application = (*App)(nil)
+
+// pendingBlock is the result of FinalizeBlock, kept in memory until Commit.
+type pendingBlock struct {
+	state   *State // state after the block (accounts not yet applied)
+	changes map[Address]Account
+	records []BlobRecord
+}
+
+// NewApp opens (or creates) the state store in cfg.Dir and loads the last
+// committed state. A fresh store waits for InitChain.
+func NewApp(cfg AppConfig) (*App, error) {
+	if cfg.Dir == "" {
+		return nil, errors.New("consensus: AppConfig.Dir is empty, want the state directory")
+	}
+	if cfg.RetainBlocks < 0 {
+		return nil, fmt.Errorf("consensus: AppConfig.RetainBlocks is %d, want ≥ 0", cfg.RetainBlocks)
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	st, err := openPebbleStore(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	committed, found, err := st.load(context.Background())
+	if err != nil {
+		_ = st.close()
+		return nil, err
+	}
+	if !found {
+		committed = &State{Params: DefaultParams(), Accounts: Accounts{}}
+	}
+	a := &App{log: logger, cfg: cfg, store: st, committed: committed}
+	a.checkLedger = NewLedger(lockedReader{a})
+	if found {
+		logger.Info("consensus: state loaded", "height", committed.Height, "app_hash", fmt.Sprintf("%X", committed.AppHash),
+			"accounts", len(committed.Accounts))
+	}
+	return a, nil
+}
+
+// Close closes the state store. The App must not be used afterwards.
+func (a *App) Close() error {
+	a.stateMu.Lock()
+	defer a.stateMu.Unlock()
+	return a.store.close()
+}
+
+// lockedReader reads committed accounts; callers hold a.stateMu (read).
+type lockedReader struct{ a *App }
+
+func (r lockedReader) Account(addr Address) Account { return r.a.committed.Accounts[addr] }
+
+// Info reports the last committed height and app hash for CometBFT's
+// handshake, which replays any stored block the app has not committed.
+func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+	a.stateMu.RLock()
+	defer a.stateMu.RUnlock()
+	return &abci.InfoResponse{
+		Data:             "quadrant",
+		Version:          Version,
+		AppVersion:       AppVersion,
+		LastBlockHeight:  a.committed.Height,
+		LastBlockAppHash: a.committed.AppHash,
+	}, nil
+}
+
+// InitChain loads the genesis app state (GenesisState JSON) and persists it
+// as height 0. CometBFT calls InitChain again after a restart as long as no
+// block was committed, which resets the store to the same genesis.
+func (a *App) InitChain(ctx context.Context, req *abci.InitChainRequest) (*abci.InitChainResponse, error) {
+	g := DefaultGenesisState()
+	if len(req.AppStateBytes) > 0 {
+		var err error
+		if g, err = ParseGenesisState(req.AppStateBytes); err != nil {
+			return nil, err
+		}
+	}
+	st, err := GenesisToState(req.ChainId, g)
+	if err != nil {
+		return nil, err
+	}
+	st.InitialHeight = max(req.InitialHeight, 1)
+	a.stateMu.Lock()
+	defer a.stateMu.Unlock()
+	if a.committed.Height > 0 {
+		return nil, fmt.Errorf("consensus: InitChain at committed height %d, want an empty state", a.committed.Height)
+	}
+	err = a.store.commit(ctx, commitBatch{meta: metaOf(st), changes: st.Accounts, all: true})
+	if err != nil {
+		return nil, err
+	}
+	a.committed = st
+	a.pending = nil
+	a.resetCheckState()
+	a.log.Info("consensus: genesis", "chain_id", st.ChainID, "accounts", len(st.Accounts),
+		"app_hash", fmt.Sprintf("%X", st.AppHash), "max_square_size", st.Params.MaxSquareSize)
+	return &abci.InitChainResponse{AppHash: st.AppHash}, nil
+}
+
+func metaOf(st *State) stateMeta {
+	return stateMeta{ChainID: st.ChainID, Height: st.Height, InitialHeight: st.InitialHeight,
+		AppHash: st.AppHash, Params: st.Params}
+}
+
+// resetCheckState drops the mempool's view back to committed state; CometBFT
+// rechecks the remaining mempool transactions, in order, after Commit.
+func (a *App) resetCheckState() {
+	a.checkMu.Lock()
+	a.checkLedger = NewLedger(lockedReader{a})
+	a.checkMu.Unlock()
+}
+
+// Commit persists the block FinalizeBlock produced — accounts, params, height,
+// app hash and blob index entries in one synced batch — and then makes it the
+// committed state. A crash before the batch lands leaves the previous height
+// on disk, and CometBFT replays the block.
+func (a *App) Commit(ctx context.Context, _ *abci.CommitRequest) (*abci.CommitResponse, error) {
+	a.stateMu.Lock()
+	p := a.pending
+	if p == nil {
+		a.stateMu.Unlock()
+		return nil, errors.New("consensus: Commit without FinalizeBlock")
+	}
+	retain := int64(0)
+	if w := a.cfg.RetainBlocks; w > 0 && p.state.Height > w {
+		retain = p.state.Height - w + 1
+	}
+	err := a.store.commit(ctx, commitBatch{meta: metaOf(p.state), changes: p.changes, records: p.records, pruneBelow: retain})
+	if err != nil {
+		a.stateMu.Unlock()
+		return nil, err
+	}
+	next := p.state
+	next.Accounts = a.committed.Accounts
+	next.Apply(p.changes)
+	a.committed = next
+	a.pending = nil
+	a.stateMu.Unlock()
+
+	a.resetCheckState()
+	a.log.Debug("consensus: committed", "height", next.Height, "app_hash", fmt.Sprintf("%X", next.AppHash),
+		"blobs", len(p.records))
+	return &abci.CommitResponse{RetainHeight: retain}, nil
+}
+
+// AccountInfo is the JSON answer of the "/account/<hex address>" query.
+type AccountInfo struct {
+	Address  HexBytes `json:"address"`
+	Balance  uint64   `json:"balance"`
+	Sequence uint64   `json:"sequence"`
+}
+
+// Query answers, from committed state:
+//
+//	/account/<hex address>          AccountInfo JSON (unknown: zero balance, sequence 0)
+//	/blobs/<height>/<namespace hex> JSON list of BlobRecord (empty list if none)
+//	/params                         Params JSON
+//
+// The response's Height is the committed height the answer reflects.
+func (a *App) Query(ctx context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
+	a.stateMu.RLock()
+	height := a.committed.Height
+	params := a.committed.Params
+	a.stateMu.RUnlock()
+
+	fail := func(err error) (*abci.QueryResponse, error) {
+		return &abci.QueryResponse{Code: CodeQuery, Log: err.Error(), Height: height}, nil
+	}
+	parts := strings.Split(strings.Trim(req.Path, "/"), "/")
+	var v any
+	switch {
+	case len(parts) == 2 && parts[0] == "account":
+		addr, err := ParseAddress(parts[1])
+		if err != nil {
+			return fail(err)
+		}
+		a.stateMu.RLock()
+		acc := a.committed.Accounts[addr]
+		a.stateMu.RUnlock()
+		v = AccountInfo{Address: addr[:], Balance: acc.Balance, Sequence: acc.Sequence}
+	case len(parts) == 3 && parts[0] == "blobs":
+		h, err := strconv.ParseInt(parts[1], 10, 64)
+		if err != nil || h < 1 {
+			return fail(fmt.Errorf("consensus: query /blobs: height %q, want a positive integer", parts[1]))
+		}
+		ns, err := da.ParseNamespace(parts[2])
+		if err != nil {
+			return fail(fmt.Errorf("consensus: query /blobs: %w", err))
+		}
+		recs, err := a.store.blobRecords(ctx, h, ns)
+		if err != nil {
+			return fail(err)
+		}
+		v = recs
+	case len(parts) == 1 && parts[0] == "params":
+		v = params
+	default:
+		return fail(fmt.Errorf("consensus: unknown query path %q, want /account/<hex>, /blobs/<height>/<namespace> or /params", req.Path))
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fail(err)
+	}
+	return &abci.QueryResponse{Code: CodeOK, Value: b, Height: height}, nil
+}
+
+// ExtendVote returns an empty vote extension: Quadrant does not use them.
+func (a *App) ExtendVote(context.Context, *abci.ExtendVoteRequest) (*abci.ExtendVoteResponse, error) {
+	return &abci.ExtendVoteResponse{}, nil
+}
+
+// VerifyVoteExtension accepts only empty vote extensions.
+func (a *App) VerifyVoteExtension(_ context.Context, req *abci.VerifyVoteExtensionRequest) (*abci.VerifyVoteExtensionResponse, error) {
+	status := abci.VERIFY_VOTE_EXTENSION_STATUS_ACCEPT
+	if len(req.VoteExtension) > 0 {
+		status = abci.VERIFY_VOTE_EXTENSION_STATUS_REJECT
+	}
+	return &abci.VerifyVoteExtensionResponse{Status: status}, nil
+}
+
+// State sync is not supported (later work): no snapshots are offered and
+// offers are rejected, so nodes sync by replaying blocks.
+
+// ListSnapshots returns no snapshots.
+func (a *App) ListSnapshots(context.Context, *abci.ListSnapshotsRequest) (*abci.ListSnapshotsResponse, error) {
+	return &abci.ListSnapshotsResponse{}, nil
+}
+
+// OfferSnapshot rejects every snapshot.
+func (a *App) OfferSnapshot(context.Context, *abci.OfferSnapshotRequest) (*abci.OfferSnapshotResponse, error) {
+	return &abci.OfferSnapshotResponse{Result: abci.OFFER_SNAPSHOT_RESULT_REJECT}, nil
+}
+
+// LoadSnapshotChunk returns nothing.
+func (a *App) LoadSnapshotChunk(context.Context, *abci.LoadSnapshotChunkRequest) (*abci.LoadSnapshotChunkResponse, error) {
+	return &abci.LoadSnapshotChunkResponse{}, nil
+}
+
+// ApplySnapshotChunk aborts state sync.
+func (a *App) ApplySnapshotChunk(context.Context, *abci.ApplySnapshotChunkRequest) (*abci.ApplySnapshotChunkResponse, error) {
+	return &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_ABORT}, nil
+}

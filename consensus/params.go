@@ -1,0 +1,117 @@
+package consensus
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/quadrant-da/quadrant/da"
+)
+
+// Parameter bounds.
+const (
+	// DefaultMaxSquareSize is the default largest original square width k.
+	DefaultMaxSquareSize = 128
+	// MaxSquareSizeUpperBound is the largest original square width a chain may
+	// configure (k = 256: 65536 shares, ≈ 30 MiB of blob payload).
+	MaxSquareSizeUpperBound = 256
+
+	// DefaultMinGasPrice is the default minimum gas price, in base units per gas.
+	DefaultMinGasPrice = 1
+	// DefaultGasPerBlobByte is the default gas charged per byte of share space
+	// a blob occupies (shares × 512 bytes).
+	DefaultGasPerBlobByte = 8
+	// DefaultFixedTxGas is the default fixed gas every transaction pays.
+	DefaultFixedTxGas = 65_000
+
+	// txOverheadBytes is the room left for the signed inner tx and the blob-tx
+	// envelope on top of MaxBlobSize when MaxTxBytes is derived.
+	txOverheadBytes = 64 << 10
+
+	maxGasPerBlobByte = 1 << 20
+	maxFixedTxGas     = 1 << 40
+)
+
+// ErrInvalidParams is returned by Params.Validate.
+var ErrInvalidParams = errors.New("consensus: invalid params")
+
+// Params are the chain parameters Quadrant's application enforces. They are
+// part of consensus state: set at genesis and committed to by the app hash.
+// The zero value is not valid; start from DefaultParams.
+type Params struct {
+	// MaxSquareSize is the largest original square width k; a power of two in
+	// [1, MaxSquareSizeUpperBound].
+	MaxSquareSize int `json:"max_square_size"`
+	// MinGasPrice is the lowest gas price a transaction may state.
+	MinGasPrice uint64 `json:"min_gas_price"`
+	// GasPerBlobByte is the gas charged per byte of share space a blob
+	// occupies (shares × 512).
+	GasPerBlobByte uint64 `json:"gas_per_blob_byte"`
+	// FixedTxGas is the gas every transaction pays on top of its blob gas.
+	FixedTxGas uint64 `json:"fixed_tx_gas"`
+	// MaxTxBytes is the largest raw transaction (blob-tx envelope included)
+	// accepted. 0 means derived: MaxBlobSize() plus 64 KiB of overhead.
+	MaxTxBytes int `json:"max_tx_bytes"`
+}
+
+// DefaultParams returns the default parameters: k ≤ 128, minimum gas price 1,
+// 8 gas per blob byte, 65000 fixed gas, derived tx size limit.
+func DefaultParams() Params {
+	return Params{
+		MaxSquareSize:  DefaultMaxSquareSize,
+		MinGasPrice:    DefaultMinGasPrice,
+		GasPerBlobByte: DefaultGasPerBlobByte,
+		FixedTxGas:     DefaultFixedTxGas,
+	}
+}
+
+// Validate checks that p is usable: the square size is a power of two within
+// bounds, gas figures are small enough that gas arithmetic cannot overflow and
+// the tx size limit is not negative.
+func (p Params) Validate() error {
+	k := p.MaxSquareSize
+	if k < 1 || k > MaxSquareSizeUpperBound || k&(k-1) != 0 {
+		return fmt.Errorf("%w: max square size %d, want a power of two in [1, %d]",
+			ErrInvalidParams, k, MaxSquareSizeUpperBound)
+	}
+	if p.GasPerBlobByte > maxGasPerBlobByte {
+		return fmt.Errorf("%w: gas per blob byte %d over the maximum %d",
+			ErrInvalidParams, p.GasPerBlobByte, maxGasPerBlobByte)
+	}
+	if p.FixedTxGas > maxFixedTxGas {
+		return fmt.Errorf("%w: fixed tx gas %d over the maximum %d",
+			ErrInvalidParams, p.FixedTxGas, uint64(maxFixedTxGas))
+	}
+	if p.MaxTxBytes < 0 {
+		return fmt.Errorf("%w: max tx bytes %d is negative", ErrInvalidParams, p.MaxTxBytes)
+	}
+	return nil
+}
+
+// MaxBlobShares is the number of shares the blobs of one transaction may
+// occupy: every row of the largest square but the first, which is left for
+// the transaction and pay-for-blob shares (k·k − k, at least 1).
+func (p Params) MaxBlobShares() int {
+	k := p.MaxSquareSize
+	if k <= 1 {
+		return 1
+	}
+	return k*k - k
+}
+
+// MaxBlobSize is the largest total blob payload, in bytes, one transaction
+// may carry: what MaxBlobShares sparse shares hold when the first one carries
+// a signer (share version 1), so blobs of either share version fit. k = 128
+// gives ≈ 7.5 MiB, k = 256 ≈ 30 MiB.
+func (p Params) MaxBlobSize() int {
+	n := p.MaxBlobShares()
+	return da.FirstSparseShareContentSizeV1 + (n-1)*da.ContinuationSparseShareContentSize
+}
+
+// TxSizeLimit is the largest raw transaction accepted: MaxTxBytes, or when
+// that is 0, MaxBlobSize plus 64 KiB.
+func (p Params) TxSizeLimit() int {
+	if p.MaxTxBytes > 0 {
+		return p.MaxTxBytes
+	}
+	return p.MaxBlobSize() + txOverheadBytes
+}

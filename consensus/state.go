@@ -1,0 +1,202 @@
+package consensus
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/quadrant-da/quadrant/da"
+)
+
+// Account is the consensus state of one account.
+type Account struct {
+	// Balance in base units.
+	Balance uint64 `json:"balance"`
+	// Sequence is the sequence (nonce) the account's next transaction must
+	// carry; it starts at 0 and grows by one per applied transaction.
+	Sequence uint64 `json:"sequence"`
+}
+
+// IsZero reports whether a is the state of an account never seen: such
+// accounts are not stored and not committed to by the app hash.
+func (a Account) IsZero() bool { return a == Account{} }
+
+// accountSize is the size of an encoded Account.
+const accountSize = 16
+
+// errAccountEncoding is returned for a stored account of the wrong size.
+var errAccountEncoding = errors.New("consensus: stored account is not 16 bytes")
+
+func (a Account) marshal() []byte {
+	b := make([]byte, accountSize)
+	binary.BigEndian.PutUint64(b[0:8], a.Balance)
+	binary.BigEndian.PutUint64(b[8:16], a.Sequence)
+	return b
+}
+
+func unmarshalAccount(b []byte) (Account, error) {
+	if len(b) != accountSize {
+		return Account{}, fmt.Errorf("%w: got %d", errAccountEncoding, len(b))
+	}
+	return Account{
+		Balance:  binary.BigEndian.Uint64(b[0:8]),
+		Sequence: binary.BigEndian.Uint64(b[8:16]),
+	}, nil
+}
+
+// AccountReader reads account state. Unknown accounts read as the zero
+// Account.
+type AccountReader interface {
+	Account(addr Address) Account
+}
+
+// Accounts is a plain account map; it implements AccountReader.
+type Accounts map[Address]Account
+
+// Account returns the account at addr, or the zero Account.
+func (m Accounts) Account(addr Address) Account { return m[addr] }
+
+// Ledger is a copy-on-write overlay over a base AccountReader: reads fall
+// through to the base, writes stay in the overlay until the caller takes
+// them with Changes. Not safe for concurrent use.
+type Ledger struct {
+	base    AccountReader
+	changes map[Address]Account
+}
+
+// NewLedger returns an empty overlay over base.
+func NewLedger(base AccountReader) *Ledger {
+	return &Ledger{base: base, changes: make(map[Address]Account)}
+}
+
+// Account returns the account's current state in the overlay.
+func (l *Ledger) Account(addr Address) Account {
+	if a, ok := l.changes[addr]; ok {
+		return a
+	}
+	return l.base.Account(addr)
+}
+
+// Set records a new state for addr.
+func (l *Ledger) Set(addr Address, a Account) { l.changes[addr] = a }
+
+// Changes returns the accounts written so far (the map is the ledger's own;
+// callers must not modify it while still using the ledger).
+func (l *Ledger) Changes() map[Address]Account { return l.changes }
+
+// State is the committed consensus state of the application.
+type State struct {
+	ChainID string
+	// InitialHeight is the height of the chain's first block (≥ 1).
+	InitialHeight int64
+	// Height is the height of the last committed block (0 at genesis).
+	Height int64
+	// AppHash is the app hash after Height.
+	AppHash  []byte
+	Params   Params
+	Accounts Accounts
+}
+
+// Clone returns a deep copy of s.
+func (s *State) Clone() *State {
+	c := *s
+	c.AppHash = bytes.Clone(s.AppHash)
+	c.Accounts = maps.Clone(s.Accounts)
+	if c.Accounts == nil {
+		c.Accounts = Accounts{}
+	}
+	return &c
+}
+
+// Apply writes changes into s.Accounts, deleting accounts that became zero.
+func (s *State) Apply(changes map[Address]Account) {
+	for addr, a := range changes {
+		if a.IsZero() {
+			delete(s.Accounts, addr)
+		} else {
+			s.Accounts[addr] = a
+		}
+	}
+}
+
+// App-hash leaf prefixes, so a params leaf can never be read as an account.
+const (
+	leafParams  = 0x01
+	leafAccount = 0x02
+)
+
+// AppHash returns the app hash committing to params and the non-zero
+// accounts of base overlaid with changes: the RFC-6962 Merkle root
+// (da.MerkleRoot) over the leaves
+//
+//	0x01 ‖ params (5 × uint64 big-endian: max square size, min gas price,
+//	       gas per blob byte, fixed tx gas, max tx bytes)
+//	0x02 ‖ address (20) ‖ balance (8) ‖ sequence (8)   — one per account,
+//	       in increasing address order.
+//
+// It is a pure function of its inputs and costs O(n log n) in the number of
+// accounts.
+func AppHash(params Params, base Accounts, changes map[Address]Account) []byte {
+	addrs := make([]Address, 0, len(base)+len(changes))
+	for addr, a := range base {
+		if _, changed := changes[addr]; !changed && !a.IsZero() {
+			addrs = append(addrs, addr)
+		}
+	}
+	for addr, a := range changes {
+		if !a.IsZero() {
+			addrs = append(addrs, addr)
+		}
+	}
+	slices.SortFunc(addrs, func(a, b Address) int { return bytes.Compare(a[:], b[:]) })
+
+	leaves := make([][]byte, 0, 1+len(addrs))
+	leaves = append(leaves, paramsLeaf(params))
+	buf := make([]byte, len(addrs)*(1+AddressSize+accountSize))
+	for i, addr := range addrs {
+		a, ok := changes[addr]
+		if !ok {
+			a = base[addr]
+		}
+		leaf := buf[i*(1+AddressSize+accountSize) : (i+1)*(1+AddressSize+accountSize)]
+		leaf[0] = leafAccount
+		copy(leaf[1:], addr[:])
+		binary.BigEndian.PutUint64(leaf[1+AddressSize:], a.Balance)
+		binary.BigEndian.PutUint64(leaf[1+AddressSize+8:], a.Sequence)
+		leaves = append(leaves, leaf)
+	}
+	return da.MerkleRoot(leaves)
+}
+
+func paramsLeaf(p Params) []byte {
+	b := make([]byte, 1+5*8)
+	b[0] = leafParams
+	binary.BigEndian.PutUint64(b[1:], uint64(p.MaxSquareSize))
+	binary.BigEndian.PutUint64(b[9:], p.MinGasPrice)
+	binary.BigEndian.PutUint64(b[17:], p.GasPerBlobByte)
+	binary.BigEndian.PutUint64(b[25:], p.FixedTxGas)
+	binary.BigEndian.PutUint64(b[33:], uint64(p.MaxTxBytes))
+	return b
+}
+
+// GenesisToState turns a validated genesis state into the state at height 0.
+func GenesisToState(chainID string, g GenesisState) (*State, error) {
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	s := &State{ChainID: chainID, Params: g.Params, Accounts: Accounts{}}
+	for _, ga := range g.Accounts {
+		addr, err := ParseAddress(ga.Address)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidGenesis, err)
+		}
+		if ga.Balance > 0 {
+			s.Accounts[addr] = Account{Balance: ga.Balance}
+		}
+	}
+	s.AppHash = AppHash(s.Params, s.Accounts, nil)
+	return s, nil
+}
