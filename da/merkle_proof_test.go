@@ -92,7 +92,11 @@ func TestMerkleProofRejects(t *testing.T) {
 			q.Aunts = append(q.Aunts, q.Aunts[0])
 			return q, root, leaves[5]
 		},
-		"aunt size":    func() (MerkleProof, []byte, []byte) { q := clone(); q.Aunts[0] = q.Aunts[0][:31]; return q, root, leaves[5] },
+		"aunt size": func() (MerkleProof, []byte, []byte) {
+			q := clone()
+			q.Aunts[0] = q.Aunts[0][:31]
+			return q, root, leaves[5]
+		},
 		"flipped aunt": func() (MerkleProof, []byte, []byte) { q := clone(); q.Aunts[2][7] ^= 1; return q, root, leaves[5] },
 		"too many aunts": func() (MerkleProof, []byte, []byte) {
 			q := clone()
