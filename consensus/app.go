@@ -77,6 +77,7 @@ type App struct {
 	checkLedger *Ledger
 
 	layouts layoutCache
+	valid   validCache
 }
 
 var _ abci.Application = (*App)(nil)

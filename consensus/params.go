@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/quadrant-da/quadrant/blobs"
 	"github.com/quadrant-da/quadrant/da"
 )
 
@@ -87,24 +88,15 @@ func (p Params) Validate() error {
 	return nil
 }
 
-// MaxBlobShares is the number of shares the blobs of one transaction may
-// occupy: every row of the largest square but the first, which is left for
-// the transaction and pay-for-blob shares (k·k − k, at least 1).
-func (p Params) MaxBlobShares() int {
-	k := p.MaxSquareSize
-	if k <= 1 {
-		return 1
-	}
-	return k*k - k
-}
-
 // MaxBlobSize is the largest total blob payload, in bytes, one transaction
-// may carry: what MaxBlobShares sparse shares hold when the first one carries
-// a signer (share version 1), so blobs of either share version fit. k = 128
-// gives ≈ 7.5 MiB, k = 256 ≈ 30 MiB.
+// may carry: the largest blob that fits a square of MaxSquareSize next to a
+// one-share pay-for-blobs with worst-case alignment padding, counted for
+// share version 1 (whose first share also holds the signer), so blobs of
+// either share version within it fit (blobs.MaxBlobSize). k = 128 gives
+// ≈ 7.5 MiB, k = 256 ≈ 30 MiB. CheckTx also checks the exact worst-case
+// share count of a transaction's blobs against the square.
 func (p Params) MaxBlobSize() int {
-	n := p.MaxBlobShares()
-	return da.FirstSparseShareContentSizeV1 + (n-1)*da.ContinuationSparseShareContentSize
+	return blobs.MaxBlobSize(p.MaxSquareSize, da.ShareVersionOne)
 }
 
 // TxSizeLimit is the largest raw transaction accepted: MaxTxBytes, or when

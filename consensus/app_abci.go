@@ -1,0 +1,229 @@
+package consensus
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/quadrant-da/quadrant/blobs"
+)
+
+// CheckTx admits a transaction to the mempool if it is valid on its own
+// (validateStateless) and applies, in order, on top of committed state plus
+// the transactions admitted since the last Commit — so one account may have
+// several transactions in the mempool, each with the next sequence. Rechecks
+// after Commit run the same path against the fresh state.
+func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
+	a.stateMu.RLock()
+	check := a.checkerLocked()
+	a.stateMu.RUnlock()
+	d, terr := check(req.Tx)
+	if terr == nil {
+		a.checkMu.Lock()
+		a.stateMu.RLock()
+		terr = applyTx(a.checkLedger, d)
+		a.stateMu.RUnlock()
+		a.checkMu.Unlock()
+	}
+	if terr != nil {
+		if req.Type == abci.CHECK_TX_TYPE_RECHECK {
+			a.log.Debug("consensus: recheck evicts tx", "reason", terr.Error())
+		}
+		return &abci.CheckTxResponse{Code: terr.Code, Log: terr.Error()}, nil
+	}
+	gas := int64(min(d.tx.GasLimit, 1<<62))
+	return &abci.CheckTxResponse{Code: CodeOK, GasWanted: gas}, nil
+}
+
+// PrepareProposal orders the mempool's transactions, keeps the valid ones
+// that fit the square (prepareBlock) and appends the data-root transaction.
+func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
+	a.stateMu.RLock()
+	params := a.committed.Params
+	plan, dropped, err := prepareBlock(lockedReader{a}, req.Txs, params, a.checkerLocked(), req.MaxTxBytes)
+	a.stateMu.RUnlock()
+	if err != nil {
+		return nil, fmt.Errorf("consensus: preparing proposal at height %d: %w", req.Height, err)
+	}
+	root := plan.dataRoot
+	if a.cfg.BadDataRootForTesting {
+		root = append([]byte(nil), root...)
+		root[0] ^= 0xFF
+		a.log.Warn("consensus: TEST HOOK: proposing a wrong data root", "height", req.Height)
+	}
+	drt := (&blobs.DataRootTx{DataRoot: root, SquareSize: uint64(plan.squareSize)}).Marshal()
+	if layout, err := layoutFromPlan(plan); err == nil {
+		a.layouts.put(drt, layout)
+	}
+	txs := append(plan.txs[:len(plan.txs):len(plan.txs)], drt)
+	for _, d := range dropped {
+		a.log.Debug("consensus: tx left out of proposal", "height", req.Height, "reason", d.reason)
+	}
+	a.log.Debug("consensus: prepared proposal", "height", req.Height, "txs", len(plan.txs),
+		"left_out", len(dropped), "square_size", plan.squareSize, "data_root", fmt.Sprintf("%X", plan.dataRoot))
+	return &abci.PrepareProposalResponse{Txs: txs}, nil
+}
+
+// ProcessProposal accepts a block only if processBlock finds it valid.
+func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+	a.stateMu.RLock()
+	params := a.committed.Params
+	plan, err := processBlock(lockedReader{a}, req.Txs, params, a.checkerLocked())
+	a.stateMu.RUnlock()
+	if err != nil {
+		a.log.Warn("consensus: rejecting proposal", "height", req.Height, "proposer", fmt.Sprintf("%X", req.ProposerAddress), "reason", err)
+		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
+	}
+	if layout, err := layoutFromPlan(plan); err == nil {
+		a.layouts.put(req.Txs[len(req.Txs)-1], layout)
+	}
+	return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
+}
+
+// FinalizeBlock executes the decided block (executeBlock) on top of
+// committed state and returns the results and the new app hash. Nothing is
+// persisted until Commit.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
+	a.stateMu.RLock()
+	cur := a.committed
+	want := cur.Height + 1
+	if cur.Height == 0 {
+		want = max(cur.InitialHeight, 1)
+	}
+	a.stateMu.RUnlock()
+	if req.Height != want {
+		return nil, fmt.Errorf("consensus: FinalizeBlock at height %d, want %d (committed height %d)", req.Height, want, cur.Height)
+	}
+	params := cur.Params
+
+	var layout *blockLayout
+	if n := len(req.Txs); n > 0 && blobs.IsDataRootTx(req.Txs[n-1]) {
+		layout = a.layouts.get(req.Txs[n-1])
+		if layout == nil {
+			var err error
+			if layout, err = layoutOf(req.Txs[:n-1], params); err != nil {
+				a.log.Error("consensus: cannot rebuild the square of a decided block; its blobs are not indexed",
+					"height", req.Height, "err", err)
+			}
+		}
+	}
+
+	a.stateMu.RLock()
+	res := executeBlock(lockedReader{a}, req.Txs, req.Height, a.checkerLocked(), layout)
+	appHash := AppHash(params, cur.Accounts, res.changes)
+	a.stateMu.RUnlock()
+
+	next := &State{ChainID: cur.ChainID, InitialHeight: cur.InitialHeight, Height: req.Height, AppHash: appHash, Params: params}
+	a.stateMu.Lock()
+	a.pending = &pendingBlock{state: next, changes: res.changes, records: res.records}
+	a.stateMu.Unlock()
+	return &abci.FinalizeBlockResponse{TxResults: res.results, AppHash: appHash}, nil
+}
+
+func layoutFromPlan(p *blockPlan) (*blockLayout, error) {
+	pl, err := blobPlacements(p.square)
+	if err != nil {
+		return nil, err
+	}
+	return &blockLayout{placements: pl, squareSize: p.squareSize}, nil
+}
+
+// checkerLocked returns the txChecker for the committed chain id and
+// params, backed by the App's cache of statelessly valid transactions. The
+// caller holds a.stateMu (read or write).
+func (a *App) checkerLocked() txChecker {
+	params, chainID := a.committed.Params, a.committed.ChainID
+	return func(raw []byte) (*decodedTx, *TxError) {
+		d, terr := decodeTx(raw, params)
+		if terr != nil {
+			return nil, terr
+		}
+		key := sha256.Sum256(raw)
+		if a.valid.has(key) {
+			return d, nil
+		}
+		if terr := validateStateless(d, params, chainID); terr != nil {
+			return nil, terr
+		}
+		a.valid.add(key)
+		return d, nil
+	}
+}
+
+// validCache remembers the hashes of transactions that passed
+// validateStateless, so a transaction's signature and share commitments are
+// verified once per node rather than in CheckTx, recheck, ProcessProposal
+// and FinalizeBlock. Chain id and params never change after genesis, so an
+// entry never goes stale. Bounded; the oldest entries go first.
+type validCache struct {
+	mu   sync.Mutex
+	set  map[[32]byte]struct{}
+	ring [][32]byte
+	next int
+}
+
+const validCacheSize = 1 << 16
+
+func (c *validCache) has(k [32]byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.set[k]
+	return ok
+}
+
+func (c *validCache) add(k [32]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.set == nil {
+		c.set = make(map[[32]byte]struct{}, validCacheSize)
+		c.ring = make([][32]byte, validCacheSize)
+	}
+	if _, ok := c.set[k]; ok {
+		return
+	}
+	if len(c.set) >= validCacheSize {
+		delete(c.set, c.ring[c.next])
+	}
+	c.ring[c.next] = k
+	c.next = (c.next + 1) % validCacheSize
+	c.set[k] = struct{}{}
+}
+
+// layoutCache keeps the layouts of the last few blocks this node prepared or
+// processed, keyed by their data-root transaction — which commits to the
+// square and so to the transactions — so FinalizeBlock does not rebuild the
+// square. A miss (replay after restart) rebuilds it.
+type layoutCache struct {
+	mu      sync.Mutex
+	entries []layoutEntry
+}
+
+type layoutEntry struct {
+	key    string
+	layout *blockLayout
+}
+
+const layoutCacheSize = 8
+
+func (c *layoutCache) put(drt []byte, l *blockLayout) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) == layoutCacheSize {
+		c.entries = c.entries[1:]
+	}
+	c.entries = append(c.entries, layoutEntry{key: string(drt), layout: l})
+}
+
+func (c *layoutCache) get(drt []byte) *blockLayout {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := len(c.entries) - 1; i >= 0; i-- {
+		if c.entries[i].key == string(drt) {
+			return c.entries[i].layout
+		}
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+package consensus
+
+import (
+	"fmt"
+	"strconv"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/quadrant-da/quadrant/blobs"
+)
+
+// Event and attribute names of FinalizeBlock's blob events.
+const (
+	EventTypeBlob       = "blob"
+	AttrBlobNamespace   = "namespace"
+	AttrBlobCommitment  = "commitment"
+	AttrBlobSigner      = "signer"
+	AttrBlobHeight      = "height"
+	AttrBlobIndex       = "index"
+	AttrBlobSize        = "size"
+	AttrBlobShares      = "shares"
+	AttrBlobSquareWidth = "square_size"
+)
+
+// blockLayout is where a block's blobs landed: for each pay-for-blobs in
+// block order, the original-square share index of each blob, and k.
+type blockLayout struct {
+	placements [][]uint32
+	squareSize int
+}
+
+// blockResult is what executing a block produced.
+type blockResult struct {
+	changes map[Address]Account
+	results []*abci.ExecTxResult
+	records []BlobRecord
+}
+
+// executeBlock applies a decided block's transactions in order on top of
+// base: each is decoded and checked (check), then applied (applyTx); a
+// transaction that fails gets a non-zero code and changes nothing. The last
+// transaction, if it is the data-root transaction, is skipped with code 0.
+// For each applied pay-for-blobs it records where its blobs landed (layout
+// may be nil when the square could not be rebuilt: the records are then left
+// out, the state is not affected). It is deterministic and does not write
+// anywhere.
+func executeBlock(base AccountReader, blockTxs [][]byte, height int64, check txChecker, layout *blockLayout) blockResult {
+	l := NewLedger(base)
+	res := blockResult{results: make([]*abci.ExecTxResult, len(blockTxs))}
+	pfbIndex := 0
+	for i, raw := range blockTxs {
+		if i == len(blockTxs)-1 && blobs.IsDataRootTx(raw) {
+			res.results[i] = &abci.ExecTxResult{Code: CodeOK, Log: "data-root transaction"}
+			continue
+		}
+		d, terr := check(raw)
+		if terr == nil {
+			terr = applyTx(l, d)
+		}
+		if d != nil && d.isBlob {
+			pfbIndex++ // the square holds every blob tx of the block, applied or not
+		}
+		if terr != nil {
+			res.results[i] = &abci.ExecTxResult{Code: terr.Code, Log: terr.Error()}
+			continue
+		}
+		r := &abci.ExecTxResult{
+			Code:      CodeOK,
+			GasWanted: int64(min(d.tx.GasLimit, 1<<62)),
+			GasUsed:   int64(min(d.tx.GasLimit, 1<<62)), // charged in full
+		}
+		if d.isBlob && layout != nil && pfbIndex-1 < len(layout.placements) {
+			recs := blobRecords(d, height, i, layout.placements[pfbIndex-1], layout.squareSize)
+			res.records = append(res.records, recs...)
+			for _, rec := range recs {
+				r.Events = append(r.Events, blobEvent(rec))
+			}
+		}
+		res.results[i] = r
+	}
+	res.changes = l.Changes()
+	return res
+}
+
+// blobRecords describes where d's blobs landed.
+func blobRecords(d *decodedTx, height int64, txIndex int, indexes []uint32, k int) []BlobRecord {
+	pfb := d.tx.PayForBlobs
+	out := make([]BlobRecord, 0, len(d.blobs))
+	for j, b := range d.blobs {
+		if j >= len(indexes) || j >= len(pfb.ShareCommitments) {
+			break
+		}
+		idx := int(indexes[j])
+		out = append(out, BlobRecord{
+			Height:        height,
+			Namespace:     b.Namespace.Bytes(),
+			Commitment:    HexBytes(pfb.ShareCommitments[j]),
+			Signer:        HexBytes(d.signer[:]),
+			Index:         idx,
+			ExtendedIndex: extendedIndex(idx, k),
+			Shares:        b.SharesNeeded(),
+			Size:          len(b.Data),
+			ShareVersion:  b.ShareVersion,
+			SquareSize:    k,
+			TxIndex:       txIndex,
+		})
+	}
+	return out
+}
+
+func blobEvent(r BlobRecord) abci.Event {
+	attr := func(k, v string) abci.EventAttribute { return abci.EventAttribute{Key: k, Value: v, Index: true} }
+	return abci.Event{
+		Type: EventTypeBlob,
+		Attributes: []abci.EventAttribute{
+			attr(AttrBlobNamespace, r.Namespace.String()),
+			attr(AttrBlobCommitment, r.Commitment.String()),
+			attr(AttrBlobSigner, r.Signer.String()),
+			attr(AttrBlobHeight, strconv.FormatInt(r.Height, 10)),
+			attr(AttrBlobIndex, strconv.Itoa(r.Index)),
+			attr(AttrBlobSize, strconv.Itoa(r.Size)),
+			attr(AttrBlobShares, strconv.Itoa(r.Shares)),
+			attr(AttrBlobSquareWidth, strconv.Itoa(r.SquareSize)),
+		},
+	}
+}
+
+// layoutOf rebuilds the square of a decided block (without its data-root
+// transaction) and reads where its blobs landed.
+func layoutOf(txs [][]byte, params Params) (*blockLayout, error) {
+	sq, err := blobs.Construct(txs, params.MaxSquareSize)
+	if err != nil {
+		return nil, fmt.Errorf("consensus: constructing the square: %w", err)
+	}
+	p, err := blobPlacements(sq)
+	if err != nil {
+		return nil, err
+	}
+	return &blockLayout{placements: p, squareSize: sq.Size()}, nil
+}

@@ -1,0 +1,276 @@
+package consensus
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/da"
+)
+
+// TxError is the reason a transaction was rejected, with its ABCI code.
+type TxError struct {
+	Code uint32
+	Err  error
+}
+
+func (e *TxError) Error() string { return e.Err.Error() }
+func (e *TxError) Unwrap() error { return e.Err }
+
+func txErr(code uint32, format string, args ...any) *TxError {
+	return &TxError{Code: code, Err: fmt.Errorf(format, args...)}
+}
+
+// Rejection sentinels; every TxError wraps one of them (or a blobs error).
+var (
+	ErrTxTooLarge        = errors.New("consensus: tx too large")
+	ErrTxDecode          = errors.New("consensus: tx does not decode")
+	ErrDataRootTxInTx    = errors.New("consensus: a data-root transaction may only be added by the proposer")
+	ErrWrongChainID      = errors.New("consensus: wrong chain id")
+	ErrBadSignature      = errors.New("consensus: bad signature")
+	ErrSequence          = errors.New("consensus: incorrect account sequence")
+	ErrGasPrice          = errors.New("consensus: gas price below minimum")
+	ErrGasLimit          = errors.New("consensus: gas limit below required gas")
+	ErrInsufficientFunds = errors.New("consensus: insufficient funds")
+	ErrNamespace         = errors.New("consensus: reserved or malformed namespace")
+	ErrBlobTooLarge      = errors.New("consensus: blob: over size limit")
+	ErrCommitment        = errors.New("consensus: share commitment does not match blob")
+	ErrMalformedTx       = errors.New("consensus: malformed transaction")
+)
+
+// decodedTx is a mempool or block transaction after decoding.
+type decodedTx struct {
+	raw    []byte
+	inner  []byte // the signed Tx: raw itself, or the one inside a BlobTx
+	tx     *blobs.Tx
+	blobs  []*blobs.Blob // non-nil only for a blob transaction
+	isBlob bool
+	// wrapperLen is the length of the index wrapper of a blob tx with
+	// worst-case share indexes (what the square builder budgets).
+	wrapperLen int
+	signer     Address
+	// order is the position the transaction arrived in (mempool or block).
+	order int
+}
+
+// fee returns gas limit × gas price; decodeTx has checked it does not overflow.
+func (d *decodedTx) fee() uint64 { return d.tx.GasLimit * d.tx.GasPrice }
+
+// decodeTx decodes raw as a blob transaction (BlobTx envelope around a signed
+// Tx) or a plain signed Tx. It rejects transactions over the size limit and
+// anything that decodes as a data-root transaction.
+func decodeTx(raw []byte, params Params) (*decodedTx, *TxError) {
+	if limit := params.TxSizeLimit(); len(raw) > limit {
+		return nil, txErr(CodeTxTooLarge, "%w: %d bytes, the limit is %d", ErrTxTooLarge, len(raw), limit)
+	}
+	if blobs.IsDataRootTx(raw) {
+		return nil, txErr(CodeDataRootTx, "%w: the transaction decodes as one", ErrDataRootTxInTx)
+	}
+	d := &decodedTx{raw: raw}
+	inner := raw
+	btx, isBlob, err := blobs.UnmarshalBlobTx(raw)
+	if isBlob {
+		if err != nil {
+			return nil, classifyDecodeError("blob tx envelope", err)
+		}
+		inner, d.blobs, d.isBlob = btx.Tx, btx.Blobs, true
+	}
+	tx, err := blobs.DecodeTx(inner)
+	if err != nil {
+		return nil, classifyDecodeError("tx", err)
+	}
+	d.tx, d.inner = tx, inner
+	if d.isBlob {
+		iw, err := blobs.MarshalIndexWrapper(inner, worstCaseShareIndexes(len(d.blobs))...)
+		if err != nil {
+			return nil, txErr(CodeDecode, "%w: index wrapper: %w", ErrTxDecode, err)
+		}
+		d.wrapperLen = len(iw)
+	}
+	signer, err := AddressFromBytes(tx.Signer())
+	if err != nil {
+		return nil, txErr(CodeSignature, "%w: signer: %w", ErrBadSignature, err)
+	}
+	d.signer = signer
+	if tx.GasPrice != 0 && tx.GasLimit > math.MaxUint64/tx.GasPrice {
+		return nil, txErr(CodeGas, "%w: fee %d × %d overflows", ErrMalformedTx, tx.GasLimit, tx.GasPrice)
+	}
+	return d, nil
+}
+
+// classifyDecodeError maps a decoding failure to its code and sentinel, so
+// oversized blobs, bad namespaces and oversized txs read as such.
+func classifyDecodeError(what string, err error) *TxError {
+	switch {
+	case errors.Is(err, blobs.ErrBlobTooLarge):
+		return txErr(CodeBlobSize, "%w: %s: %w", ErrBlobTooLarge, what, err)
+	case errors.Is(err, blobs.ErrTxTooLarge):
+		return txErr(CodeTxTooLarge, "%w: %s: %w", ErrTxTooLarge, what, err)
+	case errors.Is(err, da.ErrNamespaceReserved), errors.Is(err, da.ErrNamespaceNotForBlobs),
+		errors.Is(err, da.ErrNamespaceVersion), errors.Is(err, da.ErrNamespaceV0Prefix),
+		errors.Is(err, da.ErrNamespaceSize), errors.Is(err, da.ErrNamespaceIDTooLong):
+		return txErr(CodeNamespace, "%w: %s: %w", ErrNamespace, what, err)
+	}
+	return txErr(CodeDecode, "%w: %s: %w", ErrTxDecode, what, err)
+}
+
+// worstCaseShareIndex is the share index the square builder assumes for
+// every blob when it budgets an index wrapper (go-square: 128 × 128).
+const worstCaseShareIndex = 128 * 128
+
+func worstCaseShareIndexes(n int) []uint32 {
+	out := make([]uint32, n)
+	for i := range out {
+		out[i] = worstCaseShareIndex
+	}
+	return out
+}
+
+// requiredGas is the gas a transaction needs: FixedTxGas plus, for a
+// pay-for-blob, the share space of its blobs × GasPerBlobByte.
+func requiredGas(tx *blobs.Tx, params Params) uint64 {
+	if tx.PayForBlobs == nil {
+		return params.FixedTxGas
+	}
+	return blobs.GasToConsume(tx.PayForBlobs.BlobSizes, params.GasPerBlobByte, params.FixedTxGas)
+}
+
+// validateStateless checks everything about d that does not depend on
+// account state: chain id, signature, gas price and limit, the pairing of
+// pay-for-blob and blobs, namespaces, sizes and share commitments. The result
+// depends only on (d.raw, params, chainID), so it may be cached.
+func validateStateless(d *decodedTx, params Params, chainID string) *TxError {
+	tx := d.tx
+	if tx.ChainID != chainID {
+		return txErr(CodeChainID, "%w: tx is for chain %q, this is %q", ErrWrongChainID, tx.ChainID, chainID)
+	}
+	if err := tx.VerifySignature(); err != nil {
+		return txErr(CodeSignature, "%w: %w", ErrBadSignature, err)
+	}
+	if tx.GasPrice < params.MinGasPrice {
+		return txErr(CodeGasPrice, "%w: gas price %d, the minimum is %d", ErrGasPrice, tx.GasPrice, params.MinGasPrice)
+	}
+	if tx.Transfer != nil && len(tx.Transfer.To) != AddressSize {
+		return txErr(CodeMalformed, "%w: transfer recipient is %d bytes, want %d", ErrMalformedTx, len(tx.Transfer.To), AddressSize)
+	}
+	pfb := tx.PayForBlobs
+	switch {
+	case d.isBlob && pfb == nil:
+		return txErr(CodeMalformed, "%w: blobs attached but the tx is not a pay-for-blobs", ErrMalformedTx)
+	case !d.isBlob && pfb != nil:
+		return txErr(CodeMalformed, "%w: pay-for-blobs without its blobs (send it wrapped in a blob tx)", ErrMalformedTx)
+	}
+	if pfb != nil {
+		if _, err := blobs.DecodeBlobTx(d.raw); err != nil {
+			return txErr(CodeDecode, "%w: %w", ErrTxDecode, err)
+		}
+		if err := validateBlobs(d.blobs, pfb, d.signer, d.wrapperLen, params); err != nil {
+			return err
+		}
+	}
+	if need := requiredGas(tx, params); tx.GasLimit < need {
+		return txErr(CodeGas, "%w: gas limit %d, the tx needs %d", ErrGasLimit, tx.GasLimit, need)
+	}
+	return nil
+}
+
+// validateBlobs checks that the blobs match what the pay-for-blobs pays for
+// and that they fit the square.
+func validateBlobs(bs []*blobs.Blob, pfb *blobs.PayForBlobs, signer Address, wrapperLen int, params Params) *TxError {
+	n := len(bs)
+	if n == 0 {
+		return txErr(CodeMalformed, "%w: blob tx without blobs", ErrMalformedTx)
+	}
+	if len(pfb.Namespaces) != n || len(pfb.BlobSizes) != n || len(pfb.ShareVersions) != n || len(pfb.ShareCommitments) != n {
+		return txErr(CodeMalformed, "%w: pay-for-blobs lists %d namespaces, %d sizes, %d share versions, %d commitments for %d blobs",
+			ErrMalformedTx, len(pfb.Namespaces), len(pfb.BlobSizes), len(pfb.ShareVersions), len(pfb.ShareCommitments), n)
+	}
+	total := 0
+	for i, b := range bs {
+		if err := pfb.Namespaces[i].ValidateForBlob(); err != nil {
+			return txErr(CodeNamespace, "%w: pay-for-blobs namespace %d: %w", ErrNamespace, i, err)
+		}
+		if err := b.Namespace.ValidateForBlob(); err != nil {
+			return txErr(CodeNamespace, "%w: blob %d: %w", ErrNamespace, i, err)
+		}
+		if b.Namespace != pfb.Namespaces[i] {
+			return txErr(CodeMalformed, "%w: blob %d has namespace %s, the pay-for-blobs says %s", ErrMalformedTx, i, b.Namespace, pfb.Namespaces[i])
+		}
+		if uint64(len(b.Data)) != uint64(pfb.BlobSizes[i]) {
+			return txErr(CodeMalformed, "%w: blob %d has %d bytes, the pay-for-blobs says %d", ErrMalformedTx, i, len(b.Data), pfb.BlobSizes[i])
+		}
+		if b.ShareVersion != pfb.ShareVersions[i] {
+			return txErr(CodeMalformed, "%w: blob %d has share version %d, the pay-for-blobs says %d", ErrMalformedTx, i, b.ShareVersion, pfb.ShareVersions[i])
+		}
+		if b.ShareVersion == 1 && !bytes.Equal(b.Signer, signer[:]) {
+			return txErr(CodeMalformed, "%w: blob %d carries signer %X, the tx is signed by %s", ErrMalformedTx, i, b.Signer, signer)
+		}
+		total += len(b.Data)
+		if total > params.MaxBlobSize() {
+			return txErr(CodeBlobSize, "%w: %d bytes of blobs, the limit is %d", ErrBlobTooLarge, total, params.MaxBlobSize())
+		}
+		if err := b.ValidateForSquare(params.MaxSquareSize); err != nil {
+			if errors.Is(err, blobs.ErrBlobTooLarge) {
+				return txErr(CodeBlobSize, "%w: blob %d: %w", ErrBlobTooLarge, i, err)
+			}
+			return txErr(CodeMalformed, "%w: blob %d: %w", ErrMalformedTx, i, err)
+		}
+	}
+	if worst, limit := worstCaseShares(wrapperLen, bs), params.MaxSquareSize*params.MaxSquareSize; worst > limit {
+		return txErr(CodeBlobSize, "%w: the blobs need up to %d shares with alignment, a %d×%d square has %d",
+			ErrBlobTooLarge, worst, params.MaxSquareSize, params.MaxSquareSize, limit)
+	}
+	for i, b := range bs {
+		c, err := blobs.CreateCommitment(b)
+		if err != nil {
+			return txErr(CodeCommitment, "%w: blob %d: %w", ErrCommitment, i, err)
+		}
+		if !bytes.Equal(c, pfb.ShareCommitments[i]) {
+			return txErr(CodeCommitment, "%w: blob %d: pay-for-blobs commits to %X, the blob's commitment is %X",
+				ErrCommitment, i, pfb.ShareCommitments[i], c)
+		}
+	}
+	return nil
+}
+
+// applyTx applies d to the ledger: the sequence must be the account's next,
+// the balance must cover the fee (gas limit × gas price, charged in full) and
+// any transfer. On error the ledger is unchanged.
+func applyTx(l *Ledger, d *decodedTx) *TxError {
+	tx := d.tx
+	acc := l.Account(d.signer)
+	if tx.Sequence != acc.Sequence {
+		return txErr(CodeSequence, "%w: expected %d, got %d (account %s)", ErrSequence, acc.Sequence, tx.Sequence, d.signer)
+	}
+	fee := d.fee()
+	var amount uint64
+	if tx.Transfer != nil {
+		amount = tx.Transfer.Amount
+	}
+	if fee > acc.Balance || amount > acc.Balance-fee {
+		return txErr(CodeInsufficientFunds, "%w: account %s has %d, the tx needs %d fee + %d transfer",
+			ErrInsufficientFunds, d.signer, acc.Balance, fee, amount)
+	}
+	if acc.Sequence == math.MaxUint64 {
+		return txErr(CodeSequence, "%w: account %s sequence is exhausted", ErrSequence, d.signer)
+	}
+	acc.Balance -= fee + amount
+	acc.Sequence++
+	if tx.Transfer != nil {
+		to, _ := AddressFromBytes(tx.Transfer.To) // length checked statelessly
+		if to == d.signer {
+			acc.Balance += amount
+		} else {
+			dst := l.Account(to)
+			if dst.Balance > math.MaxUint64-amount {
+				return txErr(CodeMalformed, "%w: recipient %s balance would overflow", ErrMalformedTx, to)
+			}
+			dst.Balance += amount
+			l.Set(to, dst)
+		}
+	}
+	l.Set(d.signer, acc)
+	return nil
+}

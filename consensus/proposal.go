@@ -1,0 +1,204 @@
+package consensus
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/da"
+)
+
+// ErrProposal is wrapped by every reason ProcessProposal rejects a block.
+var ErrProposal = errors.New("consensus: invalid proposal")
+
+// txChecker decodes raw and checks everything about it that does not depend
+// on account state (decodeTx + validateStateless, possibly cached).
+type txChecker func(raw []byte) (*decodedTx, *TxError)
+
+// droppedTx is a transaction a proposer left out, with the reason.
+type droppedTx struct {
+	raw    []byte
+	reason error
+}
+
+// blockPlan is a block's transactions and its square.
+type blockPlan struct {
+	// txs are the block's transactions without the data-root transaction,
+	// in block (= square) order.
+	txs     [][]byte
+	decoded []*decodedTx
+	square  blobs.Square
+	// squareSize is k; dataRoot the data root of the extended square.
+	squareSize int
+	dataRoot   []byte
+}
+
+// selectTxs walks ordered (see orderTxs) and keeps each transaction that is
+// valid against base plus the transactions kept before it and that fits the
+// square's worst-case budget. A transaction that is dropped, or listed in
+// excluded, drops its signer's later transactions too.
+func selectTxs(base AccountReader, ordered []*decodedTx, params Params, maxBytes int64, excluded map[*decodedTx]bool) (kept []*decodedTx, dropped []droppedTx) {
+	l := NewLedger(base)
+	budget := newSquareBudget(params.MaxSquareSize, maxBytes)
+	broken := make(map[Address]bool)
+	drop := func(d *decodedTx, reason error) {
+		broken[d.signer] = true
+		dropped = append(dropped, droppedTx{raw: d.raw, reason: reason})
+	}
+	for _, d := range ordered {
+		switch {
+		case broken[d.signer]:
+			drop(d, fmt.Errorf("consensus: an earlier transaction of %s was left out", d.signer))
+			continue
+		case excluded[d]:
+			drop(d, errors.New("consensus: left out by the square builder"))
+			continue
+		}
+		next := *budget
+		if !next.tryAdd(d) {
+			drop(d, fmt.Errorf("consensus: does not fit a %d×%d square or the %d-byte block", params.MaxSquareSize, params.MaxSquareSize, maxBytes))
+			continue
+		}
+		if err := applyTx(l, d); err != nil {
+			drop(d, err)
+			continue
+		}
+		*budget = next
+		kept = append(kept, d)
+	}
+	return kept, dropped
+}
+
+// prepareBlock is the proposer's decision: decode and check raws (the
+// mempool, in arrival order), order them (orderTxs), keep what is valid and
+// fits the square and maxBytes (selectTxs), build the square and compute its
+// data root. The result does not yet contain the data-root transaction.
+func prepareBlock(base AccountReader, raws [][]byte, params Params, check txChecker, maxBytes int64) (*blockPlan, []droppedTx, error) {
+	var decoded []*decodedTx
+	var dropped []droppedTx
+	for i, raw := range raws {
+		d, err := check(raw)
+		if err != nil {
+			dropped = append(dropped, droppedTx{raw: raw, reason: err})
+			continue
+		}
+		d.order = i
+		decoded = append(decoded, d)
+	}
+	ordered := orderTxs(decoded)
+	excluded := make(map[*decodedTx]bool)
+	for {
+		kept, left := selectTxs(base, ordered, params, maxBytes, excluded)
+		txs := make([][]byte, len(kept))
+		for i, d := range kept {
+			txs[i] = d.raw
+		}
+		sq, built, err := blobs.Build(txs, params.MaxSquareSize)
+		if err != nil {
+			return nil, nil, fmt.Errorf("consensus: building the square: %w", err)
+		}
+		if len(built) == len(txs) {
+			plan, err := planFor(txs, kept, sq)
+			return plan, append(dropped, left...), err
+		}
+		// The builder left something out that the budget admitted: exclude
+		// it (and so its signer's later transactions) and select again.
+		// Build keeps the input order, so built is a subsequence of txs.
+		j := 0
+		for _, d := range kept {
+			if j < len(built) && bytes.Equal(built[j], d.raw) {
+				j++
+				continue
+			}
+			excluded[d] = true
+		}
+	}
+}
+
+// processBlock is a validator's decision on a proposed block: the last
+// transaction must be the block's only data-root transaction; every other
+// transaction must decode, be valid and apply in order against base; the
+// square constructed from them must have the data root and square size the
+// data-root transaction states.
+func processBlock(base AccountReader, blockTxs [][]byte, params Params, check txChecker) (*blockPlan, error) {
+	n := len(blockTxs)
+	if n == 0 {
+		return nil, fmt.Errorf("%w: no data-root transaction (the block is empty)", ErrProposal)
+	}
+	drt, err := blobs.DecodeDataRootTx(blockTxs[n-1])
+	if err != nil {
+		return nil, fmt.Errorf("%w: the last transaction is not a data-root transaction: %w", ErrProposal, err)
+	}
+	txs := blockTxs[:n-1]
+	decoded := make([]*decodedTx, len(txs))
+	l := NewLedger(base)
+	for i, raw := range txs {
+		if blobs.IsDataRootTx(raw) {
+			return nil, fmt.Errorf("%w: data-root transaction at index %d, want exactly one, last (index %d)", ErrProposal, i, n-1)
+		}
+		d, terr := check(raw)
+		if terr != nil {
+			return nil, fmt.Errorf("%w: transaction %d: %w", ErrProposal, i, terr)
+		}
+		if terr := applyTx(l, d); terr != nil {
+			return nil, fmt.Errorf("%w: transaction %d: %w", ErrProposal, i, terr)
+		}
+		d.order = i
+		decoded[i] = d
+	}
+	sq, err := blobs.Construct(txs, params.MaxSquareSize)
+	if err != nil {
+		return nil, fmt.Errorf("%w: constructing the square: %w", ErrProposal, err)
+	}
+	plan, err := planFor(txs, decoded, sq)
+	if err != nil {
+		return nil, err
+	}
+	if uint64(plan.squareSize) != drt.SquareSize {
+		return nil, fmt.Errorf("%w: square size is %d, the data-root transaction says %d", ErrProposal, plan.squareSize, drt.SquareSize)
+	}
+	if !bytes.Equal(plan.dataRoot, drt.DataRoot) {
+		return nil, fmt.Errorf("%w: data root is %X, the data-root transaction says %X", ErrProposal, plan.dataRoot, drt.DataRoot)
+	}
+	return plan, nil
+}
+
+func planFor(txs [][]byte, decoded []*decodedTx, sq blobs.Square) (*blockPlan, error) {
+	root, err := squareDataRoot(sq)
+	if err != nil {
+		return nil, err
+	}
+	return &blockPlan{txs: txs, decoded: decoded, square: sq, squareSize: sq.Size(), dataRoot: root}, nil
+}
+
+// blobPlacements returns, for each pay-for-blobs in the square (in block
+// order), the share index of each of its blobs, read from the index wrappers
+// in the square's pay-for-blob namespace.
+func blobPlacements(sq blobs.Square) ([][]uint32, error) {
+	start, end := -1, -1
+	for i := range sq {
+		if sq[i].Namespace() == da.PayForBlobNamespace {
+			if start < 0 {
+				start = i
+			}
+			end = i + 1
+		}
+	}
+	if start < 0 {
+		return nil, nil
+	}
+	units, err := blobs.ParseCompactShares(sq[start:end])
+	if err != nil {
+		return nil, fmt.Errorf("consensus: reading pay-for-blob shares: %w", err)
+	}
+	out := make([][]uint32, len(units))
+	for i, u := range units {
+		iw, err := blobs.UnmarshalIndexWrapper(u)
+		if err != nil {
+			return nil, fmt.Errorf("consensus: index wrapper %d: %w", i, err)
+		}
+		out[i] = iw.ShareIndexes
+	}
+	return out, nil
+}
