@@ -3,9 +3,11 @@ package da
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash"
+	"math"
 )
 
 // MaxMerkleAunts bounds the number of aunts a MerkleProof may carry (as
@@ -185,4 +187,67 @@ func (p MerkleProof) ComputeRoot(leaf []byte) ([]byte, error) {
 		}
 	}
 	return append([]byte(nil), h...), nil
+}
+
+// MaxMerkleProofSize bounds an encoded MerkleProof.
+const MaxMerkleProofSize = 4 + 4 + 1 + MaxMerkleAunts*HashSize
+
+// MarshalBinary returns the canonical encoding of p: Index and Total as
+// big-endian uint32, the aunt count (1 byte), then the 32-byte aunts.
+func (p MerkleProof) MarshalBinary() ([]byte, error) {
+	return p.appendBinary(make([]byte, 0, 9+len(p.Aunts)*HashSize))
+}
+
+func (p MerkleProof) appendBinary(out []byte) ([]byte, error) {
+	if p.Index < 0 || p.Total < 0 || uint64(p.Index) > math.MaxUint32 || uint64(p.Total) > math.MaxUint32 {
+		return nil, fmt.Errorf("%w: index %d and total %d cannot be encoded", ErrMerkleProof, p.Index, p.Total)
+	}
+	if len(p.Aunts) > MaxMerkleAunts {
+		return nil, fmt.Errorf("%w: %d aunts, at most %d allowed", ErrMerkleProof, len(p.Aunts), MaxMerkleAunts)
+	}
+	out = binary.BigEndian.AppendUint32(out, uint32(p.Index))
+	out = binary.BigEndian.AppendUint32(out, uint32(p.Total))
+	out = append(out, byte(len(p.Aunts)))
+	for i, a := range p.Aunts {
+		if len(a) != HashSize {
+			return nil, fmt.Errorf("%w: aunt %d is %d bytes, want %d", ErrMerkleProof, i, len(a), HashSize)
+		}
+		out = append(out, a...)
+	}
+	return out, nil
+}
+
+// UnmarshalMerkleProof decodes a proof encoded by MarshalBinary, rejecting
+// oversized or trailing input. It does not verify the proof. The result
+// does not alias b.
+func UnmarshalMerkleProof(b []byte) (MerkleProof, error) {
+	if len(b) > MaxMerkleProofSize {
+		return MerkleProof{}, fmt.Errorf("%w: encoding is %d bytes, over the limit of %d", ErrMerkleProof, len(b), MaxMerkleProofSize)
+	}
+	r := &wireReader{b: append([]byte(nil), b...)}
+	p := r.merkleProof()
+	if err := r.finish(); err != nil {
+		return MerkleProof{}, fmt.Errorf("%w: decoding: %w", ErrMerkleProof, err)
+	}
+	return p, nil
+}
+
+// merkleProof reads one encoded MerkleProof.
+func (r *wireReader) merkleProof() MerkleProof {
+	var p MerkleProof
+	p.Index, p.Total = int(r.u32()), int(r.u32())
+	n := int(r.u8())
+	if n > MaxMerkleAunts {
+		r.failf("%d aunts, at most %d allowed", n, MaxMerkleAunts)
+	}
+	if r.err != nil {
+		return MerkleProof{}
+	}
+	if n > 0 {
+		p.Aunts = make([][]byte, n)
+		for i := range p.Aunts {
+			p.Aunts[i] = r.take(HashSize)
+		}
+	}
+	return p
 }

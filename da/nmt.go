@@ -243,17 +243,8 @@ func RootFromLeafNodes(leafNodes [][]byte) ([]byte, error) {
 	if len(leafNodes) == 0 {
 		return EmptyNMTRoot(), nil
 	}
-	for i, n := range leafNodes {
-		if err := ValidateNode(n); err != nil {
-			return nil, fmt.Errorf("leaf node %d: %w", i, err)
-		}
-		if i > 0 {
-			prev := leafNodes[i-1]
-			if bytes.Compare(prev[NamespaceSize:2*NamespaceSize], n[:NamespaceSize]) > 0 {
-				return nil, fmt.Errorf("%w: leaf node %d has min %x below the previous max %x",
-					ErrNodeOrder, i, n[:NamespaceSize], prev[NamespaceSize:2*NamespaceSize])
-			}
-		}
+	if err := validateLeafNodes(leafNodes); err != nil {
+		return nil, err
 	}
 	// Stack of complete subtrees with strictly decreasing heights.
 	var stack [65][NodeSize]byte
@@ -277,4 +268,42 @@ func RootFromLeafNodes(leafNodes [][]byte) ([]byte, error) {
 		top--
 	}
 	return append([]byte(nil), stack[0][:]...), nil
+}
+
+// TreeFromLeafNodes returns a tree whose leaves have the given precomputed
+// leaf nodes (see HashLeaf), so that roots and proofs can be served without
+// rehashing the leaves. The nodes must be valid and in namespace order, as
+// for RootFromLeafNodes; each leaf's namespace is taken from its node's min.
+func TreeFromLeafNodes(leafNodes [][]byte) (*Tree, error) {
+	t := &Tree{
+		nss:    make([]byte, 0, len(leafNodes)*NamespaceSize),
+		leaves: make([]byte, 0, len(leafNodes)*NodeSize),
+	}
+	if err := validateLeafNodes(leafNodes); err != nil {
+		return nil, err
+	}
+	for _, n := range leafNodes {
+		t.nss = append(t.nss, n[:NamespaceSize]...)
+		t.leaves = append(t.leaves, n...)
+		t.n++
+	}
+	return t, nil
+}
+
+// validateLeafNodes checks that every node is valid and that the nodes are
+// in namespace order (each max ≤ the next min).
+func validateLeafNodes(leafNodes [][]byte) error {
+	for i, n := range leafNodes {
+		if err := ValidateNode(n); err != nil {
+			return fmt.Errorf("leaf node %d: %w", i, err)
+		}
+		if i > 0 {
+			prev := leafNodes[i-1]
+			if bytes.Compare(prev[NamespaceSize:2*NamespaceSize], n[:NamespaceSize]) > 0 {
+				return fmt.Errorf("%w: leaf node %d has min %x below the previous max %x",
+					ErrNodeOrder, i, n[:NamespaceSize], prev[NamespaceSize:2*NamespaceSize])
+			}
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package da
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/bits"
@@ -312,4 +313,98 @@ func (p Proof) computeRoot(leafHashes [][]byte) ([]byte, error) {
 		}
 	}
 	return append([]byte(nil), root...), nil
+}
+
+// MaxProofSize bounds an encoded Proof.
+const MaxProofSize = 4 + 4 + 1 + 1 + MaxProofNodes*NodeSize + NodeSize
+
+// Proof encoding flags.
+const (
+	proofFlagIgnoreMax = 1 << iota
+	proofFlagLeafHash
+	proofFlagsAll = proofFlagIgnoreMax | proofFlagLeafHash
+)
+
+// MarshalBinary returns the canonical encoding of p: Start and End as
+// big-endian uint32, a flags byte (bit 0: IsMaxNamespaceIgnored, bit 1:
+// LeafHash present), the node count (1 byte), the nodes, then the leaf hash
+// if present. Every node and the leaf hash must be NodeSize bytes.
+func (p Proof) MarshalBinary() ([]byte, error) {
+	return p.appendBinary(make([]byte, 0, 10+(len(p.Nodes)+1)*NodeSize))
+}
+
+func (p Proof) appendBinary(out []byte) ([]byte, error) {
+	if p.Start < 0 || p.End < 0 || p.Start > MaxProofEnd || p.End > MaxProofEnd {
+		return nil, proofErrorf("range [%d, %d) cannot be encoded", p.Start, p.End)
+	}
+	if len(p.Nodes) > MaxProofNodes {
+		return nil, proofErrorf("%d nodes, at most %d allowed", len(p.Nodes), MaxProofNodes)
+	}
+	var flags byte
+	if p.IsMaxNamespaceIgnored {
+		flags |= proofFlagIgnoreMax
+	}
+	if len(p.LeafHash) > 0 {
+		flags |= proofFlagLeafHash
+		if len(p.LeafHash) != NodeSize {
+			return nil, proofErrorf("leaf hash is %d bytes, want %d", len(p.LeafHash), NodeSize)
+		}
+	}
+	out = binary.BigEndian.AppendUint32(out, uint32(p.Start))
+	out = binary.BigEndian.AppendUint32(out, uint32(p.End))
+	out = append(out, flags, byte(len(p.Nodes)))
+	for i, n := range p.Nodes {
+		if len(n) != NodeSize {
+			return nil, proofErrorf("node %d is %d bytes, want %d", i, len(n), NodeSize)
+		}
+		out = append(out, n...)
+	}
+	return append(out, p.LeafHash...), nil
+}
+
+// UnmarshalProof decodes a proof encoded by MarshalBinary, rejecting
+// oversized, non-canonical or trailing input. It does not verify the proof.
+// The result does not alias b.
+func UnmarshalProof(b []byte) (Proof, error) {
+	if len(b) > MaxProofSize {
+		return Proof{}, proofErrorf("encoding is %d bytes, over the limit of %d", len(b), MaxProofSize)
+	}
+	r := &wireReader{b: append([]byte(nil), b...)}
+	p := r.proof()
+	if err := r.finish(); err != nil {
+		return Proof{}, proofErrorf("decoding: %w", err)
+	}
+	return p, nil
+}
+
+// proof reads one encoded Proof.
+func (r *wireReader) proof() Proof {
+	var p Proof
+	start, end := r.u32(), r.u32()
+	if start > MaxProofEnd || end > MaxProofEnd {
+		r.failf("proof range [%d, %d) over %d", start, end, MaxProofEnd)
+	}
+	p.Start, p.End = int(start), int(end)
+	flags := r.u8()
+	if flags&^proofFlagsAll != 0 {
+		r.failf("unknown proof flags %#x", flags)
+	}
+	p.IsMaxNamespaceIgnored = flags&proofFlagIgnoreMax != 0
+	n := int(r.u8())
+	if n > MaxProofNodes {
+		r.failf("%d proof nodes, at most %d allowed", n, MaxProofNodes)
+	}
+	if r.err != nil {
+		return Proof{}
+	}
+	if n > 0 {
+		p.Nodes = make([][]byte, n)
+		for i := range p.Nodes {
+			p.Nodes[i] = r.take(NodeSize)
+		}
+	}
+	if flags&proofFlagLeafHash != 0 {
+		p.LeafHash = r.take(NodeSize)
+	}
+	return p
 }
