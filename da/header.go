@@ -1,0 +1,277 @@
+package da
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cometbft/cometbft/types"
+)
+
+// Header limits.
+const (
+	// MaxValidators bounds the validator set an extended header may carry.
+	// Quadrant's validator set is fixed at genesis and small (Celestia runs
+	// 100); the bound keeps a header well under MaxLightHeaderSize.
+	MaxValidators = 1000
+	// MaxBlockTxs bounds the tx count a data-root proof may claim.
+	MaxBlockTxs = 1 << 24
+)
+
+var (
+	// ErrHeader is wrapped by every failure of a header's own consistency
+	// checks (Validate) and of its decoding.
+	ErrHeader = errors.New("da: invalid extended header")
+	// ErrHeaderNotAdjacent is wrapped when a header does not follow the
+	// trusted header it is verified against (height, time, validator-set
+	// hash or block ID continuity).
+	ErrHeaderNotAdjacent = errors.New("da: header does not follow the trusted header")
+)
+
+// LightHeader is what a light node syncs and verifies for each height: the
+// CometBFT signed header (header and the commit for it), the validator set
+// that signed it, and the block's data-root transaction with its Merkle
+// proof against Header.DataHash. It carries the data root (inside the
+// data-root transaction) but not the DA header, so it stays a few KB
+// whatever the square size.
+//
+// A LightHeader returned by NewLightHeader or UnmarshalLightHeader has
+// non-nil SignedHeader (with Header and Commit) and ValidatorSet; it is
+// trustworthy only after Validate or Verify returned nil. Callers must not
+// mutate a header they did not build.
+type LightHeader struct {
+	SignedHeader *types.SignedHeader `json:"signed_header"`
+	ValidatorSet *types.ValidatorSet `json:"validator_set"`
+	// DataRootTx is the block's last transaction (see DataRootTx).
+	DataRootTx []byte `json:"data_root_tx"`
+	// DataRootProof proves sha256(DataRootTx) is the last leaf of the
+	// block's txs Merkle tree, whose root is Header.DataHash. Index must be
+	// Total-1. With RFC-6962 trees the last leaf's path goes right at every
+	// level, so a proof that verifies with Index = Total-1 proves the tx is
+	// the block's last even though Total itself is only pinned down to the
+	// counts with the same tree depth.
+	DataRootProof MerkleProof `json:"data_root_proof"`
+}
+
+// ExtendedHeader is the header full nodes exchange: the light header plus
+// the DA header (the 2k row and 2k column roots) whose hash is the data
+// root. Same ownership rules as LightHeader.
+type ExtendedHeader struct {
+	LightHeader
+	DAH *DAHeader `json:"dah"`
+}
+
+// NewLightHeader returns the light header of a committed block from its
+// signed header, validator set and all its transactions in block order; the
+// last transaction must be the data-root transaction. It checks the
+// structure (see Validate) except signatures, which a caller building
+// headers from its own consensus node has already checked; verify received
+// headers with Validate or Verify. txs are not retained.
+func NewLightHeader(sh *types.SignedHeader, vals *types.ValidatorSet, txs [][]byte) (*LightHeader, error) {
+	if len(txs) == 0 {
+		return nil, fmt.Errorf("%w: block has no txs, want the data-root tx last", ErrHeader)
+	}
+	if len(txs) > MaxBlockTxs {
+		return nil, fmt.Errorf("%w: block has %d txs, at most %d supported", ErrHeader, len(txs), MaxBlockTxs)
+	}
+	hashes := make([][]byte, len(txs))
+	for i, tx := range txs {
+		h := sha256.Sum256(tx)
+		hashes[i] = h[:]
+	}
+	last := len(txs) - 1
+	h := &LightHeader{
+		SignedHeader:  sh,
+		ValidatorSet:  vals,
+		DataRootTx:    append([]byte(nil), txs[last]...),
+		DataRootProof: merkleProof(hashes, last),
+	}
+	if err := h.validate(chainIDOf(sh), false); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// NewExtendedHeader is NewLightHeader plus the DA header, which must hash to
+// the data root carried by the data-root transaction.
+func NewExtendedHeader(sh *types.SignedHeader, vals *types.ValidatorSet, txs [][]byte, dah *DAHeader) (*ExtendedHeader, error) {
+	lh, err := NewLightHeader(sh, vals, txs)
+	if err != nil {
+		return nil, err
+	}
+	e := &ExtendedHeader{LightHeader: *lh, DAH: dah}
+	if err := e.validateDAH(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func chainIDOf(sh *types.SignedHeader) string {
+	if sh == nil || sh.Header == nil {
+		return ""
+	}
+	return sh.ChainID
+}
+
+// Height returns the block height. h must be structurally valid (built by
+// NewLightHeader or decoded).
+func (h *LightHeader) Height() int64 { return h.SignedHeader.Height }
+
+// ChainID returns the chain ID of the header.
+func (h *LightHeader) ChainID() string { return h.SignedHeader.ChainID }
+
+// Time returns the block time.
+func (h *LightHeader) Time() time.Time { return h.SignedHeader.Time }
+
+// Hash returns the CometBFT block hash (the header's Merkle hash), which
+// identifies the header.
+func (h *LightHeader) Hash() []byte { return []byte(h.SignedHeader.Header.Hash()) }
+
+// DataRoot returns the data root carried by the data-root transaction, or
+// nil if the transaction does not decode.
+func (h *LightHeader) DataRoot() []byte {
+	d, err := DecodeDataRootTx(h.DataRootTx)
+	if err != nil {
+		return nil
+	}
+	return d.DataRoot
+}
+
+// SquareWidth returns the extended square width 2k from the data-root
+// transaction, or 0 if it does not decode.
+func (h *LightHeader) SquareWidth() int {
+	d, err := DecodeDataRootTx(h.DataRootTx)
+	if err != nil {
+		return 0
+	}
+	return d.SquareWidth()
+}
+
+// Light returns the light form of e (sharing e's fields).
+func (e *ExtendedHeader) Light() *LightHeader { return &e.LightHeader }
+
+// Validate checks h on its own, with no trusted header: the signed header's
+// ValidateBasic for chainID, that the validator set is valid and hashes to
+// Header.ValidatorsHash, that more than 2/3 of that set's voting power
+// signed the commit (types.VerifyCommitLight), that the data-root
+// transaction decodes and that its proof is the last leaf (index = total−1)
+// of Header.DataHash. On its own this proves only self-consistency: trust
+// comes from Verify against a trusted header, or from comparing Hash with a
+// trusted hash. It returns an error wrapping ErrHeader.
+func (h *LightHeader) Validate(chainID string) error { return h.validate(chainID, true) }
+
+func (h *LightHeader) validate(chainID string, checkSigs bool) error {
+	if h == nil || h.SignedHeader == nil || h.SignedHeader.Header == nil || h.SignedHeader.Commit == nil {
+		return fmt.Errorf("%w: missing signed header, header or commit", ErrHeader)
+	}
+	if h.ValidatorSet == nil || h.ValidatorSet.IsNilOrEmpty() {
+		return fmt.Errorf("%w: missing validator set", ErrHeader)
+	}
+	sh := h.SignedHeader
+	if err := sh.ValidateBasic(chainID); err != nil {
+		return fmt.Errorf("%w: height %d: %w", ErrHeader, sh.Height, err)
+	}
+	if n := h.ValidatorSet.Size(); n > MaxValidators {
+		return fmt.Errorf("%w: %d validators, at most %d supported", ErrHeader, n, MaxValidators)
+	}
+	if err := h.ValidatorSet.ValidateBasic(); err != nil {
+		return fmt.Errorf("%w: height %d: validator set: %w", ErrHeader, sh.Height, err)
+	}
+	if vh := h.ValidatorSet.Hash(); !bytes.Equal(vh, sh.ValidatorsHash) {
+		return fmt.Errorf("%w: height %d: validator set hashes to %X, header says %X", ErrHeader, sh.Height, vh, []byte(sh.ValidatorsHash))
+	}
+	if _, err := DecodeDataRootTx(h.DataRootTx); err != nil {
+		return fmt.Errorf("%w: height %d: last tx: %w", ErrHeader, sh.Height, err)
+	}
+	p := h.DataRootProof
+	if p.Total < 1 || p.Total > MaxBlockTxs || p.Index != p.Total-1 {
+		return fmt.Errorf("%w: height %d: data-root tx proof has index %d of %d txs, want the last tx (index total-1)",
+			ErrHeader, sh.Height, p.Index, p.Total)
+	}
+	leaf := sha256.Sum256(h.DataRootTx)
+	if err := p.Verify(sh.DataHash, leaf[:]); err != nil {
+		return fmt.Errorf("%w: height %d: data-root tx is not in DataHash %X: %w", ErrHeader, sh.Height, []byte(sh.DataHash), err)
+	}
+	if checkSigs {
+		if err := types.VerifyCommitLight(chainID, h.ValidatorSet, sh.Commit.BlockID, sh.Height, sh.Commit); err != nil {
+			return fmt.Errorf("%w: height %d: commit: %w", ErrHeader, sh.Height, err)
+		}
+	}
+	return nil
+}
+
+// Verify checks that h is the header right after trusted (an already
+// verified header of the same chain): h.Height = trusted.Height+1, h's time
+// is after trusted's, h.ValidatorsHash = trusted.NextValidatorsHash,
+// h.LastBlockID.Hash = trusted.Hash(), and then Validate for trusted's chain
+// ID — so more than 2/3 of the validator set trusted has named signed h.
+// Continuity errors wrap ErrHeaderNotAdjacent, the others ErrHeader. It
+// takes no clock: expiry of the trusting period is the caller's policy.
+func (h *LightHeader) Verify(trusted *LightHeader) error {
+	if trusted == nil || trusted.SignedHeader == nil || trusted.SignedHeader.Header == nil {
+		return fmt.Errorf("%w: no trusted header", ErrHeaderNotAdjacent)
+	}
+	if h == nil || h.SignedHeader == nil || h.SignedHeader.Header == nil {
+		return fmt.Errorf("%w: missing signed header", ErrHeader)
+	}
+	t, u := trusted.SignedHeader, h.SignedHeader
+	if u.Height != t.Height+1 {
+		return fmt.Errorf("%w: height %d, want %d", ErrHeaderNotAdjacent, u.Height, t.Height+1)
+	}
+	if !u.Time.After(t.Time) {
+		return fmt.Errorf("%w: height %d: time %s is not after the trusted header's %s", ErrHeaderNotAdjacent, u.Height, u.Time, t.Time)
+	}
+	if !bytes.Equal(u.ValidatorsHash, t.NextValidatorsHash) {
+		return fmt.Errorf("%w: height %d: validators hash %X, the trusted header's next validators hash is %X",
+			ErrHeaderNotAdjacent, u.Height, []byte(u.ValidatorsHash), []byte(t.NextValidatorsHash))
+	}
+	if th := t.Header.Hash(); !bytes.Equal(u.LastBlockID.Hash, th) {
+		return fmt.Errorf("%w: height %d: last block ID %X, the trusted header's hash is %X",
+			ErrHeaderNotAdjacent, u.Height, []byte(u.LastBlockID.Hash), []byte(th))
+	}
+	return h.Validate(t.ChainID)
+}
+
+// Validate is LightHeader.Validate plus the DA header: it must be valid,
+// hash to the data root of the data-root transaction, and have the width 2k
+// that transaction states.
+func (e *ExtendedHeader) Validate(chainID string) error {
+	if e == nil {
+		return fmt.Errorf("%w: nil", ErrHeader)
+	}
+	if err := e.LightHeader.Validate(chainID); err != nil {
+		return err
+	}
+	return e.validateDAH()
+}
+
+// Verify is LightHeader.Verify plus the DA header checks of Validate.
+// trusted may be the light part of an extended header (e.Light()).
+func (e *ExtendedHeader) Verify(trusted *LightHeader) error {
+	if e == nil {
+		return fmt.Errorf("%w: nil", ErrHeader)
+	}
+	if err := e.LightHeader.Verify(trusted); err != nil {
+		return err
+	}
+	return e.validateDAH()
+}
+
+func (e *ExtendedHeader) validateDAH() error {
+	if err := e.DAH.Validate(); err != nil {
+		return fmt.Errorf("%w: height %d: %w", ErrHeader, e.Height(), err)
+	}
+	d, err := DecodeDataRootTx(e.DataRootTx)
+	if err != nil {
+		return fmt.Errorf("%w: height %d: last tx: %w", ErrHeader, e.Height(), err)
+	}
+	if w := e.DAH.SquareWidth(); w != d.SquareWidth() {
+		return fmt.Errorf("%w: height %d: DA header width %d, data-root tx says %d", ErrHeader, e.Height(), w, d.SquareWidth())
+	}
+	if r := e.DAH.Hash(); !bytes.Equal(r, d.DataRoot) {
+		return fmt.Errorf("%w: height %d: DA header hashes to %x, data-root tx commits to %x", ErrHeader, e.Height(), r, d.DataRoot)
+	}
+	return nil
+}
