@@ -135,8 +135,10 @@ func FuzzMerkleProofVerify(f *testing.F) {
 		}
 		err := p.Verify(root, leaf)
 		if err == nil {
-			// Only genuine proofs may verify.
-			if total != 5 || index < 0 || index >= 5 || !bytes.Equal(leaf, leaves[index]) {
+			// Only genuine proofs may verify. As in CometBFT, Total is
+			// bound only through the path shape (index 1 of 5 and of 6
+			// share their path), so callers that care check it.
+			if index < 0 || index >= 5 || !bytes.Equal(leaf, leaves[index]) {
 				t.Fatalf("forged proof accepted: index %d total %d leaf %x", index, total, leaf)
 			}
 		}
