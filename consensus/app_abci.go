@@ -54,7 +54,10 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 		root[0] ^= 0xFF
 		a.log.Warn("consensus: TEST HOOK: proposing a wrong data root", "height", req.Height)
 	}
-	drt := (&blobs.DataRootTx{DataRoot: root, SquareSize: uint64(plan.squareSize)}).Marshal()
+	drt, err := (&blobs.DataRootTx{DataRoot: root, SquareSize: uint64(plan.squareSize)}).Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("consensus: encoding the data-root tx at height %d: %w", req.Height, err)
+	}
 	if layout, err := layoutFromPlan(plan); err == nil {
 		a.layouts.put(drt, layout)
 	}
