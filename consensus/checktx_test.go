@@ -20,7 +20,9 @@ func TestCheckTxRejections(t *testing.T) {
 	poor := newKey("poor")
 
 	blob := testBlob(t, 1, 1000)
-	pfb := func(opts ...txOpt) []byte { return pfbTx(t, alice, 0, []*blobs.Blob{blob}, append([]txOpt{withGasPrice(2)}, opts...)...) }
+	pfb := func(opts ...txOpt) []byte {
+		return pfbTx(t, alice, 0, []*blobs.Blob{blob}, append([]txOpt{withGasPrice(2)}, opts...)...)
+	}
 
 	// A blob tx whose blob differs from the one committed to.
 	wrongCommitment := func() []byte {
