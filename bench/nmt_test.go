@@ -346,3 +346,98 @@ func nmtCheckTamperedNamespace(t *testing.T, what string, r *rand.Rand, p da.Pro
 		}
 	}
 }
+
+// FuzzNMTVerifyDifferential mutates honest proofs and checks that Quadrant's
+// verifier accepts exactly what celestiaorg/nmt's accepts, apart from the
+// documented places where Quadrant is stricter (an empty proof must be
+// [0, 0); proofs must ignore the max namespace; at most MaxProofNodes).
+func FuzzNMTVerifyDifferential(f *testing.F) {
+	r := rand.New(rand.NewSource(5))
+	c := nmtNewCase(f, r, 13)
+	for len(c.nss) < 3 {
+		c = nmtNewCase(f, r, 13)
+	}
+	root, _ := c.ref.Root()
+	probes := c.probeNamespaces()
+	f.Add(uint8(0), uint8(3), []byte{})
+	f.Add(uint8(1), uint8(5), []byte{0, 1, 2})
+	f.Add(uint8(2), uint8(7), []byte{3, 0, 9, 4, 1})
+	f.Fuzz(func(t *testing.T, pick, arg uint8, muts []byte) {
+		var p da.Proof
+		var ns da.Namespace
+		var leaves [][]byte
+		nsMode := pick%2 == 0
+		if nsMode {
+			ns = probes[int(arg)%len(probes)]
+			p, _ = c.tree.ProveNamespace(ns)
+			if !p.IsEmpty() {
+				s, e := c.tree.NamespaceRange(ns)
+				leaves = c.leaves[s:e]
+			}
+		} else {
+			s := int(arg) % 13
+			e := s + 1 + int(pick/2)%(13-s)
+			p, _ = c.tree.ProveRange(s, e)
+			leaves = c.leaves[s:e]
+		}
+		p = nmtCopyProof(p)
+		// Apply mutations: each pair of bytes is (operation, operand).
+		for i := 0; i+1 < len(muts) && i < 16; i += 2 {
+			op, x := muts[i]%9, int(muts[i+1])
+			switch op {
+			case 0:
+				if len(p.Nodes) > 0 {
+					p.Nodes[x%len(p.Nodes)][x%da.NodeSize] ^= 1 << (x % 8)
+				}
+			case 1:
+				if len(p.Nodes) > 0 {
+					j := x % len(p.Nodes)
+					p.Nodes = append(p.Nodes[:j:j], p.Nodes[j+1:]...)
+				}
+			case 2:
+				if len(p.Nodes) > 0 {
+					p.Nodes = append(p.Nodes, p.Nodes[x%len(p.Nodes)])
+				}
+			case 3:
+				p.Start += x%5 - 2
+			case 4:
+				p.End += x%5 - 2
+			case 5:
+				if len(leaves) > 0 {
+					leaves = leaves[:len(leaves)-1]
+				}
+			case 6:
+				p.LeafHash = c.tree.LeafNode(x % 13)
+			case 7:
+				p.LeafHash = nil
+			case 8:
+				if len(p.Nodes) > 1 {
+					j := x % (len(p.Nodes) - 1)
+					p.Nodes[j], p.Nodes[j+1] = p.Nodes[j+1], p.Nodes[j]
+				}
+			}
+		}
+		// Field-for-field copy (NewAbsenceProof sets every field).
+		ref := nmt.NewAbsenceProof(p.Start, p.End, p.Nodes, p.LeafHash, p.IsMaxNamespaceIgnored)
+		if nsMode {
+			ours := p.VerifyNamespace(root, ns, leaves)
+			theirs := ref.VerifyNamespace(sha256.New(), ns[:], leaves, root)
+			if ours == nil && !theirs {
+				t.Fatalf("quadrant accepts a namespace proof nmt rejects: %+v", p)
+			}
+			stricter := (p.Start == p.End && p.Start != 0) || (p.IsOfAbsence() && len(leaves) > 0)
+			if ours != nil && theirs && !stricter {
+				t.Fatalf("nmt accepts a namespace proof quadrant rejects (%v): %+v", ours, p)
+			}
+			return
+		}
+		if p.Start < 0 || p.End < 0 || p.End > 64 {
+			return // nmt's verifier does not bound the range
+		}
+		ours := p.VerifyLeaves(root, leaves)
+		theirs := !p.IsOfAbsence() && nmtRefVerifyRange(ref, root, leaves)
+		if (ours == nil) != theirs && !(p.Start == p.End) {
+			t.Fatalf("range proof: quadrant err=%v, nmt accepts=%v: %+v", ours, theirs, p)
+		}
+	})
+}
