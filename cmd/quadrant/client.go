@@ -1,0 +1,424 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	"github.com/spf13/cobra"
+
+	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/da"
+)
+
+// clientFlags are shared by the commands that talk to a running node.
+type clientFlags struct {
+	home    string
+	node    string
+	key     string
+	timeout time.Duration
+	output  string
+}
+
+func (c *clientFlags) register(cmd *cobra.Command, withKey bool) {
+	f := cmd.Flags()
+	f.StringVar(&c.home, "home", clientHome(), "home whose keys/ holds the signing key ($QUADRANT_HOME)")
+	f.StringVar(&c.node, "node", "", "CometBFT RPC of a node (default: the home's rpc.listen_address, else http://127.0.0.1:26657)")
+	if withKey {
+		f.StringVar(&c.key, "key", "faucet", "name of the signing key")
+	}
+	f.DurationVar(&c.timeout, "timeout", 2*time.Minute, "give up after this long")
+	f.StringVarP(&c.output, "output", "o", "text", "output format: text or json")
+}
+
+// nodeURL returns --node, or the RPC address in the home's config.toml, or
+// validator 0 of a devnet home, or the default local RPC.
+func (c *clientFlags) nodeURL() string {
+	if c.node != "" {
+		return c.node
+	}
+	if cfg, err := consensus.LoadNodeConfig(c.home); err == nil {
+		return "http://" + stripScheme(cfg.RPC.ListenAddress)
+	}
+	if m, err := loadManifest(c.home); err == nil && len(m.Validators) > 0 {
+		return m.Validators[0].RPC
+	}
+	return "http://127.0.0.1:26657"
+}
+
+func (c *clientFlags) client() (*rpchttp.HTTP, error) {
+	cl, err := rpchttp.New(c.nodeURL())
+	if err != nil {
+		return nil, fmt.Errorf("connecting to %s: %w", c.nodeURL(), err)
+	}
+	return cl, nil
+}
+
+// submitter loads the key and starts its submission queue.
+func (c *clientFlags) submitter(ctx context.Context) (*consensus.Submitter, error) {
+	key, err := consensus.NewKeyring(c.home).Load(c.key)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := c.client()
+	if err != nil {
+		return nil, err
+	}
+	s, err := consensus.NewSubmitter(consensus.SubmitterConfig{Client: cl, Key: key, PollInterval: 100 * time.Millisecond})
+	if err != nil {
+		return nil, err
+	}
+	s.Start(ctx)
+	return s, nil
+}
+
+func (c *clientFlags) print(w io.Writer, v any, text func(io.Writer)) error {
+	if c.output == "json" {
+		return json.NewEncoder(w).Encode(v)
+	}
+	text(w)
+	return nil
+}
+
+// parseNamespace reads a namespace given as hex (29 bytes, or a version-0 id
+// of ≤ 10 bytes) or, if it is not hex, as a name of ≤ 10 ASCII characters
+// used as the version-0 id.
+func parseNamespace(s string) (da.Namespace, error) {
+	ns, err := da.ParseNamespace(s)
+	if err != nil {
+		if _, hexErr := hex.DecodeString(s); hexErr == nil {
+			return ns, err // valid hex, bad namespace: report that
+		}
+		if ns, err = da.NewNamespaceV0([]byte(s)); err != nil {
+			return ns, fmt.Errorf("namespace %q: not hex, and as a name longer than 10 bytes", s)
+		}
+	}
+	if err := ns.ValidateForBlob(); err != nil {
+		return ns, fmt.Errorf("namespace %q: %w", s, err)
+	}
+	return ns, nil
+}
+
+func newBlobCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "blob", Short: "Submit and read blobs"}
+	cmd.AddCommand(newBlobSubmitCmd(), newBlobGetCmd())
+	return cmd
+}
+
+type submitResult struct {
+	Height     int64  `json:"height"`
+	Namespace  string `json:"namespace"`
+	Commitment string `json:"commitment"`
+	TxHash     string `json:"tx_hash"`
+	Sequence   uint64 `json:"sequence"`
+	Size       int    `json:"size"`
+}
+
+func newBlobSubmitCmd() *cobra.Command {
+	var (
+		c                 clientFlags
+		nsArg, file, data string
+		shareVersion      uint8
+	)
+	cmd := &cobra.Command{
+		Use:   "submit",
+		Short: "Pay for a blob, wait until it is in a block, print height and commitment",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ns, err := parseNamespace(nsArg)
+			if err != nil {
+				return err
+			}
+			var payload []byte
+			switch {
+			case file != "" && data != "":
+				return fmt.Errorf("give --file or --data, not both")
+			case file != "":
+				if payload, err = os.ReadFile(file); err != nil {
+					return err
+				}
+			case data != "":
+				payload = []byte(data)
+			default:
+				return fmt.Errorf("give the blob with --file F or --data STR")
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), c.timeout)
+			defer cancel()
+			s, err := c.submitter(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Stop()
+			var signer []byte
+			if shareVersion == 1 {
+				a := s.Address()
+				signer = a[:]
+			}
+			blob, err := blobs.NewBlob(ns, payload, shareVersion, signer)
+			if err != nil {
+				return err
+			}
+			commitment, err := blobs.CreateCommitment(blob)
+			if err != nil {
+				return err
+			}
+			sub, err := s.SubmitBlobs(ctx, blob)
+			if err != nil {
+				return err
+			}
+			st, err := sub.Wait(ctx)
+			if err != nil {
+				return err
+			}
+			if st.Code != 0 {
+				return fmt.Errorf("included at height %d but failed (code %d): %s", st.Height, st.Code, st.Reason)
+			}
+			res := submitResult{Height: st.Height, Namespace: ns.String(), Commitment: hex.EncodeToString(commitment),
+				TxHash: fmt.Sprintf("%X", st.Hash), Sequence: st.Sequence, Size: len(payload)}
+			return c.print(cmd.OutOrStdout(), res, func(w io.Writer) {
+				fmt.Fprintf(w, "height:     %d\ncommitment: %s\nnamespace:  %s\ntx hash:    %s\n", res.Height, res.Commitment, res.Namespace, res.TxHash)
+			})
+		},
+	}
+	c.register(cmd, true)
+	f := cmd.Flags()
+	f.StringVar(&nsArg, "namespace", "", "namespace: hex (29 bytes or a ≤10-byte id) or a name of ≤10 characters")
+	f.StringVar(&file, "file", "", "file holding the blob")
+	f.StringVar(&data, "data", "", "the blob, as a string")
+	f.Uint8Var(&shareVersion, "share-version", 0, "0, or 1 to record the signer in the blob's first share")
+	_ = cmd.MarkFlagRequired("namespace")
+	return cmd
+}
+
+type blobOut struct {
+	Height       int64  `json:"height"`
+	Namespace    string `json:"namespace"`
+	Commitment   string `json:"commitment"`
+	Signer       string `json:"signer"`
+	ShareIndex   int    `json:"share_index"`
+	ShareVersion uint8  `json:"share_version"`
+	Size         int    `json:"size"`
+	Data         []byte `json:"data"`
+}
+
+func newBlobGetCmd() *cobra.Command {
+	var (
+		c      clientFlags
+		height int64
+		nsArg  string
+	)
+	cmd := &cobra.Command{
+		Use:   "get",
+		Short: "Print the blobs of a namespace at a height (read from a validator's index and block)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ns, err := parseNamespace(nsArg)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), c.timeout)
+			defer cancel()
+			cl, err := c.client()
+			if err != nil {
+				return err
+			}
+			out, err := getBlobs(ctx, cl, height, ns)
+			if err != nil {
+				return err
+			}
+			return c.print(cmd.OutOrStdout(), out, func(w io.Writer) {
+				if len(out) == 0 {
+					fmt.Fprintf(w, "no blobs in namespace %s at height %d\n", ns, height)
+				}
+				for _, b := range out {
+					fmt.Fprintf(w, "height %d  share %d  size %d  commitment %s  signer %s\n", b.Height, b.ShareIndex, b.Size, b.Commitment, b.Signer)
+					if utf8.Valid(b.Data) {
+						fmt.Fprintf(w, "  data: %s\n", strconv.Quote(string(b.Data)))
+					} else {
+						fmt.Fprintf(w, "  data (hex): %x\n", b.Data)
+					}
+				}
+			})
+		},
+	}
+	c.register(cmd, false)
+	cmd.Flags().Int64Var(&height, "height", 0, "block height")
+	cmd.Flags().StringVar(&nsArg, "namespace", "", "namespace: hex or a name of ≤10 characters")
+	_ = cmd.MarkFlagRequired("height")
+	_ = cmd.MarkFlagRequired("namespace")
+	return cmd
+}
+
+// getBlobs reads the blob index records of (height, ns) from the node, then
+// the block, rebuilds its square and returns each recorded blob, checking its
+// share index and commitment against the record.
+func getBlobs(ctx context.Context, cl *rpchttp.HTTP, height int64, ns da.Namespace) ([]blobOut, error) {
+	res, err := cl.ABCIQuery(ctx, fmt.Sprintf("/blobs/%d/%s", height, ns), nil)
+	if err != nil {
+		return nil, err
+	}
+	if res.Response.Code != consensus.CodeOK {
+		return nil, fmt.Errorf("query blobs: %s", res.Response.Log)
+	}
+	var recs []consensus.BlobRecord
+	if err := json.Unmarshal(res.Response.Value, &recs); err != nil {
+		return nil, fmt.Errorf("decoding blob records: %w", err)
+	}
+	out := []blobOut{}
+	if len(recs) == 0 {
+		return out, nil
+	}
+	var params consensus.Params
+	pres, err := cl.ABCIQuery(ctx, "/params", nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(pres.Response.Value, &params); err != nil {
+		return nil, fmt.Errorf("decoding params: %w", err)
+	}
+	blk, err := cl.Block(ctx, &height)
+	if err != nil {
+		return nil, fmt.Errorf("fetching block %d: %w", height, err)
+	}
+	txs := make([][]byte, 0, len(blk.Block.Txs))
+	for _, tx := range blk.Block.Txs {
+		txs = append(txs, tx)
+	}
+	if n := len(txs); n > 0 && blobs.IsDataRootTx(txs[n-1]) {
+		txs = txs[:n-1]
+	}
+	sq, err := blobs.Construct(txs, params.MaxSquareSize)
+	if err != nil {
+		return nil, fmt.Errorf("rebuilding the square of block %d: %w", height, err)
+	}
+	parsed, err := blobs.ParseSquare(sq)
+	if err != nil {
+		return nil, fmt.Errorf("parsing the square of block %d: %w", height, err)
+	}
+	byIndex := map[int]*blobs.Blob{}
+	for _, p := range parsed.BlobsIn(ns) {
+		byIndex[p.Index] = p.Blob
+	}
+	for _, r := range recs {
+		b, ok := byIndex[r.Index]
+		if !ok {
+			return nil, fmt.Errorf("block %d: no blob of namespace %s at share %d, where the index says one is", height, ns, r.Index)
+		}
+		c, err := blobs.CreateCommitment(b)
+		if err != nil {
+			return nil, err
+		}
+		if hex.EncodeToString(c) != r.Commitment.String() {
+			return nil, fmt.Errorf("block %d share %d: blob commitment %x, index says %s", height, r.Index, c, r.Commitment)
+		}
+		out = append(out, blobOut{Height: height, Namespace: ns.String(), Commitment: r.Commitment.String(), Signer: r.Signer.String(),
+			ShareIndex: r.Index, ShareVersion: b.ShareVersion, Size: len(b.Data), Data: b.Data})
+	}
+	return out, nil
+}
+
+func newTxCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "tx", Short: "Send transactions"}
+	var (
+		c      clientFlags
+		to     string
+		amount uint64
+	)
+	send := &cobra.Command{
+		Use:   "send",
+		Short: "Transfer funds to an address and wait until it is in a block",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dst, err := consensus.ParseAddress(to)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), c.timeout)
+			defer cancel()
+			s, err := c.submitter(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Stop()
+			sub, err := s.Transfer(ctx, dst, amount)
+			if err != nil {
+				return err
+			}
+			st, err := sub.Wait(ctx)
+			if err != nil {
+				return err
+			}
+			if st.Code != 0 {
+				return fmt.Errorf("included at height %d but failed (code %d): %s", st.Height, st.Code, st.Reason)
+			}
+			res := map[string]any{"height": st.Height, "tx_hash": fmt.Sprintf("%X", st.Hash), "from": s.Address().String(), "to": dst.String(), "amount": amount}
+			return c.print(cmd.OutOrStdout(), res, func(w io.Writer) {
+				fmt.Fprintf(w, "sent %d from %s to %s at height %d (tx %X)\n", amount, s.Address(), dst, st.Height, st.Hash)
+			})
+		},
+	}
+	c.register(send, true)
+	send.Flags().StringVar(&to, "to", "", "recipient address (40 hex digits)")
+	send.Flags().Uint64Var(&amount, "amount", 0, "amount in base units")
+	_ = send.MarkFlagRequired("to")
+	_ = send.MarkFlagRequired("amount")
+	cmd.AddCommand(send)
+	return cmd
+}
+
+func newAccountCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "account", Short: "Read accounts"}
+	var c clientFlags
+	balance := &cobra.Command{
+		Use:   "balance [ADDRESS]",
+		Short: "Print an account's balance and sequence (default: the --key account)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var addr consensus.Address
+			if len(args) == 1 {
+				a, err := consensus.ParseAddress(args[0])
+				if err != nil {
+					return err
+				}
+				addr = a
+			} else {
+				k, err := consensus.NewKeyring(c.home).Load(c.key)
+				if err != nil {
+					return err
+				}
+				addr = k.Address()
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), c.timeout)
+			defer cancel()
+			cl, err := c.client()
+			if err != nil {
+				return err
+			}
+			res, err := cl.ABCIQuery(ctx, "/account/"+addr.String(), nil)
+			if err != nil {
+				return err
+			}
+			if res.Response.Code != consensus.CodeOK {
+				return fmt.Errorf("query account: %s", res.Response.Log)
+			}
+			var info consensus.AccountInfo
+			if err := json.Unmarshal(res.Response.Value, &info); err != nil {
+				return err
+			}
+			return c.print(cmd.OutOrStdout(), info, func(w io.Writer) {
+				fmt.Fprintf(w, "address:  %s\nbalance:  %d\nsequence: %d\nheight:   %d\n", addr, info.Balance, info.Sequence, res.Response.Height)
+			})
+		},
+	}
+	c.register(balance, true)
+	cmd.AddCommand(balance)
+	return cmd
+}

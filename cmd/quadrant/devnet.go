@@ -1,0 +1,296 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	cmttypes "github.com/cometbft/cometbft/types"
+	"github.com/spf13/cobra"
+
+	"github.com/quadrant-da/quadrant/consensus"
+)
+
+// devnetManifest is <devnet home>/devnet.json: what `quadrant devnet` created.
+type devnetManifest struct {
+	ChainID    string           `json:"chain_id"`
+	Faucet     string           `json:"faucet_address"`
+	FaucetKey  string           `json:"faucet_key"`
+	Validators []devnetMember   `json:"validators"`
+	BlockTime  jsonDuration     `json:"block_time"`
+	Params     consensus.Params `json:"params"`
+}
+
+type devnetMember struct {
+	Name    string `json:"name"`
+	Home    string `json:"home"`
+	NodeID  string `json:"node_id"`
+	RPC     string `json:"rpc"`
+	P2P     string `json:"p2p"`
+	Account string `json:"account"`
+	Log     string `json:"log"`
+}
+
+type jsonDuration time.Duration
+
+func (d jsonDuration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+func (d *jsonDuration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	*d = jsonDuration(v)
+	return err
+}
+
+func manifestPath(home string) string { return filepath.Join(home, "devnet.json") }
+
+// devnetPorts returns validator i's P2P, RPC and metrics ports: base+10i,
+// base+10i+1, base+10i+2 (so with the default base 26656, validator 0's RPC
+// is 26657).
+func devnetPorts(base, i int) (p2p, rpc, metrics int) {
+	return base + 10*i, base + 10*i + 1, base + 10*i + 2
+}
+
+type devnetOptions struct {
+	Home          string
+	Validators    int
+	BlockTime     time.Duration
+	BasePort      int
+	ChainID       string
+	MaxSquareSize int
+}
+
+// createDevnet writes the homes of a new devnet: one per validator, a shared
+// genesis with every validator and a funded faucet account whose key is
+// written to <home>/keys/faucet.json, and the manifest.
+func createDevnet(o devnetOptions) (*devnetManifest, error) {
+	if o.Validators < 1 || o.Validators > 64 {
+		return nil, fmt.Errorf("--validators %d: want 1..64", o.Validators)
+	}
+	if o.BasePort < 1024 || o.BasePort+10*o.Validators > 65535 {
+		return nil, fmt.Errorf("--base-port %d: the ports base..base+10×validators must lie in 1024..65535", o.BasePort)
+	}
+	if err := os.MkdirAll(o.Home, 0o700); err != nil {
+		return nil, err
+	}
+	m := &devnetManifest{ChainID: o.ChainID, BlockTime: jsonDuration(o.BlockTime)}
+	infos := make([]*homeInfo, o.Validators)
+	for i := range infos {
+		p2p, rpc, metrics := devnetPorts(o.BasePort, i)
+		name := fmt.Sprintf("validator-%d", i)
+		cfg := consensus.LoopbackConfig(name, p2p, rpc, metrics, o.BlockTime)
+		info, err := initHome(filepath.Join(o.Home, name), cfg, "validator", consensus.KeyTypeSecp256k1)
+		if err != nil {
+			return nil, err
+		}
+		infos[i] = info
+	}
+	faucet, err := consensus.NewKeyring(o.Home).Add("faucet", consensus.KeyTypeSecp256k1)
+	if err != nil {
+		return nil, err
+	}
+	app := consensus.DefaultGenesisState()
+	app.Params.MaxSquareSize = o.MaxSquareSize
+	app.Accounts = append(app.Accounts, consensus.GenesisAccount{Address: faucet.Address().String(), Balance: faucetBalance})
+	vals := make([]cmttypes.GenesisValidator, len(infos))
+	for i, info := range infos {
+		vals[i] = info.genesisValidator()
+		app.Accounts = append(app.Accounts, consensus.GenesisAccount{Address: info.Account.Address().String(), Balance: defaultAccountBalance})
+	}
+	doc, err := consensus.NewGenesisDoc(o.ChainID, time.Now(), vals, app)
+	if err != nil {
+		return nil, err
+	}
+	for i, info := range infos {
+		var peers []string
+		for j, other := range infos {
+			if j != i {
+				peers = append(peers, other.peerAddress())
+			}
+		}
+		info.Config.P2P.PersistentPeers = joinComma(peers)
+		if err := consensus.SaveNodeConfig(info.Home, info.Config); err != nil {
+			return nil, err
+		}
+		if err := consensus.WriteGenesis(info.Home, doc); err != nil {
+			return nil, err
+		}
+		m.Validators = append(m.Validators, devnetMember{
+			Name: info.Config.Moniker, Home: info.Home, NodeID: info.NodeID,
+			RPC:     "http://" + stripScheme(info.Config.RPC.ListenAddress),
+			P2P:     stripScheme(info.Config.P2P.ListenAddress),
+			Account: info.Account.Address().String(),
+			Log:     filepath.Join(info.Home, "node.log"),
+		})
+	}
+	m.Faucet = faucet.Address().String()
+	m.FaucetKey = filepath.Join(consensus.KeysDir(o.Home), "faucet.json")
+	m.Params = app.Params
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(manifestPath(o.Home), append(b, '\n'), 0o644); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func joinComma(s []string) string {
+	out := ""
+	for i, p := range s {
+		if i > 0 {
+			out += ","
+		}
+		out += p
+	}
+	return out
+}
+
+func loadManifest(home string) (*devnetManifest, error) {
+	b, err := os.ReadFile(manifestPath(home))
+	if err != nil {
+		return nil, err
+	}
+	var m devnetManifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", manifestPath(home), err)
+	}
+	return &m, nil
+}
+
+func newDevnetCmd() *cobra.Command {
+	var (
+		o        devnetOptions
+		initOnly bool
+		reset    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "devnet",
+		Short: "Create and run a local network of validators on 127.0.0.1",
+		Long: `devnet creates (first run) or reuses (later runs) a local network under --home:
+one home per validator (validator-N/), a genesis shared by all, and a funded
+faucet account whose key is <home>/keys/faucet.json. It then starts every
+validator as a child process ('quadrant validator --home <home>/validator-N',
+logs in <home>/validator-N/node.log), prints their endpoints and runs until
+Ctrl-C, which stops them all cleanly.
+
+Ports: validator N listens for P2P on base+10N, CometBFT RPC on base+10N+1
+(so validator 0's RPC is 127.0.0.1:26657 with the default --base-port 26656)
+and metrics on base+10N+2.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			out := cmd.OutOrStdout()
+			if reset {
+				if err := os.RemoveAll(o.Home); err != nil {
+					return err
+				}
+			}
+			m, err := loadManifest(o.Home)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				if m, err = createDevnet(o); err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "created devnet %q with %d validators in %s\n", m.ChainID, len(m.Validators), o.Home)
+			case err != nil:
+				return err
+			default:
+				if cmd.Flags().Changed("validators") && o.Validators != len(m.Validators) {
+					return fmt.Errorf("%s holds a devnet of %d validators, not %d: use --reset to recreate it", o.Home, len(m.Validators), o.Validators)
+				}
+				fmt.Fprintf(out, "reusing devnet %q in %s\n", m.ChainID, o.Home)
+			}
+			if initOnly {
+				return nil
+			}
+			return runDevnet(cmd.Context(), out, m)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Home, "home", defaultHome("devnet"), "devnet directory")
+	f.IntVar(&o.Validators, "validators", 4, "number of validators")
+	f.DurationVar(&o.BlockTime, "block-time", time.Second, "block time of every validator")
+	f.IntVar(&o.BasePort, "base-port", 26656, "first port; validator N uses base+10N (P2P), +1 (RPC), +2 (metrics)")
+	f.StringVar(&o.ChainID, "chain-id", "quadrant-devnet", "chain id")
+	f.IntVar(&o.MaxSquareSize, "max-square-size", consensus.DefaultMaxSquareSize, "largest original square width k (power of two ≤ 256)")
+	f.BoolVar(&initOnly, "init-only", false, "create the homes and exit without starting anything")
+	f.BoolVar(&reset, "reset", false, "delete --home first and create a fresh devnet")
+	return cmd
+}
+
+// runDevnet starts one child process per validator and waits for ctx to end
+// or a child to exit, then stops them all.
+func runDevnet(ctx context.Context, out io.Writer, m *devnetManifest) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	type child struct {
+		cmd  *exec.Cmd
+		done chan error
+		name string
+	}
+	var children []*child
+	exited := make(chan *child, len(m.Validators))
+	stopAll := func() {
+		for _, c := range children {
+			_ = c.cmd.Process.Signal(syscall.SIGTERM)
+		}
+		deadline := time.After(20 * time.Second)
+		for _, c := range children {
+			select {
+			case <-c.done:
+			case <-deadline:
+				_ = c.cmd.Process.Kill()
+				<-c.done
+			}
+		}
+	}
+	for _, v := range m.Validators {
+		logf, err := os.OpenFile(v.Log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			stopAll()
+			return err
+		}
+		c := &child{cmd: exec.Command(self, "validator", "--home", v.Home), done: make(chan error, 1), name: v.Name}
+		c.cmd.Stdout, c.cmd.Stderr = logf, logf
+		setChildAttrs(c.cmd)
+		if err := c.cmd.Start(); err != nil {
+			logf.Close()
+			stopAll()
+			return fmt.Errorf("starting %s: %w", v.Name, err)
+		}
+		children = append(children, c)
+		go func() {
+			err := c.cmd.Wait()
+			logf.Close()
+			c.done <- err
+			close(c.done)
+			exited <- c
+		}()
+	}
+	for _, v := range m.Validators {
+		fmt.Fprintf(out, "%-12s rpc %-24s p2p %-18s node %s  log %s\n", v.Name, v.RPC, v.P2P, v.NodeID, v.Log)
+	}
+	fmt.Fprintf(out, "faucet       %s (key %s)\n", m.Faucet, m.FaucetKey)
+	fmt.Fprintf(out, "try:         quadrant blob submit --namespace myrollup --data 'hello' --node %s\n", m.Validators[0].RPC)
+	fmt.Fprintln(out, "Ctrl-C stops the devnet.")
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(out, "stopping devnet...")
+		stopAll()
+		fmt.Fprintln(out, "devnet stopped")
+		return nil
+	case c := <-exited:
+		err := <-c.done
+		stopAll()
+		return fmt.Errorf("%s exited unexpectedly (%v); see its node.log", c.name, err)
+	}
+}

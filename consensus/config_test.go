@@ -1,0 +1,63 @@
+package consensus
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNodeConfigRoundTrip(t *testing.T) {
+	home := t.TempDir()
+	c := LoopbackConfig("val-1", 30010, 30011, 30012, 150*time.Millisecond)
+	c.Storage.RetainBlocks = 1000
+	c.P2P.PersistentPeers = "abcd@127.0.0.1:30000"
+	if err := SaveNodeConfig(home, c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadNodeConfig(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != c {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, c)
+	}
+	cc := got.CometConfig(home)
+	if err := cc.ValidateBasic(); err != nil {
+		t.Fatalf("derived CometBFT config invalid: %v", err)
+	}
+	if cc.Consensus.TimeoutCommit != 150*time.Millisecond || cc.TxIndex.Indexer != "null" ||
+		cc.Mempool.MaxTxBytes != DefaultMempoolMaxTxBytes || cc.RPC.MaxBodyBytes != DefaultRPCMaxBodyBytes ||
+		cc.P2P.SendRate != DefaultP2PRate || cc.P2P.AddrBookStrict || !cc.P2P.AllowDuplicateIP ||
+		cc.RPC.ListenAddress != "tcp://127.0.0.1:30011" || cc.RootDir != CometHome(home) {
+		t.Fatalf("derived CometBFT config does not carry the node config: %+v", cc)
+	}
+	if err := EnsureCometDirs(cc); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(cc.RootDir + "/config/config.toml")
+	if err != nil || !strings.Contains(string(b), `indexer = "null"`) {
+		t.Fatalf("written CometBFT config: %v", err)
+	}
+}
+
+func TestNodeConfigRejects(t *testing.T) {
+	home := t.TempDir()
+	if err := os.WriteFile(ConfigPath(home), []byte("moniker = \"x\"\nblok_time = \"1s\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadNodeConfig(home); !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "blok_time") {
+		t.Fatalf("unknown key: %v", err)
+	}
+	bad := DefaultNodeConfig()
+	bad.LogLevel = "loud"
+	if err := bad.Validate(); !errors.Is(err, ErrInvalidConfig) {
+		t.Fatalf("bad log level: %v", err)
+	}
+	bad = DefaultNodeConfig()
+	bad.P2P.PersistentPeers = "127.0.0.1:26656"
+	if err := bad.Validate(); !errors.Is(err, ErrInvalidConfig) {
+		t.Fatalf("peer without id: %v", err)
+	}
+}

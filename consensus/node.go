@@ -1,0 +1,210 @@
+package consensus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	cmtnode "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
+	cmttypes "github.com/cometbft/cometbft/types"
+)
+
+// ErrNodeStopped is returned by Node.Start after Stop.
+var ErrNodeStopped = errors.New("consensus: node stopped")
+
+// NodeOptions configure NewNode.
+type NodeOptions struct {
+	// Home is the node home written by `quadrant init` (see ConfigPath etc.).
+	Home string
+	// Config is the node configuration, usually LoadNodeConfig(Home) with
+	// flag overrides applied.
+	Config NodeConfig
+	// Logger receives the node's and CometBFT's logs; nil discards them.
+	Logger *slog.Logger
+	// BadDataRootForTesting makes this node propose blocks with a wrong data
+	// root (AppConfig.BadDataRootForTesting). Tests only.
+	BadDataRootForTesting bool
+}
+
+// Node is one CometBFT validator (or non-validating node) running in-process
+// with Quadrant's App as a local ABCI client. Construct with NewNode, then
+// Start; Stop stops CometBFT and closes the App's store.
+type Node struct {
+	home string
+	log  *slog.Logger
+	app  *App
+	cmt  *cmtnode.Node
+
+	mu      sync.Mutex
+	started bool
+	stopped bool
+	done    chan struct{}
+	cancel  context.CancelFunc
+}
+
+// NewNode opens the App's store, loads (or, if missing, generates) the node
+// key and the validator key from the home, reads the genesis and builds the
+// CometBFT node, replaying any blocks the App has not yet applied (CometBFT's
+// handshake). Nothing listens until Start.
+func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
+	if err := opts.Config.Validate(); err != nil {
+		return nil, err
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	cc := opts.Config.CometConfig(opts.Home)
+	if err := cc.ValidateBasic(); err != nil {
+		return nil, fmt.Errorf("%w: derived CometBFT config: %w", ErrInvalidConfig, err)
+	}
+	if err := EnsureCometDirs(cc); err != nil {
+		return nil, err
+	}
+	nodeKey, err := p2p.LoadOrGenNodeKey(cc.NodeKeyFile())
+	if err != nil {
+		return nil, fmt.Errorf("consensus: node key %s: %w", cc.NodeKeyFile(), err)
+	}
+	pv, err := loadOrGenFilePV(cc.PrivValidatorKeyFile(), cc.PrivValidatorStateFile())
+	if err != nil {
+		return nil, err
+	}
+	app, err := NewApp(AppConfig{
+		Dir:                   AppDir(opts.Home),
+		Logger:                logger.With("module", "app"),
+		RetainBlocks:          int64(opts.Config.Storage.RetainBlocks),
+		BadDataRootForTesting: opts.BadDataRootForTesting,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("consensus: opening app: %w", err)
+	}
+	cmt, err := cmtnode.NewNode(ctx, cc, pv, nodeKey,
+		// One lock per ABCI connection: a large CheckTx does not hold up
+		// consensus. The App is safe for concurrent use.
+		proxy.NewConnSyncLocalClientCreator(app),
+		cmtnode.DefaultGenesisDocProviderFunc(cc),
+		cmtcfg.DefaultDBProvider,
+		cmtnode.DefaultMetricsProvider(cc.Instrumentation),
+		NewCometLogger(logger.With("module", "cometbft")),
+	)
+	if err != nil {
+		app.Close()
+		return nil, fmt.Errorf("consensus: creating CometBFT node: %w", err)
+	}
+	return &Node{home: opts.Home, log: logger, app: app, cmt: cmt, done: make(chan struct{})}, nil
+}
+
+// loadOrGenFilePV wraps privval.LoadOrGenFilePV, which panics on unreadable
+// or corrupt files, into an error.
+func loadOrGenFilePV(keyFile, stateFile string) (pv *privval.FilePV, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("consensus: validator key %s: %v", keyFile, r)
+		}
+	}()
+	pv, err = privval.LoadOrGenFilePV(keyFile, stateFile, nil)
+	if err != nil {
+		return nil, fmt.Errorf("consensus: validator key %s: %w", keyFile, err)
+	}
+	return pv, nil
+}
+
+// Start starts CometBFT (p2p, consensus, RPC) and returns. When ctx is
+// cancelled the node stops as if Stop had been called.
+func (n *Node) Start(ctx context.Context) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.stopped {
+		return ErrNodeStopped
+	}
+	if n.started {
+		return nil
+	}
+	if err := n.cmt.Start(); err != nil {
+		return fmt.Errorf("consensus: starting CometBFT: %w", err)
+	}
+	n.started = true
+	ctx, n.cancel = context.WithCancel(ctx)
+	go func() {
+		<-ctx.Done()
+		n.stop()
+	}()
+	n.log.Info("node started", "home", n.home, "node_id", n.cmt.NodeInfo().ID(),
+		"rpc", n.cmt.Config().RPC.ListenAddress, "p2p", n.cmt.Config().P2P.ListenAddress)
+	return nil
+}
+
+// Stop stops CometBFT, waits for it and closes the App. It is idempotent and
+// safe to call concurrently; it returns the App's close error, if any.
+func (n *Node) Stop() error {
+	n.mu.Lock()
+	cancel := n.cancel
+	n.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	return n.stop()
+}
+
+func (n *Node) stop() error {
+	n.mu.Lock()
+	if n.stopped {
+		n.mu.Unlock()
+		<-n.done
+		return nil
+	}
+	n.stopped = true
+	started := n.started
+	n.mu.Unlock()
+	defer close(n.done)
+	if started {
+		if err := n.cmt.Stop(); err != nil {
+			n.log.Error("stopping CometBFT", "err", err)
+		}
+		n.cmt.Wait()
+	}
+	if err := n.app.Close(); err != nil {
+		return fmt.Errorf("consensus: closing app: %w", err)
+	}
+	n.log.Info("node stopped", "home", n.home)
+	return nil
+}
+
+// Done is closed once the node has stopped.
+func (n *Node) Done() <-chan struct{} { return n.done }
+
+// App returns the node's application.
+func (n *Node) App() *App { return n.app }
+
+// NodeID returns the node's p2p ID (the hex address of its node key).
+func (n *Node) NodeID() string { return string(n.cmt.NodeInfo().ID()) }
+
+// GenesisDoc returns the genesis the node runs.
+func (n *Node) GenesisDoc() *cmttypes.GenesisDoc { return n.cmt.GenesisDoc() }
+
+// Client returns an in-process RPC client for the node, with the same API as
+// CometBFT's HTTP client (it satisfies ChainClient). Valid after Start.
+func (n *Node) Client() *rpclocal.Local { return rpclocal.New(n.cmt) }
+
+// cometLogger adapts CometBFT's key-value logger onto slog.
+type cometLogger struct{ l *slog.Logger }
+
+// NewCometLogger returns a CometBFT logger that writes to l: CometBFT's Debug,
+// Info and Error become slog's Debug, Info and Error records, with CometBFT's
+// key-value pairs as attributes.
+func NewCometLogger(l *slog.Logger) cmtlog.Logger { return cometLogger{l} }
+
+func (c cometLogger) Debug(msg string, kv ...any) { c.l.Debug(msg, kv...) }
+func (c cometLogger) Info(msg string, kv ...any)  { c.l.Info(msg, kv...) }
+func (c cometLogger) Error(msg string, kv ...any) { c.l.Error(msg, kv...) }
+func (c cometLogger) With(kv ...any) cmtlog.Logger {
+	return cometLogger{c.l.With(kv...)}
+}
