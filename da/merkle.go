@@ -27,17 +27,14 @@ func MerkleInnerHash(left, right []byte) []byte {
 	return h.Sum(nil)
 }
 
-// MerkleRoot returns the RFC-6962 root of leaves.
+// MerkleRoot returns the RFC-6962 root of leaves (sha256("") for none), as
+// CometBFT's merkle.HashFromByteSlices.
 func MerkleRoot(leaves [][]byte) []byte {
-	switch len(leaves) {
-	case 0:
+	if len(leaves) == 0 {
 		h := sha256.Sum256(nil)
 		return h[:]
-	case 1:
-		return MerkleLeafHash(leaves[0])
 	}
-	k := merkleSplit(len(leaves))
-	return MerkleInnerHash(MerkleRoot(leaves[:k]), MerkleRoot(leaves[k:]))
+	return newMerkleHasher().root(leaves)
 }
 
 // merkleSplit returns the largest power of two strictly less than n (n ≥ 2).

@@ -34,6 +34,15 @@ var (
 // would be. An empty proof (Start = End = 0, no nodes) says a namespace lies
 // outside the tree's range. IsMaxNamespaceIgnored is always true for
 // Quadrant trees; proofs without it are rejected.
+//
+// Verification recomputes the root exactly as nmt's verifier does, so the
+// two accept the same proofs, except that Quadrant is stricter in a few
+// places (checked by a differential fuzz test in bench/): an empty proof
+// must be [0, 0) with nothing else; an absence proof comes with no leaves;
+// End ≤ MaxProofEnd and at most MaxProofNodes nodes; IsMaxNamespaceIgnored
+// must be set; VerifyLeaves refuses empty ranges and absence proofs. Like
+// nmt's, a proof does not commit to the tree's size: a caller that knows it
+// (a sample knows its square width) checks the range and node count itself.
 type Proof struct {
 	Start                 int      `json:"start,omitempty"`
 	End                   int      `json:"end,omitempty"`
