@@ -29,9 +29,8 @@
 //
 // Transactions. The transaction inside a BlobTx (and every ordinary
 // transaction) is Quadrant's own Tx: a deterministic, length-limited binary
-// encoding starting with the magic "\x00QTX". The data-root transaction that
-// the proposer appends after the square's transactions starts with a
-// different magic ("\x00QDR"); both magics begin with a zero byte, which is
-// never a valid protobuf tag, so neither can be mistaken for a BlobTx or an
-// IndexWrapper, and neither can be mistaken for the other.
+// encoding starting with the magic "\x00QTX"; its zero first byte is never a
+// valid protobuf tag, so a Tx is never mistaken for a BlobTx or an
+// IndexWrapper. The data-root transaction (defined in da, re-exported here)
+// starts with "QDRT" and can be confused with neither (see dataroot.go).
 package blobs

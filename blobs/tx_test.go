@@ -237,7 +237,10 @@ func TestValidateBlobs(t *testing.T) {
 
 func TestDataRootTx(t *testing.T) {
 	d := &DataRootTx{DataRoot: bytes.Repeat([]byte{7}, 32), SquareSize: 64}
-	raw := d.Marshal()
+	raw, err := d.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
 	got, err := DecodeDataRootTx(raw)
 	if err != nil || !bytes.Equal(got.DataRoot, d.DataRoot) || got.SquareSize != 64 {
 		t.Fatalf("round trip: %+v, %v", got, err)
@@ -268,11 +271,25 @@ func TestDataRootTx(t *testing.T) {
 		}
 	}
 	for _, bad := range []uint64{0, 3, 512} {
-		b := append([]byte(nil), raw...)
-		b[len(b)-1] = byte(bad)
-		b[len(b)-2] = byte(bad >> 8)
-		if _, err := DecodeDataRootTx(b); err == nil {
+		d := &DataRootTx{DataRoot: make([]byte, 32), SquareSize: bad}
+		if _, err := d.Marshal(); err == nil {
 			t.Errorf("square size %d accepted", bad)
+		}
+	}
+	// every valid data-root tx is neither a blob tx nor an index wrapper
+	for k := uint64(1); k <= MaxSquareSizeUpperBound; k *= 2 {
+		for _, fill := range []byte{0x00, 0xFF, 0x0A} {
+			d := &DataRootTx{DataRoot: bytes.Repeat([]byte{fill}, 32), SquareSize: k}
+			b, err := d.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, isBlob, _ := UnmarshalBlobTx(b); isBlob {
+				t.Fatalf("k=%d: data-root tx classified as a blob tx", k)
+			}
+			if _, err := UnmarshalIndexWrapper(b); err == nil {
+				t.Fatalf("k=%d: data-root tx decodes as an index wrapper", k)
+			}
 		}
 	}
 	if _, err := DecodeDataRootTx(append(raw, 0)); err == nil {
