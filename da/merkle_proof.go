@@ -176,17 +176,29 @@ func (p MerkleProof) ComputeRoot(leaf []byte) ([]byte, error) {
 			return nil, fmt.Errorf("%w: aunt %d is %d bytes, want %d", ErrMerkleProof, i, len(a), HashSize)
 		}
 	}
-	m := newMerkleHasher()
-	var buf [HashSize]byte
-	h := m.leaf(buf[:0], leaf)
+	var h [HashSize]byte
+	if len(leaf) < 128 {
+		// Axis roots (90 bytes) and other small leaves: no allocation.
+		var lb [128]byte
+		lb[0] = 0
+		n := 1 + copy(lb[1:], leaf)
+		h = sha256.Sum256(lb[:n])
+	} else {
+		newMerkleHasher().leaf(h[:0], leaf)
+	}
+	var in [1 + 2*HashSize]byte
+	in[0] = 1
 	for i, a := range p.Aunts {
 		if leftChild[depth-1-i] {
-			h = m.inner(h[:0], h, a)
+			copy(in[1:], h[:])
+			copy(in[1+HashSize:], a)
 		} else {
-			h = m.inner(h[:0], a, h)
+			copy(in[1:], a)
+			copy(in[1+HashSize:], h[:])
 		}
+		h = sha256.Sum256(in[:])
 	}
-	return append([]byte(nil), h...), nil
+	return append([]byte(nil), h[:]...), nil
 }
 
 // MaxMerkleProofSize bounds an encoded MerkleProof.
