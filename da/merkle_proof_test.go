@@ -144,3 +144,22 @@ func FuzzMerkleProofVerify(f *testing.F) {
 		}
 	})
 }
+
+func FuzzUnmarshalMerkleProof(f *testing.F) {
+	_, proofs := MerkleProofs([][]byte{{1}, {2}, {3}})
+	for _, p := range proofs {
+		b, _ := p.MarshalBinary()
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := UnmarshalMerkleProof(b)
+		if err != nil {
+			return
+		}
+		out, err := p.MarshalBinary()
+		if err != nil || !bytes.Equal(out, b) {
+			t.Fatalf("decoded proof does not re-encode identically: %v", err)
+		}
+		_ = p.Verify(make([]byte, 32), []byte{1})
+	})
+}

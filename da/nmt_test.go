@@ -223,3 +223,27 @@ func TestProofErrorsSayWhy(t *testing.T) {
 		}
 	}
 }
+
+func FuzzUnmarshalProof(f *testing.F) {
+	r := rand.New(rand.NewSource(15))
+	tr := buildTree(f, testLeaves(r, 9, 2))
+	p, _ := tr.ProveRange(2, 5)
+	b, _ := p.MarshalBinary()
+	f.Add(b)
+	var ns Namespace
+	ns[NamespaceSize-1] = 7
+	p, _ = tr.ProveNamespace(ns)
+	b, _ = p.MarshalBinary()
+	f.Add(b)
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, 1, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := UnmarshalProof(b)
+		if err != nil {
+			return
+		}
+		out, err := p.MarshalBinary()
+		if err != nil || !bytes.Equal(out, b) {
+			t.Fatalf("decoded proof does not re-encode identically: %v", err)
+		}
+	})
+}
