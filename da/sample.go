@@ -14,8 +14,27 @@ import (
 // decoding failure.
 var ErrSample = errors.New("da: invalid sample")
 
-// MaxSampleSize bounds an encoded Sample.
-const MaxSampleSize = 2 + 2 + 1 + ShareSize + NodeSize + MaxProofSize + MaxMerkleProofSize
+// Sample size limits: a share proof in a square of width ≤ MaxSquareWidth
+// has at most log2(MaxSquareWidth) nodes and no leaf hash, and an axis root
+// proof (among 2·MaxSquareWidth roots) at most log2(2·MaxSquareWidth) aunts.
+const (
+	maxSampleProofNodes = 9  // log2(MaxSquareWidth)
+	maxSampleRootAunts  = 10 // log2(2·MaxSquareWidth)
+	// MaxSampleSize bounds an encoded Sample (1756 bytes).
+	MaxSampleSize = 2 + 2 + 1 + ShareSize + NodeSize +
+		(4 + 4 + 1 + 1 + maxSampleProofNodes*NodeSize) +
+		(4 + 4 + 1 + maxSampleRootAunts*HashSize)
+)
+
+// checkProofSizes bounds the proofs of a sample so that its encoding
+// fits in MaxSampleSize.
+func (s *Sample) checkProofSizes() error {
+	if len(s.Proof.Nodes) > maxSampleProofNodes || len(s.Proof.LeafHash) != 0 || len(s.RootProof.Aunts) > maxSampleRootAunts {
+		return fmt.Errorf("%w: proof of %d nodes (leaf hash %d bytes) and root proof of %d aunts, want at most %d, none and %d",
+			ErrSample, len(s.Proof.Nodes), len(s.Proof.LeafHash), len(s.RootProof.Aunts), maxSampleProofNodes, maxSampleRootAunts)
+	}
+	return nil
+}
 
 // Sample is one share of the extended square with everything a light node
 // that holds only the data root needs to check it: the share's NMT proof
@@ -261,6 +280,9 @@ func (s *Sample) Marshal() ([]byte, error) {
 	if len(s.Share) != ShareSize || len(s.AxisRoot) != NodeSize {
 		return nil, fmt.Errorf("%w: share of %d bytes and axis root of %d, want %d and %d", ErrSample, len(s.Share), len(s.AxisRoot), ShareSize, NodeSize)
 	}
+	if err := s.checkProofSizes(); err != nil {
+		return nil, err
+	}
 	out := make([]byte, 0, 5+ShareSize+NodeSize+64+len(s.Proof.Nodes)*NodeSize+len(s.RootProof.Aunts)*HashSize)
 	out = binary.BigEndian.AppendUint16(out, uint16(s.Row))
 	out = binary.BigEndian.AppendUint16(out, uint16(s.Col))
@@ -302,6 +324,9 @@ func UnmarshalSample(b []byte) (*Sample, error) {
 	}
 	if s.Axis != erasure.Row && s.Axis != erasure.Col {
 		return nil, fmt.Errorf("%w: unknown axis %d", ErrSample, s.Axis)
+	}
+	if err := s.checkProofSizes(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

@@ -306,3 +306,30 @@ func FuzzProofVerify(f *testing.F) {
 		}
 	})
 }
+
+func TestMaxSampleSize(t *testing.T) {
+	if MaxSampleSize != 1756 {
+		t.Fatalf("MaxSampleSize = %d", MaxSampleSize)
+	}
+	// The widest square's sample encodes at exactly the limit.
+	s := &Sample{Row: MaxSquareWidth - 1, Col: 0, Share: make([]byte, ShareSize), AxisRoot: make([]byte, NodeSize)}
+	s.Proof = Proof{Start: 0, End: 1, Nodes: make([][]byte, 9), IsMaxNamespaceIgnored: true}
+	for i := range s.Proof.Nodes {
+		s.Proof.Nodes[i] = make([]byte, NodeSize)
+	}
+	s.RootProof = MerkleProof{Index: MaxSquareWidth - 1, Total: 2 * MaxSquareWidth, Aunts: make([][]byte, 10)}
+	for i := range s.RootProof.Aunts {
+		s.RootProof.Aunts[i] = make([]byte, HashSize)
+	}
+	b, err := s.Marshal()
+	if err != nil || len(b) != MaxSampleSize {
+		t.Fatalf("widest sample: %d bytes, %v", len(b), err)
+	}
+	if _, err := UnmarshalSample(b); err != nil {
+		t.Fatal(err)
+	}
+	s.Proof.Nodes = append(s.Proof.Nodes, s.Proof.Nodes[0])
+	if _, err := s.Marshal(); !errors.Is(err, ErrSample) {
+		t.Fatalf("oversized proof: %v", err)
+	}
+}
