@@ -28,16 +28,18 @@ func SubtreeRoots(b *Blob) ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	leaves := make([]byte, 0, len(shares)*da.NodeSize)
+	buf := make([]byte, 0, len(shares)*da.NodeSize)
+	leaves := make([][]byte, len(shares))
 	for i := range shares {
-		leaves = da.HashLeaf(leaves, b.Namespace, shares[i][:])
+		buf = da.HashLeaf(buf, b.Namespace, shares[i][:])
+		leaves[i] = buf[i*da.NodeSize : (i+1)*da.NodeSize]
 	}
 	width := SubTreeWidth(len(shares), SubtreeRootThreshold)
 	sizes := mountainRangeSizes(len(shares), width)
 	roots := make([][]byte, len(sizes))
 	cursor := 0
 	for i, size := range sizes {
-		root, err := nmtRootOfLeafNodes(leaves[cursor*da.NodeSize : (cursor+size)*da.NodeSize])
+		root, err := da.RootFromLeafNodes(leaves[cursor : cursor+size])
 		if err != nil {
 			return nil, fmt.Errorf("blobs: subtree root %d: %w", i, err)
 		}
@@ -61,27 +63,4 @@ func mountainRangeSizes(total, maxTree int) []int {
 		total -= s
 	}
 	return sizes
-}
-
-// nmtRootOfLeafNodes returns the NMT root over consecutive 90-byte leaf
-// nodes (split at the largest power of two below n, like every RFC-6962
-// style tree).
-func nmtRootOfLeafNodes(nodes []byte) ([]byte, error) {
-	n := len(nodes) / da.NodeSize
-	switch {
-	case n == 0 || len(nodes)%da.NodeSize != 0:
-		return nil, fmt.Errorf("blobs: %d bytes is not a positive number of %d-byte nmt nodes", len(nodes), da.NodeSize)
-	case n == 1:
-		return append([]byte(nil), nodes...), nil
-	}
-	k := roundDownPowerOfTwo(n - 1)
-	l, err := nmtRootOfLeafNodes(nodes[:k*da.NodeSize])
-	if err != nil {
-		return nil, err
-	}
-	r, err := nmtRootOfLeafNodes(nodes[k*da.NodeSize:])
-	if err != nil {
-		return nil, err
-	}
-	return da.HashNode(make([]byte, 0, da.NodeSize), l, r)
 }

@@ -1,0 +1,228 @@
+package blobs
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"github.com/quadrant-da/quadrant/da"
+)
+
+// testBlock builds a square with blobs in three namespaces (one v1 blob)
+// and returns it extended, with the blobs.
+func testBlock(t testing.TB, maxK int) (*ExtendedSquare, []*Blob) {
+	t.Helper()
+	priv := testKeys()[0]
+	signer := priv.PubKey().Address().Bytes()
+	bs := []*Blob{
+		testBlob(t, 3, 5000), testBlob(t, 1, 100), testBlob(t, 3, 40),
+		{Namespace: testNamespace(t, 2), Data: bytes.Repeat([]byte{4}, 2500), ShareVersion: 1, Signer: signer},
+		testBlob(t, 1, 9000),
+	}
+	var txs [][]byte
+	txs = append(txs, []byte("an ordinary tx"))
+	for i := 0; i < len(bs); i += 2 {
+		group := bs[i:min(i+2, len(bs))]
+		inner, err := signedPFB(t, priv, group...).Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := MarshalBlobTx(inner, group...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		txs = append(txs, raw)
+	}
+	sq, err := Construct(txs, maxK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := sq.Extend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x, bs
+}
+
+func TestDataRootOfEmptySquare(t *testing.T) {
+	root, _, err := EmptySquare().DataRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(root, da.EmptyDAHeader().Hash()) {
+		t.Fatal("empty square's data root differs from da.EmptyDAHeader")
+	}
+}
+
+func TestBlobProofs(t *testing.T) {
+	x, bs := testBlock(t, 16)
+	root := x.DAH.Hash()
+	for i, b := range bs {
+		c, err := CreateCommitment(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, p, err := x.ProveBlob(b.Namespace, c)
+		if err != nil {
+			t.Fatalf("blob %d: %v", i, err)
+		}
+		if !bytes.Equal(got.Data, b.Data) {
+			t.Fatalf("blob %d: proved another blob", i)
+		}
+		if err := p.Verify(root, b, c); err != nil {
+			t.Fatalf("blob %d: valid proof rejected: %v", i, err)
+		}
+		mutations := map[string]func() (*BlobProof, *Blob, []byte, []byte){
+			"share data": func() (*BlobProof, *Blob, []byte, []byte) {
+				d := append([]byte(nil), b.Data...)
+				d[len(d)/2] ^= 1
+				return p, &Blob{Namespace: b.Namespace, Data: d, ShareVersion: b.ShareVersion, Signer: b.Signer}, nil, root
+			},
+			"namespace": func() (*BlobProof, *Blob, []byte, []byte) {
+				nb := *b
+				nb.Namespace = testNamespace(t, 9)
+				return p, &nb, nil, root
+			},
+			"commitment": func() (*BlobProof, *Blob, []byte, []byte) {
+				cc := append([]byte(nil), c...)
+				cc[0] ^= 1
+				return p, b, cc, root
+			},
+			"data root": func() (*BlobProof, *Blob, []byte, []byte) {
+				r := append([]byte(nil), root...)
+				r[5] ^= 1
+				return p, b, nil, r
+			},
+			"row root": func() (*BlobProof, *Blob, []byte, []byte) {
+				q := cloneBlobProof(p)
+				q.Rows[0].RowRoot[70] ^= 1
+				return q, b, nil, root
+			},
+			"root proof aunt": func() (*BlobProof, *Blob, []byte, []byte) {
+				q := cloneBlobProof(p)
+				q.Rows[0].RootProof.Aunts[0][0] ^= 1
+				return q, b, nil, root
+			},
+			"nmt node": func() (*BlobProof, *Blob, []byte, []byte) {
+				q := cloneBlobProof(p)
+				q.Rows[len(q.Rows)-1].Proof.Nodes[0][80] ^= 1
+				return q, b, nil, root
+			},
+			"start": func() (*BlobProof, *Blob, []byte, []byte) {
+				q := cloneBlobProof(p)
+				q.Start++
+				return q, b, nil, root
+			},
+			"dropped row": func() (*BlobProof, *Blob, []byte, []byte) {
+				q := cloneBlobProof(p)
+				q.Rows = q.Rows[:len(q.Rows)-1]
+				return q, b, nil, root
+			},
+		}
+		for name, m := range mutations {
+			q, bb, cc, r := m()
+			if name == "dropped row" && len(p.Rows) == 1 {
+				continue
+			}
+			err := q.Verify(r, bb, cc)
+			if !errors.Is(err, ErrInvalidProof) {
+				t.Errorf("blob %d: %s altered: Verify = %v", i, name, err)
+			}
+		}
+	}
+	if _, _, err := x.ProveBlob(bs[0].Namespace, make([]byte, 32)); !errors.Is(err, ErrBlobNotFound) {
+		t.Fatalf("unknown commitment: %v", err)
+	}
+}
+
+func cloneBlobProof(p *BlobProof) *BlobProof {
+	q := &BlobProof{SquareSize: p.SquareSize, Start: p.Start}
+	for _, r := range p.Rows {
+		c := r
+		c.RowRoot = append([]byte(nil), r.RowRoot...)
+		c.RootProof.Aunts = cloneAll(r.RootProof.Aunts)
+		c.Proof.Nodes = cloneAll(r.Proof.Nodes)
+		q.Rows = append(q.Rows, c)
+	}
+	return q
+}
+
+func cloneAll(in [][]byte) [][]byte {
+	out := make([][]byte, len(in))
+	for i, b := range in {
+		out[i] = append([]byte(nil), b...)
+	}
+	return out
+}
+
+func TestNamespaceProofs(t *testing.T) {
+	x, bs := testBlock(t, 16)
+	root := x.DAH.Hash()
+	ps, err := ParseSquare(x.Square)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(ns da.Namespace, wantBlobs int) *NamespaceProof {
+		t.Helper()
+		p, err := x.ProveNamespace(ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shares, err := p.Verify(root, ns)
+		if err != nil {
+			t.Fatalf("namespace %s: valid proof rejected: %v", ns, err)
+		}
+		got, err := ParseSparseShares(shares)
+		if err != nil {
+			t.Fatalf("namespace %s: %v", ns, err)
+		}
+		if len(got) != wantBlobs {
+			t.Fatalf("namespace %s: %d blobs, want %d", ns, len(got), wantBlobs)
+		}
+		for j, pb := range ps.BlobsIn(ns) {
+			if !bytes.Equal(got[j].Data, pb.Blob.Data) {
+				t.Fatalf("namespace %s: blob %d differs", ns, j)
+			}
+		}
+		return p
+	}
+	for _, ns := range []da.Namespace{bs[0].Namespace, bs[1].Namespace, bs[3].Namespace} {
+		p := check(ns, len(ps.BlobsIn(ns)))
+		// withholding a share, or a boundary, or altering a share fails
+		if len(p.Rows) > 0 && len(p.Rows[0].Shares) > 1 {
+			q := *p
+			q.Rows = append([]NamespaceRowProof(nil), p.Rows...)
+			q.Rows[0].Shares = q.Rows[0].Shares[1:]
+			if _, err := q.Verify(root, ns); !errors.Is(err, ErrInvalidProof) {
+				t.Errorf("withheld share accepted: %v", err)
+			}
+			q.Rows[0].Shares = append([]da.Share(nil), p.Rows[0].Shares...)
+			q.Rows[0].Shares[0][100] ^= 1
+			if _, err := q.Verify(root, ns); !errors.Is(err, ErrInvalidProof) {
+				t.Errorf("altered share accepted: %v", err)
+			}
+		}
+		if len(p.Rows) > 1 {
+			q := *p
+			q.Rows = p.Rows[:len(p.Rows)-1]
+			if _, err := q.Verify(root, ns); !errors.Is(err, ErrInvalidProof) {
+				t.Errorf("dropped last row accepted: %v", err)
+			}
+		}
+		if _, err := p.Verify(root, testNamespace(t, 200)); !errors.Is(err, ErrInvalidProof) {
+			t.Errorf("proof for %s accepted for another namespace: %v", ns, err)
+		}
+	}
+	// absent namespaces: below, between and above the blobs
+	for _, sub := range []byte{0, 2, 250} {
+		ns := testNamespace(t, sub)
+		if sub == 0 { // above the reserved namespaces, below every blob
+			ns, _ = da.NewNamespaceV0([]byte{0, 0, 0, 0, 0, 0, 0, 0, 1, 0})
+		}
+		if sub == 2 {
+			ns = testNamespace(t, 2)
+			ns[da.NamespaceSize-1] = 7 // between namespace 2 and 3, absent
+		}
+		check(ns, 0)
+	}
+}
