@@ -167,9 +167,7 @@ func TestNMTDifferential(t *testing.T) {
 	r := rand.New(rand.NewSource(42))
 	sizes := make([]int, 0, 256)
 	for n := 1; n <= 256; n++ {
-		if n <= 40 || n%7 == 0 || n&(n-1) == 0 || n == 255 {
-			sizes = append(sizes, n)
-		}
+		sizes = append(sizes, n)
 	}
 	var kinds [3]int // inclusion, absence, empty namespace proofs seen
 	for _, n := range sizes {
@@ -220,8 +218,12 @@ func TestNMTDifferential(t *testing.T) {
 			t.Fatalf("n=%d: out-of-range proof accepted", n)
 		}
 
-		// Namespace proofs: present, absent in range, out of range.
-		for _, ns := range c.probeNamespaces() {
+		// Namespace proofs: present, absent in range, out of range (a
+		// random subset of at most 40 probes for the larger trees).
+		probes := c.probeNamespaces()
+		r.Shuffle(len(probes)-4, func(i, j int) { probes[4+i], probes[4+j] = probes[4+j], probes[4+i] })
+		probes = probes[:min(len(probes), 40)]
+		for _, ns := range probes {
 			what := fmt.Sprintf("n=%d ns %x", n, ns[da.NamespaceSize-2:])
 			got, err := c.tree.ProveNamespace(ns)
 			if err != nil {
