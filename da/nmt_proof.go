@@ -85,7 +85,10 @@ func (p Proof) VerifyLeafHashes(root []byte, leafHashes [][]byte) error {
 	if err := ValidateNode(root); err != nil {
 		return proofErrorf("root: %w", err)
 	}
-	got, err := p.ComputeRoot(leafHashes)
+	if err := p.validateStructure(leafHashes); err != nil {
+		return err
+	}
+	got, err := p.computeRoot(leafHashes)
 	if err != nil {
 		return err
 	}
@@ -233,7 +236,11 @@ func (p Proof) ComputeRoot(leafHashes [][]byte) ([]byte, error) {
 	if err := p.validateStructure(leafHashes); err != nil {
 		return nil, err
 	}
-	return p.computeRoot(leafHashes)
+	root, err := p.computeRoot(leafHashes)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(nil), root...), nil
 }
 
 // rootWalker recomputes a root from a validated proof. Inner results are
@@ -296,7 +303,8 @@ func (w *rootWalker) walk(lo, size int) ([]byte, error) {
 	return w.hash(left, right)
 }
 
-// computeRoot runs Celestia's NMT proof algorithm on a validated proof: the
+// computeRoot runs Celestia's NMT proof algorithm on a validated proof (the
+// result may alias its inputs): the
 // range lies in the smallest power-of-two subtree [0, 2^m) holding End; its
 // root is rebuilt from the leaves and the first nodes, and every remaining
 // node is a right sibling on the way up.
@@ -321,7 +329,7 @@ func (p Proof) computeRoot(leafHashes [][]byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return append([]byte(nil), root...), nil
+	return root, nil // may alias a leaf hash or a node of p
 }
 
 // MaxProofSize bounds an encoded Proof.
