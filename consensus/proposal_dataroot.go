@@ -8,17 +8,12 @@ import (
 	"github.com/quadrant-da/quadrant/erasure"
 )
 
-// TEMPORARY (helper D1): da.ComputeDAHeader and da.EmptyDAHeader (helper A)
-// are not in the tree yet; until they are, the data root is computed here
-// the straightforward way — extend, then one NMT per row and per column. It
-// is the same value, only slower (every share is hashed twice).
-
-// squareDataRoot extends the square and returns its data root. An empty
-// square (no shares) has the data root of the 1×1 square of one tail-padding
-// share.
+// squareDataRoot extends the square and returns its data root. A square
+// without shares is treated as the empty block's square, whose data root is
+// that of da.EmptyDAHeader.
 func squareDataRoot(sq blobs.Square) ([]byte, error) {
 	if len(sq) == 0 {
-		sq = blobs.EmptySquare()
+		return da.EmptyDAHeader().Hash(), nil
 	}
 	k := sq.Size()
 	buf := make([]byte, 0, len(sq)*da.ShareSize)
@@ -29,28 +24,9 @@ func squareDataRoot(sq blobs.Square) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("consensus: extending the %d×%d square: %w", k, k, err)
 	}
-	w := 2 * k
-	rows, cols := make([][]byte, w), make([][]byte, w)
-	for i := range w {
-		for _, ax := range []erasure.Axis{erasure.Row, erasure.Col} {
-			leaves, err := da.AxisLeafNodes(ax, i, eds.Axis(ax, i))
-			if err != nil {
-				return nil, fmt.Errorf("consensus: leaf nodes of axis %d/%d: %w", ax, i, err)
-			}
-			root, err := da.RootFromLeafNodes(leaves)
-			if err != nil {
-				return nil, fmt.Errorf("consensus: root of axis %d/%d: %w", ax, i, err)
-			}
-			if ax == erasure.Row {
-				rows[i] = root
-			} else {
-				cols[i] = root
-			}
-		}
-	}
-	dah, err := da.NewDAHeader(rows, cols)
+	dah, err := da.ComputeDAHeader(eds)
 	if err != nil {
-		return nil, fmt.Errorf("consensus: DA header: %w", err)
+		return nil, fmt.Errorf("consensus: computing the DA header of the %d×%d square: %w", k, k, err)
 	}
 	return dah.Hash(), nil
 }
