@@ -24,6 +24,32 @@ type ExtendedSquare struct {
 	Square Square
 	EDS    *erasure.ExtendedSquare
 	DAH    *da.DAHeader
+
+	rowRootProofs []da.MerkleProof // proof of each row root to the data root
+}
+
+// newExtended completes an ExtendedSquare with its row-root proofs.
+func newExtended(s Square, eds *erasure.ExtendedSquare, dah *da.DAHeader) *ExtendedSquare {
+	roots := append(append(make([][]byte, 0, 2*len(dah.RowRoots)), dah.RowRoots...), dah.ColumnRoots...)
+	_, proofs := da.MerkleProofs(roots)
+	return &ExtendedSquare{Square: s, EDS: eds, DAH: dah, rowRootProofs: proofs[:len(dah.RowRoots)]}
+}
+
+// rowRootProof returns the Merkle proof of row root r to the data root.
+func (x *ExtendedSquare) rowRootProof(r int) (da.MerkleProof, error) {
+	if x.rowRootProofs == nil {
+		return x.DAH.AxisRootProof(erasure.Row, r)
+	}
+	if r < 0 || r >= len(x.rowRootProofs) {
+		return da.MerkleProof{}, fmt.Errorf("%w: row %d out of range", ErrInvalidSquare, r)
+	}
+	p := x.rowRootProofs[r]
+	aunts := make([][]byte, len(p.Aunts))
+	for i, a := range p.Aunts {
+		aunts[i] = append([]byte(nil), a...)
+	}
+	p.Aunts = aunts
+	return p, nil
 }
 
 // Extend extends the square (erasure.Extend, Celestia's Leopard codec) and
@@ -41,7 +67,7 @@ func (s Square) Extend() (*ExtendedSquare, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blobs: DA header of the square: %w", err)
 	}
-	return &ExtendedSquare{Square: s, EDS: eds, DAH: dah}, nil
+	return newExtended(s, eds, dah), nil
 }
 
 // DataRoot returns the square's data root (the DA header's hash) and its
@@ -78,7 +104,7 @@ func NewExtendedSquare(eds *erasure.ExtendedSquare, dah *da.DAHeader) (*Extended
 	if dah != nil && !got.Equal(dah) {
 		return nil, fmt.Errorf("%w: the extended square does not match the DA header", ErrInvalidSquare)
 	}
-	return &ExtendedSquare{Square: SquareFromEDS(eds), EDS: eds, DAH: got}, nil
+	return newExtended(SquareFromEDS(eds), eds, got), nil
 }
 
 // rowTree returns the NMT of row r of the extended square: original shares

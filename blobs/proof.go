@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/quadrant-da/quadrant/da"
-	"github.com/quadrant-da/quadrant/erasure"
 )
 
 // ErrInvalidProof is wrapped by every blob or namespace proof verification
@@ -73,7 +72,7 @@ func (x *ExtendedSquare) proveRows(start, end int) ([]RowProof, error) {
 		if err != nil {
 			return nil, fmt.Errorf("blobs: row %d range proof: %w", r, err)
 		}
-		rp, err := x.DAH.AxisRootProof(erasure.Row, r)
+		rp, err := x.rowRootProof(r)
 		if err != nil {
 			return nil, err
 		}
@@ -253,7 +252,7 @@ func (x *ExtendedSquare) ProveNamespace(ns da.Namespace) (*NamespaceProof, error
 		if r < 0 || r >= k {
 			return nil, nil
 		}
-		rp, err := x.DAH.AxisRootProof(erasure.Row, r)
+		rp, err := x.rowRootProof(r)
 		if err != nil {
 			return nil, err
 		}
@@ -287,7 +286,7 @@ func (x *ExtendedSquare) ProveNamespace(ns da.Namespace) (*NamespaceProof, error
 		if err != nil {
 			return nil, fmt.Errorf("blobs: row %d namespace proof: %w", r, err)
 		}
-		rp, err := x.DAH.AxisRootProof(erasure.Row, r)
+		rp, err := x.rowRootProof(r)
 		if err != nil {
 			return nil, err
 		}
