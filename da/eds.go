@@ -31,15 +31,21 @@ func leafNamespace(share []byte, i, j, k int) []byte {
 	return ParityNamespace[:]
 }
 
-// HashLeaf writes sha256(0x00 ‖ ns ‖ share) into dst[:HashSize], ns being the
-// namespace the share at (row, col) is pushed under.
-func (NMTRooter) HashLeaf(dst, share []byte, row, col, k int) {
-	var buf [1 + NamespaceSize + ShareSize]byte
-	buf[0] = LeafPrefix
-	copy(buf[1:], leafNamespace(share, row, col, k))
-	n := 1 + NamespaceSize + copy(buf[1+NamespaceSize:], share)
-	sum := sha256.Sum256(buf[:n])
-	copy(dst, sum[:])
+// HashLeaves writes sha256(0x00 ‖ ns ‖ share) into dst[j][:HashSize] for
+// every share j of axis (axis, index), ns being the namespace the share is
+// pushed under. It streams every leaf through one hasher, so the shares are
+// not copied.
+func (NMTRooter) HashLeaves(axis erasure.Axis, index, k int, shares, dst [][]byte) {
+	h := sha256.New()
+	var pre [1 + NamespaceSize]byte
+	pre[0] = LeafPrefix
+	for j, share := range shares {
+		copy(pre[1:], leafNamespace(share, index, j, k))
+		h.Reset()
+		h.Write(pre[:])
+		h.Write(share)
+		h.Sum(dst[j][:0])
+	}
 }
 
 // Root returns the NMT root of axis (axis, index): the tree over the 2k

@@ -41,12 +41,57 @@ func encoderFor(k int) (reedsolomon.Encoder, error) {
 	e := &encoders[bits.TrailingZeros(uint(k))]
 	e.once.Do(func() {
 		e.enc, e.err = reedsolomon.New(k, k,
-			reedsolomon.WithLeopardGF(true), reedsolomon.WithInversionCache(false))
+			reedsolomon.WithLeopardGF(true), reedsolomon.WithInversionCache(false),
+			reedsolomon.WithWorkAllocator(&workPool{max: 2 * workers()}))
 	})
 	if e.err != nil {
 		return nil, fmt.Errorf("erasure: building the encoder for k=%d: %w", k, e.err)
 	}
 	return e.enc, nil
+}
+
+// workPool keeps the encoder's work buffers between calls. reedsolomon's
+// default keeps them in a sync.Pool, which every garbage collection empties;
+// with squares of tens of MiB allocated per block that happens every block,
+// and the buffers (2·k·32 KiB for k ≤ 128) were reallocated each time. The
+// pool keeps at most max sets; beyond that, returned sets are left to the
+// garbage collector.
+type workPool struct {
+	max  int
+	mu   sync.Mutex
+	free [][][]byte
+}
+
+// Get implements reedsolomon.WorkAllocator.
+func (p *workPool) Get(n, size int) [][]byte {
+	p.mu.Lock()
+	for i := len(p.free) - 1; i >= 0; i-- {
+		w := p.free[i]
+		if len(w) < n || cap(w[0]) < size {
+			continue
+		}
+		p.free = append(p.free[:i], p.free[i+1:]...)
+		p.mu.Unlock()
+		w = w[:n]
+		for j := range w {
+			w[j] = w[j][:size]
+		}
+		return w
+	}
+	p.mu.Unlock()
+	return reedsolomon.AllocAligned(n, size)
+}
+
+// Put implements reedsolomon.WorkAllocator.
+func (p *workPool) Put(w [][]byte) {
+	if len(w) == 0 {
+		return
+	}
+	p.mu.Lock()
+	if len(p.free) < p.max {
+		p.free = append(p.free, w)
+	}
+	p.mu.Unlock()
 }
 
 // workers returns how many goroutines the parallel loops use.

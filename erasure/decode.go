@@ -84,7 +84,7 @@ func (e *ExtendedSquare) decodeColumns(present []bool) (bool, error) {
 	for _, r := range runs {
 		total += r.c1 - r.c0
 	}
-	piece := max(8, total/(2*workers()))
+	piece := columnRun
 	var work []colRun
 	for _, r := range runs {
 		for c := r.c0; c < r.c1; c += piece {
@@ -195,7 +195,7 @@ func (e *ExtendedSquare) isCodeword() (bool, error) {
 		shards [][]byte
 		parity []byte
 	}
-	const runCols = 8
+	const runCols = columnRun
 	scr := make([]scratch, workers())
 	get := func(wk int) *scratch {
 		s := &scr[wk]

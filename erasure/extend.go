@@ -70,6 +70,9 @@ func (e *ExtendedSquare) encodeRows(from, to int, prepare func(r int)) error {
 	})
 }
 
+// columnRun is how many adjacent columns are encoded or decoded per call.
+const columnRun = 16
+
 // encodeColumns computes the bottom half of columns [from, to) from their
 // top half. Adjacent columns are contiguous within a row, so a run of them
 // is encoded in one call with wide shards: the Leopard codes work on each
@@ -81,9 +84,9 @@ func (e *ExtendedSquare) encodeColumns(from, to int) error {
 	}
 	w := e.width
 	n := to - from
-	// Runs of at least 8 columns keep each call efficient; more runs than
-	// workers balance the load.
-	batch := max(min(8, n), n/(2*workers()))
+	// Runs of columnRun columns keep each call's working set in cache
+	// (wider runs are slower per byte, narrower ones pay per-call costs).
+	batch := columnRun
 	scratch := make([][][]byte, workers())
 	return parallel(n, batch, func(wk, lo, hi int) error {
 		shards := scratch[wk]

@@ -17,15 +17,17 @@ type testRooter struct{}
 
 func (testRooter) LeafSize() int { return sha256.Size }
 
-func (testRooter) HashLeaf(dst, share []byte, row, col, k int) {
-	h := sha256.New()
-	if row < k && col < k {
-		h.Write([]byte{1})
-	} else {
-		h.Write([]byte{0})
+func (testRooter) HashLeaves(_ Axis, index, k int, shares, dst [][]byte) {
+	for j, share := range shares {
+		h := sha256.New()
+		if index < k && j < k {
+			h.Write([]byte{1})
+		} else {
+			h.Write([]byte{0})
+		}
+		h.Write(share)
+		h.Sum(dst[j][:0])
 	}
-	h.Write(share)
-	h.Sum(dst[:0])
 }
 
 func (testRooter) Root(axis Axis, index, k int, shares, leaves [][]byte) ([]byte, error) {

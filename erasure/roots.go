@@ -15,11 +15,13 @@ import (
 //
 // Implementations must be safe for concurrent use.
 type Rooter interface {
-	// LeafSize returns the number of bytes HashLeaf writes.
+	// LeafSize returns the size in bytes of one leaf digest.
 	LeafSize() int
-	// HashLeaf writes into dst[:LeafSize()] the leaf digest of share, which
-	// sits at (row, col) of an extended square of original width k.
-	HashLeaf(dst, share []byte, row, col, k int)
+	// HashLeaves writes into dst[j][:LeafSize()] the leaf digest of
+	// shares[j], share j of axis (axis, index) of an extended square of
+	// original width k. It hashes a whole axis at a time so that an
+	// implementation can reuse one hasher for all of it.
+	HashLeaves(axis Axis, index, k int, shares, dst [][]byte)
 	// Root returns the root of axis (axis, index) of an extended square of
 	// original width k, from its 2k shares and their leaf digests, in order.
 	// An error means the shares cannot form a valid tree (for an NMT: leaves
@@ -46,12 +48,8 @@ func AxisRoot(r Rooter, axis Axis, index int, shares [][]byte) ([]byte, error) {
 			return nil, fmt.Errorf("%w: share %d of %s %d is %d bytes, want %d", ErrSquareSize, j, axis, index, len(s), ShareSize)
 		}
 		leaves[j] = buf[j*ls : (j+1)*ls : (j+1)*ls]
-		row, col := index, j
-		if axis == Col {
-			row, col = j, index
-		}
-		r.HashLeaf(leaves[j], s, row, col, k)
 	}
+	r.HashLeaves(axis, index, k, shares, leaves)
 	return r.Root(axis, index, k, shares, leaves)
 }
 
@@ -83,8 +81,8 @@ func Roots(eds *ExtendedSquare, r Rooter) (rowRoots, colRoots [][]byte, err erro
 				off := (i*w + j) * ls
 				s.leaves[j] = leafBuf[off : off+ls : off+ls]
 				s.shares[j] = eds.Share(i, j)
-				r.HashLeaf(s.leaves[j], s.shares[j], i, j, eds.k)
 			}
+			r.HashLeaves(Row, i, eds.k, s.shares, s.leaves)
 			root, err := r.Root(Row, i, eds.k, s.shares, s.leaves)
 			if err != nil {
 				return fmt.Errorf("erasure: root of row %d: %w", i, err)
