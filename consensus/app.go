@@ -78,6 +78,8 @@ type App struct {
 
 	layouts layoutCache
 	valid   validCache
+
+	ownProposal ownProposal
 }
 
 var _ abci.Application = (*App)(nil)

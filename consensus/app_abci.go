@@ -3,6 +3,7 @@ package consensus
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"sync"
 
@@ -62,6 +63,9 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 		a.layouts.put(drt, layout)
 	}
 	txs := append(plan.txs[:len(plan.txs):len(plan.txs)], drt)
+	if !a.cfg.BadDataRootForTesting {
+		a.ownProposal.set(req.Height, txs)
+	}
 	for _, d := range dropped {
 		a.log.Debug("consensus: tx left out of proposal", "height", req.Height, "reason", d.reason)
 	}
@@ -72,6 +76,11 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 
 // ProcessProposal accepts a block only if processBlock finds it valid.
 func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+	if a.ownProposal.is(req.Height, req.Txs) {
+		// CometBFT asks the proposer too; its own proposal was built by the
+		// same rules against the same state, so it is not checked twice.
+		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
+	}
 	a.stateMu.RLock()
 	params := a.committed.Params
 	plan, err := processBlock(lockedReader{a}, req.Txs, params, a.checkerLocked())
@@ -229,4 +238,40 @@ func (c *layoutCache) get(drt []byte) *blockLayout {
 		}
 	}
 	return nil
+}
+
+// ownProposal remembers the digest of the last block this node proposed.
+type ownProposal struct {
+	mu     sync.Mutex
+	height int64
+	digest [32]byte
+	ok     bool
+}
+
+// txsDigest commits to a list of transactions (each length-prefixed).
+func txsDigest(txs [][]byte) [32]byte {
+	h := sha256.New()
+	var n [8]byte
+	for _, tx := range txs {
+		binary.BigEndian.PutUint64(n[:], uint64(len(tx)))
+		h.Write(n[:])
+		h.Write(tx)
+	}
+	var d [32]byte
+	h.Sum(d[:0])
+	return d
+}
+
+func (o *ownProposal) set(height int64, txs [][]byte) {
+	d := txsDigest(txs)
+	o.mu.Lock()
+	o.height, o.digest, o.ok = height, d, true
+	o.mu.Unlock()
+}
+
+func (o *ownProposal) is(height int64, txs [][]byte) bool {
+	o.mu.Lock()
+	h, d, ok := o.height, o.digest, o.ok
+	o.mu.Unlock()
+	return ok && h == height && d == txsDigest(txs)
 }

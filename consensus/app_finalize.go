@@ -57,8 +57,13 @@ func executeBlock(base AccountReader, blockTxs [][]byte, height int64, check txC
 		if terr == nil {
 			terr = applyTx(l, d)
 		}
+		// The square holds every blob tx of the block, applied or not.
 		if d != nil && d.isBlob {
-			pfbIndex++ // the square holds every blob tx of the block, applied or not
+			pfbIndex++
+		} else if d == nil {
+			if _, isBlob, _ := blobs.UnmarshalBlobTx(raw); isBlob {
+				pfbIndex++
+			}
 		}
 		if terr != nil {
 			res.results[i] = &abci.ExecTxResult{Code: terr.Code, Log: terr.Error()}

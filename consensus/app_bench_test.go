@@ -1,0 +1,105 @@
+package consensus
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/quadrant-da/quadrant/blobs"
+)
+
+// benchMempool returns blob txs of 1 MiB each, one per signer, filling about
+// 90% of a k×k square, and the genesis funding their signers.
+func benchMempool(b *testing.B, k int) ([][]byte, GenesisState, int) {
+	params := DefaultParams()
+	params.MaxSquareSize = k
+	capacity := k * k * 478 // payload bytes the square holds, roughly
+	n := capacity * 9 / 10 / (1 << 20)
+	g := GenesisState{Params: params}
+	var txs [][]byte
+	for i := range n {
+		key := newKey(fmt.Sprintf("bench-%d", i))
+		g.Accounts = append(g.Accounts, GenesisAccount{Address: key.addr.String(), Balance: richBalance})
+		blob := testBlob(b, byte(i%200+1), 1<<20)
+		txs = append(txs, pfbTx(b, key, 0, []*blobs.Blob{blob}))
+	}
+	return txs, g, n << 20
+}
+
+// BenchmarkCheckTx measures admitting one 1 MiB blob tx: decoding, the
+// signature, the share commitment and the state check.
+func BenchmarkCheckTx(b *testing.B) {
+	mempool, g, _ := benchMempool(b, 64)
+	b.SetBytes(1 << 20)
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		app := newTestApp(b, "", g)
+		b.StartTimer()
+		if code, log := checkTx(b, app, mempool[0]); code != CodeOK {
+			b.Fatal(log)
+		}
+	}
+}
+
+// BenchmarkProposal measures the proposer (PrepareProposal) and a validator
+// (ProcessProposal, which has already checked the txs in CheckTx) on a
+// square about 90% full of 1 MiB blobs, and FinalizeBlock + Commit.
+func BenchmarkProposal(b *testing.B) {
+	for _, k := range []int{64, 128, 256} {
+		mempool, g, blobBytes := benchMempool(b, k)
+		app := newTestApp(b, "", g)
+		validator := newTestApp(b, "", g)
+		for _, tx := range mempool {
+			if code, log := checkTx(b, validator, tx); code != CodeOK {
+				b.Fatal(log)
+			}
+		}
+		ctx := context.Background()
+		prep, err := app.PrepareProposal(ctx, &abci.PrepareProposalRequest{Txs: mempool, Height: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(prep.Txs) != len(mempool)+1 {
+			b.Fatalf("k=%d: proposal kept %d of %d txs", k, len(prep.Txs)-1, len(mempool))
+		}
+		b.Run(fmt.Sprintf("Prepare/k=%d", k), func(b *testing.B) {
+			b.SetBytes(int64(blobBytes))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := app.PrepareProposal(ctx, &abci.PrepareProposalRequest{Txs: mempool, Height: 1}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("Process/k=%d", k), func(b *testing.B) {
+			b.SetBytes(int64(blobBytes))
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := validator.ProcessProposal(ctx, &abci.ProcessProposalRequest{Txs: prep.Txs, Height: 1})
+				if err != nil || res.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+					b.Fatal("rejected", err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("FinalizeCommit/k=%d", k), func(b *testing.B) {
+			b.SetBytes(int64(blobBytes))
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				fresh := newTestApp(b, "", g)
+				drt := prep.Txs[len(prep.Txs)-1]
+				fresh.layouts.put(drt, validator.layouts.get(drt)) // as after ProcessProposal
+				b.StartTimer()
+				if _, err := fresh.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Txs: prep.Txs, Height: 1}); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := fresh.Commit(ctx, &abci.CommitRequest{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
