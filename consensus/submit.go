@@ -327,6 +327,27 @@ func retryable(err error) bool {
 	return !strings.Contains(m, "Tx too large") && !strings.Contains(m, "tx too large")
 }
 
+// invalidTxRE matches CometBFT v1's error for a tx CheckTx refused
+// (mempool.ErrInvalidTx), which BroadcastTxSync returns as an error rather
+// than as a result with a non-zero code.
+var invalidTxRE = regexp.MustCompile(`(?s)is invalid: code=(\d+), data=[0-9A-Fa-f]*, log='(.*)', codespace='[^']*'`)
+
+// broadcast calls BroadcastTxSync and turns a CheckTx refusal reported as an
+// error back into a result with its code and log.
+func broadcast(ctx context.Context, c ChainClient, tx []byte) (*coretypes.ResultBroadcastTx, error) {
+	res, err := c.BroadcastTxSync(ctx, tx)
+	if err == nil {
+		return res, nil
+	}
+	if m := invalidTxRE.FindStringSubmatch(err.Error()); m != nil {
+		code, perr := strconv.ParseUint(m[1], 10, 32)
+		if perr == nil && code != 0 {
+			return &coretypes.ResultBroadcastTx{Code: uint32(code), Log: m[2], Hash: cmttypes.Tx(tx).Hash()}, nil
+		}
+	}
+	return nil, err
+}
+
 func isInCache(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "tx already exists in cache")
 }
@@ -433,7 +454,7 @@ func (s *Submitter) admit(ctx context.Context, sub *Submission) error {
 		if err := s.sign(sub, s.nextSeq); err != nil {
 			return err
 		}
-		res, err := s.client.BroadcastTxSync(ctx, sub.raw)
+		res, err := broadcast(ctx, s.client, sub.raw)
 		switch {
 		case isInCache(err) || (err == nil && res.Code == CodeOK):
 			s.nextSeq++
@@ -588,7 +609,7 @@ func (s *Submitter) rebroadcastStale(ctx context.Context) {
 func (s *Submitter) rebroadcastFrom(ctx context.Context, i int) {
 	for i < len(s.pending) {
 		p := s.pending[i]
-		res, err := s.client.BroadcastTxSync(ctx, p.raw)
+		res, err := broadcast(ctx, s.client, p.raw)
 		p.mu.Lock()
 		p.sentAt = time.Now()
 		p.mu.Unlock()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -55,6 +56,9 @@ SIGINT or SIGTERM stop it cleanly.`,
 			if err != nil {
 				return err
 			}
+			// Libraries that write to the standard logger (the block store's
+			// database) end up in the same stream.
+			slog.SetDefault(log)
 			ctx := cmd.Context()
 			node, err := consensus.NewNode(ctx, consensus.NodeOptions{
 				Home: home, Config: cfg, Logger: log, BadDataRootForTesting: badDataRoot,

@@ -1,0 +1,268 @@
+package consensus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
+	cmttypes "github.com/cometbft/cometbft/types"
+
+	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/da"
+)
+
+func submitTestBlob(t testing.TB, ns byte, i, size int) *blobs.Blob {
+	t.Helper()
+	nsv, err := da.NewNamespaceV0([]byte{0xab, ns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, size)
+	for j := range data {
+		data[j] = byte(i*31 + j)
+	}
+	b, err := blobs.NewBlob(nsv, data, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func newTestSubmitter(t testing.TB, c ChainClient, key *Key) *Submitter {
+	t.Helper()
+	s, err := NewSubmitter(SubmitterConfig{Client: c, Key: key, PollInterval: 50 * time.Millisecond, RebroadcastAfter: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.Start(ctx)
+	t.Cleanup(func() { cancel(); s.Stop() })
+	return s
+}
+
+func rpcAccount(t testing.TB, c ChainClient, a Address) AccountInfo {
+	t.Helper()
+	res, err := c.ABCIQuery(context.Background(), "/account/"+a.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info AccountInfo
+	if err := json.Unmarshal(res.Response.Value, &info); err != nil {
+		t.Fatal(err)
+	}
+	return info
+}
+
+// TestSubmitterConcurrentOneKey sends 32 blob transactions through one key
+// from 32 goroutines at once, against a real single-validator node with
+// 100 ms blocks: every one must be included, with distinct sequences, and
+// the account's sequence must end at 32.
+func TestSubmitterConcurrentOneKey(t *testing.T) {
+	tc := newTestChain(t, 100*time.Millisecond, 1)
+	n := tc.start(t)
+	c := n.Client()
+	waitHeight(t, c, 1, 20*time.Second)
+	s := newTestSubmitter(t, c, tc.keys[0])
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const N = 32
+	var wg sync.WaitGroup
+	statuses := make([]SubmissionStatus, N)
+	errs := make([]error, N)
+	for i := range N {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sub, err := s.SubmitBlobs(ctx, submitTestBlob(t, byte(i%4), i, 1000+i*100))
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			statuses[i], errs[i] = sub.Wait(ctx)
+		}()
+	}
+	wg.Wait()
+	seen := map[uint64]bool{}
+	heights := map[int64]int{}
+	for i := range N {
+		if errs[i] != nil {
+			t.Fatalf("submission %d: %v", i, errs[i])
+		}
+		st := statuses[i]
+		if st.State != StateIncluded || st.Code != 0 || st.Height < 1 {
+			t.Fatalf("submission %d: %+v, want included with code 0", i, st)
+		}
+		if seen[st.Sequence] {
+			t.Fatalf("sequence %d used twice", st.Sequence)
+		}
+		seen[st.Sequence] = true
+		heights[st.Height]++
+	}
+	for seq := range uint64(N) {
+		if !seen[seq] {
+			t.Fatalf("sequence %d never used", seq)
+		}
+	}
+	if got := rpcAccount(t, c, tc.keys[0].Address()).Sequence; got != N {
+		t.Fatalf("account sequence %d, want %d", got, N)
+	}
+	// The block holding each tx really holds it at the reported index.
+	for i := range N {
+		h := statuses[i].Height
+		blk, err := c.Block(ctx, &h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := blk.Block.Txs[statuses[i].TxIndex].Hash(); string(got) != string(statuses[i].Hash) {
+			t.Fatalf("submission %d: block %d tx %d has hash %X, want %X", i, h, statuses[i].TxIndex, got, statuses[i].Hash)
+		}
+	}
+	t.Logf("32 txs landed in %d blocks", len(heights))
+}
+
+// TestSubmitterTransferAndReject checks a transfer lands and moves funds,
+// and that a transaction the node refuses comes back as a *RejectedError
+// with the node's reason, without consuming a sequence.
+func TestSubmitterTransferAndReject(t *testing.T) {
+	tc := newTestChain(t, 100*time.Millisecond, 1)
+	n := tc.start(t)
+	c := n.Client()
+	waitHeight(t, c, 1, 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	poor, err := GenerateKey("poor", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := newTestSubmitter(t, c, poor)
+	_, err = sp.SubmitBlobs(ctx, submitTestBlob(t, 1, 1, 100))
+	var rej *RejectedError
+	if !errors.As(err, &rej) || rej.Code != CodeInsufficientFunds || !errors.Is(err, ErrRejected) {
+		t.Fatalf("unfunded submit: %v, want a rejection with code %d", err, CodeInsufficientFunds)
+	}
+
+	s := newTestSubmitter(t, c, tc.keys[0])
+	sub, err := s.Transfer(ctx, poor.Address(), 5_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sub.Wait(ctx)
+	if err != nil || st.Code != 0 {
+		t.Fatalf("transfer: %+v %v", st, err)
+	}
+	if got := rpcAccount(t, c, poor.Address()).Balance; got != 5_000_000 {
+		t.Fatalf("recipient balance %d, want 5000000", got)
+	}
+	// Now funded, the same queue goes on with sequence 0.
+	sub, err = sp.SubmitBlobs(ctx, submitTestBlob(t, 1, 2, 100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err = sub.Wait(ctx); err != nil || st.Sequence != 0 {
+		t.Fatalf("after funding: %+v %v", st, err)
+	}
+}
+
+// lossyClient drops (while dropping is set) the broadcasts it is given but
+// answers as if the mempool had admitted them: what a node that loses its
+// mempool looks like to a submitter.
+type lossyClient struct {
+	ChainClient
+	dropping atomic.Bool
+	dropped  atomic.Int32
+}
+
+func (l *lossyClient) BroadcastTxSync(ctx context.Context, tx cmttypes.Tx) (*coretypes.ResultBroadcastTx, error) {
+	if l.dropping.Load() {
+		l.dropped.Add(1)
+		return &coretypes.ResultBroadcastTx{Code: CodeOK, Hash: tx.Hash()}, nil
+	}
+	return l.ChainClient.BroadcastTxSync(ctx, tx)
+}
+
+// TestSubmitterRebroadcastsEvicted: a tx that vanished from the mempool is
+// re-sent (same bytes) and lands.
+func TestSubmitterRebroadcastsEvicted(t *testing.T) {
+	tc := newTestChain(t, 100*time.Millisecond, 1)
+	n := tc.start(t)
+	lc := &lossyClient{ChainClient: n.Client()}
+	waitHeight(t, lc, 1, 20*time.Second)
+	s := newTestSubmitter(t, lc, tc.keys[0])
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	lc.dropping.Store(true)
+	sub, err := s.SubmitBlobs(ctx, submitTestBlob(t, 2, 1, 5000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash := sub.Status().Hash
+	time.Sleep(300 * time.Millisecond) // a few blocks go by without it
+	if st := sub.Status(); st.State != StatePending {
+		t.Fatalf("dropped tx is %v, want pending", st.State)
+	}
+	lc.dropping.Store(false)
+	st, err := sub.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Rebroadcasts < 1 || string(st.Hash) != string(hash) || st.Sequence != 0 {
+		t.Fatalf("status %+v: want included after ≥ 1 rebroadcast of the same bytes", st)
+	}
+}
+
+// TestSubmitterEvictedAndResync: while one queue's tx is lost, another
+// queue for the same key (another process) uses that sequence. The first
+// queue reports its tx evicted, then continues with fresh sequences.
+func TestSubmitterEvictedAndResync(t *testing.T) {
+	tc := newTestChain(t, 100*time.Millisecond, 1)
+	n := tc.start(t)
+	lc := &lossyClient{ChainClient: n.Client()}
+	waitHeight(t, lc, 1, 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	s1, err := NewSubmitter(SubmitterConfig{Client: lc, Key: tc.keys[0], PollInterval: 50 * time.Millisecond, RebroadcastAfter: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1.Start(ctx)
+	defer s1.Stop()
+	lc.dropping.Store(true)
+	lost, err := s1.SubmitBlobs(ctx, submitTestBlob(t, 3, 1, 100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc.dropping.Store(false)
+
+	s2 := newTestSubmitter(t, n.Client(), tc.keys[0])
+	for i := range 2 {
+		sub, err := s2.SubmitBlobs(ctx, submitTestBlob(t, 3, 10+i, 100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sub.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := lost.Wait(ctx)
+	if !errors.Is(err, ErrEvicted) || st.State != StateEvicted {
+		t.Fatalf("lost tx: %+v %v, want evicted", st, err)
+	}
+	// s1's next tx: its local sequence (1) is stale, the chain is at 2.
+	sub, err := s1.SubmitBlobs(ctx, submitTestBlob(t, 3, 20, 100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err = sub.Wait(ctx)
+	if err != nil || st.Sequence != 2 {
+		t.Fatalf("after resync: %+v %v, want sequence 2", st, err)
+	}
+}
