@@ -383,3 +383,45 @@ func TestIdenticalAppsAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentConnections drives the mempool, query and consensus
+// connections at once, as CometBFT does with one lock per connection; run
+// with -race.
+func TestConcurrentConnections(t *testing.T) {
+	app := newTestApp(t, "", genesisFor(DefaultParams(), alice, bob, carol))
+	ctx := context.Background()
+	done := make(chan struct{})
+	errs := make(chan error, 2)
+	go func() {
+		defer func() { errs <- nil }()
+		for seq := uint64(0); ; seq++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			_, _ = app.CheckTx(ctx, &abci.CheckTxRequest{Tx: transferTx(t, carol, seq%4, dave.addr, 1), Type: abci.CHECK_TX_TYPE_CHECK})
+		}
+	}()
+	go func() {
+		defer func() { errs <- nil }()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			_, _ = app.Query(ctx, &abci.QueryRequest{Path: "/account/" + alice.addr.String()})
+			_, _ = app.Info(ctx, &abci.InfoRequest{})
+		}
+	}()
+	for h := int64(1); h <= 4; h++ {
+		produceBlock(t, app, h, mempoolFor(t, h))
+	}
+	close(done)
+	<-errs
+	<-errs
+	if got := queryAccount(t, app, alice.addr); got.Sequence != 4 {
+		t.Fatalf("alice sequence %d, want 4", got.Sequence)
+	}
+}
