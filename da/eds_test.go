@@ -199,3 +199,58 @@ func TestNMTRooterAllocations(t *testing.T) {
 		t.Fatalf("%v allocations per axis (leaf hashes + root), want at most 2 (hasher and result)", allocs)
 	}
 }
+
+// axisRooter hides NMTRooter's SquareRoots, so erasure.Roots takes its
+// generic, tree-by-tree path.
+type axisRooter struct{ NMTRooter }
+
+func (axisRooter) SquareRoots() {}
+
+func TestSquareRootsMatchesAxisRoots(t *testing.T) {
+	rng := rand.New(rand.NewPCG(29, 30))
+	for _, k := range []int{1, 2, 8, 32, 128} {
+		eds, err := erasure.Extend(randSortedOriginal(rng, k), k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, cols, err := NMTRooter{}.SquareRoots(eds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantRows, wantCols, err := erasure.Roots(eds, axisRooter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rootsEqual(rows, wantRows) || !rootsEqual(cols, wantCols) {
+			t.Fatalf("k=%d: SquareRoots differs from the axis-by-axis roots", k)
+		}
+	}
+	// Unsorted namespaces along a column only (rows stay sorted): both
+	// paths must refuse.
+	k := 4
+	orig := randSortedOriginal(rng, k)
+	for r := 0; r < k; r++ {
+		s := orig[(r*k+1)*ShareSize:]
+		copy(s[:NamespaceSize], make([]byte, NamespaceSize))
+		s[NamespaceSize-1] = byte(10 - r) // column 1 decreases
+		for c := 0; c < k; c++ {
+			t := orig[(r*k+c)*ShareSize:]
+			if c > 1 {
+				copy(t[:NamespaceSize], bytes.Repeat([]byte{0}, NamespaceSize-1))
+				t[NamespaceSize-1] = 0xF0
+			} else if c == 0 {
+				copy(t[:NamespaceSize], make([]byte, NamespaceSize))
+			}
+		}
+	}
+	eds, err := erasure.Extend(orig, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := (NMTRooter{}).SquareRoots(eds); !errors.Is(err, ErrPushOrder) {
+		t.Fatalf("SquareRoots: err %v, want ErrPushOrder", err)
+	}
+	if _, _, err := erasure.Roots(eds, axisRooter{}); !errors.Is(err, ErrPushOrder) {
+		t.Fatalf("axis roots: err %v, want ErrPushOrder", err)
+	}
+}
