@@ -178,6 +178,7 @@ func (a *App) InitChain(ctx context.Context, req *abci.InitChainRequest) (*abci.
 	}
 	a.committed = st
 	a.pending = nil
+	a.valid.reset() // stateless validity depends on chain id and params
 	a.resetCheckState()
 	a.log.Info("consensus: genesis", "chain_id", st.ChainID, "accounts", len(st.Accounts),
 		"app_hash", fmt.Sprintf("%X", st.AppHash), "max_square_size", st.Params.MaxSquareSize)
@@ -243,7 +244,9 @@ type AccountInfo struct {
 //	/blobs/<height>/<namespace hex> JSON list of BlobRecord (empty list if none)
 //	/params                         Params JSON
 //
-// The response's Height is the committed height the answer reflects.
+// Only the latest committed state is kept: a request for another height
+// (other than 0, "latest") fails. The response's Height is the committed
+// height the answer reflects. Proofs are not provided.
 func (a *App) Query(ctx context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
 	a.stateMu.RLock()
 	height := a.committed.Height
@@ -252,6 +255,9 @@ func (a *App) Query(ctx context.Context, req *abci.QueryRequest) (*abci.QueryRes
 
 	fail := func(err error) (*abci.QueryResponse, error) {
 		return &abci.QueryResponse{Code: CodeQuery, Log: err.Error(), Height: height}, nil
+	}
+	if req.Height != 0 && req.Height != height {
+		return fail(fmt.Errorf("consensus: query at height %d: only the latest state (height %d) is kept; use height 0", req.Height, height))
 	}
 	parts := strings.Split(strings.Trim(req.Path, "/"), "/")
 	var v any

@@ -186,6 +186,12 @@ func (c *validCache) has(k [32]byte) bool {
 	return ok
 }
 
+func (c *validCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.set, c.ring, c.next = nil, nil, 0
+}
+
 func (c *validCache) add(k [32]byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

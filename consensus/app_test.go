@@ -184,6 +184,9 @@ func TestQuery(t *testing.T) {
 	if err := json.Unmarshal(res.Value, &p); err != nil || p != params {
 		t.Fatalf("/params = %s (%v), want %+v", res.Value, err, params)
 	}
+	if res, _ := app.Query(context.Background(), &abci.QueryRequest{Path: "/params", Height: 7}); res.Code == CodeOK {
+		t.Error("query of a past height succeeded; only the latest state is kept")
+	}
 	for _, path := range []string{"/account/zz", "/account/" + strings.Repeat("a", 38), "/blobs/x/01", "/blobs/0/01",
 		"/blobs/1/nothex", "/nope", "", "/account"} {
 		res, err := app.Query(context.Background(), &abci.QueryRequest{Path: path})

@@ -1,8 +1,8 @@
 // Package consensus is Quadrant's CometBFT ABCI++ application and the wiring
 // that runs it.
 //
-// The application (App, this file's neighbours app*.go, state*.go,
-// checktx*.go, proposal*.go, index*.go) keeps the consensus state — accounts
+// The application (App: app*.go, state*.go, params.go, genesis.go,
+// checktx.go, proposal*.go, index.go) keeps the consensus state — accounts
 // with balance and sequence, and the chain Params — and decides which
 // transactions enter a block and how the block's data square is laid out:
 //
