@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 
 	"github.com/quadrant-da/quadrant/da"
 )
@@ -150,18 +151,27 @@ func MaxBlobSize(maxSquareSize int, shareVersion uint8) int {
 	if maxSquareSize < 1 || maxSquareSize > MaxSquareSizeUpperBound || !isPowerOfTwo(maxSquareSize) {
 		return 0
 	}
-	total := maxSquareSize * maxSquareSize
-	// one share for the pay-for-blob, n blob shares, width-1 worst-case padding.
-	n := total - 1
-	for n > 0 && n+SubTreeWidth(n, SubtreeRootThreshold)-1 > total-1 {
-		n--
-	}
-	c := sparseCapacity(n, shareVersion)
+	c := sparseCapacity(maxBlobShares[bits.TrailingZeros(uint(maxSquareSize))], shareVersion)
 	if c > math.MaxUint32 {
 		return math.MaxUint32
 	}
 	return c
 }
+
+// maxBlobShares[log2 k] is the largest share count n of a blob such that
+// one pay-for-blob share, n blob shares and the blob's worst-case padding
+// (SubTreeWidth(n)-1) fit a k×k square. It is a constant table.
+var maxBlobShares = func() (t [9]int) {
+	for i := range t {
+		total := 1 << (2 * i)
+		n := total - 1
+		for n > 0 && n+SubTreeWidth(n, SubtreeRootThreshold)-1 > total-1 {
+			n--
+		}
+		t[i] = n
+	}
+	return t
+}()
 
 // isPowerOfTwo reports whether n is a positive power of two.
 func isPowerOfTwo(n int) bool { return n > 0 && n&(n-1) == 0 }

@@ -214,9 +214,9 @@ func (p *BlobProof) Verify(dataRoot []byte, blob *Blob, commitment []byte) error
 // NMT namespace proof: inclusion of all of them, or absence).
 type NamespaceRowProof struct {
 	RowProof
-	// Shares are the row's shares of the namespace, in order (none for an
-	// absence proof).
-	Shares []da.Share `json:"shares"`
+	// Shares are the row's shares of the namespace (512 bytes each), in
+	// order (none for an absence proof).
+	Shares [][]byte `json:"shares"`
 }
 
 // NamespaceProof proves all the shares of one namespace in a square:
@@ -292,7 +292,9 @@ func (x *ExtendedSquare) ProveNamespace(ns da.Namespace) (*NamespaceProof, error
 		}
 		nrp := NamespaceRowProof{RowProof: RowProof{Row: r, RowRoot: append([]byte(nil), x.DAH.RowRoots[r]...), RootProof: rp, Proof: np}}
 		if !np.IsOfAbsence() && np.End > np.Start {
-			nrp.Shares = append([]da.Share(nil), x.Square[r*k+np.Start:r*k+np.End]...)
+			for _, sh := range x.Square[r*k+np.Start : r*k+np.End] {
+				nrp.Shares = append(nrp.Shares, append([]byte(nil), sh[:]...))
+			}
 		}
 		p.Rows = append(p.Rows, nrp)
 	}
@@ -375,20 +377,26 @@ func (p *NamespaceProof) Verify(dataRoot []byte, ns da.Namespace) ([]da.Share, e
 				return nil, proofErr("row %d proof has %d nodes, want %d", rp.Row, len(rp.Proof.Nodes), want)
 			}
 		}
+		if len(rp.Shares) > 2*k {
+			return nil, proofErr("row %d: %d shares for a row of %d", rp.Row, len(rp.Shares), 2*k)
+		}
 		leaves := make([][]byte, len(rp.Shares))
-		for j := range rp.Shares {
-			sh := &rp.Shares[j]
-			leaves[j] = append(append(make([]byte, 0, da.NamespaceSize+da.ShareSize), ns[:]...), sh[:]...)
+		shares := make([]da.Share, len(rp.Shares))
+		for j, raw := range rp.Shares {
+			sh, err := da.ShareFromBytes(raw)
+			if err != nil {
+				return nil, proofErr("row %d share %d: %v", rp.Row, j, err)
+			}
+			if sh.Namespace() != ns {
+				return nil, proofErr("row %d share %d has namespace %s, want %s", rp.Row, j, sh.Namespace(), ns)
+			}
+			shares[j] = sh
+			leaves[j] = append(append(make([]byte, 0, da.NamespaceSize+da.ShareSize), ns[:]...), raw...)
 		}
 		if err := rp.Proof.VerifyNamespace(rp.RowRoot, ns, leaves); err != nil {
 			return nil, proofErr("row %d: %v", rp.Row, err)
 		}
-		for j := range rp.Shares {
-			if rp.Shares[j].Namespace() != ns {
-				return nil, proofErr("row %d share %d has namespace %s, want %s", rp.Row, j, rp.Shares[j].Namespace(), ns)
-			}
-		}
-		out = append(out, rp.Shares...)
+		out = append(out, shares...)
 	}
 	return out, nil
 }

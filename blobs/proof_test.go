@@ -196,7 +196,7 @@ func TestNamespaceProofs(t *testing.T) {
 			if _, err := q.Verify(root, ns); !errors.Is(err, ErrInvalidProof) {
 				t.Errorf("withheld share accepted: %v", err)
 			}
-			q.Rows[0].Shares = append([]da.Share(nil), p.Rows[0].Shares...)
+			q.Rows[0].Shares = cloneAll(p.Rows[0].Shares)
 			q.Rows[0].Shares[0][100] ^= 1
 			if _, err := q.Verify(root, ns); !errors.Is(err, ErrInvalidProof) {
 				t.Errorf("altered share accepted: %v", err)
