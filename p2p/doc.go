@@ -1,0 +1,55 @@
+// Package p2p is Quadrant's network layer: the libp2p host (TCP and QUIC,
+// a persistent identity in the node's home, bootstrap peers kept
+// connected, connection-manager limits, peer scoring as the connection
+// gater), the request/response protocols full nodes serve, their clients,
+// and the gossipsub topics for new headers and bad-encoding fraud proofs.
+//
+// # Place in the layering
+//
+// p2p sits above da/erasure/blobs/sampling and below fullnode and
+// lightnode (DESIGN.md §2). Servers read through HeaderSource and
+// SquareSource, declared here and implemented by the full node's store, so
+// p2p never imports a node package. Clients verify what they receive
+// against the header the caller trusts (da verification functions), so a
+// caller never handles unverified square data unless it asks for it
+// (Client.HalfAxisShares, for repair).
+//
+// # Protocols
+//
+// IDs are /quadrant/<chain-id>/<name>/v1. A request is one frame (big-endian
+// u32 length, then the body) of a small fixed or bounded size; the
+// requester then closes its write side. A response starts with one status
+// byte — OK, NOT_FOUND, INVALID or INTERNAL, as celestia-node's share
+// exchange — and only OK is followed by a payload:
+//
+//	header  req: kind u8 | form u8 | from u64 | count u16 (12 B)
+//	        resp: u16 n | n × frame(header, light or extended encoding)
+//	sample  req: height u64 | n u16 | n × (row u16 | col u16 | axis u8)
+//	        resp: n × (status u8 | [frame(da.Sample)] if OK)
+//	axis    req: height u64 | axis u8 | index u16 | half u8 (12 B)
+//	        resp: frame(k shares)
+//	nsdata  req: height u64 | namespace (37 B)
+//	        resp: frame(NamespaceData)
+//	square  req: height u64 (8 B)
+//	        resp: frame(k u16 | k·k shares of the original square)
+//
+// Every handler has the go-libp2p shape: bounded read under a read
+// deadline (slow peers are cut off) → request deadline from the context →
+// decode and validate → Reset on error, Close on success. A request that
+// does not decode is answered INVALID and lowers the sender's score; a peer
+// whose score reaches the threshold is disconnected and refused for a
+// while (Scorer). Per-protocol concurrency is bounded. No handler trusts a
+// length before checking it against the protocol's limit.
+//
+// # Gossip
+//
+// Topics /quadrant/<chain-id>/headers/v1 (light headers) and
+// /quadrant/<chain-id>/befp/v1 (encoded fraud proofs). Validators supplied
+// by the node verify a message before gossipsub relays it; an invalid one
+// is rejected and its sender scored down; ErrIgnore drops without blame.
+//
+// # Discovery
+//
+// Configured bootstrap peers (protected from trimming, redialled when
+// lost) plus gossipsub peer exchange. A DHT is not wired yet.
+package p2p

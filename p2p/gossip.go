@@ -1,0 +1,181 @@
+package p2p
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/quadrant-da/quadrant/da"
+)
+
+// MaxBEFPMessageSize bounds a gossiped fraud proof.
+const MaxBEFPMessageSize = 4 << 20
+
+// ErrIgnore, wrapped by a gossip validator's error, drops a message without
+// relaying it and without blaming its sender (e.g. a header for a height
+// already known, or one that cannot be checked yet). Any other error
+// rejects the message and scores the sender down.
+var ErrIgnore = errors.New("p2p: ignore gossip message")
+
+// HeaderValidator checks a gossiped header before it is delivered and
+// relayed; it typically verifies it against the local head.
+type HeaderValidator func(ctx context.Context, from peer.ID, h *da.LightHeader) error
+
+// BEFPValidator checks a gossiped bad-encoding fraud proof (its raw
+// encoding) before it is delivered and relayed; it decodes it and verifies
+// it against the data root of its height.
+type BEFPValidator func(ctx context.Context, from peer.ID, proof []byte) error
+
+// Gossip runs Quadrant's two gossipsub topics for a chain: new headers (in
+// the light form, so a light node's bandwidth does not grow with the
+// square; full nodes fetch the DA header by exchange) and bad-encoding
+// fraud proofs. Messages are verified by the validators before they are
+// relayed, so an invalid header or proof never travels past one hop.
+// Gossipsub peer exchange is on: pruned peers learn of others, which with
+// the bootstrap list is Quadrant's peer discovery.
+type Gossip struct {
+	host    host.Host
+	ps      *pubsub.PubSub
+	scores  *Scorer
+	headers *pubsub.Topic
+	befp    *pubsub.Topic
+	hname   string
+	bname   string
+}
+
+// NewGossip joins the header and BEFP topics of chainID on h. The
+// validators are required; ctx bounds the pubsub router's life.
+func NewGossip(ctx context.Context, h host.Host, chainID string, scores *Scorer, vh HeaderValidator, vb BEFPValidator) (*Gossip, error) {
+	if vh == nil || vb == nil {
+		return nil, errors.New("p2p: gossip needs a header and a BEFP validator")
+	}
+	ps, err := pubsub.NewGossipSub(ctx, h,
+		pubsub.WithMaxMessageSize(max(da.MaxLightHeaderSize, MaxBEFPMessageSize)+1024),
+		pubsub.WithPeerExchange(true),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("p2p: start gossipsub: %w", err)
+	}
+	g := &Gossip{host: h, ps: ps, scores: scores, hname: Topic(chainID, TopicHeaders), bname: Topic(chainID, TopicBEFP)}
+	err = ps.RegisterTopicValidator(g.hname, func(ctx context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
+		hdr, err := da.UnmarshalLightHeader(m.Data)
+		if err == nil && from != h.ID() {
+			err = vh(ctx, from, hdr)
+		}
+		return g.verdict(from, err, func() { m.ValidatorData = hdr })
+	})
+	if err != nil {
+		return nil, fmt.Errorf("p2p: header validator: %w", err)
+	}
+	err = ps.RegisterTopicValidator(g.bname, func(ctx context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
+		var err error
+		if len(m.Data) > MaxBEFPMessageSize {
+			err = fmt.Errorf("%w: fraud proof of %d bytes", ErrBadResponse, len(m.Data))
+		} else if from != h.ID() {
+			err = vb(ctx, from, m.Data)
+		}
+		return g.verdict(from, err, func() {})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("p2p: BEFP validator: %w", err)
+	}
+	if g.headers, err = ps.Join(g.hname); err != nil {
+		return nil, fmt.Errorf("p2p: join %s: %w", g.hname, err)
+	}
+	if g.befp, err = ps.Join(g.bname); err != nil {
+		return nil, fmt.Errorf("p2p: join %s: %w", g.bname, err)
+	}
+	return g, nil
+}
+
+func (g *Gossip) verdict(from peer.ID, err error, accept func()) pubsub.ValidationResult {
+	switch {
+	case err == nil:
+		accept()
+		return pubsub.ValidationAccept
+	case errors.Is(err, ErrIgnore) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return pubsub.ValidationIgnore
+	default:
+		g.scores.Penalize(from, PenaltyInvalid)
+		return pubsub.ValidationReject
+	}
+}
+
+// PublishHeader gossips the light form of a header this node verified.
+func (g *Gossip) PublishHeader(ctx context.Context, h *da.LightHeader) error {
+	b, err := h.Marshal()
+	if err != nil {
+		return err
+	}
+	return g.headers.Publish(ctx, b)
+}
+
+// PublishBEFP gossips an encoded fraud proof this node built or verified.
+func (g *Gossip) PublishBEFP(ctx context.Context, proof []byte) error {
+	return g.befp.Publish(ctx, proof)
+}
+
+// HeaderSubscription delivers validated gossiped headers.
+type HeaderSubscription struct{ sub *pubsub.Subscription }
+
+// SubscribeHeaders subscribes to the header topic; Cancel the subscription
+// when done.
+func (g *Gossip) SubscribeHeaders() (*HeaderSubscription, error) {
+	s, err := g.headers.Subscribe()
+	if err != nil {
+		return nil, fmt.Errorf("p2p: subscribe %s: %w", g.hname, err)
+	}
+	return &HeaderSubscription{sub: s}, nil
+}
+
+// Next blocks until the next header that passed validation (including
+// this node's own publications), or ctx ends.
+func (s *HeaderSubscription) Next(ctx context.Context) (*da.LightHeader, peer.ID, error) {
+	m, err := s.sub.Next(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	h, ok := m.ValidatorData.(*da.LightHeader)
+	if !ok {
+		return nil, "", errors.New("p2p: gossiped header without validator data")
+	}
+	return h, m.ReceivedFrom, nil
+}
+
+// Cancel ends the subscription.
+func (s *HeaderSubscription) Cancel() { s.sub.Cancel() }
+
+// BEFPSubscription delivers validated gossiped fraud proofs.
+type BEFPSubscription struct{ sub *pubsub.Subscription }
+
+// SubscribeBEFP subscribes to the fraud-proof topic.
+func (g *Gossip) SubscribeBEFP() (*BEFPSubscription, error) {
+	s, err := g.befp.Subscribe()
+	if err != nil {
+		return nil, fmt.Errorf("p2p: subscribe %s: %w", g.bname, err)
+	}
+	return &BEFPSubscription{sub: s}, nil
+}
+
+// Next blocks until the next fraud proof that passed validation.
+func (s *BEFPSubscription) Next(ctx context.Context) ([]byte, peer.ID, error) {
+	m, err := s.sub.Next(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return m.Data, m.ReceivedFrom, nil
+}
+
+// Cancel ends the subscription.
+func (s *BEFPSubscription) Cancel() { s.sub.Cancel() }
+
+// Close leaves both topics (subscriptions must be cancelled first).
+func (g *Gossip) Close() error {
+	_ = g.ps.UnregisterTopicValidator(g.hname)
+	_ = g.ps.UnregisterTopicValidator(g.bname)
+	return errors.Join(g.headers.Close(), g.befp.Close())
+}
