@@ -23,8 +23,9 @@ import (
 // are never stored, and everything a goroutine touches (one row of shares,
 // the column stacks of one band) stays in cache.
 
-// maxBands is the number of row bands (fewer if the square is narrower).
-const maxBands = 16
+// maxBands is the number of row bands (fewer if the square is narrower):
+// enough for both cores to stay busy when one is slowed down.
+const maxBands = 8
 
 // SquareRoots returns the row and column roots of the complete square eds,
 // equal to those Root computes axis by axis. It implements
@@ -128,6 +129,9 @@ type bandBuilder struct {
 	h      hash.Hash
 	pre    [1 + NamespaceSize]byte
 	inner  [1 + 2*NodeSize]byte
+	// The row being built: a stack of complete subtrees.
+	rowStack  [16][NodeSize]byte
+	rowHeight [16]uint8
 }
 
 // build processes rows [r0, r0+n): it writes their roots into rowBuf and the
@@ -136,8 +140,7 @@ func (b *bandBuilder) build(r0, n int, rowBuf, bandRoots []byte) error {
 	eds := b.eds
 	w, k := eds.Width(), eds.K()
 	clear(b.top)
-	var rowStack [16][NodeSize]byte
-	var rowHeight [16]uint8
+	rowStack, rowHeight := &b.rowStack, &b.rowHeight
 	for r := r0; r < r0+n; r++ {
 		row := eds.RowBytes(r)
 		top := 0
