@@ -177,7 +177,7 @@ func (b *builder) export() (Square, error) {
 		pfbw.write(iwBuf)
 	}
 	pfbw.finish()
-	if cap(pfbw.shares) != len(pfbArea) || len(pfbw.shares) > len(pfbArea) {
+	if pfbw.count() > compactSharesNeeded(b.pfbBytes) || cap(pfbw.shares) != len(pfbArea) {
 		return nil, fmt.Errorf("%w: internal: pay-for-blob shares overflow their reserved area", ErrInvalidSquare)
 	}
 	for i := txShares + pfbw.count(); i < nonReserved; i++ {
