@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,10 +40,10 @@ func TestClientRejectsBadResponses(t *testing.T) {
 	flipped := append([]byte{1, 1}, frame(bad)...)
 
 	liar := newHost(t, testConfig())
-	var current []byte
+	var current atomic.Pointer[[]byte]
 	for _, proto := range allProtocols {
 		liar.SetStreamHandler(p2p.ProtocolID(chainID, proto), func(st network.Stream) {
-			_, _ = st.Write(current)
+			_, _ = st.Write(*current.Load())
 			_ = st.Close()
 		})
 	}
@@ -68,7 +69,7 @@ func TestClientRejectsBadResponses(t *testing.T) {
 		"square": func() error { _, _, err := cl.Square(ctx, liar.ID(), hdr.Light()); return err },
 	}
 	for _, resp := range append(responses, wrongCoord, flipped) {
-		current = resp
+		current.Store(&resp)
 		for name, call := range calls {
 			err := call()
 			if err == nil {
