@@ -84,6 +84,7 @@ func BenchmarkBlobProof(b *testing.B) {
 			pick = pb
 		}
 	}
+	b.Logf("blob of %d bytes, %d shares at share %d", len(pick.Blob.Data), pick.Shares(), pick.Index)
 	commitment, err := blobs.CreateCommitment(pick.Blob)
 	if err != nil {
 		b.Fatal(err)
