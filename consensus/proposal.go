@@ -105,13 +105,17 @@ func prepareBlock(base AccountReader, raws [][]byte, params Params, check txChec
 		// The builder left something out that the budget admitted: exclude
 		// it (and so its signer's later transactions) and select again.
 		// Build keeps the input order, so built is a subsequence of txs.
-		j := 0
+		j, newlyExcluded := 0, 0
 		for _, d := range kept {
 			if j < len(built) && bytes.Equal(built[j], d.raw) {
 				j++
 				continue
 			}
 			excluded[d] = true
+			newlyExcluded++
+		}
+		if newlyExcluded == 0 {
+			return nil, nil, fmt.Errorf("consensus: the square builder kept %d of %d txs but none is missing", len(built), len(txs))
 		}
 	}
 }

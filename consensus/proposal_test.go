@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -332,4 +333,61 @@ func TestBadDataRootProposerIsRejected(t *testing.T) {
 	}
 	// The honest app's own proposal of the same mempool is accepted by itself.
 	produceBlock(t, honest, 1, mempool)
+}
+
+// TestSquareBudgetMatchesBuilder checks the proposer's worst-case share
+// budget against the square builder itself: for random mixes of ordinary
+// and blob txs, both greedily keep exactly the same txs, so the builder
+// never has to leave out a tx the budget admitted.
+func TestSquareBudgetMatchesBuilder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 30 {
+		params := DefaultParams()
+		params.MaxSquareSize = []int{2, 4, 8, 16}[round%4]
+		var decoded []*decodedTx
+		var genesis []testKey
+		for i := range 12 {
+			k := newKey(fmt.Sprintf("budget-%d-%d", round, i))
+			genesis = append(genesis, k)
+			var raw []byte
+			if rng.IntN(3) == 0 {
+				raw = transferTx(t, k, 0, bob.addr, 1)
+			} else {
+				var bs []*blobs.Blob
+				for j := range 1 + rng.IntN(3) {
+					bs = append(bs, testBlob(t, byte(j+1), 1+rng.IntN(params.MaxSquareSize*params.MaxSquareSize*200)))
+				}
+				raw = pfbTx(t, k, 0, bs)
+			}
+			d, terr := decodeTx(raw, params)
+			if terr != nil {
+				t.Fatal(terr)
+			}
+			d.order = i
+			decoded = append(decoded, d)
+		}
+		base := Accounts{}
+		for _, k := range genesis {
+			base[k.addr] = Account{Balance: richBalance}
+		}
+		ordered := orderTxs(decoded)
+		kept, _ := selectTxs(base, ordered, params, 0, nil)
+		all := make([][]byte, len(ordered))
+		for i, d := range ordered {
+			all[i] = d.raw
+		}
+		_, built, err := blobs.Build(all, params.MaxSquareSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("round %d k=%d: %d of %d kept", round, params.MaxSquareSize, len(kept), len(ordered))
+		if len(built) != len(kept) {
+			t.Fatalf("round %d (k=%d): budget keeps %d txs, builder %d", round, params.MaxSquareSize, len(kept), len(built))
+		}
+		for i := range kept {
+			if !bytes.Equal(kept[i].raw, built[i]) {
+				t.Fatalf("round %d: tx %d differs between budget and builder", round, i)
+			}
+		}
+	}
 }
