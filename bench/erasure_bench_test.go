@@ -23,45 +23,40 @@ func benchOriginal(k int) []byte {
 // the reference (rsmt2d with its Leopard codec and the nmt adapter, as
 // celestia-app does it). Bytes are the original square's.
 func BenchmarkExtendAndRoots(b *testing.B) {
-	ks := []int{32, 64, 128, 256}
-	b.Run("impl=quadrant", func(b *testing.B) {
-		for _, k := range ks {
-			orig := benchOriginal(k)
-			b.Run(fmt.Sprintf("k=%d", k), func(b *testing.B) {
-				b.SetBytes(int64(len(orig)))
-				b.ReportAllocs()
-				for b.Loop() {
-					eds, err := erasure.Extend(orig, k)
-					if err != nil {
-						b.Fatal(err)
-					}
-					dah, err := da.ComputeDAHeader(eds)
-					if err != nil {
-						b.Fatal(err)
-					}
-					_ = dah.Hash()
+	// Both implementations run back to back for each k, so that a change in
+	// the machine's load affects both alike; the names are
+	// impl=<impl>/k=<k>.
+	for _, k := range []int{32, 64, 128, 256} {
+		orig := benchOriginal(k)
+		shares := splitShares(orig)
+		b.Run(fmt.Sprintf("impl=quadrant/k=%d", k), func(b *testing.B) {
+			b.SetBytes(int64(len(orig)))
+			b.ReportAllocs()
+			for b.Loop() {
+				eds, err := erasure.Extend(orig, k)
+				if err != nil {
+					b.Fatal(err)
 				}
-			})
-		}
-	})
-	b.Run("impl=rsmt2d", func(b *testing.B) {
-		for _, k := range ks {
-			orig := benchOriginal(k)
-			shares := splitShares(orig)
-			b.Run(fmt.Sprintf("k=%d", k), func(b *testing.B) {
-				b.SetBytes(int64(len(orig)))
-				b.ReportAllocs()
-				for b.Loop() {
-					eds, err := rsmt2d.ComputeExtendedDataSquare(shares, rsmt2d.NewLeoRSCodec(), refTreeFn(k))
-					if err != nil {
-						b.Fatal(err)
-					}
-					rows, cols := refRoots(b, eds)
-					_ = refDataRoot(rows, cols)
+				dah, err := da.ComputeDAHeader(eds)
+				if err != nil {
+					b.Fatal(err)
 				}
-			})
-		}
-	})
+				_ = dah.Hash()
+			}
+		})
+		b.Run(fmt.Sprintf("impl=rsmt2d/k=%d", k), func(b *testing.B) {
+			b.SetBytes(int64(len(orig)))
+			b.ReportAllocs()
+			for b.Loop() {
+				eds, err := rsmt2d.ComputeExtendedDataSquare(shares, rsmt2d.NewLeoRSCodec(), refTreeFn(k))
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows, cols := refRoots(b, eds)
+				_ = refDataRoot(rows, cols)
+			}
+		})
+	}
 }
 
 // repairInput is the benchmark's repair case: an extended square whose
@@ -100,54 +95,46 @@ func newRepairInput(b *testing.B, k int) *repairInput {
 // missing shares), prepared with the timer stopped. Bytes are the original
 // square's.
 func BenchmarkRepair(b *testing.B) {
-	ks := []int{128, 256}
-	b.Run("impl=quadrant", func(b *testing.B) {
-		for _, k := range ks {
-			in := newRepairInput(b, k)
-			partial, present0, err := erasure.FromShares(in.shares)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Run(fmt.Sprintf("k=%d", k), func(b *testing.B) {
-				b.SetBytes(int64(k * k * da.ShareSize))
-				b.ReportAllocs()
-				for b.Loop() {
-					b.StopTimer()
-					sq := partial.Clone()
-					present := append([]bool(nil), present0...)
-					b.StartTimer()
-					if err := da.RepairSquare(sq, present, in.dah); err != nil {
-						b.Fatal(err)
-					}
-				}
+	for _, k := range []int{128, 256} {
+		in := newRepairInput(b, k)
+		partial, present0, err := erasure.FromShares(in.shares)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("impl=quadrant/k=%d", k), func(b *testing.B) {
+			b.SetBytes(int64(k * k * da.ShareSize))
+			b.ReportAllocs()
+			for b.Loop() {
 				b.StopTimer()
-				// The last repair must be exact (outside the timing).
 				sq := partial.Clone()
-				if err := da.RepairSquare(sq, append([]bool(nil), present0...), in.dah); err != nil || !bytes.Equal(sq.Bytes(), in.full.Bytes()) {
-					b.Fatalf("repair is not exact: %v", err)
+				present := append([]bool(nil), present0...)
+				b.StartTimer()
+				if err := da.RepairSquare(sq, present, in.dah); err != nil {
+					b.Fatal(err)
 				}
-			})
-		}
-	})
-	b.Run("impl=rsmt2d", func(b *testing.B) {
-		for _, k := range ks {
-			in := newRepairInput(b, k)
-			b.Run(fmt.Sprintf("k=%d", k), func(b *testing.B) {
-				b.SetBytes(int64(k * k * da.ShareSize))
-				b.ReportAllocs()
-				for b.Loop() {
-					b.StopTimer()
-					shares := append([][]byte(nil), in.shares...)
-					b.StartTimer()
-					eds, err := rsmt2d.ImportExtendedDataSquare(shares, rsmt2d.NewLeoRSCodec(), refTreeFn(k))
-					if err != nil {
-						b.Fatal(err)
-					}
-					if err := eds.Repair(in.dah.RowRoots, in.dah.ColumnRoots); err != nil {
-						b.Fatal(err)
-					}
+			}
+			b.StopTimer()
+			// The last repair must be exact (outside the timing).
+			sq := partial.Clone()
+			if err := da.RepairSquare(sq, append([]bool(nil), present0...), in.dah); err != nil || !bytes.Equal(sq.Bytes(), in.full.Bytes()) {
+				b.Fatalf("repair is not exact: %v", err)
+			}
+		})
+		b.Run(fmt.Sprintf("impl=rsmt2d/k=%d", k), func(b *testing.B) {
+			b.SetBytes(int64(k * k * da.ShareSize))
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				shares := append([][]byte(nil), in.shares...)
+				b.StartTimer()
+				eds, err := rsmt2d.ImportExtendedDataSquare(shares, rsmt2d.NewLeoRSCodec(), refTreeFn(k))
+				if err != nil {
+					b.Fatal(err)
 				}
-			})
-		}
-	})
+				if err := eds.Repair(in.dah.RowRoots, in.dah.ColumnRoots); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
