@@ -46,7 +46,8 @@ func BenchmarkCheckTx(b *testing.B) {
 
 // BenchmarkProposal measures the proposer (PrepareProposal) and a validator
 // (ProcessProposal, which has already checked the txs in CheckTx) on a
-// square about 90% full of 1 MiB blobs, and FinalizeBlock + Commit.
+// square about 90% full of 1 MiB blobs, and FinalizeBlock + Commit on a node
+// that has checked the txs and processed the proposal.
 func BenchmarkProposal(b *testing.B) {
 	for _, k := range []int{64, 128, 256} {
 		mempool, g, blobBytes := benchMempool(b, k)
@@ -90,6 +91,11 @@ func BenchmarkProposal(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				fresh := newTestApp(b, "", g)
+				for _, tx := range mempool { // as a live node: txs checked on arrival
+					if code, log := checkTx(b, fresh, tx); code != CodeOK {
+						b.Fatal(log)
+					}
+				}
 				drt := prep.Txs[len(prep.Txs)-1]
 				fresh.layouts.put(drt, validator.layouts.get(drt)) // as after ProcessProposal
 				b.StartTimer()
