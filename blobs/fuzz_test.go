@@ -7,7 +7,7 @@ import (
 	"github.com/quadrant-da/quadrant/da"
 )
 
-func fuzzSeedTxs(f *testing.F) [][]byte {
+func fuzzSeedTxs(f testing.TB) [][]byte {
 	var out [][]byte
 	for _, priv := range testKeys() {
 		tx := signedPFB(f, priv, testBlob(f, 1, 10), testBlob(f, 2, 1000))
