@@ -1,0 +1,47 @@
+// Package fullnode is Quadrant's full node: it ingests blocks (bridge mode,
+// from a consensus node; or p2p mode, from other full nodes), rebuilds or
+// repairs each extended square, checks it against the data root, stores it,
+// serves it over p2p, and builds and gossips bad-encoding fraud proofs.
+//
+// # Place in the layering
+//
+// fullnode sits above p2p, sampling, blobs, da and erasure; it never imports
+// lightnode or consensus (DESIGN.md §2). Its Store implements the
+// p2p.HeaderSource and p2p.SquareSource interfaces the p2p servers read
+// through; cmd/quadrant wires the two together.
+//
+// # Store
+//
+// A go-datastore over Pebble (go-ds-pebble) in the node's home. Keys, with
+// heights as 16 hex digits so key order is height order:
+//
+//	/hdr/<h>           extended header (da canonical encoding, DA header included)
+//	/hash/<block hash> height (8 bytes) — headers by hash
+//	/sq/<h>/r/<r>      row r of the extended square: 2k shares (4 quadrants)
+//	/sq/<h>/t0/<r>     NMT inner nodes of row r, level by level up to the root
+//	/sq/<h>/t1/<c>     NMT inner nodes of column c
+//	/done/<h>          completion marker
+//	/meta/head, /meta/tail  highest and lowest complete heights
+//
+// Why this layout (measured, see /work/notes/E.md): a sample must be
+// answered with a bounded number of reads in any quadrant and without
+// rehashing a row (2k leaf hashes + 2k−1 inner hashes ≈ 100 µs at k=128,
+// which alone would cap a core at ~10k samples/s). With the inner nodes
+// stored, a sample's NMT proof is log₂(2k) stored nodes plus one hashed
+// sibling leaf: reads are its row, its tree record, and for a column proof
+// the sibling's row — at most 3 — plus the header, cached in memory with the
+// Merkle proofs of all 4k axis roots to the data root (computed once per
+// height). A half row is 1 read, a half column k reads, namespace data one
+// read per row it spans, the original square k reads. Leaf nodes are not
+// stored (they would add 2·90/512 ≈ 35 % of the extended square); inner
+// nodes cost (2k−1)·90 bytes per axis, 4k axes: ≈ 35 % of the extended
+// square, so the store holds ≈ 5.4× the original square per height.
+//
+// Writes of one height go in one Pebble batch (atomic) whose last entry is
+// the completion marker; reads check the marker before anything else, so a
+// SIGKILL at any point leaves a height either absent or complete (tested by
+// killing a writer process). Pruning keeps the retention window (block time
+// ≥ now − Retention, default 30 days + 1 hour; the clock is a parameter),
+// removes older heights oldest first, one batch per height, and never
+// removes the head.
+package fullnode

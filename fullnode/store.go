@@ -1,0 +1,478 @@
+package fullnode
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	ds "github.com/ipfs/go-datastore"
+	pebbleds "github.com/ipfs/go-ds-pebble"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/erasure"
+	"github.com/quadrant-da/quadrant/p2p"
+)
+
+// DefaultRetention is the sampling window (30 days) plus a margin of an
+// hour (DESIGN.md §5).
+const DefaultRetention = 30*24*time.Hour + time.Hour
+
+// StoreConfig tunes a Store.
+type StoreConfig struct {
+	// Retention is how long (by block time) a height is kept; Prune never
+	// removes a height younger than this.
+	Retention time.Duration `toml:"retention"`
+	// CacheBytes is Pebble's block cache size.
+	CacheBytes int64 `toml:"cache_bytes"`
+}
+
+// DefaultStoreConfig keeps 30 days + 1 hour with a 256 MiB block cache.
+func DefaultStoreConfig() StoreConfig {
+	return StoreConfig{Retention: DefaultRetention, CacheBytes: 256 << 20}
+}
+
+// Validate checks the configuration.
+func (c StoreConfig) Validate() error {
+	if c.Retention <= 0 || c.CacheBytes <= 0 {
+		return fmt.Errorf("fullnode: store config: retention %v and cache_bytes %d must be positive", c.Retention, c.CacheBytes)
+	}
+	return nil
+}
+
+// ErrSquareMismatch is returned by Put when the square does not hash to the
+// header's DA header.
+var ErrSquareMismatch = errors.New("fullnode: square does not match its header")
+
+// Store keeps the extended headers and extended squares of the retention
+// window in a go-datastore over Pebble (see the package doc for the layout
+// and its costs). It implements p2p.HeaderSource and p2p.SquareSource. It is
+// safe for concurrent use; writes (Put, Prune) are serialized.
+type Store struct {
+	ds  *pebbleds.Datastore
+	cfg StoreConfig
+
+	writeMu sync.Mutex // serializes Put and Prune
+
+	mu     sync.Mutex // guards the fields below
+	head   uint64     // highest complete height, 0 if none
+	tail   uint64     // lowest complete height, 0 if none
+	cache  map[uint64]*heightCache
+	cached []uint64 // FIFO of cache keys
+}
+
+// heightCache holds what every sample of a height needs: the header and the
+// Merkle proofs of all axis roots to the data root.
+type heightCache struct {
+	hdr    *da.ExtendedHeader
+	proofs []da.MerkleProof // rows then columns
+}
+
+const maxCachedHeights = 64
+
+// OpenStore opens (creating if needed) the store in dir.
+func OpenStore(dir string, cfg StoreConfig) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	d, err := pebbleds.NewDatastore(dir, pebbleds.WithCacheSize(cfg.CacheBytes))
+	if err != nil {
+		return nil, fmt.Errorf("fullnode: open store %s: %w", dir, err)
+	}
+	s := &Store{ds: d, cfg: cfg, cache: map[uint64]*heightCache{}}
+	ctx := context.Background()
+	if s.head, err = s.getHeight(ctx, keyHead); err != nil {
+		d.Close()
+		return nil, err
+	}
+	if s.tail, err = s.getHeight(ctx, keyTail); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the underlying database.
+func (s *Store) Close() error { return s.ds.Close() }
+
+// Keys. Heights are 16 hex digits so that key order is height order.
+var (
+	keyHead = ds.RawKey("/meta/head")
+	keyTail = ds.RawKey("/meta/tail")
+)
+
+func keyHeader(h uint64) ds.Key     { return ds.RawKey(fmt.Sprintf("/hdr/%016x", h)) }
+func keyDone(h uint64) ds.Key       { return ds.RawKey(fmt.Sprintf("/done/%016x", h)) }
+func keyHash(hash []byte) ds.Key    { return ds.RawKey("/hash/" + hex.EncodeToString(hash)) }
+func keyRow(h uint64, r int) ds.Key { return ds.RawKey(fmt.Sprintf("/sq/%016x/r/%03x", h, r)) }
+func keyTree(h uint64, a erasure.Axis, i int) ds.Key {
+	return ds.RawKey(fmt.Sprintf("/sq/%016x/t%d/%03x", h, a, i))
+}
+
+func (s *Store) getHeight(ctx context.Context, k ds.Key) (uint64, error) {
+	b, err := s.ds.Get(ctx, k)
+	if errors.Is(err, ds.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("fullnode: read %s: %w", k, err)
+	}
+	if len(b) != 8 {
+		return 0, fmt.Errorf("fullnode: %s holds %d bytes, want 8", k, len(b))
+	}
+	return binary.BigEndian.Uint64(b), nil
+}
+
+func heightBytes(h uint64) []byte { return binary.BigEndian.AppendUint64(nil, h) }
+
+// Put stores a verified extended header and its extended square in one
+// atomic batch whose last entry is the height's completion marker, so a
+// crash at any point leaves the height either absent or complete. It
+// computes the NMT inner nodes of every row and column, and refuses the
+// square (ErrSquareMismatch) if their roots differ from h.DAH. Storing a
+// height already held is a no-op.
+func (s *Store) Put(ctx context.Context, h *da.ExtendedHeader, eds *erasure.ExtendedSquare) error {
+	height := uint64(h.Height())
+	if eds.Width() != h.DAH.SquareWidth() {
+		return fmt.Errorf("%w: height %d: square width %d, DA header width %d", ErrSquareMismatch, height, eds.Width(), h.DAH.SquareWidth())
+	}
+	rowTrees, colTrees, err := buildTrees(eds, h.DAH)
+	if err != nil {
+		return fmt.Errorf("height %d: %w", height, err)
+	}
+	hb, err := h.Marshal()
+	if err != nil {
+		return fmt.Errorf("fullnode: encode header %d: %w", height, err)
+	}
+
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if ok, err := s.ds.Has(ctx, keyDone(height)); err != nil || ok {
+		return err
+	}
+	b, err := s.ds.Batch(ctx)
+	if err != nil {
+		return fmt.Errorf("fullnode: batch: %w", err)
+	}
+	put := func(k ds.Key, v []byte) {
+		if err == nil {
+			err = b.Put(ctx, k, v)
+		}
+	}
+	for r := 0; r < eds.Width(); r++ {
+		put(keyRow(height, r), eds.RowBytes(r))
+		put(keyTree(height, erasure.Row, r), rowTrees[r])
+		put(keyTree(height, erasure.Col, r), colTrees[r])
+	}
+	put(keyHeader(height), hb)
+	put(keyHash(h.Hash()), heightBytes(height))
+	s.mu.Lock()
+	head, tail := s.head, s.tail
+	s.mu.Unlock()
+	if height > head {
+		head = height
+		put(keyHead, heightBytes(head))
+	}
+	if tail == 0 || height < tail {
+		tail = height
+		put(keyTail, heightBytes(tail))
+	}
+	put(keyDone(height), []byte{1}) // last: the height is complete
+	if err == nil {
+		err = b.Commit(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("fullnode: store height %d: %w", height, err)
+	}
+	s.mu.Lock()
+	s.head, s.tail = head, tail
+	s.mu.Unlock()
+	return nil
+}
+
+// buildTrees returns, for every row and column, the NMT nodes above the
+// leaves (see treeNode for the layout), checking each root against dah.
+// Leaf nodes are computed once per share and shared by its row and column.
+func buildTrees(eds *erasure.ExtendedSquare, dah *da.DAHeader) (rows, cols [][]byte, err error) {
+	w := eds.Width()
+	leaves := make([][][]byte, w) // leaves[r][c]
+	rows, cols = make([][]byte, w), make([][]byte, w)
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for r := 0; r < w; r++ {
+		g.Go(func() error {
+			var err error
+			leaves[r], err = da.AxisLeafNodes(erasure.Row, r, eds.Row(r))
+			if err != nil {
+				return err
+			}
+			rows[r], err = innerNodes(leaves[r], dah.RowRoots[r])
+			if err != nil {
+				return fmt.Errorf("%w: row %d: %w", ErrSquareMismatch, r, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	for c := 0; c < w; c++ {
+		g.Go(func() error {
+			col := make([][]byte, w)
+			for r := range col {
+				col[r] = leaves[r][c]
+			}
+			var err error
+			if cols[c], err = innerNodes(col, dah.ColumnRoots[c]); err != nil {
+				return fmt.Errorf("%w: column %d: %w", ErrSquareMismatch, c, err)
+			}
+			return nil
+		})
+	}
+	return rows, cols, g.Wait()
+}
+
+// innerNodes returns the inner nodes of the perfect NMT over leaves (a power
+// of two ≥ 2), level by level from just above the leaves up to the root,
+// each da.NodeSize bytes, and checks the root equals want.
+func innerNodes(leaves [][]byte, want []byte) ([]byte, error) {
+	n := len(leaves)
+	out := make([]byte, 0, (n-1)*da.NodeSize)
+	level := leaves
+	for len(level) > 1 {
+		start := len(out)
+		for i := 0; i < len(level); i += 2 {
+			var err error
+			if out, err = da.HashNode(out, level[i], level[i+1]); err != nil {
+				return nil, err
+			}
+		}
+		next := make([][]byte, len(level)/2)
+		for i := range next {
+			o := start + i*da.NodeSize
+			next[i] = out[o : o+da.NodeSize : o+da.NodeSize]
+		}
+		level = next
+	}
+	if root := out[len(out)-da.NodeSize:]; string(root) != string(want) {
+		return nil, fmt.Errorf("root %x, DA header has %x", root, want)
+	}
+	return out, nil
+}
+
+// treeNode returns node j of level l (1 = just above the leaves) of a tree
+// record for an axis of width w.
+func treeNode(rec []byte, w, l, j int) []byte {
+	off := 0
+	for i := 1; i < l; i++ {
+		off += w >> i
+	}
+	o := (off + j) * da.NodeSize
+	return rec[o : o+da.NodeSize : o+da.NodeSize]
+}
+
+// Has reports whether height is stored completely.
+func (s *Store) Has(ctx context.Context, height uint64) (bool, error) {
+	return s.ds.Has(ctx, keyDone(height))
+}
+
+// HeadHeight returns the highest complete height (0 if none).
+func (s *Store) HeadHeight() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.head
+}
+
+// TailHeight returns the lowest complete height kept (0 if none).
+func (s *Store) TailHeight() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tail
+}
+
+// Head returns the header of the highest complete height, or an error
+// wrapping p2p.ErrNotFound when the store is empty.
+func (s *Store) Head(ctx context.Context) (*da.ExtendedHeader, error) {
+	h := s.HeadHeight()
+	if h == 0 {
+		return nil, fmt.Errorf("fullnode: store is empty: %w", p2p.ErrNotFound)
+	}
+	return s.HeaderByHeight(ctx, h)
+}
+
+// HeaderByHeight returns the header of a complete height, or an error
+// wrapping p2p.ErrNotFound.
+func (s *Store) HeaderByHeight(ctx context.Context, height uint64) (*da.ExtendedHeader, error) {
+	c, err := s.height(ctx, height)
+	if err != nil {
+		return nil, err
+	}
+	return c.hdr, nil
+}
+
+// HeaderByHash returns the header with the given block hash, or an error
+// wrapping p2p.ErrNotFound.
+func (s *Store) HeaderByHash(ctx context.Context, hash []byte) (*da.ExtendedHeader, error) {
+	b, err := s.ds.Get(ctx, keyHash(hash))
+	if errors.Is(err, ds.ErrNotFound) {
+		return nil, fmt.Errorf("fullnode: header %x: %w", hash, p2p.ErrNotFound)
+	}
+	if err != nil || len(b) != 8 {
+		return nil, fmt.Errorf("fullnode: read hash index %x: %v", hash, err)
+	}
+	return s.HeaderByHeight(ctx, binary.BigEndian.Uint64(b))
+}
+
+// height returns the cached header and root proofs of a complete height.
+func (s *Store) height(ctx context.Context, height uint64) (*heightCache, error) {
+	s.mu.Lock()
+	c := s.cache[height]
+	s.mu.Unlock()
+	if c != nil {
+		return c, nil
+	}
+	// The marker is read first: data of a height without it is never served.
+	if ok, err := s.ds.Has(ctx, keyDone(height)); err != nil {
+		return nil, fmt.Errorf("fullnode: read height %d: %w", height, err)
+	} else if !ok {
+		return nil, fmt.Errorf("fullnode: height %d: %w", height, p2p.ErrNotFound)
+	}
+	b, err := s.ds.Get(ctx, keyHeader(height))
+	if err != nil {
+		return nil, fmt.Errorf("fullnode: read header %d: %w", height, err)
+	}
+	hdr, err := da.UnmarshalExtendedHeader(b)
+	if err != nil {
+		return nil, fmt.Errorf("fullnode: stored header %d: %w", height, err)
+	}
+	roots := append(append([][]byte{}, hdr.DAH.RowRoots...), hdr.DAH.ColumnRoots...)
+	_, proofs := da.MerkleProofs(roots)
+	c = &heightCache{hdr: hdr, proofs: proofs}
+	s.mu.Lock()
+	if _, ok := s.cache[height]; !ok {
+		s.cache[height] = c
+		s.cached = append(s.cached, height)
+		if len(s.cached) > maxCachedHeights {
+			delete(s.cache, s.cached[0])
+			s.cached = s.cached[1:]
+		}
+	}
+	s.mu.Unlock()
+	return c, nil
+}
+
+// row reads the 2k shares of row r of a height (the caller checked the
+// height is complete).
+func (s *Store) row(ctx context.Context, height uint64, r int) ([]byte, error) {
+	b, err := s.ds.Get(ctx, keyRow(height, r))
+	if err != nil {
+		return nil, fmt.Errorf("fullnode: read row %d of height %d: %w", r, height, err)
+	}
+	return b, nil
+}
+
+// Square returns the whole extended square of a complete height (2k reads).
+func (s *Store) Square(ctx context.Context, height uint64) (*erasure.ExtendedSquare, error) {
+	c, err := s.height(ctx, height)
+	if err != nil {
+		return nil, err
+	}
+	w := c.hdr.DAH.SquareWidth()
+	buf := make([]byte, 0, w*w*da.ShareSize)
+	for r := 0; r < w; r++ {
+		b, err := s.row(ctx, height, r)
+		if err != nil {
+			return nil, err
+		}
+		buf = append(buf, b...)
+	}
+	return erasure.Import(buf, w/2)
+}
+
+// Prune removes, oldest first, every complete height whose block time is
+// older than now − Retention, except the head; it stops at the first height
+// inside the window, so nothing inside it is ever removed. Each height is
+// removed in one batch that deletes its completion marker too. It returns
+// the number of heights removed.
+func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	cutoff := now.Add(-s.cfg.Retention)
+	pruned := 0
+	for {
+		s.mu.Lock()
+		tail, head := s.tail, s.head
+		s.mu.Unlock()
+		if tail == 0 || tail >= head || ctx.Err() != nil {
+			return pruned, ctx.Err()
+		}
+		hdr, err := s.HeaderByHeight(ctx, tail)
+		if err != nil && !errors.Is(err, p2p.ErrNotFound) {
+			return pruned, err
+		}
+		if hdr != nil && !hdr.Time().Before(cutoff) {
+			return pruned, nil
+		}
+		next, err := s.deleteHeight(ctx, tail, hdr, head)
+		if err != nil {
+			return pruned, err
+		}
+		if hdr != nil {
+			pruned++
+		}
+		s.mu.Lock()
+		s.tail = next
+		delete(s.cache, tail)
+		s.mu.Unlock()
+	}
+}
+
+// deleteHeight removes one height (hdr nil: a gap) and moves the tail to
+// the next height, in one batch.
+func (s *Store) deleteHeight(ctx context.Context, height uint64, hdr *da.ExtendedHeader, head uint64) (uint64, error) {
+	b, err := s.ds.Batch(ctx)
+	if err != nil {
+		return 0, err
+	}
+	del := func(k ds.Key) {
+		if err == nil {
+			err = b.Delete(ctx, k)
+		}
+	}
+	del(keyDone(height)) // first: a crash mid-prune leaves the height incomplete, never half-served
+	if hdr != nil {
+		for r := 0; r < hdr.DAH.SquareWidth(); r++ {
+			del(keyRow(height, r))
+			del(keyTree(height, erasure.Row, r))
+			del(keyTree(height, erasure.Col, r))
+		}
+		del(keyHash(hdr.Hash()))
+	}
+	del(keyHeader(height))
+	next := height + 1
+	for next < head {
+		ok, herr := s.ds.Has(ctx, keyDone(next))
+		if herr != nil {
+			return 0, herr
+		}
+		if ok {
+			break
+		}
+		next++
+	}
+	if err == nil {
+		err = b.Put(ctx, keyTail, heightBytes(next))
+	}
+	if err == nil {
+		err = b.Commit(ctx)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("fullnode: prune height %d: %w", height, err)
+	}
+	return next, nil
+}

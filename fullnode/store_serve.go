@@ -1,0 +1,231 @@
+package fullnode
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/erasure"
+	"github.com/quadrant-da/quadrant/p2p"
+)
+
+// Reads per request, whichever quadrant the data falls in (see doc.go):
+// a sample reads its row, the row of its sibling along the proof axis when
+// that axis is a column, and the axis' tree record: at most 3 reads; a half
+// row 1 read, a half column k reads; namespace data 1 read per row it spans;
+// header and root proofs come from an in-memory cache after the first read
+// of a height.
+
+// Samples implements p2p.SquareSource: one sample per coordinate, with the
+// share, its NMT proof to the root of coord.Axis, that root and its Merkle
+// proof to the data root. Proofs are assembled from the stored inner nodes;
+// only the sibling leaf is hashed.
+func (s *Store) Samples(ctx context.Context, height uint64, coords []p2p.Coord) ([]*da.Sample, error) {
+	c, err := s.height(ctx, height)
+	if err != nil {
+		return nil, err
+	}
+	dah := c.hdr.DAH
+	w := dah.SquareWidth()
+	for _, co := range coords {
+		if co.Row < 0 || co.Col < 0 || co.Row >= w || co.Col >= w || co.Axis > erasure.Col {
+			return nil, fmt.Errorf("%w: coordinate (%d, %d) axis %d outside the %d-wide square of height %d",
+				p2p.ErrInvalidRequest, co.Row, co.Col, co.Axis, w, height)
+		}
+	}
+	rows := map[int][]byte{}
+	getRow := func(r int) ([]byte, error) {
+		if b, ok := rows[r]; ok {
+			return b, nil
+		}
+		b, err := s.row(ctx, height, r)
+		if err == nil && len(b) != w*da.ShareSize {
+			err = fmt.Errorf("fullnode: row %d of height %d is %d bytes, want %d", r, height, len(b), w*da.ShareSize)
+		}
+		if err != nil {
+			return nil, err
+		}
+		rows[r] = b
+		return b, nil
+	}
+	trees := map[[2]int][]byte{}
+	getTree := func(a erasure.Axis, i int) ([]byte, error) {
+		k := [2]int{int(a), i}
+		if b, ok := trees[k]; ok {
+			return b, nil
+		}
+		b, err := s.ds.Get(ctx, keyTree(height, a, i))
+		if err == nil && len(b) != (w-1)*da.NodeSize {
+			err = fmt.Errorf("tree record of %d bytes, want %d", len(b), (w-1)*da.NodeSize)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("fullnode: read tree %d/%d of height %d: %w", a, i, height, err)
+		}
+		trees[k] = b
+		return b, nil
+	}
+	share := func(r, col int) ([]byte, error) {
+		b, err := getRow(r)
+		if err != nil {
+			return nil, err
+		}
+		return b[col*da.ShareSize : (col+1)*da.ShareSize : (col+1)*da.ShareSize], nil
+	}
+	out := make([]*da.Sample, len(coords))
+	for i, co := range coords {
+		sh, err := share(co.Row, co.Col)
+		if err != nil {
+			return nil, err
+		}
+		axisIdx, leaf := co.Row, co.Col
+		sibR, sibC := co.Row, co.Col^1
+		if co.Axis == erasure.Col {
+			axisIdx, leaf = co.Col, co.Row
+			sibR, sibC = co.Row^1, co.Col
+		}
+		sib, err := share(sibR, sibC)
+		if err != nil {
+			return nil, err
+		}
+		tree, err := getTree(co.Axis, axisIdx)
+		if err != nil {
+			return nil, err
+		}
+		ridx := axisIdx
+		if co.Axis == erasure.Col {
+			ridx += w
+		}
+		out[i] = &da.Sample{
+			Row: co.Row, Col: co.Col, Axis: co.Axis,
+			Share:     append([]byte(nil), sh...),
+			Proof:     leafProof(tree, w, leaf, da.HashLeaf(nil, leafNamespace(sib, sibR, sibC, w/2), sib)),
+			AxisRoot:  dah.AxisRoot(co.Axis, axisIdx),
+			RootProof: c.proofs[ridx],
+		}
+	}
+	return out, nil
+}
+
+// leafNamespace is the namespace a share is hashed under in its row and
+// column trees: its own in the original quadrant, the parity one elsewhere.
+func leafNamespace(share []byte, r, c, k int) da.Namespace {
+	if r < k && c < k {
+		var ns da.Namespace
+		copy(ns[:], share)
+		return ns
+	}
+	return da.ParityNamespace
+}
+
+// leafProof returns the NMT inclusion proof of leaf idx in the perfect tree
+// of width w whose inner nodes are rec and whose leaf idx^1 has node sib.
+// Celestia's proof nodes are the roots of the maximal subtrees left of the
+// leaf (from the top down) and then right of it (from the bottom up).
+func leafProof(rec []byte, w, idx int, sib []byte) da.Proof {
+	var left, right [][]byte
+	levels := 0
+	for n := w; n > 1; n >>= 1 {
+		levels++
+	}
+	for l := 0; l < levels; l++ {
+		var node []byte
+		if l == 0 {
+			node = sib
+		} else {
+			node = treeNode(rec, w, l, (idx>>l)^1)
+		}
+		if (idx>>l)&1 == 1 {
+			left = append(left, node) // bottom-up; reversed below
+		} else {
+			right = append(right, node)
+		}
+	}
+	nodes := make([][]byte, 0, levels)
+	for i := len(left) - 1; i >= 0; i-- {
+		nodes = append(nodes, left[i])
+	}
+	nodes = append(nodes, right...)
+	return da.Proof{Start: idx, End: idx + 1, Nodes: nodes, IsMaxNamespaceIgnored: true}
+}
+
+// HalfAxis implements p2p.SquareSource: the k shares of one half of a row
+// (one read) or column (k reads).
+func (s *Store) HalfAxis(ctx context.Context, height uint64, axis erasure.Axis, index, half int) ([][]byte, error) {
+	c, err := s.height(ctx, height)
+	if err != nil {
+		return nil, err
+	}
+	w := c.hdr.DAH.SquareWidth()
+	k := w / 2
+	if index < 0 || index >= w || half < 0 || half > 1 || axis > erasure.Col {
+		return nil, fmt.Errorf("%w: axis %d index %d half %d for width %d", p2p.ErrInvalidRequest, axis, index, half, w)
+	}
+	out := make([][]byte, k)
+	if axis == erasure.Row {
+		b, err := s.row(ctx, height, index)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			o := (half*k + i) * da.ShareSize
+			out[i] = b[o : o+da.ShareSize : o+da.ShareSize]
+		}
+		return out, nil
+	}
+	for i := range out {
+		b, err := s.row(ctx, height, half*k+i)
+		if err != nil {
+			return nil, err
+		}
+		o := index * da.ShareSize
+		out[i] = b[o : o+da.ShareSize : o+da.ShareSize]
+	}
+	return out, nil
+}
+
+// NamespaceData implements p2p.SquareSource: for every row of the original
+// square whose root range contains ns, the shares of ns and their
+// namespace proof (one read per row).
+func (s *Store) NamespaceData(ctx context.Context, height uint64, ns da.Namespace) (*p2p.NamespaceData, error) {
+	c, err := s.height(ctx, height)
+	if err != nil {
+		return nil, err
+	}
+	w := c.hdr.DAH.SquareWidth()
+	d := &p2p.NamespaceData{}
+	for _, r := range p2p.NamespaceRows(c.hdr.DAH, ns) {
+		b, err := s.row(ctx, height, r)
+		if err != nil {
+			return nil, err
+		}
+		shares := make([][]byte, w)
+		for i := range shares {
+			shares[i] = b[i*da.ShareSize : (i+1)*da.ShareSize : (i+1)*da.ShareSize]
+		}
+		row, err := p2p.BuildNamespaceRow(r, shares, nil, ns)
+		if err != nil {
+			return nil, fmt.Errorf("fullnode: namespace proof for row %d of height %d: %w", r, height, err)
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	return d, nil
+}
+
+// OriginalSquare implements p2p.SquareSource: k and the original square's
+// k·k shares (k reads).
+func (s *Store) OriginalSquare(ctx context.Context, height uint64) (int, []byte, error) {
+	c, err := s.height(ctx, height)
+	if err != nil {
+		return 0, nil, err
+	}
+	k := c.hdr.DAH.SquareWidth() / 2
+	out := make([]byte, 0, k*k*da.ShareSize)
+	for r := 0; r < k; r++ {
+		b, err := s.row(ctx, height, r)
+		if err != nil {
+			return 0, nil, err
+		}
+		out = append(out, b[:k*da.ShareSize]...)
+	}
+	return k, out, nil
+}
