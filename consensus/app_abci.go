@@ -17,17 +17,32 @@ import (
 // the transactions admitted since the last Commit — so one account may have
 // several transactions in the mempool, each with the next sequence. Rechecks
 // after Commit run the same path against the fresh state.
+//
+// The expensive checks (blob share commitments) run last, after the
+// transaction was found to apply against the mempool's view, so a sender
+// with a wrong sequence or no funds costs little.
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
 	a.stateMu.RLock()
-	check := a.checkerLocked()
+	params, chainID := a.committed.Params, a.committed.ChainID
 	a.stateMu.RUnlock()
-	d, terr := check(req.Tx)
+	d, terr := decodeTx(req.Tx, params)
 	if terr == nil {
-		a.checkMu.Lock()
-		a.stateMu.RLock()
-		terr = applyTx(a.checkLedger, d)
-		a.stateMu.RUnlock()
-		a.checkMu.Unlock()
+		key := sha256.Sum256(req.Tx)
+		if !a.valid.has(key) {
+			terr = validateTx(d, params, chainID)
+			if terr == nil {
+				terr = a.applyToMempoolView(d, true)
+			}
+			if terr == nil {
+				terr = validateBlobTx(d, params)
+			}
+			if terr == nil {
+				a.valid.add(key)
+			}
+		}
+	}
+	if terr == nil {
+		terr = a.applyToMempoolView(d, false)
 	}
 	if terr != nil {
 		if req.Type == abci.CHECK_TX_TYPE_RECHECK {
@@ -37,6 +52,20 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	}
 	gas := int64(min(d.tx.GasLimit, 1<<62))
 	return &abci.CheckTxResponse{Code: CodeOK, GasWanted: gas}, nil
+}
+
+// applyToMempoolView applies d to the mempool's view of the state; with
+// dryRun it only reports whether d would apply.
+func (a *App) applyToMempoolView(d *decodedTx, dryRun bool) *TxError {
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
+	a.stateMu.RLock()
+	defer a.stateMu.RUnlock()
+	l := a.checkLedger
+	if dryRun {
+		l = NewLedger(a.checkLedger)
+	}
+	return applyTx(l, d)
 }
 
 // PrepareProposal orders the mempool's transactions, keeps the valid ones

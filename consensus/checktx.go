@@ -138,10 +138,18 @@ func requiredGas(tx *blobs.Tx, params Params) uint64 {
 }
 
 // validateStateless checks everything about d that does not depend on
-// account state: chain id, signature, gas price and limit, the pairing of
-// pay-for-blob and blobs, namespaces, sizes and share commitments. The result
-// depends only on (d.raw, params, chainID), so it may be cached.
+// account state: validateTx, then validateBlobTx. The result depends only on
+// (d.raw, params, chainID), so it may be cached.
 func validateStateless(d *decodedTx, params Params, chainID string) *TxError {
+	if err := validateTx(d, params, chainID); err != nil {
+		return err
+	}
+	return validateBlobTx(d, params)
+}
+
+// validateTx is the cheap part of validateStateless: chain id, signature, gas
+// price, gas limit and the pairing of pay-for-blobs and blobs.
+func validateTx(d *decodedTx, params Params, chainID string) *TxError {
 	tx := d.tx
 	if tx.ChainID != chainID {
 		return txErr(CodeChainID, "%w: tx is for chain %q, this is %q", ErrWrongChainID, tx.ChainID, chainID)
@@ -155,25 +163,29 @@ func validateStateless(d *decodedTx, params Params, chainID string) *TxError {
 	if tx.Transfer != nil && len(tx.Transfer.To) != AddressSize {
 		return txErr(CodeMalformed, "%w: transfer recipient is %d bytes, want %d", ErrMalformedTx, len(tx.Transfer.To), AddressSize)
 	}
-	pfb := tx.PayForBlobs
-	switch {
+	switch pfb := tx.PayForBlobs; {
 	case d.isBlob && pfb == nil:
 		return txErr(CodeMalformed, "%w: blobs attached but the tx is not a pay-for-blobs", ErrMalformedTx)
 	case !d.isBlob && pfb != nil:
 		return txErr(CodeMalformed, "%w: pay-for-blobs without its blobs (send it wrapped in a blob tx)", ErrMalformedTx)
 	}
-	if pfb != nil {
-		if _, err := blobs.DecodeBlobTx(d.raw); err != nil {
-			return txErr(CodeDecode, "%w: %w", ErrTxDecode, err)
-		}
-		if err := validateBlobs(d.blobs, pfb, d.signer, d.wrapperLen, params); err != nil {
-			return err
-		}
-	}
 	if need := requiredGas(tx, params); tx.GasLimit < need {
 		return txErr(CodeGas, "%w: gas limit %d, the tx needs %d", ErrGasLimit, tx.GasLimit, need)
 	}
 	return nil
+}
+
+// validateBlobTx is the expensive part of validateStateless, for blob txs
+// only: canonical envelope, blobs matching the pay-for-blobs, namespaces,
+// sizes and share commitments.
+func validateBlobTx(d *decodedTx, params Params) *TxError {
+	if d.tx.PayForBlobs == nil {
+		return nil
+	}
+	if _, err := blobs.DecodeBlobTx(d.raw); err != nil {
+		return txErr(CodeDecode, "%w: %w", ErrTxDecode, err)
+	}
+	return validateBlobs(d.blobs, d.tx.PayForBlobs, d.signer, d.wrapperLen, params)
 }
 
 // validateBlobs checks that the blobs match what the pay-for-blobs pays for

@@ -189,3 +189,34 @@ func TestCheckTxSequenceTracking(t *testing.T) {
 		t.Fatalf("next tx after recheck: %d %s", code, log)
 	}
 }
+
+// CheckTx runs the share-commitment check last: a blob tx that cannot apply
+// (wrong sequence) is turned away before its blobs are hashed, and a blob tx
+// that can apply is still checked fully.
+func TestCheckTxChecksCommitmentsLast(t *testing.T) {
+	app := newTestApp(t, "", genesisFor(DefaultParams(), alice))
+	blob := testBlob(t, 1, 2000)
+	forged := func(seq uint64) []byte {
+		p, err := blobs.NewPayForBlobs(blob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.ShareCommitments[0] = bytes.Repeat([]byte{1}, 32)
+		inner := signTx(t, alice, &blobs.Tx{Sequence: seq, GasPrice: 1, PayForBlobs: p, GasLimit: 1 << 30})
+		raw, err := blobs.MarshalBlobTx(inner, blob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	if code, log := checkTx(t, app, forged(3)); code != CodeSequence {
+		t.Fatalf("forged commitment with wrong sequence: code %d %s, want the sequence error", code, log)
+	}
+	if code, log := checkTx(t, app, forged(0)); code != CodeCommitment {
+		t.Fatalf("forged commitment with right sequence: code %d %s, want the commitment error", code, log)
+	}
+	// The failed dry run left the mempool view untouched.
+	if code, log := checkTx(t, app, pfbTx(t, alice, 0, []*blobs.Blob{blob})); code != CodeOK {
+		t.Fatalf("valid tx after the rejections: %d %s", code, log)
+	}
+}
