@@ -14,14 +14,16 @@ var errNotCodeword = errors.New("erasure: square is not a codeword")
 // present, until the square is complete or no axis can be decoded. Adjacent
 // columns with the same known rows are decoded together in one wide call.
 // It reports whether the square is complete. Decoded shares are not checked
-// here; Repair checks the complete square afterwards.
-func (e *ExtendedSquare) decodeAll(present []bool) (bool, error) {
+// here; Repair checks the complete square afterwards. The codewords record
+// the axes decoded from exactly k shares: those are codewords by
+// construction, which spares isCodeword re-encoding them.
+func (e *ExtendedSquare) decodeAll(present []bool, cw *codewords) (bool, error) {
 	for {
-		moved, err := e.decodeColumns(present)
+		moved, err := e.decodeColumns(present, cw)
 		if err != nil {
 			return false, err
 		}
-		rowsMoved, err := e.decodeRows(present)
+		rowsMoved, err := e.decodeRows(present, cw)
 		if err != nil {
 			return false, err
 		}
@@ -41,12 +43,19 @@ func (e *ExtendedSquare) decodeAll(present []bool) (bool, error) {
 	}
 }
 
+// codewords records which rows and columns are known to be codewords.
+type codewords struct{ rows, cols []bool }
+
+func newCodewords(w int) *codewords {
+	return &codewords{rows: make([]bool, w), cols: make([]bool, w)}
+}
+
 // colRun is a run of adjacent columns [c0, c1) that share one pattern of
 // known rows (that of column c0).
 type colRun struct{ c0, c1 int }
 
 // decodeColumns decodes every incomplete column with at least k known shares.
-func (e *ExtendedSquare) decodeColumns(present []bool) (bool, error) {
+func (e *ExtendedSquare) decodeColumns(present []bool, cw *codewords) (bool, error) {
 	w, k := e.width, e.k
 	known := make([]int, w)
 	for r := 0; r < w; r++ {
@@ -122,6 +131,9 @@ func (e *ExtendedSquare) decodeColumns(present []bool) (bool, error) {
 		return false, err
 	}
 	for _, run := range runs {
+		for c := run.c0; c < run.c1; c++ {
+			cw.cols[c] = known[c] == k
+		}
 		for r := 0; r < w; r++ {
 			for c := run.c0; c < run.c1; c++ {
 				present[r*w+c] = true
@@ -132,7 +144,7 @@ func (e *ExtendedSquare) decodeColumns(present []bool) (bool, error) {
 }
 
 // decodeRows decodes every incomplete row with at least k known shares.
-func (e *ExtendedSquare) decodeRows(present []bool) (bool, error) {
+func (e *ExtendedSquare) decodeRows(present []bool, cw *codewords) (bool, error) {
 	w, k := e.width, e.k
 	var rows []int
 	for r := 0; r < w; r++ {
@@ -144,6 +156,7 @@ func (e *ExtendedSquare) decodeRows(present []bool) (bool, error) {
 		}
 		if n < w && n >= k {
 			rows = append(rows, r)
+			cw.rows[r] = n == k
 		}
 	}
 	if len(rows) == 0 {
@@ -183,9 +196,14 @@ func (e *ExtendedSquare) decodeRows(present []bool) (bool, error) {
 }
 
 // isCodeword reports whether the complete square is a valid extended
-// square: Q1 is the row parity of Q0, and the bottom half is the column
-// parity of the top half (which makes every row and column a codeword).
-func (e *ExtendedSquare) isCodeword() (bool, error) {
+// square: Q1 is the row parity of Q0 (every top row is a codeword), and the
+// bottom half is the column parity of the top half (every column is a
+// codeword), which makes every row and column a codeword. Axes that known
+// marks as codewords are not re-encoded; known may be nil.
+func (e *ExtendedSquare) isCodeword(known *codewords) (bool, error) {
+	if known == nil {
+		known = newCodewords(e.width)
+	}
 	enc, err := encoderFor(e.k)
 	if err != nil {
 		return false, err
@@ -207,9 +225,15 @@ func (e *ExtendedSquare) isCodeword() (bool, error) {
 	}
 	mismatch := errNotCodeword
 	// Rows of the top half.
-	err = parallel(k, batchFor(k), func(wk, lo, hi int) error {
+	var rows []int
+	for r := 0; r < k; r++ {
+		if !known.rows[r] {
+			rows = append(rows, r)
+		}
+	}
+	err = parallel(len(rows), batchFor(len(rows)), func(wk, lo, hi int) error {
 		s := get(wk)
-		for r := lo; r < hi; r++ {
+		for _, r := range rows[lo:hi] {
 			row := e.RowBytes(r)
 			for c := 0; c < k; c++ {
 				s.shards[c] = row[c*ShareSize : (c+1)*ShareSize : (c+1)*ShareSize]
@@ -230,12 +254,22 @@ func (e *ExtendedSquare) isCodeword() (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	// Columns, runCols at a time.
-	runs := (w + runCols - 1) / runCols
-	err = parallel(runs, batchFor(runs), func(wk, lo, hi int) error {
+	// Columns not known to be codewords, in runs of at most runCols.
+	var runs []colRun
+	for c := 0; c < w; c++ {
+		if known.cols[c] {
+			continue
+		}
+		if n := len(runs); n > 0 && runs[n-1].c1 == c && c-runs[n-1].c0 < runCols {
+			runs[n-1].c1++
+			continue
+		}
+		runs = append(runs, colRun{c, c + 1})
+	}
+	err = parallel(len(runs), batchFor(len(runs)), func(wk, lo, hi int) error {
 		s := get(wk)
-		for run := lo; run < hi; run++ {
-			c0, c1 := run*runCols, min((run+1)*runCols, w)
+		for _, run := range runs[lo:hi] {
+			c0, c1 := run.c0, run.c1
 			a, b := c0*ShareSize, c1*ShareSize
 			n := b - a
 			for r := 0; r < k; r++ {

@@ -89,7 +89,7 @@ func TestExtendMatchesNaive(t *testing.T) {
 			if !bytes.Equal(eds.Original(), orig) {
 				t.Fatal("Original() does not return the input")
 			}
-			ok, err := eds.isCodeword()
+			ok, err := eds.isCodeword(nil)
 			if err != nil || !ok {
 				t.Fatalf("isCodeword = %v, %v on a fresh extension", ok, err)
 			}
@@ -278,7 +278,7 @@ func TestDecodeAxisManyPatterns(t *testing.T) {
 			for j := range partial {
 				present[1*2*k+j] = partial[j] != nil
 			}
-			if _, err := sq.decodeAll(present); err != nil || !sq.Equal(eds) {
+			if _, err := sq.decodeAll(present, newCodewords(2*k)); err != nil || !sq.Equal(eds) {
 				t.Fatalf("k=%d trial %d: decodeAll: %v", k, trial, err)
 			}
 		}

@@ -66,12 +66,13 @@ func Repair(eds *ExtendedSquare, present []bool, rowRoots, colRoots [][]byte, r 
 			len(rowRoots), len(colRoots), w, w, w)
 	}
 	given := append([]bool(nil), present...)
-	complete, err := eds.decodeAll(present)
+	known := newCodewords(w)
+	complete, err := eds.decodeAll(present, known)
 	if err != nil {
 		return err
 	}
 	if complete {
-		ok, err := eds.isCodeword()
+		ok, err := eds.isCodeword(known)
 		if err != nil {
 			return err
 		}
