@@ -266,3 +266,44 @@ func TestSubmitterEvictedAndResync(t *testing.T) {
 		t.Fatalf("after resync: %+v %v, want sequence 2", st, err)
 	}
 }
+
+// TestSubmittersOneQueuePerAccount: two components asking for the same key
+// get the same queue, and their concurrent submissions do not collide.
+func TestSubmittersOneQueuePerAccount(t *testing.T) {
+	tc := newTestChain(t, 100*time.Millisecond, 2)
+	n := tc.start(t)
+	c := n.Client()
+	waitHeight(t, c, 1, 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	set := NewSubmitters(ctx, c, nil, 50*time.Millisecond)
+	defer set.Stop()
+	a1, _ := set.For(tc.keys[0])
+	again, _ := NewKeyring(tc.home).Load(tc.keys[0].Name)
+	a2, _ := set.For(again)
+	b, _ := set.For(tc.keys[1])
+	if a1 != a2 || a1 == b {
+		t.Fatal("Submitters must return one queue per account")
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			q := []*Submitter{a1, a2, b}[i%3]
+			sub, err := q.SubmitBlobs(ctx, submitTestBlob(t, 5, i, 200))
+			if err == nil {
+				_, err = sub.Wait(ctx)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

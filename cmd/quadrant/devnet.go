@@ -225,56 +225,74 @@ and metrics on base+10N+2.`,
 	return cmd
 }
 
-// runDevnet starts one child process per validator and waits for ctx to end
-// or a child to exit, then stops them all.
-func runDevnet(ctx context.Context, out io.Writer, m *devnetManifest) error {
+// devnetProcs are the running validator processes of a devnet.
+type devnetProcs struct {
+	children []*devnetChild
+	exited   chan *devnetChild
+}
+
+type devnetChild struct {
+	cmd  *exec.Cmd
+	done chan error
+	name string
+}
+
+// startDevnetProcs starts `quadrant validator --home <home>` for every
+// validator of m, logging to its node.log.
+func startDevnetProcs(m *devnetManifest) (*devnetProcs, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	type child struct {
-		cmd  *exec.Cmd
-		done chan error
-		name string
-	}
-	var children []*child
-	exited := make(chan *child, len(m.Validators))
-	stopAll := func() {
-		for _, c := range children {
-			_ = c.cmd.Process.Signal(syscall.SIGTERM)
-		}
-		deadline := time.After(20 * time.Second)
-		for _, c := range children {
-			select {
-			case <-c.done:
-			case <-deadline:
-				_ = c.cmd.Process.Kill()
-				<-c.done
-			}
-		}
-	}
+	d := &devnetProcs{exited: make(chan *devnetChild, len(m.Validators))}
 	for _, v := range m.Validators {
 		logf, err := os.OpenFile(v.Log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {
-			stopAll()
-			return err
+			d.stop()
+			return nil, err
 		}
-		c := &child{cmd: exec.Command(self, "validator", "--home", v.Home), done: make(chan error, 1), name: v.Name}
+		c := &devnetChild{cmd: exec.Command(self, "validator", "--home", v.Home), done: make(chan error, 1), name: v.Name}
 		c.cmd.Stdout, c.cmd.Stderr = logf, logf
 		setChildAttrs(c.cmd)
 		if err := c.cmd.Start(); err != nil {
 			logf.Close()
-			stopAll()
-			return fmt.Errorf("starting %s: %w", v.Name, err)
+			d.stop()
+			return nil, fmt.Errorf("starting %s: %w", v.Name, err)
 		}
-		children = append(children, c)
+		d.children = append(d.children, c)
 		go func() {
 			err := c.cmd.Wait()
 			logf.Close()
 			c.done <- err
 			close(c.done)
-			exited <- c
+			d.exited <- c
 		}()
+	}
+	return d, nil
+}
+
+// stop sends SIGTERM to every child and waits up to 20 s, then kills.
+func (d *devnetProcs) stop() {
+	for _, c := range d.children {
+		_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	}
+	deadline := time.After(20 * time.Second)
+	for _, c := range d.children {
+		select {
+		case <-c.done:
+		case <-deadline:
+			_ = c.cmd.Process.Kill()
+			<-c.done
+		}
+	}
+}
+
+// runDevnet starts one child process per validator and waits for ctx to end
+// or a child to exit, then stops them all.
+func runDevnet(ctx context.Context, out io.Writer, m *devnetManifest) error {
+	d, err := startDevnetProcs(m)
+	if err != nil {
+		return err
 	}
 	for _, v := range m.Validators {
 		fmt.Fprintf(out, "%-12s rpc %-24s p2p %-18s node %s  log %s\n", v.Name, v.RPC, v.P2P, v.NodeID, v.Log)
@@ -285,12 +303,12 @@ func runDevnet(ctx context.Context, out io.Writer, m *devnetManifest) error {
 	select {
 	case <-ctx.Done():
 		fmt.Fprintln(out, "stopping devnet...")
-		stopAll()
+		d.stop()
 		fmt.Fprintln(out, "devnet stopped")
 		return nil
-	case c := <-exited:
+	case c := <-d.exited:
 		err := <-c.done
-		stopAll()
+		d.stop()
 		return fmt.Errorf("%s exited unexpectedly (%v); see its node.log", c.name, err)
 	}
 }

@@ -46,6 +46,7 @@ func newRootCmd() *cobra.Command {
 		newBlobCmd(),
 		newTxCmd(),
 		newAccountCmd(),
+		newBenchCmd(),
 	)
 	return root
 }

@@ -1,0 +1,337 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	"github.com/spf13/cobra"
+
+	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/da"
+)
+
+func newBenchCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "bench", Short: "Benchmarks that run real networks"}
+	var o chainBenchOptions
+	var squares, loads string
+	chain := &cobra.Command{
+		Use:   "chain",
+		Short: "Run a local devnet and measure finalized blob throughput, block interval and inclusion latency",
+		Long: `bench chain creates a fresh devnet per max square size (in a temporary
+directory unless --home is given), funds --accounts accounts, and for each load
+(a fraction of the square's blob capacity per block) offers blobs at that rate
+for --duration, then reports MiB/s of blob data finalized, the mean block
+interval, submit-to-inclusion latency p50/p99 and the validators' CPU use.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, s := range strings.Split(squares, ",") {
+				k, err := strconv.Atoi(strings.TrimSpace(s))
+				if err != nil {
+					return fmt.Errorf("--squares: %w", err)
+				}
+				o.Squares = append(o.Squares, k)
+			}
+			for _, s := range strings.Split(loads, ",") {
+				l, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+				if err != nil || l <= 0 || l > 2 {
+					return fmt.Errorf("--loads: %q, want fractions in (0, 2]", s)
+				}
+				o.Loads = append(o.Loads, l)
+			}
+			return benchChain(cmd.Context(), cmd.OutOrStdout(), o)
+		},
+	}
+	f := chain.Flags()
+	f.StringVar(&o.Home, "home", "", "directory for the devnets (default: a temporary directory, removed afterwards)")
+	f.IntVar(&o.Validators, "validators", 4, "validators")
+	f.DurationVar(&o.BlockTime, "block-time", time.Second, "block time")
+	f.IntVar(&o.BasePort, "base-port", 46656, "first port of the devnet")
+	f.IntVar(&o.Accounts, "accounts", 8, "submitting accounts (one queue each)")
+	f.DurationVar(&o.Duration, "duration", 20*time.Second, "measurement window per load")
+	f.StringVar(&squares, "squares", "128,256", "max square sizes k to run")
+	f.StringVar(&loads, "loads", "0.1,0.5,0.9", "offered loads as fractions of a k×k square's blob capacity per block")
+	cmd.AddCommand(chain)
+	return cmd
+}
+
+type chainBenchOptions struct {
+	Home       string
+	Validators int
+	BlockTime  time.Duration
+	BasePort   int
+	Accounts   int
+	Duration   time.Duration
+	Squares    []int
+	Loads      []float64
+}
+
+type benchResult struct {
+	K            int
+	Load         float64
+	BlobSize     int
+	OfferedMiBs  float64
+	MiBs         float64
+	Blocks       int64
+	Interval     time.Duration
+	P50, P99     time.Duration
+	Submitted    int
+	Included     int
+	MaxSquare    int
+	CPUCores     float64
+	Backlogged   int
+	FailedSubmit int
+}
+
+func benchChain(ctx context.Context, out io.Writer, o chainBenchOptions) error {
+	root := o.Home
+	if root == "" {
+		dir, err := os.MkdirTemp("", "quadrant-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		root = dir
+	}
+	fmt.Fprintf(out, "bench chain: %d validators, block time %v, %d accounts, %v per load\n", o.Validators, o.BlockTime, o.Accounts, o.Duration)
+	fmt.Fprintf(out, "%5s %5s %9s %9s %9s %9s %8s %8s %8s %6s %7s %6s\n",
+		"k", "load", "blob", "offered", "MiB/s", "interval", "p50", "p99", "incl", "maxk", "cores", "fail")
+	for _, k := range o.Squares {
+		home := filepath.Join(root, fmt.Sprintf("k%d", k))
+		m, err := createDevnet(devnetOptions{Home: home, Validators: o.Validators, BlockTime: o.BlockTime,
+			BasePort: o.BasePort, ChainID: fmt.Sprintf("quadrant-bench-%d", k), MaxSquareSize: k})
+		if err != nil {
+			return err
+		}
+		procs, err := startDevnetProcs(m)
+		if err != nil {
+			return err
+		}
+		results, err := benchNetwork(ctx, home, m, procs, k, o)
+		procs.stop()
+		for _, r := range results {
+			fmt.Fprintf(out, "%5d %4.0f%% %8dK %8.2f %9.2f %9v %8v %8v %4d/%-4d %5d %7.2f %6d\n",
+				r.K, 100*r.Load, r.BlobSize>>10, r.OfferedMiBs, r.MiBs, r.Interval.Round(time.Millisecond),
+				r.P50.Round(time.Millisecond), r.P99.Round(time.Millisecond), r.Included, r.Submitted, r.MaxSquare, r.CPUCores, r.FailedSubmit)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// squareBlobCapacity is the blob payload a k×k square holds in practice:
+// every row but the first (left for transaction shares), at 482 bytes per
+// continuation share.
+func squareBlobCapacity(k int) int { return (k*k - k) * da.ContinuationSparseShareContentSize }
+
+func benchNetwork(ctx context.Context, home string, m *devnetManifest, procs *devnetProcs, k int, o chainBenchOptions) ([]benchResult, error) {
+	clients := make([]*rpchttp.HTTP, len(m.Validators))
+	for i, v := range m.Validators {
+		c, err := rpchttp.New(v.RPC)
+		if err != nil {
+			return nil, err
+		}
+		clients[i] = c
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for _, c := range clients {
+		for {
+			st, err := c.Status(ctx)
+			if err == nil && st.SyncInfo.LatestBlockHeight >= 2 {
+				break
+			}
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				return nil, fmt.Errorf("devnet did not start (see %s/validator-*/node.log)", home)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	// Fund the bench accounts from the faucet, through one queue.
+	faucetKey, err := consensus.NewKeyring(home).Load("faucet")
+	if err != nil {
+		return nil, err
+	}
+	faucet, err := consensus.NewSubmitter(consensus.SubmitterConfig{Client: clients[0], Key: faucetKey, PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		return nil, err
+	}
+	faucet.Start(ctx)
+	defer faucet.Stop()
+	subs := make([]*consensus.Submitter, o.Accounts)
+	var fund []*consensus.Submission
+	for i := range subs {
+		key, err := consensus.GenerateKey(fmt.Sprintf("bench%d", i), consensus.KeyTypeSecp256k1)
+		if err != nil {
+			return nil, err
+		}
+		s, err := faucet.Transfer(ctx, key.Address(), 1<<55)
+		if err != nil {
+			return nil, err
+		}
+		fund = append(fund, s)
+		subs[i], err = consensus.NewSubmitter(consensus.SubmitterConfig{Client: clients[i%len(clients)], Key: key, PollInterval: 50 * time.Millisecond, RebroadcastAfter: 30 * time.Second})
+		if err != nil {
+			return nil, err
+		}
+		subs[i].Start(ctx)
+		defer subs[i].Stop()
+	}
+	for _, s := range fund {
+		if _, err := s.Wait(ctx); err != nil {
+			return nil, fmt.Errorf("funding bench accounts: %w", err)
+		}
+	}
+	var results []benchResult
+	for _, load := range o.Loads {
+		r, err := benchLoad(ctx, clients, subs, procs, k, load, o)
+		if err != nil {
+			return results, err
+		}
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+func benchLoad(ctx context.Context, clients []*rpchttp.HTTP, subs []*consensus.Submitter, procs *devnetProcs, k int, load float64, o chainBenchOptions) (benchResult, error) {
+	perBlock := int(load * float64(squareBlobCapacity(k)))
+	// Blobs of at most 2 MiB, at least 8 per block so load spreads over accounts.
+	size := max(4<<10, min(2<<20, perBlock/8))
+	perSecond := float64(perBlock) / o.BlockTime.Seconds()
+	interval := time.Duration(float64(time.Second) * float64(size) / perSecond)
+	r := benchResult{K: k, Load: load, BlobSize: size, OfferedMiBs: perSecond / (1 << 20)}
+
+	ns, _ := da.NewNamespaceV0([]byte("bench"))
+	payload := make([]byte, size)
+	for i := range payload {
+		payload[i] = byte(i * 7)
+	}
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		wg        sync.WaitGroup
+	)
+	cpu0, w0 := procs.cpuSeconds(), time.Now()
+	st, err := clients[0].Status(ctx)
+	if err != nil {
+		return r, err
+	}
+	h0, t0 := st.SyncInfo.LatestBlockHeight, st.SyncInfo.LatestBlockTime
+	stop := time.Now().Add(o.Duration)
+	next := time.Now()
+	outstanding := make(chan struct{}, 4*len(subs))
+	for i := 0; time.Now().Before(stop) && ctx.Err() == nil; i++ {
+		time.Sleep(time.Until(next))
+		next = next.Add(interval)
+		select {
+		case outstanding <- struct{}{}:
+		default:
+			r.Backlogged++ // the chain is not keeping up; do not pile on
+			continue
+		}
+		data := append([]byte(nil), payload...)
+		data[0], data[1] = byte(i), byte(i>>8)
+		b, err := blobs.NewBlob(ns, data, 0, nil)
+		if err != nil {
+			return r, err
+		}
+		s := subs[i%len(subs)]
+		r.Submitted++
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-outstanding }()
+			start := time.Now()
+			sub, err := s.SubmitBlobs(ctx, b)
+			if err == nil {
+				_, err = sub.Wait(ctx)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				r.FailedSubmit++
+				return
+			}
+			latencies = append(latencies, time.Since(start))
+		}()
+	}
+	st, err = clients[0].Status(ctx)
+	if err != nil {
+		return r, err
+	}
+	h1, t1 := st.SyncInfo.LatestBlockHeight, st.SyncInfo.LatestBlockTime
+	cpu1, w1 := procs.cpuSeconds(), time.Now()
+	wg.Wait()
+
+	var bytes int64
+	for h := h0 + 1; h <= h1; h++ {
+		blk, err := clients[0].Block(ctx, &h)
+		if err != nil {
+			return r, err
+		}
+		txs := blk.Block.Txs
+		for _, tx := range txs {
+			if btx, ok, err := blobs.UnmarshalBlobTx(tx); ok && err == nil {
+				for _, b := range btx.Blobs {
+					bytes += int64(len(b.Data))
+				}
+			}
+		}
+		if n := len(txs); n > 0 {
+			if drt, err := blobs.DecodeDataRootTx(txs[n-1]); err == nil {
+				r.MaxSquare = max(r.MaxSquare, int(drt.SquareSize))
+			}
+		}
+	}
+	r.Blocks = h1 - h0
+	span := t1.Sub(t0)
+	if r.Blocks > 0 && span > 0 {
+		r.Interval = span / time.Duration(r.Blocks)
+		r.MiBs = float64(bytes) / (1 << 20) / span.Seconds()
+		r.CPUCores = (cpu1 - cpu0) / w1.Sub(w0).Seconds()
+	}
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	r.Included = len(latencies)
+	if n := len(latencies); n > 0 {
+		r.P50 = latencies[n/2]
+		r.P99 = latencies[min(n-1, n*99/100)]
+	}
+	return r, nil
+}
+
+// cpuSeconds returns the user+system CPU time the validator processes have
+// used so far, read from /proc (0 where /proc is not available).
+func (d *devnetProcs) cpuSeconds() float64 {
+	var total float64
+	for _, c := range d.children {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.cmd.Process.Pid))
+		if err != nil {
+			continue
+		}
+		// Fields after the parenthesised command name; utime and stime are
+		// fields 14 and 15 of the whole line, in clock ticks (100 Hz).
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseFloat(f[11], 64)
+		st, _ := strconv.ParseFloat(f[12], 64)
+		total += (u + st) / 100
+	}
+	return total
+}
