@@ -164,8 +164,8 @@ func proveShare(dah *DAHeader, eds *erasure.ExtendedSquare, present []bool, perp
 	}, true, nil
 }
 
-// log2 returns log2(w) for a power of two w.
-func log2(w int) int { return bits.TrailingZeros(uint(w)) }
+// log2 returns log2Width(w) for a power of two w.
+func log2Width(w int) int { return bits.TrailingZeros(uint(w)) }
 
 // validateShape checks what can be checked without hashing: the square
 // width, the axis and index, the number and order of shares, the sizes of
@@ -201,9 +201,9 @@ func (p *BadEncodingProof) validateShape() error {
 				ErrBEFP, s.Position, len(s.Share), len(s.Root), ShareSize, NodeSize)
 		}
 		pr := s.Proof
-		if pr.Start != p.Index || pr.End != p.Index+1 || !pr.IsMaxNamespaceIgnored || len(pr.LeafHash) != 0 || len(pr.Nodes) != log2(w) {
+		if pr.Start != p.Index || pr.End != p.Index+1 || !pr.IsMaxNamespaceIgnored || len(pr.LeafHash) != 0 || len(pr.Nodes) != log2Width(w) {
 			return fmt.Errorf("%w: share at position %d: NMT proof must cover leaf [%d, %d) with %d nodes, ignoring the max namespace",
-				ErrBEFP, s.Position, p.Index, p.Index+1, log2(w))
+				ErrBEFP, s.Position, p.Index, p.Index+1, log2Width(w))
 		}
 		for _, n := range pr.Nodes {
 			if len(n) != NodeSize {
@@ -223,8 +223,8 @@ func checkRootProofShape(proof MerkleProof, a erasure.Axis, i, w int) error {
 	if want := axisRootIndex(a, i, w); proof.Index != want || proof.Total != 2*w {
 		return fmt.Errorf("proof of leaf %d of %d, want %d of %d", proof.Index, proof.Total, want, 2*w)
 	}
-	if len(proof.Aunts) != log2(2*w) {
-		return fmt.Errorf("%d aunts, want %d", len(proof.Aunts), log2(2*w))
+	if len(proof.Aunts) != log2Width(2*w) {
+		return fmt.Errorf("%d aunts, want %d", len(proof.Aunts), log2Width(2*w))
 	}
 	for _, a := range proof.Aunts {
 		if len(a) != HashSize {

@@ -13,7 +13,7 @@ const befpVersion = 1
 // Sizes of the BadEncodingProof encoding.
 const (
 	befpHeaderSize = 1 + 8 + 2 + 1 + 2 + NodeSize // version, height, width, axis, index, axis root
-	befpMaxDepth   = 9                            // log2(MaxSquareWidth)
+	befpMaxDepth   = 9                            // log2Width(MaxSquareWidth)
 	// MaxBEFPSize bounds an encoded BadEncodingProof: one carrying all 2k
 	// shares of an axis of the widest square.
 	MaxBEFPSize = befpHeaderSize + (befpMaxDepth+1)*HashSize + 2 +
@@ -22,7 +22,7 @@ const (
 
 // befpShareSize is the encoded size of one share of a square of width w.
 func befpShareSize(w int) int {
-	return 2 + ShareSize + NodeSize + log2(w)*NodeSize + log2(2*w)*HashSize
+	return 2 + ShareSize + NodeSize + log2Width(w)*NodeSize + log2Width(2*w)*HashSize
 }
 
 // Marshal returns the canonical encoding of a well-formed proof: version
@@ -38,7 +38,7 @@ func (p *BadEncodingProof) Marshal() ([]byte, error) {
 		return nil, err
 	}
 	w := p.SquareWidth
-	out := make([]byte, 0, befpHeaderSize+log2(2*w)*HashSize+2+len(p.Shares)*befpShareSize(w))
+	out := make([]byte, 0, befpHeaderSize+log2Width(2*w)*HashSize+2+len(p.Shares)*befpShareSize(w))
 	out = append(out, befpVersion)
 	out = binary.BigEndian.AppendUint64(out, p.Height)
 	out = binary.BigEndian.AppendUint16(out, uint16(w))
@@ -93,14 +93,14 @@ func UnmarshalBadEncodingProof(b []byte) (*BadEncodingProof, error) {
 		return nil, fmt.Errorf("%w: %s index %d in a square of width %d", ErrBEFP, p.Axis, p.Index, w)
 	}
 	rest := b[befpHeaderSize:]
-	rootDepth := log2(2 * w)
+	rootDepth := log2Width(2 * w)
 	if len(rest) < rootDepth*HashSize+2 {
 		return nil, fmt.Errorf("%w: truncated before the share count", ErrBEFP)
 	}
 	p.AxisRootProof = MerkleProof{
 		Index: axisRootIndex(p.Axis, p.Index, w),
 		Total: 2 * w,
-		Aunts: split(rest[:rootDepth*HashSize], HashSize),
+		Aunts: splitEvery(rest[:rootDepth*HashSize], HashSize),
 	}
 	rest = rest[rootDepth*HashSize:]
 	n := int(binary.BigEndian.Uint16(rest))
@@ -122,14 +122,14 @@ func UnmarshalBadEncodingProof(b []byte) (*BadEncodingProof, error) {
 		s.Proof = Proof{
 			Start:                 p.Index,
 			End:                   p.Index + 1,
-			Nodes:                 split(rest[:log2(w)*NodeSize], NodeSize),
+			Nodes:                 splitEvery(rest[:log2Width(w)*NodeSize], NodeSize),
 			IsMaxNamespaceIgnored: true,
 		}
-		rest = rest[log2(w)*NodeSize:]
+		rest = rest[log2Width(w)*NodeSize:]
 		s.RootProof = MerkleProof{
 			Index: axisRootIndex(perp, min(s.Position, w-1), w),
 			Total: 2 * w,
-			Aunts: split(rest[:rootDepth*HashSize], HashSize),
+			Aunts: splitEvery(rest[:rootDepth*HashSize], HashSize),
 		}
 		rest = rest[rootDepth*HashSize:]
 	}
@@ -141,7 +141,7 @@ func UnmarshalBadEncodingProof(b []byte) (*BadEncodingProof, error) {
 
 // split cuts b into pieces of size n (len(b) a multiple of n), each with
 // its capacity capped; nil when b is empty.
-func split(b []byte, n int) [][]byte {
+func splitEvery(b []byte, n int) [][]byte {
 	if len(b) == 0 {
 		return nil
 	}

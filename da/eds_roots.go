@@ -36,7 +36,7 @@ func (NMTRooter) SquareRoots(eds *erasure.ExtendedSquare) (rowRoots, colRoots []
 	w := eds.Width()
 	nb := min(w, maxBands)
 	bs := w / nb
-	levels := log2(bs) + 1
+	levels := log2Width(bs) + 1
 	rowBuf := make([]byte, w*NodeSize)
 	colBuf := make([]byte, w*NodeSize)
 	bandRoots := make([]byte, nb*w*NodeSize)
@@ -104,7 +104,7 @@ func (NMTRooter) SquareRoots(eds *erasure.ExtendedSquare) (rowRoots, colRoots []
 	} else {
 		copy(colBuf, bandRoots)
 	}
-	return split(rowBuf, NodeSize), split(colBuf, NodeSize), nil
+	return splitEvery(rowBuf, NodeSize), splitEvery(colBuf, NodeSize), nil
 }
 
 // joinNodes replaces l with the parent of NMT nodes l and r (Celestia's
