@@ -164,7 +164,7 @@ func proveShare(dah *DAHeader, eds *erasure.ExtendedSquare, present []bool, perp
 	}, true, nil
 }
 
-// log2 returns log2Width(w) for a power of two w.
+// log2Width returns log2(w) for a power of two w.
 func log2Width(w int) int { return bits.TrailingZeros(uint(w)) }
 
 // validateShape checks what can be checked without hashing: the square
