@@ -89,6 +89,9 @@ func BenchmarkBlobProof(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	if p, err := x.ProveBlobAt(pick.Index, pick.Shares()); err != nil || p.VerifyCommitment(root, pick.Blob.Namespace, commitment) != nil {
+		b.Fatalf("proof without data does not verify: %v", err)
+	}
 	b.Run("k=128", func(b *testing.B) {
 		b.SetBytes(int64(len(pick.Blob.Data)))
 		b.ReportAllocs()

@@ -63,6 +63,16 @@ func TestSquareDataRootAndProofs(t *testing.T) {
 				if err := proof.Verify(root, got, commitment); err != nil {
 					t.Fatalf("blob %d at %d: %v", i, pb.Index, err)
 				}
+				if err := proof.VerifyCommitment(root, got.Namespace, commitment); err != nil {
+					t.Fatalf("blob %d at %d (%d shares): without data: %v", i, pb.Index, pb.Shares(), err)
+				}
+				for j := range proof.SubtreeRoots {
+					proof.SubtreeRoots[j][60] ^= 1
+					if err := proof.VerifyCommitment(root, got.Namespace, commitment); !errors.Is(err, blobs.ErrInvalidProof) {
+						t.Fatalf("blob %d: altered subtree root %d accepted: %v", i, j, err)
+					}
+					proof.SubtreeRoots[j][60] ^= 1
+				}
 				// altered share
 				bad := *got
 				bad.Data = append([]byte(nil), got.Data...)
@@ -81,6 +91,9 @@ func TestSquareDataRootAndProofs(t *testing.T) {
 					proof.Rows[0].Proof.Nodes[j][90-1] ^= 1
 					if err := proof.Verify(root, got, nil); !errors.Is(err, blobs.ErrInvalidProof) {
 						t.Fatalf("blob %d: altered nmt node %d accepted: %v", i, j, err)
+					}
+					if err := proof.VerifyCommitment(root, got.Namespace, commitment); !errors.Is(err, blobs.ErrInvalidProof) {
+						t.Fatalf("blob %d: altered nmt node %d accepted without data: %v", i, j, err)
 					}
 					proof.Rows[0].Proof.Nodes[j][90-1] ^= 1
 				}

@@ -34,6 +34,10 @@ type BlobProof struct {
 	SquareSize int        `json:"square_size"`
 	Start      int        `json:"start"`
 	Rows       []RowProof `json:"rows"`
+	// SubtreeRoots are the NMT roots of the blob's subtrees, whose Merkle
+	// root is its share commitment; VerifyCommitment uses them to check
+	// the proof without the blob's data. Verify ignores them.
+	SubtreeRoots [][]byte `json:"subtree_roots,omitempty"`
 }
 
 // proofErr returns an error wrapping ErrInvalidProof.
@@ -84,11 +88,25 @@ func (x *ExtendedSquare) proveRows(start, end int) ([]RowProof, error) {
 // ProveBlobAt returns the proof of the blob whose first share is at share
 // index start and which occupies n shares.
 func (x *ExtendedSquare) ProveBlobAt(start, n int) (*BlobProof, error) {
+	if start < 0 || start >= len(x.Square) {
+		return nil, fmt.Errorf("%w: share index %d outside the %d-share square", ErrInvalidSquare, start, len(x.Square))
+	}
+	blob, got, err := parseBlobAt(x.Square[start:])
+	if err != nil {
+		return nil, fmt.Errorf("blobs: no blob at share %d: %w", start, err)
+	}
+	if got != n {
+		return nil, fmt.Errorf("%w: the blob at share %d occupies %d shares, not %d", ErrInvalidSquare, start, got, n)
+	}
+	subtrees, err := SubtreeRoots(blob)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := x.proveRows(start, start+n)
 	if err != nil {
 		return nil, err
 	}
-	return &BlobProof{SquareSize: x.EDS.K(), Start: start, Rows: rows}, nil
+	return &BlobProof{SquareSize: x.EDS.K(), Start: start, Rows: rows, SubtreeRoots: subtrees}, nil
 }
 
 // FindBlob returns the first blob of namespace ns whose share commitment is

@@ -72,6 +72,10 @@ func TestBlobProofs(t *testing.T) {
 		if err := p.Verify(root, b, c); err != nil {
 			t.Fatalf("blob %d: valid proof rejected: %v", i, err)
 		}
+		if err := p.VerifyCommitment(root, b.Namespace, c); err != nil {
+			t.Fatalf("blob %d: valid proof rejected without the data: %v", i, err)
+		}
+		checkCommitmentMutations(t, p, root, b.Namespace, c)
 		mutations := map[string]func() (*BlobProof, *Blob, []byte, []byte){
 			"share data": func() (*BlobProof, *Blob, []byte, []byte) {
 				d := append([]byte(nil), b.Data...)
@@ -135,8 +139,50 @@ func TestBlobProofs(t *testing.T) {
 	}
 }
 
+// checkCommitmentMutations alters every part of a proof in turn and
+// requires VerifyCommitment to fail.
+func checkCommitmentMutations(t *testing.T, p *BlobProof, root []byte, ns da.Namespace, c []byte) {
+	t.Helper()
+	fail := func(what string, q *BlobProof, r []byte, ns da.Namespace, c []byte) {
+		t.Helper()
+		if err := q.VerifyCommitment(r, ns, c); !errors.Is(err, ErrInvalidProof) {
+			t.Errorf("%s altered: VerifyCommitment = %v", what, err)
+		}
+	}
+	for i := range p.SubtreeRoots {
+		q := cloneBlobProof(p)
+		q.SubtreeRoots[i][da.NodeSize-1] ^= 1
+		fail("subtree root", q, root, ns, c)
+	}
+	q := cloneBlobProof(p)
+	q.SubtreeRoots = q.SubtreeRoots[:len(q.SubtreeRoots)-1]
+	fail("dropped subtree root", q, root, ns, c)
+	for i := range p.Rows {
+		for j := range p.Rows[i].Proof.Nodes {
+			q := cloneBlobProof(p)
+			q.Rows[i].Proof.Nodes[j][da.NodeSize-1] ^= 1
+			fail("nmt node", q, root, ns, c)
+		}
+		q := cloneBlobProof(p)
+		q.Rows[i].RowRoot[da.NodeSize-1] ^= 1
+		fail("row root", q, root, ns, c)
+	}
+	q = cloneBlobProof(p)
+	q.Start++
+	fail("start", q, root, ns, c)
+	bad := append([]byte(nil), c...)
+	bad[0] ^= 1
+	fail("commitment", p, root, ns, bad)
+	badRoot := append([]byte(nil), root...)
+	badRoot[0] ^= 1
+	fail("data root", p, badRoot, ns, c)
+	other := ns
+	other[da.NamespaceSize-1] ^= 1
+	fail("namespace", p, root, other, c)
+}
+
 func cloneBlobProof(p *BlobProof) *BlobProof {
-	q := &BlobProof{SquareSize: p.SquareSize, Start: p.Start}
+	q := &BlobProof{SquareSize: p.SquareSize, Start: p.Start, SubtreeRoots: cloneAll(p.SubtreeRoots)}
 	for _, r := range p.Rows {
 		c := r
 		c.RowRoot = append([]byte(nil), r.RowRoot...)
