@@ -27,6 +27,17 @@
 //   - Compact shares are parsed with their sequence length, so an empty
 //     transaction does not end the sequence early.
 //
+// Proofs. Square.Extend gives the extended square, DA header and data root
+// (what the proposer writes into the data-root transaction). For a rollup,
+// ExtendedSquare.ProveBlob returns a BlobProof: per row the blob spans, the
+// NMT range proof of its shares and the row root's Merkle proof to the data
+// root. BlobProof.Verify checks it from the data root and the blob's data;
+// BlobProof.VerifyCommitment from the data root and the share commitment
+// alone (the blob's subtree roots are aligned nodes of the row trees).
+// ExtendedSquare.ProveNamespace returns all shares of a namespace with NMT
+// completeness (or absence) proofs and the neighbouring rows' roots, so
+// NamespaceProof.Verify needs only the data root.
+//
 // Transactions. The transaction inside a BlobTx (and every ordinary
 // transaction) is Quadrant's own Tx: a deterministic, length-limited binary
 // encoding starting with the magic "\x00QTX"; its zero first byte is never a

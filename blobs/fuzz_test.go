@@ -2,6 +2,7 @@ package blobs
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
 
 	"github.com/quadrant-da/quadrant/da"
@@ -247,6 +248,49 @@ func FuzzParseSquare(f *testing.F) {
 			if _, err := MarshalBlobTx(p.Tx, bs...); err != nil {
 				t.Fatalf("parsed pay-for-blob %d does not re-encode: %v", j, err)
 			}
+		}
+	})
+}
+
+// FuzzProofVerify: blob and namespace proofs decoded from arbitrary JSON
+// never make verification panic, and a proof that verifies is for the
+// right blob.
+func FuzzProofVerify(f *testing.F) {
+	x, bs := testBlock(f, 8)
+	root := x.DAH.Hash()
+	c, err := CreateCommitment(bs[0])
+	if err != nil {
+		f.Fatal(err)
+	}
+	_, bp, err := x.ProveBlob(bs[0].Namespace, c)
+	if err != nil {
+		f.Fatal(err)
+	}
+	np, err := x.ProveNamespace(bs[0].Namespace)
+	if err != nil {
+		f.Fatal(err)
+	}
+	bj, _ := json.Marshal(bp)
+	nj, _ := json.Marshal(np)
+	f.Add(bj, false)
+	f.Add(nj, true)
+	f.Fuzz(func(t *testing.T, b []byte, namespace bool) {
+		if namespace {
+			var p NamespaceProof
+			if json.Unmarshal(b, &p) == nil {
+				_, _ = p.Verify(root, bs[0].Namespace)
+			}
+			return
+		}
+		var p BlobProof
+		if json.Unmarshal(b, &p) != nil {
+			return
+		}
+		if p.Verify(root, bs[0], c) == nil && p.Start != bp.Start {
+			t.Fatalf("proof at %d verified for the blob at %d", p.Start, bp.Start)
+		}
+		if p.VerifyCommitment(root, bs[0].Namespace, c) == nil && p.Start != bp.Start {
+			t.Fatalf("commitment proof at %d verified for the blob at %d", p.Start, bp.Start)
 		}
 	})
 }
