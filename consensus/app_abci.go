@@ -225,18 +225,19 @@ func (c *validCache) add(k [32]byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.set == nil {
-		c.set = make(map[[32]byte]struct{}, validCacheSize)
-		c.ring = make([][32]byte, validCacheSize)
+		c.set = make(map[[32]byte]struct{})
 	}
 	if _, ok := c.set[k]; ok {
 		return
 	}
-	if len(c.set) >= validCacheSize {
-		delete(c.set, c.ring[c.next])
+	c.set[k] = struct{}{}
+	if len(c.ring) < validCacheSize {
+		c.ring = append(c.ring, k)
+		return
 	}
+	delete(c.set, c.ring[c.next]) // evict the oldest
 	c.ring[c.next] = k
 	c.next = (c.next + 1) % validCacheSize
-	c.set[k] = struct{}{}
 }
 
 // layoutCache keeps the layouts of the last few blocks this node prepared or

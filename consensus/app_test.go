@@ -3,6 +3,7 @@ package consensus
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -426,5 +427,31 @@ func TestConcurrentConnections(t *testing.T) {
 	<-errs
 	if got := queryAccount(t, app, alice.addr); got.Sequence != 4 {
 		t.Fatalf("alice sequence %d, want 4", got.Sequence)
+	}
+}
+
+func TestValidCacheEvictsOldest(t *testing.T) {
+	var c validCache
+	key := func(i int) [32]byte { var k [32]byte; binary.BigEndian.PutUint64(k[:], uint64(i)); return k }
+	for i := range validCacheSize + 10 {
+		c.add(key(i))
+		c.add(key(i)) // duplicates do not take room
+	}
+	for i := range 10 {
+		if c.has(key(i)) {
+			t.Fatalf("entry %d not evicted", i)
+		}
+	}
+	for _, i := range []int{10, validCacheSize, validCacheSize + 9} {
+		if !c.has(key(i)) {
+			t.Fatalf("entry %d evicted too early", i)
+		}
+	}
+	if len(c.set) != validCacheSize {
+		t.Fatalf("cache holds %d entries, want %d", len(c.set), validCacheSize)
+	}
+	c.reset()
+	if c.has(key(validCacheSize)) {
+		t.Fatal("reset kept an entry")
 	}
 }
