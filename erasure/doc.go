@@ -10,7 +10,10 @@
 // only klauspost/reedsolomon, golang.org/x/sync and the standard library. It
 // knows nothing of namespaces or Merkle trees: axis roots are computed
 // through Rooter, which package da implements with the namespaced Merkle
-// tree, the same way rsmt2d declares its Tree interface.
+// tree, the same way rsmt2d declares its Tree interface. A share's leaf is
+// the same in its row tree and its column tree, so a Rooter hashes each
+// share once; one that also implements SquareRooter computes all roots of a
+// square in one pass.
 //
 // # Compatibility
 //
@@ -22,7 +25,19 @@
 // linear, Q3 is the same whether it is computed from the rows of Q2 or from
 // the columns of Q1; Extend uses the latter, which lets it encode many
 // columns in one call (a run of adjacent columns is contiguous in a
-// row-major square).
+// row-major square). The encoders are built without reedsolomon's inversion
+// cache, which in v1.14.2 can return a wrong decoding when ReconstructData
+// and Reconstruct calls share an encoder (see TestDecodeAxisManyPatterns);
+// encoding is unaffected.
+//
+// # Repair
+//
+// Repair first decodes optimistically (adjacent columns with the same
+// missing rows in one wide call, rows one by one), then checks the complete
+// square once: re-encoding it and comparing all roots. Only when that check
+// fails does it redo the repair axis by axis, the way rsmt2d does, to find
+// the first faulty axis and the shares known before it was decoded — the
+// evidence a bad-encoding fraud proof is built from.
 //
 // # Performance
 //
