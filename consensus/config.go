@@ -234,20 +234,33 @@ func splitPeers(s string) []string {
 	return out
 }
 
-// LoadNodeConfig reads <home>/config.toml. Fields missing from the file keep
-// their DefaultNodeConfig values; unknown keys are an error so that a typo
-// does not silently fall back to a default.
+// LoadNodeConfig reads <home>/config.toml (see ParseNodeConfig).
 func LoadNodeConfig(home string) (NodeConfig, error) {
-	c := DefaultNodeConfig()
-	md, err := toml.DecodeFile(ConfigPath(home), &c)
+	b, err := os.ReadFile(ConfigPath(home))
 	if err != nil {
 		return NodeConfig{}, fmt.Errorf("%w: reading %s: %w", ErrInvalidConfig, ConfigPath(home), err)
 	}
+	c, err := ParseNodeConfig(b)
+	if err != nil {
+		return NodeConfig{}, fmt.Errorf("%s: %w", ConfigPath(home), err)
+	}
+	return c, nil
+}
+
+// ParseNodeConfig decodes a config.toml. Fields missing from it keep their
+// DefaultNodeConfig values; unknown keys are an error so that a typo does
+// not silently fall back to a default. The result is validated.
+func ParseNodeConfig(b []byte) (NodeConfig, error) {
+	c := DefaultNodeConfig()
+	md, err := toml.Decode(string(b), &c)
+	if err != nil {
+		return NodeConfig{}, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
 	if undec := md.Undecoded(); len(undec) > 0 {
-		return NodeConfig{}, fmt.Errorf("%w: %s: unknown keys %v", ErrInvalidConfig, ConfigPath(home), undec)
+		return NodeConfig{}, fmt.Errorf("%w: unknown keys %v", ErrInvalidConfig, undec)
 	}
 	if err := c.Validate(); err != nil {
-		return NodeConfig{}, fmt.Errorf("%s: %w", ConfigPath(home), err)
+		return NodeConfig{}, err
 	}
 	return c, nil
 }

@@ -61,3 +61,23 @@ func TestNodeConfigRejects(t *testing.T) {
 		t.Fatalf("peer without id: %v", err)
 	}
 }
+
+// FuzzParseNodeConfig: arbitrary TOML never panics; what parses validates
+// and survives a save/load round trip.
+func FuzzParseNodeConfig(f *testing.F) {
+	home := f.TempDir()
+	_ = SaveNodeConfig(home, LoopbackConfig("x", 1, 2, 3, time.Second))
+	b, _ := os.ReadFile(ConfigPath(home))
+	f.Add(b)
+	f.Add([]byte("moniker = \"a\"\n[consensus]\nblock_time = \"5ms\"\n"))
+	f.Add([]byte("[p2p]\npersistent_peers = \"x\"\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := ParseNodeConfig(b)
+		if err != nil {
+			return
+		}
+		if err := c.Validate(); err != nil {
+			t.Fatalf("parsed config does not validate: %v", err)
+		}
+	})
+}

@@ -102,3 +102,27 @@ func replaceOnce(s, old, new string) string {
 	}
 	return s
 }
+
+// FuzzDecodeKeyFile: arbitrary key files never panic, and a key that loads
+// has an address matching its private key.
+func FuzzDecodeKeyFile(f *testing.F) {
+	k, _ := GenerateKey("seed", KeyTypeSecp256k1)
+	e, _ := GenerateKey("seed", KeyTypeEd25519)
+	for _, key := range []*Key{k, e} {
+		kr := NewKeyring(f.TempDir())
+		_ = kr.Import(key)
+		b, _ := os.ReadFile(filepath.Join(kr.Dir(), "seed.json"))
+		f.Add(b)
+	}
+	f.Add([]byte(`{"type":"secp256k1","priv_key":"00"}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		key, err := decodeKeyFile("x", b)
+		if err != nil {
+			return
+		}
+		if key.PrivKey == nil || len(key.PubKey().Address()) != AddressSize {
+			t.Fatalf("decoded key without a usable private key: %+v", key)
+		}
+	})
+}
