@@ -95,16 +95,25 @@ func SquareFromEDS(eds *erasure.ExtendedSquare) Square {
 }
 
 // NewExtendedSquare wraps an extended square received or stored elsewhere
-// (a full node's) with its DA header, checking that the header matches.
+// (a full node's) with its DA header. When dah is nil the header is
+// computed; otherwise the caller vouches that dah is the square's header
+// (a full node checked it on ingest) and it is not recomputed — proofs
+// built from a mismatched header fail verification, they are never
+// wrongly accepted.
 func NewExtendedSquare(eds *erasure.ExtendedSquare, dah *da.DAHeader) (*ExtendedSquare, error) {
-	got, err := da.ComputeDAHeader(eds)
-	if err != nil {
+	if dah == nil {
+		var err error
+		if dah, err = da.ComputeDAHeader(eds); err != nil {
+			return nil, err
+		}
+	}
+	if err := dah.Validate(); err != nil {
 		return nil, err
 	}
-	if dah != nil && !got.Equal(dah) {
-		return nil, fmt.Errorf("%w: the extended square does not match the DA header", ErrInvalidSquare)
+	if dah.SquareWidth() != eds.Width() {
+		return nil, fmt.Errorf("%w: DA header of width %d for a square of width %d", ErrInvalidSquare, dah.SquareWidth(), eds.Width())
 	}
-	return newExtended(SquareFromEDS(eds), eds, got), nil
+	return newExtended(SquareFromEDS(eds), eds, dah), nil
 }
 
 // rowTree returns the NMT of row r of the extended square: original shares

@@ -272,3 +272,27 @@ func TestNamespaceProofs(t *testing.T) {
 		check(ns, 0)
 	}
 }
+
+func TestNewExtendedSquareFromEDS(t *testing.T) {
+	x, bs := testBlock(t, 8)
+	for _, dah := range []*da.DAHeader{nil, x.DAH} {
+		y, err := NewExtendedSquare(x.EDS, dah)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(y.Square.Bytes(), x.Square.Bytes()) || !y.DAH.Equal(x.DAH) {
+			t.Fatal("rebuilt extended square differs")
+		}
+		c, _ := CreateCommitment(bs[1])
+		_, p, err := y.ProveBlob(bs[1].Namespace, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Verify(x.DAH.Hash(), bs[1], c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := NewExtendedSquare(x.EDS, da.EmptyDAHeader()); err == nil {
+		t.Fatal("header of another width accepted")
+	}
+}
