@@ -3,6 +3,7 @@ package blobs
 import (
 	"bytes"
 	"errors"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/quadrant-da/quadrant/da"
@@ -103,5 +104,74 @@ func TestParseSquareRoundTrip(t *testing.T) {
 	copy(sq[start:], pfbShares)
 	if _, err := ParseSquare(sq); !errors.Is(err, ErrInvalidShares) {
 		t.Fatalf("wrong share index: ParseSquare = %v", err)
+	}
+}
+
+// TestRandomSquaresParseAndProve: random blocks (share versions 0 and 1 of
+// every size, including those go-square miscounts) build, parse back to
+// the same blobs at aligned indexes, and every blob proves.
+func TestRandomSquaresParseAndProve(t *testing.T) {
+	priv := testKeys()[1]
+	signer := priv.PubKey().Address().Bytes()
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round := range 12 {
+		var txs [][]byte
+		want := map[int][]*Blob{}
+		for range 2 + rng.IntN(8) {
+			var bs []*Blob
+			for range 1 + rng.IntN(3) {
+				size := 1 + rng.IntN([]int{500, 3000, 40000}[round%3])
+				b := testBlob(t, byte(1+rng.IntN(4)), size)
+				if rng.IntN(2) == 0 {
+					b.ShareVersion, b.Signer = 1, signer
+				}
+				bs = append(bs, b)
+			}
+			inner, err := signedPFB(t, priv, bs...).Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := MarshalBlobTx(inner, bs...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[len(txs)] = bs
+			txs = append(txs, raw)
+		}
+		sq, kept, err := Build(txs, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(kept) != len(txs) {
+			t.Fatalf("round %d: kept %d of %d", round, len(kept), len(txs))
+		}
+		x, err := sq.Extend()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps, err := ParseSquare(sq)
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		for _, pb := range ps.Blobs {
+			w := want[pb.PFB][pb.BlobIndex]
+			if !bytes.Equal(pb.Blob.Data, w.Data) || pb.Blob.ShareVersion != w.ShareVersion {
+				t.Fatalf("round %d: blob %d/%d parsed wrong", round, pb.PFB, pb.BlobIndex)
+			}
+			if pb.Index%SubTreeWidth(pb.Shares(), SubtreeRootThreshold) != 0 {
+				t.Fatalf("round %d: blob at %d not aligned", round, pb.Index)
+			}
+			p, err := x.ProveBlobAt(pb.Index, pb.Shares())
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, _ := CreateCommitment(w)
+			if err := p.Verify(x.DAH.Hash(), w, c); err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			if err := p.VerifyCommitment(x.DAH.Hash(), w.Namespace, c); err != nil {
+				t.Fatalf("round %d: without data: %v", round, err)
+			}
+		}
 	}
 }
