@@ -480,3 +480,47 @@ func TestGoSquareV1Miscount(t *testing.T) {
 		t.Fatalf("go-square's index %d points at the blob after all", gi)
 	}
 }
+
+// TestCompactSharesDifferential compares tx and pay-for-blob compact
+// shares with go-square's CompactShareSplitter for unit sizes that end
+// exactly on, just before and just after share boundaries, and with
+// length varints split across shares.
+func TestCompactSharesDifferential(t *testing.T) {
+	g := newSquareGen(23, 1)
+	sizes := []int{0, 1, 2, 126, 127, 128, 471, 472, 473, 474, 475, 476, 477, 478, 479, 480, 952, 953, 954, 955, 956, 16383, 16384, 16385}
+	for first := range sizes {
+		for _, second := range sizes {
+			for _, third := range []int{1, 477, 3000} {
+				txs := [][]byte{g.bytes(sizes[first]), g.bytes(second), g.bytes(third)}
+				for _, ns := range []gshare.Namespace{gshare.TxNamespace, gshare.PayForBlobNamespace} {
+					w := gshare.NewCompactShareSplitter(ns, 0)
+					for _, tx := range txs {
+						if err := w.WriteTx(tx); err != nil {
+							t.Fatal(err)
+						}
+					}
+					want, err := w.Export()
+					if err != nil {
+						t.Fatal(err)
+					}
+					got := blobs.SplitTxs(txs)
+					if ns.IsPayForBlob() {
+						got = blobs.SplitPayForBlobs(txs)
+					}
+					if len(got) != len(want) {
+						t.Fatalf("sizes %d,%d,%d: %d shares, go-square %d", sizes[first], second, third, len(got), len(want))
+					}
+					for i := range got {
+						if !bytes.Equal(got[i][:], want[i].ToBytes()) {
+							t.Fatalf("sizes %d,%d,%d: share %d differs", sizes[first], second, third, i)
+						}
+					}
+					back, err := blobs.ParseCompactShares(got)
+					if err != nil || len(back) != 3 {
+						t.Fatalf("sizes %d,%d,%d: parse back: %d txs, %v", sizes[first], second, third, len(back), err)
+					}
+				}
+			}
+		}
+	}
+}
