@@ -17,7 +17,8 @@
 //
 //	/hdr/<h>           extended header (da canonical encoding, DA header included)
 //	/hash/<block hash> height (8 bytes) — headers by hash
-//	/sq/<h>/r/<r>      row r of the extended square: 2k shares (4 quadrants)
+//	/sq/<h>/r/<r>/<j>  shares 8j..8j+7 of row r of the extended square (4 KiB;
+//	                   all four quadrants are stored)
 //	/sq/<h>/t0/<r>     NMT inner nodes of row r, level by level up to the root
 //	/sq/<h>/t1/<c>     NMT inner nodes of column c
 //	/done/<h>          completion marker
@@ -28,14 +29,19 @@
 // rehashing a row (2k leaf hashes + 2k−1 inner hashes ≈ 100 µs at k=128,
 // which alone would cap a core at ~10k samples/s). With the inner nodes
 // stored, a sample's NMT proof is log₂(2k) stored nodes plus one hashed
-// sibling leaf: reads are its row, its tree record, and for a column proof
-// the sibling's row — at most 3 — plus the header, cached in memory with the
-// Merkle proofs of all 4k axis roots to the data root (computed once per
-// height). A half row is 1 read, a half column k reads, namespace data one
-// read per row it spans, the original square k reads. Leaf nodes are not
-// stored (they would add 2·90/512 ≈ 35 % of the extended square); inner
-// nodes cost (2k−1)·90 bytes per axis, 4k axes: ≈ 35 % of the extended
-// square, so the store holds ≈ 5.4× the original square per height.
+// sibling leaf: reads are the chunk holding its share, its axis' tree
+// record, and for a column proof the chunk holding its sibling — at most 3
+// — plus the header, cached in memory with the Merkle proofs of all 4k axis
+// roots to the data root (computed once per height). The sample path reads
+// Pebble directly (zero-copy Get) and copies only the share and the proof
+// nodes: whole-row values and go-datastore's copy of them capped loopback
+// serving at ~3k samples/s, chunks at ~19k, zero-copy reads at ~55k. A half
+// row is k/8 reads, a half column k, namespace data 2k/8 per row it spans,
+// the original square k²/8. Leaf nodes are not stored (one hash per sample
+// rebuilds the sibling); inner nodes cost (2k−1)·90 bytes per axis, 4k
+// axes: ≈ 35 % of the extended square, so the store holds ≈ 5.4× the
+// original square per height (measured, random data, which Pebble cannot
+// compress).
 //
 // Writes of one height go in one Pebble batch (atomic) whose last entry is
 // the completion marker; reads check the marker before anything else, so a

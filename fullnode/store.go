@@ -6,10 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"runtime"
 	"sync"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2"
 	ds "github.com/ipfs/go-datastore"
 	pebbleds "github.com/ipfs/go-ds-pebble"
 	"golang.org/x/sync/errgroup"
@@ -54,7 +57,10 @@ var ErrSquareMismatch = errors.New("fullnode: square does not match its header")
 // and its costs). It implements p2p.HeaderSource and p2p.SquareSource. It is
 // safe for concurrent use; writes (Put, Prune) are serialized.
 type Store struct {
-	ds  *pebbleds.Datastore
+	ds *pebbleds.Datastore
+	// db is the Pebble database under ds, read directly on the sample path
+	// to copy only the bytes a proof needs (ds.Get copies whole values).
+	db  *pebble.DB
 	cfg StoreConfig
 
 	writeMu sync.Mutex // serializes Put and Prune
@@ -75,16 +81,24 @@ type heightCache struct {
 
 const maxCachedHeights = 64
 
-// OpenStore opens (creating if needed) the store in dir.
-func OpenStore(dir string, cfg StoreConfig) (*Store, error) {
+// OpenStore opens (creating if needed) the store in dir; log receives the
+// storage engine's messages.
+func OpenStore(dir string, cfg StoreConfig, log *slog.Logger) (*Store, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	d, err := pebbleds.NewDatastore(dir, pebbleds.WithCacheSize(cfg.CacheBytes))
+	cache := pebble.NewCache(cfg.CacheBytes)
+	defer cache.Unref()
+	db, err := pebble.Open(dir, &pebble.Options{Cache: cache, Logger: pebbleLogger{log}})
 	if err != nil {
 		return nil, fmt.Errorf("fullnode: open store %s: %w", dir, err)
 	}
-	s := &Store{ds: d, cfg: cfg, cache: map[uint64]*heightCache{}}
+	d, err := pebbleds.NewDatastore(dir, pebbleds.WithPebbleDB(db))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("fullnode: open store %s: %w", dir, err)
+	}
+	s := &Store{ds: d, db: db, cfg: cfg, cache: map[uint64]*heightCache{}}
 	ctx := context.Background()
 	if s.head, err = s.getHeight(ctx, keyHead); err != nil {
 		d.Close()
@@ -97,6 +111,38 @@ func OpenStore(dir string, cfg StoreConfig) (*Store, error) {
 	return s, nil
 }
 
+// pebbleLogger routes Pebble's logs to the node's logger (its chatty
+// informational messages at debug level). Fatalf stops the process, as
+// Pebble expects of it.
+type pebbleLogger struct{ log *slog.Logger }
+
+func (l pebbleLogger) Infof(format string, args ...any) {
+	l.log.Debug("pebble: " + fmt.Sprintf(format, args...))
+}
+
+func (l pebbleLogger) Errorf(format string, args ...any) {
+	l.log.Error("pebble: " + fmt.Sprintf(format, args...))
+}
+
+func (l pebbleLogger) Fatalf(format string, args ...any) {
+	l.log.Error("pebble: fatal: " + fmt.Sprintf(format, args...))
+	os.Exit(1)
+}
+
+// view calls fn with the value of k without copying it; fn must not retain
+// the slice. Not-found is ds.ErrNotFound.
+func (s *Store) view(k ds.Key, fn func([]byte) error) error {
+	v, closer, err := s.db.Get(k.Bytes())
+	if errors.Is(err, pebble.ErrNotFound) {
+		return ds.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	return fn(v)
+}
+
 // Close closes the underlying database.
 func (s *Store) Close() error { return s.ds.Close() }
 
@@ -106,10 +152,22 @@ var (
 	keyTail = ds.RawKey("/meta/tail")
 )
 
-func keyHeader(h uint64) ds.Key     { return ds.RawKey(fmt.Sprintf("/hdr/%016x", h)) }
-func keyDone(h uint64) ds.Key       { return ds.RawKey(fmt.Sprintf("/done/%016x", h)) }
-func keyHash(hash []byte) ds.Key    { return ds.RawKey("/hash/" + hex.EncodeToString(hash)) }
-func keyRow(h uint64, r int) ds.Key { return ds.RawKey(fmt.Sprintf("/sq/%016x/r/%03x", h, r)) }
+func keyHeader(h uint64) ds.Key  { return ds.RawKey(fmt.Sprintf("/hdr/%016x", h)) }
+func keyDone(h uint64) ds.Key    { return ds.RawKey(fmt.Sprintf("/done/%016x", h)) }
+func keyHash(hash []byte) ds.Key { return ds.RawKey("/hash/" + hex.EncodeToString(hash)) }
+func keyChunk(h uint64, r, j int) ds.Key {
+	return ds.RawKey(fmt.Sprintf("/sq/%016x/r/%03x/%02x", h, r, j))
+}
+
+// chunkShares is how many consecutive shares of a row one key holds (4 KiB,
+// Pebble's block size): a sample reads one chunk, not a whole row.
+const chunkShares = 8
+
+// rowChunks returns the chunk count and chunk width of a row of width w.
+func rowChunks(w int) (n, width int) {
+	width = min(chunkShares, w)
+	return w / width, width
+}
 func keyTree(h uint64, a erasure.Axis, i int) ds.Key {
 	return ds.RawKey(fmt.Sprintf("/sq/%016x/t%d/%03x", h, a, i))
 }
@@ -165,7 +223,11 @@ func (s *Store) Put(ctx context.Context, h *da.ExtendedHeader, eds *erasure.Exte
 		}
 	}
 	for r := 0; r < eds.Width(); r++ {
-		put(keyRow(height, r), eds.RowBytes(r))
+		row := eds.RowBytes(r)
+		nc, cw := rowChunks(eds.Width())
+		for j := 0; j < nc; j++ {
+			put(keyChunk(height, r, j), row[j*cw*da.ShareSize:(j+1)*cw*da.ShareSize])
+		}
 		put(keyTree(height, erasure.Row, r), rowTrees[r])
 		put(keyTree(height, erasure.Col, r), colTrees[r])
 	}
@@ -366,14 +428,38 @@ func (s *Store) height(ctx context.Context, height uint64) (*heightCache, error)
 	return c, nil
 }
 
-// row reads the 2k shares of row r of a height (the caller checked the
-// height is complete).
-func (s *Store) row(ctx context.Context, height uint64, r int) ([]byte, error) {
-	b, err := s.ds.Get(ctx, keyRow(height, r))
+// shares reads shares [from, to) of row r of a height whose square has
+// width w (the caller checked the height is complete), one read per chunk.
+func (s *Store) shares(ctx context.Context, height uint64, w, r, from, to int) ([]byte, error) {
+	_, cw := rowChunks(w)
+	out := make([]byte, 0, (to-from)*da.ShareSize)
+	for j := from / cw; j*cw < to; j++ {
+		b, err := s.chunk(ctx, height, w, r, j)
+		if err != nil {
+			return nil, err
+		}
+		lo, hi := max(from-j*cw, 0), min(to-j*cw, cw)
+		out = append(out, b[lo*da.ShareSize:hi*da.ShareSize]...)
+	}
+	return out, nil
+}
+
+// chunk reads chunk j of row r.
+func (s *Store) chunk(ctx context.Context, height uint64, w, r, j int) ([]byte, error) {
+	_, cw := rowChunks(w)
+	b, err := s.ds.Get(ctx, keyChunk(height, r, j))
+	if err == nil && len(b) != cw*da.ShareSize {
+		err = fmt.Errorf("chunk of %d bytes, want %d", len(b), cw*da.ShareSize)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("fullnode: read row %d of height %d: %w", r, height, err)
+		return nil, fmt.Errorf("fullnode: read row %d chunk %d of height %d: %w", r, j, height, err)
 	}
 	return b, nil
+}
+
+// row reads the w shares of row r.
+func (s *Store) row(ctx context.Context, height uint64, w, r int) ([]byte, error) {
+	return s.shares(ctx, height, w, r, 0, w)
 }
 
 // Square returns the whole extended square of a complete height (2k reads).
@@ -385,7 +471,7 @@ func (s *Store) Square(ctx context.Context, height uint64) (*erasure.ExtendedSqu
 	w := c.hdr.DAH.SquareWidth()
 	buf := make([]byte, 0, w*w*da.ShareSize)
 	for r := 0; r < w; r++ {
-		b, err := s.row(ctx, height, r)
+		b, err := s.row(ctx, height, w, r)
 		if err != nil {
 			return nil, err
 		}
@@ -446,8 +532,12 @@ func (s *Store) deleteHeight(ctx context.Context, height uint64, hdr *da.Extende
 	}
 	del(keyDone(height)) // first: a crash mid-prune leaves the height incomplete, never half-served
 	if hdr != nil {
-		for r := 0; r < hdr.DAH.SquareWidth(); r++ {
-			del(keyRow(height, r))
+		w := hdr.DAH.SquareWidth()
+		nc, _ := rowChunks(w)
+		for r := 0; r < w; r++ {
+			for j := 0; j < nc; j++ {
+				del(keyChunk(height, r, j))
+			}
 			del(keyTree(height, erasure.Row, r))
 			del(keyTree(height, erasure.Col, r))
 		}

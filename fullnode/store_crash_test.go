@@ -31,7 +31,7 @@ func TestStoreCrashHelper(t *testing.T) {
 		t.Skip("helper process for TestStoreSurvivesSIGKILL")
 	}
 	blocks := crashBlocks(t, 400)
-	s, err := OpenStore(dir, DefaultStoreConfig())
+	s, err := OpenStore(dir, DefaultStoreConfig(), discardLog)
 	if err != nil {
 		fmt.Println("open:", err)
 		os.Exit(2)

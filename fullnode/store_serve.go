@@ -10,11 +10,11 @@ import (
 )
 
 // Reads per request, whichever quadrant the data falls in (see doc.go):
-// a sample reads its row, the row of its sibling along the proof axis when
-// that axis is a column, and the axis' tree record: at most 3 reads; a half
-// row 1 read, a half column k reads; namespace data 1 read per row it spans;
-// header and root proofs come from an in-memory cache after the first read
-// of a height.
+// a sample reads the 8-share chunk holding its share, the chunk holding its
+// sibling along the proof axis when that axis is a column, and the axis'
+// tree record: at most 3 reads; a half row k/8 reads (≤ 16), a half column
+// k reads; namespace data 2k/8 reads per row it spans; header and root
+// proofs come from an in-memory cache after the first read of a height.
 
 // Samples implements p2p.SquareSource: one sample per coordinate, with the
 // share, its NMT proof to the root of coord.Axis, that root and its Merkle
@@ -33,43 +33,39 @@ func (s *Store) Samples(ctx context.Context, height uint64, coords []p2p.Coord) 
 				p2p.ErrInvalidRequest, co.Row, co.Col, co.Axis, w, height)
 		}
 	}
-	rows := map[int][]byte{}
-	getRow := func(r int) ([]byte, error) {
-		if b, ok := rows[r]; ok {
-			return b, nil
-		}
-		b, err := s.row(ctx, height, r)
-		if err == nil && len(b) != w*da.ShareSize {
-			err = fmt.Errorf("fullnode: row %d of height %d is %d bytes, want %d", r, height, len(b), w*da.ShareSize)
-		}
+	_, cw := rowChunks(w)
+	// share copies share (r, col) out of its chunk without copying the chunk.
+	share := func(r, col int) ([]byte, error) {
+		var out []byte
+		err := s.view(keyChunk(height, r, col/cw), func(b []byte) error {
+			if len(b) != cw*da.ShareSize {
+				return fmt.Errorf("chunk of %d bytes, want %d", len(b), cw*da.ShareSize)
+			}
+			o := (col % cw) * da.ShareSize
+			out = append([]byte(nil), b[o:o+da.ShareSize]...)
+			return nil
+		})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("fullnode: read share (%d, %d) of height %d: %w", r, col, height, err)
 		}
-		rows[r] = b
-		return b, nil
+		return out, nil
 	}
-	trees := map[[2]int][]byte{}
-	getTree := func(a erasure.Axis, i int) ([]byte, error) {
-		k := [2]int{int(a), i}
-		if b, ok := trees[k]; ok {
-			return b, nil
-		}
-		b, err := s.ds.Get(ctx, keyTree(height, a, i))
-		if err == nil && len(b) != (w-1)*da.NodeSize {
-			err = fmt.Errorf("tree record of %d bytes, want %d", len(b), (w-1)*da.NodeSize)
-		}
+	// proofNodes copies the stored inner nodes a leaf proof needs.
+	proofNodes := func(a erasure.Axis, i, leaf int) ([][]byte, error) {
+		var nodes [][]byte
+		err := s.view(keyTree(height, a, i), func(b []byte) error {
+			if len(b) != (w-1)*da.NodeSize {
+				return fmt.Errorf("tree record of %d bytes, want %d", len(b), (w-1)*da.NodeSize)
+			}
+			for l := 1; w>>l > 1; l++ {
+				nodes = append(nodes, append([]byte(nil), treeNode(b, w, l, (leaf>>l)^1)...))
+			}
+			return nil
+		})
 		if err != nil {
 			return nil, fmt.Errorf("fullnode: read tree %d/%d of height %d: %w", a, i, height, err)
 		}
-		trees[k] = b
-		return b, nil
-	}
-	share := func(r, col int) ([]byte, error) {
-		b, err := getRow(r)
-		if err != nil {
-			return nil, err
-		}
-		return b[col*da.ShareSize : (col+1)*da.ShareSize : (col+1)*da.ShareSize], nil
+		return nodes, nil
 	}
 	out := make([]*da.Sample, len(coords))
 	for i, co := range coords {
@@ -87,7 +83,7 @@ func (s *Store) Samples(ctx context.Context, height uint64, coords []p2p.Coord) 
 		if err != nil {
 			return nil, err
 		}
-		tree, err := getTree(co.Axis, axisIdx)
+		upper, err := proofNodes(co.Axis, axisIdx, leaf)
 		if err != nil {
 			return nil, err
 		}
@@ -97,8 +93,8 @@ func (s *Store) Samples(ctx context.Context, height uint64, coords []p2p.Coord) 
 		}
 		out[i] = &da.Sample{
 			Row: co.Row, Col: co.Col, Axis: co.Axis,
-			Share:     append([]byte(nil), sh...),
-			Proof:     leafProof(tree, w, leaf, da.HashLeaf(nil, leafNamespace(sib, sibR, sibC, w/2), sib)),
+			Share:     sh,
+			Proof:     leafProof(leaf, da.HashLeaf(nil, leafNamespace(sib, sibR, sibC, w/2), sib), upper),
 			AxisRoot:  dah.AxisRoot(co.Axis, axisIdx),
 			RootProof: c.proofs[ridx],
 		}
@@ -117,22 +113,18 @@ func leafNamespace(share []byte, r, c, k int) da.Namespace {
 	return da.ParityNamespace
 }
 
-// leafProof returns the NMT inclusion proof of leaf idx in the perfect tree
-// of width w whose inner nodes are rec and whose leaf idx^1 has node sib.
-// Celestia's proof nodes are the roots of the maximal subtrees left of the
-// leaf (from the top down) and then right of it (from the bottom up).
-func leafProof(rec []byte, w, idx int, sib []byte) da.Proof {
+// leafProof returns the NMT inclusion proof of leaf idx in a perfect tree
+// given the sibling nodes on its path: sib (the leaf idx^1) and upper (the
+// siblings at levels 1, 2, … below the root). Celestia's proof nodes are the
+// roots of the maximal subtrees left of the leaf (from the top down) and
+// then right of it (from the bottom up).
+func leafProof(idx int, sib []byte, upper [][]byte) da.Proof {
 	var left, right [][]byte
-	levels := 0
-	for n := w; n > 1; n >>= 1 {
-		levels++
-	}
+	levels := 1 + len(upper)
 	for l := 0; l < levels; l++ {
-		var node []byte
-		if l == 0 {
-			node = sib
-		} else {
-			node = treeNode(rec, w, l, (idx>>l)^1)
+		node := sib
+		if l > 0 {
+			node = upper[l-1]
 		}
 		if (idx>>l)&1 == 1 {
 			left = append(left, node) // bottom-up; reversed below
@@ -162,23 +154,22 @@ func (s *Store) HalfAxis(ctx context.Context, height uint64, axis erasure.Axis, 
 	}
 	out := make([][]byte, k)
 	if axis == erasure.Row {
-		b, err := s.row(ctx, height, index)
+		b, err := s.shares(ctx, height, w, index, half*k, (half+1)*k)
 		if err != nil {
 			return nil, err
 		}
 		for i := range out {
-			o := (half*k + i) * da.ShareSize
+			o := i * da.ShareSize
 			out[i] = b[o : o+da.ShareSize : o+da.ShareSize]
 		}
 		return out, nil
 	}
 	for i := range out {
-		b, err := s.row(ctx, height, half*k+i)
+		b, err := s.shares(ctx, height, w, half*k+i, index, index+1)
 		if err != nil {
 			return nil, err
 		}
-		o := index * da.ShareSize
-		out[i] = b[o : o+da.ShareSize : o+da.ShareSize]
+		out[i] = b
 	}
 	return out, nil
 }
@@ -194,7 +185,7 @@ func (s *Store) NamespaceData(ctx context.Context, height uint64, ns da.Namespac
 	w := c.hdr.DAH.SquareWidth()
 	d := &p2p.NamespaceData{}
 	for _, r := range p2p.NamespaceRows(c.hdr.DAH, ns) {
-		b, err := s.row(ctx, height, r)
+		b, err := s.row(ctx, height, w, r)
 		if err != nil {
 			return nil, err
 		}
@@ -221,11 +212,11 @@ func (s *Store) OriginalSquare(ctx context.Context, height uint64) (int, []byte,
 	k := c.hdr.DAH.SquareWidth() / 2
 	out := make([]byte, 0, k*k*da.ShareSize)
 	for r := 0; r < k; r++ {
-		b, err := s.row(ctx, height, r)
+		b, err := s.shares(ctx, height, 2*k, r, 0, k)
 		if err != nil {
 			return 0, nil, err
 		}
-		out = append(out, b[:k*da.ShareSize]...)
+		out = append(out, b...)
 	}
 	return k, out, nil
 }

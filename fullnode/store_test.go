@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -33,6 +35,8 @@ func testSquare(t testing.TB, k int, seed byte) []byte {
 	}
 	return out
 }
+
+var discardLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 type testBlock struct {
 	hdr *da.ExtendedHeader
@@ -64,7 +68,7 @@ func testChain(t testing.TB, ks ...int) []testBlock {
 
 func openTestStore(t testing.TB, dir string, cfg StoreConfig) *Store {
 	t.Helper()
-	s, err := OpenStore(dir, cfg)
+	s, err := OpenStore(dir, cfg, discardLog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +206,7 @@ func TestStoreIgnoresIncompleteHeight(t *testing.T) {
 	defer s.Close()
 	hb, _ := blocks[0].hdr.Marshal()
 	for r := 0; r < 8; r++ {
-		if err := s.ds.Put(ctx, keyRow(1, r), blocks[0].eds.RowBytes(r)); err != nil {
+		if err := s.ds.Put(ctx, keyChunk(1, r, 0), blocks[0].eds.RowBytes(r)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -247,7 +251,7 @@ func TestStorePruneKeepsWindow(t *testing.T) {
 			t.Fatalf("height %d present = %v after pruning", h, ok)
 		}
 	}
-	if rows, _ := s.ds.Has(ctx, keyRow(1, 0)); rows {
+	if rows, _ := s.ds.Has(ctx, keyChunk(1, 0, 0)); rows {
 		t.Fatal("pruned height left its rows behind")
 	}
 	if hh, _ := s.ds.Has(ctx, keyHash(blocks[0].hdr.Hash())); hh {
