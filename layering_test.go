@@ -20,6 +20,7 @@ var layers = []string{
 	"rollup-adapter",
 	"lightnode",
 	"fullnode",
+	"rpc",
 	"consensus",
 	"p2p",
 	"sampling",
@@ -34,6 +35,7 @@ var forbidden = map[string][]string{
 	"lightnode": {"fullnode", "consensus"},
 	"fullnode":  {"lightnode", "consensus"},
 	"consensus": {"p2p", "sampling"},
+	"rpc":       {"consensus"},
 	"blobs":     {"sampling"},
 }
 
