@@ -208,3 +208,36 @@ func BenchmarkSamplesLoopback(b *testing.B) {
 	wg.Wait()
 	b.ReportMetric(float64(b.N*16)/time.Since(start).Seconds(), "samples/s")
 }
+
+// BenchmarkIngest measures the full node's work from a committed block's
+// original square to a stored, servable height: extend, compute the DA
+// header, build the trees and commit the batch (header verification and the
+// square build from txs are not included).
+func BenchmarkIngest(b *testing.B) {
+	for _, k := range []int{32, 128} {
+		b.Run("k="+itoa(k), func(b *testing.B) {
+			blocks := randomBlocks(b, k, b.N)
+			origs := make([][]byte, len(blocks))
+			for i, blk := range blocks {
+				origs[i] = blk.eds.Original()
+			}
+			s := openTestStore(b, b.TempDir(), DefaultStoreConfig())
+			defer s.Close()
+			b.SetBytes(int64(k * k * da.ShareSize))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				eds, err := erasure.Extend(origs[i], k)
+				if err != nil {
+					b.Fatal(err)
+				}
+				dah, err := da.ComputeDAHeader(eds)
+				if err != nil || !dah.Equal(blocks[i].hdr.DAH) {
+					b.Fatalf("DA header: %v", err)
+				}
+				if err := s.Put(context.Background(), blocks[i].hdr, eds); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
