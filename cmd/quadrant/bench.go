@@ -103,8 +103,8 @@ func benchChain(ctx context.Context, out io.Writer, o chainBenchOptions) error {
 		root = dir
 	}
 	fmt.Fprintf(out, "bench chain: %d validators, block time %v, %d accounts, %v per load\n", o.Validators, o.BlockTime, o.Accounts, o.Duration)
-	fmt.Fprintf(out, "%5s %5s %9s %9s %9s %9s %8s %8s %8s %6s %7s %6s\n",
-		"k", "load", "blob", "offered", "MiB/s", "interval", "p50", "p99", "incl", "maxk", "cores", "fail")
+	fmt.Fprintf(out, "%5s %5s %9s %9s %9s %9s %8s %8s %9s %6s %7s %6s %6s\n",
+		"k", "load", "blob", "offered", "MiB/s", "interval", "p50", "p99", "incl", "maxk", "cores", "fail", "shed")
 	for _, k := range o.Squares {
 		home := filepath.Join(root, fmt.Sprintf("k%d", k))
 		m, err := createDevnet(devnetOptions{Home: home, Validators: o.Validators, BlockTime: o.BlockTime,
@@ -119,9 +119,9 @@ func benchChain(ctx context.Context, out io.Writer, o chainBenchOptions) error {
 		results, err := benchNetwork(ctx, home, m, procs, k, o)
 		procs.stop()
 		for _, r := range results {
-			fmt.Fprintf(out, "%5d %4.0f%% %8dK %8.2f %9.2f %9v %8v %8v %4d/%-4d %5d %7.2f %6d\n",
+			fmt.Fprintf(out, "%5d %4.0f%% %8dK %9.2f %9.2f %9v %8v %8v %4d/%-4d %6d %7.2f %6d %6d\n",
 				r.K, 100*r.Load, r.BlobSize>>10, r.OfferedMiBs, r.MiBs, r.Interval.Round(time.Millisecond),
-				r.P50.Round(time.Millisecond), r.P99.Round(time.Millisecond), r.Included, r.Submitted, r.MaxSquare, r.CPUCores, r.FailedSubmit)
+				r.P50.Round(time.Millisecond), r.P99.Round(time.Millisecond), r.Included, r.Submitted, r.MaxSquare, r.CPUCores, r.FailedSubmit, r.Backlogged)
 		}
 		if err != nil {
 			return err
@@ -229,7 +229,7 @@ func benchLoad(ctx context.Context, clients []*rpchttp.HTTP, subs []*consensus.S
 	h0, t0 := st.SyncInfo.LatestBlockHeight, st.SyncInfo.LatestBlockTime
 	stop := time.Now().Add(o.Duration)
 	next := time.Now()
-	outstanding := make(chan struct{}, 4*len(subs))
+	outstanding := make(chan struct{}, 16*len(subs))
 	for i := 0; time.Now().Before(stop) && ctx.Err() == nil; i++ {
 		time.Sleep(time.Until(next))
 		next = next.Add(interval)
