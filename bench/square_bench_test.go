@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	gosquare "github.com/celestiaorg/go-square/v2"
+	"github.com/celestiaorg/go-square/v2/inclusion"
+	"github.com/cometbft/cometbft/crypto/merkle"
 
 	"github.com/quadrant-da/quadrant/blobs"
 )
@@ -112,4 +114,30 @@ func abs(x int) int {
 		return -x
 	}
 	return x
+}
+
+// BenchmarkCreateCommitment measures the share commitment of one 2 MiB
+// blob (what CheckTx recomputes for every blob) for Quadrant and go-square.
+func BenchmarkCreateCommitment(b *testing.B) {
+	g := newSquareGen(5, 1)
+	bl := &blobs.Blob{Namespace: g.nss[0], Data: g.bytes(2 << 20)}
+	gb := toGoSquareBlob(b, bl)
+	b.Run("impl=quadrant/size=2MiB", func(b *testing.B) {
+		b.SetBytes(int64(len(bl.Data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := blobs.CreateCommitment(bl); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=gosquare/size=2MiB", func(b *testing.B) {
+		b.SetBytes(int64(len(bl.Data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := inclusion.CreateCommitment(gb, merkle.HashFromByteSlices, blobs.SubtreeRootThreshold); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
