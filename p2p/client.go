@@ -102,10 +102,21 @@ func (c *Client) headers(ctx context.Context, p peer.ID, req HeaderRequest) ([][
 		return nil, err
 	}
 	defer resp.close()
-	var nb [2]byte
-	if _, err := io.ReadFull(resp.r, nb[:]); err != nil {
+	out, err := readHeaders(resp.r, req)
+	if err != nil {
 		_ = resp.st.Reset()
 		return nil, c.fail(p, ProtoHeader, err)
+	}
+	return out, nil
+}
+
+// readHeaders reads the payload of an OK header response to req: a u16
+// count (1, or 1..Count for a range) and as many frames within the size
+// limit of the requested form.
+func readHeaders(r io.Reader, req HeaderRequest) ([][]byte, error) {
+	var nb [2]byte
+	if _, err := io.ReadFull(r, nb[:]); err != nil {
+		return nil, err
 	}
 	n := int(binary.BigEndian.Uint16(nb[:]))
 	want := 1
@@ -113,8 +124,7 @@ func (c *Client) headers(ctx context.Context, p peer.ID, req HeaderRequest) ([][
 		want = int(req.Count)
 	}
 	if n < 1 || n > want {
-		_ = resp.st.Reset()
-		return nil, c.fail(p, ProtoHeader, fmt.Errorf("%w: %d headers, want 1..%d", ErrBadResponse, n, want))
+		return nil, fmt.Errorf("%w: %d headers, want 1..%d", ErrBadResponse, n, want)
 	}
 	limit := da.MaxLightHeaderSize
 	if req.Form == FormExtended {
@@ -122,9 +132,9 @@ func (c *Client) headers(ctx context.Context, p peer.ID, req HeaderRequest) ([][
 	}
 	out := make([][]byte, n)
 	for i := range out {
-		if out[i], err = readFrame(resp.r, limit); err != nil {
-			_ = resp.st.Reset()
-			return nil, c.fail(p, ProtoHeader, err)
+		var err error
+		if out[i], err = readFrame(r, limit); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
@@ -218,39 +228,49 @@ func (c *Client) Samples(ctx context.Context, p peer.ID, hdr *da.LightHeader, co
 		return nil, err
 	}
 	defer resp.close()
-	out := make([]*da.Sample, len(coords))
+	out, err := readSamples(resp.r, len(coords))
+	if err != nil {
+		_ = resp.st.Reset()
+		return nil, c.fail(p, ProtoSample, err)
+	}
 	for i, co := range coords {
-		s, err := readStatus(resp.r)
+		sm := out[i]
+		if sm == nil {
+			continue
+		}
+		if sm.Row != co.Row || sm.Col != co.Col || sm.Axis != co.Axis {
+			return nil, c.invalid(p, ProtoSample, fmt.Errorf("sample %d is (%d, %d) axis %d, asked (%d, %d) axis %d", i, sm.Row, sm.Col, sm.Axis, co.Row, co.Col, co.Axis))
+		}
+		if err := sm.Verify(root, width); err != nil {
+			return nil, c.invalid(p, ProtoSample, err)
+		}
+	}
+	return out, nil
+}
+
+// readSamples reads the n entries of an OK sample response: each a status
+// (OK or NOT_FOUND) and, if OK, a frame holding a da.Sample. Entries that
+// are NOT_FOUND are nil. The samples are decoded, not verified.
+func readSamples(r io.Reader, n int) ([]*da.Sample, error) {
+	out := make([]*da.Sample, n)
+	for i := range out {
+		s, err := readStatus(r)
 		if err != nil {
-			_ = resp.st.Reset()
-			return nil, c.fail(p, ProtoSample, err)
+			return nil, err
 		}
 		if s == StatusNotFound {
 			continue
 		}
 		if s != StatusOK {
-			_ = resp.st.Reset()
-			return nil, c.fail(p, ProtoSample, fmt.Errorf("%w: sample status %s", ErrBadResponse, s))
+			return nil, fmt.Errorf("%w: sample %d status %s", ErrBadResponse, i, s)
 		}
-		b, err := readFrame(resp.r, da.MaxSampleSize)
+		b, err := readFrame(r, da.MaxSampleSize)
 		if err != nil {
-			_ = resp.st.Reset()
-			return nil, c.fail(p, ProtoSample, err)
+			return nil, err
 		}
-		sm, err := da.UnmarshalSample(b)
-		if err != nil {
-			_ = resp.st.Reset()
-			return nil, c.fail(p, ProtoSample, fmt.Errorf("%w: %w", ErrBadResponse, err))
+		if out[i], err = da.UnmarshalSample(b); err != nil {
+			return nil, fmt.Errorf("%w: sample %d: %w", ErrBadResponse, i, err)
 		}
-		if sm.Row != co.Row || sm.Col != co.Col || sm.Axis != co.Axis {
-			_ = resp.st.Reset()
-			return nil, c.invalid(p, ProtoSample, fmt.Errorf("sample %d is (%d, %d) axis %d, asked (%d, %d) axis %d", i, sm.Row, sm.Col, sm.Axis, co.Row, co.Col, co.Axis))
-		}
-		if err := sm.Verify(root, width); err != nil {
-			_ = resp.st.Reset()
-			return nil, c.invalid(p, ProtoSample, err)
-		}
-		out[i] = sm
 	}
 	return out, nil
 }
