@@ -82,8 +82,11 @@ type heightCache struct {
 const maxCachedHeights = 64
 
 // OpenStore opens (creating if needed) the store in dir; log receives the
-// storage engine's messages.
+// storage engine's messages (nil discards).
 func OpenStore(dir string, cfg StoreConfig, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

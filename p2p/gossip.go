@@ -2,10 +2,12 @@ package p2p
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	pb "github.com/libp2p/go-libp2p-pubsub/pb"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 
@@ -56,6 +58,12 @@ func NewGossip(ctx context.Context, h host.Host, chainID string, scores *Scorer,
 	ps, err := pubsub.NewGossipSub(ctx, h,
 		pubsub.WithMaxMessageSize(max(da.MaxLightHeaderSize, MaxBEFPMessageSize)+1024),
 		pubsub.WithPeerExchange(true),
+		// Content-addressed IDs: the same header or proof published by many
+		// nodes is validated and relayed once.
+		pubsub.WithMessageIdFn(func(m *pb.Message) string {
+			h := sha256.Sum256(append([]byte(m.GetTopic()), m.Data...))
+			return string(h[:])
+		}),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("p2p: start gossipsub: %w", err)

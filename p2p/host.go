@@ -155,8 +155,11 @@ type Host struct {
 }
 
 // NewHost starts listening with the identity stored in homeDir/IdentityFile
-// (created on first use). now is the scorer's clock.
+// (created on first use). now is the scorer's clock; a nil log discards.
 func NewHost(cfg Config, homeDir string, log *slog.Logger, now func() time.Time) (*Host, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

@@ -76,12 +76,19 @@ type Server struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
 	protos []string
+
+	mu      sync.Mutex // guards stopped and the wg.Add/Wait ordering
+	stopped bool
+	wg      sync.WaitGroup
 }
 
-// NewServer returns a server; Start registers its handlers.
+// NewServer returns a server; Start registers its handlers. A nil log
+// discards.
 func NewServer(h host.Host, chainID string, headers HeaderSource, squares SquareSource, scores *Scorer, cfg ServerConfig, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Server{host: h, chainID: chainID, headers: headers, squares: squares, scores: scores, cfg: cfg, log: log}
 }
 
@@ -110,6 +117,9 @@ func (s *Server) Stop() {
 	for _, name := range s.protos {
 		s.host.RemoveStreamHandler(ProtocolID(s.chainID, name))
 	}
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
 	if s.cancel != nil {
 		s.cancel()
 	}
@@ -130,7 +140,15 @@ func (s *Server) wrap(name string, limit int, sem chan struct{}, fn handlerFunc)
 			_ = st.Reset()
 			return
 		}
+		s.mu.Lock()
+		if s.stopped {
+			s.mu.Unlock()
+			<-sem
+			_ = st.Reset()
+			return
+		}
 		s.wg.Add(1)
+		s.mu.Unlock()
 		defer func() { <-sem; s.wg.Done() }()
 		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
 		defer cancel()
