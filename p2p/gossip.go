@@ -15,7 +15,7 @@ import (
 )
 
 // MaxBEFPMessageSize bounds a gossiped fraud proof.
-const MaxBEFPMessageSize = 4 << 20
+const MaxBEFPMessageSize = da.MaxBEFPSize
 
 // ErrIgnore, wrapped by a gossip validator's error, drops a message without
 // relaying it and without blaming its sender (e.g. a header for a height
