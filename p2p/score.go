@@ -87,28 +87,54 @@ func (s *Scorer) Penalize(p peer.ID, points int) bool {
 	return blocked
 }
 
-// getLocked returns p's entry after applying recovery since its last update.
+// maxTracked bounds the peers a Scorer remembers; beyond it, peers back at
+// a score of 0 and not blocked are forgotten (peer IDs are free to make, so
+// the map must not grow without bound).
+const maxTracked = 10000
+
+// getLocked returns p's entry, creating it, after applying recovery since
+// its last update.
 func (s *Scorer) getLocked(p peer.ID, now time.Time) *peerScore {
 	ps := s.scores[p]
 	if ps == nil {
+		if len(s.scores) >= maxTracked {
+			s.sweepLocked(now)
+		}
 		ps = &peerScore{updated: now}
 		s.scores[p] = ps
 		return ps
 	}
-	if mins := int(now.Sub(ps.updated) / time.Minute); mins > 0 && ps.score < 0 {
-		ps.score = min(0, ps.score+mins*s.cfg.RecoverPerMinute)
-		ps.updated = now
-	} else if mins > 0 {
-		ps.updated = now
-	}
+	s.recoverLocked(ps, now)
 	return ps
+}
+
+func (s *Scorer) recoverLocked(ps *peerScore, now time.Time) {
+	if mins := int(now.Sub(ps.updated) / time.Minute); mins > 0 {
+		ps.score = min(0, ps.score+mins*s.cfg.RecoverPerMinute)
+		ps.updated = ps.updated.Add(time.Duration(mins) * time.Minute)
+	}
+}
+
+// sweepLocked forgets peers whose score recovered to 0 and are not blocked.
+func (s *Scorer) sweepLocked(now time.Time) {
+	for p, ps := range s.scores {
+		s.recoverLocked(ps, now)
+		if ps.score == 0 && !now.Before(ps.blockedUntil) {
+			delete(s.scores, p)
+		}
+	}
 }
 
 // Score returns p's current score (0 for an unknown peer).
 func (s *Scorer) Score(p peer.ID) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.getLocked(p, s.now()).score
+	ps := s.scores[p]
+	if ps == nil {
+		return 0
+	}
+	s.recoverLocked(ps, s.now())
+	return ps.score
 }
 
 // Blocked reports whether p is currently refused.
