@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -43,6 +44,7 @@ func TestClientRejectsBadResponses(t *testing.T) {
 	var current atomic.Pointer[[]byte]
 	for _, proto := range allProtocols {
 		liar.SetStreamHandler(p2p.ProtocolID(chainID, proto), func(st network.Stream) {
+			_, _ = io.ReadAll(st) // the request, up to the client's CloseWrite
 			_, _ = st.Write(*current.Load())
 			_ = st.Close()
 		})
