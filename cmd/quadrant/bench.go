@@ -57,7 +57,8 @@ interval, submit-to-inclusion latency p50/p99 and the validators' CPU use.`,
 	f.DurationVar(&o.BlockTime, "block-time", time.Second, "block time")
 	f.IntVar(&o.BasePort, "base-port", 46656, "first port of the devnet")
 	f.IntVar(&o.Accounts, "accounts", 8, "submitting accounts (one queue each)")
-	f.DurationVar(&o.Duration, "duration", 20*time.Second, "measurement window per load")
+	f.DurationVar(&o.Duration, "duration", 40*time.Second, "measurement window per load")
+	f.DurationVar(&o.TimeoutPropose, "timeout-propose", 10*time.Second, "validators' propose timeout (a 30 MiB proposal takes seconds to build and gossip on 2 cores)")
 	f.StringVar(&squares, "squares", "128,256", "max square sizes k to run")
 	f.StringVar(&loads, "loads", "0.1,0.5,0.9", "offered loads as fractions of a k×k square's blob capacity per block")
 	cmd.AddCommand(chain)
@@ -73,6 +74,8 @@ type chainBenchOptions struct {
 	Duration   time.Duration
 	Squares    []int
 	Loads      []float64
+	// TimeoutPropose of the devnet's validators.
+	TimeoutPropose time.Duration
 }
 
 type benchResult struct {
@@ -108,7 +111,7 @@ func benchChain(ctx context.Context, out io.Writer, o chainBenchOptions) error {
 	for _, k := range o.Squares {
 		home := filepath.Join(root, fmt.Sprintf("k%d", k))
 		m, err := createDevnet(devnetOptions{Home: home, Validators: o.Validators, BlockTime: o.BlockTime,
-			BasePort: o.BasePort, ChainID: fmt.Sprintf("quadrant-bench-%d", k), MaxSquareSize: k})
+			BasePort: o.BasePort, ChainID: fmt.Sprintf("quadrant-bench-%d", k), MaxSquareSize: k, TimeoutPropose: o.TimeoutPropose})
 		if err != nil {
 			return err
 		}

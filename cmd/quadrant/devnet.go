@@ -64,6 +64,8 @@ type devnetOptions struct {
 	BasePort      int
 	ChainID       string
 	MaxSquareSize int
+	// TimeoutPropose overrides the derived propose timeout when > 0.
+	TimeoutPropose time.Duration
 }
 
 // createDevnet writes the homes of a new devnet: one per validator, a shared
@@ -85,6 +87,9 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 		p2p, rpc, metrics := devnetPorts(o.BasePort, i)
 		name := fmt.Sprintf("validator-%d", i)
 		cfg := consensus.LoopbackConfig(name, p2p, rpc, metrics, o.BlockTime)
+		if o.TimeoutPropose > 0 {
+			cfg.Consensus.TimeoutPropose = o.TimeoutPropose
+		}
 		info, err := initHome(filepath.Join(o.Home, name), cfg, "validator", consensus.KeyTypeSecp256k1)
 		if err != nil {
 			return nil, err
@@ -220,6 +225,7 @@ and metrics on base+10N+2.`,
 	f.IntVar(&o.BasePort, "base-port", 26656, "first port; validator N uses base+10N (P2P), +1 (RPC), +2 (metrics)")
 	f.StringVar(&o.ChainID, "chain-id", "quadrant-devnet", "chain id")
 	f.IntVar(&o.MaxSquareSize, "max-square-size", consensus.DefaultMaxSquareSize, "largest original square width k (power of two ≤ 256)")
+	f.DurationVar(&o.TimeoutPropose, "timeout-propose", 0, "how long validators wait for a proposal (default max(1s, 3×block time); raise for k=256 squares)")
 	f.BoolVar(&initOnly, "init-only", false, "create the homes and exit without starting anything")
 	f.BoolVar(&reset, "reset", false, "delete --home first and create a fresh devnet")
 	return cmd
