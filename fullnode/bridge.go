@@ -1,0 +1,210 @@
+package fullnode
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
+	"github.com/cometbft/cometbft/types"
+
+	"github.com/quadrant-da/quadrant/da"
+)
+
+// CoreClient is the part of CometBFT's RPC API a bridge node reads blocks
+// through. CometBFT's HTTP client (rpc/client/http) and its in-process
+// client (rpc/client/local) both satisfy it.
+type CoreClient interface {
+	Status(ctx context.Context) (*coretypes.ResultStatus, error)
+	ABCIQuery(ctx context.Context, path string, data cmtbytes.HexBytes) (*coretypes.ResultABCIQuery, error)
+	Block(ctx context.Context, height *int64) (*coretypes.ResultBlock, error)
+	Commit(ctx context.Context, height *int64) (*coretypes.ResultCommit, error)
+	Validators(ctx context.Context, height *int64, page, perPage *int) (*coretypes.ResultValidators, error)
+}
+
+// coreChainID asks the consensus node for its chain ID and checks it
+// against the configured one.
+func (n *Node) coreChainID(ctx context.Context) (string, error) {
+	rctx, cancel := context.WithTimeout(ctx, n.cfg.Bridge.RequestTimeout)
+	defer cancel()
+	st, err := n.core.Status(rctx)
+	if err != nil {
+		return "", fmt.Errorf("fullnode: consensus node %s: status: %w", n.cfg.Bridge.CoreRPC, err)
+	}
+	id := st.NodeInfo.Network
+	if n.cfg.ChainID != "" && n.cfg.ChainID != id {
+		return "", fmt.Errorf("%w: chain_id %q, but the consensus node runs %q", ErrConfig, n.cfg.ChainID, id)
+	}
+	return id, nil
+}
+
+// coreMaxSquareSize reads the chain's max square size from the app's
+// "/params" query. Parameters are fixed at genesis, so it is read once.
+func (n *Node) coreMaxSquareSize(ctx context.Context) (int, error) {
+	rctx, cancel := context.WithTimeout(ctx, n.cfg.Bridge.RequestTimeout)
+	defer cancel()
+	res, err := n.core.ABCIQuery(rctx, "/params", nil)
+	if err != nil {
+		return 0, fmt.Errorf("fullnode: query /params: %w", err)
+	}
+	if res.Response.Code != 0 {
+		return 0, fmt.Errorf("fullnode: query /params: code %d: %s", res.Response.Code, res.Response.Log)
+	}
+	var p struct {
+		MaxSquareSize int `json:"max_square_size"`
+	}
+	if err := json.Unmarshal(res.Response.Value, &p); err != nil {
+		return 0, fmt.Errorf("fullnode: query /params: %w", err)
+	}
+	if p.MaxSquareSize < 1 || p.MaxSquareSize > da.MaxSquareWidth/2 || p.MaxSquareSize&(p.MaxSquareSize-1) != 0 {
+		return 0, fmt.Errorf("fullnode: query /params: max_square_size %d, want a power of two in [1, %d]", p.MaxSquareSize, da.MaxSquareWidth/2)
+	}
+	return p.MaxSquareSize, nil
+}
+
+// runBridge ingests every committed block in height order, from the
+// store's head + 1 (or the start height), polling the consensus node's
+// latest height. A block whose txs and square disagree, or whose header
+// does not verify against the previous one, halts ingestion with an alert.
+func (n *Node) runBridge(ctx context.Context) error {
+	var maxSq int
+	for {
+		var err error
+		if maxSq, err = n.coreMaxSquareSize(ctx); err == nil {
+			break
+		}
+		n.setLastErr(err)
+		n.log.Warn("cannot read the chain parameters; retrying", "err", err)
+		if !sleep(ctx, time.Second) {
+			return nil
+		}
+	}
+	next := n.store.HeadHeight() + 1
+	fresh := n.store.HeadHeight() == 0
+	if fresh && n.cfg.Bridge.StartHeight > 0 {
+		next = n.cfg.Bridge.StartHeight
+	}
+	n.log.Info("bridge ingestion starts", "from", next, "core", n.cfg.Bridge.CoreRPC, "max_square_size", maxSq)
+	for ctx.Err() == nil && !n.halted() {
+		st, err := n.coreStatus(ctx)
+		if err != nil {
+			n.setLastErr(err)
+			n.log.Warn("consensus node status failed; retrying", "err", err)
+			sleep(ctx, n.cfg.Bridge.PollInterval)
+			continue
+		}
+		latest, earliest := uint64(st.SyncInfo.LatestBlockHeight), uint64(max(st.SyncInfo.EarliestBlockHeight, 1))
+		if fresh && next < earliest {
+			n.log.Warn("the consensus node no longer holds the first heights; starting at its earliest block", "wanted", next, "earliest", earliest)
+			next = earliest
+		}
+		for next <= latest && ctx.Err() == nil {
+			err := n.ingestBridgeHeight(ctx, next, maxSq)
+			var bde *BlockDataError
+			switch {
+			case err == nil:
+				next++
+				fresh = false
+				n.setLastErr(nil)
+				continue
+			case ctx.Err() != nil:
+				return nil
+			case errors.As(err, &bde):
+				n.halt("block_data", err.Error())
+				return nil
+			case errors.Is(err, da.ErrHeader):
+				n.halt("header", fmt.Sprintf("height %d: %v", next, err))
+				return nil
+			}
+			n.setLastErr(err)
+			n.log.Warn("ingesting a height failed; retrying", "height", next, "err", err)
+			break
+		}
+		sleep(ctx, n.cfg.Bridge.PollInterval)
+	}
+	return nil
+}
+
+func (n *Node) coreStatus(ctx context.Context) (*coretypes.ResultStatus, error) {
+	rctx, cancel := context.WithTimeout(ctx, n.cfg.Bridge.RequestTimeout)
+	defer cancel()
+	return n.core.Status(rctx)
+}
+
+// ingestBridgeHeight fetches block h with its commit and validator set,
+// rebuilds and checks its square (BuildBlock), verifies the header against
+// the stored previous one, stores it and gossips its light header.
+func (n *Node) ingestBridgeHeight(ctx context.Context, h uint64, maxSq int) error {
+	start := time.Now()
+	rctx, cancel := context.WithTimeout(ctx, n.cfg.Bridge.RequestTimeout)
+	defer cancel()
+	height := int64(h)
+	blk, err := n.core.Block(rctx, &height)
+	if err != nil {
+		return fmt.Errorf("fullnode: block %d: %w", h, err)
+	}
+	com, err := n.core.Commit(rctx, &height)
+	if err != nil {
+		return fmt.Errorf("fullnode: commit %d: %w", h, err)
+	}
+	if com.Header == nil || com.Commit == nil || blk.Block == nil {
+		return fmt.Errorf("fullnode: height %d: the consensus node returned no block, header or commit", h)
+	}
+	if !bytes.Equal(com.Header.Hash(), blk.BlockID.Hash) || !bytes.Equal(com.Commit.BlockID.Hash, blk.BlockID.Hash) {
+		return fmt.Errorf("fullnode: height %d: commit for block %X, block is %X", h, com.Commit.BlockID.Hash, blk.BlockID.Hash)
+	}
+	vals, err := n.coreValidators(rctx, height)
+	if err != nil {
+		return err
+	}
+	txs := make([][]byte, len(blk.Block.Txs))
+	for i, tx := range blk.Block.Txs {
+		txs[i] = tx
+	}
+	sh := &types.SignedHeader{Header: &blk.Block.Header, Commit: com.Commit}
+	eh, eds, err := BuildBlock(sh, vals, txs, maxSq)
+	if err != nil {
+		return err
+	}
+	if prev, err := n.store.HeaderByHeight(ctx, h-1); err == nil {
+		err = eh.Verify(prev.Light())
+		if err != nil {
+			return fmt.Errorf("fullnode: header %d against the stored %d: %w", h, h-1, err)
+		}
+	} else if err := eh.Validate(n.chainID); err != nil {
+		return fmt.Errorf("fullnode: header %d: %w", h, err)
+	}
+	if err := n.store.Put(ctx, eh, eds); err != nil {
+		return err
+	}
+	n.stored(ctx, eh.Light(), time.Since(start))
+	if err := n.gossip.PublishHeader(ctx, eh.Light()); err != nil && ctx.Err() == nil {
+		n.log.Debug("header gossip failed", "height", h, "err", err)
+	}
+	return nil
+}
+
+// coreValidators fetches the whole validator set of height, page by page.
+func (n *Node) coreValidators(ctx context.Context, height int64) (*types.ValidatorSet, error) {
+	var vals []*types.Validator
+	perPage := 100
+	for page := 1; ; page++ {
+		res, err := n.core.Validators(ctx, &height, &page, &perPage)
+		if err != nil {
+			return nil, fmt.Errorf("fullnode: validators of %d: %w", height, err)
+		}
+		vals = append(vals, res.Validators...)
+		if len(vals) >= res.Total || len(res.Validators) == 0 || len(vals) > da.MaxValidators {
+			break
+		}
+	}
+	set, err := types.ValidatorSetFromExistingValidators(vals)
+	if err != nil {
+		return nil, fmt.Errorf("fullnode: validators of %d: %w", height, err)
+	}
+	return set, nil
+}

@@ -1,0 +1,89 @@
+package fullnode
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics are the full node's Prometheus metrics, in a registry of the
+// node's own (no global state).
+type metrics struct {
+	reg *prometheus.Registry
+
+	heightsIngested prometheus.Counter
+	headHeight      prometheus.Gauge
+	tailHeight      prometheus.Gauge
+	ingestSeconds   prometheus.Histogram
+	blockToStored   prometheus.Histogram
+	served          *prometheus.CounterVec
+	servedSample    prometheus.Counter
+	servedAxis      prometheus.Counter
+	servedNS        prometheus.Counter
+	servedSquare    prometheus.Counter
+	alerts          *prometheus.CounterVec
+	halted          prometheus.Gauge
+	fraudProofs     prometheus.Counter
+	pruned          prometheus.Counter
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		heightsIngested: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "quadrant", Subsystem: "full", Name: "heights_ingested_total",
+			Help: "Heights whose extended square was verified and stored.",
+		}),
+		headHeight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "quadrant", Subsystem: "full", Name: "head_height",
+			Help: "Highest height stored.",
+		}),
+		tailHeight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "quadrant", Subsystem: "full", Name: "tail_height",
+			Help: "Lowest height kept (retention).",
+		}),
+		ingestSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "quadrant", Subsystem: "full", Name: "ingest_seconds",
+			Help:    "Time to ingest one height: fetch, rebuild or repair, verify, store.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
+		}),
+		blockToStored: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "quadrant", Subsystem: "full", Name: "block_to_stored_seconds",
+			Help:    "Time from a block's header time to its square being stored and servable.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
+		}),
+		served: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "quadrant", Subsystem: "full", Name: "served_total",
+			Help: "Items served to peers, by kind (sample, half_axis, namespace, square).",
+		}, []string{"kind"}),
+		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "quadrant", Subsystem: "full", Name: "alerts_total",
+			Help: "Alerts raised, by kind (block_data: txs and square disagree; fraud: a valid bad-encoding proof).",
+		}, []string{"kind"}),
+		halted: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "quadrant", Subsystem: "full", Name: "ingestion_halted",
+			Help: "1 when ingestion stopped on an alert.",
+		}),
+		fraudProofs: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "quadrant", Subsystem: "full", Name: "fraud_proofs_total",
+			Help: "Valid bad-encoding fraud proofs built or received.",
+		}),
+		pruned: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "quadrant", Subsystem: "full", Name: "heights_pruned_total",
+			Help: "Heights removed by retention pruning.",
+		}),
+	}
+	m.reg.MustRegister(m.heightsIngested, m.headHeight, m.tailHeight, m.ingestSeconds, m.blockToStored,
+		m.served, m.alerts, m.halted, m.fraudProofs, m.pruned,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.servedSample = m.served.WithLabelValues("sample")
+	m.servedAxis = m.served.WithLabelValues("half_axis")
+	m.servedNS = m.served.WithLabelValues("namespace")
+	m.servedSquare = m.served.WithLabelValues("square")
+	for _, k := range []string{"block_data", "fraud"} {
+		m.alerts.WithLabelValues(k)
+	}
+	return m
+}
+
+// Registry returns the node's metrics registry (for tests and embedding).
+func (n *Node) Registry() *prometheus.Registry { return n.metrics.reg }

@@ -1,0 +1,203 @@
+package fullnode_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/cometbft/cometbft/privval"
+	cmttypes "github.com/cometbft/cometbft/types"
+
+	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/fullnode"
+	"github.com/quadrant-da/quadrant/p2p"
+)
+
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// fileLogger logs to <dir>/<name>.log (kept for debugging failed runs).
+func fileLogger(t testing.TB, dir, name string) *slog.Logger {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(dir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// chain is a real single-validator Quadrant chain (CometBFT in-process)
+// with one funded account.
+type chain struct {
+	home    string
+	cfg     consensus.NodeConfig
+	rpcPort int
+	key     *consensus.Key
+	node    *consensus.Node
+}
+
+// newChain writes the home of a one-validator chain with blockTime blocks.
+func newChain(t testing.TB, blockTime time.Duration) *chain {
+	t.Helper()
+	home := t.TempDir()
+	c := &chain{home: home, rpcPort: freePort(t)}
+	c.cfg = consensus.LoopbackConfig("solo", freePort(t), c.rpcPort, freePort(t), blockTime)
+	if err := consensus.SaveNodeConfig(home, c.cfg); err != nil {
+		t.Fatal(err)
+	}
+	cc := c.cfg.CometConfig(home)
+	if err := consensus.EnsureCometDirs(cc); err != nil {
+		t.Fatal(err)
+	}
+	pv, err := privval.GenFilePV(cc.PrivValidatorKeyFile(), cc.PrivValidatorStateFile(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pv.Save()
+	pub, _ := pv.GetPubKey()
+	app := consensus.DefaultGenesisState()
+	if c.key, err = consensus.NewKeyring(home).Add("acct", ""); err != nil {
+		t.Fatal(err)
+	}
+	app.Accounts = append(app.Accounts, consensus.GenesisAccount{Address: c.key.Address().String(), Balance: 1 << 50})
+	doc, err := consensus.NewGenesisDoc("fullnode-test", time.Now(), []cmttypes.GenesisValidator{{Address: pub.Address(), PubKey: pub, Power: 1, Name: "solo"}}, app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := consensus.WriteGenesis(home, doc); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// start runs the chain's validator until the test ends.
+func (c *chain) start(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	n, err := consensus.NewNode(ctx, consensus.NodeOptions{Home: c.home, Config: c.cfg, Logger: fileLogger(t, c.home, "validator")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.node = n
+	t.Cleanup(func() { _ = n.Stop() })
+}
+
+func (c *chain) rpcURL() string { return fmt.Sprintf("http://127.0.0.1:%d", c.rpcPort) }
+
+// submitter returns a submission queue for the chain's account.
+func (c *chain) submitter(t testing.TB) *consensus.Submitter {
+	t.Helper()
+	s, err := consensus.NewSubmitter(consensus.SubmitterConfig{Client: c.node.Client(), Key: c.key, PollInterval: 50 * time.Millisecond, RebroadcastAfter: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.Start(ctx)
+	t.Cleanup(func() { cancel(); s.Stop() })
+	return s
+}
+
+// testBlob returns a deterministic blob of size bytes in namespace id.
+func testBlob(t testing.TB, id byte, size int) *blobs.Blob {
+	t.Helper()
+	ns, err := da.NewNamespaceV0([]byte{0xfe, id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, size)
+	for i := range data {
+		data[i] = byte(i*13 + int(id))
+	}
+	b, err := blobs.NewBlob(ns, data, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// loopbackP2P is a libp2p configuration on 127.0.0.1 with OS-chosen ports.
+func loopbackP2P(bootstrap ...string) p2p.Config {
+	cfg := p2p.DefaultConfig()
+	cfg.ListenAddrs = []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}
+	cfg.Bootstrap = bootstrap
+	cfg.ReconnectEvery = 200 * time.Millisecond
+	return cfg
+}
+
+// bridgeConfig is a bridge node's test configuration.
+func bridgeConfig(coreRPC string) fullnode.Config {
+	cfg := fullnode.DefaultConfig()
+	cfg.Mode = fullnode.ModeBridge
+	cfg.Bridge.CoreRPC = coreRPC
+	cfg.Bridge.PollInterval = 20 * time.Millisecond
+	cfg.P2P = loopbackP2P()
+	cfg.Metrics.ListenAddress = "127.0.0.1:0"
+	return cfg
+}
+
+// p2pConfig is a p2p-mode node's test configuration.
+func p2pConfig(chainID string, trustedHeight uint64, trustedHash []byte, bootstrap ...string) fullnode.Config {
+	cfg := fullnode.DefaultConfig()
+	cfg.Mode = fullnode.ModeP2P
+	cfg.ChainID = chainID
+	cfg.Sync.TrustedHeight = trustedHeight
+	cfg.Sync.TrustedHash = fmt.Sprintf("%x", trustedHash)
+	cfg.Sync.HeadPollInterval = 200 * time.Millisecond
+	cfg.Sync.RetryAfter = 100 * time.Millisecond
+	cfg.Sync.RequestTimeout = 5 * time.Second
+	cfg.P2P = loopbackP2P(bootstrap...)
+	cfg.Metrics.ListenAddress = ""
+	return cfg
+}
+
+// startNode starts a full node in home until the test ends.
+func startNode(t testing.TB, home string, cfg fullnode.Config, name string) *fullnode.Node {
+	t.Helper()
+	n, err := fullnode.New(fullnode.Options{Home: home, Config: cfg, Logger: fileLogger(t, home, name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := n.Stop(); err != nil {
+			t.Errorf("stop %s: %v", name, err)
+		}
+	})
+	return n
+}
+
+// waitFor polls cond every 20 ms until it holds or within elapses.
+func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", within, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,93 @@
+package fullnode
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/erasure"
+	"github.com/quadrant-da/quadrant/p2p"
+)
+
+// serving is what the node's p2p server reads through: the store, minus
+// every height a valid fraud proof condemned (answered NOT_FOUND, so no
+// peer ever receives data the node knows to be badly encoded), counting
+// what it serves.
+type serving struct {
+	store *Store
+	n     *Node
+}
+
+var (
+	_ p2p.HeaderSource = serving{}
+	_ p2p.SquareSource = serving{}
+)
+
+func (s serving) refuse(height uint64) error {
+	if s.n.isFraudulent(height) {
+		return fmt.Errorf("%w: height %d is condemned by a bad-encoding fraud proof", p2p.ErrNotFound, height)
+	}
+	return nil
+}
+
+func (s serving) Head(ctx context.Context) (*da.ExtendedHeader, error) {
+	h, err := s.store.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.refuse(uint64(h.Height())); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+func (s serving) HeaderByHeight(ctx context.Context, height uint64) (*da.ExtendedHeader, error) {
+	if err := s.refuse(height); err != nil {
+		return nil, err
+	}
+	return s.store.HeaderByHeight(ctx, height)
+}
+
+func (s serving) Samples(ctx context.Context, height uint64, coords []p2p.Coord) ([]*da.Sample, error) {
+	if err := s.refuse(height); err != nil {
+		return nil, err
+	}
+	out, err := s.store.Samples(ctx, height, coords)
+	if err == nil {
+		s.n.metrics.servedSample.Add(float64(len(coords)))
+	}
+	return out, err
+}
+
+func (s serving) HalfAxis(ctx context.Context, height uint64, axis erasure.Axis, index, half int) ([][]byte, error) {
+	if err := s.refuse(height); err != nil {
+		return nil, err
+	}
+	out, err := s.store.HalfAxis(ctx, height, axis, index, half)
+	if err == nil {
+		s.n.metrics.servedAxis.Inc()
+	}
+	return out, err
+}
+
+func (s serving) NamespaceData(ctx context.Context, height uint64, ns da.Namespace) (*p2p.NamespaceData, error) {
+	if err := s.refuse(height); err != nil {
+		return nil, err
+	}
+	out, err := s.store.NamespaceData(ctx, height, ns)
+	if err == nil {
+		s.n.metrics.servedNS.Inc()
+	}
+	return out, err
+}
+
+func (s serving) OriginalSquare(ctx context.Context, height uint64) (int, []byte, error) {
+	if err := s.refuse(height); err != nil {
+		return 0, nil, err
+	}
+	k, b, err := s.store.OriginalSquare(ctx, height)
+	if err == nil {
+		s.n.metrics.servedSquare.Inc()
+	}
+	return k, b, err
+}

@@ -1,0 +1,318 @@
+package fullnode
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/erasure"
+	"github.com/quadrant-da/quadrant/p2p"
+)
+
+// errFraud is returned by fetchSquare when the square is badly encoded and
+// a fraud proof was built, verified, recorded and gossiped.
+var errFraud = errors.New("fullnode: square is badly encoded; fraud proof gossiped")
+
+// peers returns the connected peers that are not blocked, rotated so that
+// successive calls start with different peers.
+func (n *Node) peers() []peer.ID {
+	var out []peer.ID
+	for _, p := range n.host.Network().Peers() {
+		if p != n.host.ID() && !n.host.Scores.Blocked(p) {
+			out = append(out, p)
+		}
+	}
+	if len(out) > 1 {
+		off := int(n.rr.Add(1) % uint64(len(out)))
+		out = append(out[off:], out[:off]...)
+	}
+	return out
+}
+
+// runSync is p2p mode: establish the trusted header (from the store's head,
+// or the configured trusted height and hash), then follow peers' heads:
+// fetch header ranges, verify each header against the previous one, fetch
+// and check each square, store it.
+func (n *Node) runSync(ctx context.Context) error {
+	if n.halted() {
+		return nil
+	}
+	prev, err := n.store.Head(ctx)
+	if err != nil {
+		trusted, err := n.fetchTrusted(ctx)
+		if err != nil {
+			return nil // cancelled
+		}
+		for !n.syncHeaders(ctx, []*da.ExtendedHeader{trusted}) {
+			if ctx.Err() != nil || n.halted() {
+				return nil
+			}
+		}
+		prev = trusted
+	}
+	n.raiseTarget(uint64(prev.Height()))
+	n.log.Info("p2p sync starts", "from", prev.Height()+1)
+	lastPoll := time.Time{}
+	for ctx.Err() == nil && !n.halted() {
+		if uint64(prev.Height()) >= n.target.Load() {
+			if time.Since(lastPoll) >= n.cfg.Sync.HeadPollInterval {
+				n.pollHeads(ctx)
+				lastPoll = time.Now()
+				continue
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-n.wake:
+			case <-time.After(n.cfg.Sync.HeadPollInterval - time.Since(lastPoll)):
+			}
+			continue
+		}
+		from := uint64(prev.Height()) + 1
+		count := int(min(n.target.Load()-uint64(prev.Height()), p2p.MaxHeaderRange))
+		hdrs := n.fetchHeaderRange(ctx, prev, from, count)
+		if len(hdrs) == 0 {
+			sleep(ctx, n.cfg.Sync.RetryAfter)
+			continue
+		}
+		if !n.syncHeaders(ctx, hdrs) {
+			// Resume after what was stored; the rest is fetched again.
+			if head, err := n.store.Head(ctx); err == nil && head.Height() > prev.Height() {
+				prev = head
+			}
+			continue
+		}
+		prev = hdrs[len(hdrs)-1]
+	}
+	return nil
+}
+
+// syncHeaders fetches and stores the squares of verified, consecutive
+// headers, Concurrency at a time, storing them in height order. It returns
+// false if not all were stored (the caller resumes from the store's head).
+func (n *Node) syncHeaders(ctx context.Context, hdrs []*da.ExtendedHeader) bool {
+	step := n.cfg.Sync.Concurrency
+	for i := 0; i < len(hdrs); i += step {
+		batch := hdrs[i:min(i+step, len(hdrs))]
+		squares := make([]*erasure.ExtendedSquare, len(batch))
+		errs := make([]error, len(batch))
+		starts := make([]time.Time, len(batch))
+		var g errgroup.Group
+		for j, h := range batch {
+			n.setPending(h, true)
+			g.Go(func() error {
+				starts[j] = time.Now()
+				squares[j], errs[j] = n.fetchSquare(ctx, h)
+				return nil
+			})
+		}
+		_ = g.Wait()
+		for j, h := range batch {
+			n.setPending(h, false)
+			if errs[j] == nil {
+				errs[j] = n.store.Put(ctx, h, squares[j])
+			}
+			if errs[j] != nil {
+				if !errors.Is(errs[j], errFraud) && ctx.Err() == nil {
+					n.setLastErr(errs[j])
+					n.log.Warn("fetching a square failed; retrying", "height", h.Height(), "err", errs[j])
+					sleep(ctx, n.cfg.Sync.RetryAfter)
+				}
+				for _, rest := range batch[j+1:] {
+					n.setPending(rest, false)
+				}
+				return false
+			}
+			n.setLastErr(nil)
+			n.stored(ctx, h.Light(), time.Since(starts[j]))
+		}
+	}
+	return true
+}
+
+// fetchTrusted gets the header at the trusted height from peers: it must
+// have the trusted hash (if configured) and verify on its own.
+func (n *Node) fetchTrusted(ctx context.Context) (*da.ExtendedHeader, error) {
+	want, _ := n.cfg.TrustedHashBytes()
+	height := n.cfg.Sync.TrustedHeight
+	if want == nil {
+		n.log.Warn("no trusted hash configured: trusting the first valid header peers give for the trusted height", "height", height)
+	}
+	for {
+		for _, p := range n.peers() {
+			hs, err := n.client.ExtendedHeaders(ctx, p, height, 1)
+			if err != nil || len(hs) != 1 {
+				continue
+			}
+			h := hs[0]
+			if want != nil && !bytes.Equal(h.Hash(), want) {
+				n.host.Scores.Penalize(p, p2p.PenaltyInvalid)
+				n.log.Warn("peer gave a header with another hash than the trusted one", "peer", p, "height", height, "hash", fmt.Sprintf("%X", h.Hash()))
+				continue
+			}
+			if err := h.Validate(n.chainID); err != nil {
+				n.host.Scores.Penalize(p, p2p.PenaltyInvalid)
+				continue
+			}
+			n.log.Info("trusted header established", "height", height, "hash", fmt.Sprintf("%X", h.Hash()), "peer", p)
+			return h, nil
+		}
+		if !sleep(ctx, n.cfg.Sync.RetryAfter) {
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// pollHeads asks a few peers for their head and raises the sync target
+// (unverified: a peer that lies only makes the node ask for headers it
+// will not get).
+func (n *Node) pollHeads(ctx context.Context) {
+	ps := n.peers()
+	for _, p := range ps[:min(len(ps), 3)] {
+		hs, err := n.client.ExtendedHeaders(ctx, p, 0, 1)
+		if err == nil && len(hs) == 1 {
+			n.raiseTarget(uint64(hs[0].Height()))
+		}
+	}
+}
+
+// fetchHeaderRange asks peers for count headers from `from` and returns the
+// prefix that verifies as a chain continuing prev. A peer whose headers do
+// not verify is scored down.
+func (n *Node) fetchHeaderRange(ctx context.Context, prev *da.ExtendedHeader, from uint64, count int) []*da.ExtendedHeader {
+	for _, p := range n.peers() {
+		hs, err := n.client.ExtendedHeaders(ctx, p, from, count)
+		if err != nil || len(hs) == 0 {
+			continue
+		}
+		out := make([]*da.ExtendedHeader, 0, len(hs))
+		last := prev
+		for _, h := range hs {
+			if err := h.Verify(last.Light()); err != nil {
+				n.host.Scores.Penalize(p, p2p.PenaltyInvalid)
+				n.log.Warn("peer sent a header that does not verify", "peer", p, "height", h.Height(), "err", err)
+				break
+			}
+			out = append(out, h)
+			last = h
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return nil
+}
+
+// fetchSquare gets the extended square of a verified header: first the
+// whole original square from one peer (extended and checked against the
+// data root by the client); if a peer's original square does not extend to
+// the committed data root, the block may be badly encoded, so the node
+// fetches both halves of every row (unverified, from several peers) and
+// repairs the square, which either yields the committed square, or a
+// fraud proof (errFraud), or shows that a peer lied.
+func (n *Node) fetchSquare(ctx context.Context, h *da.ExtendedHeader) (*erasure.ExtendedSquare, error) {
+	mismatch := false
+	var lastErr error
+	for _, p := range n.peers() {
+		eds, dah, err := n.client.Square(ctx, p, h.Light())
+		if err == nil {
+			if !bytes.Equal(dah.Hash(), h.DAH.Hash()) {
+				return nil, fmt.Errorf("fullnode: height %d: square from %s has DA header %X, want %X", h.Height(), p, dah.Hash(), h.DAH.Hash())
+			}
+			return eds, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		lastErr = err
+		if errors.Is(err, p2p.ErrSquareMismatch) {
+			mismatch = true
+			break
+		}
+	}
+	if !mismatch {
+		if lastErr == nil {
+			lastErr = errors.New("no peers")
+		}
+		return nil, fmt.Errorf("fullnode: square of height %d: %w", h.Height(), lastErr)
+	}
+	n.log.Warn("original square does not extend to the committed data root; repairing from rows", "height", h.Height())
+	return n.repairSquare(ctx, h)
+}
+
+// repairSquare fetches both halves of every row from several peers,
+// without verifying them, and repairs the square against the DA header.
+func (n *Node) repairSquare(ctx context.Context, h *da.ExtendedHeader) (*erasure.ExtendedSquare, error) {
+	height := uint64(h.Height())
+	w := h.DAH.SquareWidth()
+	k := w / 2
+	eds, err := erasure.NewExtendedSquare(k)
+	if err != nil {
+		return nil, err
+	}
+	present := make([]bool, w*w)
+	peers := n.peers()
+	if len(peers) == 0 {
+		return nil, fmt.Errorf("fullnode: repair height %d: no peers", height)
+	}
+	var g errgroup.Group
+	g.SetLimit(8)
+	for r := 0; r < w; r++ {
+		for half := 0; half < 2; half++ {
+			g.Go(func() error {
+				for i := range peers {
+					p := peers[(2*r+half+i)%len(peers)]
+					shares, err := n.client.HalfAxisShares(ctx, p, height, k, erasure.Row, r, half)
+					if err != nil {
+						continue
+					}
+					for j, s := range shares {
+						c := half*k + j
+						copy(eds.Share(r, c), s)
+						present[r*w+c] = true // distinct elements per goroutine
+					}
+					return nil
+				}
+				return nil // left unknown; the repair may still complete it
+			})
+		}
+	}
+	_ = g.Wait()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	err = da.RepairSquare(eds, present, h.DAH)
+	var byz *erasure.ErrByzantineData
+	switch {
+	case err == nil:
+		return eds, nil
+	case !errors.As(err, &byz):
+		return nil, fmt.Errorf("fullnode: repair height %d: %w", height, err)
+	}
+	proof, err := da.NewBadEncodingProof(height, h.DAH, eds, present, byz)
+	if err == nil {
+		err = proof.Verify(h.DataRoot())
+	}
+	if err != nil {
+		// The shares some peer served are inconsistent with the committed
+		// roots in a way that proves nothing: retry, other peers may serve
+		// the committed square.
+		return nil, fmt.Errorf("fullnode: height %d: %s %d does not match its root, but no fraud proof could be built (a peer served wrong shares?): %w", height, byz.Axis, byz.Index, err)
+	}
+	enc, err := proof.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	n.log.Error("block is badly encoded: built a fraud proof", "height", height, "axis", proof.Axis.String(), "index", proof.Index, "bytes", len(enc))
+	n.recordFraud(height, enc, "built by this node")
+	if err := n.gossip.PublishBEFP(ctx, enc); err != nil {
+		n.log.Error("gossiping the fraud proof failed", "height", height, "err", err)
+	}
+	return nil, errFraud
+}
