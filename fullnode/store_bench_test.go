@@ -207,6 +207,17 @@ func BenchmarkSamplesLoopback(b *testing.B) {
 	}
 	wg.Wait()
 	b.ReportMetric(float64(b.N*16)/time.Since(start).Seconds(), "samples/s")
+	b.StopTimer()
+	// What a light node downloads per header at s=16: the light header and
+	// 16 encoded samples (payload bytes, before framing and transport).
+	smp, err := s.Samples(context.Background(), 1, []p2p.Coord{{Row: 200, Col: 7}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sb, _ := smp[0].Marshal()
+	lb, _ := hdr.Marshal()
+	b.ReportMetric(float64(len(sb)), "bytes/sample")
+	b.ReportMetric(float64(len(lb)+16*(len(sb)+5)), "bytes/header@s=16")
 }
 
 // BenchmarkIngest measures the full node's work from a committed block's
