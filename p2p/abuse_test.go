@@ -150,3 +150,42 @@ func TestAbusiveRequests(t *testing.T) {
 		t.Fatalf("good peer scored %d", server.Scores.Score(good.ID()))
 	}
 }
+
+// TestPerPeerLimit: one peer holding its stream slots open cannot take the
+// server's capacity from others.
+func TestPerPeerLimit(t *testing.T) {
+	_, src := newChain(t, 2)
+	cfg := p2p.DefaultServerConfig()
+	cfg.MaxPerPeer = 2
+	cfg.ReadTimeout = 2 * time.Second
+	server := serve(t, src, cfg)
+	hog, good := newHost(t, testConfig()), newHost(t, testConfig())
+	connect(t, hog, server)
+	connect(t, good, server)
+	var held []network.Stream
+	for i := 0; i < 2; i++ {
+		st, err := rawStream(t, hog, server.ID(), p2p.ProtoHeader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = st.Write([]byte{0}) // start a request, never finish it
+		held = append(held, st)
+	}
+	time.Sleep(100 * time.Millisecond) // let the server take both
+	st, err := rawStream(t, hog, server.ID(), p2p.ProtoSample)
+	if err == nil {
+		_, _ = st.Write((p2p.SampleRequest{Height: 1, Coords: []p2p.Coord{{}}}).Marshal())
+		if b, err := io.ReadAll(st); err == nil && len(b) > 0 {
+			t.Fatalf("third stream of a peer at its limit served: %x", b)
+		}
+	}
+	cl := p2p.NewClient(good, chainID, good.Scores)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := cl.ExtendedHeaders(ctx, server.ID(), 1, 1); err != nil {
+		t.Fatalf("other peer not served: %v", err)
+	}
+	for _, st := range held {
+		_ = st.Reset()
+	}
+}

@@ -53,11 +53,14 @@ type ServerConfig struct {
 	RequestTimeout time.Duration
 	// MaxConcurrent bounds in-flight streams per protocol; more are reset.
 	MaxConcurrent int
+	// MaxPerPeer bounds one peer's in-flight streams across protocols, so
+	// one peer cannot take every slot; more are reset.
+	MaxPerPeer int
 }
 
 // DefaultServerConfig returns conservative limits.
 func DefaultServerConfig() ServerConfig {
-	return ServerConfig{ReadTimeout: 5 * time.Second, RequestTimeout: time.Minute, MaxConcurrent: 256}
+	return ServerConfig{ReadTimeout: 5 * time.Second, RequestTimeout: time.Minute, MaxConcurrent: 256, MaxPerPeer: 32}
 }
 
 // Server answers Quadrant's request/response protocols from a HeaderSource
@@ -78,8 +81,9 @@ type Server struct {
 	cancel context.CancelFunc
 	protos []string
 
-	mu      sync.Mutex // guards stopped and the wg.Add/Wait ordering
+	mu      sync.Mutex // guards stopped, perPeer and the wg.Add/Wait ordering
 	stopped bool
+	perPeer map[peer.ID]int
 	wg      sync.WaitGroup
 }
 
@@ -89,7 +93,7 @@ func NewServer(h host.Host, chainID string, headers HeaderSource, squares Square
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{host: h, chainID: chainID, headers: headers, squares: squares, scores: scores, cfg: cfg, log: log}
+	return &Server{host: h, chainID: chainID, headers: headers, squares: squares, scores: scores, cfg: cfg, log: log, perPeer: map[peer.ID]int{}}
 }
 
 // Start registers the stream handlers. Handlers stop when ctx ends or on
@@ -141,15 +145,24 @@ func (s *Server) wrap(name string, limit int, sem chan struct{}, fn handlerFunc)
 			return
 		}
 		s.mu.Lock()
-		if s.stopped {
+		if s.stopped || s.perPeer[from] >= s.cfg.MaxPerPeer {
 			s.mu.Unlock()
 			<-sem
 			_ = st.Reset()
 			return
 		}
+		s.perPeer[from]++
 		s.wg.Add(1)
 		s.mu.Unlock()
-		defer func() { <-sem; s.wg.Done() }()
+		defer func() {
+			s.mu.Lock()
+			if s.perPeer[from]--; s.perPeer[from] == 0 {
+				delete(s.perPeer, from)
+			}
+			s.mu.Unlock()
+			<-sem
+			s.wg.Done()
+		}()
 		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
 		defer cancel()
 		deadline, _ := ctx.Deadline()
