@@ -87,12 +87,40 @@ type Server struct {
 	wg      sync.WaitGroup
 }
 
-// NewServer returns a server; Start registers its handlers. A nil log
-// discards.
+// Validate checks that every limit is positive.
+func (c ServerConfig) Validate() error {
+	if c.ReadTimeout <= 0 || c.RequestTimeout <= 0 || c.MaxConcurrent <= 0 || c.MaxPerPeer <= 0 {
+		return fmt.Errorf("p2p: server config: read_timeout %v, request_timeout %v, max_concurrent %d, max_per_peer %d must all be positive",
+			c.ReadTimeout, c.RequestTimeout, c.MaxConcurrent, c.MaxPerPeer)
+	}
+	return nil
+}
+
+// withDefaults fills zero limits from DefaultServerConfig.
+func (c ServerConfig) withDefaults() ServerConfig {
+	d := DefaultServerConfig()
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = d.ReadTimeout
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = d.RequestTimeout
+	}
+	if c.MaxConcurrent <= 0 {
+		c.MaxConcurrent = d.MaxConcurrent
+	}
+	if c.MaxPerPeer <= 0 {
+		c.MaxPerPeer = d.MaxPerPeer
+	}
+	return c
+}
+
+// NewServer returns a server; Start registers its handlers. Zero limits in
+// cfg take their DefaultServerConfig values; a nil log discards.
 func NewServer(h host.Host, chainID string, headers HeaderSource, squares SquareSource, scores *Scorer, cfg ServerConfig, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	cfg = cfg.withDefaults()
 	return &Server{host: h, chainID: chainID, headers: headers, squares: squares, scores: scores, cfg: cfg, log: log, perPeer: map[peer.ID]int{}}
 }
 
