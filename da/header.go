@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	cmtmath "github.com/cometbft/cometbft/libs/math"
 	"github.com/cometbft/cometbft/types"
 )
 
@@ -272,6 +273,55 @@ func (e *ExtendedHeader) validateDAH() error {
 	}
 	if r := e.DAH.Hash(); !bytes.Equal(r, d.DataRoot) {
 		return fmt.Errorf("%w: height %d: DA header hashes to %x, data-root tx commits to %x", ErrHeader, e.Height(), r, d.DataRoot)
+	}
+	return nil
+}
+
+// DefaultTrustLevel is the share of a trusted validator set that must have
+// signed a header for VerifySkipping to accept it (CometBFT's light client
+// default).
+var DefaultTrustLevel = cmtmath.Fraction{Numerator: 1, Denominator: 3}
+
+// VerifySkipping checks h against a trusted header of the same chain at
+// any lower height, as CometBFT's light client does when it skips: h must
+// be later in time, valid on its own (Validate: more than 2/3 of its own
+// validator set signed it), and validators holding more than trustLevel
+// (≥ 1/3, ≤ 1) of the voting power of the set trusted names as next must
+// have signed it (types.VerifyCommitLightTrusting). Because a header
+// carries only its own validator set, the trusted header's next set must be
+// that same set (NextValidatorsHash = ValidatorsHash), as it is while
+// Quadrant's validator set is fixed; otherwise verify adjacent headers with
+// Verify. For adjacent heights it is Verify. It takes no clock: the caller
+// enforces the trusting period (trusted must not be older than it).
+func (h *LightHeader) VerifySkipping(trusted *LightHeader, trustLevel cmtmath.Fraction) error {
+	if trusted == nil || trusted.SignedHeader == nil || trusted.SignedHeader.Header == nil || trusted.ValidatorSet == nil {
+		return fmt.Errorf("%w: no trusted header", ErrHeaderNotAdjacent)
+	}
+	if h == nil || h.SignedHeader == nil || h.SignedHeader.Header == nil {
+		return fmt.Errorf("%w: missing signed header", ErrHeader)
+	}
+	t, u := trusted.SignedHeader, h.SignedHeader
+	if u.Height == t.Height+1 {
+		return h.Verify(trusted)
+	}
+	if u.Height <= t.Height {
+		return fmt.Errorf("%w: height %d is not after the trusted height %d", ErrHeaderNotAdjacent, u.Height, t.Height)
+	}
+	if trustLevel.Denominator == 0 || trustLevel.Numerator*3 < trustLevel.Denominator || trustLevel.Numerator > trustLevel.Denominator {
+		return fmt.Errorf("%w: trust level %d/%d, want within [1/3, 1]", ErrHeaderNotAdjacent, trustLevel.Numerator, trustLevel.Denominator)
+	}
+	if !u.Time.After(t.Time) {
+		return fmt.Errorf("%w: height %d: time %s is not after the trusted header's %s", ErrHeaderNotAdjacent, u.Height, u.Time, t.Time)
+	}
+	if !bytes.Equal(t.NextValidatorsHash, t.ValidatorsHash) || !bytes.Equal(trusted.ValidatorSet.Hash(), t.ValidatorsHash) {
+		return fmt.Errorf("%w: the trusted header's next validator set is not its own (or its set does not match its hash); verify adjacent headers instead",
+			ErrHeaderNotAdjacent)
+	}
+	if err := h.Validate(t.ChainID); err != nil {
+		return err
+	}
+	if err := types.VerifyCommitLightTrusting(t.ChainID, trusted.ValidatorSet, u.Commit, trustLevel); err != nil {
+		return fmt.Errorf("%w: height %d: not enough of the trusted validator set signed: %w", ErrHeaderNotAdjacent, u.Height, err)
 	}
 	return nil
 }
