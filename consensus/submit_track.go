@@ -182,4 +182,3 @@ func (s *Submitter) scanBlock(ctx context.Context, height int64) error {
 	s.pending = kept
 	return nil
 }
-
