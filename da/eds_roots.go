@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
-	"hash"
 	"runtime"
 	"sync/atomic"
 
@@ -46,15 +45,16 @@ func (NMTRooter) SquareRoots(eds *erasure.ExtendedSquare) (rowRoots, colRoots []
 	for range min(runtime.GOMAXPROCS(0), nb) {
 		g.Go(func() error {
 			b := &bandBuilder{
-				eds:    eds,
-				levels: levels,
-				stacks: make([]byte, w*levels*NodeSize),
-				height: make([]uint8, w*levels),
-				top:    make([]uint8, w),
-				h:      sha256.New(),
+				eds:      eds,
+				levels:   levels,
+				stacks:   make([]byte, w*levels*NodeSize),
+				rowNodes: make([]byte, w*NodeSize),
+				leafA:    newLeafMsg(),
+				leafB:    newLeafMsg(),
+				innerA:   newInnerMsg(),
+				innerB:   newInnerMsg(),
 			}
-			b.pre[0] = LeafPrefix
-			b.inner[0] = NodePrefix
+			b.single[0] = NodePrefix
 			for {
 				band := int(next.Add(1)) - 1
 				if band >= nb {
@@ -119,35 +119,69 @@ func joinNodes(buf *[1 + 2*NodeSize]byte, l, r []byte) {
 	copy(l[2*NamespaceSize:NodeSize], sum[:])
 }
 
-// bandBuilder is one goroutine's state for building bands.
+// bandBuilder is one goroutine's state for building bands. Every hash is
+// computed two at a time (hashPair): pairs of adjacent leaves, pairs of
+// adjacent parents in a row tree, and the same merge in two adjacent
+// columns (every column receives one leaf per row, so all column stacks
+// have the same shape and merge together).
 type bandBuilder struct {
 	eds    *erasure.ExtendedSquare
 	levels int
-	stacks []byte  // per column: levels nodes
-	height []uint8 // per column: levels heights
-	top    []uint8 // per column: stack depth
-	h      hash.Hash
-	pre    [1 + NamespaceSize]byte
-	inner  [1 + 2*NodeSize]byte
-	// The row being built: a stack of complete subtrees.
-	rowStack  [16][NodeSize]byte
-	rowHeight [16]uint8
+	// stacks holds, per column, up to levels complete subtree roots; all
+	// columns share top and height.
+	stacks []byte
+	top    int
+	height [16]int
+	// rowNodes holds the current row's leaf nodes, then its tree levels.
+	rowNodes       []byte
+	leafA, leafB   *leafMsg
+	innerA, innerB *innerMsg
+	digA, digB     [HashSize]byte
+	single         [1 + 2*NodeSize]byte
 }
+
+// joinPair writes the parent of (lA, rA) to outA and of (lB, rB) to outB.
+// Outputs may alias inputs.
+func (b *bandBuilder) joinPair(outA, lA, rA, outB, lB, rB []byte) {
+	copy(b.innerA[1:], lA[:NodeSize])
+	copy(b.innerA[1+NodeSize:], rA[:NodeSize])
+	copy(b.innerB[1:], lB[:NodeSize])
+	copy(b.innerB[1+NodeSize:], rB[:NodeSize])
+	hashPair(b.digA[:], b.digB[:], b.innerA[:], b.innerB[:], innerMsgLen)
+	setParent(outA, b.innerA[1:1+2*NodeSize], b.digA[:])
+	setParent(outB, b.innerB[1:1+2*NodeSize], b.digB[:])
+}
+
+// setParent writes into out the parent node of the children lr (left ‖
+// right, copies) with hash sum.
+func setParent(out, lr, sum []byte) {
+	l, r := lr[:NodeSize], lr[NodeSize:]
+	copy(out[:NamespaceSize], l[:NamespaceSize])
+	if bytes.Equal(r[:NamespaceSize], ParityNamespace[:]) {
+		copy(out[NamespaceSize:2*NamespaceSize], l[NamespaceSize:2*NamespaceSize])
+	} else {
+		copy(out[NamespaceSize:2*NamespaceSize], r[NamespaceSize:2*NamespaceSize])
+	}
+	copy(out[2*NamespaceSize:NodeSize], sum)
+}
+
+// node returns node i of a flat buffer of nodes.
+func node(buf []byte, i int) []byte { return buf[i*NodeSize : (i+1)*NodeSize] }
 
 // build processes rows [r0, r0+n): it writes their roots into rowBuf and the
 // root of each column's subtree over these rows into bandRoots.
 func (b *bandBuilder) build(r0, n int, rowBuf, bandRoots []byte) error {
 	eds := b.eds
 	w, k := eds.Width(), eds.K()
-	clear(b.top)
-	rowStack, rowHeight := &b.rowStack, &b.rowHeight
+	lv := b.levels
+	b.top = 0
 	for r := r0; r < r0+n; r++ {
 		row := eds.RowBytes(r)
-		top := 0
-		for c := 0; c < w; c++ {
-			share := row[c*ShareSize : (c+1)*ShareSize]
-			ns := leafNamespace(share, r, c, k)
-			if r < k && c < k {
+		// Order checks, as Celestia's NMT push does, for the original
+		// quadrant: along the row and down the column.
+		if r < k {
+			for c := 0; c < k; c++ {
+				ns := row[c*ShareSize : c*ShareSize+NamespaceSize]
 				if c > 0 && bytes.Compare(ns, row[(c-1)*ShareSize:(c-1)*ShareSize+NamespaceSize]) < 0 {
 					return fmt.Errorf("%w: row %d, share %d has namespace %x after %x",
 						ErrPushOrder, r, c, ns, row[(c-1)*ShareSize:(c-1)*ShareSize+NamespaceSize])
@@ -158,40 +192,58 @@ func (b *bandBuilder) build(r0, n int, rowBuf, bandRoots []byte) error {
 					}
 				}
 			}
-			// The leaf node, on top of the row stack.
-			node := &rowStack[top]
-			copy(node[:], ns)
-			copy(node[NamespaceSize:], ns)
-			copy(b.pre[1:], ns)
-			b.h.Reset()
-			b.h.Write(b.pre[:])
-			b.h.Write(share)
-			b.h.Sum(node[:2*NamespaceSize])
-			// Into the column's stack.
-			ct := int(b.top[c])
-			base := c * b.levels
-			copy(b.stacks[(base+ct)*NodeSize:], node[:])
-			b.height[base+ct] = 0
-			ct++
-			for ct >= 2 && b.height[base+ct-1] == b.height[base+ct-2] {
-				joinNodes(&b.inner, b.stacks[(base+ct-2)*NodeSize:], b.stacks[(base+ct-1)*NodeSize:])
-				b.height[base+ct-2]++
-				ct--
+		}
+		// Leaf nodes, two at a time.
+		for c := 0; c < w; c += 2 {
+			nsA := leafNamespace(row[c*ShareSize:], r, c, k)
+			nsB := leafNamespace(row[(c+1)*ShareSize:], r, c+1, k)
+			copy(b.leafA[1:], nsA)
+			copy(b.leafA[1+NamespaceSize:], row[c*ShareSize:(c+1)*ShareSize])
+			copy(b.leafB[1:], nsB)
+			copy(b.leafB[1+NamespaceSize:], row[(c+1)*ShareSize:(c+2)*ShareSize])
+			hashPair(b.digA[:], b.digB[:], b.leafA[:], b.leafB[:], leafMsgLen)
+			a, bb := node(b.rowNodes, c), node(b.rowNodes, c+1)
+			copy(a, nsA)
+			copy(a[NamespaceSize:], nsA)
+			copy(a[2*NamespaceSize:], b.digA[:])
+			copy(bb, nsB)
+			copy(bb[NamespaceSize:], nsB)
+			copy(bb[2*NamespaceSize:], b.digB[:])
+		}
+		// Push every leaf onto its column's stack and merge equal heights,
+		// the same merges in every column.
+		t := b.top
+		for c := 0; c < w; c++ {
+			copy(node(b.stacks, c*lv+t), node(b.rowNodes, c))
+		}
+		b.height[t] = 0
+		t++
+		for t >= 2 && b.height[t-1] == b.height[t-2] {
+			for c := 0; c < w; c += 2 {
+				la, ra := node(b.stacks, c*lv+t-2), node(b.stacks, c*lv+t-1)
+				lb, rb := node(b.stacks, (c+1)*lv+t-2), node(b.stacks, (c+1)*lv+t-1)
+				b.joinPair(la, la, ra, lb, lb, rb)
 			}
-			b.top[c] = uint8(ct)
-			// Into the row's stack.
-			rowHeight[top] = 0
-			top++
-			for top >= 2 && rowHeight[top-1] == rowHeight[top-2] {
-				joinNodes(&b.inner, rowStack[top-2][:], rowStack[top-1][:])
-				rowHeight[top-2]++
-				top--
+			b.height[t-2]++
+			t--
+		}
+		b.top = t
+		// The row tree, level by level in place.
+		for m := w; m > 1; m /= 2 {
+			half := m / 2
+			if half == 1 {
+				joinNodes(&b.single, node(b.rowNodes, 0), node(b.rowNodes, 1))
+				break
+			}
+			for i := 0; i < half; i += 2 {
+				b.joinPair(node(b.rowNodes, i), node(b.rowNodes, 2*i), node(b.rowNodes, 2*i+1),
+					node(b.rowNodes, i+1), node(b.rowNodes, 2*i+2), node(b.rowNodes, 2*i+3))
 			}
 		}
-		copy(rowBuf[r*NodeSize:], rowStack[0][:])
+		copy(rowBuf[r*NodeSize:], node(b.rowNodes, 0))
 	}
 	for c := 0; c < w; c++ {
-		copy(bandRoots[c*NodeSize:], b.stacks[c*b.levels*NodeSize:c*b.levels*NodeSize+NodeSize])
+		copy(bandRoots[c*NodeSize:], node(b.stacks, c*lv))
 	}
 	return nil
 }
