@@ -54,8 +54,8 @@ func propertyRun(t *testing.T, rng *rand.Rand, withWindow bool) {
 	inFlight := map[uint64]Job{}
 	available := map[uint64]int{}
 	oow := map[uint64]int{}
-	everOut := map[uint64]bool{} // handed out at least once
-	attempts := map[uint64]int{} // failed attempts so far
+	everOut := map[uint64]bool{}  // handed out at least once
+	attempts := map[uint64]int{}  // failed attempts so far
 	due := map[uint64]time.Time{} // earliest retry
 	backoff := func(a int) time.Duration { return min(cfg.RetryBase<<(min(a, 10)-1), cfg.RetryMax) }
 	fail := func(h uint64) {
