@@ -61,12 +61,12 @@ func (n *Node) recordFraud(height uint64, enc []byte, source string) bool {
 	}
 	n.fraud[height] = enc
 	n.anyFraud.Store(true)
+	n.haltLocked("fraud", fmt.Sprintf("height %d is badly encoded (fraud proof %s); it is not served", height, source))
 	n.mu.Unlock()
 	n.metrics.fraudProofs.Inc()
 	if err := n.saveFraudProof(height, enc); err != nil {
 		n.log.Error("cannot keep the fraud proof on disk", "height", height, "err", err)
 	}
-	n.halt("fraud", fmt.Sprintf("height %d is badly encoded (fraud proof %s); it is not served", height, source))
 	return true
 }
 

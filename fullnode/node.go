@@ -337,11 +337,15 @@ func (n *Node) Status() Status {
 // halt stops ingestion for good (until restart) with an ERROR alert.
 func (n *Node) halt(kind, reason string) {
 	n.mu.Lock()
-	first := n.alert == ""
-	if first {
+	n.haltLocked(kind, reason)
+	n.mu.Unlock()
+}
+
+// haltLocked is halt with n.mu held.
+func (n *Node) haltLocked(kind, reason string) {
+	if n.alert == "" {
 		n.alert = kind + ": " + reason
 	}
-	n.mu.Unlock()
 	n.metrics.alerts.WithLabelValues(kind).Inc()
 	n.metrics.halted.Set(1)
 	n.log.Error("ALERT: full node stops ingesting", "kind", kind, "reason", reason)
