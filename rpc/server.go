@@ -116,6 +116,14 @@ func WithHealth(check func(context.Context) error) Option {
 	return func(s *Server) { s.health = check }
 }
 
+// WithJSONRPCOptions passes options to the underlying go-jsonrpc server,
+// e.g. jsonrpc.WithServerErrors to give typed errors their JSON-RPC codes
+// (go-da's 32001–32008) or jsonrpc.WithParamDecoder. The request size limit
+// is always Config.MaxBodyBytes.
+func WithJSONRPCOptions(opts ...jsonrpc.ServerOption) Option {
+	return func(s *Server) { s.rpcOpts = append(s.rpcOpts, opts...) }
+}
+
 // Server serves JSON-RPC over HTTP POST and WebSocket on one listener, with
 // JWT bearer-token permissions, per-client rate limits, a body size limit,
 // optional CORS, a health endpoint, and Prometheus metrics on a separate
@@ -127,6 +135,7 @@ type Server struct {
 	reg     *prometheus.Registry
 	now     func() time.Time
 	health  func(context.Context) error
+	rpcOpts []jsonrpc.ServerOption
 	rpc     *jsonrpc.RPCServer
 	limiter *limiter
 	metrics *metrics
@@ -171,7 +180,7 @@ func NewServer(cfg Config, secret []byte, opts ...Option) (*Server, error) {
 	}
 	s.metrics = m
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, s.now)
-	s.rpc = jsonrpc.NewServer(jsonrpc.WithMaxRequestSize(cfg.MaxBodyBytes))
+	s.rpc = jsonrpc.NewServer(append(s.rpcOpts, jsonrpc.WithMaxRequestSize(cfg.MaxBodyBytes))...)
 	return s, nil
 }
 

@@ -27,7 +27,12 @@ func (testImpl) Public(context.Context) (string, error)         { return "public
 func (testImpl) Read(_ context.Context, x int) (int, error)     { return x * 2, nil }
 func (testImpl) Write(_ context.Context, b []byte) (int, error) { return len(b), nil }
 func (testImpl) Admin(context.Context) error                    { return nil }
-func (testImpl) Fail(context.Context) error                     { return errors.New("blob: not found") }
+func (testImpl) Fail(context.Context) error                     { return &notFoundError{} }
+
+// notFoundError stands for a module's typed error with its own JSON-RPC code.
+type notFoundError struct{}
+
+func (*notFoundError) Error() string { return "blob: not found" }
 func (testImpl) Subscribe(ctx context.Context, n int) (<-chan int, error) {
 	ch := make(chan int)
 	go func() {
@@ -149,7 +154,9 @@ func dial(t *testing.T, s *testServer, scheme, tok string) (*testAPI, jsonrpc.Cl
 }
 
 func TestPermissionMatrix(t *testing.T) {
-	s := startServer(t, nil)
+	errs := jsonrpc.NewErrors()
+	errs.Register(32001, new(*notFoundError))
+	s := startServer(t, nil, WithJSONRPCOptions(jsonrpc.WithServerErrors(errs)))
 	levels := []string{"", "public", "read", "write", "admin"}
 	rank := map[string]int{"": 0, "public": 0, "read": 1, "write": 2, "admin": 3}
 	calls := []struct {
@@ -202,10 +209,21 @@ func TestPermissionMatrix(t *testing.T) {
 			}
 		}
 	}
-	// Method errors pass through with their message.
+	// Method errors pass through with their message and registered code.
 	c, _, _ := dial(t, s, "http", token(t, "read"))
 	if err := c.Internal.Fail(context.Background()); err == nil || !strings.Contains(err.Error(), "blob: not found") {
 		t.Errorf("method error = %v", err)
+	}
+	req, _ := http.NewRequest("POST", "http://"+s.Addr(), strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"test.Fail","params":[]}`))
+	req.Header.Set("Authorization", "Bearer "+token(t, "read"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"code":32001`) {
+		t.Errorf("typed error without its code: %s", body)
 	}
 }
 
