@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math/bits"
 	"slices"
@@ -105,7 +106,7 @@ func floyd(st *stream, n, m uint64) []uint64 {
 // stream is the deterministic random stream for one header: block i is
 // HMAC-SHA256(key, i) with key = HMAC-SHA256(seed, domain ‖ height ‖ hash).
 type stream struct {
-	key     [sha256.Size]byte
+	mac     hash.Hash // HMAC keyed by key
 	counter uint64
 	buf     [sha256.Size]byte
 	off     int
@@ -119,19 +120,19 @@ func newStream(seed Seed, height uint64, headerHash []byte) *stream {
 	h[8] = byte(len(headerHash))
 	m.Write(h[:])
 	m.Write(headerHash)
-	st := &stream{off: sha256.Size}
-	m.Sum(st.key[:0])
-	return st
+	var key [sha256.Size]byte
+	m.Sum(key[:0])
+	return &stream{mac: hmac.New(sha256.New, key[:]), off: sha256.Size}
 }
 
 func (st *stream) uint64() uint64 {
 	if st.off+8 > len(st.buf) {
-		m := hmac.New(sha256.New, st.key[:])
 		var c [8]byte
 		binary.BigEndian.PutUint64(c[:], st.counter)
 		st.counter++
-		m.Write(c[:])
-		m.Sum(st.buf[:0])
+		st.mac.Reset()
+		st.mac.Write(c[:])
+		st.mac.Sum(st.buf[:0])
 		st.off = 0
 	}
 	v := binary.BigEndian.Uint64(st.buf[st.off:])
