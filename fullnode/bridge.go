@@ -74,11 +74,17 @@ func (n *Node) runBridge(ctx context.Context) error {
 	var maxSq int
 	for {
 		var err error
-		if maxSq, err = n.coreMaxSquareSize(ctx); err == nil {
-			break
+		if _, err = n.coreChainID(ctx); errors.Is(err, ErrConfig) {
+			n.halt("config", err.Error())
+			return nil
+		}
+		if err == nil {
+			if maxSq, err = n.coreMaxSquareSize(ctx); err == nil {
+				break
+			}
 		}
 		n.setLastErr(err)
-		n.log.Warn("cannot read the chain parameters; retrying", "err", err)
+		n.log.Warn("consensus node not ready (chain id, parameters); retrying", "core", n.cfg.Bridge.CoreRPC, "err", err)
 		if !sleep(ctx, time.Second) {
 			return nil
 		}

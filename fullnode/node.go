@@ -150,8 +150,12 @@ func (n *Node) Start(ctx context.Context) (err error) {
 			}
 			n.core = c
 		}
-		if n.chainID, err = n.coreChainID(ctx); err != nil {
-			return err
+		// With a configured chain ID the consensus node need not be up yet
+		// (runBridge checks the ID once it answers); without, ask it now.
+		if n.chainID == "" {
+			if n.chainID, err = n.coreChainID(ctx); err != nil {
+				return err
+			}
 		}
 	}
 	if err := n.loadFraudProofs(); err != nil {
@@ -261,6 +265,9 @@ func (n *Node) Stop() error {
 	}
 	n.befpSub.Cancel()
 	gerr := n.gossip.Close()
+	if errors.Is(gerr, context.Canceled) {
+		gerr = nil // the run context ended first: the topics are closed already
+	}
 	n.cancel()
 	err := n.group.Wait()
 	n.server.Stop()

@@ -27,6 +27,8 @@ type devnetManifest struct {
 	Validators []devnetMember   `json:"validators"`
 	BlockTime  jsonDuration     `json:"block_time"`
 	Params     consensus.Params `json:"params"`
+	// FullNodes are the devnet's full nodes (one bridge on validator 0).
+	FullNodes []devnetFull `json:"full_nodes,omitempty"`
 }
 
 type devnetMember struct {
@@ -75,8 +77,8 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 	if o.Validators < 1 || o.Validators > 64 {
 		return nil, fmt.Errorf("--validators %d: want 1..64", o.Validators)
 	}
-	if o.BasePort < 1024 || o.BasePort+10*o.Validators > 65535 {
-		return nil, fmt.Errorf("--base-port %d: the ports base..base+10×validators must lie in 1024..65535", o.BasePort)
+	if o.BasePort < 1024 || o.BasePort+10*o.Validators+10 > 65535 {
+		return nil, fmt.Errorf("--base-port %d: the ports base..base+10×(validators+1) must lie in 1024..65535", o.BasePort)
 	}
 	if err := os.MkdirAll(o.Home, 0o700); err != nil {
 		return nil, err
@@ -137,6 +139,11 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 	m.Faucet = faucet.Address().String()
 	m.FaucetKey = filepath.Join(consensus.KeysDir(o.Home), "faucet.json")
 	m.Params = app.Params
+	bridge, err := createDevnetBridge(o.Home, o.ChainID, m.Validators[0].RPC, o.BasePort, o.Validators)
+	if err != nil {
+		return nil, err
+	}
+	m.FullNodes = append(m.FullNodes, bridge)
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return nil, err
@@ -188,7 +195,10 @@ Ctrl-C, which stops them all cleanly.
 
 Ports: validator N listens for P2P on base+10N, CometBFT RPC on base+10N+1
 (so validator 0's RPC is 127.0.0.1:26657 with the default --base-port 26656)
-and metrics on base+10N+2.`,
+and metrics on base+10N+2. A bridge full node ('quadrant full --home
+<home>/bridge', log <home>/bridge/node.log) follows validator 0; with V
+validators its libp2p address is 127.0.0.1:base+10V (TCP and QUIC) and its
+metrics 127.0.0.1:base+10V+2. Its peer address is printed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
@@ -250,20 +260,31 @@ func startDevnetProcs(m *devnetManifest) (*devnetProcs, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &devnetProcs{exited: make(chan *devnetChild, len(m.Validators))}
+	type proc struct {
+		name, log string
+		args      []string
+	}
+	var procs []proc
 	for _, v := range m.Validators {
-		logf, err := os.OpenFile(v.Log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		procs = append(procs, proc{v.Name, v.Log, []string{"validator", "--home", v.Home}})
+	}
+	for _, f := range m.FullNodes {
+		procs = append(procs, proc{f.Name, f.Log, fullNodeArgs(f)})
+	}
+	d := &devnetProcs{exited: make(chan *devnetChild, len(procs))}
+	for _, v := range procs {
+		logf, err := os.OpenFile(v.log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {
 			d.stop()
 			return nil, err
 		}
-		c := &devnetChild{cmd: exec.Command(self, "validator", "--home", v.Home), done: make(chan error, 1), name: v.Name}
+		c := &devnetChild{cmd: exec.Command(self, v.args...), done: make(chan error, 1), name: v.name}
 		c.cmd.Stdout, c.cmd.Stderr = logf, logf
 		setChildAttrs(c.cmd)
 		if err := c.cmd.Start(); err != nil {
 			logf.Close()
 			d.stop()
-			return nil, fmt.Errorf("starting %s: %w", v.Name, err)
+			return nil, fmt.Errorf("starting %s: %w", v.name, err)
 		}
 		d.children = append(d.children, c)
 		go func() {
@@ -302,6 +323,9 @@ func runDevnet(ctx context.Context, out io.Writer, m *devnetManifest) error {
 	}
 	for _, v := range m.Validators {
 		fmt.Fprintf(out, "%-12s rpc %-24s p2p %-18s node %s  log %s\n", v.Name, v.RPC, v.P2P, v.NodeID, v.Log)
+	}
+	for _, f := range m.FullNodes {
+		fmt.Fprintf(out, "%-12s %s full node on %s, peer %s  metrics %s  log %s\n", f.Name, f.Mode, f.CoreRPC, f.PeerAddress, f.Metrics, f.Log)
 	}
 	fmt.Fprintf(out, "faucet       %s (key %s)\n", m.Faucet, m.FaucetKey)
 	fmt.Fprintf(out, "try:         quadrant blob submit --namespace myrollup --data 'hello' --node %s\n", m.Validators[0].RPC)

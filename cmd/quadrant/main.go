@@ -47,6 +47,7 @@ func newRootCmd() *cobra.Command {
 		newTxCmd(),
 		newAccountCmd(),
 		newBenchCmd(),
+		newFullCmd(),
 	)
 	return root
 }

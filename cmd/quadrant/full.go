@@ -1,0 +1,202 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/quadrant-da/quadrant/fullnode"
+	"github.com/quadrant-da/quadrant/p2p"
+)
+
+// fullFlags are the flags of `quadrant full` and `quadrant full init`; each
+// overrides its key of <home>/fullnode.toml when given.
+type fullFlags struct {
+	home          string
+	mode          string
+	coreRPC       string
+	chainID       string
+	bootstrap     []string
+	p2pListen     []string
+	trustedHeight uint64
+	trustedHash   string
+	metricsAddr   string
+	retention     time.Duration
+	logLevel      string
+	logFormat     string
+}
+
+func (f *fullFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.home, "home", defaultHome("full"), "full node home (fullnode.toml, p2p_key, store/, befp/)")
+	fs.StringVar(&f.mode, "mode", "bridge", "bridge (ingest from a consensus node) or p2p (sync from other full nodes)")
+	fs.StringVar(&f.coreRPC, "core-rpc", "http://127.0.0.1:26657", "bridge mode: the consensus node's CometBFT RPC")
+	fs.StringVar(&f.chainID, "chain-id", "", "chain id (required in p2p mode; bridge mode reads it from the consensus node)")
+	fs.StringSliceVar(&f.bootstrap, "bootstrap", nil, "full libp2p multiaddrs (with /p2p/<id>) of peers to keep connected, comma-separated")
+	fs.StringSliceVar(&f.p2pListen, "p2p-listen", nil, "libp2p listen multiaddrs (default TCP and QUIC on port 2121 of all interfaces)")
+	fs.Uint64Var(&f.trustedHeight, "trusted-height", 1, "p2p mode: height of the trusted header an empty store starts from")
+	fs.StringVar(&f.trustedHash, "trusted-hash", "", "p2p mode: hex block hash of the trusted header (empty: trust the first valid header peers give)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", fullnode.DefaultMetricsAddress, "Prometheus /metrics listen address (empty disables)")
+	fs.DurationVar(&f.retention, "retention", fullnode.DefaultRetention, "how long (by block time) heights are kept")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
+}
+
+// config loads <home>/fullnode.toml (or the defaults when it does not exist
+// yet) and applies the flags given on the command line.
+func (f *fullFlags) config(fl *pflag.FlagSet) (cfg fullnode.Config, existed bool, err error) {
+	cfg, err = fullnode.LoadConfig(f.home)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		cfg = fullnode.DefaultConfig()
+	case err != nil:
+		return cfg, false, err
+	default:
+		existed = true
+	}
+	set := func(name string, apply func()) {
+		if fl.Changed(name) || !existed && fl.Lookup(name) != nil {
+			apply()
+		}
+	}
+	set("mode", func() { cfg.Mode = fullnode.Mode(f.mode) })
+	set("core-rpc", func() { cfg.Bridge.CoreRPC = f.coreRPC })
+	set("chain-id", func() { cfg.ChainID = f.chainID })
+	set("trusted-height", func() { cfg.Sync.TrustedHeight = f.trustedHeight })
+	set("trusted-hash", func() { cfg.Sync.TrustedHash = f.trustedHash })
+	set("metrics-addr", func() { cfg.Metrics.ListenAddress = f.metricsAddr })
+	set("retention", func() { cfg.Store.Retention = f.retention })
+	set("log-level", func() { cfg.LogLevel = f.logLevel })
+	set("log-format", func() { cfg.LogFormat = f.logFormat })
+	if fl.Changed("bootstrap") {
+		cfg.P2P.Bootstrap = f.bootstrap
+	}
+	if fl.Changed("p2p-listen") {
+		cfg.P2P.ListenAddrs = f.p2pListen
+	}
+	return cfg, existed, cfg.Validate()
+}
+
+// peerAddrs returns the node's full multiaddrs as others should dial them:
+// its listen addresses with /p2p/<id> of the identity in home.
+func peerAddrs(home string, cfg fullnode.Config) ([]string, peer.ID, error) {
+	key, err := p2p.LoadOrCreateIdentity(filepath.Join(home, p2p.IdentityFile))
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := peer.IDFromPrivateKey(key)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]string, len(cfg.P2P.ListenAddrs))
+	for i, a := range cfg.P2P.ListenAddrs {
+		out[i] = a + "/p2p/" + id.String()
+	}
+	return out, id, nil
+}
+
+func newFullCmd() *cobra.Command {
+	var f fullFlags
+	cmd := &cobra.Command{
+		Use:   "full",
+		Short: "Run a full node: ingest, store, repair and serve extended squares over libp2p",
+		Long: `full runs a Quadrant full node from --home (default ~/.quadrant/full).
+
+In bridge mode it follows a consensus node's RPC (--core-rpc), rebuilds each
+committed block's square from its transactions, extends it, checks the data
+root and stores it; a block whose transactions and square disagree stops
+ingestion with an ERROR alert. In p2p mode it syncs verified headers from
+--bootstrap peers, starting from --trusted-height/--trusted-hash, fetches each
+square (whole, or both halves of every row from several peers), repairs and
+checks it, and builds and gossips a bad-encoding fraud proof if a row or
+column does not decode to its committed root.
+
+Both modes serve samples, half rows/columns, namespace data and whole squares
+on libp2p (TCP and QUIC, port 2121 by default) and export Prometheus metrics
+(127.0.0.1:2122/metrics by default).
+
+The first run writes <home>/fullnode.toml from the defaults and the flags;
+later runs read it, and flags given override it for that run.
+SIGINT or SIGTERM stop the node cleanly.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, existed, err := f.config(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			if !existed {
+				if err := fullnode.SaveConfig(f.home, cfg); err != nil {
+					return err
+				}
+			}
+			log, err := newLogger(os.Stderr, cfg.LogLevel, cfg.LogFormat)
+			if err != nil {
+				return err
+			}
+			slog.SetDefault(log)
+			ctx := cmd.Context()
+			node, err := fullnode.New(fullnode.Options{Home: f.home, Config: cfg, Logger: log})
+			if err != nil {
+				return err
+			}
+			if err := node.Start(ctx); err != nil {
+				_ = node.Stop()
+				return err
+			}
+			out := cmd.OutOrStdout()
+			st := node.Status()
+			fmt.Fprintf(out, "full node (%s) running: chain %s, peer id %s, head %d\n", cfg.Mode, node.ChainID(), st.PeerID, st.Head)
+			for _, a := range st.Addrs {
+				fmt.Fprintf(out, "peer address: %s\n", a)
+			}
+			if a := node.MetricsAddr(); a != "" {
+				fmt.Fprintf(out, "metrics: http://%s/metrics\n", a)
+			}
+			<-ctx.Done()
+			st = node.Status()
+			err = node.Stop()
+			fmt.Fprintf(out, "full node stopped at head %d\n", st.Head)
+			return err
+		},
+	}
+	f.register(cmd.Flags())
+
+	var fi fullFlags
+	initCmd := &cobra.Command{
+		Use:   "init",
+		Short: "Write a full node home (fullnode.toml and libp2p key) and print its peer address",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, existed, err := fi.config(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			if existed {
+				return fmt.Errorf("%s already exists; edit it or pass flags to 'quadrant full'", fullnode.ConfigPath(fi.home))
+			}
+			if err := fullnode.SaveConfig(fi.home, cfg); err != nil {
+				return err
+			}
+			addrs, id, err := peerAddrs(fi.home, cfg)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "wrote %s (%s mode)\npeer id: %s\n", fullnode.ConfigPath(fi.home), cfg.Mode, id)
+			for _, a := range addrs {
+				fmt.Fprintf(out, "peer address: %s\n", a)
+			}
+			return nil
+		},
+	}
+	fi.register(initCmd.Flags())
+	cmd.AddCommand(initCmd)
+	return cmd
+}
