@@ -49,5 +49,48 @@
 // killing a writer process). Pruning keeps the retention window (block time
 // ≥ now − Retention, default 30 days + 1 hour; the clock is a parameter),
 // removes older heights oldest first, one batch per height, and never
-// removes the head.
+// removes the head.//
+// # Node
+//
+// Node (node.go) wires one full node in one place: the Store, a libp2p
+// p2p.Host, a p2p.Server reading the store through a layer that refuses
+// every height a fraud proof condemned (serve.go), header and BEFP gossip,
+// a p2p.Client, pruning on a timer (retention cut from the injected clock)
+// and Prometheus metrics in a registry of its own (metrics.go). Start
+// returns at once; every loop runs in one errgroup that Stop cancels and
+// waits for. Configuration is a plain Config (config.go) loaded from
+// <home>/fullnode.toml, with DefaultConfig and Validate.
+//
+// Bridge mode (bridge.go) follows a consensus node over CometBFT's RPC
+// (CoreClient: the HTTP client, or the in-process one beside a validator).
+// It always catches up by height from the store's head + 1, polling the
+// latest height, so a missed event cannot leave a gap. For each block,
+// BuildBlock (build.go, pure) requires the last tx to be the only data-root
+// tx, rebuilds the square from the other txs (blobs.Construct with the
+// chain's max square size from the app's /params), extends it, and checks
+// width and data root against the data-root tx and the tx's Merkle proof
+// as the last leaf under Header.DataHash; the extended header (header +
+// commit of that height + validator set + DA header) is verified against
+// the stored previous one, stored, and its light form gossiped. A block
+// whose txs and square disagree is a *BlockDataError: ingestion halts with
+// an ERROR alert (Status.Alert, quadrant_full_alerts_total,
+// quadrant_full_ingestion_halted) and the height is never stored.
+//
+// P2P mode (sync.go) starts from the store's head, or from the configured
+// trusted height and hash. It follows peers' heads (header gossip, plus a
+// periodic head poll so a lost message only delays it), fetches header
+// ranges and verifies each against the previous one, then fetches squares,
+// Concurrency at a time, stored in height order: the whole original square
+// from one peer (extended and checked by the client); if that square does
+// not extend to the committed data root, both halves of every row are
+// fetched unverified from several peers and repaired with da.RepairSquare.
+// A *erasure.ErrByzantineData becomes a da.BadEncodingProof, verified
+// before it is gossiped; if it does not verify a peer lied and the height
+// is retried.
+//
+// Fraud proofs (fraud.go): the BEFP topic validator relays a proof only if
+// it verifies against the data root of a header this node holds (stored or
+// being fetched); anything else is rejected and its sender scored down by
+// p2p. A valid proof, built or received, is kept in <home>/befp/, its
+// height is never served again, and ingestion halts, also after restart.
 package fullnode
