@@ -1,0 +1,386 @@
+package rollupadapter
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/p2p"
+)
+
+// Config configures an Adapter.
+type Config struct {
+	// DefaultNamespace is used by go-da and Alt-DA callers whose namespace is
+	// empty or not 29 bytes, and by the Alt-DA server for every put.
+	DefaultNamespace da.Namespace
+	// MaxSquareSize is the chain's maximum original square width k; it
+	// bounds MaxBlobSize. Default blobs.DefaultMaxSquareSize.
+	MaxSquareSize int
+	// MaxTxBytes bounds the encoded blob transaction (all blobs of one
+	// submission); bigger submissions fail at once with "tx too large".
+	// Default consensus.DefaultMempoolMaxTxBytes.
+	MaxTxBytes int
+	// SubmitTimeout bounds how long a synchronous submit waits for
+	// inclusion before failing with "timed out waiting for tx to be
+	// included in a block" (the transaction stays queued; its status can be
+	// asked). Default 2 minutes.
+	SubmitTimeout time.Duration
+	// PollInterval is how often waiters look at the node's head height.
+	// Default 50 ms.
+	PollInterval time.Duration
+	// StatusRetention is how many submissions' statuses are kept for
+	// SubmissionStatus. Default 4096.
+	StatusRetention int
+}
+
+// DefaultConfig returns the default configuration, with the default namespace
+// "quadrant" (version 0).
+func DefaultConfig() Config {
+	ns, _ := da.NewNamespaceV0([]byte("quadrant"))
+	return Config{
+		DefaultNamespace: ns,
+		MaxSquareSize:    blobs.DefaultMaxSquareSize,
+		MaxTxBytes:       consensus.DefaultMempoolMaxTxBytes,
+		SubmitTimeout:    2 * time.Minute,
+		PollInterval:     50 * time.Millisecond,
+		StatusRetention:  4096,
+	}
+}
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	if err := c.DefaultNamespace.ValidateForBlob(); err != nil {
+		return fmt.Errorf("%w: default namespace %s: %w", ErrInvalidConfig, c.DefaultNamespace, err)
+	}
+	if blobs.MaxBlobSize(c.MaxSquareSize, 0) == 0 {
+		return fmt.Errorf("%w: max square size %d must be a power of two in [1, %d]", ErrInvalidConfig, c.MaxSquareSize, blobs.MaxSquareSizeUpperBound)
+	}
+	if c.MaxTxBytes <= 0 || c.SubmitTimeout <= 0 || c.PollInterval <= 0 || c.StatusRetention <= 0 {
+		return fmt.Errorf("%w: MaxTxBytes, SubmitTimeout, PollInterval and StatusRetention must be positive", ErrInvalidConfig)
+	}
+	return nil
+}
+
+// Adapter is the core every front-end uses: submit blobs and wait for their
+// inclusion, read blobs, proofs and headers, wait for heights and follow new
+// ones. It is safe for concurrent use. Close stops the subscriptions it runs.
+type Adapter struct {
+	cfg  Config
+	node Node
+	log  *slog.Logger
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+
+	mu       sync.Mutex
+	closed   bool
+	statuses map[string]Submission // hex tx hash -> submission
+	order    []string              // insertion order, for eviction
+}
+
+// New returns an Adapter over node. logger nil discards logs.
+func New(cfg Config, node Node, logger *slog.Logger) (*Adapter, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if node == nil {
+		return nil, fmt.Errorf("%w: nil node", ErrInvalidConfig)
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Adapter{cfg: cfg, node: node, log: logger, stop: make(chan struct{}), statuses: map[string]Submission{}}, nil
+}
+
+// Config returns the adapter's configuration.
+func (a *Adapter) Config() Config { return a.cfg }
+
+// Node returns the node the adapter talks to.
+func (a *Adapter) Node() Node { return a.node }
+
+// Close ends every subscription and waits for their goroutines. Further
+// subscriptions fail with ErrStopped; other calls keep working.
+func (a *Adapter) Close() {
+	a.mu.Lock()
+	if !a.closed {
+		a.closed = true
+		close(a.stop)
+	}
+	a.mu.Unlock()
+	a.wg.Wait()
+}
+
+// MaxBlobSize returns the largest blob (data bytes, share version 0) that can
+// ever be included: what fits in a square of the maximum width next to its
+// pay-for-blob transaction.
+func (a *Adapter) MaxBlobSize() int { return blobs.MaxBlobSize(a.cfg.MaxSquareSize, 0) }
+
+// ResolveNamespace maps a caller's namespace bytes to a namespace: 29 bytes
+// are taken as they are (and must be valid for blobs); anything else (empty,
+// or a rollup's short tag like go-da's "test") means the default namespace.
+func (a *Adapter) ResolveNamespace(b []byte) (da.Namespace, error) {
+	if len(b) != da.NamespaceSize {
+		return a.cfg.DefaultNamespace, nil
+	}
+	ns, err := da.NamespaceFromBytes(b)
+	if err != nil {
+		return da.Namespace{}, fmt.Errorf("%w: %w", ErrInvalidNamespace, err)
+	}
+	if err := ns.ValidateForBlob(); err != nil {
+		return da.Namespace{}, fmt.Errorf("%w: %w", ErrInvalidNamespace, err)
+	}
+	return ns, nil
+}
+
+// ParseNamespace checks that b is a 29-byte namespace usable for blobs (the
+// Celestia-style API takes namespaces as they are).
+func ParseNamespace(b []byte) (da.Namespace, error) {
+	if len(b) != da.NamespaceSize {
+		return da.Namespace{}, fmt.Errorf("%w: got %d bytes, want %d (version byte + 28-byte id)", ErrInvalidNamespace, len(b), da.NamespaceSize)
+	}
+	ns, err := da.NamespaceFromBytes(b)
+	if err != nil {
+		return da.Namespace{}, fmt.Errorf("%w: %w", ErrInvalidNamespace, err)
+	}
+	if err := ns.ValidateForBlob(); err != nil {
+		return da.Namespace{}, fmt.Errorf("%w: %s: %w", ErrInvalidNamespace, ns, err)
+	}
+	return ns, nil
+}
+
+// Commit returns the share commitment of each blob, checking each can be
+// included (valid namespace and share version, not over MaxBlobSize).
+func (a *Adapter) Commit(bs []*blobs.Blob) ([][]byte, error) {
+	out := make([][]byte, len(bs))
+	for i, b := range bs {
+		if b == nil {
+			return nil, fmt.Errorf("%w: blob %d is null", ErrInvalidBlob, i)
+		}
+		if max := a.MaxBlobSize(); len(b.Data) > max {
+			return nil, fmt.Errorf("%w: blob %d has %d bytes, the most that fits in a %d×%d square is %d", ErrBlobTooLarge, i, len(b.Data), a.cfg.MaxSquareSize, a.cfg.MaxSquareSize, max)
+		}
+		if err := b.Validate(); err != nil {
+			if errors.Is(err, blobs.ErrBlobTooLarge) {
+				return nil, fmt.Errorf("%w: blob %d: %w", ErrBlobTooLarge, i, err)
+			}
+			return nil, fmt.Errorf("%w: blob %d: %w", ErrInvalidBlob, i, err)
+		}
+		c, err := blobs.CreateCommitment(b)
+		if err != nil {
+			return nil, fmt.Errorf("%w: blob %d: %w", ErrInvalidBlob, i, err)
+		}
+		out[i] = c
+	}
+	return out, nil
+}
+
+// SubmitResult is where a submission landed.
+type SubmitResult struct {
+	Height      uint64
+	Commitments [][]byte
+	TxHash      []byte
+}
+
+// Submit pays for req.Blobs in one transaction through the node's submission
+// queue and waits until it is included and its height is readable through
+// this node. Blobs that can never fit fail at once. On a timeout the error
+// names the transaction hash, whose status SubmissionStatus keeps answering.
+func (a *Adapter) Submit(ctx context.Context, req SubmitRequest) (*SubmitResult, error) {
+	sub, commits, err := a.submit(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, a.cfg.SubmitTimeout)
+	defer cancel()
+	st, err := sub.Wait(wctx)
+	hash := fmt.Sprintf("%X", sub.Status().Hash)
+	switch {
+	case err == nil:
+	case errors.Is(err, consensus.ErrEvicted):
+		return nil, fmt.Errorf("%w: tx %s: %w", ErrEvicted, hash, err)
+	case wctx.Err() != nil && ctx.Err() == nil:
+		return nil, fmt.Errorf("%w: tx %s still %s after %v (ask its status)", ErrTxTimedOut, hash, sub.Status().State, a.cfg.SubmitTimeout)
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("rollupadapter: waiting for tx %s: %w", hash, ctx.Err())
+	default:
+		return nil, mapSubmitError(err)
+	}
+	if st.Code != consensus.CodeOK {
+		return nil, mapSubmitError(fmt.Errorf("%w: tx %s failed in block %d: code %d: %s", ErrRejected, hash, st.Height, st.Code, st.Reason))
+	}
+	height := uint64(st.Height)
+	if err := a.WaitForHeight(ctx, height); err != nil {
+		return nil, fmt.Errorf("rollupadapter: tx %s included at height %d, waiting for the node to serve it: %w", hash, height, err)
+	}
+	return &SubmitResult{Height: height, Commitments: commits, TxHash: st.Hash}, nil
+}
+
+// SubmitAsync is Submit without waiting for inclusion: it returns the
+// transaction hash (hex) once the transaction is in the mempool.
+func (a *Adapter) SubmitAsync(ctx context.Context, req SubmitRequest) (string, [][]byte, error) {
+	sub, commits, err := a.submit(ctx, req)
+	if err != nil {
+		return "", nil, err
+	}
+	return fmt.Sprintf("%X", sub.Status().Hash), commits, nil
+}
+
+func (a *Adapter) submit(ctx context.Context, req SubmitRequest) (Submission, [][]byte, error) {
+	if len(req.Blobs) == 0 {
+		return nil, nil, fmt.Errorf("%w: no blobs to submit", ErrInvalidBlob)
+	}
+	commits, err := a.Commit(req.Blobs)
+	if err != nil {
+		return nil, nil, err
+	}
+	size := 0
+	for _, b := range req.Blobs {
+		size += len(b.Data) + len(b.Signer) + da.NamespaceSize + 16
+	}
+	if size > a.cfg.MaxTxBytes {
+		return nil, nil, fmt.Errorf("%w: %d blob bytes in one transaction, the mempool takes at most %d", ErrTxTooLarge, size, a.cfg.MaxTxBytes)
+	}
+	sub, err := a.node.SubmitBlobs(ctx, req)
+	if err != nil {
+		return nil, nil, mapSubmitError(err)
+	}
+	a.track(sub)
+	return sub, commits, nil
+}
+
+// mapSubmitError turns a submission failure into the adapter's error carrying
+// the substring clients match on.
+func mapSubmitError(err error) error {
+	msg := err.Error()
+	for _, m := range []struct {
+		sub []string
+		err error
+	}{
+		{[]string{"incorrect account sequence"}, ErrIncorrectSequence},
+		{[]string{"blob: over size limit"}, ErrBlobTooLarge},
+		{[]string{"tx too large"}, ErrTxTooLarge},
+		{[]string{"tx already exists in cache", "tx already in mempool"}, ErrTxAlreadyInMempool},
+	} {
+		for _, s := range m.sub {
+			if bytes.Contains([]byte(msg), []byte(s)) {
+				if errors.Is(err, m.err) {
+					return err
+				}
+				return fmt.Errorf("%w: %w", m.err, err)
+			}
+		}
+	}
+	var rej *consensus.RejectedError
+	if errors.As(err, &rej) && !errors.Is(err, ErrRejected) {
+		return fmt.Errorf("%w: %w", ErrRejected, err)
+	}
+	return err
+}
+
+func (a *Adapter) track(sub Submission) {
+	key := fmt.Sprintf("%X", sub.Status().Hash)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, ok := a.statuses[key]; !ok {
+		a.order = append(a.order, key)
+	}
+	a.statuses[key] = sub
+	for len(a.order) > a.cfg.StatusRetention {
+		delete(a.statuses, a.order[0])
+		a.order = a.order[1:]
+	}
+}
+
+// SubmissionStatus is the state of a submission made through this adapter.
+type SubmissionStatus struct {
+	TxHash       string `json:"tx_hash"`
+	State        string `json:"state"` // queued, pending, included, rejected, evicted
+	Sequence     uint64 `json:"sequence"`
+	Height       uint64 `json:"height,omitempty"`
+	TxIndex      int    `json:"tx_index,omitempty"`
+	Code         uint32 `json:"code,omitempty"`
+	Reason       string `json:"reason,omitempty"`
+	Rebroadcasts int    `json:"rebroadcasts,omitempty"`
+}
+
+// Status returns the status of the submission with the given transaction hash
+// (hex, any case), or ErrUnknownSubmission.
+func (a *Adapter) Status(txHash string) (SubmissionStatus, error) {
+	a.mu.Lock()
+	sub, ok := a.statuses[string(bytes.ToUpper([]byte(txHash)))]
+	a.mu.Unlock()
+	if !ok {
+		return SubmissionStatus{}, fmt.Errorf("%w: %q (only the last %d submissions through this node are kept)", ErrUnknownSubmission, txHash, a.cfg.StatusRetention)
+	}
+	st := sub.Status()
+	return SubmissionStatus{
+		TxHash: fmt.Sprintf("%X", st.Hash), State: st.State.String(), Sequence: st.Sequence,
+		Height: uint64(max(st.Height, 0)), TxIndex: st.TxIndex, Code: st.Code, Reason: st.Reason, Rebroadcasts: st.Rebroadcasts,
+	}, nil
+}
+
+// WaitForHeight blocks until the node serves height, or ctx ends.
+func (a *Adapter) WaitForHeight(ctx context.Context, height uint64) error {
+	if height == 0 {
+		return ErrInvalidHeight
+	}
+	t := time.NewTicker(a.cfg.PollInterval)
+	defer t.Stop()
+	for a.node.HeadHeight() < height {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("rollupadapter: waiting for height %d (head %d): %w", height, a.node.HeadHeight(), ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// Header returns the header of height. A height above the chain's newest
+// block fails with ErrFutureHeight; one the chain has but this node has not
+// ingested yet is waited for (bounded by ctx); one this node does not hold
+// (pruned) fails with ErrHeaderNotFound.
+func (a *Adapter) Header(ctx context.Context, height uint64) (*da.ExtendedHeader, error) {
+	if height == 0 {
+		return nil, ErrInvalidHeight
+	}
+	if height > a.node.HeadHeight() {
+		net, err := a.node.NetworkHeight(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("rollupadapter: asking the chain's height: %w", err)
+		}
+		if height > net {
+			return nil, fmt.Errorf("%w: height %d, network head %d", ErrFutureHeight, height, net)
+		}
+		if err := a.WaitForHeight(ctx, height); err != nil {
+			return nil, err
+		}
+	}
+	h, err := a.node.HeaderByHeight(ctx, height)
+	if errors.Is(err, p2p.ErrNotFound) {
+		return nil, fmt.Errorf("%w: height %d is not held by this node (kept: up to %d): %w", ErrHeaderNotFound, height, a.node.HeadHeight(), err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rollupadapter: header %d: %w", height, err)
+	}
+	return h, nil
+}
+
+// LocalHead returns the newest header this node serves.
+func (a *Adapter) LocalHead(ctx context.Context) (*da.ExtendedHeader, error) {
+	h, err := a.node.Head(ctx)
+	if err != nil {
+		if errors.Is(err, p2p.ErrNotFound) {
+			return nil, fmt.Errorf("%w: the node holds no header yet: %w", ErrHeaderNotFound, err)
+		}
+		return nil, fmt.Errorf("rollupadapter: head: %w", err)
+	}
+	return h, nil
+}

@@ -1,0 +1,117 @@
+package rollupadapter
+
+import (
+	"context"
+	"errors"
+
+	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/erasure"
+	"github.com/quadrant-da/quadrant/p2p"
+)
+
+// Errors. Their messages contain the substrings rollup clients match on
+// (celestia-node's and go-da's canonical messages), so they survive being
+// wrapped and sent over JSON-RPC.
+var (
+	ErrBlobNotFound       = errors.New("rollupadapter: blob: not found")
+	ErrHeaderNotFound     = errors.New("rollupadapter: header: not found")
+	ErrFutureHeight       = errors.New("rollupadapter: given height is from the future")
+	ErrTxTimedOut         = errors.New("rollupadapter: timed out waiting for tx to be included in a block")
+	ErrTxAlreadyInMempool = errors.New("rollupadapter: tx already in mempool")
+	ErrIncorrectSequence  = errors.New("rollupadapter: incorrect account sequence")
+	ErrBlobTooLarge       = errors.New("rollupadapter: blob: over size limit")
+	ErrTxTooLarge         = errors.New("rollupadapter: tx too large")
+	ErrInvalidNamespace   = errors.New("rollupadapter: invalid namespace")
+	ErrInvalidBlob        = errors.New("rollupadapter: invalid blob")
+	ErrInvalidHeight      = errors.New("rollupadapter: invalid height: heights start at 1")
+	ErrRejected           = errors.New("rollupadapter: transaction rejected")
+	ErrEvicted            = errors.New("rollupadapter: transaction evicted")
+	ErrUnknownSubmission  = errors.New("rollupadapter: unknown submission")
+	ErrInvalidProof       = errors.New("rollupadapter: invalid proof")
+	ErrInvalidConfig      = errors.New("rollupadapter: invalid config")
+	ErrStopped            = errors.New("rollupadapter: adapter stopped")
+)
+
+// Node is what the Adapter needs from the node it runs in. The read methods
+// are exactly those of *fullnode.Store (which therefore satisfies them); a
+// bridge full node adds submission and the consensus head (see BridgeNode).
+// Implementations must be safe for concurrent use.
+type Node interface {
+	// SubmitBlobs sends one pay-for-blobs transaction for req.Blobs,
+	// signed by the requested key, through that account's ordered
+	// submission queue, and returns once the transaction was admitted to
+	// the mempool. A CheckTx refusal is a *consensus.RejectedError.
+	SubmitBlobs(ctx context.Context, req SubmitRequest) (Submission, error)
+	// NetworkHeight returns the height of the newest committed block of the
+	// chain (which this node may not have ingested yet).
+	NetworkHeight(ctx context.Context) (uint64, error)
+
+	// HeadHeight returns the highest height this node can serve (0 if none).
+	HeadHeight() uint64
+	// Head returns the header of HeadHeight, or an error wrapping
+	// p2p.ErrNotFound when the node holds nothing.
+	Head(ctx context.Context) (*da.ExtendedHeader, error)
+	// HeaderByHeight returns a verified extended header, or an error wrapping
+	// p2p.ErrNotFound if the node does not hold that height.
+	HeaderByHeight(ctx context.Context, height uint64) (*da.ExtendedHeader, error)
+	// NamespaceData returns every share of ns at height with their namespace
+	// proofs, one entry per original-square row whose root range contains
+	// ns. The data must be trustworthy: read from the node's own verified
+	// store, or verified against the header (p2p.Client.NamespaceData).
+	NamespaceData(ctx context.Context, height uint64, ns da.Namespace) (*p2p.NamespaceData, error)
+	// Square returns the extended square of height (for inclusion proofs).
+	Square(ctx context.Context, height uint64) (*erasure.ExtendedSquare, error)
+}
+
+// SubmitRequest is one pay-for-blobs submission.
+type SubmitRequest struct {
+	// KeyName selects the signing key; "" means the node's default key.
+	KeyName string
+	// SignerAddress, if set (hex or bech32-free 20-byte hex), selects the
+	// key by its account address instead.
+	SignerAddress string
+	// GasPrice per unit of gas; 0 means the queue's configured price (the
+	// chain minimum by default). Implementations that sign every
+	// transaction of an account with one queue-wide price document that
+	// they ignore it.
+	GasPrice uint64
+	Blobs    []*blobs.Blob
+}
+
+// Submission is one transaction going through a submission queue;
+// *consensus.Submission satisfies it.
+type Submission interface {
+	Status() consensus.SubmissionStatus
+	Wait(ctx context.Context) (consensus.SubmissionStatus, error)
+}
+
+// SamplingStatsSource is implemented by nodes that sample (light nodes); for
+// other nodes the Adapter reports the stats of a node that holds every square
+// it serves (see CelestiaAPI's das.SamplingStats).
+type SamplingStatsSource interface {
+	SamplingStats(ctx context.Context) (SamplingStats, error)
+}
+
+// SamplingStats is celestia-node's das.SamplingStats JSON shape.
+type SamplingStats struct {
+	SampledChainHead uint64            `json:"head_of_sampled_chain"`
+	CatchupHead      uint64            `json:"head_of_catchup"`
+	NetworkHead      uint64            `json:"network_head_height"`
+	Failed           map[uint64]int    `json:"failed,omitempty"`
+	Workers          []SamplingWorker  `json:"workers,omitempty"`
+	Concurrency      int               `json:"concurrency"`
+	CatchUpDone      bool              `json:"catch_up_done"`
+	IsRunning        bool              `json:"is_running"`
+	Extra            map[string]string `json:"quadrant,omitempty"`
+}
+
+// SamplingWorker is one catch-up worker's state in SamplingStats.
+type SamplingWorker struct {
+	JobType string `json:"job_type"`
+	Curr    uint64 `json:"current"`
+	From    uint64 `json:"from"`
+	To      uint64 `json:"to"`
+	ErrMsg  string `json:"error,omitempty"`
+}
