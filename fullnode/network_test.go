@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -32,7 +34,8 @@ func TestBridgeAndP2PNodes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
-	bridge := startNode(t, t.TempDir(), bridgeConfig(c.rpcURL()), "bridge")
+	bridgeHome := t.TempDir()
+	bridge := startNode(t, bridgeHome, bridgeConfig(c.rpcURL()), "bridge")
 	waitFor(t, 20*time.Second, "the bridge to store height 1", func() bool { return bridge.Store().HeadHeight() >= 1 })
 	h1, err := bridge.Store().HeaderByHeight(ctx, 1)
 	if err != nil {
@@ -46,7 +49,7 @@ func TestBridgeAndP2PNodes(t *testing.T) {
 
 	// Blobs of several sizes, from one account, concurrently.
 	s := c.submitter(t)
-	sizes := []int{100, 5000, 60_000, 200_000, 700_000}
+	sizes := []int{100, 5000, 60_000, 200_000, 700_000, 5_000_000}
 	heights := make([]int64, len(sizes))
 	var wg sync.WaitGroup
 	for i, size := range sizes {
@@ -153,6 +156,22 @@ func TestBridgeAndP2PNodes(t *testing.T) {
 	}
 	if st := full.Status(); st.Halted || st.Head < top || st.Peers < 1 {
 		t.Fatalf("p2p node status %+v", st)
+	}
+
+	if mfs, err := bridge.Registry().Gather(); err == nil {
+		for _, mf := range mfs {
+			if h := mf.Metric[0].Histogram; h != nil && strings.HasPrefix(mf.GetName(), "quadrant_full_") {
+				t.Logf("bridge %s: %d observations, mean %.1f ms", mf.GetName(), h.GetSampleCount(), 1000*h.GetSampleSum()/float64(max(h.GetSampleCount(), 1)))
+			}
+		}
+	}
+
+	if b, err := os.ReadFile(filepath.Join(bridgeHome, "bridge.log")); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, "stored height") && strings.Contains(line, "width=256") {
+				t.Logf("bridge, k=128 block: %s", line[strings.Index(line, "height="):])
+			}
+		}
 	}
 
 	// The bridge's metrics endpoint reports what it did.
