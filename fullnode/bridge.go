@@ -172,6 +172,7 @@ func (n *Node) ingestBridgeHeight(ctx context.Context, h uint64, maxSq int) erro
 		txs[i] = tx
 	}
 	sh := &types.SignedHeader{Header: &blk.Block.Header, Commit: com.Commit}
+	fetched := time.Now()
 	eh, eds, err := BuildBlock(sh, vals, txs, maxSq)
 	if err != nil {
 		return err
@@ -184,9 +185,11 @@ func (n *Node) ingestBridgeHeight(ctx context.Context, h uint64, maxSq int) erro
 	} else if err := eh.Validate(n.chainID); err != nil {
 		return fmt.Errorf("fullnode: header %d: %w", h, err)
 	}
+	built := time.Now()
 	if err := n.store.Put(ctx, eh, eds); err != nil {
 		return err
 	}
+	n.log.Debug("bridge timings", "height", h, "fetch", fetched.Sub(start), "build", built.Sub(fetched), "store", time.Since(built))
 	n.stored(ctx, eh.Light(), time.Since(start))
 	if err := n.gossip.PublishHeader(ctx, eh.Light()); err != nil && ctx.Err() == nil {
 		n.log.Debug("header gossip failed", "height", h, "err", err)
