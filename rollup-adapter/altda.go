@@ -1,0 +1,319 @@
+package rollupadapter
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ipfs/go-datastore"
+	"golang.org/x/crypto/sha3"
+
+	"github.com/quadrant-da/quadrant/blobs"
+)
+
+// Alt-DA commitment bytes (OP Stack's generic commitment format).
+const (
+	// AltDAGenericType is OP Stack's generic commitment type byte.
+	AltDAGenericType = 0x01
+	// AltDAKeccakType is OP Stack's keccak256 commitment type byte.
+	AltDAKeccakType = 0x00
+	// AltDALayerByte is Quadrant's DA-layer byte inside a generic
+	// commitment: 0x01 ‖ 0x51 ‖ 8-byte LE height ‖ 32-byte share commitment.
+	AltDALayerByte = 0x51
+	// DefaultAltDAAddr is where the Alt-DA server listens by default.
+	DefaultAltDAAddr = "127.0.0.1:3100"
+)
+
+// KV is where the Alt-DA server and the DAC member keep their
+// keccak → (height, commitment) index; any go-datastore Datastore satisfies
+// it (and must return datastore.ErrNotFound for a missing key).
+type KV interface {
+	Get(ctx context.Context, key datastore.Key) ([]byte, error)
+	Put(ctx context.Context, key datastore.Key, value []byte) error
+}
+
+// Keccak256 returns the Ethereum keccak-256 hash of data.
+func Keccak256(data ...[]byte) []byte {
+	h := sha3.NewLegacyKeccak256()
+	for _, d := range data {
+		h.Write(d)
+	}
+	return h.Sum(nil)
+}
+
+// AltDACommitment returns the generic commitment Quadrant's Alt-DA server
+// answers a put with.
+func AltDACommitment(height uint64, commitment []byte) []byte {
+	out := []byte{AltDAGenericType, AltDALayerByte, 0, 0, 0, 0, 0, 0, 0, 0}
+	binary.LittleEndian.PutUint64(out[2:], height)
+	return append(out, commitment...)
+}
+
+// location is where a blob lives: its height and share commitment.
+type location struct {
+	height     uint64
+	commitment []byte
+}
+
+func (l location) marshal() []byte {
+	b := binary.BigEndian.AppendUint64(nil, l.height)
+	return append(b, l.commitment...)
+}
+
+func unmarshalLocation(b []byte) (location, error) {
+	if len(b) != 8+32 {
+		return location{}, fmt.Errorf("rollupadapter: corrupt index entry of %d bytes", len(b))
+	}
+	return location{binary.BigEndian.Uint64(b), append([]byte(nil), b[8:]...)}, nil
+}
+
+// keccakIndex maps keccak256(data) to where data was posted.
+type keccakIndex struct {
+	kv     KV
+	prefix string
+}
+
+func (x keccakIndex) key(k []byte) datastore.Key {
+	return datastore.NewKey(x.prefix + "/" + hex.EncodeToString(k))
+}
+
+func (x keccakIndex) get(ctx context.Context, k []byte) (location, bool, error) {
+	v, err := x.kv.Get(ctx, x.key(k))
+	if errors.Is(err, datastore.ErrNotFound) {
+		return location{}, false, nil
+	}
+	if err != nil {
+		return location{}, false, fmt.Errorf("rollupadapter: index: %w", err)
+	}
+	l, err := unmarshalLocation(v)
+	return l, err == nil, err
+}
+
+func (x keccakIndex) put(ctx context.Context, k []byte, l location) error {
+	if err := x.kv.Put(ctx, x.key(k), l.marshal()); err != nil {
+		return fmt.Errorf("rollupadapter: index: %w", err)
+	}
+	return nil
+}
+
+// AltDAServer is the OP Stack Alt-DA HTTP server (op-alt-da's DAClient
+// protocol) over an Adapter: POST/PUT /put, POST/PUT /put/0x00<keccak>,
+// GET /get/0x<commitment>, GET /health. Every put posts to the adapter's
+// default namespace; the same data put twice is posted once.
+type AltDAServer struct {
+	a   *Adapter
+	idx keccakIndex
+	log *slog.Logger
+
+	mu   sync.Mutex // serializes puts, so a repeated put never posts twice
+	srv  *http.Server
+	ln   net.Listener
+	done chan struct{}
+}
+
+// NewAltDAServer returns the Alt-DA server; index persists the keccak index
+// (back it with the node's datastore). Start it with Start.
+func NewAltDAServer(a *Adapter, index KV, logger *slog.Logger) (*AltDAServer, error) {
+	if a == nil || index == nil {
+		return nil, fmt.Errorf("%w: Alt-DA server needs an adapter and an index store", ErrInvalidConfig)
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &AltDAServer{a: a, idx: keccakIndex{index, "/rollupadapter/altda/keccak"}, log: logger}, nil
+}
+
+// Handler returns the server's HTTP handler.
+func (s *AltDAServer) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/put", s.handlePut)
+	mux.HandleFunc("/put/", s.handlePut)
+	mux.HandleFunc("GET /get/", s.handleGet)
+	mux.HandleFunc("GET /health", s.handleHealth)
+	return mux
+}
+
+// Start listens on addr ("" means DefaultAltDAAddr) and serves until Stop or
+// the end of ctx.
+func (s *AltDAServer) Start(ctx context.Context, addr string) error {
+	if addr == "" {
+		addr = DefaultAltDAAddr
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("rollupadapter: Alt-DA server: %w", err)
+	}
+	s.ln, s.done = ln, make(chan struct{})
+	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	go func() {
+		defer close(s.done)
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("rollupadapter: Alt-DA server", "err", err)
+		}
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+			s.Stop(context.Background())
+		case <-s.done:
+		}
+	}()
+	return nil
+}
+
+// Addr returns the listening address after Start.
+func (s *AltDAServer) Addr() string { return s.ln.Addr().String() }
+
+// Stop shuts the server down and waits for it.
+func (s *AltDAServer) Stop(ctx context.Context) error {
+	if s.srv == nil {
+		return nil
+	}
+	err := s.srv.Shutdown(ctx)
+	<-s.done
+	return err
+}
+
+func (s *AltDAServer) handlePut(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost && r.Method != http.MethodPut {
+		http.Error(w, "use POST or PUT", http.StatusMethodNotAllowed)
+		return
+	}
+	max := s.a.MaxBlobSize()
+	data, err := io.ReadAll(io.LimitReader(r.Body, int64(max)+1))
+	if err != nil {
+		http.Error(w, "reading body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if len(data) > max {
+		http.Error(w, fmt.Sprintf("blob: over size limit: the most that fits is %d bytes", max), http.StatusRequestEntityTooLarge)
+		return
+	}
+	if len(data) == 0 {
+		http.Error(w, "empty body", http.StatusBadRequest)
+		return
+	}
+	digest := Keccak256(data)
+	keyed := strings.TrimPrefix(r.URL.Path, "/put")
+	if keyed != "" {
+		key, err := decodeHexKey(strings.TrimPrefix(keyed, "/"))
+		if err != nil || len(key) != 33 || key[0] != AltDAKeccakType {
+			http.Error(w, "want /put/0x00<32-byte keccak256 of the body>", http.StatusBadRequest)
+			return
+		}
+		if !bytes.Equal(key[1:], digest) {
+			http.Error(w, fmt.Sprintf("keccak256 of the body is %x, not %x", digest, key[1:]), http.StatusBadRequest)
+			return
+		}
+	}
+	loc, err := s.post(r.Context(), digest, data)
+	if err != nil {
+		s.log.Warn("rollupadapter: Alt-DA put", "err", err)
+		http.Error(w, err.Error(), statusFor(err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if keyed == "" {
+		w.Write(AltDACommitment(loc.height, loc.commitment))
+	}
+}
+
+// post posts data unless the index says it is already on chain.
+func (s *AltDAServer) post(ctx context.Context, digest, data []byte) (location, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if loc, ok, err := s.idx.get(ctx, digest); err != nil {
+		return location{}, err
+	} else if ok {
+		if _, err := s.a.Blob(ctx, loc.height, s.a.cfg.DefaultNamespace, loc.commitment); err == nil {
+			return loc, nil
+		}
+	}
+	res, err := s.a.Submit(ctx, SubmitRequest{Blobs: []*blobs.Blob{{Namespace: s.a.cfg.DefaultNamespace, Data: data}}})
+	if err != nil {
+		return location{}, err
+	}
+	loc := location{res.Height, res.Commitments[0]}
+	return loc, s.idx.put(ctx, digest, loc)
+}
+
+func (s *AltDAServer) handleGet(w http.ResponseWriter, r *http.Request) {
+	key, err := decodeHexKey(strings.TrimPrefix(r.URL.Path, "/get/"))
+	if err != nil || len(key) == 0 {
+		http.Error(w, "want /get/0x<commitment hex>", http.StatusBadRequest)
+		return
+	}
+	var loc location
+	var digest []byte
+	switch {
+	case key[0] == AltDAKeccakType && len(key) == 33:
+		digest = key[1:]
+		var ok bool
+		if loc, ok, err = s.idx.get(r.Context(), digest); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		} else if !ok {
+			http.Error(w, "not found", http.StatusNotFound)
+			return
+		}
+	case key[0] == AltDAGenericType && len(key) == 2+8+32 && key[1] == AltDALayerByte:
+		loc = location{binary.LittleEndian.Uint64(key[2:10]), key[10:]}
+	default:
+		http.Error(w, "unknown commitment: want 0x00<keccak256> or 0x0151<8-byte LE height><32-byte commitment>", http.StatusBadRequest)
+		return
+	}
+	b, err := s.a.Blob(r.Context(), loc.height, s.a.cfg.DefaultNamespace, loc.commitment)
+	if err != nil {
+		http.Error(w, err.Error(), statusFor(err))
+		return
+	}
+	// Blob recomputed the commitment from the data it read; a keccak
+	// commitment is checked too before anything is served.
+	if digest != nil && !bytes.Equal(Keccak256(b.Blob.Data), digest) {
+		http.Error(w, "stored data does not match its keccak256 commitment", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Write(b.Blob.Data)
+}
+
+func (s *AltDAServer) handleHealth(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.a.LocalHead(r.Context()); err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, `{"status":"ok"}`)
+}
+
+// statusFor maps adapter errors to HTTP statuses: absent data is 404, a blob
+// that can never fit 413, a bad request 400, anything else (transient) 503.
+func statusFor(err error) int {
+	switch {
+	case errors.Is(err, ErrBlobNotFound), errors.Is(err, ErrFutureHeight), errors.Is(err, ErrInvalidHeight):
+		return http.StatusNotFound
+	case errors.Is(err, ErrBlobTooLarge), errors.Is(err, ErrTxTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrInvalidBlob), errors.Is(err, ErrInvalidNamespace):
+		return http.StatusBadRequest
+	}
+	return http.StatusServiceUnavailable
+}
+
+func decodeHexKey(s string) ([]byte, error) {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")
+	if len(s) > 2*(2+8+64) {
+		return nil, errors.New("key too long")
+	}
+	return hex.DecodeString(s)
+}
