@@ -1,0 +1,370 @@
+package rollupadapter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/da"
+)
+
+// DACConfig configures a DACMember.
+type DACConfig struct {
+	// Sequencer is the trusted sequencer: only sequences it signed are
+	// accepted.
+	Sequencer EthAddress
+	// Key is the member's signing key; its address is what the chain owner
+	// registers in the validium's committee contract.
+	Key *EthKey
+	// Namespace receives the batch data; zero means the adapter's default.
+	Namespace da.Namespace
+	// MaxListHashes bounds sync_listOffChainData. Default 100 (as cdk's).
+	MaxListHashes int
+	// Now is the clock for the uptime in status_getStatus (nil: time.Now).
+	Now func() time.Time
+}
+
+// DACMember is a Polygon CDK data-availability committee member whose
+// storage is Quadrant: it signs a sequence only after every batch's data is
+// included on Quadrant, and serves the data back by keccak256 hash. It speaks
+// cdk-data-availability v0.0.13's JSON-RPC (datacom_signSequence,
+// datacom_signSequenceBanana, sync_getOffChainData, sync_listOffChainData,
+// status_getStatus) plus quadrant_getCertificate. No token is needed: a
+// sequence is accepted only with the trusted sequencer's signature.
+type DACMember struct {
+	a     *Adapter
+	cfg   DACConfig
+	idx   keccakIndex
+	log   *slog.Logger
+	start time.Time
+	keys  atomic.Uint64
+
+	mu   sync.Mutex // serializes postings, so a batch is posted once
+	srv  *http.Server
+	ln   net.Listener
+	done chan struct{}
+}
+
+// NewDACMember returns a committee member over a; index persists the
+// keccak → (height, commitment) index (back it with the node's datastore).
+func NewDACMember(a *Adapter, cfg DACConfig, index KV, logger *slog.Logger) (*DACMember, error) {
+	if a == nil || index == nil || cfg.Key == nil || cfg.Sequencer == (EthAddress{}) {
+		return nil, fmt.Errorf("%w: a DAC member needs an adapter, an index store, a key and the trusted sequencer's address", ErrInvalidConfig)
+	}
+	if cfg.Namespace == (da.Namespace{}) {
+		cfg.Namespace = a.cfg.DefaultNamespace
+	}
+	if err := cfg.Namespace.ValidateForBlob(); err != nil {
+		return nil, fmt.Errorf("%w: DAC namespace: %w", ErrInvalidConfig, err)
+	}
+	if cfg.MaxListHashes <= 0 {
+		cfg.MaxListHashes = 100
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &DACMember{a: a, cfg: cfg, idx: keccakIndex{index, "/rollupadapter/dac/keccak"}, log: logger, start: cfg.Now()}, nil
+}
+
+// Address returns the member's address (to register in the committee).
+func (m *DACMember) Address() EthAddress { return m.cfg.Key.Address() }
+
+type sequence interface {
+	HashToSign() []byte
+	batches() [][]byte
+}
+
+// SignSequence checks the sequencer's signature, makes every batch available
+// on Quadrant (posting what is not yet there and waiting for inclusion), and
+// returns the member's 65-byte signature of the sequence hash.
+func (m *DACMember) SignSequence(ctx context.Context, s sequence, sig []byte) ([]byte, error) {
+	hash := s.HashToSign()
+	signer, err := RecoverEthSigner(hash, sig)
+	if err != nil {
+		return nil, fmt.Errorf("rollupadapter: failed to verify sender: %w", err)
+	}
+	if signer != m.cfg.Sequencer {
+		return nil, fmt.Errorf("rollupadapter: unauthorized: sequence signed by %s, the trusted sequencer is %s", signer.Hex(), m.cfg.Sequencer.Hex())
+	}
+	if err := m.makeAvailable(ctx, s.batches()); err != nil {
+		return nil, err
+	}
+	return m.cfg.Key.Sign(hash)
+}
+
+func (m *DACMember) makeAvailable(ctx context.Context, batches [][]byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var todo []*blobs.Blob
+	var digests [][]byte
+	seen := map[string]bool{}
+	for _, b := range batches {
+		d := Keccak256(b)
+		if len(b) == 0 || seen[string(d)] {
+			continue
+		}
+		seen[string(d)] = true
+		if _, ok, err := m.idx.get(ctx, d); err != nil {
+			return err
+		} else if ok {
+			continue
+		}
+		todo = append(todo, &blobs.Blob{Namespace: m.cfg.Namespace, Data: b})
+		digests = append(digests, d)
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	res, err := m.a.Submit(ctx, SubmitRequest{Blobs: todo})
+	if err != nil {
+		return fmt.Errorf("rollupadapter: making %d batches available: %w", len(todo), err)
+	}
+	for i, d := range digests {
+		if err := m.idx.put(ctx, d, location{res.Height, res.Commitments[i]}); err != nil {
+			return err
+		}
+		m.keys.Add(1)
+	}
+	return nil
+}
+
+// OffChainData returns the batch data whose keccak256 is hash, read back from
+// Quadrant and checked against the hash.
+func (m *DACMember) OffChainData(ctx context.Context, hash []byte) ([]byte, error) {
+	loc, ok, err := m.idx.get(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: no batch with keccak256 %x", ErrBlobNotFound, hash)
+	}
+	b, err := m.a.Blob(ctx, loc.height, m.cfg.Namespace, loc.commitment)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(Keccak256(b.Blob.Data), hash) {
+		return nil, fmt.Errorf("rollupadapter: data at height %d does not hash to %x", loc.height, hash)
+	}
+	return b.Blob.Data, nil
+}
+
+// Status answers status_getStatus.
+func (m *DACMember) Status() DACStatus {
+	return DACStatus{
+		Uptime: m.cfg.Now().Sub(m.start).Truncate(time.Second).String(), Version: "quadrant-dac/1",
+		KeyCount: m.keys.Load(), LastSynchronizedBlock: m.a.node.HeadHeight(),
+	}
+}
+
+// Certificate returns the availability certificate of the batch whose
+// keccak256 is hash.
+func (m *DACMember) Certificate(ctx context.Context, hash []byte) (*Certificate, error) {
+	loc, ok, err := m.idx.get(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: no batch with keccak256 %x", ErrBlobNotFound, hash)
+	}
+	return NewCertificate(ctx, m.a, loc.height, m.cfg.Namespace, loc.commitment)
+}
+
+// JSON-RPC 2.0 plumbing (cdk's wire format: one request or a batch).
+
+type jsonReq struct {
+	JSONRPC string            `json:"jsonrpc"`
+	ID      json.RawMessage   `json:"id"`
+	Method  string            `json:"method"`
+	Params  []json.RawMessage `json:"params"`
+}
+
+type jsonErr struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+}
+
+type jsonResp struct {
+	JSONRPC string          `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Result  any             `json:"result,omitempty"`
+	Error   *jsonErr        `json:"error,omitempty"`
+}
+
+// cdk's error codes.
+const (
+	dacDefaultErrorCode = -32000
+	dacInvalidRequest   = -32600
+	dacMethodNotFound   = -32601
+	dacInvalidParams    = -32602
+	maxDACBody          = 64 << 20
+)
+
+// Handler returns the member's JSON-RPC HTTP handler.
+func (m *DACMember) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.Error(w, "JSON-RPC over POST only", http.StatusMethodNotAllowed)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxDACBody+1))
+		if err != nil || len(body) > maxDACBody {
+			http.Error(w, "request too large or unreadable", http.StatusRequestEntityTooLarge)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		body = bytes.TrimSpace(body)
+		if len(body) > 0 && body[0] == '[' {
+			var reqs []jsonReq
+			if err := json.Unmarshal(body, &reqs); err != nil {
+				json.NewEncoder(w).Encode(jsonResp{JSONRPC: "2.0", Error: &jsonErr{dacInvalidRequest, "invalid batch: " + err.Error()}})
+				return
+			}
+			out := make([]jsonResp, len(reqs))
+			for i := range reqs {
+				out[i] = m.call(r.Context(), reqs[i])
+			}
+			json.NewEncoder(w).Encode(out)
+			return
+		}
+		var req jsonReq
+		if err := json.Unmarshal(body, &req); err != nil {
+			json.NewEncoder(w).Encode(jsonResp{JSONRPC: "2.0", Error: &jsonErr{dacInvalidRequest, "invalid request: " + err.Error()}})
+			return
+		}
+		json.NewEncoder(w).Encode(m.call(r.Context(), req))
+	})
+}
+
+func (m *DACMember) call(ctx context.Context, req jsonReq) jsonResp {
+	resp := jsonResp{JSONRPC: "2.0", ID: req.ID}
+	fail := func(code int, err error) jsonResp {
+		resp.Error = &jsonErr{code, err.Error()}
+		return resp
+	}
+	param := func(v any) error {
+		if len(req.Params) < 1 {
+			return errors.New("missing parameter")
+		}
+		return json.Unmarshal(req.Params[0], v)
+	}
+	switch req.Method {
+	case "datacom_signSequence", "datacom_signSequenceBanana":
+		var s sequence
+		var sig []byte
+		if req.Method == "datacom_signSequence" {
+			var ss SignedSequence
+			if err := param(&ss); err != nil {
+				return fail(dacInvalidParams, err)
+			}
+			s, sig = &ss, ss.Signature
+		} else {
+			var ss SignedSequenceBanana
+			if err := param(&ss); err != nil {
+				return fail(dacInvalidParams, err)
+			}
+			s, sig = &ss, ss.Signature
+		}
+		out, err := m.SignSequence(ctx, s, sig)
+		if err != nil {
+			m.log.Warn("rollupadapter: DAC sign", "err", err)
+			return fail(dacDefaultErrorCode, err)
+		}
+		resp.Result = HexBytes(out)
+	case "sync_getOffChainData":
+		var h Hash32
+		if err := param(&h); err != nil {
+			return fail(dacInvalidParams, err)
+		}
+		data, err := m.OffChainData(ctx, h[:])
+		if err != nil {
+			return fail(dacDefaultErrorCode, fmt.Errorf("failed to get the requested data: %w", err))
+		}
+		resp.Result = HexBytes(data)
+	case "sync_listOffChainData":
+		var hs []Hash32
+		if err := param(&hs); err != nil {
+			return fail(dacInvalidParams, err)
+		}
+		if len(hs) > m.cfg.MaxListHashes {
+			return fail(dacInvalidRequest, fmt.Errorf("too many hashes requested: %d, at most %d", len(hs), m.cfg.MaxListHashes))
+		}
+		out := map[string]HexBytes{}
+		for _, h := range hs {
+			data, err := m.OffChainData(ctx, h[:])
+			if errors.Is(err, ErrBlobNotFound) {
+				continue // cdk lists only what it has
+			}
+			if err != nil {
+				return fail(dacDefaultErrorCode, fmt.Errorf("failed to list the requested data: %w", err))
+			}
+			k, _ := h.MarshalText()
+			out[string(k)] = data
+		}
+		resp.Result = out
+	case "status_getStatus":
+		resp.Result = m.Status()
+	case "quadrant_getCertificate":
+		var h Hash32
+		if err := param(&h); err != nil {
+			return fail(dacInvalidParams, err)
+		}
+		c, err := m.Certificate(ctx, h[:])
+		if err != nil {
+			return fail(dacDefaultErrorCode, err)
+		}
+		resp.Result = c
+	default:
+		return fail(dacMethodNotFound, fmt.Errorf("the method %s does not exist/is not available", req.Method))
+	}
+	return resp
+}
+
+// Start listens on addr and serves until Stop or the end of ctx.
+func (m *DACMember) Start(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("rollupadapter: DAC member: %w", err)
+	}
+	m.ln, m.done = ln, make(chan struct{})
+	m.srv = &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	go func() {
+		defer close(m.done)
+		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.log.Error("rollupadapter: DAC member", "err", err)
+		}
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+			m.Stop(context.Background())
+		case <-m.done:
+		}
+	}()
+	return nil
+}
+
+// Addr returns the listening address after Start.
+func (m *DACMember) Addr() string { return m.ln.Addr().String() }
+
+// Stop shuts the server down and waits for it.
+func (m *DACMember) Stop(ctx context.Context) error {
+	if m.srv == nil {
+		return nil
+	}
+	err := m.srv.Shutdown(ctx)
+	<-m.done
+	return err
+}
