@@ -108,15 +108,16 @@ func (n *Node) runBridge(ctx context.Context) error {
 			n.log.Warn("the consensus node no longer holds the first heights; starting at its earliest block", "wanted", next, "earliest", earliest)
 			next = earliest
 		}
-		for next <= latest && ctx.Err() == nil {
-			err := n.ingestBridgeHeight(ctx, next, maxSq)
+		if next <= latest {
+			stored, err := n.ingestRange(ctx, next, latest, maxSq)
+			next += stored
+			if stored > 0 {
+				fresh = false
+			}
 			var bde *BlockDataError
 			switch {
 			case err == nil:
-				next++
-				fresh = false
 				n.setLastErr(nil)
-				continue
 			case ctx.Err() != nil:
 				return nil
 			case errors.As(err, &bde):
@@ -125,10 +126,10 @@ func (n *Node) runBridge(ctx context.Context) error {
 			case errors.Is(err, da.ErrHeader):
 				n.halt("header", fmt.Sprintf("height %d: %v", next, err))
 				return nil
+			default:
+				n.setLastErr(err)
+				n.log.Warn("ingesting a height failed; retrying", "height", next, "err", err)
 			}
-			n.setLastErr(err)
-			n.log.Warn("ingesting a height failed; retrying", "height", next, "err", err)
-			break
 		}
 		sleep(ctx, n.cfg.Bridge.PollInterval)
 	}
@@ -141,39 +142,101 @@ func (n *Node) coreStatus(ctx context.Context) (*coretypes.ResultStatus, error) 
 	return n.core.Status(rctx)
 }
 
-// ingestBridgeHeight fetches block h with its commit and validator set,
-// rebuilds and checks its square (BuildBlock), verifies the header against
-// the stored previous one, stores it and gossips its light header.
-func (n *Node) ingestBridgeHeight(ctx context.Context, h uint64, maxSq int) error {
-	start := time.Now()
+// fetchedBlock is one height read from the consensus node.
+type fetchedBlock struct {
+	height uint64
+	sh     *types.SignedHeader
+	vals   *types.ValidatorSet
+	txs    [][]byte
+	start  time.Time
+	took   time.Duration
+	err    error
+}
+
+// ingestRange ingests heights from..to in order and returns how many it
+// stored. One goroutine reads blocks ahead (up to two) while this one
+// rebuilds, checks and stores, so the RPC transfer of a block overlaps the
+// work on the previous one. It stops at the first error; the reader is
+// cancelled and waited for before returning.
+func (n *Node) ingestRange(ctx context.Context, from, to uint64, maxSq int) (uint64, error) {
+	fctx, cancel := context.WithCancel(ctx)
+	ch := make(chan fetchedBlock, 2)
+	go func() {
+		defer close(ch)
+		for h := from; h <= to; h++ {
+			fb := n.fetchBlock(fctx, h)
+			select {
+			case ch <- fb:
+			case <-fctx.Done():
+				return
+			}
+			if fb.err != nil {
+				return
+			}
+		}
+	}()
+	defer func() {
+		cancel()
+		for range ch { // wait for the reader to exit
+		}
+	}()
+	var stored uint64
+	for fb := range ch {
+		if fb.err != nil {
+			return stored, fb.err
+		}
+		if err := n.storeBlock(ctx, fb, maxSq); err != nil {
+			return stored, err
+		}
+		stored++
+	}
+	return stored, ctx.Err()
+}
+
+// fetchBlock reads block h, its commit and its validator set.
+func (n *Node) fetchBlock(ctx context.Context, h uint64) (fb fetchedBlock) {
+	fb = fetchedBlock{height: h, start: time.Now()}
+	defer func() { fb.took = time.Since(fb.start) }()
 	rctx, cancel := context.WithTimeout(ctx, n.cfg.Bridge.RequestTimeout)
 	defer cancel()
 	height := int64(h)
 	blk, err := n.core.Block(rctx, &height)
 	if err != nil {
-		return fmt.Errorf("fullnode: block %d: %w", h, err)
+		fb.err = fmt.Errorf("fullnode: block %d: %w", h, err)
+		return fb
 	}
 	com, err := n.core.Commit(rctx, &height)
 	if err != nil {
-		return fmt.Errorf("fullnode: commit %d: %w", h, err)
+		fb.err = fmt.Errorf("fullnode: commit %d: %w", h, err)
+		return fb
 	}
 	if com.Header == nil || com.Commit == nil || blk.Block == nil {
-		return fmt.Errorf("fullnode: height %d: the consensus node returned no block, header or commit", h)
+		fb.err = fmt.Errorf("fullnode: height %d: the consensus node returned no block, header or commit", h)
+		return fb
 	}
 	if !bytes.Equal(com.Header.Hash(), blk.BlockID.Hash) || !bytes.Equal(com.Commit.BlockID.Hash, blk.BlockID.Hash) {
-		return fmt.Errorf("fullnode: height %d: commit for block %X, block is %X", h, com.Commit.BlockID.Hash, blk.BlockID.Hash)
+		fb.err = fmt.Errorf("fullnode: height %d: commit for block %X, block is %X", h, com.Commit.BlockID.Hash, blk.BlockID.Hash)
+		return fb
 	}
-	vals, err := n.coreValidators(rctx, height)
-	if err != nil {
-		return err
+	if fb.vals, err = n.coreValidators(rctx, height); err != nil {
+		fb.err = err
+		return fb
 	}
-	txs := make([][]byte, len(blk.Block.Txs))
+	fb.txs = make([][]byte, len(blk.Block.Txs))
 	for i, tx := range blk.Block.Txs {
-		txs[i] = tx
+		fb.txs[i] = tx
 	}
-	sh := &types.SignedHeader{Header: &blk.Block.Header, Commit: com.Commit}
-	fetched := time.Now()
-	eh, eds, err := BuildBlock(sh, vals, txs, maxSq)
+	fb.sh = &types.SignedHeader{Header: &blk.Block.Header, Commit: com.Commit}
+	return fb
+}
+
+// storeBlock rebuilds and checks a fetched block's square (BuildBlock),
+// verifies its header against the stored previous one, stores it and
+// gossips its light header.
+func (n *Node) storeBlock(ctx context.Context, fb fetchedBlock, maxSq int) error {
+	h := fb.height
+	start := time.Now()
+	eh, eds, err := BuildBlock(fb.sh, fb.vals, fb.txs, maxSq)
 	if err != nil {
 		return err
 	}
@@ -189,8 +252,8 @@ func (n *Node) ingestBridgeHeight(ctx context.Context, h uint64, maxSq int) erro
 	if err := n.store.Put(ctx, eh, eds); err != nil {
 		return err
 	}
-	n.log.Debug("bridge timings", "height", h, "fetch", fetched.Sub(start), "build", built.Sub(fetched), "store", time.Since(built))
-	n.stored(ctx, eh.Light(), time.Since(start))
+	n.log.Debug("bridge timings", "height", h, "fetch", fb.took, "build", built.Sub(start), "store", time.Since(built))
+	n.stored(ctx, eh.Light(), time.Since(start)+fb.took)
 	if err := n.gossip.PublishHeader(ctx, eh.Light()); err != nil && ctx.Err() == nil {
 		n.log.Debug("header gossip failed", "height", h, "err", err)
 	}
