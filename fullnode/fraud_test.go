@@ -197,3 +197,95 @@ func TestFraudProofFromBadlyEncodedBlock(t *testing.T) {
 		t.Fatalf("restarted node status %+v", st)
 	}
 }
+
+// lyingSource serves a store but corrupts every original square and half
+// axis it hands out.
+type lyingSource struct{ *fullnode.Store }
+
+func (l lyingSource) OriginalSquare(ctx context.Context, height uint64) (int, []byte, error) {
+	k, b, err := l.Store.OriginalSquare(ctx, height)
+	if err == nil {
+		b[len(b)-100] ^= 1
+	}
+	return k, b, err
+}
+
+func (l lyingSource) HalfAxis(ctx context.Context, height uint64, axis erasure.Axis, index, half int) ([][]byte, error) {
+	out, err := l.Store.HalfAxis(ctx, height, axis, index, half)
+	if err == nil {
+		out[0] = append([]byte(nil), out[0]...)
+		out[0][200] ^= 1
+	}
+	return out, err
+}
+
+// wholeSquareWithheld serves a store except whole original squares.
+type wholeSquareWithheld struct{ *fullnode.Store }
+
+func (w wholeSquareWithheld) OriginalSquare(context.Context, uint64) (int, []byte, error) {
+	return 0, nil, p2p.ErrNotFound
+}
+
+// TestLyingPeerDoesNotFoolRepair: the only peer that serves whole squares
+// lies (its original square does not extend to the data root, its rows are
+// corrupted); an honest peer serves rows. The p2p node must repair the
+// committed square from verified rows, raise no fraud alarm, and score the
+// liar down.
+func TestLyingPeerDoesNotFoolRepair(t *testing.T) {
+	ctx := context.Background()
+	c := headertest.NewChain("liar-test", 4, "liar")
+	var blocks []signedBlock
+	for i, k := range []int{4, 8} {
+		eds, err := erasure.Extend(sortedSquare(t, k, byte(i+1)), k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dah, _ := da.ComputeDAHeader(eds)
+		h, err := c.Next(dah)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks = append(blocks, signedBlock{hdr: h, eds: eds})
+	}
+	serveWith := func(wrap func(*fullnode.Store) p2p.SquareSource) *p2p.Host {
+		st, err := fullnode.OpenStore(t.TempDir(), fullnode.DefaultStoreConfig(), discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		for _, b := range blocks {
+			if err := st.Put(ctx, b.hdr, b.eds); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h, err := p2p.NewHost(loopbackP2P(), t.TempDir(), discard, time.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { h.Close() })
+		srv := p2p.NewServer(h, c.ChainID, st, wrap(st), h.Scores, p2p.DefaultServerConfig(), discard)
+		srv.Start(ctx)
+		t.Cleanup(srv.Stop)
+		return h
+	}
+	liar := serveWith(func(s *fullnode.Store) p2p.SquareSource { return lyingSource{s} })
+	honest := serveWith(func(s *fullnode.Store) p2p.SquareSource { return wholeSquareWithheld{s} })
+
+	n := startNode(t, t.TempDir(), p2pConfig(c.ChainID, 1, blocks[0].hdr.Hash(), liar.FullAddrs()[0], honest.FullAddrs()[0]), "p2p")
+	waitFor(t, 30*time.Second, "both heights stored", func() bool { return n.Store().HeadHeight() >= 2 })
+	for i, b := range blocks {
+		got, err := n.Store().Square(ctx, uint64(i+1))
+		if err != nil || !got.Equal(b.eds) {
+			t.Fatalf("height %d: stored square differs from the committed one (%v)", i+1, err)
+		}
+	}
+	if st := n.Status(); st.Halted || len(st.FraudHeights) > 0 {
+		t.Fatalf("status %+v: a lying peer raised an alarm", st)
+	}
+	if s := n.Host().Scores.Score(liar.ID()); s >= 0 {
+		t.Fatalf("liar's score %d, want negative", s)
+	}
+	if s := n.Host().Scores.Score(honest.ID()); s < 0 {
+		t.Fatalf("honest peer's score %d, want ≥ 0", s)
+	}
+}

@@ -219,6 +219,7 @@ func (n *Node) fetchHeaderRange(ctx context.Context, prev *da.ExtendedHeader, fr
 func (n *Node) fetchSquare(ctx context.Context, h *da.ExtendedHeader) (*erasure.ExtendedSquare, error) {
 	mismatch := false
 	var lastErr error
+	var suspect peer.ID
 	for _, p := range n.peers() {
 		eds, dah, err := n.client.Square(ctx, p, h.Light())
 		if err == nil {
@@ -232,7 +233,7 @@ func (n *Node) fetchSquare(ctx context.Context, h *da.ExtendedHeader) (*erasure.
 		}
 		lastErr = err
 		if errors.Is(err, p2p.ErrSquareMismatch) {
-			mismatch = true
+			mismatch, suspect = true, p
 			break
 		}
 	}
@@ -242,12 +243,69 @@ func (n *Node) fetchSquare(ctx context.Context, h *da.ExtendedHeader) (*erasure.
 		}
 		return nil, fmt.Errorf("fullnode: square of height %d: %w", h.Height(), lastErr)
 	}
-	n.log.Warn("original square does not extend to the committed data root; repairing from rows", "height", h.Height())
-	return n.repairSquare(ctx, h)
+	n.log.Warn("original square does not extend to the committed data root; repairing from rows", "height", h.Height(), "peer", suspect)
+	eds, err := n.repairSquare(ctx, h)
+	if err == nil {
+		// The committed square is well encoded, so the suspect's original
+		// square was not the committed one.
+		n.host.Scores.Penalize(suspect, p2p.PenaltyInvalid)
+		n.log.Warn("peer served a wrong original square", "peer", suspect, "height", h.Height())
+	}
+	return eds, err
 }
 
-// repairSquare fetches both halves of every row from several peers,
-// without verifying them, and repairs the square against the DA header.
+// fetchRow fills row r of eds (and present) from peers. It first asks for
+// the row's first half and checks it locally: decoded to the whole row, it
+// must hash to the committed row root; then the row is known and verified.
+// A row no peer's first half verifies for is either badly encoded or
+// served by liars: both its halves are then taken as served (unverified),
+// for the repair to judge. No peer is scored here: only the repair can
+// tell a bad block from a bad peer.
+func (n *Node) fetchRow(ctx context.Context, peers []peer.ID, h *da.ExtendedHeader, r int, eds *erasure.ExtendedSquare, present []bool) {
+	height, w := uint64(h.Height()), h.DAH.SquareWidth()
+	k := w / 2
+	put := func(from int, shares [][]byte) {
+		for j, s := range shares {
+			copy(eds.Share(r, from+j), s)
+			present[r*w+from+j] = true // distinct elements per goroutine
+		}
+	}
+	var firstHalf [][]byte
+	for i := range peers {
+		p := peers[(r+i)%len(peers)]
+		half, err := n.client.HalfAxisShares(ctx, p, height, k, erasure.Row, r, 0)
+		if err != nil {
+			continue
+		}
+		if firstHalf == nil {
+			firstHalf = half
+		}
+		axis := make([][]byte, w)
+		copy(axis, half)
+		full, err := erasure.DecodeAxis(axis)
+		if err != nil {
+			continue
+		}
+		if root, err := da.AxisRoot(erasure.Row, r, full); err == nil && bytes.Equal(root, h.DAH.RowRoots[r]) {
+			put(0, full)
+			return
+		}
+	}
+	if firstHalf == nil {
+		return // left unknown; the repair may still complete it
+	}
+	put(0, firstHalf)
+	for i := range peers {
+		p := peers[(r+i)%len(peers)]
+		if half, err := n.client.HalfAxisShares(ctx, p, height, k, erasure.Row, r, 1); err == nil {
+			put(k, half)
+			return
+		}
+	}
+}
+
+// repairSquare fetches every row from several peers (fetchRow) and
+// repairs the square against the DA header.
 func (n *Node) repairSquare(ctx context.Context, h *da.ExtendedHeader) (*erasure.ExtendedSquare, error) {
 	height := uint64(h.Height())
 	w := h.DAH.SquareWidth()
@@ -264,24 +322,10 @@ func (n *Node) repairSquare(ctx context.Context, h *da.ExtendedHeader) (*erasure
 	var g errgroup.Group
 	g.SetLimit(8)
 	for r := 0; r < w; r++ {
-		for half := 0; half < 2; half++ {
-			g.Go(func() error {
-				for i := range peers {
-					p := peers[(2*r+half+i)%len(peers)]
-					shares, err := n.client.HalfAxisShares(ctx, p, height, k, erasure.Row, r, half)
-					if err != nil {
-						continue
-					}
-					for j, s := range shares {
-						c := half*k + j
-						copy(eds.Share(r, c), s)
-						present[r*w+c] = true // distinct elements per goroutine
-					}
-					return nil
-				}
-				return nil // left unknown; the repair may still complete it
-			})
-		}
+		g.Go(func() error {
+			n.fetchRow(ctx, peers, h, r, eds, present)
+			return nil
+		})
 	}
 	_ = g.Wait()
 	if ctx.Err() != nil {
