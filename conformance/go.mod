@@ -8,7 +8,9 @@ replace github.com/ethereum/go-ethereum => github.com/ethereum-optimism/op-geth 
 
 require (
 	github.com/0xPolygon/cdk-data-availability v0.0.13
+	github.com/celestiaorg/go-square/v3 v3.0.2
 	github.com/ethereum-optimism/optimism v1.19.6
+	github.com/ethereum/go-ethereum v1.17.0
 	github.com/evstack/ev-node v1.0.0-rc.1
 	github.com/rollkit/go-da v0.9.0
 )
@@ -23,7 +25,6 @@ require (
 	github.com/bits-and-blooms/bitset v1.20.0 // indirect
 	github.com/buger/jsonparser v1.1.1 // indirect
 	github.com/celestiaorg/go-square/merkle v0.0.0-20240627094109-7d01436067a3 // indirect
-	github.com/celestiaorg/go-square/v3 v3.0.2 // indirect
 	github.com/celestiaorg/nmt v0.24.2 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/consensys/gnark-crypto v0.18.1 // indirect
@@ -36,7 +37,6 @@ require (
 	github.com/didip/tollbooth/v6 v6.1.2 // indirect
 	github.com/emicklei/dot v1.6.2 // indirect
 	github.com/ethereum/c-kzg-4844/v2 v2.1.6 // indirect
-	github.com/ethereum/go-ethereum v1.17.0 // indirect
 	github.com/ferranbt/fastssz v0.1.4 // indirect
 	github.com/filecoin-project/go-jsonrpc v0.10.0 // indirect
 	github.com/fsnotify/fsnotify v1.9.0 // indirect
