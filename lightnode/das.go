@@ -1,0 +1,271 @@
+package lightnode
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/p2p"
+	"github.com/quadrant-da/quadrant/sampling"
+)
+
+// recentVerdicts is how many verdicts the API keeps.
+const recentVerdicts = 256
+
+// runDAS drives the sampling scheduler: it starts the jobs Next hands out,
+// feeds back their outcomes, reports verdicts and persists the checkpoint.
+func (n *Node) runDAS(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	lastSave := n.now()
+	for {
+		n.mu.Lock()
+		jobs := n.sched.Next(n.now())
+		n.mu.Unlock()
+		for _, j := range jobs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n.runJob(ctx, j)
+				n.nudge()
+			}()
+		}
+		n.reportVerdicts()
+		if n.now().Sub(lastSave) >= time.Second || ctx.Err() != nil {
+			if err := n.saveCheckpoint(); err != nil {
+				n.log.Error("lightnode: save sampling checkpoint", "err", err)
+			}
+			lastSave = n.now()
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-n.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// saveCheckpoint persists the scheduler's checkpoint when it changed.
+func (n *Node) saveCheckpoint() error {
+	n.mu.Lock()
+	if !n.cpDirty {
+		n.mu.Unlock()
+		return nil
+	}
+	cp := n.sched.Checkpoint()
+	n.cpDirty = false
+	n.mu.Unlock()
+	return n.store.saveCheckpoint(context.Background(), cp)
+}
+
+// runJob samples one height. An attempt cut short by Stop reports nothing,
+// so the height stays out of the checkpoint and is sampled after a restart.
+func (n *Node) runJob(ctx context.Context, j sampling.Job) {
+	hctx, cancel := context.WithTimeout(ctx, n.cfg.HeaderDeadline)
+	defer cancel()
+	start := time.Now()
+	hdr, err := n.waitHeader(hctx, j.Height)
+	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		n.mu.Lock()
+		ferr := n.sched.Failed(j.Height, err.Error(), n.now())
+		n.cpDirty = true
+		n.mu.Unlock()
+		n.log.Warn("lightnode: cannot sample height: header not available", "height", j.Height, "err", err, "scheduler_err", ferr)
+		return
+	}
+	n.mu.Lock()
+	ok, err := n.sched.Admit(j.Height, hdr.Time(), n.now())
+	n.cpDirty = true
+	n.mu.Unlock()
+	if err != nil || !ok {
+		return
+	}
+	res, err := n.sampleHeader(hctx, hdr)
+	if ctx.Err() != nil {
+		return
+	}
+	n.mu.Lock()
+	if err != nil {
+		err = n.sched.Failed(j.Height, err.Error(), n.now())
+	} else {
+		err = n.sched.Done(j.Height, res, n.now())
+	}
+	n.cpDirty = true
+	n.mu.Unlock()
+	if err != nil {
+		n.log.Error("lightnode: scheduler refused a result", "height", j.Height, "err", err)
+	}
+	n.metrics.headerSeconds.Observe(time.Since(start).Seconds())
+}
+
+// sampleHeader requests the header's coordinates from several full nodes
+// in parallel; each sample is verified by the p2p client down to the data
+// root of hdr. A coordinate that a peer does not serve (or serves wrongly)
+// is asked of the next peer, round after round, until the context's
+// deadline; what is still missing then makes the header unavailable.
+func (n *Node) sampleHeader(ctx context.Context, hdr *da.LightHeader) (sampling.Result, error) {
+	width := hdr.SquareWidth()
+	k := width / 2
+	s, err := n.cfg.SamplesFor(k)
+	if err != nil {
+		return sampling.Result{}, fmt.Errorf("lightnode: samples for k=%d: %w", k, err)
+	}
+	coords, err := sampling.Coordinates(n.seed, uint64(hdr.Height()), hdr.Hash(), width, s)
+	if err != nil {
+		return sampling.Result{}, fmt.Errorf("lightnode: coordinates of height %d: %w", hdr.Height(), err)
+	}
+	pending := make([]int, len(coords))
+	for i := range pending {
+		pending[i] = i
+	}
+	tried := make([]map[peer.ID]bool, len(coords))
+	for i := range tried {
+		tried[i] = map[peer.ID]bool{}
+	}
+	for round := 0; len(pending) > 0; round++ {
+		peers := n.fullPeers()
+		if round == 0 && len(peers) > n.cfg.PeersPerHeader {
+			off := int(hdr.Height()) % len(peers)
+			peers = append(peers[off:], peers[:off]...)[:n.cfg.PeersPerHeader]
+		}
+		batches := map[peer.ID][]int{}
+		if len(peers) > 0 {
+			for _, i := range pending {
+				var pick peer.ID
+				for t := range peers {
+					p := peers[(i+round+t)%len(peers)]
+					if !tried[i][p] {
+						pick = p
+						break
+					}
+				}
+				if pick == "" { // every peer tried: start over after a pause
+					clear(tried[i])
+					continue
+				}
+				batches[pick] = append(batches[pick], i)
+			}
+		}
+		if len(batches) == 0 {
+			select {
+			case <-ctx.Done():
+				return n.result(k, coords, pending), nil
+			case <-time.After(250 * time.Millisecond):
+				continue
+			}
+		}
+		got := n.requestBatches(ctx, hdr, coords, batches)
+		for p, idx := range batches {
+			for _, i := range idx {
+				if !got[i] {
+					tried[i][p] = true
+				}
+			}
+		}
+		next := pending[:0]
+		for _, i := range pending {
+			if got[i] {
+				continue
+			}
+			next = append(next, i)
+		}
+		pending = next
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return n.result(k, coords, pending), nil
+}
+
+// requestBatches sends each peer its batch concurrently and returns which
+// coordinate indices were obtained and verified.
+func (n *Node) requestBatches(ctx context.Context, hdr *da.LightHeader, coords []sampling.Coord, batches map[peer.ID][]int) map[int]bool {
+	var mu sync.Mutex
+	got := map[int]bool{}
+	var wg sync.WaitGroup
+	for p, idx := range batches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := make([]p2p.Coord, len(idx))
+			for j, i := range idx {
+				req[j] = p2p.Coord(coords[i])
+			}
+			rctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
+			samples, err := n.client.Samples(rctx, p, hdr, req)
+			cancel()
+			n.metrics.sampleRequests.Inc()
+			if err != nil {
+				n.metrics.samples.WithLabelValues("error").Add(float64(len(idx)))
+				n.log.Debug("lightnode: sample request failed", "peer", p, "height", hdr.Height(), "err", err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for j, sm := range samples {
+				if sm != nil {
+					got[idx[j]] = true
+					n.metrics.samples.WithLabelValues("verified").Inc()
+				} else {
+					n.metrics.samples.WithLabelValues("not_found").Inc()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return got
+}
+
+func (n *Node) result(k int, coords []sampling.Coord, pending []int) sampling.Result {
+	r := sampling.Result{K: k, Samples: len(coords)}
+	for _, i := range pending {
+		r.Failed = append(r.Failed, coords[i])
+	}
+	return r
+}
+
+// reportVerdicts logs, counts and keeps the scheduler's new verdicts.
+func (n *Node) reportVerdicts() {
+	n.mu.Lock()
+	vs := n.sched.Verdicts()
+	for _, v := range vs {
+		switch v.Status {
+		case sampling.StatusAvailable:
+			delete(n.unavailable, v.Height)
+		case sampling.StatusUnavailable:
+			n.unavailable[v.Height] = v
+		}
+		n.recent = append(n.recent, v)
+	}
+	if len(n.recent) > recentVerdicts {
+		n.recent = append([]sampling.Verdict(nil), n.recent[len(n.recent)-recentVerdicts:]...)
+	}
+	st := n.sched.Stats()
+	n.mu.Unlock()
+	for _, v := range vs {
+		n.metrics.verdicts.WithLabelValues(string(v.Status)).Inc()
+		switch v.Status {
+		case sampling.StatusAvailable:
+			n.metrics.confidence.Set(v.Confidence)
+			n.log.Debug("lightnode: header available", "height", v.Height, "samples", v.Samples, "confidence", v.Confidence)
+		case sampling.StatusUnavailable:
+			n.log.Warn("lightnode: header UNAVAILABLE: samples could not be obtained and verified before the deadline; will retry",
+				"height", v.Height, "attempt", v.Attempt, "samples", v.Samples, "verified", v.Verified, "failed_coords", len(v.Failed))
+		case sampling.StatusOutOfWindow:
+			n.log.Info("lightnode: headers older than the sampling window are not sampled", "from", v.Height, "to", v.To)
+		}
+	}
+	n.metrics.sampledHead.Set(float64(st.SampledChainHead))
+	n.metrics.failedHeights.Set(float64(len(st.Failed)))
+	n.metrics.unavailableHeights.Set(float64(len(n.Unavailable())))
+}

@@ -1,0 +1,52 @@
+// Package lightnode is Quadrant's light node: the node someone runs at home
+// to be confident that each block's data was published without downloading
+// it.
+//
+// # Place in the layering
+//
+// lightnode sits above p2p, rpc, sampling and da; it never imports fullnode
+// or consensus and does not link the consensus engine (layering_test.go).
+// cmd/quadrant wires it into `quadrant light` and `quadrant devnet`.
+//
+// # Trust and header sync
+//
+// The node starts from a trusted height and hash given by the operator: it
+// fetches that light header from peers, validates it and checks its hash,
+// then follows the chain with light headers only (signed header, validator
+// set, data-root tx and its proof; no DA header). Ranges come from the p2p
+// header exchange and are verified header by header (da.LightHeader.Verify:
+// adjacency, validator-set continuity, > 2/3 signatures, data-root tx →
+// DataHash); the head comes from gossip (and polling) and, with
+// SkipVerification, a head far ahead is verified by CometBFT's skipping rule
+// so it can be sampled first. Peers serving invalid headers are scored down;
+// the node never steps back. When its newest verified header is older than
+// the trusting period it refuses to continue and asks for a new trusted
+// hash (ErrTrustExpired).
+//
+// # Sampling
+//
+// The DAS loop drives sampling.Scheduler: for each header, s distinct
+// coordinates drawn from the node's private seed (<home>/sampling_seed,
+// 0600), requested in parallel from several full nodes through
+// p2p.Client.Samples, which verifies share → NMT proof → axis root → Merkle
+// proof → data root of the verified light header. Missing coordinates are
+// asked of other peers until the per-header deadline, then the header is
+// reported unavailable (API, WARN log, metrics) and retried with backoff.
+// Verdicts carry the exact confidence reached. The checkpoint is stored so
+// a restart samples nothing twice.
+//
+// # Fraud
+//
+// Bad-encoding fraud proofs arrive over gossip and are verified against the
+// data root of their height; a valid one halts sampling for good, marks the
+// chain fraudulent from that height (API, ERROR log, metrics, health check),
+// and is persisted; an invalid one scores its sender down.
+//
+// # Storage and API
+//
+// Headers, the checkpoint and fraud proofs live in a go-datastore over Pebble
+// under <home>/light-store. JSON-RPC (rpc package, JWT permissions): das.SamplingStats,
+// das.Verdicts, das.Unavailable, header.LocalHead, header.NetworkHead,
+// header.GetByHeight, header.SyncState, fraud.Status; Prometheus metrics on
+// the RPC config's metrics address.
+package lightnode

@@ -1,0 +1,401 @@
+package lightnode
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/p2p"
+	"github.com/quadrant-da/quadrant/rpc"
+	"github.com/quadrant-da/quadrant/sampling"
+)
+
+var (
+	// ErrTrustExpired is returned (and reported) when the newest verified
+	// header is older than the trusting period: the node cannot know that
+	// the validators it trusts still secure the chain, and needs a new
+	// trusted height and hash from the operator.
+	ErrTrustExpired = errors.New("lightnode: trusting period expired")
+	// ErrTrust is wrapped when the trusted header cannot be obtained or
+	// does not match the configured hash.
+	ErrTrust = errors.New("lightnode: trusted header")
+	// ErrNodeState is returned by Start on a started or stopped node.
+	ErrNodeState = errors.New("lightnode: node already started or stopped")
+)
+
+// Node is a light node: it keeps a verified chain of light headers from a
+// trusted height, samples every header in the sampling window, listens for
+// fraud proofs and serves its status over JSON-RPC. Start it once; Stop
+// releases everything.
+type Node struct {
+	cfg  Config
+	log  *slog.Logger
+	now  func() time.Time
+	rand func([]byte) (int, error)
+
+	reg     *prometheus.Registry
+	metrics *metrics
+
+	host   *p2p.Host
+	client *p2p.Client
+	gossip *p2p.Gossip
+	store  *store
+	seed   sampling.Seed
+	rpc    *rpc.Server
+
+	wake chan struct{} // nudges the DAS loop
+
+	cancel context.CancelFunc
+	group  *errgroup.Group
+
+	mu sync.Mutex
+	// guarded by mu:
+	started, stopped bool
+	sched            *sampling.Scheduler
+	trusted          uint64             // anchor height
+	local            *da.LightHeader    // highest contiguously verified header
+	netHead          *da.LightHeader    // highest verified header (≥ local)
+	progress         chan struct{}      // closed and replaced when headers land
+	syncErr          error              // set when sync must stop (trust expired)
+	targetHeight     uint64             // sync target (highest announced head)
+	syncStart        time.Time          // SyncState.start
+	fraudHeight      uint64             // 0: no fraud
+	fraudProof       []byte             // the encoded proof for fraudHeight
+	recent           []sampling.Verdict // last verdicts, newest last
+	unavailable      map[uint64]sampling.Verdict
+	cpDirty          bool
+}
+
+// Option customizes a Node.
+type Option func(*Node)
+
+// WithClock sets the node's clock (trusting period, sampling window, peer
+// scores, retries). Default time.Now.
+func WithClock(now func() time.Time) Option { return func(n *Node) { n.now = now } }
+
+// WithRandom sets the source the sampling seed is drawn from on first
+// start. Default crypto/rand.
+func WithRandom(r func([]byte) (int, error)) Option { return func(n *Node) { n.rand = r } }
+
+// WithRegistry registers the node's metrics (and the JSON-RPC server's)
+// in reg instead of a fresh registry of its own.
+func WithRegistry(reg *prometheus.Registry) Option { return func(n *Node) { n.reg = reg } }
+
+// New validates cfg and returns a node that is not started. A nil log
+// discards.
+func New(cfg Config, log *slog.Logger, opts ...Option) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	n := &Node{
+		cfg: cfg, log: log, now: time.Now, rand: rand.Read,
+		wake:        make(chan struct{}, 1),
+		progress:    make(chan struct{}),
+		unavailable: map[uint64]sampling.Verdict{},
+	}
+	for _, o := range opts {
+		o(n)
+	}
+	if n.reg == nil {
+		n.reg = prometheus.NewRegistry()
+	}
+	n.metrics = newMetrics(n.reg)
+	return n, nil
+}
+
+// Start opens the store, starts the libp2p host, establishes trust (the
+// stored chain, or the configured trusted header fetched from peers and
+// checked against the trusted hash — this waits for a peer, bounded by ctx),
+// refuses to continue when the newest verified header is older than the
+// trusting period, then starts header sync, sampling, fraud-proof gossip and
+// the JSON-RPC server in the background. The node runs until Stop.
+func (n *Node) Start(ctx context.Context) (err error) {
+	n.mu.Lock()
+	if n.started || n.stopped {
+		n.mu.Unlock()
+		return ErrNodeState
+	}
+	n.started = true
+	n.mu.Unlock()
+	defer func() {
+		if err != nil {
+			n.closeAll()
+		}
+	}()
+	if n.seed, err = loadOrCreateSeed(n.cfg.Home, n.rand); err != nil {
+		return err
+	}
+	if n.store, err = openStore(n.cfg.Home, n.log); err != nil {
+		return err
+	}
+	if n.host, err = p2p.NewHost(n.cfg.P2P, n.cfg.Home, n.log, n.now); err != nil {
+		return fmt.Errorf("lightnode: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	n.cancel = cancel
+	n.host.Start(runCtx)
+	n.client = p2p.NewClient(n.host, n.cfg.ChainID, n.host.Scores)
+
+	if err := n.establishTrust(ctx); err != nil {
+		return err
+	}
+	if err := n.checkTrustingPeriod(); err != nil {
+		return err
+	}
+	cp, err := n.store.checkpoint(ctx)
+	if err != nil {
+		return err
+	}
+	sched, err := sampling.New(n.cfg.Sampling, n.trusted, cp)
+	if err != nil {
+		return fmt.Errorf("lightnode: %w", err)
+	}
+	fh, proof, err := n.store.fraud(ctx)
+	if err != nil {
+		return fmt.Errorf("lightnode: read fraud proofs: %w", err)
+	}
+	n.mu.Lock()
+	n.sched = sched
+	n.syncStart = n.now()
+	n.targetHeight = uint64(n.netHead.Height())
+	if fh != 0 {
+		n.fraudHeight, n.fraudProof = fh, proof
+		sched.Halt()
+	}
+	sched.SetHead(uint64(n.netHead.Height()), n.netHead.Time())
+	n.mu.Unlock()
+	if fh != 0 {
+		n.log.Error("lightnode: this chain is FRAUDULENT: a valid bad-encoding fraud proof is stored; sampling stays stopped",
+			"height", fh)
+	}
+	n.metrics.localHead.Set(float64(n.local.Height()))
+	n.metrics.networkHead.Set(float64(n.netHead.Height()))
+
+	n.gossip, err = p2p.NewGossip(runCtx, n.host, n.cfg.ChainID, n.host.Scores, n.validateGossipHeader, p2p.VerifyBEFP(n.dataRoot))
+	if err != nil {
+		return fmt.Errorf("lightnode: %w", err)
+	}
+	if n.cfg.RPC.ListenAddr != "" {
+		if err := n.startRPC(runCtx); err != nil {
+			return err
+		}
+	}
+	g, gctx := errgroup.WithContext(runCtx)
+	n.group = g
+	g.Go(func() error { return n.runSync(gctx) })
+	g.Go(func() error { return n.runHeaderGossip(gctx) })
+	g.Go(func() error { return n.runBEFPGossip(gctx) })
+	g.Go(func() error { return n.runDAS(gctx) })
+	n.log.Info("lightnode: started", "chain", n.cfg.ChainID, "peer_id", n.host.ID(),
+		"trusted_height", n.trusted, "local_head", n.local.Height(), "rpc", n.RPCAddr())
+	return nil
+}
+
+// Stop stops every goroutine, persists the sampling checkpoint and closes
+// the server, host and store. It is safe to call more than once.
+func (n *Node) Stop() error {
+	n.mu.Lock()
+	if n.stopped {
+		n.mu.Unlock()
+		return nil
+	}
+	n.stopped = true
+	n.mu.Unlock()
+	var err error
+	if n.cancel != nil {
+		n.cancel()
+	}
+	if n.group != nil {
+		if e := n.group.Wait(); e != nil && !errors.Is(e, context.Canceled) {
+			err = e
+		}
+	}
+	if n.sched != nil && n.store != nil {
+		if e := n.saveCheckpoint(); e != nil {
+			err = errors.Join(err, e)
+		}
+	}
+	return errors.Join(err, n.closeAll())
+}
+
+func (n *Node) closeAll() error {
+	var err error
+	if n.rpc != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = errors.Join(err, n.rpc.Stop(ctx))
+		cancel()
+		n.rpc = nil
+	}
+	if n.cancel != nil {
+		n.cancel()
+	}
+	if n.gossip != nil {
+		n.gossip.Close()
+		n.gossip = nil
+	}
+	if n.host != nil {
+		err = errors.Join(err, n.host.Close())
+		n.host = nil
+	}
+	if n.store != nil {
+		err = errors.Join(err, n.store.close())
+		n.store = nil
+	}
+	return err
+}
+
+// Host returns the node's libp2p host (nil before Start).
+func (n *Node) Host() *p2p.Host { return n.host }
+
+// RPCAddr returns the JSON-RPC address once started, or "".
+func (n *Node) RPCAddr() string {
+	if n.rpc == nil {
+		return ""
+	}
+	return n.rpc.Addr()
+}
+
+// establishTrust sets n.trusted, n.local and n.netHead from the store, or
+// from the configured trusted header fetched from peers.
+func (n *Node) establishTrust(ctx context.Context) error {
+	want, _ := n.cfg.TrustedHashBytes()
+	trusted, err := n.store.getU64(ctx, keyTrusted)
+	if err != nil {
+		return err
+	}
+	local, err := n.store.getU64(ctx, keyLocal)
+	if err != nil {
+		return err
+	}
+	if trusted != 0 && n.cfg.TrustedHeight <= local {
+		// Resume the stored chain; the configured anchor must be on it.
+		if n.cfg.TrustedHeight >= trusted {
+			h, err := n.store.header(ctx, n.cfg.TrustedHeight)
+			if err == nil && !bytes.Equal(h.Hash(), want) {
+				return fmt.Errorf("%w: the stored chain has hash %X at height %d, the configured trusted hash is %X: use a new --home or the right hash",
+					ErrTrust, h.Hash(), n.cfg.TrustedHeight, want)
+			}
+		}
+		lh, err := n.store.header(ctx, local)
+		if err != nil {
+			return err
+		}
+		n.trusted, n.local, n.netHead = trusted, lh, lh
+		if top, err := n.store.getU64(ctx, keyNetHead); err == nil && top > local {
+			if th, err := n.store.header(ctx, top); err == nil {
+				n.netHead = th
+			}
+		}
+		return nil
+	}
+	h, err := n.fetchTrusted(ctx, n.cfg.TrustedHeight, want)
+	if err != nil {
+		return err
+	}
+	if err := n.store.setAnchor(ctx, h); err != nil {
+		return err
+	}
+	n.log.Info("lightnode: trust anchored", "height", h.Height(), "hash", hex.EncodeToString(h.Hash()))
+	n.trusted, n.local, n.netHead = uint64(h.Height()), h, h
+	return nil
+}
+
+// fetchTrusted asks peers for the header at height until one returns a
+// header that validates and has hash want.
+func (n *Node) fetchTrusted(ctx context.Context, height uint64, want []byte) (*da.LightHeader, error) {
+	var last error = errors.New("no peer connected yet")
+	for {
+		for _, p := range n.fullPeers() {
+			rctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
+			hs, err := n.client.LightHeaders(rctx, p, height, 1)
+			cancel()
+			if err != nil || len(hs) == 0 {
+				last = fmt.Errorf("peer %s: %v", p, err)
+				continue
+			}
+			h := hs[0]
+			if err := h.Validate(n.cfg.ChainID); err != nil {
+				n.host.Scores.Penalize(p, p2p.PenaltyInvalid)
+				last = fmt.Errorf("peer %s served an invalid header: %w", p, err)
+				continue
+			}
+			if !bytes.Equal(h.Hash(), want) {
+				last = fmt.Errorf("peer %s serves hash %X at height %d, not the trusted %X", p, h.Hash(), height, want)
+				n.log.Warn("lightnode: peer disagrees with the trusted hash", "peer", p, "height", height)
+				continue
+			}
+			return h, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: could not fetch height %d with hash %X from any peer: %v (%w)", ErrTrust, height, want, last, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// checkTrustingPeriod refuses a local head older than the trusting period.
+func (n *Node) checkTrustingPeriod() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.trustExpiredLocked()
+}
+
+func (n *Node) trustExpiredLocked() error {
+	age := n.now().Sub(n.local.Time())
+	if age <= n.cfg.TrustingPeriod {
+		return nil
+	}
+	return fmt.Errorf("%w: the newest verified header (height %d, %s) is %s old, longer than the trusting period of %s; "+
+		"the validators trusted then may no longer secure the chain. Obtain a recent block height and hash from a source you trust "+
+		"and restart with --trusted-height H --trusted-hash HASH",
+		ErrTrustExpired, n.local.Height(), n.local.Time().UTC().Format(time.RFC3339), age.Round(time.Second), n.cfg.TrustingPeriod)
+}
+
+// fullPeers returns connected, unblocked peers that serve the sample
+// protocol (all connected peers if identify has not told us yet).
+func (n *Node) fullPeers() []peer.ID {
+	proto := p2p.ProtocolID(n.cfg.ChainID, p2p.ProtoSample)
+	var serving, other []peer.ID
+	for _, p := range n.host.Network().Peers() {
+		if n.host.Scores.Blocked(p) {
+			continue
+		}
+		if ok, _ := n.host.Peerstore().SupportsProtocols(p, proto); len(ok) > 0 {
+			serving = append(serving, p)
+		} else {
+			other = append(other, p)
+		}
+	}
+	if len(serving) > 0 {
+		return serving
+	}
+	return other
+}
+
+// notifyProgressLocked wakes everyone waiting for headers.
+func (n *Node) notifyProgressLocked() {
+	close(n.progress)
+	n.progress = make(chan struct{})
+}
+
+func (n *Node) nudge() {
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
