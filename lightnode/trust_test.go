@@ -1,0 +1,93 @@
+package lightnode_test
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quadrant-da/quadrant/da/headertest"
+	"github.com/quadrant-da/quadrant/lightnode"
+)
+
+func TestConfigValidateAndTOML(t *testing.T) {
+	cfg := lightnode.DefaultConfig()
+	if err := cfg.Validate(); !errors.Is(err, lightnode.ErrConfig) {
+		t.Fatalf("default config without chain/home/trust validated: %v", err)
+	}
+	cfg.ChainID, cfg.Home, cfg.TrustedHeight = "c", t.TempDir(), 5
+	cfg.TrustedHash = strings.Repeat("ab", 32)
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Sampling.Window != 30*24*time.Hour || cfg.Samples != 16 {
+		t.Fatalf("defaults: window %s samples %d", cfg.Sampling.Window, cfg.Samples)
+	}
+	for _, bad := range []func(*lightnode.Config){
+		func(c *lightnode.Config) { c.TrustedHash = "xyz" },
+		func(c *lightnode.Config) { c.TrustedHeight = 0 },
+		func(c *lightnode.Config) { c.Samples = 0 },
+		func(c *lightnode.Config) { c.Confidence = 1 },
+		func(c *lightnode.Config) { c.ChainID = "a/b" },
+		func(c *lightnode.Config) { c.RPC.ListenAddr = "nope" },
+	} {
+		c := cfg
+		bad(&c)
+		if err := c.Validate(); !errors.Is(err, lightnode.ErrConfig) {
+			t.Fatalf("bad config accepted: %+v", c)
+		}
+	}
+	c := cfg
+	c.Confidence = 0.999
+	if s, err := c.SamplesFor(128); err != nil || s < 20 || s > 26 {
+		t.Fatalf("SamplesFor(128) at 0.999 = %d, %v", s, err)
+	}
+	if err := lightnode.WriteConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	got, err := lightnode.LoadConfig(cfg.Home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.TrustedHash != cfg.TrustedHash || got.TrustingPeriod != cfg.TrustingPeriod || got.Sampling != cfg.Sampling {
+		t.Fatalf("round trip: %+v", got)
+	}
+}
+
+// TestTrust: a wrong trusted hash is refused; a node whose newest header is
+// older than the trusting period refuses to start and asks for a new
+// trusted hash.
+func TestTrust(t *testing.T) {
+	const id = "trust-test"
+	_, blocks := chain(t, id, 3, 2)
+	f, _ := serve(t, id, blocks)
+
+	cfg := lightConfig(t.TempDir(), id, blocks[0].hdr, f)
+	cfg.TrustedHash = hex.EncodeToString(blocks[1].hdr.Hash())
+	n, err := lightnode.New(cfg, discard, lightnode.WithClock(testClock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := n.Start(ctx); !errors.Is(err, lightnode.ErrTrust) {
+		t.Fatalf("wrong trusted hash: Start = %v, want ErrTrust", err)
+	}
+	n.Stop()
+
+	cfg = lightConfig(t.TempDir(), id, blocks[0].hdr, f)
+	late := func() time.Time { return headertest.Genesis.Add(15 * 24 * time.Hour) }
+	n, err = lightnode.New(cfg, discard, lightnode.WithClock(late))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel2()
+	err = n.Start(ctx2)
+	if !errors.Is(err, lightnode.ErrTrustExpired) || !strings.Contains(err.Error(), "--trusted-hash") {
+		t.Fatalf("expired trust: Start = %v", err)
+	}
+	n.Stop()
+}
