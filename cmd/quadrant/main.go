@@ -48,6 +48,7 @@ func newRootCmd() *cobra.Command {
 		newAccountCmd(),
 		newBenchCmd(),
 		newFullCmd(),
+		newLightCmd(),
 	)
 	return root
 }

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/quadrant-da/quadrant/lightnode"
+)
+
+// lightFlags are the flags of `quadrant light`; each overrides its key of
+// <home>/light.toml when given.
+type lightFlags struct {
+	home           string
+	chainID        string
+	bootstrap      []string
+	p2pListen      []string
+	trustedHeight  uint64
+	trustedHash    string
+	trustingPeriod time.Duration
+	samples        int
+	confidence     float64
+	workers        int
+	deadline       time.Duration
+	window         time.Duration
+	rpcAddr        string
+	metricsAddr    string
+	logLevel       string
+	logFormat      string
+}
+
+func (f *lightFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.home, "home", defaultHome("light"), "light node home (light.toml, p2p_key, sampling_seed, jwt_secret, light-store/)")
+	fs.StringVar(&f.chainID, "chain-id", "", "chain id (required on first run)")
+	fs.StringSliceVar(&f.bootstrap, "bootstrap", nil, "full libp2p multiaddrs (with /p2p/<id>) of full nodes, comma-separated")
+	fs.StringSliceVar(&f.p2pListen, "p2p-listen", nil, "libp2p listen multiaddrs (default TCP and QUIC on ephemeral ports)")
+	fs.Uint64Var(&f.trustedHeight, "trusted-height", 0, "height of a recent header you trust (required on first run)")
+	fs.StringVar(&f.trustedHash, "trusted-hash", "", "hex block hash of the trusted header (required on first run)")
+	fs.DurationVar(&f.trustingPeriod, "trusting-period", 14*24*time.Hour, "refuse to continue when the newest verified header is older than this")
+	fs.IntVar(&f.samples, "samples", 16, "shares sampled per header")
+	fs.Float64Var(&f.confidence, "confidence", 0, "target confidence per header (e.g. 0.999; overrides --samples)")
+	fs.IntVar(&f.workers, "workers", 16, "concurrent catch-up sampling jobs")
+	fs.DurationVar(&f.deadline, "header-deadline", 30*time.Second, "time allowed to sample one header before it is marked unavailable")
+	fs.DurationVar(&f.window, "sampling-window", 30*24*time.Hour, "headers older than this are not sampled")
+	fs.StringVar(&f.rpcAddr, "rpc-addr", lightnode.DefaultRPCAddress, "JSON-RPC listen address (empty disables)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "Prometheus /metrics listen address (empty disables)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
+}
+
+// config loads <home>/light.toml (defaults when absent) and applies the
+// flags given on the command line.
+func (f *lightFlags) config(fl *pflag.FlagSet) (lightnode.Config, bool, error) {
+	_, statErr := os.Stat(filepath.Join(f.home, lightnode.ConfigFileName))
+	existed := statErr == nil
+	cfg, err := lightnode.LoadConfig(f.home)
+	if err != nil {
+		return cfg, existed, err
+	}
+	set := func(name string, apply func()) {
+		if fl.Changed(name) || !existed && fl.Lookup(name) != nil {
+			apply()
+		}
+	}
+	set("chain-id", func() { cfg.ChainID = f.chainID })
+	set("trusted-height", func() { cfg.TrustedHeight = f.trustedHeight })
+	set("trusted-hash", func() { cfg.TrustedHash = f.trustedHash })
+	set("trusting-period", func() { cfg.TrustingPeriod = f.trustingPeriod })
+	set("samples", func() { cfg.Samples = f.samples })
+	set("confidence", func() { cfg.Confidence = f.confidence })
+	set("workers", func() { cfg.Sampling.Workers = f.workers })
+	set("header-deadline", func() { cfg.HeaderDeadline = f.deadline })
+	set("sampling-window", func() { cfg.Sampling.Window = f.window })
+	set("rpc-addr", func() { cfg.RPC.ListenAddr = f.rpcAddr })
+	set("metrics-addr", func() { cfg.RPC.MetricsAddr = f.metricsAddr })
+	set("log-level", func() { cfg.LogLevel = f.logLevel })
+	set("log-format", func() { cfg.LogFormat = f.logFormat })
+	if fl.Changed("bootstrap") {
+		cfg.P2P.Bootstrap = f.bootstrap
+	}
+	if fl.Changed("p2p-listen") {
+		cfg.P2P.ListenAddrs = f.p2pListen
+	}
+	return cfg, existed, cfg.Validate()
+}
+
+func newLightCmd() *cobra.Command {
+	var f lightFlags
+	cmd := &cobra.Command{
+		Use:   "light",
+		Short: "Run a light node: verify headers and sample data availability",
+		Long: `light runs a Quadrant light node from --home (default ~/.quadrant/light).
+
+It starts from a header you trust (--trusted-height and --trusted-hash, e.g.
+read from a block explorer or a full node you run), syncs light headers from
+the --bootstrap full nodes, verifies each one (validator signatures, set
+continuity, data root → DataHash) and samples --samples random shares of each
+block's extended square (or as many as --confidence needs), verifying each
+share's proofs down to the signed header. A block is available when every
+sample verifies; otherwise it is reported unavailable and retried. A valid
+bad-encoding fraud proof stops sampling and the node says the chain is
+fraudulent. After being offline longer than --trusting-period the node refuses
+to continue until given a new trusted height and hash.
+
+JSON-RPC (das.SamplingStats, header.NetworkHead, header.LocalHead,
+header.GetByHeight, header.SyncState, fraud.Status) on --rpc-addr, with JWT
+tokens signed by <home>/jwt_secret. SIGINT or SIGTERM stop it cleanly.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, existed, err := f.config(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			if !existed {
+				if err := lightnode.WriteConfig(cfg); err != nil {
+					return err
+				}
+			}
+			log, err := newLogger(os.Stderr, cfg.LogLevel, cfg.LogFormat)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			node, err := lightnode.New(cfg, log)
+			if err != nil {
+				return err
+			}
+			if err := node.Start(ctx); err != nil {
+				_ = node.Stop()
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "light node running: chain %s, peer id %s, local head %d\n", cfg.ChainID, node.Host().ID(), node.LocalHead().Height())
+			if a := node.RPCAddr(); a != "" {
+				fmt.Fprintf(out, "json-rpc: http://%s\n", a)
+			}
+			<-ctx.Done()
+			st := node.SamplingStats()
+			err = node.Stop()
+			fmt.Fprintf(out, "light node stopped: sampled chain head %d, network head %d\n", st.SampledChainHead, st.NetworkHead)
+			return err
+		},
+	}
+	f.register(cmd.Flags())
+	return cmd
+}
