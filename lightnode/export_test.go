@@ -1,0 +1,13 @@
+package lightnode
+
+import (
+	"context"
+
+	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/sampling"
+)
+
+// SampleHeader exposes one sampling attempt to the benchmarks.
+func (n *Node) SampleHeader(ctx context.Context, h *da.LightHeader) (sampling.Result, error) {
+	return n.sampleHeader(ctx, h)
+}
