@@ -271,6 +271,12 @@ func startDevnetProcs(m *devnetManifest) (*devnetProcs, error) {
 	for _, f := range m.FullNodes {
 		procs = append(procs, proc{f.Name, f.Log, fullNodeArgs(f)})
 	}
+	if l, ok := devnetLightNode(m); ok {
+		if err := os.MkdirAll(l.home, 0o700); err != nil {
+			return nil, err
+		}
+		procs = append(procs, proc{l.name, l.log, l.args})
+	}
 	d := &devnetProcs{exited: make(chan *devnetChild, len(procs))}
 	for _, v := range procs {
 		logf, err := os.OpenFile(v.log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
@@ -326,6 +332,9 @@ func runDevnet(ctx context.Context, out io.Writer, m *devnetManifest) error {
 	}
 	for _, f := range m.FullNodes {
 		fmt.Fprintf(out, "%-12s %s full node on %s, peer %s  metrics %s  log %s\n", f.Name, f.Mode, f.CoreRPC, f.PeerAddress, f.Metrics, f.Log)
+	}
+	if l, ok := devnetLightNode(m); ok {
+		fmt.Fprintf(out, "%-12s light node, json-rpc http://%s  log %s\n", l.name, l.rpcAddr, l.log)
 	}
 	fmt.Fprintf(out, "faucet       %s (key %s)\n", m.Faucet, m.FaucetKey)
 	fmt.Fprintf(out, "try:         quadrant blob submit --namespace myrollup --data 'hello' --node %s\n", m.Validators[0].RPC)

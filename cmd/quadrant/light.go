@@ -1,9 +1,15 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +27,7 @@ type lightFlags struct {
 	p2pListen      []string
 	trustedHeight  uint64
 	trustedHash    string
+	trustedRPC     string
 	trustingPeriod time.Duration
 	samples        int
 	confidence     float64
@@ -40,6 +47,7 @@ func (f *lightFlags) register(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&f.p2pListen, "p2p-listen", nil, "libp2p listen multiaddrs (default TCP and QUIC on ephemeral ports)")
 	fs.Uint64Var(&f.trustedHeight, "trusted-height", 0, "height of a recent header you trust (required on first run)")
 	fs.StringVar(&f.trustedHash, "trusted-hash", "", "hex block hash of the trusted header (required on first run)")
+	fs.StringVar(&f.trustedRPC, "trusted-rpc", "", "instead of --trusted-hash: read the hash of --trusted-height from this CometBFT RPC (a consensus node you run yourself), waiting for that height")
 	fs.DurationVar(&f.trustingPeriod, "trusting-period", 14*24*time.Hour, "refuse to continue when the newest verified header is older than this")
 	fs.IntVar(&f.samples, "samples", 16, "shares sampled per header")
 	fs.Float64Var(&f.confidence, "confidence", 0, "target confidence per header (e.g. 0.999; overrides --samples)")
@@ -111,6 +119,16 @@ header.GetByHeight, header.SyncState, fraud.Status) on --rpc-addr, with JWT
 tokens signed by <home>/jwt_secret. SIGINT or SIGTERM stop it cleanly.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.trustedRPC != "" && !cmd.Flags().Changed("trusted-hash") {
+				h, err := trustedHashFromRPC(cmd.Context(), f.trustedRPC, f.trustedHeight)
+				if err != nil {
+					return err
+				}
+				f.trustedHash = h
+				if err := cmd.Flags().Set("trusted-hash", h); err != nil {
+					return err
+				}
+			}
 			cfg, existed, err := f.config(cmd.Flags())
 			if err != nil {
 				return err
@@ -147,4 +165,49 @@ tokens signed by <home>/jwt_secret. SIGINT or SIGTERM stop it cleanly.`,
 	}
 	f.register(cmd.Flags())
 	return cmd
+}
+
+// trustedHashFromRPC reads the block hash at height from a CometBFT RPC
+// (/commit), retrying until that height exists or ctx ends. It trusts that
+// RPC: use only a consensus node you run yourself.
+func trustedHashFromRPC(ctx context.Context, rpcURL string, height uint64) (string, error) {
+	if height < 1 {
+		return "", fmt.Errorf("--trusted-rpc needs --trusted-height ≥ 1")
+	}
+	url := strings.TrimSuffix(rpcURL, "/") + "/commit?height=" + strconv.FormatUint(height, 10)
+	var last error
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return "", fmt.Errorf("--trusted-rpc %q: %w", rpcURL, err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			var out struct {
+				Result struct {
+					SignedHeader struct {
+						Commit struct {
+							BlockID struct {
+								Hash string `json:"hash"`
+							} `json:"block_id"`
+						} `json:"commit"`
+					} `json:"signed_header"`
+				} `json:"result"`
+			}
+			err = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out)
+			resp.Body.Close()
+			if h := out.Result.SignedHeader.Commit.BlockID.Hash; err == nil && len(h) == 64 {
+				return strings.ToLower(h), nil
+			}
+			if err == nil {
+				err = fmt.Errorf("no commit for height %d yet", height)
+			}
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("--trusted-rpc %s: could not read the hash of height %d: %v", rpcURL, height, last)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strconv"
+)
+
+// devnetLight is the devnet's light node: it follows the bridge full node,
+// anchored at height 1 whose hash it reads from validator 0's RPC, and
+// serves JSON-RPC on validator 0's RPC port + 11 (127.0.0.1:26668 with the
+// default ports).
+type devnetLight struct {
+	name, home, log, rpcAddr string
+	args                     []string
+}
+
+// devnetLightNode returns the light node of m, or false when the devnet has
+// no full node to follow.
+func devnetLightNode(m *devnetManifest) (devnetLight, bool) {
+	if len(m.FullNodes) == 0 || len(m.Validators) == 0 {
+		return devnetLight{}, false
+	}
+	u, err := url.Parse(m.Validators[0].RPC)
+	if err != nil {
+		return devnetLight{}, false
+	}
+	port, err := strconv.Atoi(u.Port())
+	if err != nil {
+		return devnetLight{}, false
+	}
+	home := filepath.Join(filepath.Dir(m.Validators[0].Home), "light")
+	l := devnetLight{
+		name:    "light",
+		home:    home,
+		log:     filepath.Join(home, "node.log"),
+		rpcAddr: fmt.Sprintf("127.0.0.1:%d", port+11),
+	}
+	l.args = []string{"light", "--home", home, "--chain-id", m.ChainID,
+		"--bootstrap", m.FullNodes[0].PeerAddress,
+		"--trusted-height", "1", "--trusted-rpc", m.Validators[0].RPC,
+		"--p2p-listen", "/ip4/127.0.0.1/tcp/0",
+		"--rpc-addr", l.rpcAddr}
+	return l, true
+}
