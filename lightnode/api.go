@@ -88,6 +88,9 @@ func (n *Node) SyncState() SyncState {
 	defer n.mu.Unlock()
 	s := SyncState{Height: uint64(n.local.Height()), FromHeight: n.trusted, ToHeight: max(n.targetHeight, uint64(n.netHead.Height())),
 		ToHash: hex.EncodeToString(n.netHead.Hash()), Start: n.syncStart}
+	if th, err := n.store.header(context.Background(), n.trusted); err == nil {
+		s.FromHash = hex.EncodeToString(th.Hash())
+	}
 	if s.Height >= s.ToHeight {
 		s.End = n.local.Time()
 	}

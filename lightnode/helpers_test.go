@@ -150,7 +150,10 @@ func loopback(bootstrap ...string) p2p.Config {
 // testClock is a clock one hour after the chain's genesis (headers are
 // one second apart), so every test header is inside the window and the
 // trusting period.
-func testClock() time.Time { return headertest.Genesis.Add(time.Hour) }
+// It advances with real time (peer scores recover with time).
+func testClock() time.Time { return headertest.Genesis.Add(time.Hour + time.Since(testStart)) }
+
+var testStart = time.Now()
 
 func lightConfig(home, chainID string, trusted *da.ExtendedHeader, peers ...*p2p.Host) lightnode.Config {
 	cfg := lightnode.DefaultConfig()
@@ -180,6 +183,11 @@ func startLight(t testing.TB, cfg lightnode.Config) *lightnode.Node {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startNode(t, n)
+}
+
+func startNode(t testing.TB, n *lightnode.Node) *lightnode.Node {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := n.Start(ctx); err != nil {

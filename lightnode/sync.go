@@ -38,7 +38,9 @@ func (n *Node) runSync(ctx context.Context) error {
 	}
 }
 
-// pollHead asks one peer for its head and handles it as a gossiped head.
+// pollHead asks every full-node peer for its head and handles each as a
+// gossiped head: the highest valid one raises the sync target, and a peer
+// whose head does not verify is scored down.
 func (n *Node) pollHead(ctx context.Context) {
 	for _, p := range n.fullPeers() {
 		rctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
@@ -49,10 +51,9 @@ func (n *Node) pollHead(ctx context.Context) {
 		}
 		if err := n.handleHead(hs[0]); err != nil && !errors.Is(err, p2p.ErrIgnore) {
 			n.host.Scores.Penalize(p, p2p.PenaltyInvalid)
-			n.log.Warn("lightnode: peer's head rejected", "peer", p, "err", err)
-			continue
+			n.metrics.invalidHeaders.Inc()
+			n.log.Warn("lightnode: peer's head rejected", "peer", p, "height", hs[0].Height(), "err", err)
 		}
-		return
 	}
 }
 
