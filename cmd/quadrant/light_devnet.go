@@ -9,8 +9,8 @@ import (
 
 // devnetLight is the devnet's light node: it follows the bridge full node,
 // anchored at height 1 whose hash it reads from validator 0's RPC, and
-// serves JSON-RPC on validator 0's RPC port + 11 (127.0.0.1:26668 with the
-// default ports).
+// serves JSON-RPC on base+10V+3 for V validators (127.0.0.1:26699 with the
+// default ports), next to the bridge's ports.
 type devnetLight struct {
 	name, home, log, rpcAddr string
 	args                     []string
@@ -35,7 +35,7 @@ func devnetLightNode(m *devnetManifest) (devnetLight, bool) {
 		name:    "light",
 		home:    home,
 		log:     filepath.Join(home, "node.log"),
-		rpcAddr: fmt.Sprintf("127.0.0.1:%d", port+11),
+		rpcAddr: fmt.Sprintf("127.0.0.1:%d", port-1+10*len(m.Validators)+3), // base+10V+3: after the bridge (base+10V, +2); port+11 hit the bridge metrics with 1 validator
 	}
 	l.args = []string{"light", "--home", home, "--chain-id", m.ChainID,
 		"--bootstrap", m.FullNodes[0].PeerAddress,
