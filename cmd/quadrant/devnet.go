@@ -105,6 +105,11 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 	app := consensus.DefaultGenesisState()
 	app.Params.MaxSquareSize = o.MaxSquareSize
 	app.Accounts = append(app.Accounts, consensus.GenesisAccount{Address: faucet.Address().String(), Balance: faucetBalance})
+	adapterAcct, err := setupDevnetAdapter(o.Home, filepath.Join(o.Home, "bridge"))
+	if err != nil {
+		return nil, err
+	}
+	app.Accounts = append(app.Accounts, adapterAcct)
 	vals := make([]cmttypes.GenesisValidator, len(infos))
 	for i, info := range infos {
 		vals[i] = info.genesisValidator()
@@ -238,6 +243,7 @@ metrics 127.0.0.1:base+10V+2. Its peer address is printed.`,
 	f.DurationVar(&o.TimeoutPropose, "timeout-propose", 0, "how long validators wait for a proposal (default max(1s, 3×block time); raise for k=256 squares)")
 	f.BoolVar(&initOnly, "init-only", false, "create the homes and exit without starting anything")
 	f.BoolVar(&reset, "reset", false, "delete --home first and create a fresh devnet")
+	devnetAdapter.register(f, false)
 	return cmd
 }
 
@@ -335,6 +341,9 @@ func runDevnet(ctx context.Context, out io.Writer, m *devnetManifest) error {
 	}
 	if l, ok := devnetLightNode(m); ok {
 		fmt.Fprintf(out, "%-12s light node, json-rpc http://%s  log %s\n", l.name, l.rpcAddr, l.log)
+	}
+	for _, l := range devnetAdapterBanner(filepath.Dir(filepath.Dir(m.FaucetKey))) {
+		fmt.Fprintln(out, l)
 	}
 	fmt.Fprintf(out, "faucet       %s (key %s)\n", m.Faucet, m.FaucetKey)
 	fmt.Fprintf(out, "try:         quadrant blob submit --namespace myrollup --data 'hello' --node %s\n", m.Validators[0].RPC)

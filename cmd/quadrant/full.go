@@ -104,6 +104,7 @@ func peerAddrs(home string, cfg fullnode.Config) ([]string, peer.ID, error) {
 
 func newFullCmd() *cobra.Command {
 	var f fullFlags
+	var af adapterFlags
 	cmd := &cobra.Command{
 		Use:   "full",
 		Short: "Run a full node: ingest, store, repair and serve extended squares over libp2p",
@@ -159,7 +160,19 @@ SIGINT or SIGTERM stop the node cleanly.`,
 			if a := node.MetricsAddr(); a != "" {
 				fmt.Fprintf(out, "metrics: http://%s/metrics\n", a)
 			}
+			stopAdapter := func() {}
+			if cfg.Mode == fullnode.ModeBridge {
+				var lines []string
+				if stopAdapter, lines, err = startAdapter(ctx, node, cfg.Bridge.CoreRPC, log, node.Registry(), f.home, af); err != nil {
+					_ = node.Stop()
+					return err
+				}
+				for _, l := range lines {
+					fmt.Fprintln(out, l)
+				}
+			}
 			<-ctx.Done()
+			stopAdapter()
 			st = node.Status()
 			err = node.Stop()
 			fmt.Fprintf(out, "full node stopped at head %d\n", st.Head)
@@ -167,6 +180,7 @@ SIGINT or SIGTERM stop the node cleanly.`,
 		},
 	}
 	f.register(cmd.Flags())
+	af.register(cmd.Flags(), true)
 
 	var fi fullFlags
 	initCmd := &cobra.Command{

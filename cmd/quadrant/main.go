@@ -49,6 +49,7 @@ func newRootCmd() *cobra.Command {
 		newBenchCmd(),
 		newFullCmd(),
 		newLightCmd(),
+		newAuthCmd(),
 	)
 	return root
 }

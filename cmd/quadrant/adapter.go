@@ -1,0 +1,301 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	cmthttp "github.com/cometbft/cometbft/rpc/client/http"
+	pebbleds "github.com/ipfs/go-ds-pebble"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/pflag"
+
+	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/fullnode"
+	rollupadapter "github.com/quadrant-da/quadrant/rollup-adapter"
+	"github.com/quadrant-da/quadrant/rpc"
+)
+
+// Files of the rollup adapter in a bridge home.
+const (
+	adapterDataDir   = "adapter"           // pebble datastore of the Alt-DA and DAC indexes
+	dacMemberKeyFile = "dac/member.key"    // hex secp256k1 secret of the DAC member, 0600
+	dacSequencerFile = "dac/sequencer.key" // devnet home only: hex secret of the trusted sequencer
+	dacMemberAddr    = "dac/member.address"
+)
+
+// adapterFlags are the rollup adapter flags of `quadrant full` (bridge
+// mode) and `quadrant devnet`.
+type adapterFlags struct {
+	rpcAddr      string
+	altda        string
+	dac          string
+	dacSequencer string
+	key          string
+}
+
+func (a *adapterFlags) register(fs *pflag.FlagSet, withBridgeOnly bool) {
+	fs.StringVar(&a.rpcAddr, "adapter-rpc", "127.0.0.1:26658", "bridge mode: rollup adapter JSON-RPC listen address (blob/header/share/das/da modules; empty disables the adapter)")
+	fs.StringVar(&a.altda, "altda", "127.0.0.1:3100", "bridge mode: OP Stack Alt-DA HTTP listen address (empty disables)")
+	fs.StringVar(&a.dac, "dac", "", "bridge mode: Polygon CDK DAC member JSON-RPC listen address (empty disables)")
+	if withBridgeOnly {
+		fs.StringVar(&a.dacSequencer, "dac-sequencer", "", "0x address of the trusted sequencer whose signed sequences the DAC member accepts (required with --dac)")
+		fs.StringVar(&a.key, "adapter-key", "adapter", "name of the funded key in <home>/keys the adapter submits blobs with")
+	}
+}
+
+// args are the flags that pass the devnet's adapter addresses to its bridge.
+func (a *adapterFlags) args(devnetHome string) []string {
+	out := []string{"--adapter-rpc", a.rpcAddr, "--altda", a.altda, "--dac", a.dac}
+	if a.dac != "" {
+		if b, err := os.ReadFile(filepath.Join(devnetHome, dacSequencerFile)); err == nil {
+			if k, err := rollupadapter.ParseEthKey(string(b)); err == nil {
+				out = append(out, "--dac-sequencer", k.Address().Hex())
+			}
+		}
+	}
+	return out
+}
+
+// devnetAdapter holds the adapter flags given to `quadrant devnet`.
+var devnetAdapter adapterFlags
+
+// startAdapter starts the rollup adapter on a running bridge full node:
+// JSON-RPC server, Alt-DA server and DAC member as configured. It returns
+// the function that stops them (DAC, Alt-DA, RPC, adapter, submitters, in
+// that order; the full node is stopped by the caller afterwards) and the
+// lines describing the endpoints.
+func startAdapter(ctx context.Context, node *fullnode.Node, coreRPC string, log *slog.Logger, reg *prometheus.Registry, home string, af adapterFlags) (stop func(), lines []string, err error) {
+	if af.rpcAddr == "" {
+		return func() {}, nil, nil
+	}
+	var stops []func()
+	stop = func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			stop()
+		}
+	}()
+	core, err := cmthttp.New(coreRPC)
+	if err != nil {
+		return nil, nil, fmt.Errorf("adapter: consensus RPC %s: %w", coreRPC, err)
+	}
+	maxSq, err := queryMaxSquareSize(ctx, core)
+	if err != nil {
+		return nil, nil, err
+	}
+	subs := consensus.NewSubmitters(ctx, core, log, 0)
+	stops = append(stops, subs.Stop)
+	bn, err := rollupadapter.NewBridgeNode(rollupadapter.BridgeNodeConfig{
+		Store: node.Store(), Chain: core, Submitters: subs,
+		Keys: consensus.NewKeyring(home), DefaultKey: af.key,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	acfg := rollupadapter.DefaultConfig()
+	acfg.MaxSquareSize = maxSq
+	ad, err := rollupadapter.New(acfg, bn, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	stops = append(stops, ad.Close)
+	secret, err := rpc.LoadOrCreateSecret(filepath.Join(home, rpc.SecretFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	rcfg := rpc.DefaultConfig()
+	rcfg.ListenAddr = af.rpcAddr
+	srv, err := rpc.NewServer(rcfg, secret, rpc.WithLogger(log), rpc.WithRegistry(reg),
+		rpc.WithHealth(func(ctx context.Context) error { _, err := ad.LocalHead(ctx); return err }))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := ad.Register(srv); err != nil {
+		return nil, nil, err
+	}
+	if err := srv.Start(ctx); err != nil {
+		return nil, nil, err
+	}
+	stops = append(stops, stopWithin(srv.Stop))
+	lines = append(lines, fmt.Sprintf("adapter json-rpc: http://%s (tokens: quadrant auth read|write|admin --home %s)", srv.Addr(), home))
+	if af.altda == "" && af.dac == "" {
+		return stop, lines, nil
+	}
+	ds, err := pebbleds.NewDatastore(filepath.Join(home, adapterDataDir))
+	if err != nil {
+		return nil, nil, fmt.Errorf("adapter: open %s: %w", filepath.Join(home, adapterDataDir), err)
+	}
+	stops = append(stops, func() { _ = ds.Close() })
+	if af.altda != "" {
+		alt, err := rollupadapter.NewAltDAServer(ad, ds, log)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := alt.Start(ctx, af.altda); err != nil {
+			return nil, nil, err
+		}
+		stops = append(stops, stopWithin(alt.Stop))
+		lines = append(lines, fmt.Sprintf("alt-da: http://%s", alt.Addr()))
+	}
+	if af.dac != "" {
+		seq, err := rollupadapter.ParseEthAddress(af.dacSequencer)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--dac-sequencer %q: %w", af.dacSequencer, err)
+		}
+		key, err := loadOrCreateEthKey(filepath.Join(home, dacMemberKeyFile))
+		if err != nil {
+			return nil, nil, err
+		}
+		dac, err := rollupadapter.NewDACMember(ad, rollupadapter.DACConfig{Sequencer: seq, Key: key}, ds, log)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := dac.Start(ctx, af.dac); err != nil {
+			return nil, nil, err
+		}
+		stops = append(stops, stopWithin(dac.Stop))
+		lines = append(lines, fmt.Sprintf("dac member %s: http://%s", key.Address().Hex(), af.dac))
+	}
+	return stop, lines, nil
+}
+
+// stopWithin returns a function that calls stop with a 10 s deadline.
+func stopWithin(stop func(context.Context) error) func() {
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = stop(ctx)
+	}
+}
+
+// queryMaxSquareSize reads the chain's max_square_size parameter.
+func queryMaxSquareSize(ctx context.Context, core consensus.ChainClient) (int, error) {
+	var lastErr error
+	for range 50 {
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		res, err := core.ABCIQuery(rctx, "/params", nil)
+		cancel()
+		if err == nil && res.Response.Code == 0 {
+			var p struct {
+				MaxSquareSize int `json:"max_square_size"`
+			}
+			if err := json.Unmarshal(res.Response.Value, &p); err != nil || p.MaxSquareSize < 1 {
+				return 0, fmt.Errorf("adapter: query /params: bad max_square_size in %q", res.Response.Value)
+			}
+			return p.MaxSquareSize, nil
+		}
+		lastErr = err
+		if err == nil {
+			lastErr = fmt.Errorf("code %d: %s", res.Response.Code, res.Response.Log)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return 0, fmt.Errorf("adapter: query /params: %w", lastErr)
+}
+
+// loadOrCreateEthKey reads the hex secp256k1 secret at path, creating a
+// random one (file 0600, directory 0700) if it does not exist.
+func loadOrCreateEthKey(path string) (*rollupadapter.EthKey, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		for {
+			secret := make([]byte, 32)
+			if _, err := rand.Read(secret); err != nil {
+				return nil, err
+			}
+			k, err := rollupadapter.NewEthKey(secret)
+			if err != nil {
+				continue // out of range: draw again
+			}
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(path, []byte(hex.EncodeToString(secret)+"\n"), 0o600); err != nil {
+				return nil, err
+			}
+			return k, nil
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	k, err := rollupadapter.ParseEthKey(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return k, nil
+}
+
+// setupDevnetAdapter prepares a new devnet's bridge for the adapter: the
+// funded adapter key (returned as a genesis account), the JWT secret and
+// <devnet home>/tokens/{read,write,admin}, the DAC member key with
+// <devnet home>/dac/member.address, and <devnet home>/dac/sequencer.key.
+func setupDevnetAdapter(devnetHome, bridgeHome string) (consensus.GenesisAccount, error) {
+	key, err := consensus.NewKeyring(bridgeHome).Add("adapter", consensus.KeyTypeSecp256k1)
+	if err != nil {
+		return consensus.GenesisAccount{}, err
+	}
+	secret, err := rpc.LoadOrCreateSecret(filepath.Join(bridgeHome, rpc.SecretFile))
+	if err != nil {
+		return consensus.GenesisAccount{}, err
+	}
+	if err := os.MkdirAll(filepath.Join(devnetHome, "tokens"), 0o700); err != nil {
+		return consensus.GenesisAccount{}, err
+	}
+	for _, level := range []string{"read", "write", "admin"} {
+		tok, err := authToken(secret, level)
+		if err != nil {
+			return consensus.GenesisAccount{}, err
+		}
+		if err := os.WriteFile(filepath.Join(devnetHome, "tokens", level), []byte(tok+"\n"), 0o600); err != nil {
+			return consensus.GenesisAccount{}, err
+		}
+	}
+	member, err := loadOrCreateEthKey(filepath.Join(bridgeHome, dacMemberKeyFile))
+	if err != nil {
+		return consensus.GenesisAccount{}, err
+	}
+	if _, err := loadOrCreateEthKey(filepath.Join(devnetHome, dacSequencerFile)); err != nil {
+		return consensus.GenesisAccount{}, err
+	}
+	if err := os.WriteFile(filepath.Join(devnetHome, dacMemberAddr), []byte(member.Address().Hex()+"\n"), 0o644); err != nil {
+		return consensus.GenesisAccount{}, err
+	}
+	return consensus.GenesisAccount{Address: key.Address().String(), Balance: faucetBalance}, nil
+}
+
+// devnetAdapterBanner returns the devnet banner lines of the adapter.
+func devnetAdapterBanner(home string) []string {
+	a := devnetAdapter
+	if a.rpcAddr == "" {
+		return nil
+	}
+	out := []string{
+		fmt.Sprintf("adapter      json-rpc http://%s  tokens %s/{read,write,admin}", a.rpcAddr, filepath.Join(home, "tokens")),
+	}
+	if a.altda != "" {
+		out = append(out, fmt.Sprintf("alt-da       http://%s", a.altda))
+	}
+	if a.dac != "" {
+		out = append(out, fmt.Sprintf("dac          http://%s  member %s  sequencer key %s", a.dac, filepath.Join(home, dacMemberAddr), filepath.Join(home, dacSequencerFile)))
+	}
+	return out
+}
