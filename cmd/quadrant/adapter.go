@@ -41,6 +41,7 @@ type adapterFlags struct {
 	dac          string
 	dacSequencer string
 	key          string
+	rateLimit    float64
 }
 
 func (a *adapterFlags) register(fs *pflag.FlagSet, withBridgeOnly bool) {
@@ -49,13 +50,15 @@ func (a *adapterFlags) register(fs *pflag.FlagSet, withBridgeOnly bool) {
 	fs.StringVar(&a.dac, "dac", "", "bridge mode: Polygon CDK DAC member JSON-RPC listen address (empty disables)")
 	if withBridgeOnly {
 		fs.StringVar(&a.dacSequencer, "dac-sequencer", "", "0x address of the trusted sequencer whose signed sequences the DAC member accepts (required with --dac)")
+		fs.Float64Var(&a.rateLimit, "adapter-rate-limit", rpc.DefaultConfig().RateLimit, "adapter JSON-RPC requests per second per client IP (0: unlimited)")
 		fs.StringVar(&a.key, "adapter-key", "adapter", "name of the funded key in <home>/keys the adapter submits blobs with")
 	}
 }
 
 // args are the flags that pass the devnet's adapter addresses to its bridge.
 func (a *adapterFlags) args(devnetHome string) []string {
-	out := []string{"--adapter-rpc", a.rpcAddr, "--altda", a.altda, "--dac", a.dac}
+	// A devnet is local and driven by test suites: no rate limit.
+	out := []string{"--adapter-rpc", a.rpcAddr, "--altda", a.altda, "--dac", a.dac, "--adapter-rate-limit", "0"}
 	if a.dac != "" {
 		if b, err := os.ReadFile(filepath.Join(devnetHome, dacSequencerFile)); err == nil {
 			if k, err := rollupadapter.ParseEthKey(string(b)); err == nil {
@@ -119,6 +122,7 @@ func startAdapter(ctx context.Context, node *fullnode.Node, coreRPC string, log 
 	}
 	rcfg := rpc.DefaultConfig()
 	rcfg.ListenAddr = af.rpcAddr
+	rcfg.RateLimit = af.rateLimit
 	srv, err := rpc.NewServer(rcfg, secret, rpc.WithLogger(log), rpc.WithRegistry(reg),
 		rpc.WithHealth(func(ctx context.Context) error { _, err := ad.LocalHead(ctx); return err }))
 	if err != nil {
