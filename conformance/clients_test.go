@@ -32,7 +32,7 @@ func TestEvNodeClient(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer cl.Close()
-			ns := libshare.MustNewV0Namespace([]byte("evnode-" + scheme))
+			ns := libshare.MustNewV0Namespace([]byte("evn-" + scheme)) // ≤ 10 bytes
 			var sub <-chan *blobrpc.SubscriptionResponse
 			if scheme == "ws" {
 				if sub, err = cl.Blob.Subscribe(ctx, ns); err != nil {
