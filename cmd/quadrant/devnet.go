@@ -53,10 +53,12 @@ func (d *jsonDuration) UnmarshalText(b []byte) error {
 func manifestPath(home string) string { return filepath.Join(home, "devnet.json") }
 
 // devnetPorts returns validator i's P2P, RPC and metrics ports: base+10i,
-// base+10i+1, base+10i+2 (so with the default base 26656, validator 0's RPC
-// is 26657).
+// base+10i+1, base+10i+5 (so with the default base 26656, validator 0's RPC
+// is 26657). The offsets +2 and +12 are left free: base+2 is the rollup
+// adapter's JSON-RPC (26658) and base+12 the light node's (26668), the
+// ports celestia-node users already know.
 func devnetPorts(base, i int) (p2p, rpc, metrics int) {
-	return base + 10*i, base + 10*i + 1, base + 10*i + 2
+	return base + 10*i, base + 10*i + 1, base + 10*i + 5
 }
 
 type devnetOptions struct {
@@ -200,10 +202,13 @@ Ctrl-C, which stops them all cleanly.
 
 Ports: validator N listens for P2P on base+10N, CometBFT RPC on base+10N+1
 (so validator 0's RPC is 127.0.0.1:26657 with the default --base-port 26656)
-and metrics on base+10N+2. A bridge full node ('quadrant full --home
-<home>/bridge', log <home>/bridge/node.log) follows validator 0; with V
-validators its libp2p address is 127.0.0.1:base+10V (TCP and QUIC) and its
-metrics 127.0.0.1:base+10V+2. Its peer address is printed.`,
+and CometBFT metrics (when enabled) on base+10N+5. A bridge full node
+('quadrant full --home <home>/bridge', log <home>/bridge/node.log) follows
+validator 0; with V validators its libp2p address is 127.0.0.1:base+10V
+(TCP and QUIC) and its metrics 127.0.0.1:base+10V+5. Its peer address is
+printed. It runs the rollup adapter (JSON-RPC 127.0.0.1:26658, Alt-DA
+127.0.0.1:3100). A light node follows the bridge with its JSON-RPC on
+127.0.0.1:base+12 (26668 by default).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
@@ -237,7 +242,7 @@ metrics 127.0.0.1:base+10V+2. Its peer address is printed.`,
 	f.StringVar(&o.Home, "home", defaultHome("devnet"), "devnet directory")
 	f.IntVar(&o.Validators, "validators", 4, "number of validators")
 	f.DurationVar(&o.BlockTime, "block-time", time.Second, "block time of every validator")
-	f.IntVar(&o.BasePort, "base-port", 26656, "first port; validator N uses base+10N (P2P), +1 (RPC), +2 (metrics)")
+	f.IntVar(&o.BasePort, "base-port", 26656, "first port; validator N uses base+10N (P2P), +1 (RPC), +5 (metrics); the light node base+12")
 	f.StringVar(&o.ChainID, "chain-id", "quadrant-devnet", "chain id")
 	f.IntVar(&o.MaxSquareSize, "max-square-size", consensus.DefaultMaxSquareSize, "largest original square width k (power of two ≤ 256)")
 	f.DurationVar(&o.TimeoutPropose, "timeout-propose", 0, "how long validators wait for a proposal (default max(1s, 3×block time); raise for k=256 squares)")

@@ -49,7 +49,7 @@ func TestMain(m *testing.M) {
 const testBlockTime = 150 * time.Millisecond
 
 // pickBasePort returns a base port for a devnet of n validators whose ports
-// (base+10i+{0,1,2}) were all free a moment ago.
+// (base+10i+{0,1,2,5,12}) were all free a moment ago.
 func pickBasePort(t *testing.T, n int) int {
 	t.Helper()
 	for range 50 {
@@ -57,7 +57,7 @@ func pickBasePort(t *testing.T, n int) int {
 		var ls []net.Listener
 		ok := true
 		for i := range n {
-			for d := range 3 {
+			for _, d := range []int{0, 1, 2, 5, 12} {
 				l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+10*i+d))
 				if err != nil {
 					ok = false

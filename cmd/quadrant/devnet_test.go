@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -320,6 +321,17 @@ func TestDevnetCommand(t *testing.T) {
 		}
 		waitHeight(t, c, 3, 30*time.Second)
 	}
+	// The light node serves its JSON-RPC on base+12 (127.0.0.1:26668 with
+	// the default ports).
+	lightHealth := fmt.Sprintf("http://127.0.0.1:%d/health", base+12)
+	waitFor(t, 60*time.Second, "the light node's JSON-RPC on base+12", func() bool {
+		resp, err := http.Get(lightHealth)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
 	if st, err := os.Stat(filepath.Join(home, "keys", "faucet.json")); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("faucet key: %v %v", st, err)
 	}

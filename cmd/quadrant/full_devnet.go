@@ -22,9 +22,9 @@ type devnetFull struct {
 
 // devnetFullPorts returns the libp2p port (TCP and QUIC) and metrics port
 // of the devnet's bridge full node: it takes the slot after the last
-// validator, base+10N and base+10N+2 for N validators.
+// validator, base+10N and base+10N+5 for N validators.
 func devnetFullPorts(base, validators int) (p2pPort, metrics int) {
-	return base + 10*validators, base + 10*validators + 2
+	return base + 10*validators, base + 10*validators + 5
 }
 
 // createDevnetBridge writes the home of the devnet's bridge full node

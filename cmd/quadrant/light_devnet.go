@@ -9,8 +9,8 @@ import (
 
 // devnetLight is the devnet's light node: it follows the bridge full node,
 // anchored at height 1 whose hash it reads from validator 0's RPC, and
-// serves JSON-RPC on base+10V+3 for V validators (127.0.0.1:26699 with the
-// default ports), next to the bridge's ports.
+// serves JSON-RPC on base+12 (127.0.0.1:26668 with the default ports, where
+// celestia-node users expect a node's RPC); devnetPorts keeps that port free.
 type devnetLight struct {
 	name, home, log, rpcAddr string
 	args                     []string
@@ -35,7 +35,7 @@ func devnetLightNode(m *devnetManifest) (devnetLight, bool) {
 		name:    "light",
 		home:    home,
 		log:     filepath.Join(home, "node.log"),
-		rpcAddr: fmt.Sprintf("127.0.0.1:%d", port-1+10*len(m.Validators)+3), // base+10V+3: after the bridge (base+10V, +2); port+11 hit the bridge metrics with 1 validator
+		rpcAddr: fmt.Sprintf("127.0.0.1:%d", port-1+12), // validator 0's RPC is base+1
 	}
 	l.args = []string{"light", "--home", home, "--chain-id", m.ChainID,
 		"--bootstrap", m.FullNodes[0].PeerAddress,
