@@ -48,23 +48,35 @@ func TestMain(m *testing.M) {
 // testBlockTime is the block time of every test network.
 const testBlockTime = 150 * time.Millisecond
 
-// pickBasePort returns a base port for a devnet of n validators whose ports
-// (base+10i+{0,1,2,5,12}) were all free a moment ago.
+// startDeadline bounds each wait for a network to reach a state (a height,
+// a synced node, a listening port). It is an upper bound, not a measurement:
+// passing tests return as soon as the state is reached, and on a 2-core
+// machine busy with parallel builds a node's first blocks can take tens of
+// seconds.
+const startDeadline = 3 * time.Minute
+
+// pickBasePort returns a base port for a devnet of n slots (validators and
+// the bridge) whose ports (base+10i+{0,1,2,5}, and the light node's base+12)
+// were all free a moment ago.
 func pickBasePort(t *testing.T, n int) int {
 	t.Helper()
 	for range 50 {
 		base := 20000 + 10*rand.IntN(3000)
+		ports := map[int]bool{base + 12: true}
+		for i := range n {
+			for _, d := range []int{0, 1, 2, 5} {
+				ports[base+10*i+d] = true
+			}
+		}
 		var ls []net.Listener
 		ok := true
-		for i := range n {
-			for _, d := range []int{0, 1, 2, 5, 12} {
-				l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+10*i+d))
-				if err != nil {
-					ok = false
-					break
-				}
-				ls = append(ls, l)
+		for p := range ports {
+			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+			if err != nil {
+				ok = false
+				break
 			}
+			ls = append(ls, l)
 		}
 		for _, l := range ls {
 			l.Close()

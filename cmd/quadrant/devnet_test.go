@@ -40,7 +40,7 @@ func TestDevnetFourValidators(t *testing.T) {
 	clients := make([]*rpchttp.HTTP, 4)
 	for i := range clients {
 		clients[i] = n.client(i)
-		waitHeight(t, clients[i], 2, 30*time.Second)
+		waitHeight(t, clients[i], 2, startDeadline)
 	}
 
 	// Three more accounts, funded from the faucet through the CLI.
@@ -144,7 +144,7 @@ func TestDevnetFourValidators(t *testing.T) {
 		top = max(top, l.height)
 	}
 	for _, c := range clients {
-		waitHeight(t, c, top+1, 30*time.Second)
+		waitHeight(t, c, top+1, startDeadline)
 	}
 	checkAgreement(t, clients, top+1)
 	checkDataRoots(t, clients[1], top+1, n.m.Params.MaxSquareSize)
@@ -176,7 +176,7 @@ func TestDevnetBadDataRootProposer(t *testing.T) {
 	}
 	n.start(3, "--bad-data-root-for-testing")
 	c0, c3 := n.client(0), n.client(3)
-	waitHeight(t, c0, 2, 30*time.Second)
+	waitHeight(t, c0, 2, startDeadline)
 	st, err := c3.Status(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +190,7 @@ func TestDevnetBadDataRootProposer(t *testing.T) {
 		return bytes.Contains(b, []byte("rejecting proposal"))
 	})
 	h0 := height(c0)
-	waitHeight(t, c0, h0+8, 60*time.Second)
+	waitHeight(t, c0, h0+8, startDeadline)
 	top := height(c0)
 	rounds := 0
 	for h := int64(1); h <= top; h++ {
@@ -213,7 +213,7 @@ func TestDevnetBadDataRootProposer(t *testing.T) {
 		t.Fatal("the bad validator never proposed")
 	}
 	// The bad validator still follows the honest chain.
-	waitHeight(t, c3, top, 30*time.Second)
+	waitHeight(t, c3, top, startDeadline)
 	checkAgreement(t, []*rpchttp.HTTP{c0, c3, n.client(1)}, top)
 	t.Logf("%d blocks, %d needed more than one round", top, rounds)
 }
@@ -228,7 +228,7 @@ func TestDevnetKillAndRestart(t *testing.T) {
 	clients := make([]*rpchttp.HTTP, 4)
 	for i := range clients {
 		clients[i] = n.client(i)
-		waitHeight(t, clients[i], 3, 30*time.Second)
+		waitHeight(t, clients[i], 3, startDeadline)
 	}
 	faucet, err := consensus.NewKeyring(n.home).Load("faucet")
 	if err != nil {
@@ -264,7 +264,7 @@ func TestDevnetKillAndRestart(t *testing.T) {
 		close(loadDone)
 	}()
 
-	waitHeight(t, clients[3], height(clients[3])+5, 30*time.Second)
+	waitHeight(t, clients[3], height(clients[3])+5, startDeadline)
 	before := height(clients[3])
 	history := map[int64][2]string{}
 	for h := int64(1); h <= before; h++ {
@@ -275,13 +275,13 @@ func TestDevnetKillAndRestart(t *testing.T) {
 
 	// The other three keep going.
 	h0 := height(clients[0])
-	waitHeight(t, clients[0], h0+10, 60*time.Second)
+	waitHeight(t, clients[0], h0+10, startDeadline)
 	checkAgreement(t, clients[:3], h0+10)
 
 	// Restart the killed validator: it catches up and agrees.
 	n.start(3)
 	target := height(clients[0])
-	waitHeight(t, clients[3], target, 60*time.Second)
+	waitHeight(t, clients[3], target, startDeadline)
 	stopLoad()
 	if err := <-loadDone; err != nil {
 		t.Fatalf("background submissions: %v", err)
@@ -304,7 +304,7 @@ func TestDevnetCommand(t *testing.T) {
 		"--block-time", testBlockTime.String(), "--base-port", fmt.Sprint(base))
 	m := func() *devnetManifest {
 		var m *devnetManifest
-		waitFor(t, 30*time.Second, "devnet manifest", func() bool {
+		waitFor(t, startDeadline, "devnet manifest", func() bool {
 			var err error
 			m, err = loadManifest(home)
 			return err == nil
@@ -319,12 +319,12 @@ func TestDevnetCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		waitHeight(t, c, 3, 30*time.Second)
+		waitHeight(t, c, 3, startDeadline)
 	}
 	// The light node serves its JSON-RPC on base+12 (127.0.0.1:26668 with
 	// the default ports).
 	lightHealth := fmt.Sprintf("http://127.0.0.1:%d/health", base+12)
-	waitFor(t, 60*time.Second, "the light node's JSON-RPC on base+12", func() bool {
+	waitFor(t, startDeadline, "the light node's JSON-RPC on base+12", func() bool {
 		resp, err := http.Get(lightHealth)
 		if err != nil {
 			return false
@@ -379,7 +379,7 @@ func TestInitKeysAndSingleValidator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitHeight(t, c, 2, 30*time.Second)
+	waitHeight(t, c, 2, startDeadline)
 	// The client commands find the node through the home's config.toml.
 	out := runCLI(t, "tx", "send", "--home", home, "--key", "validator", "--to", k.Address, "--amount", "1000000", "-o", "json")
 	if !bytes.Contains(out, []byte(`"height"`)) {
