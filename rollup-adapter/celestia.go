@@ -229,16 +229,11 @@ func (m blobModule) GetCommitmentProof(ctx context.Context, height uint64, nsb, 
 	if err != nil {
 		return nil, err
 	}
-	cp := &CommitmentProof{SubtreeRoots: p.SubtreeRoots, NamespaceID: ns.ID(), NamespaceVersion: ns.Version(), QuadrantProof: p}
-	for i, r := range p.Rows {
-		cp.RowProof.RowRoots = append(cp.RowProof.RowRoots, r.RowRoot)
-		cp.RowProof.Proofs = append(cp.RowProof.Proofs, r.RootProof)
-		if i == 0 {
-			cp.RowProof.StartRow = uint32(r.Row)
-		}
-		cp.RowProof.EndRow = uint32(r.Row)
+	cp, err := p.CommitmentProof(ns)
+	if err != nil {
+		return nil, fmt.Errorf("rollupadapter: commitment proof at height %d: %w", height, err)
 	}
-	return cp, nil
+	return newCommitmentProof(cp, p), nil
 }
 
 func (m blobModule) Subscribe(ctx context.Context, nsb []byte) (<-chan *SubscriptionResponse, error) {

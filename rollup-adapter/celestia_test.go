@@ -3,11 +3,17 @@ package rollupadapter
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cometbft/cometbft/crypto/merkle"
+	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
+	cmtjson "github.com/cometbft/cometbft/libs/json"
 
 	"github.com/quadrant-da/quadrant/blobs"
 	"github.com/quadrant-da/quadrant/da"
@@ -119,6 +125,7 @@ func TestBlobRoundTripHTTPAndWS(t *testing.T) {
 				if err := cp.QuadrantProof.VerifyCommitment(eh.DataRoot(), ns, b.Commitment); err != nil {
 					t.Fatalf("commitment proof: %v", err)
 				}
+				checkCommitmentProof(t, cp, eh.DataRoot(), ns, b.Commitment, other.Commitment)
 			}
 		})
 	}
@@ -293,4 +300,150 @@ func TestSubscribe(t *testing.T) {
 	if r == nil || r.Height != h || len(r.Blobs) != 1 {
 		t.Fatalf("SubscribeFrom(%d) first item %+v", h, r)
 	}
+}
+
+// refRowProof is celestia-app's proof.RowProof with CometBFT's own types,
+// decoded and encoded with CometBFT's JSON codec as celestia-node does.
+type refRowProof struct {
+	RowRoots []cmtbytes.HexBytes `json:"row_roots"`
+	Proofs   []*merkle.Proof     `json:"proofs"`
+	StartRow uint32              `json:"start_row"`
+	EndRow   uint32              `json:"end_row"`
+}
+
+// checkCommitmentProof checks a commitment proof served over JSON-RPC: it
+// verifies against the data root and the commitment (and not against
+// another blob's commitment or an altered proof), its JSON has
+// celestia-node's field names and shapes, and its row proofs, decoded by
+// CometBFT's codec into CometBFT's types, verify with CometBFT's merkle
+// package.
+func checkCommitmentProof(t *testing.T, cp *CommitmentProof, dataRoot []byte, ns da.Namespace, commitment, other []byte) {
+	t.Helper()
+	if err := cp.Verify(dataRoot, commitment); err != nil {
+		t.Fatalf("commitment proof against the data root: %v", err)
+	}
+	if !bytes.Equal(cp.NamespaceID, ns.ID()) || cp.NamespaceVersion != ns.Version() {
+		t.Fatalf("commitment proof of namespace %d/%X, want %s", cp.NamespaceVersion, cp.NamespaceID, ns)
+	}
+	if len(cp.SubtreeRootProofs) != len(cp.RowProof.RowRoots) || len(cp.SubtreeRootProofs) == 0 {
+		t.Fatalf("%d subtree root proofs for %d rows", len(cp.SubtreeRootProofs), len(cp.RowProof.RowRoots))
+	}
+	if err := cp.Verify(dataRoot, other); err == nil {
+		t.Fatal("commitment proof verifies against another blob's commitment")
+	}
+	// altered copies are rejected
+	raw, err := json.Marshal(cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alter := func(what string, f func(q *CommitmentProof)) {
+		t.Helper()
+		var q CommitmentProof
+		if err := json.Unmarshal(raw, &q); err != nil {
+			t.Fatal(err)
+		}
+		f(&q)
+		if err := q.Verify(dataRoot, commitment); !errors.Is(err, ErrInvalidProof) && !errors.Is(err, blobs.ErrInvalidProof) {
+			t.Fatalf("%s altered: Verify = %v, want an invalid-proof error", what, err)
+		}
+	}
+	alter("subtree root", func(q *CommitmentProof) { q.SubtreeRoots[0][da.NodeSize-1] ^= 1 })
+	alter("subtree root proof range", func(q *CommitmentProof) { q.SubtreeRootProofs[0].Start++ })
+	alter("row root", func(q *CommitmentProof) { q.RowProof.RowRoots[0][da.NodeSize-1] ^= 1 })
+	alter("row leaf hash", func(q *CommitmentProof) { q.RowProof.Proofs[0].LeafHash[0] ^= 1 })
+	alter("start row", func(q *CommitmentProof) { q.RowProof.StartRow++; q.RowProof.EndRow++ })
+	alter("namespace", func(q *CommitmentProof) { q.NamespaceID[len(q.NamespaceID)-1] ^= 1 })
+	alter("missing subtree root proof", func(q *CommitmentProof) { q.SubtreeRootProofs = q.SubtreeRootProofs[1:] })
+
+	// JSON shape: celestia-node's fields, nmt.Proof's shape for the
+	// subtree root proofs
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"subtree_roots", "subtree_root_proofs", "namespace_id", "row_proof", "namespace_version"} {
+		if _, ok := fields[f]; !ok {
+			t.Fatalf("commitment proof JSON lacks %q: %s", f, raw)
+		}
+	}
+	var proofs []map[string]any
+	if err := json.Unmarshal(fields["subtree_root_proofs"], &proofs); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range proofs {
+		if _, ok := p["end"].(float64); !ok {
+			t.Fatalf("subtree root proof %d: end is not a JSON number: %v", i, p)
+		}
+		if p["is_max_namespace_ignored"] != true {
+			t.Fatalf("subtree root proof %d does not ignore the max namespace: %v", i, p)
+		}
+	}
+	// row_proof: CometBFT's codec decodes it into celestia-app's types,
+	// re-encodes it byte for byte, and CometBFT verifies every row root
+	var ref refRowProof
+	if err := cmtjson.Unmarshal(fields["row_proof"], &ref); err != nil {
+		t.Fatalf("CometBFT's codec cannot decode row_proof %s: %v", fields["row_proof"], err)
+	}
+	again, err := cmtjson.Marshal(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again, fields["row_proof"]) {
+		t.Fatalf("row_proof is not in CometBFT's encoding:\n got %s\nwant %s", fields["row_proof"], again)
+	}
+	if int(ref.EndRow-ref.StartRow)+1 != len(ref.RowRoots) || len(ref.Proofs) != len(ref.RowRoots) {
+		t.Fatalf("row_proof rows %d..%d with %d roots and %d proofs", ref.StartRow, ref.EndRow, len(ref.RowRoots), len(ref.Proofs))
+	}
+	for i, p := range ref.Proofs {
+		if err := p.Verify(dataRoot, ref.RowRoots[i]); err != nil {
+			t.Fatalf("CometBFT rejects row %d's root proof: %v", int(ref.StartRow)+i, err)
+		}
+		if p.Index != int64(ref.StartRow)+int64(i) {
+			t.Fatalf("row %d's root proof is for leaf %d", int(ref.StartRow)+i, p.Index)
+		}
+	}
+}
+
+// TestCommitmentProofMultiRow proves the commitment of a blob wide enough
+// to span several rows with subtree width 2, next to a one-share blob.
+func TestCommitmentProofMultiRow(t *testing.T) {
+	tn := network(t)
+	var api BlobAPI
+	tn.client(t, "http", "blob", tn.token(t, "write"), &api)
+	var hapi HeaderAPI
+	tn.client(t, "http", "header", tn.token(t, "read"), &hapi)
+	ctx := context.Background()
+	ns := testNS(t, "cp-wide")
+	wide := bytes.Repeat([]byte("wide blob "), 4000) // 40 kB: ~84 shares
+	small := []byte("one share")
+	h, err := api.Submit(ctx, []*Blob{{Namespace: ns.Bytes(), Data: wide, Index: -1}, {Namespace: ns.Bytes(), Data: small, Index: -1}}, &SubmitOptions{KeyName: "rollup"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr, err := hapi.GetByHeight(ctx, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eh, err := hdr.ExtendedHeader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cw, cs := mustCommit(t, ns, wide), mustCommit(t, ns, small)
+	cp, err := api.GetCommitmentProof(ctx, h, ns.Bytes(), cw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := (&blobs.Blob{Namespace: ns, Data: wide}).SharesNeeded()
+	if w := blobs.SubTreeWidth(n, blobs.SubtreeRootThreshold); w < 2 || len(cp.RowProof.RowRoots) < 2 {
+		t.Fatalf("wide blob: %d shares, subtree width %d, %d rows; want width ≥ 2 over several rows", n, w, len(cp.RowProof.RowRoots))
+	}
+	checkCommitmentProof(t, cp, eh.DataRoot(), ns, cw, cs)
+	sp, err := api.GetCommitmentProof(ctx, h, ns.Bytes(), cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sp.SubtreeRoots) != 1 || len(sp.SubtreeRootProofs) != 1 {
+		t.Fatalf("one-share blob: %d subtree roots, %d proofs", len(sp.SubtreeRoots), len(sp.SubtreeRootProofs))
+	}
+	checkCommitmentProof(t, sp, eh.DataRoot(), ns, cs, cw)
 }

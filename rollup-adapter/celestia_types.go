@@ -1,10 +1,13 @@
 package rollupadapter
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 
+	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 
 	"github.com/quadrant-da/quadrant/blobs"
@@ -74,27 +77,133 @@ func gasPrice(p float64) uint64 {
 // blob spans, each against that row's root in the extended square.
 type Proof []*da.Proof
 
-// CommitmentProof is celestia-node's blob.CommitmentProof JSON, with the
-// fields Quadrant can fill: the blob's subtree roots (whose Merkle root is
-// the share commitment), the namespace, and the rows' roots with their Merkle
-// proofs to the data root. QuadrantProof is the complete proof that checks
-// the commitment against the data root without the blob's data
-// (blobs.BlobProof.VerifyCommitment).
+// CommitmentProof is celestia-node v0.28.4's blob.CommitmentProof JSON: the
+// blob's subtree roots (whose Merkle root is the share commitment), one NMT
+// proof per row the blob spans that the row's subtree roots are in the row
+// root (start and end are the blob's shares in the row, as nmt's
+// VerifySubtreeRootInclusion reads them), the namespace, and the rows' roots
+// with their Merkle proofs to the data root. Verify checks it without the
+// blob's data. QuadrantProof, an extra field, is the same proof in
+// Quadrant's blobs.BlobProof form (blobs.BlobProof.VerifyCommitment).
 type CommitmentProof struct {
-	SubtreeRoots     [][]byte         `json:"subtree_roots"`
-	NamespaceID      []byte           `json:"namespace_id"`
-	NamespaceVersion uint8            `json:"namespace_version"`
-	RowProof         RowProof         `json:"row_proof"`
-	QuadrantProof    *blobs.BlobProof `json:"quadrant_proof"`
+	SubtreeRoots      [][]byte         `json:"subtree_roots"`
+	SubtreeRootProofs []*da.Proof      `json:"subtree_root_proofs"`
+	NamespaceID       []byte           `json:"namespace_id"`
+	RowProof          RowProof         `json:"row_proof"`
+	NamespaceVersion  uint8            `json:"namespace_version"`
+	QuadrantProof     *blobs.BlobProof `json:"quadrant_proof,omitempty"`
 }
 
-// RowProof is celestia-app's RowProof JSON: the row roots a blob spans and
-// their Merkle proofs to the data root.
+// RowProof is celestia-app's proof.RowProof JSON as celestia-node encodes
+// it: the row roots a blob spans (hex strings, CometBFT's HexBytes) and
+// their Merkle proofs to the data root, rows StartRow..EndRow.
 type RowProof struct {
-	RowRoots [][]byte         `json:"row_roots"`
-	Proofs   []da.MerkleProof `json:"proofs"`
-	StartRow uint32           `json:"start_row"`
-	EndRow   uint32           `json:"end_row"`
+	RowRoots []cmtbytes.HexBytes `json:"row_roots"`
+	Proofs   []*MerkleProof      `json:"proofs"`
+	StartRow uint32              `json:"start_row"`
+	EndRow   uint32              `json:"end_row"`
+}
+
+// MerkleProof is CometBFT's crypto/merkle.Proof in the JSON celestia-node
+// writes (CometBFT's encoder: 64-bit integers as decimal strings): the
+// proof of leaf Index among Total, the leaf's RFC-6962 hash and the aunts
+// from the leaf's sibling up.
+type MerkleProof struct {
+	Total    int64    `json:"total,string"`
+	Index    int64    `json:"index,string"`
+	LeafHash []byte   `json:"leaf_hash"`
+	Aunts    [][]byte `json:"aunts,omitempty"`
+}
+
+// newCommitmentProof returns the JSON form of p; qp, if not nil, is carried
+// as QuadrantProof.
+func newCommitmentProof(p *blobs.CommitmentProof, qp *blobs.BlobProof) *CommitmentProof {
+	cp := &CommitmentProof{
+		SubtreeRoots:      p.SubtreeRoots,
+		SubtreeRootProofs: make([]*da.Proof, len(p.SubtreeRootProofs)),
+		NamespaceID:       p.Namespace.ID(),
+		NamespaceVersion:  p.Namespace.Version(),
+		RowProof: RowProof{
+			RowRoots: make([]cmtbytes.HexBytes, len(p.RowRoots)),
+			Proofs:   make([]*MerkleProof, len(p.RowRootProofs)),
+			StartRow: uint32(p.StartRow),
+			EndRow:   uint32(p.EndRow),
+		},
+		QuadrantProof: qp,
+	}
+	for i := range p.SubtreeRootProofs {
+		cp.SubtreeRootProofs[i] = &p.SubtreeRootProofs[i]
+	}
+	for i, r := range p.RowRoots {
+		cp.RowProof.RowRoots[i] = r
+	}
+	for i, mp := range p.RowRootProofs {
+		cp.RowProof.Proofs[i] = &MerkleProof{
+			Total: int64(mp.Total), Index: int64(mp.Index),
+			LeafHash: da.MerkleLeafHash(p.RowRoots[i]), Aunts: mp.Aunts,
+		}
+	}
+	return cp
+}
+
+// Proof decodes p into a blobs.CommitmentProof, checking what the JSON form
+// carries twice: each row proof's leaf hash must be its row root's, and the
+// row count must match StartRow..EndRow. It does not verify the proof.
+func (p *CommitmentProof) Proof() (*blobs.CommitmentProof, error) {
+	if p == nil {
+		return nil, fmt.Errorf("%w: null commitment proof", ErrInvalidProof)
+	}
+	if len(p.NamespaceID) != da.NamespaceSize-1 {
+		return nil, fmt.Errorf("%w: namespace id of %d bytes, want %d", ErrInvalidProof, len(p.NamespaceID), da.NamespaceSize-1)
+	}
+	ns, err := da.NamespaceFromBytes(append([]byte{p.NamespaceVersion}, p.NamespaceID...))
+	if err != nil {
+		return nil, fmt.Errorf("%w: namespace: %w", ErrInvalidProof, err)
+	}
+	rp := &p.RowProof
+	rows := len(rp.RowRoots)
+	if rows == 0 || len(rp.Proofs) != rows || len(p.SubtreeRootProofs) != rows ||
+		rp.EndRow < rp.StartRow || int64(rp.EndRow)-int64(rp.StartRow)+1 != int64(rows) {
+		return nil, fmt.Errorf("%w: rows %d..%d with %d row roots, %d row proofs and %d subtree root proofs",
+			ErrInvalidProof, rp.StartRow, rp.EndRow, rows, len(rp.Proofs), len(p.SubtreeRootProofs))
+	}
+	out := &blobs.CommitmentProof{
+		SubtreeRoots:      p.SubtreeRoots,
+		SubtreeRootProofs: make([]da.Proof, rows),
+		Namespace:         ns,
+		StartRow:          int(rp.StartRow),
+		EndRow:            int(rp.EndRow),
+		RowRoots:          make([][]byte, rows),
+		RowRootProofs:     make([]da.MerkleProof, rows),
+	}
+	for i := 0; i < rows; i++ {
+		sp, mp := p.SubtreeRootProofs[i], rp.Proofs[i]
+		if sp == nil || mp == nil {
+			return nil, fmt.Errorf("%w: row %d: null proof", ErrInvalidProof, i)
+		}
+		if mp.Total < 0 || mp.Total > math.MaxInt32 || mp.Index < 0 || mp.Index >= mp.Total {
+			return nil, fmt.Errorf("%w: row %d root proof of leaf %d of %d", ErrInvalidProof, i, mp.Index, mp.Total)
+		}
+		if !bytes.Equal(mp.LeafHash, da.MerkleLeafHash(rp.RowRoots[i])) {
+			return nil, fmt.Errorf("%w: row %d root proof's leaf hash %X is not the row root's", ErrInvalidProof, i, mp.LeafHash)
+		}
+		out.SubtreeRootProofs[i] = *sp
+		out.RowRoots[i] = rp.RowRoots[i]
+		out.RowRootProofs[i] = da.MerkleProof{Index: int(mp.Index), Total: int(mp.Total), Aunts: mp.Aunts}
+	}
+	return out, nil
+}
+
+// Verify checks, from the data root alone, that p proves a blob with share
+// commitment commitment in the committed square (blobs.CommitmentProof.Verify
+// with Celestia's subtree root threshold). It returns nil or an error
+// wrapping ErrInvalidProof or blobs.ErrInvalidProof.
+func (p *CommitmentProof) Verify(dataRoot, commitment []byte) error {
+	cp, err := p.Proof()
+	if err != nil {
+		return err
+	}
+	return cp.Verify(dataRoot, commitment, blobs.SubtreeRootThreshold)
 }
 
 // SubscriptionResponse is celestia-node's blob subscription item.
