@@ -23,7 +23,7 @@ func newAuthCmd() *cobra.Command {
 	var home string
 	cmd := &cobra.Command{
 		Use:   "auth read|write|admin",
-		Short: "Print a JSON-RPC token for the bridge's rollup adapter, signed with <home>/jwt_secret",
+		Short: "Print a JSON-RPC token for a node's API (a bridge's rollup adapter or a light node), signed with <home>/jwt_secret",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			secret, err := rpc.LoadOrCreateSecret(filepath.Join(home, rpc.SecretFile))
@@ -38,6 +38,6 @@ func newAuthCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&home, "home", defaultHome("full"), "bridge full node home (holds jwt_secret)")
+	cmd.Flags().StringVar(&home, "home", defaultHome("full"), "home of the bridge full node or light node (holds jwt_secret)")
 	return cmd
 }
