@@ -43,10 +43,12 @@ import (
 // the process gets a trusting period and sampling window long enough to
 // cover them.
 func BenchmarkLightProcess(b *testing.B) {
-	const heights = 500
-	for _, k := range []int{64, 128} {
+	// heights=2000 shows whether the resident set grows with the length
+	// of the catch-up.
+	for _, tc := range []struct{ k, heights int }{{64, 500}, {128, 500}, {128, 2000}} {
+		k, heights := tc.k, tc.heights
 		b.Run(fmt.Sprintf("k=%d/heights=%d", k, heights), func(b *testing.B) {
-			chainID := fmt.Sprintf("bench-light-%d", k)
+			chainID := fmt.Sprintf("bench-light-%d-%d", k, heights)
 			hdrs, eds := lightBenchChain(b, chainID, k, heights)
 			server := lightBenchServe(b, chainID, hdrs, eds)
 			for b.Loop() {
