@@ -9,11 +9,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/ipfs/go-datastore"
 	"golang.org/x/crypto/sha3"
@@ -115,10 +113,9 @@ type AltDAServer struct {
 	idx keccakIndex
 	log *slog.Logger
 
-	mu   sync.Mutex // serializes puts, so a repeated put never posts twice
-	srv  *http.Server
-	ln   net.Listener
-	done chan struct{}
+	mu sync.Mutex // serializes puts, so a repeated put never posts twice
+
+	server httpService
 }
 
 // NewAltDAServer returns the Alt-DA server; index persists the keccak index
@@ -149,40 +146,14 @@ func (s *AltDAServer) Start(ctx context.Context, addr string) error {
 	if addr == "" {
 		addr = DefaultAltDAAddr
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("rollupadapter: Alt-DA server: %w", err)
-	}
-	s.ln, s.done = ln, make(chan struct{})
-	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
-	go func() {
-		defer close(s.done)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("rollupadapter: Alt-DA server", "err", err)
-		}
-	}()
-	go func() {
-		select {
-		case <-ctx.Done():
-			s.Stop(context.Background())
-		case <-s.done:
-		}
-	}()
-	return nil
+	return s.server.start(ctx, "Alt-DA server", addr, s.Handler(), s.log)
 }
 
 // Addr returns the listening address after Start.
-func (s *AltDAServer) Addr() string { return s.ln.Addr().String() }
+func (s *AltDAServer) Addr() string { return s.server.addr() }
 
 // Stop shuts the server down and waits for it.
-func (s *AltDAServer) Stop(ctx context.Context) error {
-	if s.srv == nil {
-		return nil
-	}
-	err := s.srv.Shutdown(ctx)
-	<-s.done
-	return err
-}
+func (s *AltDAServer) Stop(ctx context.Context) error { return s.server.stop(ctx) }
 
 func (s *AltDAServer) handlePut(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost && r.Method != http.MethodPut {

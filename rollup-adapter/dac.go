@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -49,10 +48,9 @@ type DACMember struct {
 	start time.Time
 	keys  atomic.Uint64
 
-	mu   sync.Mutex // serializes postings, so a batch is posted once
-	srv  *http.Server
-	ln   net.Listener
-	done chan struct{}
+	mu sync.Mutex // serializes postings, so a batch is posted once
+
+	server httpService
 }
 
 // NewDACMember returns a committee member over a; index persists the
@@ -334,37 +332,11 @@ func (m *DACMember) call(ctx context.Context, req jsonReq) jsonResp {
 
 // Start listens on addr and serves until Stop or the end of ctx.
 func (m *DACMember) Start(ctx context.Context, addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("rollupadapter: DAC member: %w", err)
-	}
-	m.ln, m.done = ln, make(chan struct{})
-	m.srv = &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
-	go func() {
-		defer close(m.done)
-		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			m.log.Error("rollupadapter: DAC member", "err", err)
-		}
-	}()
-	go func() {
-		select {
-		case <-ctx.Done():
-			m.Stop(context.Background())
-		case <-m.done:
-		}
-	}()
-	return nil
+	return m.server.start(ctx, "DAC member", addr, m.Handler(), m.log)
 }
 
 // Addr returns the listening address after Start.
-func (m *DACMember) Addr() string { return m.ln.Addr().String() }
+func (m *DACMember) Addr() string { return m.server.addr() }
 
 // Stop shuts the server down and waits for it.
-func (m *DACMember) Stop(ctx context.Context) error {
-	if m.srv == nil {
-		return nil
-	}
-	err := m.srv.Shutdown(ctx)
-	<-m.done
-	return err
-}
+func (m *DACMember) Stop(ctx context.Context) error { return m.server.stop(ctx) }
