@@ -29,6 +29,7 @@ const adapterFlag = "--adapter-rpc"
 type devnet struct {
 	home                string
 	rpcAddr, altda, dac string
+	lightRPC            string // the light node's JSON-RPC (base port + 12)
 	chainID             string
 	cmd                 *exec.Cmd
 	skip                string // why the tests cannot run yet
@@ -91,9 +92,11 @@ func TestMain(m *testing.M) {
 		dn.home = filepath.Join(tmp, "devnet")
 		dn.rpcAddr, dn.altda, dn.dac = freeAddr(), freeAddr(), freeAddr()
 		dn.chainID = "conformance"
+		base := freeBase()
+		dn.lightRPC = fmt.Sprintf("127.0.0.1:%d", base+12)
 		logf, _ := os.Create(filepath.Join(tmp, "devnet.log"))
 		dn.cmd = exec.Command(bin, "devnet", "--home", dn.home, "--reset", "--chain-id", dn.chainID,
-			"--validators", "1", "--block-time", "300ms", "--base-port", fmt.Sprint(freeBase()),
+			"--validators", "1", "--block-time", "300ms", "--base-port", fmt.Sprint(base),
 			adapterFlag, dn.rpcAddr, "--altda", dn.altda, "--dac", dn.dac)
 		dn.cmd.Stdout, dn.cmd.Stderr = logf, logf
 		if err := dn.cmd.Start(); err != nil {
