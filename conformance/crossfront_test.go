@@ -206,14 +206,14 @@ type crossFront struct {
 			}
 		}
 	}
-	verdicts map[uint64]sampling.Status // every verdict seen from the light node
+	verdicts map[uint64]sampling.Verdict // every verdict seen from the light node
 }
 
 func newCrossFront(ctx context.Context, t *testing.T, d *devnet) *crossFront {
 	t.Helper()
 	x := &crossFront{ctx: ctx, d: d, defNS: rollupadapter.DefaultConfig().DefaultNamespace,
 		altda: altda.NewDAClient("http://"+d.altda, true, false), dac: cdkclient.New("http://" + d.dac),
-		verdicts: map[uint64]sampling.Status{}}
+		verdicts: map[uint64]sampling.Verdict{}}
 	var err error
 	// ev-node's and go-da's clients both post, so they hold the write token.
 	if x.ev, err = blobrpc.NewClient(ctx, "http://"+d.rpcAddr, d.token(t, "write"), ""); err != nil {
@@ -275,6 +275,7 @@ func (x *crossFront) jsonrpc(t *testing.T, url, ns, token string, internal any) 
 // its proofs against the light node's data root.
 func (x *crossFront) check(t *testing.T, p posted) {
 	t.Helper()
+	t.Logf("posted %d bytes at height %d, namespace %s, share commitment %X", len(p.data), p.height, p.ns, p.commitment)
 	x.readEverywhere(t, p)
 	x.verifyProofs(t, p)
 }
@@ -493,17 +494,17 @@ func (x *crossFront) lightRoot(t *testing.T, h uint64) []byte {
 		}
 		for _, v := range vs {
 			for g := v.Height; g <= v.To; g++ {
-				x.verdicts[g] = v.Status
+				x.verdicts[g] = v
 			}
 		}
-		if x.verdicts[h] == sampling.StatusUnavailable {
+		if x.verdicts[h].Status == sampling.StatusUnavailable {
 			t.Fatalf("light node found height %d unavailable (stats %+v)", h, st)
 		}
-		if st.SampledChainHead >= h && st.Failed[h] == 0 && x.verdicts[h] == sampling.StatusAvailable {
+		if st.SampledChainHead >= h && st.Failed[h] == 0 && x.verdicts[h].Status == sampling.StatusAvailable {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("light node has not sampled height %d: stats %+v, verdict %q", h, st, x.verdicts[h])
+			t.Fatalf("light node has not sampled height %d: stats %+v, verdict %q", h, st, x.verdicts[h].Status)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -539,6 +540,21 @@ func (x *crossFront) lightRoot(t *testing.T, h uint64) []byte {
 	if err != nil {
 		t.Fatalf("light header %d: %v", h, err)
 	}
+	// The bridge's header for h (what its proofs are built from) carries the
+	// row and column roots whose hash is the root the light node holds.
+	bh, err := x.ev.Header.GetByHeight(x.ctx, h)
+	if err != nil {
+		t.Fatalf("bridge header.GetByHeight(%d): %v", h, err)
+	}
+	dah, err := da.NewDAHeader(bh.DAH.RowRoots, bh.DAH.ColumnRoots)
+	if err != nil {
+		t.Fatalf("bridge header %d: %v", h, err)
+	}
+	if !bytes.Equal(dah.Hash(), tx.DataRoot) {
+		t.Fatalf("height %d: the bridge's DA header hashes to %X, the light node's data root is %X", h, dah.Hash(), tx.DataRoot)
+	}
+	v := x.verdicts[h]
+	t.Logf("height %d: light node sampled it available (%d/%d samples, confidence %.6f); data root %X", h, v.Verified, v.Samples, v.Confidence, tx.DataRoot)
 	return tx.DataRoot
 }
 
