@@ -16,26 +16,8 @@ import (
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
-// sortedSquare returns an original k×k square whose namespaces increase
-// every 3 shares, deterministic in seed.
-func sortedSquare(t testing.TB, k int, seed byte) []byte {
-	t.Helper()
-	out := make([]byte, 0, k*k*da.ShareSize)
-	for i := 0; i < k*k; i++ {
-		ns, err := da.NewNamespaceV0([]byte{seed, byte(i / 3 >> 8), byte(i / 3)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var s da.Share
-		copy(s[:], ns[:])
-		s[da.NamespaceSize] = 1
-		for j := da.NamespaceSize + 1; j < da.ShareSize; j++ {
-			s[j] = byte(i*7 + j + int(seed))
-		}
-		out = append(out, s[:]...)
-	}
-	return out
-}
+// sortedSquare is headertest.Square under the name bench_test.go uses.
+func sortedSquare(_ testing.TB, k int, seed byte) []byte { return headertest.Square(k, seed) }
 
 // signedBlock is one height of a headertest chain and its square.
 type signedBlock struct {
@@ -52,18 +34,11 @@ func badChain(t testing.TB) (*headertest.Chain, []signedBlock) {
 	c := headertest.NewChain("befp-test", 4, "befp")
 	var out []signedBlock
 	for i, k := range []int{4, 8, 4} {
-		eds, err := erasure.Extend(sortedSquare(t, k, byte(i+1)), k)
-		if err != nil {
-			t.Fatal(err)
-		}
+		eds := headertest.ExtendedSquare(k, byte(i+1))
 		if i == 1 {
 			eds.Share(1, k+2)[300] ^= 0x5A
 		}
-		dah, err := da.ComputeDAHeader(eds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, err := c.Next(dah)
+		h, err := c.NextSquare(eds)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,12 +211,8 @@ func TestLyingPeerDoesNotFoolRepair(t *testing.T) {
 	c := headertest.NewChain("liar-test", 4, "liar")
 	var blocks []signedBlock
 	for i, k := range []int{4, 8} {
-		eds, err := erasure.Extend(sortedSquare(t, k, byte(i+1)), k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dah, _ := da.ComputeDAHeader(eds)
-		h, err := c.Next(dah)
+		eds := headertest.ExtendedSquare(k, byte(i+1))
+		h, err := c.NextSquare(eds)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,27 +15,6 @@ import (
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
-// testSquare returns an original k×k square whose namespaces increase every
-// 3 shares, deterministic in seed.
-func testSquare(t testing.TB, k int, seed byte) []byte {
-	t.Helper()
-	out := make([]byte, 0, k*k*da.ShareSize)
-	for i := 0; i < k*k; i++ {
-		ns, err := da.NewNamespaceV0([]byte{seed, byte(i / 3 >> 8), byte(i / 3)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var s da.Share
-		copy(s[:], ns[:])
-		s[da.NamespaceSize] = 1
-		for j := da.NamespaceSize + 1; j < da.ShareSize; j++ {
-			s[j] = byte(i*7 + j + int(seed))
-		}
-		out = append(out, s[:]...)
-	}
-	return out
-}
-
 var discardLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 type testBlock struct {
@@ -49,15 +28,8 @@ func testChain(t testing.TB, ks ...int) []testBlock {
 	c := headertest.NewChain("store-test", 4, "store")
 	var out []testBlock
 	for i, k := range ks {
-		eds, err := erasure.Extend(testSquare(t, k, byte(i+1)), k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dah, err := da.ComputeDAHeader(eds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, err := c.Next(dah)
+		eds := headertest.ExtendedSquare(k, byte(i+1))
+		h, err := c.NextSquare(eds)
 		if err != nil {
 			t.Fatal(err)
 		}

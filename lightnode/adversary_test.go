@@ -6,7 +6,6 @@ import (
 
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/da/headertest"
-	"github.com/quadrant-da/quadrant/erasure"
 	"github.com/quadrant-da/quadrant/lightnode"
 	"github.com/quadrant-da/quadrant/sampling"
 )
@@ -80,7 +79,7 @@ func TestLyingPeerScoredDown(t *testing.T) {
 	_, blocks := chain(t, id, heights, k)
 	honest, _ := serve(t, id, blocks)
 	lc := headertest.NewChain(id, 4, "liar")
-	eds, _ := erasure.Extend(square(t, k, 9), k)
+	eds := headertest.ExtendedSquare(k, 9)
 	dah, _ := da.ComputeDAHeader(eds)
 	var lies []block
 	for i := 0; i < heights+4; i++ {

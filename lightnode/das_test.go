@@ -57,18 +57,11 @@ func badBlocks(t *testing.T, id string) ([]block, []byte, []byte) {
 	var out []block
 	for i := 0; i < 3; i++ {
 		const k = 4
-		eds, err := erasure.Extend(square(t, k, byte(i+1)), k)
-		if err != nil {
-			t.Fatal(err)
-		}
+		eds := headertest.ExtendedSquare(k, byte(i+1))
 		if i == 1 {
 			eds.Share(1, k+2)[300] ^= 0x5A
 		}
-		dah, err := da.ComputeDAHeader(eds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, err := c.Next(dah)
+		h, err := c.NextSquare(eds)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,27 +18,6 @@ import (
 
 var discard = slog.New(slog.DiscardHandler)
 
-// square returns an original k×k square with namespaces increasing every
-// 3 shares, deterministic in seed.
-func square(t testing.TB, k int, seed byte) []byte {
-	t.Helper()
-	out := make([]byte, 0, k*k*da.ShareSize)
-	for i := 0; i < k*k; i++ {
-		ns, err := da.NewNamespaceV0([]byte{seed, byte(i / 3 >> 8), byte(i / 3)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var s da.Share
-		copy(s[:], ns[:])
-		s[da.NamespaceSize] = 1
-		for j := da.NamespaceSize + 1; j < da.ShareSize; j++ {
-			s[j] = byte(i*7 + j + int(seed))
-		}
-		out = append(out, s[:]...)
-	}
-	return out
-}
-
 type block struct {
 	hdr *da.ExtendedHeader
 	eds *erasure.ExtendedSquare
@@ -49,10 +28,7 @@ type block struct {
 func chain(t testing.TB, chainID string, n, k int) (*headertest.Chain, []block) {
 	t.Helper()
 	c := headertest.NewChain(chainID, 4, "light")
-	eds, err := erasure.Extend(square(t, k, 1), k)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eds := headertest.ExtendedSquare(k, 1)
 	dah, err := da.ComputeDAHeader(eds)
 	if err != nil {
 		t.Fatal(err)

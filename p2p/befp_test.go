@@ -22,12 +22,8 @@ import (
 func TestBEFPGossip(t *testing.T) {
 	c := headertest.NewChain(chainID, 4, "befp")
 	k := 4
-	good, err := erasure.Extend(testSquare(t, k, 1), k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	goodDAH, _ := da.ComputeDAHeader(good)
-	bad, _ := erasure.Extend(testSquare(t, k, 2), k)
+	goodDAH, _ := da.ComputeDAHeader(headertest.ExtendedSquare(k, 1))
+	bad := headertest.ExtendedSquare(k, 2)
 	bad.Share(1, 6)[100] ^= 0xff // a parity share of row 1, committed as is
 	badDAH, err := da.ComputeDAHeader(bad)
 	if err != nil {

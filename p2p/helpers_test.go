@@ -21,27 +21,6 @@ const chainID = "p2p-test"
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// testSquare returns an original square of k×k shares whose namespaces
-// increase every 3 shares (so namespaces span rows), deterministic in seed.
-func testSquare(t testing.TB, k int, seed byte) []byte {
-	t.Helper()
-	out := make([]byte, 0, k*k*da.ShareSize)
-	for i := 0; i < k*k; i++ {
-		ns, err := da.NewNamespaceV0([]byte{seed, byte(i / 3 >> 8), byte(i / 3)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var s da.Share
-		copy(s[:], ns[:])
-		s[da.NamespaceSize] = 1 // share version 0, sequence start
-		for j := da.NamespaceSize + 1; j < da.ShareSize; j++ {
-			s[j] = byte(i*7 + j + int(seed))
-		}
-		out = append(out, s[:]...)
-	}
-	return out
-}
-
 // block is one height of a test chain with its square.
 type block struct {
 	hdr *da.ExtendedHeader
@@ -61,15 +40,8 @@ func newChain(t testing.TB, ks ...int) (*headertest.Chain, *memSource) {
 	c := headertest.NewChain(chainID, 4, "p2p")
 	src := &memSource{withheld: map[[2]int]bool{}}
 	for i, k := range ks {
-		eds, err := erasure.Extend(testSquare(t, k, byte(i+1)), k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dah, err := da.ComputeDAHeader(eds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, err := c.Next(dah)
+		eds := headertest.ExtendedSquare(k, byte(i+1))
+		h, err := c.NextSquare(eds)
 		if err != nil {
 			t.Fatal(err)
 		}
