@@ -47,8 +47,9 @@ func badChain(t testing.TB) (*headertest.Chain, []signedBlock) {
 	return c, out
 }
 
-// servingHost serves blocks from a real store over a libp2p host.
-func servingHost(t testing.TB, chainID string, blocks []signedBlock) *p2p.Host {
+// servingHost serves blocks from a real store over a libp2p host; squares
+// wraps the store to answer square requests (nil: the store itself).
+func servingHost(t testing.TB, chainID string, blocks []signedBlock, squares func(*fullnode.Store) p2p.SquareSource) *p2p.Host {
 	t.Helper()
 	ctx := context.Background()
 	st, err := fullnode.OpenStore(t.TempDir(), fullnode.DefaultStoreConfig(), discard)
@@ -66,7 +67,11 @@ func servingHost(t testing.TB, chainID string, blocks []signedBlock) *p2p.Host {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Close() })
-	srv := p2p.NewServer(h, chainID, st, st, h.Scores, p2p.DefaultServerConfig(), discard)
+	var sq p2p.SquareSource = st
+	if squares != nil {
+		sq = squares(st)
+	}
+	srv := p2p.NewServer(h, chainID, st, sq, h.Scores, p2p.DefaultServerConfig(), discard)
 	srv.Start(ctx)
 	t.Cleanup(srv.Stop)
 	return h
@@ -81,7 +86,7 @@ func TestFraudProofFromBadlyEncodedBlock(t *testing.T) {
 	c, blocks := badChain(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	server := servingHost(t, c.ChainID, blocks)
+	server := servingHost(t, c.ChainID, blocks, nil)
 
 	// An observer that listens to fraud-proof gossip.
 	obs, err := p2p.NewHost(loopbackP2P(), t.TempDir(), discard, time.Now)
@@ -218,29 +223,8 @@ func TestLyingPeerDoesNotFoolRepair(t *testing.T) {
 		}
 		blocks = append(blocks, signedBlock{hdr: h, eds: eds})
 	}
-	serveWith := func(wrap func(*fullnode.Store) p2p.SquareSource) *p2p.Host {
-		st, err := fullnode.OpenStore(t.TempDir(), fullnode.DefaultStoreConfig(), discard)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		for _, b := range blocks {
-			if err := st.Put(ctx, b.hdr, b.eds); err != nil {
-				t.Fatal(err)
-			}
-		}
-		h, err := p2p.NewHost(loopbackP2P(), t.TempDir(), discard, time.Now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { h.Close() })
-		srv := p2p.NewServer(h, c.ChainID, st, wrap(st), h.Scores, p2p.DefaultServerConfig(), discard)
-		srv.Start(ctx)
-		t.Cleanup(srv.Stop)
-		return h
-	}
-	liar := serveWith(func(s *fullnode.Store) p2p.SquareSource { return lyingSource{s} })
-	honest := serveWith(func(s *fullnode.Store) p2p.SquareSource { return wholeSquareWithheld{s} })
+	liar := servingHost(t, c.ChainID, blocks, func(s *fullnode.Store) p2p.SquareSource { return lyingSource{s} })
+	honest := servingHost(t, c.ChainID, blocks, func(s *fullnode.Store) p2p.SquareSource { return wholeSquareWithheld{s} })
 
 	n := startNode(t, t.TempDir(), p2pConfig(c.ChainID, 1, blocks[0].hdr.Hash(), liar.FullAddrs()[0], honest.FullAddrs()[0]), "p2p")
 	waitFor(t, 30*time.Second, "both heights stored", func() bool { return n.Store().HeadHeight() >= 2 })
