@@ -80,6 +80,19 @@ func (c *clientFlags) submitter(ctx context.Context) (*consensus.Submitter, erro
 	return s, nil
 }
 
+// waitIncluded waits until sub is in a block; a transaction that is in a
+// block but failed there is an error.
+func waitIncluded(ctx context.Context, sub *consensus.Submission) (consensus.SubmissionStatus, error) {
+	st, err := sub.Wait(ctx)
+	if err != nil {
+		return st, err
+	}
+	if st.Code != 0 {
+		return st, fmt.Errorf("included at height %d but failed (code %d): %s", st.Height, st.Code, st.Reason)
+	}
+	return st, nil
+}
+
 func (c *clientFlags) print(w io.Writer, v any, text func(io.Writer)) error {
 	if c.output == "json" {
 		return json.NewEncoder(w).Encode(v)
@@ -174,12 +187,9 @@ func newBlobSubmitCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := sub.Wait(ctx)
+			st, err := waitIncluded(ctx, sub)
 			if err != nil {
 				return err
-			}
-			if st.Code != 0 {
-				return fmt.Errorf("included at height %d but failed (code %d): %s", st.Height, st.Code, st.Reason)
 			}
 			res := submitResult{Height: st.Height, Namespace: ns.String(), Commitment: hex.EncodeToString(commitment),
 				TxHash: fmt.Sprintf("%X", st.Hash), Sequence: st.Sequence, Size: len(payload)}
@@ -352,12 +362,9 @@ func newTxCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := sub.Wait(ctx)
+			st, err := waitIncluded(ctx, sub)
 			if err != nil {
 				return err
-			}
-			if st.Code != 0 {
-				return fmt.Errorf("included at height %d but failed (code %d): %s", st.Height, st.Code, st.Reason)
 			}
 			res := map[string]any{"height": st.Height, "tx_hash": fmt.Sprintf("%X", st.Hash), "from": s.Address().String(), "to": dst.String(), "amount": amount}
 			return c.print(cmd.OutOrStdout(), res, func(w io.Writer) {
