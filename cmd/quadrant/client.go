@@ -267,32 +267,38 @@ func newBlobGetCmd() *cobra.Command {
 	return cmd
 }
 
+// queryApp asks the node's application for path and decodes its JSON answer
+// into v; what names the answer in errors. It returns the height the answer
+// was read at.
+func queryApp(ctx context.Context, cl *rpchttp.HTTP, path, what string, v any) (int64, error) {
+	res, err := cl.ABCIQuery(ctx, path, nil)
+	if err != nil {
+		return 0, err
+	}
+	if res.Response.Code != consensus.CodeOK {
+		return 0, fmt.Errorf("query %s: %s", what, res.Response.Log)
+	}
+	if err := json.Unmarshal(res.Response.Value, v); err != nil {
+		return 0, fmt.Errorf("decoding %s: %w", what, err)
+	}
+	return res.Response.Height, nil
+}
+
 // getBlobs reads the blob index records of (height, ns) from the node, then
 // the block, rebuilds its square and returns each recorded blob, checking its
 // share index and commitment against the record.
 func getBlobs(ctx context.Context, cl *rpchttp.HTTP, height int64, ns da.Namespace) ([]blobOut, error) {
-	res, err := cl.ABCIQuery(ctx, fmt.Sprintf("/blobs/%d/%s", height, ns), nil)
-	if err != nil {
-		return nil, err
-	}
-	if res.Response.Code != consensus.CodeOK {
-		return nil, fmt.Errorf("query blobs: %s", res.Response.Log)
-	}
 	var recs []consensus.BlobRecord
-	if err := json.Unmarshal(res.Response.Value, &recs); err != nil {
-		return nil, fmt.Errorf("decoding blob records: %w", err)
+	if _, err := queryApp(ctx, cl, fmt.Sprintf("/blobs/%d/%s", height, ns), "blobs", &recs); err != nil {
+		return nil, err
 	}
 	out := []blobOut{}
 	if len(recs) == 0 {
 		return out, nil
 	}
 	var params consensus.Params
-	pres, err := cl.ABCIQuery(ctx, "/params", nil)
-	if err != nil {
+	if _, err := queryApp(ctx, cl, "/params", "params", &params); err != nil {
 		return nil, err
-	}
-	if err := json.Unmarshal(pres.Response.Value, &params); err != nil {
-		return nil, fmt.Errorf("decoding params: %w", err)
 	}
 	blk, err := cl.Block(ctx, &height)
 	if err != nil {
@@ -409,19 +415,13 @@ func newAccountCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := cl.ABCIQuery(ctx, "/account/"+addr.String(), nil)
+			var info consensus.AccountInfo
+			height, err := queryApp(ctx, cl, "/account/"+addr.String(), "account", &info)
 			if err != nil {
 				return err
 			}
-			if res.Response.Code != consensus.CodeOK {
-				return fmt.Errorf("query account: %s", res.Response.Log)
-			}
-			var info consensus.AccountInfo
-			if err := json.Unmarshal(res.Response.Value, &info); err != nil {
-				return err
-			}
 			return c.print(cmd.OutOrStdout(), info, func(w io.Writer) {
-				fmt.Fprintf(w, "address:  %s\nbalance:  %d\nsequence: %d\nheight:   %d\n", addr, info.Balance, info.Sequence, res.Response.Height)
+				fmt.Fprintf(w, "address:  %s\nbalance:  %d\nsequence: %d\nheight:   %d\n", addr, info.Balance, info.Sequence, height)
 			})
 		},
 	}
