@@ -114,6 +114,9 @@ type P2PSection struct {
 type RPCSection struct {
 	ListenAddress string `toml:"listen_address"`
 	MaxBodyBytes  int64  `toml:"max_body_bytes"`
+	// PprofListenAddress, when set (say 127.0.0.1:6060), serves Go's
+	// net/http/pprof profiles of the node there. Off by default.
+	PprofListenAddress string `toml:"pprof_listen_address,omitempty"`
 }
 
 // MempoolSection configures CometBFT's mempool.
@@ -321,6 +324,7 @@ func (c NodeConfig) CometConfig(home string) *cmtcfg.Config {
 
 	cc.RPC.ListenAddress = c.RPC.ListenAddress
 	cc.RPC.MaxBodyBytes = c.RPC.MaxBodyBytes
+	cc.RPC.PprofListenAddress = c.RPC.PprofListenAddress
 	cc.RPC.TimeoutBroadcastTxCommit = 30 * time.Second
 
 	cc.Mempool.MaxTxBytes = c.Mempool.MaxTxBytes

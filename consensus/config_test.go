@@ -13,6 +13,7 @@ func TestNodeConfigRoundTrip(t *testing.T) {
 	c := LoopbackConfig("val-1", 30010, 30011, 30012, 150*time.Millisecond)
 	c.Storage.RetainBlocks = 1000
 	c.P2P.PersistentPeers = "abcd@127.0.0.1:30000"
+	c.RPC.PprofListenAddress = "127.0.0.1:30017"
 	if err := SaveNodeConfig(home, c); err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +31,7 @@ func TestNodeConfigRoundTrip(t *testing.T) {
 	if cc.Consensus.TimeoutCommit != 150*time.Millisecond || cc.TxIndex.Indexer != "null" ||
 		cc.Mempool.MaxTxBytes != DefaultMempoolMaxTxBytes || cc.RPC.MaxBodyBytes != DefaultRPCMaxBodyBytes ||
 		cc.P2P.SendRate != DefaultP2PRate || cc.P2P.AddrBookStrict || !cc.P2P.AllowDuplicateIP ||
-		cc.RPC.ListenAddress != "tcp://127.0.0.1:30011" || cc.RootDir != CometHome(home) {
+		cc.RPC.ListenAddress != "tcp://127.0.0.1:30011" || cc.RPC.PprofListenAddress != "127.0.0.1:30017" || cc.RootDir != CometHome(home) {
 		t.Fatalf("derived CometBFT config does not carry the node config: %+v", cc)
 	}
 	if err := EnsureCometDirs(cc); err != nil {
