@@ -80,6 +80,7 @@ type App struct {
 	valid   validCache
 
 	ownProposal ownProposal
+	decided     decidedCache
 }
 
 var _ abci.Application = (*App)(nil)

@@ -1,9 +1,9 @@
 package consensus
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"sync"
 
@@ -16,7 +16,11 @@ import (
 // (validateStateless) and applies, in order, on top of committed state plus
 // the transactions admitted since the last Commit — so one account may have
 // several transactions in the mempool, each with the next sequence. Rechecks
-// after Commit run the same path against the fresh state.
+// after Commit run only the state part against the fresh state: CometBFT
+// rechecks only transactions this node's CheckTx admitted, and their
+// stateless validity (signature, share commitments) cannot change, so it is
+// neither recomputed nor looked up (which would hash every MiB-sized
+// transaction in the mempool again after every block).
 //
 // The expensive checks (blob share commitments) run last, after the
 // transaction was found to apply against the mempool's view, so a sender
@@ -26,7 +30,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	params, chainID := a.committed.Params, a.committed.ChainID
 	a.stateMu.RUnlock()
 	d, terr := decodeTx(req.Tx, params)
-	if terr == nil {
+	if terr == nil && req.Type != abci.CHECK_TX_TYPE_RECHECK {
 		key := sha256.Sum256(req.Tx)
 		if !a.valid.has(key) {
 			terr = validateTx(d, params, chainID)
@@ -73,7 +77,7 @@ func (a *App) applyToMempoolView(d *decodedTx, dryRun bool) *TxError {
 func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
 	a.stateMu.RLock()
 	params := a.committed.Params
-	plan, dropped, err := prepareBlock(lockedReader{a}, req.Txs, params, a.checkerLocked(), req.MaxTxBytes)
+	plan, dropped, err := prepareBlock(lockedReader{a}, req.Txs, params, a.validatorLocked(), req.MaxTxBytes)
 	a.stateMu.RUnlock()
 	if err != nil {
 		return nil, fmt.Errorf("consensus: preparing proposal at height %d: %w", req.Height, err)
@@ -93,7 +97,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 	}
 	txs := append(plan.txs[:len(plan.txs):len(plan.txs)], drt)
 	if !a.cfg.BadDataRootForTesting {
-		a.ownProposal.set(req.Height, txs)
+		a.ownProposal.set(req.Height, txs, plan.decoded)
 	}
 	for _, d := range dropped {
 		a.log.Debug("consensus: tx left out of proposal", "height", req.Height, "reason", d.reason)
@@ -103,11 +107,14 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 	return &abci.PrepareProposalResponse{Txs: txs}, nil
 }
 
-// ProcessProposal accepts a block only if processBlock finds it valid.
+// ProcessProposal accepts a block only if processBlock finds it valid. The
+// checked transactions of an accepted block are kept by block hash
+// (decidedCache), so FinalizeBlock does not decode and hash them again.
 func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
-	if a.ownProposal.is(req.Height, req.Txs) {
+	if decoded, ok := a.ownProposal.match(req.Height, req.Txs); ok {
 		// CometBFT asks the proposer too; its own proposal was built by the
 		// same rules against the same state, so it is not checked twice.
+		a.decided.put(req.Hash, req.Height, decoded)
 		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
 	}
 	a.stateMu.RLock()
@@ -121,6 +128,7 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalReques
 	if layout, err := layoutFromPlan(plan); err == nil {
 		a.layouts.put(req.Txs[len(req.Txs)-1], layout)
 	}
+	a.decided.put(req.Hash, req.Height, plan.decoded)
 	return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
 }
 
@@ -152,8 +160,20 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		}
 	}
 
+	// Transactions this node checked in ProcessProposal or PrepareProposal
+	// (the block hash commits to their bytes) are not decoded and hashed
+	// again; every transaction is still applied to the state.
+	decoded := a.decided.take(req.Hash, req.Height, len(req.Txs))
+	a.ownProposal.forget(req.Height)
 	a.stateMu.RLock()
-	res := executeBlock(lockedReader{a}, req.Txs, req.Height, a.checkerLocked(), layout)
+	fresh := a.checkerLocked()
+	check := func(i int, raw []byte) (*decodedTx, *TxError) {
+		if i < len(decoded) && decoded[i] != nil && len(decoded[i].raw) == len(raw) {
+			return decoded[i], nil
+		}
+		return fresh(raw)
+	}
+	res := executeBlock(lockedReader{a}, req.Txs, req.Height, check, layout)
 	appHash := AppHash(params, cur.Accounts, res.changes)
 	a.stateMu.RUnlock()
 
@@ -172,24 +192,39 @@ func layoutFromPlan(p *blockPlan) (*blockLayout, error) {
 	return &blockLayout{placements: pl, squareSize: p.squareSize}, nil
 }
 
-// checkerLocked returns the txChecker for the committed chain id and
-// params, backed by the App's cache of statelessly valid transactions. The
-// caller holds a.stateMu (read or write).
-func (a *App) checkerLocked() txChecker {
+// validatorLocked returns the txValidator for the committed chain id and
+// params, backed by the App's cache of statelessly valid transactions
+// (keyed by the SHA-256 of the transaction's bytes). The caller holds
+// a.stateMu (read or write).
+func (a *App) validatorLocked() txValidator {
 	params, chainID := a.committed.Params, a.committed.ChainID
+	return func(d *decodedTx) *TxError {
+		key := sha256.Sum256(d.raw)
+		if a.valid.has(key) {
+			return nil
+		}
+		if terr := validateStateless(d, params, chainID); terr != nil {
+			return terr
+		}
+		a.valid.add(key)
+		return nil
+	}
+}
+
+// checkerLocked returns the txChecker for the committed chain id and
+// params: decodeTx, then validatorLocked. The caller holds a.stateMu (read
+// or write).
+func (a *App) checkerLocked() txChecker {
+	params := a.committed.Params
+	validate := a.validatorLocked()
 	return func(raw []byte) (*decodedTx, *TxError) {
 		d, terr := decodeTx(raw, params)
 		if terr != nil {
 			return nil, terr
 		}
-		key := sha256.Sum256(raw)
-		if a.valid.has(key) {
-			return d, nil
-		}
-		if terr := validateStateless(d, params, chainID); terr != nil {
+		if terr := validate(d); terr != nil {
 			return nil, terr
 		}
-		a.valid.add(key)
 		return d, nil
 	}
 }
@@ -276,38 +311,104 @@ func (c *layoutCache) get(drt []byte) *blockLayout {
 	return nil
 }
 
-// ownProposal remembers the digest of the last block this node proposed.
+// ownProposal remembers the last block this node proposed and its checked
+// transactions.
 type ownProposal struct {
-	mu     sync.Mutex
-	height int64
-	digest [32]byte
-	ok     bool
+	mu      sync.Mutex
+	height  int64
+	txs     [][]byte
+	decoded []*decodedTx // for txs without the data-root transaction
 }
 
-// txsDigest commits to a list of transactions (each length-prefixed).
-func txsDigest(txs [][]byte) [32]byte {
-	h := sha256.New()
-	var n [8]byte
-	for _, tx := range txs {
-		binary.BigEndian.PutUint64(n[:], uint64(len(tx)))
-		h.Write(n[:])
-		h.Write(tx)
+func (o *ownProposal) set(height int64, txs [][]byte, decoded []*decodedTx) {
+	o.mu.Lock()
+	o.height, o.txs, o.decoded = height, txs, decoded
+	o.mu.Unlock()
+}
+
+// match reports whether txs at height are exactly the last proposal this
+// node prepared (byte for byte: CometBFT hands back a copy rebuilt from the
+// block parts), and returns its checked transactions.
+func (o *ownProposal) match(height int64, txs [][]byte) ([]*decodedTx, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.txs == nil || o.height != height || len(o.txs) != len(txs) {
+		return nil, false
 	}
-	var d [32]byte
-	h.Sum(d[:0])
-	return d
+	for i := range txs {
+		if !bytes.Equal(o.txs[i], txs[i]) {
+			return nil, false
+		}
+	}
+	return o.decoded, true
 }
 
-func (o *ownProposal) set(height int64, txs [][]byte) {
-	d := txsDigest(txs)
+// forget drops the proposal once its height is finalized.
+func (o *ownProposal) forget(height int64) {
 	o.mu.Lock()
-	o.height, o.digest, o.ok = height, d, true
+	if o.height <= height {
+		o.txs, o.decoded = nil, nil
+	}
 	o.mu.Unlock()
 }
 
-func (o *ownProposal) is(height int64, txs [][]byte) bool {
-	o.mu.Lock()
-	h, d, ok := o.height, o.digest, o.ok
-	o.mu.Unlock()
-	return ok && h == height && d == txsDigest(txs)
+// decidedCache keeps, by block hash, the checked transactions of the blocks
+// this node accepted in ProcessProposal at the current height (a height may
+// see several rounds), for FinalizeBlock. The block hash commits to every
+// transaction's bytes, and what is kept is the result of decodeTx and
+// validateStateless on them — a pure function of those bytes under the
+// chain's fixed id and params. FinalizeBlock still applies every
+// transaction to the state. Entries of lower heights are dropped; at most
+// decidedCacheSize blocks are kept.
+type decidedCache struct {
+	mu      sync.Mutex
+	entries []decidedEntry
+}
+
+type decidedEntry struct {
+	hash    string
+	height  int64
+	decoded []*decodedTx
+}
+
+const decidedCacheSize = 4
+
+func (c *decidedCache) put(hash []byte, height int64, decoded []*decodedTx) {
+	if len(hash) == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	kept := c.entries[:0]
+	for _, e := range c.entries {
+		if e.height >= height && e.hash != string(hash) {
+			kept = append(kept, e)
+		}
+	}
+	c.entries = kept
+	if len(c.entries) == decidedCacheSize {
+		c.entries = append(c.entries[:0], c.entries[1:]...)
+	}
+	c.entries = append(c.entries, decidedEntry{hash: string(hash), height: height, decoded: decoded})
+}
+
+// take returns the checked transactions of the block with this hash and
+// height if they were kept for a block of n transactions (the last being
+// the data-root transaction), and drops every entry up to height.
+func (c *decidedCache) take(hash []byte, height int64, n int) []*decodedTx {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var found []*decodedTx
+	kept := c.entries[:0]
+	for _, e := range c.entries {
+		if len(hash) > 0 && e.hash == string(hash) && e.height == height && len(e.decoded) == n-1 {
+			found = e.decoded
+		}
+		if e.height > height {
+			kept = append(kept, e)
+		}
+	}
+	clear(c.entries[len(kept):])
+	c.entries = kept
+	return found
 }

@@ -44,6 +44,58 @@ func BenchmarkCheckTx(b *testing.B) {
 	}
 }
 
+// BenchmarkRecheck measures the recheck CometBFT runs after every block
+// over what stays in the mempool: a k=256 square's worth of 1 MiB blob
+// txs, all admitted by CheckTx before.
+func BenchmarkRecheck(b *testing.B) {
+	mempool, g, _ := benchMempool(b, 256)
+	app := newTestApp(b, "", g)
+	for _, tx := range mempool {
+		if code, log := checkTx(b, app, tx); code != CodeOK {
+			b.Fatal(log)
+		}
+	}
+	ctx := context.Background()
+	b.SetBytes(int64(len(mempool)) << 20)
+	b.ReportAllocs()
+	for b.Loop() {
+		app.resetCheckState() // as Commit does
+		for _, tx := range mempool {
+			res, err := app.CheckTx(ctx, &abci.CheckTxRequest{Tx: tx, Type: abci.CHECK_TX_TYPE_RECHECK})
+			if err != nil || res.Code != CodeOK {
+				b.Fatal(err, res.Log)
+			}
+		}
+	}
+}
+
+// BenchmarkPrepareBacklog measures PrepareProposal at k=256 when the
+// mempool holds three squares' worth of checked 1 MiB blob txs (a chain
+// under more load than it can include).
+func BenchmarkPrepareBacklog(b *testing.B) {
+	mempool, g, _ := benchMempool(b, 256)
+	var more [][]byte
+	for i := range 2 * len(mempool) {
+		key := newKey(fmt.Sprintf("backlog-%d", i))
+		g.Accounts = append(g.Accounts, GenesisAccount{Address: key.addr.String(), Balance: richBalance})
+		more = append(more, pfbTx(b, key, 0, []*blobs.Blob{testBlob(b, byte(i%200+1), 1<<20)}))
+	}
+	mempool = append(mempool, more...)
+	app := newTestApp(b, "", g)
+	for _, tx := range mempool {
+		if code, log := checkTx(b, app, tx); code != CodeOK {
+			b.Fatal(log)
+		}
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := app.PrepareProposal(ctx, &abci.PrepareProposalRequest{Txs: mempool, Height: 1, MaxTxBytes: 100 << 20}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkProposal measures the proposer (PrepareProposal) and a validator
 // (ProcessProposal, which has already checked the txs in CheckTx) on a
 // square about 90% full of 1 MiB blobs, and FinalizeBlock + Commit on a node
@@ -75,6 +127,21 @@ func BenchmarkProposal(b *testing.B) {
 				}
 			}
 		})
+		b.Run(fmt.Sprintf("ProcessOwn/k=%d", k), func(b *testing.B) {
+			// The proposer's ProcessProposal of its own block, which
+			// CometBFT hands back rebuilt from the block parts.
+			txs := make([][]byte, len(prep.Txs))
+			for i, tx := range prep.Txs {
+				txs[i] = append([]byte(nil), tx...)
+			}
+			b.SetBytes(int64(blobBytes))
+			for b.Loop() {
+				res, err := app.ProcessProposal(ctx, &abci.ProcessProposalRequest{Txs: txs, Height: 1, Hash: []byte("own")})
+				if err != nil || res.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+					b.Fatal("rejected", err)
+				}
+			}
+		})
 		b.Run(fmt.Sprintf("Process/k=%d", k), func(b *testing.B) {
 			b.SetBytes(int64(blobBytes))
 			b.ReportAllocs()
@@ -96,10 +163,13 @@ func BenchmarkProposal(b *testing.B) {
 						b.Fatal(log)
 					}
 				}
-				drt := prep.Txs[len(prep.Txs)-1]
-				fresh.layouts.put(drt, validator.layouts.get(drt)) // as after ProcessProposal
+				// As a live node: the block was processed before.
+				res, err := fresh.ProcessProposal(ctx, &abci.ProcessProposalRequest{Txs: prep.Txs, Height: 1, Hash: []byte("block")})
+				if err != nil || res.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+					b.Fatal("rejected", err)
+				}
 				b.StartTimer()
-				if _, err := fresh.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Txs: prep.Txs, Height: 1}); err != nil {
+				if _, err := fresh.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Txs: prep.Txs, Height: 1, Hash: []byte("block")}); err != nil {
 					b.Fatal(err)
 				}
 				if _, err := fresh.Commit(ctx, &abci.CommitRequest{}); err != nil {

@@ -37,14 +37,14 @@ type blockResult struct {
 }
 
 // executeBlock applies a decided block's transactions in order on top of
-// base: each is decoded and checked (check), then applied (applyTx); a
+// base: each is decoded and checked (check, given its index), then applied (applyTx); a
 // transaction that fails gets a non-zero code and changes nothing. The last
 // transaction, if it is the data-root transaction, is skipped with code 0.
 // For each applied pay-for-blobs it records where its blobs landed (layout
 // may be nil when the square could not be rebuilt: the records are then left
 // out, the state is not affected). It is deterministic and does not write
 // anywhere.
-func executeBlock(base AccountReader, blockTxs [][]byte, height int64, check txChecker, layout *blockLayout) blockResult {
+func executeBlock(base AccountReader, blockTxs [][]byte, height int64, check func(i int, raw []byte) (*decodedTx, *TxError), layout *blockLayout) blockResult {
 	l := NewLedger(base)
 	res := blockResult{results: make([]*abci.ExecTxResult, len(blockTxs))}
 	pfbIndex := 0
@@ -53,7 +53,7 @@ func executeBlock(base AccountReader, blockTxs [][]byte, height int64, check txC
 			res.results[i] = &abci.ExecTxResult{Code: CodeOK, Log: "data-root transaction"}
 			continue
 		}
-		d, terr := check(raw)
+		d, terr := check(i, raw)
 		if terr == nil {
 			terr = applyTx(l, d)
 		}

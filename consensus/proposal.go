@@ -16,6 +16,10 @@ var ErrProposal = errors.New("consensus: invalid proposal")
 // on account state (decodeTx + validateStateless, possibly cached).
 type txChecker func(raw []byte) (*decodedTx, *TxError)
 
+// txValidator checks everything about a decoded transaction that does not
+// depend on account state (validateStateless, possibly cached).
+type txValidator func(d *decodedTx) *TxError
+
 // droppedTx is a transaction a proposer left out, with the reason.
 type droppedTx struct {
 	raw    []byte
@@ -34,11 +38,15 @@ type blockPlan struct {
 	dataRoot   []byte
 }
 
-// selectTxs walks ordered (see orderTxs) and keeps each transaction that is
-// valid against base plus the transactions kept before it and that fits the
-// square's worst-case budget. A transaction that is dropped, or listed in
-// excluded, drops its signer's later transactions too.
-func selectTxs(base AccountReader, ordered []*decodedTx, params Params, maxBytes int64, excluded map[*decodedTx]bool) (kept []*decodedTx, dropped []droppedTx) {
+// selectTxs walks ordered (see orderTxs) and keeps each transaction that
+// fits the square's worst-case budget, is valid on its own (valid) and
+// applies against base plus the transactions kept before it. A transaction
+// that is dropped for not fitting or not applying, or listed in excluded,
+// drops its signer's later transactions too; one that is invalid on its own
+// is skipped as if it were not there. valid is asked only about
+// transactions that fit, so what a full square leaves out is not hashed or
+// verified.
+func selectTxs(base AccountReader, ordered []*decodedTx, params Params, maxBytes int64, excluded map[*decodedTx]bool, valid txValidator) (kept []*decodedTx, dropped []droppedTx) {
 	l := NewLedger(base)
 	budget := newSquareBudget(params.MaxSquareSize, maxBytes)
 	broken := make(map[Address]bool)
@@ -60,6 +68,10 @@ func selectTxs(base AccountReader, ordered []*decodedTx, params Params, maxBytes
 			drop(d, fmt.Errorf("consensus: does not fit a %d×%d square or the %d-byte block", params.MaxSquareSize, params.MaxSquareSize, maxBytes))
 			continue
 		}
+		if err := valid(d); err != nil {
+			dropped = append(dropped, droppedTx{raw: d.raw, reason: err})
+			continue
+		}
 		if err := applyTx(l, d); err != nil {
 			drop(d, err)
 			continue
@@ -70,15 +82,16 @@ func selectTxs(base AccountReader, ordered []*decodedTx, params Params, maxBytes
 	return kept, dropped
 }
 
-// prepareBlock is the proposer's decision: decode and check raws (the
-// mempool, in arrival order), order them (orderTxs), keep what is valid and
-// fits the square and maxBytes (selectTxs), build the square and compute its
-// data root. The result does not yet contain the data-root transaction.
-func prepareBlock(base AccountReader, raws [][]byte, params Params, check txChecker, maxBytes int64) (*blockPlan, []droppedTx, error) {
+// prepareBlock is the proposer's decision: decode raws (the mempool, in
+// arrival order), order them (orderTxs), keep what fits the square and
+// maxBytes and is valid (selectTxs; validate is asked at most once per
+// transaction), build the square and compute its data root. The result does
+// not yet contain the data-root transaction.
+func prepareBlock(base AccountReader, raws [][]byte, params Params, validate txValidator, maxBytes int64) (*blockPlan, []droppedTx, error) {
 	var decoded []*decodedTx
 	var dropped []droppedTx
 	for i, raw := range raws {
-		d, err := check(raw)
+		d, err := decodeTx(raw, params)
 		if err != nil {
 			dropped = append(dropped, droppedTx{raw: raw, reason: err})
 			continue
@@ -88,8 +101,17 @@ func prepareBlock(base AccountReader, raws [][]byte, params Params, check txChec
 	}
 	ordered := orderTxs(decoded)
 	excluded := make(map[*decodedTx]bool)
+	verdicts := make(map[*decodedTx]*TxError)
+	valid := func(d *decodedTx) *TxError {
+		v, ok := verdicts[d]
+		if !ok {
+			v = validate(d)
+			verdicts[d] = v
+		}
+		return v
+	}
 	for {
-		kept, left := selectTxs(base, ordered, params, maxBytes, excluded)
+		kept, left := selectTxs(base, ordered, params, maxBytes, excluded, valid)
 		txs := make([][]byte, len(kept))
 		for i, d := range kept {
 			txs[i] = d.raw

@@ -371,7 +371,8 @@ func TestSquareBudgetMatchesBuilder(t *testing.T) {
 			base[k.addr] = Account{Balance: richBalance}
 		}
 		ordered := orderTxs(decoded)
-		kept, _ := selectTxs(base, ordered, params, 0, nil)
+		valid := func(d *decodedTx) *TxError { return validateStateless(d, params, testChainID) }
+		kept, _ := selectTxs(base, ordered, params, 0, nil, valid)
 		all := make([][]byte, len(ordered))
 		for i, d := range ordered {
 			all[i] = d.raw
