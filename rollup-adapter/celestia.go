@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/quadrant-da/quadrant/blobs"
 	"github.com/quadrant-da/quadrant/da"
@@ -73,13 +74,18 @@ func (m blobModule) request(bs []*Blob, o *SubmitOptions) (SubmitRequest, error)
 		}
 		req.Blobs[i] = bl
 	}
-	commits, err := m.a.Commit(req.Blobs)
-	if err != nil {
-		return req, err
-	}
-	for i, b := range bs {
-		if len(b.Commitment) > 0 && !bytes.Equal(b.Commitment, commits[i]) {
-			return req, fmt.Errorf("%w: blob %d carries commitment %X, its data commits to %X", ErrInvalidBlob, i, b.Commitment, commits[i])
+	// Commitments the caller sent must match its data; the submission
+	// computes (and validates) every commitment again anyway, so do this
+	// work only when there is something to check.
+	if slices.ContainsFunc(bs, func(b *Blob) bool { return len(b.Commitment) > 0 }) {
+		commits, err := m.a.Commit(req.Blobs)
+		if err != nil {
+			return req, err
+		}
+		for i, b := range bs {
+			if len(b.Commitment) > 0 && !bytes.Equal(b.Commitment, commits[i]) {
+				return req, fmt.Errorf("%w: blob %d carries commitment %X, its data commits to %X", ErrInvalidBlob, i, b.Commitment, commits[i])
+			}
 		}
 	}
 	if o != nil {
