@@ -2,7 +2,8 @@
 // headers for tests of every package that handles headers (da, p2p,
 // fullnode, lightnode), without running consensus: validators are ed25519
 // keys derived from a seed, and each header is committed by all of them
-// through CometBFT's own vote set.
+// through CometBFT's own vote set. Square and ExtendedSquare give the
+// deterministic test squares such headers commit to.
 //
 // It is test support, not production code: it is imported only from
 // _test.go files. It is pure (no clock, no crypto/rand): block times are
