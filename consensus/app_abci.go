@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"sync"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -75,6 +76,7 @@ func (a *App) applyToMempoolView(d *decodedTx, dryRun bool) *TxError {
 // PrepareProposal orders the mempool's transactions, keeps the valid ones
 // that fit the square (prepareBlock) and appends the data-root transaction.
 func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
+	start := time.Now()
 	a.stateMu.RLock()
 	params := a.committed.Params
 	plan, dropped, err := prepareBlock(lockedReader{a}, req.Txs, params, a.validatorLocked(), req.MaxTxBytes)
@@ -102,8 +104,8 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 	for _, d := range dropped {
 		a.log.Debug("consensus: tx left out of proposal", "height", req.Height, "reason", d.reason)
 	}
-	a.log.Debug("consensus: prepared proposal", "height", req.Height, "txs", len(plan.txs),
-		"left_out", len(dropped), "square_size", plan.squareSize, "data_root", fmt.Sprintf("%X", plan.dataRoot))
+	a.log.Info("consensus: prepared proposal", "height", req.Height, "txs", len(plan.txs), "mempool_txs", len(req.Txs),
+		"left_out", len(dropped), "square_size", plan.squareSize, "took", time.Since(start).Round(time.Millisecond))
 	return &abci.PrepareProposalResponse{Txs: txs}, nil
 }
 
@@ -117,10 +119,13 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalReques
 		a.decided.put(req.Hash, req.Height, decoded)
 		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
 	}
+	start := time.Now()
 	a.stateMu.RLock()
 	params := a.committed.Params
 	plan, err := processBlock(lockedReader{a}, req.Txs, params, a.checkerLocked())
 	a.stateMu.RUnlock()
+	a.log.Info("consensus: processed proposal", "height", req.Height, "txs", len(req.Txs), "ok", err == nil,
+		"took", time.Since(start).Round(time.Millisecond))
 	if err != nil {
 		a.log.Warn("consensus: rejecting proposal", "height", req.Height, "proposer", fmt.Sprintf("%X", req.ProposerAddress), "reason", err)
 		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
