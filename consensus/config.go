@@ -55,7 +55,11 @@ const (
 	DefaultMempoolSize        = 10000
 	DefaultRPCMaxBodyBytes    = 96 << 20 // base64/JSON of a 64 MiB tx
 	DefaultP2PRate            = 100 << 20
-	DefaultBlockTime          = time.Second
+	// LoopbackP2PRate is the per-connection rate of loopback devnets, which
+	// have no link to protect: at DefaultP2PRate a k=256 block (≈ 30 MiB)
+	// takes at least 0.3 s to reach each peer.
+	LoopbackP2PRate  = 1 << 30
+	DefaultBlockTime = time.Second
 )
 
 // ErrInvalidConfig is returned by NodeConfig.Validate and LoadNodeConfig.
@@ -174,8 +178,11 @@ func DefaultNodeConfig() NodeConfig {
 }
 
 // LoopbackConfig returns DefaultNodeConfig adjusted for a devnet node on
-// 127.0.0.1: the given ports, relaxed address checks, the given block time
-// and timeouts scaled to it (a missing proposer costs about 1 s, not 3 s).
+// 127.0.0.1: the given ports, relaxed address checks, no bandwidth cap
+// worth the name (LoopbackP2PRate), the given block time and timeouts
+// scaled to it (a missing proposer costs about 1 s, not 3 s), and a short
+// gossip sleep (at most 20 ms: each vote step waits up to one sleep for a
+// peer's gossip routine to wake, 100 ms by default).
 func LoopbackConfig(moniker string, p2pPort, rpcPort, metricsPort int, blockTime time.Duration) NodeConfig {
 	c := DefaultNodeConfig()
 	c.Moniker = moniker
@@ -183,12 +190,13 @@ func LoopbackConfig(moniker string, p2pPort, rpcPort, metricsPort int, blockTime
 	c.P2P.AddrBookStrict = false
 	c.P2P.AllowDuplicateIP = true
 	c.P2P.PEX = false
+	c.P2P.SendRate, c.P2P.RecvRate = LoopbackP2PRate, LoopbackP2PRate
 	c.RPC.ListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", rpcPort)
 	c.Metrics.ListenAddress = fmt.Sprintf("127.0.0.1:%d", metricsPort)
 	c.Consensus.BlockTime = blockTime
 	c.Consensus.TimeoutPropose = max(time.Second, 3*blockTime)
 	c.Consensus.TimeoutVote = max(500*time.Millisecond, blockTime)
-	c.Consensus.GossipSleep = min(100*time.Millisecond, max(5*time.Millisecond, blockTime/10))
+	c.Consensus.GossipSleep = min(20*time.Millisecond, max(5*time.Millisecond, blockTime/50))
 	return c
 }
 

@@ -30,7 +30,7 @@ func TestNodeConfigRoundTrip(t *testing.T) {
 	}
 	if cc.Consensus.TimeoutCommit != 150*time.Millisecond || cc.TxIndex.Indexer != "null" ||
 		cc.Mempool.MaxTxBytes != DefaultMempoolMaxTxBytes || cc.RPC.MaxBodyBytes != DefaultRPCMaxBodyBytes ||
-		cc.P2P.SendRate != DefaultP2PRate || cc.P2P.AddrBookStrict || !cc.P2P.AllowDuplicateIP ||
+		cc.P2P.SendRate != LoopbackP2PRate || cc.Consensus.PeerGossipSleepDuration != 5*time.Millisecond || cc.P2P.AddrBookStrict || !cc.P2P.AllowDuplicateIP ||
 		cc.RPC.ListenAddress != "tcp://127.0.0.1:30011" || cc.RPC.PprofListenAddress != "127.0.0.1:30017" || cc.RootDir != CometHome(home) {
 		t.Fatalf("derived CometBFT config does not carry the node config: %+v", cc)
 	}
