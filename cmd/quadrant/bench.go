@@ -71,7 +71,7 @@ each validator's CPU profile over the window to
 	f.IntVar(&o.BasePort, "base-port", 46656, "first port of the devnet")
 	f.IntVar(&o.Accounts, "accounts", 8, "submitting accounts (one queue each)")
 	f.DurationVar(&o.Duration, "duration", 40*time.Second, "measurement window per load")
-	f.DurationVar(&o.TimeoutPropose, "timeout-propose", 10*time.Second, "validators' propose timeout (a 30 MiB proposal takes seconds to build and gossip on 2 cores)")
+	f.DurationVar(&o.TimeoutPropose, "timeout-propose", 30*time.Second, "validators' propose timeout (a 30 MiB proposal takes seconds to build and gossip on 2 cores, and tens of seconds when they are shared)")
 	f.BoolVar(&o.FullNodes, "full-nodes", false, "also run the devnet's bridge full node and light node")
 	f.BoolVar(&o.Profile, "profile", false, "write each validator's CPU profile over every window under --home")
 	f.StringVar(&squares, "squares", "128,256", "max square sizes k to run")
