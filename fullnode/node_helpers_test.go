@@ -191,12 +191,19 @@ func startNode(t testing.TB, home string, cfg fullnode.Config, name string) *ful
 }
 
 // waitFor polls cond every 20 ms until it holds or within elapses.
+// deadlineSlack multiplies every waitFor deadline (see waitFor).
+const deadlineSlack = 4
+
 func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
+	// Deadlines at the call sites are written for an idle machine; CI runs
+	// these packages side by side under -race on 2 cores, so allow
+	// deadlineSlack times as long. Passing tests return as soon as cond
+	// holds; only a real hang takes the whole wait.
+	deadline := time.Now().Add(deadlineSlack * within)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", within, what)
+			t.Fatalf("timed out after %v waiting for %s", deadlineSlack*within, what)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -26,7 +26,9 @@ func TestWithheldSubSquareIsUnavailable(t *testing.T) {
 	f, src := serve(t, id, blocks)
 	src.withhold[3], src.withhold[6] = true, true
 	cfg := lightConfig(t.TempDir(), id, blocks[0].hdr, f)
-	cfg.HeaderDeadline = 500 * time.Millisecond
+	// Long enough that a served header is never marked unavailable on a busy
+	// machine: only the withheld heights may time out.
+	cfg.HeaderDeadline = 3 * time.Second
 	n := startLight(t, cfg)
 	waitFor(t, 30*time.Second, "heights 3 and 6 unavailable, the rest sampled", func() bool {
 		st := n.SamplingStats()

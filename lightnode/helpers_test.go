@@ -173,12 +173,19 @@ func startNode(t testing.TB, n *lightnode.Node) *lightnode.Node {
 	return n
 }
 
+// deadlineSlack multiplies every waitFor deadline (see waitFor).
+const deadlineSlack = 4
+
 func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
+	// Deadlines at the call sites are written for an idle machine; CI runs
+	// these packages side by side under -race on 2 cores, so allow
+	// deadlineSlack times as long. Passing tests return as soon as cond
+	// holds; only a real hang takes the whole wait.
+	deadline := time.Now().Add(deadlineSlack * d)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
+			t.Fatalf("timed out after %s waiting for %s", deadlineSlack*d, what)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"time"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
@@ -122,8 +123,31 @@ func (g *Gossip) PublishHeader(ctx context.Context, h *da.LightHeader) error {
 	return g.headers.Publish(ctx, b)
 }
 
+// BEFPPeerWait bounds how long PublishBEFP waits for a peer on the fraud
+// topic before publishing anyway.
+const BEFPPeerWait = 30 * time.Second
+
 // PublishBEFP gossips an encoded fraud proof this node built or verified.
+// Message IDs are content-addressed, so a proof published while no peer
+// had joined the topic yet (a node that finds fraud right after it
+// starts) could not be published again for the seen-cache lifetime: it
+// first waits, up to BEFPPeerWait or until ctx ends, for at least one peer
+// subscribed to the fraud topic.
 func (g *Gossip) PublishBEFP(ctx context.Context, proof []byte) error {
+	wait, cancel := context.WithTimeout(ctx, BEFPPeerWait)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for len(g.befp.ListPeers()) == 0 {
+		select {
+		case <-wait.Done():
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return g.befp.Publish(ctx, proof) // nobody to tell yet; keep it in the message cache
+		case <-tick.C:
+		}
+	}
 	return g.befp.Publish(ctx, proof)
 }
 
