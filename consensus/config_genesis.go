@@ -10,34 +10,15 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 )
 
-// ConsensusParams returns the CometBFT consensus parameters of a chain with
-// the default app params (ConsensusParamsFor).
-func ConsensusParams() *cmttypes.ConsensusParams { return ConsensusParamsFor(DefaultParams()) }
-
-// ConsensusParamsFor returns the CometBFT consensus parameters Quadrant
-// chains with app params p start with: block.max_bytes = BlockMaxBytes(p),
-// no gas limit, everything else CometBFT's default.
-func ConsensusParamsFor(p Params) *cmttypes.ConsensusParams {
-	c := cmttypes.DefaultConsensusParams()
-	c.Block.MaxBytes = BlockMaxBytes(p)
-	c.Block.MaxGas = -1
-	return c
-}
-
-// BlockMaxBytes is the block.max_bytes of a chain with app params p: two
-// full squares of transaction bytes (a square's transactions take at most
-// 512 bytes per share) plus room for a block's full evidence (CometBFT's
-// default evidence.max_bytes, 1 MiB) and 1 MiB for the header and the
-// commit, at most CometBFT's 100 MiB. The square, not this, bounds a block; the
-// bound is there because CometBFT hashes every transaction it reaps for
-// PrepareProposal, and with no bound (-1) it reaped the whole mempool: with
-// a k=256 backlog of 114 txs of 2 MiB the proposer spent 2-3 s hashing
-// 228 MiB before PrepareProposal was even called. Two squares leave the
-// proposer room to choose by fee.
-func BlockMaxBytes(p Params) int64 {
-	square := int64(p.MaxSquareSize) * int64(p.MaxSquareSize) * 512
-	evidence := cmttypes.DefaultConsensusParams().Evidence.MaxBytes
-	return min(2*square+evidence+1<<20, cmttypes.MaxBlockSizeBytes)
+// ConsensusParams returns the CometBFT consensus parameters Quadrant chains
+// start with: block.max_bytes = -1, so that PrepareProposal sees the whole
+// mempool and the App alone enforces the square limit; everything else is
+// CometBFT's default.
+func ConsensusParams() *cmttypes.ConsensusParams {
+	p := cmttypes.DefaultConsensusParams()
+	p.Block.MaxBytes = -1
+	p.Block.MaxGas = -1
+	return p
 }
 
 // NewGenesisDoc assembles a genesis document: the validators (fixed for the
@@ -55,7 +36,7 @@ func NewGenesisDoc(chainID string, genesisTime time.Time, validators []cmttypes.
 		GenesisTime:     genesisTime.UTC(),
 		ChainID:         chainID,
 		InitialHeight:   1,
-		ConsensusParams: ConsensusParamsFor(app.Params),
+		ConsensusParams: ConsensusParams(),
 		Validators:      validators,
 		AppState:        appState,
 	}

@@ -4,9 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
-
-	cmttypes "github.com/cometbft/cometbft/types"
 )
 
 const (
@@ -76,36 +73,5 @@ func TestGenesisRoundTrip(t *testing.T) {
 	a, _ := ParseAddress(addrA)
 	if st.Accounts[a].Balance != 42 || st.Height != 0 || len(st.AppHash) != 32 {
 		t.Fatalf("state from genesis: %+v", st)
-	}
-}
-
-// block.max_bytes never bounds a block below a full square (a square's
-// transactions take at most 512 bytes per share), stays within CometBFT's
-// limits, and is finite so that CometBFT does not reap and hash the whole
-// mempool for every proposal.
-func TestBlockMaxBytes(t *testing.T) {
-	for k := 1; k <= MaxSquareSizeUpperBound; k *= 2 {
-		p := DefaultParams()
-		p.MaxSquareSize = k
-		c := ConsensusParamsFor(p)
-		if err := c.ValidateBasic(); err != nil {
-			t.Fatalf("k=%d: %v", k, err)
-		}
-		if c.Block.MaxBytes <= 0 || c.Block.MaxBytes > cmttypes.MaxBlockSizeBytes {
-			t.Fatalf("k=%d: block.max_bytes %d", k, c.Block.MaxBytes)
-		}
-		data := cmttypes.MaxDataBytes(c.Block.MaxBytes, c.Evidence.MaxBytes, 100)
-		if square := int64(k * k * 512); data < square {
-			t.Fatalf("k=%d: %d data bytes per block with 100 validators and full evidence, a square needs up to %d", k, data, square)
-		}
-	}
-	p := DefaultParams()
-	p.MaxSquareSize = 64
-	doc, err := NewGenesisDoc("c", time.Now(), nil, GenesisState{Params: p})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if doc.ConsensusParams.Block.MaxBytes != BlockMaxBytes(p) {
-		t.Fatalf("genesis block.max_bytes %d, want %d", doc.ConsensusParams.Block.MaxBytes, BlockMaxBytes(p))
 	}
 }
