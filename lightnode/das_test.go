@@ -29,6 +29,9 @@ func TestWithheldSubSquareIsUnavailable(t *testing.T) {
 	// Long enough that a served header is never marked unavailable on a busy
 	// machine: only the withheld heights may time out.
 	cfg.HeaderDeadline = 3 * time.Second
+	// One verdict per height: a retry in flight would take a withheld
+	// height off the unavailable list while it is sampled again.
+	cfg.Sampling.RetryBase, cfg.Sampling.RetryMax = time.Hour, time.Hour
 	n := startLight(t, cfg)
 	waitFor(t, 30*time.Second, "heights 3 and 6 unavailable, the rest sampled", func() bool {
 		st := n.SamplingStats()
