@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -121,6 +122,12 @@ type RPCSection struct {
 	// PprofListenAddress, when set (say 127.0.0.1:6060), serves Go's
 	// net/http/pprof profiles of the node there. Off by default.
 	PprofListenAddress string `toml:"pprof_listen_address,omitempty"`
+	// GRPCListenAddress, when set (tcp://host:port), serves CometBFT's
+	// gRPC BlockService there (and its version and block-results
+	// services; never the privileged ones). A bridge full node fetches
+	// blocks from it as protobuf instead of base64 JSON (fullnode
+	// bridge.core_grpc). Empty (the default) turns it off.
+	GRPCListenAddress string `toml:"grpc_listen_address,omitempty"`
 }
 
 // MempoolSection configures CometBFT's mempool.
@@ -177,8 +184,12 @@ func DefaultNodeConfig() NodeConfig {
 	}
 }
 
+// LoopbackGRPCPort is the gRPC port LoopbackConfig gives a node whose RPC
+// listens on rpcPort (rpcPort+2: a devnet validator's base+10i+3).
+func LoopbackGRPCPort(rpcPort int) int { return rpcPort + 2 }
+
 // LoopbackConfig returns DefaultNodeConfig adjusted for a devnet node on
-// 127.0.0.1: the given ports, relaxed address checks, no bandwidth cap
+// 127.0.0.1: the given ports (and gRPC on LoopbackGRPCPort), relaxed address checks, no bandwidth cap
 // worth the name (LoopbackP2PRate), the given block time and timeouts
 // scaled to it (a missing proposer costs about 1 s, not 3 s), and a short
 // gossip sleep (at most 20 ms: each vote step waits up to one sleep for a
@@ -192,6 +203,7 @@ func LoopbackConfig(moniker string, p2pPort, rpcPort, metricsPort int, blockTime
 	c.P2P.PEX = false
 	c.P2P.SendRate, c.P2P.RecvRate = LoopbackP2PRate, LoopbackP2PRate
 	c.RPC.ListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", rpcPort)
+	c.RPC.GRPCListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", LoopbackGRPCPort(rpcPort))
 	c.Metrics.ListenAddress = fmt.Sprintf("127.0.0.1:%d", metricsPort)
 	c.Consensus.BlockTime = blockTime
 	c.Consensus.TimeoutPropose = max(time.Second, 3*blockTime)
@@ -217,6 +229,18 @@ func (c NodeConfig) Validate() error {
 	}
 	if c.P2P.ListenAddress == "" || c.RPC.ListenAddress == "" {
 		return fmt.Errorf("%w: p2p.listen_address and rpc.listen_address are required", ErrInvalidConfig)
+	}
+	if a := c.RPC.GRPCListenAddress; a != "" {
+		host, port, ok := strings.Cut(strings.TrimPrefix(a, "tcp://"), ":")
+		if !strings.HasPrefix(a, "tcp://") || !ok || host == "" || port == "" {
+			return fmt.Errorf("%w: rpc.grpc_listen_address %q, want tcp://<host>:<port> or empty", ErrInvalidConfig, a)
+		}
+		if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+			return fmt.Errorf("%w: rpc.grpc_listen_address %q: bad port", ErrInvalidConfig, a)
+		}
+		if a == c.RPC.ListenAddress {
+			return fmt.Errorf("%w: rpc.grpc_listen_address %q is also rpc.listen_address", ErrInvalidConfig, a)
+		}
 	}
 	if c.P2P.SendRate <= 0 || c.P2P.RecvRate <= 0 {
 		return fmt.Errorf("%w: p2p send_rate and recv_rate must be positive", ErrInvalidConfig)
@@ -334,6 +358,12 @@ func (c NodeConfig) CometConfig(home string) *cmtcfg.Config {
 	cc.RPC.MaxBodyBytes = c.RPC.MaxBodyBytes
 	cc.RPC.PprofListenAddress = c.RPC.PprofListenAddress
 	cc.RPC.TimeoutBroadcastTxCommit = 30 * time.Second
+
+	// gRPC: the public block, block-results and version services when an
+	// address is set; the privileged (pruning) server stays off.
+	cc.GRPC.ListenAddress = c.RPC.GRPCListenAddress
+	cc.GRPC.BlockService.Enabled = c.RPC.GRPCListenAddress != ""
+	cc.GRPC.Privileged.ListenAddress = ""
 
 	cc.Mempool.MaxTxBytes = c.Mempool.MaxTxBytes
 	cc.Mempool.MaxTxsBytes = c.Mempool.MaxTxsBytes

@@ -34,6 +34,12 @@ func TestNodeConfigRoundTrip(t *testing.T) {
 		cc.RPC.ListenAddress != "tcp://127.0.0.1:30011" || cc.RPC.PprofListenAddress != "127.0.0.1:30017" || cc.RootDir != CometHome(home) {
 		t.Fatalf("derived CometBFT config does not carry the node config: %+v", cc)
 	}
+	if cc.GRPC.ListenAddress != "tcp://127.0.0.1:30013" || !cc.GRPC.BlockService.Enabled || cc.GRPC.Privileged.ListenAddress != "" {
+		t.Fatalf("derived gRPC config: %+v (block service %+v, privileged %+v)", cc.GRPC, cc.GRPC.BlockService, cc.GRPC.Privileged)
+	}
+	if off := DefaultNodeConfig().CometConfig(home); off.GRPC.ListenAddress != "" || off.GRPC.Privileged.ListenAddress != "" {
+		t.Fatalf("default config serves gRPC on %q / %q, want off", off.GRPC.ListenAddress, off.GRPC.Privileged.ListenAddress)
+	}
 	if err := EnsureCometDirs(cc); err != nil {
 		t.Fatal(err)
 	}
@@ -60,6 +66,18 @@ func TestNodeConfigRejects(t *testing.T) {
 	bad.P2P.PersistentPeers = "127.0.0.1:26656"
 	if err := bad.Validate(); !errors.Is(err, ErrInvalidConfig) {
 		t.Fatalf("peer without id: %v", err)
+	}
+	for _, a := range []string{"127.0.0.1:9090", "tcp://127.0.0.1", "tcp://:9090", "tcp://127.0.0.1:x", "tcp://127.0.0.1:70000", "unix:///tmp/g.sock", DefaultNodeConfig().RPC.ListenAddress} {
+		bad = DefaultNodeConfig()
+		bad.RPC.GRPCListenAddress = a
+		if err := bad.Validate(); !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "grpc_listen_address") {
+			t.Fatalf("grpc_listen_address %q: %v", a, err)
+		}
+	}
+	good := DefaultNodeConfig()
+	good.RPC.GRPCListenAddress = "tcp://127.0.0.1:9090"
+	if err := good.Validate(); err != nil {
+		t.Fatalf("grpc_listen_address tcp://127.0.0.1:9090: %v", err)
 	}
 }
 

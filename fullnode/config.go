@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,6 +65,12 @@ type BridgeConfig struct {
 	// CoreRPC is the consensus node's CometBFT RPC address
 	// (http://host:port).
 	CoreRPC string `toml:"core_rpc"`
+	// CoreGRPC, when set (host:port), is the consensus node's CometBFT gRPC
+	// address (its rpc.grpc_listen_address): blocks are then fetched from
+	// its BlockService as protobuf, everything else still over CoreRPC.
+	// Empty fetches everything over JSON RPC. When set, Start fails unless
+	// the block service answers.
+	CoreGRPC string `toml:"core_grpc"`
 	// PollInterval is how often the consensus node is asked for its latest
 	// height. Ingestion always catches up by height from the store's head,
 	// so nothing is missed whatever the interval.
@@ -141,6 +148,12 @@ func (c Config) Validate() error {
 		u, err := url.Parse(c.Bridge.CoreRPC)
 		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "tcp") {
 			return bad("bridge.core_rpc %q: want http://host:port", c.Bridge.CoreRPC)
+		}
+		if g := c.Bridge.CoreGRPC; g != "" {
+			host, port, err := net.SplitHostPort(g)
+			if p, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || p <= 0 || p > 65535 {
+				return bad("bridge.core_grpc %q: want host:port (the consensus node's rpc.grpc_listen_address without tcp://) or empty", g)
+			}
 		}
 		if c.Bridge.PollInterval <= 0 || c.Bridge.RequestTimeout <= 0 {
 			return bad("bridge.poll_interval and bridge.request_timeout must be positive")

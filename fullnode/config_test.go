@@ -43,6 +43,8 @@ func TestConfigRejects(t *testing.T) {
 	cases := map[string]func(c *fullnode.Config){
 		"mode":             func(c *fullnode.Config) { c.Mode = "light" },
 		"core rpc":         func(c *fullnode.Config) { c.Bridge.CoreRPC = "127.0.0.1:26657" },
+		"core grpc scheme": func(c *fullnode.Config) { c.Bridge.CoreGRPC = "tcp://127.0.0.1:26659" },
+		"core grpc port":   func(c *fullnode.Config) { c.Bridge.CoreGRPC = "127.0.0.1:0" },
 		"poll interval":    func(c *fullnode.Config) { c.Bridge.PollInterval = 0 },
 		"p2p chain id":     func(c *fullnode.Config) { c.Mode = fullnode.ModeP2P },
 		"trusted hash":     func(c *fullnode.Config) { c.Mode, c.ChainID, c.Sync.TrustedHash = fullnode.ModeP2P, "c", "abcd" },

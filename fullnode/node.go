@@ -43,6 +43,8 @@ type Options struct {
 	// Core, in bridge mode, is the consensus node's RPC client; nil dials
 	// Config.Bridge.CoreRPC over HTTP. CometBFT's in-process client
 	// (rpc/client/local) fits, for a bridge running beside a validator.
+	// With Config.Bridge.CoreGRPC set, blocks are fetched over gRPC
+	// instead and Core serves the other calls.
 	Core CoreClient
 }
 
@@ -58,6 +60,8 @@ type Node struct {
 	now     func() time.Time
 	core    CoreClient
 	metrics *metrics
+
+	coreGRPC *grpcCore // bridge with Bridge.CoreGRPC: closed by Stop
 
 	// Set by Start, read-only afterwards.
 	chainID    string
@@ -149,6 +153,16 @@ func (n *Node) Start(ctx context.Context) (err error) {
 				return fmt.Errorf("fullnode: core RPC client for %s: %w", n.cfg.Bridge.CoreRPC, err)
 			}
 			n.core = c
+		}
+		if n.cfg.Bridge.CoreGRPC != "" {
+			pctx, cancel := context.WithTimeout(ctx, n.cfg.Bridge.RequestTimeout)
+			g, err := dialCoreGRPC(pctx, n.cfg.Bridge.CoreGRPC, n.core)
+			cancel()
+			if err != nil {
+				return err
+			}
+			n.core, n.coreGRPC = g, g
+			closers = append(closers, func() { _ = g.Close() })
 		}
 		// With a configured chain ID the consensus node need not be up yet
 		// (runBridge checks the ID once it answers); without, ask it now.
@@ -272,6 +286,9 @@ func (n *Node) Stop() error {
 	err := n.group.Wait()
 	n.server.Stop()
 	err = errors.Join(err, gerr, n.host.Close(), n.store.Close())
+	if n.coreGRPC != nil {
+		err = errors.Join(err, n.coreGRPC.Close())
+	}
 	n.mu.Lock()
 	n.stopErr = err
 	n.mu.Unlock()

@@ -1,0 +1,224 @@
+package fullnode_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cmthttp "github.com/cometbft/cometbft/rpc/client/http"
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
+	grpcclient "github.com/cometbft/cometbft/rpc/grpc/client"
+	"google.golang.org/grpc"
+
+	"github.com/quadrant-da/quadrant/fullnode"
+)
+
+// jsonWithoutBlocks is the bridge's JSON RPC client with Block refused, so
+// a bridge that stores blocks with it must have fetched them over gRPC.
+type jsonWithoutBlocks struct{ fullnode.CoreClient }
+
+func (jsonWithoutBlocks) Block(context.Context, *int64) (*coretypes.ResultBlock, error) {
+	return nil, errors.New("test: Block over JSON RPC")
+}
+
+// withGRPC gives the chain's validator a gRPC server on a free port and
+// returns its host:port.
+func (c *chain) withGRPC(t testing.TB) string {
+	t.Helper()
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	c.cfg.RPC.GRPCListenAddress = "tcp://" + addr
+	return addr
+}
+
+// TestBridgeOverCoreGRPC: a bridge fetching blocks over the consensus
+// node's gRPC block service stores the same headers and extended squares,
+// byte for byte, as a bridge fetching them over JSON RPC.
+func TestBridgeOverCoreGRPC(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a chain and two bridges")
+	}
+	c := newChain(t, 150*time.Millisecond)
+	grpcAddr := c.withGRPC(t)
+	c.start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+
+	jsonBridge := startNode(t, t.TempDir(), bridgeConfig(c.rpcURL()), "bridge-json")
+
+	home := t.TempDir()
+	cfg := bridgeConfig(c.rpcURL())
+	cfg.Bridge.CoreGRPC = grpcAddr
+	httpc, err := cmthttp.New(c.rpcURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	grpcBridge, err := fullnode.New(fullnode.Options{Home: home, Config: cfg, Logger: fileLogger(t, home, "bridge-grpc"), Core: jsonWithoutBlocks{httpc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := grpcBridge.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := grpcBridge.Stop(); err != nil {
+			t.Errorf("stop gRPC bridge: %v", err)
+		}
+	})
+
+	s := c.submitter(t)
+	sizes := []int{100, 60_000, 700_000, 5_000_000}
+	heights := make([]int64, len(sizes))
+	var wg sync.WaitGroup
+	for i, size := range sizes {
+		wg.Go(func() {
+			sub, err := s.SubmitBlobs(ctx, testBlob(t, byte(i+1), size))
+			if err != nil {
+				t.Errorf("submit %d bytes: %v", size, err)
+				return
+			}
+			st, err := sub.Wait(ctx)
+			if err != nil || st.Code != 0 {
+				t.Errorf("blob of %d bytes: %v (code %d %s)", size, err, st.Code, st.Reason)
+				return
+			}
+			heights[i] = st.Height
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	top := uint64(0)
+	for _, h := range heights {
+		top = max(top, uint64(h)+1)
+	}
+	waitFor(t, 45*time.Second, "both bridges to store the blobs' heights", func() bool {
+		return jsonBridge.Store().HeadHeight() >= top && grpcBridge.Store().HeadHeight() >= top
+	})
+
+	maxK := 0
+	for h := uint64(1); h <= top; h++ {
+		jh, err := jsonBridge.Store().HeaderByHeight(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gh, err := grpcBridge.Store().HeaderByHeight(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		je, _ := jh.Marshal()
+		ge, _ := gh.Marshal()
+		if !bytes.Equal(je, ge) || !bytes.Equal(jh.DAH.Hash(), gh.DAH.Hash()) {
+			t.Fatalf("height %d: headers or data roots differ", h)
+		}
+		js, err := jsonBridge.Store().Square(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs, err := grpcBridge.Store().Square(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(js.Bytes(), gs.Bytes()) {
+			t.Fatalf("height %d: extended squares differ", h)
+		}
+		maxK = max(maxK, gs.K())
+	}
+	t.Logf("compared heights 1..%d (blobs at %v), largest k=%d", top, heights, maxK)
+	if maxK < 64 {
+		t.Fatalf("largest square k=%d: the blobs did not make a large square", maxK)
+	}
+}
+
+// TestBridgeCoreGRPCUnreachable: a bridge whose core_grpc does not answer
+// (no gRPC server on the consensus node) fails to start, naming it.
+func TestBridgeCoreGRPCUnreachable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a chain")
+	}
+	c := newChain(t, 150*time.Millisecond)
+	c.start(t)
+	cfg := bridgeConfig(c.rpcURL())
+	cfg.Bridge.CoreGRPC = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	cfg.Bridge.RequestTimeout = 5 * time.Second
+	home := t.TempDir()
+	n, err := fullnode.New(fullnode.Options{Home: home, Config: cfg, Logger: fileLogger(t, home, "bridge")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = n.Start(context.Background())
+	if err == nil {
+		_ = n.Stop()
+		t.Fatal("bridge started without a gRPC block service")
+	}
+	if want := "fullnode: core gRPC " + cfg.Bridge.CoreGRPC + ": block service unreachable"; !strings.Contains(err.Error(), want) {
+		t.Fatalf("Start = %v, want an error containing %q", err, want)
+	}
+	if err := n.Stop(); err != nil {
+		t.Fatalf("Stop after a failed Start: %v", err)
+	}
+}
+
+// BenchmarkCoreBlockFetch fetches one committed k=128 block from an
+// in-process consensus node over JSON RPC and over gRPC, as the bridge
+// does. Both ends run in the benchmark's process, so ns/op and allocs
+// count the server's encoding and the client's decoding.
+//
+//	go test -run '^$' -bench CoreBlockFetch -benchmem ./fullnode
+func BenchmarkCoreBlockFetch(b *testing.B) {
+	c := newChain(b, 200*time.Millisecond)
+	grpcAddr := c.withGRPC(b)
+	c.start(b)
+	ctx := context.Background()
+	sub, err := c.submitter(b).SubmitBlobs(ctx, testBlob(b, 1, 7_000_000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := sub.Wait(ctx)
+	if err != nil || st.Code != 0 {
+		b.Fatalf("blob: %v (code %d %s)", err, st.Code, st.Reason)
+	}
+	height := st.Height
+
+	httpc, err := cmthttp.New(c.rpcURL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	gc, err := grpcclient.New(ctx, grpcAddr, grpcclient.WithInsecure(),
+		grpcclient.WithGRPCDialOption(grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(256<<20))))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer gc.Close()
+
+	var size int
+	b.Run("json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			r, err := httpc.Block(ctx, &height)
+			if err != nil {
+				b.Fatal(err)
+			}
+			size = r.Block.Size()
+		}
+		b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/block")
+		b.ReportMetric(float64(size)/(1<<20), "MiB/block")
+	})
+	b.Run("grpc", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			r, err := gc.GetBlockByHeight(ctx, height)
+			if err != nil {
+				b.Fatal(err)
+			}
+			size = r.Block.Size()
+		}
+		b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/block")
+		b.ReportMetric(float64(size)/(1<<20), "MiB/block")
+	})
+}
