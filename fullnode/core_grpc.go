@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 
-	grpcclient "github.com/cometbft/cometbft/rpc/grpc/client"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
+	grpcclient "github.com/cometbft/cometbft/rpc/grpc/client"
 	"github.com/cometbft/cometbft/types"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
