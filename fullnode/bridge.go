@@ -79,12 +79,19 @@ func (n *Node) runBridge(ctx context.Context) error {
 			return nil
 		}
 		if err == nil {
-			if maxSq, err = n.coreMaxSquareSize(ctx); err == nil {
-				break
+			maxSq, err = n.coreMaxSquareSize(ctx)
+		}
+		if err == nil && n.coreGRPC != nil {
+			if err = n.coreGRPC.check(ctx, n.cfg.Bridge.RequestTimeout); errors.Is(err, ErrConfig) {
+				n.halt("config", err.Error())
+				return nil
 			}
 		}
+		if err == nil {
+			break
+		}
 		n.setLastErr(err)
-		n.log.Warn("consensus node not ready (chain id, parameters); retrying", "core", n.cfg.Bridge.CoreRPC, "err", err)
+		n.log.Warn("consensus node not ready (chain id, parameters, gRPC block service); retrying", "core", n.cfg.Bridge.CoreRPC, "err", err)
 		if !sleep(ctx, time.Second) {
 			return nil
 		}

@@ -68,8 +68,9 @@ type BridgeConfig struct {
 	// CoreGRPC, when set (host:port), is the consensus node's CometBFT gRPC
 	// address (its rpc.grpc_listen_address): blocks are then fetched from
 	// its BlockService as protobuf, everything else still over CoreRPC.
-	// Empty fetches everything over JSON RPC. When set, Start fails unless
-	// the block service answers.
+	// Empty fetches everything over JSON RPC. When set, ingestion waits
+	// (retrying, with a warning) until the block service answers, and halts
+	// with a config alert if the server there has no block service.
 	CoreGRPC string `toml:"core_grpc"`
 	// PollInterval is how often the consensus node is asked for its latest
 	// height. Ingestion always catches up by height from the store's head,

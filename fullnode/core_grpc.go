@@ -2,8 +2,8 @@ package fullnode
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"time"
 
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 	grpcclient "github.com/cometbft/cometbft/rpc/grpc/client"
@@ -27,10 +27,8 @@ type grpcCore struct {
 	blocks     grpcclient.Client
 }
 
-// dialCoreGRPC connects to the block service at addr (host:port) and checks
-// that it answers: a request for height 0 must come back as an invalid
-// argument, not as unreachable or unimplemented (the consensus node's
-// [grpc] server off or its block service disabled).
+// dialCoreGRPC returns a client of the block service at addr (host:port).
+// The connection is made lazily; check tells whether the service answers.
 func dialCoreGRPC(ctx context.Context, addr string, jsonCore CoreClient) (*grpcCore, error) {
 	c, err := grpcclient.New(ctx, addr,
 		grpcclient.WithInsecure(),
@@ -41,20 +39,28 @@ func dialCoreGRPC(ctx context.Context, addr string, jsonCore CoreClient) (*grpcC
 	if err != nil {
 		return nil, fmt.Errorf("fullnode: core gRPC %s: %w", addr, err)
 	}
-	g := &grpcCore{CoreClient: jsonCore, addr: addr, blocks: c}
-	_, err = c.GetBlockByHeight(ctx, 0)
+	return &grpcCore{CoreClient: jsonCore, addr: addr, blocks: c}, nil
+}
+
+// check asks for height 0, which a working block service refuses as an
+// invalid argument. A server without the block service (the consensus
+// node's gRPC block service disabled, or another gRPC server) is a
+// configuration error (wraps ErrConfig); an unreachable one is transient
+// (the consensus node may still be starting).
+func (g *grpcCore) check(ctx context.Context, timeout time.Duration) error {
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	_, err := g.blocks.GetBlockByHeight(cctx, 0)
 	switch status.Code(err) {
 	case codes.InvalidArgument:
-		return g, nil
+		return nil
 	case codes.OK:
-		err = errors.New("block 0 served")
+		return fmt.Errorf("fullnode: core gRPC %s: block service served a block at height 0", g.addr)
 	case codes.Unimplemented:
-		err = fmt.Errorf("block service disabled on the consensus node: %w", err)
+		return fmt.Errorf("%w: core gRPC %s: no block service there (enable it on the consensus node, or clear bridge.core_grpc): %v", ErrConfig, g.addr, err)
 	default:
-		err = fmt.Errorf("block service unreachable (is the consensus node's rpc.grpc_listen_address set?): %w", err)
+		return fmt.Errorf("fullnode: core gRPC %s: block service unreachable (is the consensus node's rpc.grpc_listen_address set to it?): %w", g.addr, err)
 	}
-	_ = c.Close()
-	return nil, fmt.Errorf("fullnode: core gRPC %s: %w", addr, err)
 }
 
 // Block fetches the block at *height over gRPC (height is required: the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -136,7 +137,8 @@ func TestBridgeOverCoreGRPC(t *testing.T) {
 }
 
 // TestBridgeCoreGRPCUnreachable: a bridge whose core_grpc does not answer
-// (no gRPC server on the consensus node) fails to start, naming it.
+// (no gRPC server on the consensus node, or one still starting) keeps
+// retrying with an error that names it, and ingests nothing.
 func TestBridgeCoreGRPCUnreachable(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a chain")
@@ -145,22 +147,38 @@ func TestBridgeCoreGRPCUnreachable(t *testing.T) {
 	c.start(t)
 	cfg := bridgeConfig(c.rpcURL())
 	cfg.Bridge.CoreGRPC = fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	cfg.Bridge.RequestTimeout = 5 * time.Second
-	home := t.TempDir()
-	n, err := fullnode.New(fullnode.Options{Home: home, Config: cfg, Logger: fileLogger(t, home, "bridge")})
+	n := startNode(t, t.TempDir(), cfg, "bridge")
+	want := "fullnode: core gRPC " + cfg.Bridge.CoreGRPC + ": block service unreachable"
+	waitFor(t, 20*time.Second, "the bridge to report the unreachable block service", func() bool {
+		return strings.Contains(n.Status().LastError, want)
+	})
+	if st := n.Status(); st.Halted || n.Store().HeadHeight() != 0 {
+		t.Fatalf("bridge without its block service: halted %v (%s), head %d", st.Halted, st.Alert, n.Store().HeadHeight())
+	}
+}
+
+// TestBridgeCoreGRPCWithoutBlockService: a bridge whose core_grpc is a
+// gRPC server without the block service halts with a config alert.
+func TestBridgeCoreGRPCWithoutBlockService(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a chain")
+	}
+	c := newChain(t, 150*time.Millisecond)
+	c.start(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = n.Start(context.Background())
-	if err == nil {
-		_ = n.Stop()
-		t.Fatal("bridge started without a gRPC block service")
-	}
-	if want := "fullnode: core gRPC " + cfg.Bridge.CoreGRPC + ": block service unreachable"; !strings.Contains(err.Error(), want) {
-		t.Fatalf("Start = %v, want an error containing %q", err, want)
-	}
-	if err := n.Stop(); err != nil {
-		t.Fatalf("Stop after a failed Start: %v", err)
+	srv := grpc.NewServer()
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(srv.Stop)
+	cfg := bridgeConfig(c.rpcURL())
+	cfg.Bridge.CoreGRPC = l.Addr().String()
+	n := startNode(t, t.TempDir(), cfg, "bridge")
+	waitFor(t, 20*time.Second, "the bridge to halt", func() bool { return n.Status().Halted })
+	want := "config: " + fullnode.ErrConfig.Error() + ": core gRPC " + cfg.Bridge.CoreGRPC + ": no block service there"
+	if st := n.Status(); !strings.HasPrefix(st.Alert, want) || n.Store().HeadHeight() != 0 {
+		t.Fatalf("alert %q (want prefix %q), head %d", st.Alert, want, n.Store().HeadHeight())
 	}
 }
 

@@ -155,9 +155,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 			n.core = c
 		}
 		if n.cfg.Bridge.CoreGRPC != "" {
-			pctx, cancel := context.WithTimeout(ctx, n.cfg.Bridge.RequestTimeout)
-			g, err := dialCoreGRPC(pctx, n.cfg.Bridge.CoreGRPC, n.core)
-			cancel()
+			g, err := dialCoreGRPC(ctx, n.cfg.Bridge.CoreGRPC, n.core)
 			if err != nil {
 				return err
 			}

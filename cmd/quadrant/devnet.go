@@ -54,9 +54,11 @@ func manifestPath(home string) string { return filepath.Join(home, "devnet.json"
 
 // devnetPorts returns validator i's P2P, RPC and metrics ports: base+10i,
 // base+10i+1, base+10i+5 (so with the default base 26656, validator 0's RPC
-// is 26657). The offsets +2 and +12 are left free: base+2 is the rollup
-// adapter's JSON-RPC (26658) and base+12 the light node's (26668), the
-// ports celestia-node users already know.
+// is 26657); its CometBFT gRPC (block service, for the bridge) is on
+// base+10i+3 (consensus.LoopbackGRPCPort of the RPC port). The offsets +2
+// and +12 are left free: base+2 is the rollup adapter's JSON-RPC (26658)
+// and base+12 the light node's (26668), the ports celestia-node users
+// already know.
 func devnetPorts(base, i int) (p2p, rpc, metrics int) {
 	return base + 10*i, base + 10*i + 1, base + 10*i + 5
 }
@@ -201,10 +203,11 @@ logs in <home>/validator-N/node.log), prints their endpoints and runs until
 Ctrl-C, which stops them all cleanly.
 
 Ports: validator N listens for P2P on base+10N, CometBFT RPC on base+10N+1
-(so validator 0's RPC is 127.0.0.1:26657 with the default --base-port 26656)
-and CometBFT metrics (when enabled) on base+10N+5. A bridge full node
-('quadrant full --home <home>/bridge', log <home>/bridge/node.log) follows
-validator 0; with V validators its libp2p address is 127.0.0.1:base+10V
+(so validator 0's RPC is 127.0.0.1:26657 with the default --base-port 26656),
+CometBFT gRPC (block service) on base+10N+3 and CometBFT metrics (when
+enabled) on base+10N+5. A bridge full node ('quadrant full --home
+<home>/bridge', log <home>/bridge/node.log) follows validator 0, fetching
+blocks from its gRPC block service; with V validators its libp2p address is 127.0.0.1:base+10V
 (TCP and QUIC) and its metrics 127.0.0.1:base+10V+5. Its peer address is
 printed. It runs the rollup adapter (JSON-RPC 127.0.0.1:26658, Alt-DA
 127.0.0.1:3100). A light node follows the bridge with its JSON-RPC on

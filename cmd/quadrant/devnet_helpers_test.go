@@ -56,7 +56,7 @@ const testBlockTime = 150 * time.Millisecond
 const startDeadline = 3 * time.Minute
 
 // pickBasePort returns a base port for a devnet of n slots (validators and
-// the bridge) whose ports (base+10i+{0,1,2,5}, and the light node's base+12)
+// the bridge) whose ports (base+10i+{0,1,2,3,5}, and the light node's base+12)
 // were all free a moment ago.
 func pickBasePort(t *testing.T, n int) int {
 	t.Helper()
@@ -64,7 +64,7 @@ func pickBasePort(t *testing.T, n int) int {
 		base := 20000 + 10*rand.IntN(3000)
 		ports := map[int]bool{base + 12: true}
 		for i := range n {
-			for _, d := range []int{0, 1, 2, 5} {
+			for _, d := range []int{0, 1, 2, 3, 5} {
 				ports[base+10*i+d] = true
 			}
 		}

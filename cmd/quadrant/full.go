@@ -23,6 +23,7 @@ type fullFlags struct {
 	home          string
 	mode          string
 	coreRPC       string
+	coreGRPC      string
 	chainID       string
 	bootstrap     []string
 	p2pListen     []string
@@ -38,6 +39,7 @@ func (f *fullFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.home, "home", defaultHome("full"), "full node home (fullnode.toml, p2p_key, store/, befp/)")
 	fs.StringVar(&f.mode, "mode", "bridge", "bridge (ingest from a consensus node) or p2p (sync from other full nodes)")
 	fs.StringVar(&f.coreRPC, "core-rpc", "http://127.0.0.1:26657", "bridge mode: the consensus node's CometBFT RPC")
+	fs.StringVar(&f.coreGRPC, "core-grpc", "", "bridge mode: the consensus node's CometBFT gRPC block service, host:port (its rpc.grpc_listen_address); blocks then come as protobuf instead of JSON (empty: JSON RPC only)")
 	fs.StringVar(&f.chainID, "chain-id", "", "chain id (required in p2p mode; bridge mode reads it from the consensus node)")
 	fs.StringSliceVar(&f.bootstrap, "bootstrap", nil, "full libp2p multiaddrs (with /p2p/<id>) of peers to keep connected, comma-separated")
 	fs.StringSliceVar(&f.p2pListen, "p2p-listen", nil, "libp2p listen multiaddrs (default TCP and QUIC on port 2121 of all interfaces)")
@@ -68,6 +70,7 @@ func (f *fullFlags) config(fl *pflag.FlagSet) (cfg fullnode.Config, existed bool
 	}
 	set("mode", func() { cfg.Mode = fullnode.Mode(f.mode) })
 	set("core-rpc", func() { cfg.Bridge.CoreRPC = f.coreRPC })
+	set("core-grpc", func() { cfg.Bridge.CoreGRPC = f.coreGRPC })
 	set("chain-id", func() { cfg.ChainID = f.chainID })
 	set("trusted-height", func() { cfg.Sync.TrustedHeight = f.trustedHeight })
 	set("trusted-hash", func() { cfg.Sync.TrustedHash = f.trustedHash })
@@ -110,7 +113,8 @@ func newFullCmd() *cobra.Command {
 		Short: "Run a full node: ingest, store, repair and serve extended squares over libp2p",
 		Long: `full runs a Quadrant full node from --home (default ~/.quadrant/full).
 
-In bridge mode it follows a consensus node's RPC (--core-rpc), rebuilds each
+In bridge mode it follows a consensus node's RPC (--core-rpc; with --core-grpc
+blocks come from its gRPC block service instead), rebuilds each
 committed block's square from its transactions, extends it, checks the data
 root and stores it; a block whose transactions and square disagree stops
 ingestion with an ERROR alert. In p2p mode it syncs verified headers from

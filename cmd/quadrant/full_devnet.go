@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/quadrant-da/quadrant/consensus"
 	"github.com/quadrant-da/quadrant/fullnode"
 )
 
@@ -16,6 +17,7 @@ type devnetFull struct {
 	// nodes as a bootstrap peer.
 	PeerAddress string `json:"peer_address"`
 	CoreRPC     string `json:"core_rpc,omitempty"`
+	CoreGRPC    string `json:"core_grpc,omitempty"`
 	Metrics     string `json:"metrics"`
 	Log         string `json:"log"`
 }
@@ -28,8 +30,8 @@ func devnetFullPorts(base, validators int) (p2pPort, metrics int) {
 }
 
 // createDevnetBridge writes the home of the devnet's bridge full node
-// (<devnet home>/bridge), attached to validator 0's RPC, listening on
-// 127.0.0.1.
+// (<devnet home>/bridge), attached to validator 0's RPC and fetching
+// blocks from its gRPC block service, listening on 127.0.0.1.
 func createDevnetBridge(home, chainID, coreRPC string, base, validators int) (devnetFull, error) {
 	p2pPort, metricsPort := devnetFullPorts(base, validators)
 	dir := filepath.Join(home, "bridge")
@@ -37,6 +39,8 @@ func createDevnetBridge(home, chainID, coreRPC string, base, validators int) (de
 	cfg.Mode = fullnode.ModeBridge
 	cfg.ChainID = chainID
 	cfg.Bridge.CoreRPC = coreRPC
+	_, rpc0, _ := devnetPorts(base, 0)
+	cfg.Bridge.CoreGRPC = fmt.Sprintf("127.0.0.1:%d", consensus.LoopbackGRPCPort(rpc0))
 	cfg.P2P.ListenAddrs = []string{
 		fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", p2pPort),
 		fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1", p2pPort),
@@ -53,7 +57,7 @@ func createDevnetBridge(home, chainID, coreRPC string, base, validators int) (de
 		return devnetFull{}, err
 	}
 	return devnetFull{
-		Name: "bridge", Home: dir, Mode: string(cfg.Mode), PeerAddress: addrs[0], CoreRPC: coreRPC,
+		Name: "bridge", Home: dir, Mode: string(cfg.Mode), PeerAddress: addrs[0], CoreRPC: coreRPC, CoreGRPC: cfg.Bridge.CoreGRPC,
 		Metrics: "http://" + cfg.Metrics.ListenAddress + "/metrics",
 		Log:     filepath.Join(dir, "node.log"),
 	}, nil
