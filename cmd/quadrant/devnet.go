@@ -207,9 +207,9 @@ Ports: validator N listens for P2P on base+10N, CometBFT RPC on base+10N+1
 CometBFT gRPC (block service) on base+10N+3 and CometBFT metrics (when
 enabled) on base+10N+5. A bridge full node ('quadrant full --home
 <home>/bridge', log <home>/bridge/node.log) follows validator 0, fetching
-blocks from its gRPC block service; with V validators its libp2p address is 127.0.0.1:base+10V
-(TCP and QUIC) and its metrics 127.0.0.1:base+10V+5. Its peer address is
-printed. It runs the rollup adapter (JSON-RPC 127.0.0.1:26658, Alt-DA
+blocks from its gRPC block service; with V validators its libp2p address is
+127.0.0.1:base+10V (TCP and QUIC) and its metrics 127.0.0.1:base+10V+5. Its
+peer address is printed. It runs the rollup adapter (JSON-RPC 127.0.0.1:26658, Alt-DA
 127.0.0.1:3100). A light node follows the bridge with its JSON-RPC on
 127.0.0.1:base+12 (26668 by default).`,
 		Args: cobra.NoArgs,
