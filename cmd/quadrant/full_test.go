@@ -57,6 +57,9 @@ func TestDevnetBridgeAndFullP2P(t *testing.T) {
 		t.Fatalf("manifest full nodes: %+v", m.FullNodes)
 	}
 	bridge := m.FullNodes[0]
+	if want := fmt.Sprintf("127.0.0.1:%d", base+3); bridge.CoreGRPC != want {
+		t.Fatalf("bridge core_grpc %q, want validator 0's gRPC %s", bridge.CoreGRPC, want)
+	}
 	if want := fmt.Sprintf("/ip4/127.0.0.1/tcp/%d/p2p/", base+10); len(bridge.PeerAddress) <= len(want) || bridge.PeerAddress[:len(want)] != want {
 		t.Fatalf("bridge peer address %s, want %s<id>", bridge.PeerAddress, want)
 	}
