@@ -13,7 +13,6 @@ import (
 
 	cmthttp "github.com/cometbft/cometbft/rpc/client/http"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
-	grpcclient "github.com/cometbft/cometbft/rpc/grpc/client"
 	"google.golang.org/grpc"
 
 	"github.com/quadrant-da/quadrant/fullnode"
@@ -180,63 +179,4 @@ func TestBridgeCoreGRPCWithoutBlockService(t *testing.T) {
 	if st := n.Status(); !strings.HasPrefix(st.Alert, want) || n.Store().HeadHeight() != 0 {
 		t.Fatalf("alert %q (want prefix %q), head %d", st.Alert, want, n.Store().HeadHeight())
 	}
-}
-
-// BenchmarkCoreBlockFetch fetches one committed k=128 block from an
-// in-process consensus node over JSON RPC and over gRPC, as the bridge
-// does. Both ends run in the benchmark's process, so ns/op and allocs
-// count the server's encoding and the client's decoding.
-//
-//	go test -run '^$' -bench CoreBlockFetch -benchmem ./fullnode
-func BenchmarkCoreBlockFetch(b *testing.B) {
-	c := newChain(b, 200*time.Millisecond)
-	grpcAddr := c.withGRPC(b)
-	c.start(b)
-	ctx := context.Background()
-	sub, err := c.submitter(b).SubmitBlobs(ctx, testBlob(b, 1, 7_000_000))
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := sub.Wait(ctx)
-	if err != nil || st.Code != 0 {
-		b.Fatalf("blob: %v (code %d %s)", err, st.Code, st.Reason)
-	}
-	height := st.Height
-
-	httpc, err := cmthttp.New(c.rpcURL())
-	if err != nil {
-		b.Fatal(err)
-	}
-	gc, err := grpcclient.New(ctx, grpcAddr, grpcclient.WithInsecure(),
-		grpcclient.WithGRPCDialOption(grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(256<<20))))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer gc.Close()
-
-	var size int
-	b.Run("json", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			r, err := httpc.Block(ctx, &height)
-			if err != nil {
-				b.Fatal(err)
-			}
-			size = r.Block.Size()
-		}
-		b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/block")
-		b.ReportMetric(float64(size)/(1<<20), "MiB/block")
-	})
-	b.Run("grpc", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			r, err := gc.GetBlockByHeight(ctx, height)
-			if err != nil {
-				b.Fatal(err)
-			}
-			size = r.Block.Size()
-		}
-		b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/block")
-		b.ReportMetric(float64(size)/(1<<20), "MiB/block")
-	})
 }
