@@ -184,12 +184,13 @@ func DefaultNodeConfig() NodeConfig {
 	}
 }
 
-// LoopbackGRPCPort is the gRPC port LoopbackConfig gives a node whose RPC
-// listens on rpcPort (rpcPort+2: a devnet validator's base+10i+3).
+// LoopbackGRPCPort is the gRPC port a devnet validator whose RPC listens on
+// rpcPort serves CometBFT's block service on (rpcPort+2: base+10i+3).
 func LoopbackGRPCPort(rpcPort int) int { return rpcPort + 2 }
 
 // LoopbackConfig returns DefaultNodeConfig adjusted for a devnet node on
-// 127.0.0.1: the given ports (and gRPC on LoopbackGRPCPort), relaxed address checks, no bandwidth cap
+// 127.0.0.1: the given ports (gRPC stays off: callers that want it, like the
+// devnet, set RPC.GRPCListenAddress), relaxed address checks, no bandwidth cap
 // worth the name (LoopbackP2PRate), the given block time and timeouts
 // scaled to it (a missing proposer costs about 1 s, not 3 s), and a short
 // gossip sleep (at most 20 ms: each vote step waits up to one sleep for a
@@ -203,7 +204,6 @@ func LoopbackConfig(moniker string, p2pPort, rpcPort, metricsPort int, blockTime
 	c.P2P.PEX = false
 	c.P2P.SendRate, c.P2P.RecvRate = LoopbackP2PRate, LoopbackP2PRate
 	c.RPC.ListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", rpcPort)
-	c.RPC.GRPCListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", LoopbackGRPCPort(rpcPort))
 	c.Metrics.ListenAddress = fmt.Sprintf("127.0.0.1:%d", metricsPort)
 	c.Consensus.BlockTime = blockTime
 	c.Consensus.TimeoutPropose = max(time.Second, 3*blockTime)

@@ -2,6 +2,7 @@ package consensus
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -14,6 +15,10 @@ func TestNodeConfigRoundTrip(t *testing.T) {
 	c.Storage.RetainBlocks = 1000
 	c.P2P.PersistentPeers = "abcd@127.0.0.1:30000"
 	c.RPC.PprofListenAddress = "127.0.0.1:30017"
+	if c.RPC.GRPCListenAddress != "" {
+		t.Fatalf("LoopbackConfig serves gRPC on %q, want off unless asked", c.RPC.GRPCListenAddress)
+	}
+	c.RPC.GRPCListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", LoopbackGRPCPort(30011))
 	if err := SaveNodeConfig(home, c); err != nil {
 		t.Fatal(err)
 	}

@@ -93,6 +93,8 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 		p2p, rpc, metrics := devnetPorts(o.BasePort, i)
 		name := fmt.Sprintf("validator-%d", i)
 		cfg := consensus.LoopbackConfig(name, p2p, rpc, metrics, o.BlockTime)
+		// The bridge fetches blocks over CometBFT's gRPC block service.
+		cfg.RPC.GRPCListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", consensus.LoopbackGRPCPort(rpc))
 		if o.TimeoutPropose > 0 {
 			cfg.Consensus.TimeoutPropose = o.TimeoutPropose
 		}
