@@ -73,6 +73,7 @@ type Server struct {
 	chainID string
 	headers HeaderSource
 	squares SquareSource
+	befps   BEFPSource // optional; SetBEFPSource
 	scores  *Scorer
 	cfg     ServerConfig
 	log     *slog.Logger
@@ -141,6 +142,9 @@ func (s *Server) Start(ctx context.Context) {
 		reg(ProtoAxis, axisRequestSize, s.serveAxis)
 		reg(ProtoNamespace, namespaceRequestSize, s.serveNamespace)
 		reg(ProtoSquare, squareRequestSize, s.serveSquare)
+	}
+	if s.befps != nil {
+		reg(ProtoBEFP, befpRequestSize, s.serveBEFPs)
 	}
 }
 

@@ -1,0 +1,367 @@
+package p2p
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/quadrant-da/quadrant/da"
+)
+
+// ProtoBEFP is the fraud-proof sync protocol: a node that connects after a
+// proof was gossiped asks its peers for the proofs they hold.
+const ProtoBEFP = "befp"
+
+const (
+	// MaxBEFPSyncCount bounds the proofs in one befp reply. A chain halts
+	// at its first badly encoded block, so a node holds few; one holding
+	// more serves those of the lowest heights (the ones that matter).
+	MaxBEFPSyncCount = 16
+	// MaxBEFPSyncBytes bounds the total size of the proofs in one reply.
+	MaxBEFPSyncBytes = 4 * MaxBEFPMessageSize
+	// MaxPendingBEFPs bounds the proofs a BEFPSync keeps for heights the
+	// node has not verified yet; when full, the highest height is dropped.
+	MaxPendingBEFPs = 32
+	// befpRequestSize: the request is an empty frame.
+	befpRequestSize = 0
+	// befpRetryEvery is how often pending proofs are tried again when no
+	// Retry nudge came.
+	befpRetryEvery = 2 * time.Second
+	// befpFetchWorkers bounds concurrent fetches.
+	befpFetchWorkers = 4
+)
+
+// BEFPSource is what a Server reads stored fraud proofs from; the full node
+// implements it. BEFPs returns encoded da.BadEncodingProofs (each verified
+// before it was kept), lowest height first; it must be safe for concurrent
+// use.
+type BEFPSource interface {
+	BEFPs(ctx context.Context) ([][]byte, error)
+}
+
+// SetBEFPSource makes the server answer the befp protocol from src. Call it
+// before Start.
+func (s *Server) SetBEFPSource(src BEFPSource) { s.befps = src }
+
+// serveBEFPs answers the stored proofs: OK, a u16 count and one frame per
+// proof, at most MaxBEFPSyncCount proofs and MaxBEFPSyncBytes in all.
+// The request is an empty frame (a longer one is over the frame limit:
+// the stream is reset and the requester scored down).
+func (s *Server) serveBEFPs(ctx context.Context, _ peer.ID, _ []byte, w io.Writer) error {
+	all, err := s.befps.BEFPs(ctx)
+	if err != nil {
+		return s.sourceError(w, err)
+	}
+	var out [][]byte
+	total := 0
+	for _, p := range all {
+		if len(p) == 0 || len(p) > MaxBEFPMessageSize {
+			s.log.Warn("p2p: source returned a fraud proof out of bounds; not served", "bytes", len(p))
+			continue
+		}
+		if len(out) == MaxBEFPSyncCount || total+len(p) > MaxBEFPSyncBytes {
+			break
+		}
+		out = append(out, p)
+		total += len(p)
+	}
+	var hdr [3]byte
+	hdr[0] = byte(StatusOK)
+	binary.BigEndian.PutUint16(hdr[1:], uint16(len(out)))
+	if _, err := w.Write(hdr[:]); err != nil {
+		return err
+	}
+	for _, p := range out {
+		if err := writeFrame(w, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readBEFPs reads the payload of an OK befp reply: a u16 count of at most
+// MaxBEFPSyncCount and as many frames, each 1..MaxBEFPMessageSize bytes,
+// MaxBEFPSyncBytes in all. The proofs are not decoded.
+func readBEFPs(r io.Reader) ([][]byte, error) {
+	var nb [2]byte
+	if _, err := io.ReadFull(r, nb[:]); err != nil {
+		return nil, err
+	}
+	n := int(binary.BigEndian.Uint16(nb[:]))
+	if n > MaxBEFPSyncCount {
+		return nil, fmt.Errorf("%w: %d fraud proofs, limit %d", ErrBadResponse, n, MaxBEFPSyncCount)
+	}
+	out := make([][]byte, 0, n)
+	total := 0
+	for i := 0; i < n; i++ {
+		b, err := readFrame(r, min(MaxBEFPMessageSize, MaxBEFPSyncBytes-total))
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == 0 {
+			return nil, fmt.Errorf("%w: fraud proof %d is empty", ErrBadResponse, i)
+		}
+		total += len(b)
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// FetchBEFPs asks p for the fraud proofs it holds. Each is checked to
+// decode as a da.BadEncodingProof (a reply that does not, or is over its
+// bounds, scores p down) but NOT verified: the caller verifies each against
+// the data root of its height, as for gossip (VerifyBEFP).
+func (c *Client) FetchBEFPs(ctx context.Context, p peer.ID) ([][]byte, error) {
+	resp, err := c.request(ctx, p, ProtoBEFP, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.close()
+	out, err := readBEFPs(resp.r)
+	if err != nil {
+		_ = resp.st.Reset()
+		return nil, c.fail(p, ProtoBEFP, err)
+	}
+	for i, b := range out {
+		if _, err := da.UnmarshalBadEncodingProof(b); err != nil {
+			return nil, c.fail(p, ProtoBEFP, fmt.Errorf("%w: fraud proof %d: %w", ErrBadResponse, i, err))
+		}
+	}
+	return out, nil
+}
+
+// BEFPSync fetches the fraud proofs of every peer this node connects to
+// (and of those connected when it starts), so a node that joins after a
+// proof was gossiped still learns of it. Each proof goes through verify
+// (the node's gossip validator: nil when it verifies, an error wrapping
+// ErrIgnore when it cannot be judged yet, any other error when it is
+// invalid). Valid proofs are handed to accept once; invalid ones score
+// their sender down (PenaltyInvalid); proofs that cannot be judged yet
+// (their height's header is not verified) are kept, at most
+// MaxPendingBEFPs of the lowest heights, and tried again on Retry and every
+// few seconds.
+type BEFPSync struct {
+	host   host.Host
+	client *Client
+	scores *Scorer
+	verify BEFPValidator
+	accept func(ctx context.Context, from peer.ID, proof []byte)
+	log    *slog.Logger
+
+	queue chan peer.ID
+	retry chan struct{}
+
+	mu       sync.Mutex
+	inflight map[peer.ID]bool
+	pending  map[[32]byte]pendingBEFP
+	done     map[[32]byte]bool
+}
+
+type pendingBEFP struct {
+	raw    []byte
+	from   peer.ID
+	height uint64
+}
+
+// NewBEFPSync returns a syncer; Run starts it. A nil log discards.
+func NewBEFPSync(h host.Host, c *Client, scores *Scorer, verify BEFPValidator, accept func(ctx context.Context, from peer.ID, proof []byte), log *slog.Logger) *BEFPSync {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &BEFPSync{
+		host: h, client: c, scores: scores, verify: verify, accept: accept, log: log,
+		queue:    make(chan peer.ID, 256),
+		retry:    make(chan struct{}, 1),
+		inflight: map[peer.ID]bool{},
+		pending:  map[[32]byte]pendingBEFP{},
+		done:     map[[32]byte]bool{},
+	}
+}
+
+// Retry asks the syncer to try its pending proofs again (headers landed).
+// It never blocks.
+func (s *BEFPSync) Retry() {
+	select {
+	case s.retry <- struct{}{}:
+	default:
+	}
+}
+
+// Pending returns how many proofs wait for their height's header.
+func (s *BEFPSync) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.pending)
+}
+
+// Run fetches from every connected and newly connecting peer until ctx
+// ends. It returns nil when ctx ends.
+func (s *BEFPSync) Run(ctx context.Context) error {
+	nb := &network.NotifyBundle{ConnectedF: func(_ network.Network, c network.Conn) { s.enqueue(c.RemotePeer()) }}
+	s.host.Network().Notify(nb)
+	defer s.host.Network().StopNotify(nb)
+	for _, p := range s.host.Network().Peers() {
+		s.enqueue(p)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for range befpFetchWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case p := <-s.queue:
+					s.fetch(ctx, p)
+				}
+			}
+		}()
+	}
+	t := time.NewTicker(befpRetryEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.retry:
+		case <-t.C:
+		}
+		s.retryPending(ctx)
+	}
+}
+
+func (s *BEFPSync) enqueue(p peer.ID) {
+	if p == s.host.ID() {
+		return
+	}
+	s.mu.Lock()
+	if s.inflight[p] {
+		s.mu.Unlock()
+		return
+	}
+	s.inflight[p] = true
+	s.mu.Unlock()
+	select {
+	case s.queue <- p:
+	default:
+		s.mu.Lock()
+		delete(s.inflight, p)
+		s.mu.Unlock()
+		s.log.Debug("p2p: fraud-proof sync queue full; peer skipped", "peer", p)
+	}
+}
+
+func (s *BEFPSync) fetch(ctx context.Context, p peer.ID) {
+	defer func() {
+		s.mu.Lock()
+		delete(s.inflight, p)
+		s.mu.Unlock()
+	}()
+	if s.scores.Blocked(p) {
+		return
+	}
+	proofs, err := s.client.FetchBEFPs(ctx, p)
+	if err != nil {
+		// Peers that do not serve the protocol (light nodes) end here too.
+		s.log.Debug("p2p: fraud-proof sync", "peer", p, "err", err)
+		return
+	}
+	for _, raw := range proofs {
+		s.check(ctx, p, raw, true)
+	}
+}
+
+// check verifies one proof from p and accepts, keeps (if keep) or blames.
+// It reports whether the proof was judged (accepted or rejected).
+func (s *BEFPSync) check(ctx context.Context, p peer.ID, raw []byte, keep bool) bool {
+	id := sha256.Sum256(raw)
+	s.mu.Lock()
+	seen := s.done[id]
+	s.mu.Unlock()
+	if seen {
+		return true
+	}
+	err := s.verify(ctx, p, raw)
+	switch {
+	case err == nil:
+		s.mu.Lock()
+		first := !s.done[id]
+		s.done[id] = true
+		delete(s.pending, id)
+		s.mu.Unlock()
+		if first {
+			s.accept(ctx, p, raw)
+		}
+		return true
+	case errors.Is(err, ErrIgnore):
+		if ctx.Err() != nil {
+			return false
+		}
+		if keep {
+			s.keep(id, raw, p)
+		}
+		return false
+	default:
+		s.scores.Penalize(p, PenaltyInvalid)
+		s.log.Warn("p2p: fraud proof from peer does not verify", "peer", p, "err", err)
+		s.mu.Lock()
+		delete(s.pending, id)
+		s.mu.Unlock()
+		return true
+	}
+}
+
+// keep adds a proof that cannot be judged yet, dropping the highest height
+// when full.
+func (s *BEFPSync) keep(id [32]byte, raw []byte, from peer.ID) {
+	pr, err := da.UnmarshalBadEncodingProof(raw)
+	if err != nil {
+		return // FetchBEFPs checked it decodes
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.pending[id]; ok {
+		return
+	}
+	if len(s.pending) >= MaxPendingBEFPs {
+		var worst [32]byte
+		var wh uint64
+		for k, v := range s.pending {
+			if v.height >= wh {
+				worst, wh = k, v.height
+			}
+		}
+		if pr.Height >= wh {
+			return
+		}
+		delete(s.pending, worst)
+	}
+	s.pending[id] = pendingBEFP{raw: raw, from: from, height: pr.Height}
+}
+
+func (s *BEFPSync) retryPending(ctx context.Context) {
+	s.mu.Lock()
+	todo := make(map[[32]byte]pendingBEFP, len(s.pending))
+	for k, v := range s.pending {
+		todo[k] = v
+	}
+	s.mu.Unlock()
+	for _, v := range todo {
+		if ctx.Err() != nil {
+			return
+		}
+		s.check(ctx, v.from, v.raw, false)
+	}
+}
