@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,44 @@ func (n *Node) FraudProof(height uint64) ([]byte, bool) {
 	defer n.mu.Unlock()
 	b, ok := n.fraud[height]
 	return b, ok
+}
+
+// BEFPs returns the encoded fraud proofs the node holds, lowest height
+// first; the p2p server answers them over the befp protocol
+// (p2p.BEFPSource).
+func (n *Node) BEFPs(context.Context) ([][]byte, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	heights := make([]uint64, 0, len(n.fraud))
+	for h := range n.fraud {
+		heights = append(heights, h)
+	}
+	slices.Sort(heights)
+	out := make([][]byte, len(heights))
+	for i, h := range heights {
+		out[i] = n.fraud[h]
+	}
+	return out, nil
+}
+
+// verifySyncedBEFP is the fraud-proof sync's verification: the gossip
+// path's (verifyFraudProof; p2p.ErrIgnore while the header of the proof's
+// height is not held, and the proof is kept and tried again).
+func (n *Node) verifySyncedBEFP(ctx context.Context, _ peer.ID, b []byte) error {
+	_, err := n.verifyFraudProof(ctx, b)
+	return err
+}
+
+// acceptSyncedBEFP records a verified proof a peer served over the befp
+// protocol, exactly as a gossiped one.
+func (n *Node) acceptSyncedBEFP(ctx context.Context, from peer.ID, b []byte) {
+	p, err := da.UnmarshalBadEncodingProof(b)
+	if err != nil {
+		return // verified, so it decodes
+	}
+	if n.recordFraud(p.Height, b, "synced from peer "+from.String()) {
+		n.log.Error("a peer served a valid bad-encoding fraud proof", "height", p.Height, "axis", p.Axis.String(), "index", p.Index, "from", from)
+	}
 }
 
 // recordFraud keeps a verified fraud proof: the height is never served
@@ -138,6 +177,9 @@ func (n *Node) setPending(h *da.ExtendedHeader, on bool) {
 	defer n.mu.Unlock()
 	if on {
 		n.pending[uint64(h.Height())] = &pendingHeader{hdr: h}
+		if n.befpSync != nil {
+			n.befpSync.Retry() // a synced fraud proof may wait for this header
+		}
 	} else {
 		delete(n.pending, uint64(h.Height()))
 	}
@@ -259,5 +301,8 @@ func (n *Node) stored(_ context.Context, h *da.LightHeader, took time.Duration) 
 		n.metrics.blockToStored.Observe(d.Seconds())
 	}
 	n.updateHeightGauges()
+	if n.befpSync != nil {
+		n.befpSync.Retry() // a pending synced fraud proof may be for this height
+	}
 	n.log.Info("stored height", "height", h.Height(), "width", h.SquareWidth(), "took", took.Round(time.Microsecond))
 }

@@ -81,6 +81,7 @@ type Node struct {
 	target   atomic.Uint64 // p2p mode: highest height peers announced
 	rr       atomic.Uint64 // round-robin offset over peers
 	anyFraud atomic.Bool   // fast path of isFraudulent
+	befpSync *p2p.BEFPSync // p2p mode: fetches peers' fraud proofs on connect
 
 	mu      sync.Mutex
 	started bool
@@ -209,10 +210,14 @@ func (n *Node) Start(ctx context.Context) (err error) {
 
 	src := serving{store: n.store, n: n}
 	n.server = p2p.NewServer(n.host, n.chainID, src, src, n.host.Scores, p2p.DefaultServerConfig(), n.log.With("component", "p2p-server"))
+	n.server.SetBEFPSource(n)
 	n.server.Start(runCtx)
 	closers = append(closers, n.server.Stop)
 	n.client = p2p.NewClient(n.host, n.chainID, n.host.Scores)
 	n.client.Timeout = n.cfg.Sync.RequestTimeout
+	if n.cfg.Mode == ModeP2P {
+		n.befpSync = p2p.NewBEFPSync(n.host, n.client, n.host.Scores, n.verifySyncedBEFP, n.acceptSyncedBEFP, n.log.With("component", "befp-sync"))
+	}
 
 	if a := n.cfg.Metrics.ListenAddress; a != "" {
 		if n.metricsLn, err = net.Listen("tcp", a); err != nil {
@@ -233,6 +238,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	case ModeP2P:
 		g.Go(func() error { return n.runSync(gctx) })
 		g.Go(func() error { return n.runHeaderGossip(gctx) })
+		g.Go(func() error { return n.befpSync.Run(gctx) })
 	}
 	g.Go(func() error { return n.runBEFPGossip(gctx) })
 	g.Go(func() error { return n.runPrune(gctx) })
