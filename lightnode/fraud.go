@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/libp2p/go-libp2p/core/peer"
+
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/p2p"
 )
@@ -60,6 +62,19 @@ func (n *Node) runBEFPGossip(ctx context.Context) error {
 		}
 		n.recordFraud(ctx, proof, raw, from.String())
 	}
+}
+
+// acceptSyncedBEFP halts the node on a proof a peer served over the befp
+// protocol (on connect) that passed the gossip verification,
+// p2p.VerifyBEFP(n.dataRoot); p2p.BEFPSync scored down the senders of
+// proofs that did not, and keeps those for heights not verified yet until
+// sync reaches them.
+func (n *Node) acceptSyncedBEFP(ctx context.Context, from peer.ID, raw []byte) {
+	proof, err := da.UnmarshalBadEncodingProof(raw)
+	if err != nil {
+		return // verified, so it decodes
+	}
+	n.recordFraud(ctx, proof, raw, "synced from peer "+from.String())
 }
 
 // recordFraud halts sampling for good and marks the chain fraudulent from

@@ -50,6 +50,7 @@ type Node struct {
 	host   *p2p.Host
 	client *p2p.Client
 	gossip *p2p.Gossip
+	befps  *p2p.BEFPSync // fetches peers' fraud proofs on connect
 	store  *store
 	seed   sampling.Seed
 	rpc    *rpc.Server
@@ -194,11 +195,16 @@ func (n *Node) Start(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	befps := p2p.NewBEFPSync(n.host, n.client, n.host.Scores, p2p.VerifyBEFP(n.dataRoot), n.acceptSyncedBEFP, n.log)
+	n.mu.Lock()
+	n.befps = befps
+	n.mu.Unlock()
 	g, gctx := errgroup.WithContext(runCtx)
 	n.group = g
 	g.Go(func() error { return n.runSync(gctx) })
 	g.Go(func() error { return n.runHeaderGossip(gctx) })
 	g.Go(func() error { return n.runBEFPGossip(gctx) })
+	g.Go(func() error { return befps.Run(gctx) })
 	g.Go(func() error { return n.runDAS(gctx) })
 	n.log.Info("lightnode: started", "chain", n.cfg.ChainID, "peer_id", n.host.ID(),
 		"trusted_height", n.trusted, "local_head", n.local.Height(), "rpc", n.RPCAddr())
@@ -391,6 +397,9 @@ func (n *Node) fullPeers() []peer.ID {
 func (n *Node) notifyProgressLocked() {
 	close(n.progress)
 	n.progress = make(chan struct{})
+	if n.befps != nil {
+		n.befps.Retry() // a pending synced fraud proof may be for a new height
+	}
 }
 
 func (n *Node) nudge() {
