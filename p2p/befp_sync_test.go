@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"testing"
 	"time"
@@ -283,6 +284,11 @@ func TestBEFPSyncBadReplies(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := newHost(t, testConfig())
 			srv.SetStreamHandler(p2p.ProtocolID(chainID, p2p.ProtoBEFP), func(st network.Stream) {
+				var req [4]byte // the empty request frame
+				if _, err := io.ReadFull(st, req[:]); err != nil {
+					_ = st.Reset()
+					return
+				}
 				_, _ = st.Write(reply)
 				_ = st.Close()
 			})
