@@ -32,6 +32,11 @@
 //	        resp: frame(NamespaceData)
 //	square  req: height u64 (8 B)
 //	        resp: frame(k u16 | k·k shares of the original square)
+//	befp    req: empty
+//	        resp: n u16 | n × frame(encoded fraud proof), lowest heights
+//	        first, at most MaxBEFPSyncCount proofs and MaxBEFPSyncBytes;
+//	        nodes ask every peer they connect to (BEFPSync), so a node
+//	        that joins after a proof was gossiped still learns of it
 //
 // Every handler has the go-libp2p shape: bounded read under a read
 // deadline (slow peers are cut off) → request deadline from the context →
