@@ -87,6 +87,12 @@ func writeFrame(w io.Writer, b []byte) error {
 	if _, err := w.Write(l[:]); err != nil {
 		return err
 	}
+	if len(b) == 0 {
+		// No second write: the peer may already have the whole frame,
+		// answered and closed the stream, and over QUIC a write after
+		// that fails (an empty befp request did, under load).
+		return nil
+	}
 	_, err := w.Write(b)
 	return err
 }
