@@ -1,13 +1,11 @@
 package fullnode_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -70,29 +68,7 @@ func TestBridgeOverCoreGRPC(t *testing.T) {
 		}
 	})
 
-	s := c.submitter(t)
-	sizes := []int{100, 60_000, 700_000, 5_000_000}
-	heights := make([]int64, len(sizes))
-	var wg sync.WaitGroup
-	for i, size := range sizes {
-		wg.Go(func() {
-			sub, err := s.SubmitBlobs(ctx, testBlob(t, byte(i+1), size))
-			if err != nil {
-				t.Errorf("submit %d bytes: %v", size, err)
-				return
-			}
-			st, err := sub.Wait(ctx)
-			if err != nil || st.Code != 0 {
-				t.Errorf("blob of %d bytes: %v (code %d %s)", size, err, st.Code, st.Reason)
-				return
-			}
-			heights[i] = st.Height
-		})
-	}
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
+	heights := submitSizes(t, ctx, c, []int{100, 60_000, 700_000, 5_000_000})
 	top := uint64(0)
 	for _, h := range heights {
 		top = max(top, uint64(h)+1)
@@ -100,35 +76,7 @@ func TestBridgeOverCoreGRPC(t *testing.T) {
 	waitFor(t, 45*time.Second, "both bridges to store the blobs' heights", func() bool {
 		return jsonBridge.Store().HeadHeight() >= top && grpcBridge.Store().HeadHeight() >= top
 	})
-
-	maxK := 0
-	for h := uint64(1); h <= top; h++ {
-		jh, err := jsonBridge.Store().HeaderByHeight(ctx, h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		gh, err := grpcBridge.Store().HeaderByHeight(ctx, h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		je, _ := jh.Marshal()
-		ge, _ := gh.Marshal()
-		if !bytes.Equal(je, ge) || !bytes.Equal(jh.DAH.Hash(), gh.DAH.Hash()) {
-			t.Fatalf("height %d: headers or data roots differ", h)
-		}
-		js, err := jsonBridge.Store().Square(ctx, h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		gs, err := grpcBridge.Store().Square(ctx, h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(js.Bytes(), gs.Bytes()) {
-			t.Fatalf("height %d: extended squares differ", h)
-		}
-		maxK = max(maxK, gs.K())
-	}
+	maxK := sameStores(t, ctx, jsonBridge, grpcBridge, top)
 	t.Logf("compared heights 1..%d (blobs at %v), largest k=%d", top, heights, maxK)
 	if maxK < 64 {
 		t.Fatalf("largest square k=%d: the blobs did not make a large square", maxK)

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -48,31 +47,7 @@ func TestBridgeAndP2PNodes(t *testing.T) {
 	full := startNode(t, t.TempDir(), p2pConfig(chainID, 1, h1.Hash(), bridge.Host().FullAddrs()[0]), "p2p")
 
 	// Blobs of several sizes, from one account, concurrently.
-	s := c.submitter(t)
-	sizes := []int{100, 5000, 60_000, 200_000, 700_000, 5_000_000}
-	heights := make([]int64, len(sizes))
-	var wg sync.WaitGroup
-	for i, size := range sizes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sub, err := s.SubmitBlobs(ctx, testBlob(t, byte(i+1), size))
-			if err != nil {
-				t.Errorf("submit %d bytes: %v", size, err)
-				return
-			}
-			st, err := sub.Wait(ctx)
-			if err != nil || st.Code != 0 {
-				t.Errorf("blob of %d bytes: %v (code %d %s)", size, err, st.Code, st.Reason)
-				return
-			}
-			heights[i] = st.Height
-		}()
-	}
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
+	heights := submitSizes(t, ctx, c, []int{100, 5000, 60_000, 200_000, 700_000, 5_000_000})
 	top := uint64(0)
 	for _, h := range heights {
 		top = max(top, uint64(h)+2)
@@ -80,35 +55,7 @@ func TestBridgeAndP2PNodes(t *testing.T) {
 	waitFor(t, 45*time.Second, "the p2p node to catch up", func() bool {
 		return full.Store().HeadHeight() >= top && bridge.Store().HeadHeight() >= top
 	})
-
-	maxK := 0
-	for h := uint64(1); h <= top; h++ {
-		bh, err := bridge.Store().HeaderByHeight(ctx, h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fh, err := full.Store().HeaderByHeight(ctx, h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		be, _ := bh.Marshal()
-		fe, _ := fh.Marshal()
-		if !bytes.Equal(be, fe) {
-			t.Fatalf("height %d: headers differ", h)
-		}
-		bs, err := bridge.Store().Square(ctx, h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fs, err := full.Store().Square(ctx, h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(bs.Bytes(), fs.Bytes()) {
-			t.Fatalf("height %d: extended squares differ", h)
-		}
-		maxK = max(maxK, bs.K())
-	}
+	maxK := sameStores(t, ctx, bridge, full, top)
 	t.Logf("compared heights 1..%d (blobs at %v), largest k=%d", top, heights, maxK)
 	if maxK < 16 {
 		t.Fatalf("largest square k=%d: the blobs did not make a large square", maxK)

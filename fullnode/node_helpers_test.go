@@ -1,6 +1,7 @@
 package fullnode_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -207,4 +209,68 @@ func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) 
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// submitSizes submits one blob of each size from one account, concurrently,
+// waits for each to be included, and returns their heights.
+func submitSizes(t *testing.T, ctx context.Context, c *chain, sizes []int) []int64 {
+	t.Helper()
+	s := c.submitter(t)
+	heights := make([]int64, len(sizes))
+	var wg sync.WaitGroup
+	for i, size := range sizes {
+		wg.Go(func() {
+			sub, err := s.SubmitBlobs(ctx, testBlob(t, byte(i+1), size))
+			if err != nil {
+				t.Errorf("submit %d bytes: %v", size, err)
+				return
+			}
+			st, err := sub.Wait(ctx)
+			if err != nil || st.Code != 0 {
+				t.Errorf("blob of %d bytes: %v (code %d %s)", size, err, st.Code, st.Reason)
+				return
+			}
+			heights[i] = st.Height
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	return heights
+}
+
+// sameStores checks that a and b hold byte-identical headers and extended
+// squares for heights 1..top, and returns the largest square width seen.
+func sameStores(t *testing.T, ctx context.Context, a, b *fullnode.Node, top uint64) int {
+	t.Helper()
+	maxK := 0
+	for h := uint64(1); h <= top; h++ {
+		ah, err := a.Store().HeaderByHeight(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bh, err := b.Store().HeaderByHeight(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ae, _ := ah.Marshal()
+		be, _ := bh.Marshal()
+		if !bytes.Equal(ae, be) || !bytes.Equal(ah.DAH.Hash(), bh.DAH.Hash()) {
+			t.Fatalf("height %d: headers or data roots differ", h)
+		}
+		as, err := a.Store().Square(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bs, err := b.Store().Square(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(as.Bytes(), bs.Bytes()) {
+			t.Fatalf("height %d: extended squares differ", h)
+		}
+		maxK = max(maxK, as.K())
+	}
+	return maxK
 }
