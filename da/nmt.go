@@ -22,7 +22,7 @@ var (
 // Tree is a namespaced Merkle tree with Celestia's parameters: SHA-256,
 // 29-byte namespaces and the max (parity) namespace ignored in inner nodes'
 // ranges. Its roots and proofs are byte-identical to those of
-// github.com/celestiaorg/nmt v0.24.2 built with the same leaves.
+// Celestia's nmt module (v0.24.2) built with the same leaves.
 //
 // The tree keeps only the namespaces and leaf nodes of the leaves pushed to
 // it, in flat buffers; inner nodes are computed once, on the first Root or
