@@ -33,15 +33,7 @@ func commitmentBlock(t testing.TB) (*ExtendedSquare, []*Blob) {
 		}
 		txs = append(txs, raw)
 	}
-	sq, err := Construct(txs, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, err := sq.Extend()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return x, bs
+	return extendTxs(t, txs, 64), bs
 }
 
 func TestCommitmentProofs(t *testing.T) {

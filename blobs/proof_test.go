@@ -33,6 +33,12 @@ func testBlock(t testing.TB, maxK int) (*ExtendedSquare, []*Blob) {
 		}
 		txs = append(txs, raw)
 	}
+	return extendTxs(t, txs, maxK), bs
+}
+
+// extendTxs constructs the square of txs (at most maxK wide) and extends it.
+func extendTxs(t testing.TB, txs [][]byte, maxK int) *ExtendedSquare {
+	t.Helper()
 	sq, err := Construct(txs, maxK)
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +47,7 @@ func testBlock(t testing.TB, maxK int) (*ExtendedSquare, []*Blob) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return x, bs
+	return x
 }
 
 func TestDataRootOfEmptySquare(t *testing.T) {

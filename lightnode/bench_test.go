@@ -207,13 +207,5 @@ func serveReused(t testing.TB, chainID string, blocks []block) *p2p.Host {
 		}
 		src.hdrs = append(src.hdrs, b.hdr)
 	}
-	h, err := p2p.NewHost(loopback(), t.TempDir(), discard, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close() })
-	srv := p2p.NewServer(h, chainID, src, src, h.Scores, p2p.DefaultServerConfig(), discard)
-	srv.Start(ctx)
-	t.Cleanup(srv.Stop)
-	return h
+	return startServer(t, chainID, src, src)
 }

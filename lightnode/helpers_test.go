@@ -104,15 +104,22 @@ func serve(t testing.TB, chainID string, blocks []block) (*p2p.Host, *source) {
 		}
 	}
 	src := &source{Store: st, requests: map[uint64]int{}, withhold: map[uint64]bool{}}
+	return startServer(t, chainID, st, src), src
+}
+
+// startServer runs a p2p server for headers and squares on a new loopback
+// host; both stop with the test.
+func startServer(t testing.TB, chainID string, headers p2p.HeaderSource, squares p2p.SquareSource) *p2p.Host {
+	t.Helper()
 	h, err := p2p.NewHost(loopback(), t.TempDir(), discard, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Close() })
-	srv := p2p.NewServer(h, chainID, st, src, h.Scores, p2p.DefaultServerConfig(), discard)
-	srv.Start(ctx)
+	srv := p2p.NewServer(h, chainID, headers, squares, h.Scores, p2p.DefaultServerConfig(), discard)
+	srv.Start(context.Background())
 	t.Cleanup(srv.Stop)
-	return h, src
+	return h
 }
 
 func loopback(bootstrap ...string) p2p.Config {
