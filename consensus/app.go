@@ -2,6 +2,7 @@ package consensus
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,6 +42,23 @@ const (
 	CodeQuery
 	CodeInternal
 )
+
+// SequenceMismatchData is the Data of a CodeSequence rejection: the
+// sequence the account's next transaction must carry, 8 bytes big-endian.
+// Clients recover from a sequence mismatch with this field alone
+// (ExpectedSequence), never by reading the log.
+func SequenceMismatchData(expected uint64) []byte {
+	return binary.BigEndian.AppendUint64(nil, expected)
+}
+
+// ExpectedSequence decodes the Data of a CodeSequence rejection; ok is
+// false when data is not one.
+func ExpectedSequence(data []byte) (seq uint64, ok bool) {
+	if len(data) != 8 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(data), true
+}
 
 // AppConfig configures an App.
 type AppConfig struct {
@@ -140,10 +158,10 @@ func (r lockedReader) Account(addr Address) Account { return r.a.committed.Accou
 
 // Info reports the last committed height and app hash for CometBFT's
 // handshake, which replays any stored block the app has not committed.
-func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
 	a.stateMu.RLock()
 	defer a.stateMu.RUnlock()
-	return &abci.InfoResponse{
+	return &abci.ResponseInfo{
 		Data:             "quadrant",
 		Version:          Version,
 		AppVersion:       AppVersion,
@@ -155,7 +173,7 @@ func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, erro
 // InitChain loads the genesis app state (GenesisState JSON) and persists it
 // as height 0. CometBFT calls InitChain again after a restart as long as no
 // block was committed, which resets the store to the same genesis.
-func (a *App) InitChain(ctx context.Context, req *abci.InitChainRequest) (*abci.InitChainResponse, error) {
+func (a *App) InitChain(ctx context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
 	g := DefaultGenesisState()
 	if len(req.AppStateBytes) > 0 {
 		var err error
@@ -183,7 +201,7 @@ func (a *App) InitChain(ctx context.Context, req *abci.InitChainRequest) (*abci.
 	a.resetCheckState()
 	a.log.Info("consensus: genesis", "chain_id", st.ChainID, "accounts", len(st.Accounts),
 		"app_hash", fmt.Sprintf("%X", st.AppHash), "max_square_size", st.Params.MaxSquareSize)
-	return &abci.InitChainResponse{AppHash: st.AppHash}, nil
+	return &abci.ResponseInitChain{AppHash: st.AppHash}, nil
 }
 
 func metaOf(st *State) stateMeta {
@@ -203,7 +221,7 @@ func (a *App) resetCheckState() {
 // app hash and blob index entries in one synced batch — and then makes it the
 // committed state. A crash before the batch lands leaves the previous height
 // on disk, and CometBFT replays the block.
-func (a *App) Commit(ctx context.Context, _ *abci.CommitRequest) (*abci.CommitResponse, error) {
+func (a *App) Commit(ctx context.Context, _ *abci.RequestCommit) (*abci.ResponseCommit, error) {
 	a.stateMu.Lock()
 	p := a.pending
 	if p == nil {
@@ -229,7 +247,7 @@ func (a *App) Commit(ctx context.Context, _ *abci.CommitRequest) (*abci.CommitRe
 	a.resetCheckState()
 	a.log.Debug("consensus: committed", "height", next.Height, "app_hash", fmt.Sprintf("%X", next.AppHash),
 		"blobs", len(p.records))
-	return &abci.CommitResponse{RetainHeight: retain}, nil
+	return &abci.ResponseCommit{RetainHeight: retain}, nil
 }
 
 // AccountInfo is the JSON answer of the "/account/<hex address>" query.
@@ -248,14 +266,14 @@ type AccountInfo struct {
 // Only the latest committed state is kept: a request for another height
 // (other than 0, "latest") fails. The response's Height is the committed
 // height the answer reflects. Proofs are not provided.
-func (a *App) Query(ctx context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
+func (a *App) Query(ctx context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
 	a.stateMu.RLock()
 	height := a.committed.Height
 	params := a.committed.Params
 	a.stateMu.RUnlock()
 
-	fail := func(err error) (*abci.QueryResponse, error) {
-		return &abci.QueryResponse{Code: CodeQuery, Log: err.Error(), Height: height}, nil
+	fail := func(err error) (*abci.ResponseQuery, error) {
+		return &abci.ResponseQuery{Code: CodeQuery, Log: err.Error(), Height: height}, nil
 	}
 	if req.Height != 0 && req.Height != height {
 		return fail(fmt.Errorf("consensus: query at height %d: only the latest state (height %d) is kept; use height 0", req.Height, height))
@@ -295,42 +313,53 @@ func (a *App) Query(ctx context.Context, req *abci.QueryRequest) (*abci.QueryRes
 	if err != nil {
 		return fail(err)
 	}
-	return &abci.QueryResponse{Code: CodeOK, Value: b, Height: height}, nil
+	return &abci.ResponseQuery{Code: CodeOK, Value: b, Height: height}, nil
 }
 
 // ExtendVote returns an empty vote extension: Quadrant does not use them.
-func (a *App) ExtendVote(context.Context, *abci.ExtendVoteRequest) (*abci.ExtendVoteResponse, error) {
-	return &abci.ExtendVoteResponse{}, nil
+func (a *App) ExtendVote(context.Context, *abci.RequestExtendVote) (*abci.ResponseExtendVote, error) {
+	return &abci.ResponseExtendVote{}, nil
 }
 
 // VerifyVoteExtension accepts only empty vote extensions.
-func (a *App) VerifyVoteExtension(_ context.Context, req *abci.VerifyVoteExtensionRequest) (*abci.VerifyVoteExtensionResponse, error) {
-	status := abci.VERIFY_VOTE_EXTENSION_STATUS_ACCEPT
+func (a *App) VerifyVoteExtension(_ context.Context, req *abci.RequestVerifyVoteExtension) (*abci.ResponseVerifyVoteExtension, error) {
+	status := abci.ResponseVerifyVoteExtension_ACCEPT
 	if len(req.VoteExtension) > 0 {
-		status = abci.VERIFY_VOTE_EXTENSION_STATUS_REJECT
+		status = abci.ResponseVerifyVoteExtension_REJECT
 	}
-	return &abci.VerifyVoteExtensionResponse{Status: status}, nil
+	return &abci.ResponseVerifyVoteExtension{Status: status}, nil
 }
 
 // State sync is not supported (later work): no snapshots are offered and
 // offers are rejected, so nodes sync by replaying blocks.
 
 // ListSnapshots returns no snapshots.
-func (a *App) ListSnapshots(context.Context, *abci.ListSnapshotsRequest) (*abci.ListSnapshotsResponse, error) {
-	return &abci.ListSnapshotsResponse{}, nil
+func (a *App) ListSnapshots(context.Context, *abci.RequestListSnapshots) (*abci.ResponseListSnapshots, error) {
+	return &abci.ResponseListSnapshots{}, nil
+}
+
+// InsertTx refuses: Quadrant runs CometBFT's flood mempool
+// (mempool.type = "flood"), which never calls it.
+func (a *App) InsertTx(context.Context, *abci.RequestInsertTx) (*abci.ResponseInsertTx, error) {
+	return nil, errors.New("consensus: InsertTx called but the app mempool is not in use (mempool.type must be \"flood\")")
+}
+
+// ReapTxs returns nothing: with the flood mempool CometBFT reaps its own.
+func (a *App) ReapTxs(context.Context, *abci.RequestReapTxs) (*abci.ResponseReapTxs, error) {
+	return &abci.ResponseReapTxs{}, nil
 }
 
 // OfferSnapshot rejects every snapshot.
-func (a *App) OfferSnapshot(context.Context, *abci.OfferSnapshotRequest) (*abci.OfferSnapshotResponse, error) {
-	return &abci.OfferSnapshotResponse{Result: abci.OFFER_SNAPSHOT_RESULT_REJECT}, nil
+func (a *App) OfferSnapshot(context.Context, *abci.RequestOfferSnapshot) (*abci.ResponseOfferSnapshot, error) {
+	return &abci.ResponseOfferSnapshot{Result: abci.ResponseOfferSnapshot_REJECT}, nil
 }
 
 // LoadSnapshotChunk returns nothing.
-func (a *App) LoadSnapshotChunk(context.Context, *abci.LoadSnapshotChunkRequest) (*abci.LoadSnapshotChunkResponse, error) {
-	return &abci.LoadSnapshotChunkResponse{}, nil
+func (a *App) LoadSnapshotChunk(context.Context, *abci.RequestLoadSnapshotChunk) (*abci.ResponseLoadSnapshotChunk, error) {
+	return &abci.ResponseLoadSnapshotChunk{}, nil
 }
 
 // ApplySnapshotChunk aborts state sync.
-func (a *App) ApplySnapshotChunk(context.Context, *abci.ApplySnapshotChunkRequest) (*abci.ApplySnapshotChunkResponse, error) {
-	return &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_ABORT}, nil
+func (a *App) ApplySnapshotChunk(context.Context, *abci.RequestApplySnapshotChunk) (*abci.ResponseApplySnapshotChunk, error) {
+	return &abci.ResponseApplySnapshotChunk{Result: abci.ResponseApplySnapshotChunk_ABORT}, nil
 }

@@ -26,12 +26,12 @@ import (
 // The expensive checks (blob share commitments) run last, after the
 // transaction was found to apply against the mempool's view, so a sender
 // with a wrong sequence or no funds costs little.
-func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
+func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
 	a.stateMu.RLock()
 	params, chainID := a.committed.Params, a.committed.ChainID
 	a.stateMu.RUnlock()
 	d, terr := decodeTx(req.Tx, params)
-	if terr == nil && req.Type != abci.CHECK_TX_TYPE_RECHECK {
+	if terr == nil && req.Type != abci.CheckTxType_Recheck {
 		key := sha256.Sum256(req.Tx)
 		if !a.valid.has(key) {
 			terr = validateTx(d, params, chainID)
@@ -50,13 +50,13 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 		terr = a.applyToMempoolView(d, false)
 	}
 	if terr != nil {
-		if req.Type == abci.CHECK_TX_TYPE_RECHECK {
+		if req.Type == abci.CheckTxType_Recheck {
 			a.log.Debug("consensus: recheck evicts tx", "reason", terr.Error())
 		}
-		return &abci.CheckTxResponse{Code: terr.Code, Log: terr.Error()}, nil
+		return &abci.ResponseCheckTx{Code: terr.Code, Data: terr.Data, Log: terr.Error()}, nil
 	}
 	gas := int64(min(d.tx.GasLimit, 1<<62))
-	return &abci.CheckTxResponse{Code: CodeOK, GasWanted: gas}, nil
+	return &abci.ResponseCheckTx{Code: CodeOK, GasWanted: gas}, nil
 }
 
 // applyToMempoolView applies d to the mempool's view of the state; with
@@ -75,7 +75,7 @@ func (a *App) applyToMempoolView(d *decodedTx, dryRun bool) *TxError {
 
 // PrepareProposal orders the mempool's transactions, keeps the valid ones
 // that fit the square (prepareBlock) and appends the data-root transaction.
-func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
+func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
 	start := time.Now()
 	a.stateMu.RLock()
 	params := a.committed.Params
@@ -106,18 +106,18 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 	}
 	a.log.Info("consensus: prepared proposal", "height", req.Height, "txs", len(plan.txs), "mempool_txs", len(req.Txs),
 		"left_out", len(dropped), "square_size", plan.squareSize, "took", time.Since(start).Round(time.Millisecond))
-	return &abci.PrepareProposalResponse{Txs: txs}, nil
+	return &abci.ResponsePrepareProposal{Txs: txs}, nil
 }
 
 // ProcessProposal accepts a block only if processBlock finds it valid. The
 // checked transactions of an accepted block are kept by block hash
 // (decidedCache), so FinalizeBlock does not decode and hash them again.
-func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
 	if decoded, ok := a.ownProposal.match(req.Height, req.Txs); ok {
 		// CometBFT asks the proposer too; its own proposal was built by the
 		// same rules against the same state, so it is not checked twice.
 		a.decided.put(req.Hash, req.Height, decoded)
-		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
+		return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
 	}
 	start := time.Now()
 	a.stateMu.RLock()
@@ -128,19 +128,19 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalReques
 		"took", time.Since(start).Round(time.Millisecond))
 	if err != nil {
 		a.log.Warn("consensus: rejecting proposal", "height", req.Height, "proposer", fmt.Sprintf("%X", req.ProposerAddress), "reason", err)
-		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
+		return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
 	}
 	if layout, err := layoutFromPlan(plan); err == nil {
 		a.layouts.put(req.Txs[len(req.Txs)-1], layout)
 	}
 	a.decided.put(req.Hash, req.Height, plan.decoded)
-	return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
+	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
 }
 
 // FinalizeBlock executes the decided block (executeBlock) on top of
 // committed state and returns the results and the new app hash. Nothing is
 // persisted until Commit.
-func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
+func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	a.stateMu.RLock()
 	cur := a.committed
 	want := cur.Height + 1
@@ -186,7 +186,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	a.stateMu.Lock()
 	a.pending = &pendingBlock{state: next, changes: res.changes, records: res.records}
 	a.stateMu.Unlock()
-	return &abci.FinalizeBlockResponse{TxResults: res.results, AppHash: appHash}, nil
+	return &abci.ResponseFinalizeBlock{TxResults: res.results, AppHash: appHash}, nil
 }
 
 func layoutFromPlan(p *blockPlan) (*blockLayout, error) {

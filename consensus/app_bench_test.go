@@ -61,7 +61,7 @@ func BenchmarkRecheck(b *testing.B) {
 	for b.Loop() {
 		app.resetCheckState() // as Commit does
 		for _, tx := range mempool {
-			res, err := app.CheckTx(ctx, &abci.CheckTxRequest{Tx: tx, Type: abci.CHECK_TX_TYPE_RECHECK})
+			res, err := app.CheckTx(ctx, &abci.RequestCheckTx{Tx: tx, Type: abci.CheckTxType_Recheck})
 			if err != nil || res.Code != CodeOK {
 				b.Fatal(err, res.Log)
 			}
@@ -90,7 +90,7 @@ func BenchmarkPrepareBacklog(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := app.PrepareProposal(ctx, &abci.PrepareProposalRequest{Txs: mempool, Height: 1, MaxTxBytes: 100 << 20}); err != nil {
+		if _, err := app.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: mempool, Height: 1, MaxTxBytes: 100 << 20}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -111,7 +111,7 @@ func BenchmarkProposal(b *testing.B) {
 			}
 		}
 		ctx := context.Background()
-		prep, err := app.PrepareProposal(ctx, &abci.PrepareProposalRequest{Txs: mempool, Height: 1})
+		prep, err := app.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: mempool, Height: 1})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -122,7 +122,7 @@ func BenchmarkProposal(b *testing.B) {
 			b.SetBytes(int64(blobBytes))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := app.PrepareProposal(ctx, &abci.PrepareProposalRequest{Txs: mempool, Height: 1}); err != nil {
+				if _, err := app.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: mempool, Height: 1}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -136,8 +136,8 @@ func BenchmarkProposal(b *testing.B) {
 			}
 			b.SetBytes(int64(blobBytes))
 			for b.Loop() {
-				res, err := app.ProcessProposal(ctx, &abci.ProcessProposalRequest{Txs: txs, Height: 1, Hash: []byte("own")})
-				if err != nil || res.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+				res, err := app.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: txs, Height: 1, Hash: []byte("own")})
+				if err != nil || res.Status != abci.ResponseProcessProposal_ACCEPT {
 					b.Fatal("rejected", err)
 				}
 			}
@@ -146,8 +146,8 @@ func BenchmarkProposal(b *testing.B) {
 			b.SetBytes(int64(blobBytes))
 			b.ReportAllocs()
 			for b.Loop() {
-				res, err := validator.ProcessProposal(ctx, &abci.ProcessProposalRequest{Txs: prep.Txs, Height: 1})
-				if err != nil || res.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+				res, err := validator.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: prep.Txs, Height: 1})
+				if err != nil || res.Status != abci.ResponseProcessProposal_ACCEPT {
 					b.Fatal("rejected", err)
 				}
 			}
@@ -164,15 +164,15 @@ func BenchmarkProposal(b *testing.B) {
 					}
 				}
 				// As a live node: the block was processed before.
-				res, err := fresh.ProcessProposal(ctx, &abci.ProcessProposalRequest{Txs: prep.Txs, Height: 1, Hash: []byte("block")})
-				if err != nil || res.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+				res, err := fresh.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: prep.Txs, Height: 1, Hash: []byte("block")})
+				if err != nil || res.Status != abci.ResponseProcessProposal_ACCEPT {
 					b.Fatal("rejected", err)
 				}
 				b.StartTimer()
-				if _, err := fresh.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Txs: prep.Txs, Height: 1, Hash: []byte("block")}); err != nil {
+				if _, err := fresh.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Txs: prep.Txs, Height: 1, Hash: []byte("block")}); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := fresh.Commit(ctx, &abci.CommitRequest{}); err != nil {
+				if _, err := fresh.Commit(ctx, &abci.RequestCommit{}); err != nil {
 					b.Fatal(err)
 				}
 			}

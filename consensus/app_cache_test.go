@@ -32,7 +32,7 @@ func TestRecheckRunsOnlyStateChecks(t *testing.T) {
 	produceBlock(t, app, 1, [][]byte{tx0})
 	app.valid.reset()
 	recheck := func(raw []byte) uint32 {
-		res, err := app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: raw, Type: abci.CHECK_TX_TYPE_RECHECK})
+		res, err := app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: raw, Type: abci.CheckTxType_Recheck})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,7 +73,7 @@ func TestPrepareProposalVerifiesOnlyWhatFits(t *testing.T) {
 	for i, k := range keys {
 		mempool = append(mempool, pfbTx(t, k, 0, []*blobs.Blob{testBlob(t, byte(i+1), size)}, withGasPrice(uint64(10-i))))
 	}
-	prep, err := app.PrepareProposal(context.Background(), &abci.PrepareProposalRequest{Txs: mempool, Height: 1, MaxTxBytes: 1 << 30})
+	prep, err := app.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Txs: mempool, Height: 1, MaxTxBytes: 1 << 30})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestPrepareProposalSkipsInvalidTx(t *testing.T) {
 	good := pfbTx(t, alice, 0, []*blobs.Blob{testBlob(t, 1, 3000)})
 	bad := append([]byte(nil), good...)
 	bad[len(bad)-100] ^= 1
-	prep, err := app.PrepareProposal(context.Background(), &abci.PrepareProposalRequest{Txs: [][]byte{bad, good}, Height: 1, MaxTxBytes: 1 << 30})
+	prep, err := app.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Txs: [][]byte{bad, good}, Height: 1, MaxTxBytes: 1 << 30})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestOwnProposalMatchesExactBytes(t *testing.T) {
 		pfbTx(t, bob, 0, []*blobs.Blob{testBlob(t, 2, 5000)}),
 	}
 	ctx := context.Background()
-	prep, err := app.PrepareProposal(ctx, &abci.PrepareProposalRequest{Txs: mempool, Height: 1, MaxTxBytes: 1 << 30})
+	prep, err := app.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: mempool, Height: 1, MaxTxBytes: 1 << 30})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,12 +130,12 @@ func TestOwnProposalMatchesExactBytes(t *testing.T) {
 	}
 	tampered := copyTxs()
 	tampered[1][len(tampered[1])-10] ^= 1
-	res, err := app.ProcessProposal(ctx, &abci.ProcessProposalRequest{Txs: tampered, Height: 1, Hash: []byte("tampered")})
-	if err != nil || res.Status != abci.PROCESS_PROPOSAL_STATUS_REJECT {
+	res, err := app.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: tampered, Height: 1, Hash: []byte("tampered")})
+	if err != nil || res.Status != abci.ResponseProcessProposal_REJECT {
 		t.Fatalf("tampered copy of the own proposal: %v %v, want reject", res.Status, err)
 	}
-	res, err = app.ProcessProposal(ctx, &abci.ProcessProposalRequest{Txs: copyTxs(), Height: 1, Hash: []byte("own")})
-	if err != nil || res.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+	res, err = app.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: copyTxs(), Height: 1, Hash: []byte("own")})
+	if err != nil || res.Status != abci.ResponseProcessProposal_ACCEPT {
 		t.Fatalf("copy of the own proposal: %v %v, want accept", res.Status, err)
 	}
 	// The same bytes at another height are not the own proposal.
@@ -156,29 +156,29 @@ func TestFinalizeUsesProcessedTxsByBlockHash(t *testing.T) {
 		pfbTx(t, alice, 0, []*blobs.Blob{testBlob(t, 1, 4000)}),
 		transferTx(t, bob, 0, alice.addr, 5),
 	}
-	prep, err := proposer.PrepareProposal(ctx, &abci.PrepareProposalRequest{Txs: mempool, Height: 1, MaxTxBytes: 1 << 30})
+	prep, err := proposer.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: mempool, Height: 1, MaxTxBytes: 1 << 30})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hash := []byte("block-1")
-	res, err := processed.ProcessProposal(ctx, &abci.ProcessProposalRequest{Txs: prep.Txs, Height: 1, Hash: hash})
-	if err != nil || res.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+	res, err := processed.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: prep.Txs, Height: 1, Hash: hash})
+	if err != nil || res.Status != abci.ResponseProcessProposal_ACCEPT {
 		t.Fatalf("process: %v %v", res.Status, err)
 	}
 	if got := processed.decided.take(hash, 1, len(prep.Txs)); len(got) != len(prep.Txs)-1 {
 		t.Fatalf("decided cache holds %d txs for the block, want %d", len(got), len(prep.Txs)-1)
 	}
-	if _, err := processed.ProcessProposal(ctx, &abci.ProcessProposalRequest{Txs: prep.Txs, Height: 1, Hash: hash}); err != nil {
+	if _, err := processed.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: prep.Txs, Height: 1, Hash: hash}); err != nil {
 		t.Fatal(err)
 	}
-	finP, err := processed.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Txs: prep.Txs, Height: 1, Hash: hash})
+	finP, err := processed.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Txs: prep.Txs, Height: 1, Hash: hash})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(processed.decided.entries) != 0 {
 		t.Fatalf("FinalizeBlock left %d decided entries", len(processed.decided.entries))
 	}
-	finC, err := cold.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Txs: prep.Txs, Height: 1, Hash: hash})
+	finC, err := cold.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Txs: prep.Txs, Height: 1, Hash: hash})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,13 +194,13 @@ func TestFinalizeUsesProcessedTxsByBlockHash(t *testing.T) {
 	// A node that processed the block under one hash finalizes a block
 	// under another hash with a changed byte: that tx is verified again.
 	again := newTestApp(t, "", g)
-	if res, err := again.ProcessProposal(ctx, &abci.ProcessProposalRequest{Txs: prep.Txs, Height: 1, Hash: hash}); err != nil || res.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+	if res, err := again.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: prep.Txs, Height: 1, Hash: hash}); err != nil || res.Status != abci.ResponseProcessProposal_ACCEPT {
 		t.Fatalf("process: %v %v", res.Status, err)
 	}
 	changed := append([][]byte(nil), prep.Txs...)
 	changed[0] = append([]byte(nil), changed[0]...)
 	changed[0][len(changed[0])-10] ^= 1 // the transfer's signature no longer verifies
-	fin, err := again.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Txs: changed, Height: 1, Hash: []byte("block-1'")})
+	fin, err := again.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Txs: changed, Height: 1, Hash: []byte("block-1'")})
 	if err != nil {
 		t.Fatal(err)
 	}

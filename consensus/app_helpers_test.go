@@ -137,7 +137,7 @@ func newTestApp(t testing.TB, dir string, g GenesisState, cfg ...func(*AppConfig
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.InitChain(context.Background(), &abci.InitChainRequest{ChainId: testChainID, AppStateBytes: state, InitialHeight: 1}); err != nil {
+	if _, err := app.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testChainID, AppStateBytes: state, InitialHeight: 1}); err != nil {
 		t.Fatal(err)
 	}
 	return app
@@ -158,7 +158,7 @@ func reopen(t testing.TB, dir string) *App {
 // checkTx runs CheckTx and returns code and log.
 func checkTx(t testing.TB, app *App, raw []byte) (uint32, string) {
 	t.Helper()
-	res, err := app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: raw, Type: abci.CHECK_TX_TYPE_CHECK})
+	res, err := app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: raw, Type: abci.CheckTxType_New})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,25 +168,25 @@ func checkTx(t testing.TB, app *App, raw []byte) (uint32, string) {
 // produceBlock runs one height through PrepareProposal, ProcessProposal
 // (which must accept), FinalizeBlock and Commit, and returns the block's
 // txs and the FinalizeBlock response.
-func produceBlock(t testing.TB, app *App, height int64, mempool [][]byte) ([][]byte, *abci.FinalizeBlockResponse) {
+func produceBlock(t testing.TB, app *App, height int64, mempool [][]byte) ([][]byte, *abci.ResponseFinalizeBlock) {
 	t.Helper()
 	ctx := context.Background()
-	prep, err := app.PrepareProposal(ctx, &abci.PrepareProposalRequest{Txs: mempool, Height: height, MaxTxBytes: 1 << 30})
+	prep, err := app.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: mempool, Height: height, MaxTxBytes: 1 << 30})
 	if err != nil {
 		t.Fatal(err)
 	}
-	proc, err := app.ProcessProposal(ctx, &abci.ProcessProposalRequest{Txs: prep.Txs, Height: height})
+	proc, err := app.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: prep.Txs, Height: height})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if proc.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+	if proc.Status != abci.ResponseProcessProposal_ACCEPT {
 		t.Fatalf("height %d: own proposal rejected", height)
 	}
-	fin, err := app.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Txs: prep.Txs, Height: height})
+	fin, err := app.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Txs: prep.Txs, Height: height})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Commit(ctx, &abci.CommitRequest{}); err != nil {
+	if _, err := app.Commit(ctx, &abci.RequestCommit{}); err != nil {
 		t.Fatal(err)
 	}
 	return prep.Txs, fin
@@ -194,7 +194,7 @@ func produceBlock(t testing.TB, app *App, height int64, mempool [][]byte) ([][]b
 
 func queryAccount(t testing.TB, app *App, a Address) AccountInfo {
 	t.Helper()
-	res, err := app.Query(context.Background(), &abci.QueryRequest{Path: "/account/" + a.String()})
+	res, err := app.Query(context.Background(), &abci.RequestQuery{Path: "/account/" + a.String()})
 	if err != nil || res.Code != CodeOK {
 		t.Fatalf("query account: %v %+v", err, res)
 	}

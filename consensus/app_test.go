@@ -26,7 +26,7 @@ func attrs(ev abci.Event) map[string]string {
 
 func queryBlobs(t *testing.T, app *App, height int64, ns da.Namespace) []BlobRecord {
 	t.Helper()
-	res, err := app.Query(context.Background(), &abci.QueryRequest{Path: fmt.Sprintf("/blobs/%d/%s", height, ns)})
+	res, err := app.Query(context.Background(), &abci.RequestQuery{Path: fmt.Sprintf("/blobs/%d/%s", height, ns)})
 	if err != nil || res.Code != CodeOK {
 		t.Fatalf("query blobs: %v %+v", err, res)
 	}
@@ -146,7 +146,7 @@ func TestFinalizeBlockInvalidTxsChangeNothing(t *testing.T) {
 		[]byte("junk"),
 		transferTx(t, carol, 0, bob.addr, 1), // unfunded
 	}
-	fin, err := app.FinalizeBlock(context.Background(), &abci.FinalizeBlockRequest{Txs: txs, Height: 1})
+	fin, err := app.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Txs: txs, Height: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,14 +155,14 @@ func TestFinalizeBlockInvalidTxsChangeNothing(t *testing.T) {
 			t.Errorf("invalid tx %d succeeded", i)
 		}
 	}
-	if _, err := app.Commit(context.Background(), &abci.CommitRequest{}); err != nil {
+	if _, err := app.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
 		t.Fatal(err)
 	}
 	if after := queryAccount(t, app, alice.addr); after.account() != before.account() {
 		t.Fatalf("account changed: %+v -> %+v", before, after)
 	}
 	// FinalizeBlock refuses a height that does not follow the committed one.
-	if _, err := app.FinalizeBlock(context.Background(), &abci.FinalizeBlockRequest{Height: 5}); err == nil {
+	if _, err := app.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: 5}); err == nil {
 		t.Fatal("FinalizeBlock at height 5 after height 1 succeeded")
 	}
 }
@@ -177,7 +177,7 @@ func TestQuery(t *testing.T) {
 	if got := queryAccount(t, app, dave.addr); got.Balance != 0 || got.Sequence != 0 {
 		t.Fatalf("unknown account: %+v", got)
 	}
-	res, err := app.Query(context.Background(), &abci.QueryRequest{Path: "/params"})
+	res, err := app.Query(context.Background(), &abci.RequestQuery{Path: "/params"})
 	if err != nil || res.Code != CodeOK {
 		t.Fatal(err, res)
 	}
@@ -185,12 +185,12 @@ func TestQuery(t *testing.T) {
 	if err := json.Unmarshal(res.Value, &p); err != nil || p != params {
 		t.Fatalf("/params = %s (%v), want %+v", res.Value, err, params)
 	}
-	if res, _ := app.Query(context.Background(), &abci.QueryRequest{Path: "/params", Height: 7}); res.Code == CodeOK {
+	if res, _ := app.Query(context.Background(), &abci.RequestQuery{Path: "/params", Height: 7}); res.Code == CodeOK {
 		t.Error("query of a past height succeeded; only the latest state is kept")
 	}
 	for _, path := range []string{"/account/zz", "/account/" + strings.Repeat("a", 38), "/blobs/x/01", "/blobs/0/01",
 		"/blobs/1/nothex", "/nope", "", "/account"} {
-		res, err := app.Query(context.Background(), &abci.QueryRequest{Path: path})
+		res, err := app.Query(context.Background(), &abci.RequestQuery{Path: path})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -218,7 +218,7 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 		_, fin := produceBlock(t, app, h, mempoolFor(t, h))
 		hashes = append(hashes, fin.AppHash)
 	}
-	info, _ := app.Info(context.Background(), &abci.InfoRequest{})
+	info, _ := app.Info(context.Background(), &abci.RequestInfo{})
 	aliceBefore := queryAccount(t, app, alice.addr)
 	recsBefore := queryBlobs(t, app, 2, testNamespace(2))
 	if err := app.Close(); err != nil {
@@ -226,7 +226,7 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	}
 
 	app2 := reopen(t, dir)
-	info2, _ := app2.Info(context.Background(), &abci.InfoRequest{})
+	info2, _ := app2.Info(context.Background(), &abci.RequestInfo{})
 	if info2.LastBlockHeight != 3 || !bytes.Equal(info2.LastBlockAppHash, hashes[2]) || !bytes.Equal(info.LastBlockAppHash, info2.LastBlockAppHash) {
 		t.Fatalf("after restart Info = height %d hash %X, want 3 %X", info2.LastBlockHeight, info2.LastBlockAppHash, hashes[2])
 	}
@@ -260,15 +260,15 @@ func TestCrashBetweenFinalizeAndCommit(t *testing.T) {
 	dir := t.TempDir()
 	app := newTestApp(t, dir, g)
 	ctx := context.Background()
-	fin := func(a *App, h int64) *abci.FinalizeBlockResponse {
-		res, err := a.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Txs: blocks[h-1], Height: h})
+	fin := func(a *App, h int64) *abci.ResponseFinalizeBlock {
+		res, err := a.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Txs: blocks[h-1], Height: h})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return res
 	}
 	fin(app, 1)
-	if _, err := app.Commit(ctx, &abci.CommitRequest{}); err != nil {
+	if _, err := app.Commit(ctx, &abci.RequestCommit{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := fin(app, 2).AppHash; !bytes.Equal(got, refHashes[1]) {
@@ -279,7 +279,7 @@ func TestCrashBetweenFinalizeAndCommit(t *testing.T) {
 	// CometBFT's handshake sees height 1 and replays block 2 (FinalizeBlock
 	// without Prepare/ProcessProposal, so the square is rebuilt), then 3.
 	app2 := reopen(t, dir)
-	info, _ := app2.Info(ctx, &abci.InfoRequest{})
+	info, _ := app2.Info(ctx, &abci.RequestInfo{})
 	if info.LastBlockHeight != 1 || !bytes.Equal(info.LastBlockAppHash, refHashes[0]) {
 		t.Fatalf("after crash Info = %d %X, want 1 %X", info.LastBlockHeight, info.LastBlockAppHash, refHashes[0])
 	}
@@ -288,7 +288,7 @@ func TestCrashBetweenFinalizeAndCommit(t *testing.T) {
 		if !bytes.Equal(res.AppHash, refHashes[h-1]) {
 			t.Fatalf("replayed height %d app hash %X, reference %X", h, res.AppHash, refHashes[h-1])
 		}
-		if _, err := app2.Commit(ctx, &abci.CommitRequest{}); err != nil {
+		if _, err := app2.Commit(ctx, &abci.RequestCommit{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -308,7 +308,7 @@ func TestCrashBetweenFinalizeAndCommit(t *testing.T) {
 
 func TestCommitWithoutFinalize(t *testing.T) {
 	app := newTestApp(t, "", genesisFor(DefaultParams(), alice))
-	if _, err := app.Commit(context.Background(), &abci.CommitRequest{}); err == nil {
+	if _, err := app.Commit(context.Background(), &abci.RequestCommit{}); err == nil {
 		t.Fatal("Commit without FinalizeBlock succeeded")
 	}
 }
@@ -317,18 +317,18 @@ func TestInitChainIsRepeatableAtGenesis(t *testing.T) {
 	dir := t.TempDir()
 	g := genesisFor(DefaultParams(), alice)
 	app := newTestApp(t, dir, g)
-	info1, _ := app.Info(context.Background(), &abci.InfoRequest{})
+	info1, _ := app.Info(context.Background(), &abci.RequestInfo{})
 	_ = app.Close()
 	// Restart before any block: CometBFT calls InitChain again.
 	app2 := newTestApp(t, dir, g)
-	info2, _ := app2.Info(context.Background(), &abci.InfoRequest{})
+	info2, _ := app2.Info(context.Background(), &abci.RequestInfo{})
 	if info2.LastBlockHeight != 0 || !bytes.Equal(info1.LastBlockAppHash, info2.LastBlockAppHash) {
 		t.Fatalf("genesis app hash changed across InitChain: %X vs %X", info1.LastBlockAppHash, info2.LastBlockAppHash)
 	}
 	produceBlock(t, app2, 1, nil)
 	// After a block, a second InitChain is refused.
 	state, _ := json.Marshal(g)
-	if _, err := app2.InitChain(context.Background(), &abci.InitChainRequest{ChainId: testChainID, AppStateBytes: state}); err == nil {
+	if _, err := app2.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testChainID, AppStateBytes: state}); err == nil {
 		t.Fatal("InitChain after a committed block succeeded")
 	}
 }
@@ -337,14 +337,14 @@ func TestRetainHeightPrunesIndex(t *testing.T) {
 	app := newTestApp(t, "", genesisFor(DefaultParams(), alice, bob), func(c *AppConfig) { c.RetainBlocks = 2 })
 	ctx := context.Background()
 	for h := int64(1); h <= 4; h++ {
-		prep, err := app.PrepareProposal(ctx, &abci.PrepareProposalRequest{Txs: mempoolFor(t, h), Height: h})
+		prep, err := app.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: mempoolFor(t, h), Height: h})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := app.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Txs: prep.Txs, Height: h}); err != nil {
+		if _, err := app.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Txs: prep.Txs, Height: h}); err != nil {
 			t.Fatal(err)
 		}
-		res, err := app.Commit(ctx, &abci.CommitRequest{})
+		res, err := app.Commit(ctx, &abci.RequestCommit{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -371,15 +371,15 @@ func TestIdenticalAppsAgree(t *testing.T) {
 		txs, finA := produceBlock(t, a, h, mempoolFor(t, h))
 		// b only processes and finalizes a's block.
 		ctx := context.Background()
-		proc, _ := b.ProcessProposal(ctx, &abci.ProcessProposalRequest{Txs: txs, Height: h})
-		if proc.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		proc, _ := b.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: txs, Height: h})
+		if proc.Status != abci.ResponseProcessProposal_ACCEPT {
 			t.Fatalf("height %d: b rejects a's proposal", h)
 		}
-		finB, err := b.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Txs: txs, Height: h})
+		finB, err := b.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Txs: txs, Height: h})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := b.Commit(ctx, &abci.CommitRequest{}); err != nil {
+		if _, err := b.Commit(ctx, &abci.RequestCommit{}); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(finA.AppHash, finB.AppHash) {
@@ -404,7 +404,7 @@ func TestConcurrentConnections(t *testing.T) {
 				return
 			default:
 			}
-			_, _ = app.CheckTx(ctx, &abci.CheckTxRequest{Tx: transferTx(t, carol, seq%4, dave.addr, 1), Type: abci.CHECK_TX_TYPE_CHECK})
+			_, _ = app.CheckTx(ctx, &abci.RequestCheckTx{Tx: transferTx(t, carol, seq%4, dave.addr, 1), Type: abci.CheckTxType_New})
 		}
 	}()
 	go func() {
@@ -415,8 +415,8 @@ func TestConcurrentConnections(t *testing.T) {
 				return
 			default:
 			}
-			_, _ = app.Query(ctx, &abci.QueryRequest{Path: "/account/" + alice.addr.String()})
-			_, _ = app.Info(ctx, &abci.InfoRequest{})
+			_, _ = app.Query(ctx, &abci.RequestQuery{Path: "/account/" + alice.addr.String()})
+			_, _ = app.Info(ctx, &abci.RequestInfo{})
 		}
 	}()
 	for h := int64(1); h <= 4; h++ {

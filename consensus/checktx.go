@@ -10,9 +10,11 @@ import (
 	"github.com/quadrant-da/quadrant/da"
 )
 
-// TxError is the reason a transaction was rejected, with its ABCI code.
+// TxError is the reason a transaction was rejected, with its ABCI code and,
+// for codes that define one, structured details (Data: see ExpectedSequence).
 type TxError struct {
 	Code uint32
+	Data []byte
 	Err  error
 }
 
@@ -254,7 +256,9 @@ func applyTx(l *Ledger, d *decodedTx) *TxError {
 	tx := d.tx
 	acc := l.Account(d.signer)
 	if tx.Sequence != acc.Sequence {
-		return txErr(CodeSequence, "%w: expected %d, got %d (account %s)", ErrSequence, acc.Sequence, tx.Sequence, d.signer)
+		e := txErr(CodeSequence, "%w: expected %d, got %d (account %s)", ErrSequence, acc.Sequence, tx.Sequence, d.signer)
+		e.Data = SequenceMismatchData(acc.Sequence)
+		return e
 	}
 	fee := d.fee()
 	var amount uint64

@@ -172,8 +172,8 @@ func TestCheckTxSequenceTracking(t *testing.T) {
 	// After a block with the first two, Commit resets the mempool view;
 	// the recheck of the third passes, a recheck of an included one fails.
 	produceBlock(t, app, 1, [][]byte{transferTx(t, alice, 0, bob.addr, 1), transferTx(t, alice, 1, bob.addr, 1)})
-	recheck := func(raw []byte) *abci.CheckTxResponse {
-		res, err := app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: raw, Type: abci.CHECK_TX_TYPE_RECHECK})
+	recheck := func(raw []byte) *abci.ResponseCheckTx {
+		res, err := app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: raw, Type: abci.CheckTxType_Recheck})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -122,11 +122,12 @@ type RPCSection struct {
 	// PprofListenAddress, when set (say 127.0.0.1:6060), serves Go's
 	// net/http/pprof profiles of the node there. Off by default.
 	PprofListenAddress string `toml:"pprof_listen_address,omitempty"`
-	// GRPCListenAddress, when set (tcp://host:port), serves CometBFT's
-	// gRPC BlockService there (and its version and block-results
-	// services; never the privileged ones). A bridge full node fetches
-	// blocks from it as protobuf instead of base64 JSON (fullnode
-	// bridge.core_grpc). Empty (the default) turns it off.
+	// GRPCListenAddress, when set (tcp://host:port), serves Quadrant's
+	// core API there (package coreapi): committed blocks as CometBFT
+	// protobuf read straight from the block store, and binary transaction
+	// submission into the mempool. A bridge full node fetches blocks from
+	// it (fullnode bridge.core_grpc) and wallets submit through it,
+	// instead of base64 inside JSON. Empty (the default) turns it off.
 	GRPCListenAddress string `toml:"grpc_listen_address,omitempty"`
 }
 
@@ -172,8 +173,9 @@ func DefaultNodeConfig() NodeConfig {
 			PEX:            true,
 		},
 		RPC: RPCSection{
-			ListenAddress: "tcp://127.0.0.1:26657",
-			MaxBodyBytes:  DefaultRPCMaxBodyBytes,
+			ListenAddress:     "tcp://127.0.0.1:26657",
+			MaxBodyBytes:      DefaultRPCMaxBodyBytes,
+			GRPCListenAddress: "tcp://127.0.0.1:26659",
 		},
 		Mempool: MempoolSection{
 			MaxTxBytes:  DefaultMempoolMaxTxBytes,
@@ -184,12 +186,13 @@ func DefaultNodeConfig() NodeConfig {
 	}
 }
 
-// LoopbackGRPCPort is the gRPC port a devnet validator whose RPC listens on
-// rpcPort serves CometBFT's block service on (rpcPort+2: base+10i+3).
+// LoopbackGRPCPort is the port a devnet validator whose RPC listens on
+// rpcPort serves its core API on (rpcPort+2: base+10i+3; 26659 beside the
+// default RPC port 26657).
 func LoopbackGRPCPort(rpcPort int) int { return rpcPort + 2 }
 
 // LoopbackConfig returns DefaultNodeConfig adjusted for a devnet node on
-// 127.0.0.1: the given ports (gRPC stays off: callers that want it, like the
+// 127.0.0.1: the given ports (the core API stays off: callers that want it, like the
 // devnet, set RPC.GRPCListenAddress), relaxed address checks, no bandwidth cap
 // worth the name (LoopbackP2PRate), the given block time and timeouts
 // scaled to it (a missing proposer costs about 1 s, not 3 s), and a short
@@ -204,6 +207,7 @@ func LoopbackConfig(moniker string, p2pPort, rpcPort, metricsPort int, blockTime
 	c.P2P.PEX = false
 	c.P2P.SendRate, c.P2P.RecvRate = LoopbackP2PRate, LoopbackP2PRate
 	c.RPC.ListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", rpcPort)
+	c.RPC.GRPCListenAddress = ""
 	c.Metrics.ListenAddress = fmt.Sprintf("127.0.0.1:%d", metricsPort)
 	c.Consensus.BlockTime = blockTime
 	c.Consensus.TimeoutPropose = max(time.Second, 3*blockTime)
@@ -359,11 +363,10 @@ func (c NodeConfig) CometConfig(home string) *cmtcfg.Config {
 	cc.RPC.PprofListenAddress = c.RPC.PprofListenAddress
 	cc.RPC.TimeoutBroadcastTxCommit = 30 * time.Second
 
-	// gRPC: the public block, block-results and version services when an
-	// address is set; the privileged (pruning) server stays off.
-	cc.GRPC.ListenAddress = c.RPC.GRPCListenAddress
-	cc.GRPC.BlockService.Enabled = c.RPC.GRPCListenAddress != ""
-	cc.GRPC.Privileged.ListenAddress = ""
+	// CometBFT's legacy gRPC BroadcastAPI stays off: Quadrant's own gRPC
+	// service (blocks and binary submission) listens on
+	// rpc.grpc_listen_address instead (see Node).
+	cc.RPC.GRPCListenAddress = ""
 
 	cc.Mempool.MaxTxBytes = c.Mempool.MaxTxBytes
 	cc.Mempool.MaxTxsBytes = c.Mempool.MaxTxsBytes

@@ -39,11 +39,8 @@ func TestNodeConfigRoundTrip(t *testing.T) {
 		cc.RPC.ListenAddress != "tcp://127.0.0.1:30011" || cc.RPC.PprofListenAddress != "127.0.0.1:30017" || cc.RootDir != CometHome(home) {
 		t.Fatalf("derived CometBFT config does not carry the node config: %+v", cc)
 	}
-	if cc.GRPC.ListenAddress != "tcp://127.0.0.1:30013" || !cc.GRPC.BlockService.Enabled || cc.GRPC.Privileged.ListenAddress != "" {
-		t.Fatalf("derived gRPC config: %+v (block service %+v, privileged %+v)", cc.GRPC, cc.GRPC.BlockService, cc.GRPC.Privileged)
-	}
-	if off := DefaultNodeConfig().CometConfig(home); off.GRPC.ListenAddress != "" || off.GRPC.Privileged.ListenAddress != "" {
-		t.Fatalf("default config serves gRPC on %q / %q, want off", off.GRPC.ListenAddress, off.GRPC.Privileged.ListenAddress)
+	if cc.RPC.GRPCListenAddress != "" {
+		t.Fatalf("CometBFT's legacy gRPC broadcast API is on at %q; Quadrant's core API replaces it", cc.RPC.GRPCListenAddress)
 	}
 	if err := EnsureCometDirs(cc); err != nil {
 		t.Fatal(err)

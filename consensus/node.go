@@ -15,6 +15,7 @@ import (
 	"github.com/cometbft/cometbft/proxy"
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 	cmttypes "github.com/cometbft/cometbft/types"
+	"google.golang.org/grpc"
 )
 
 // ErrNodeStopped is returned by Node.Start after Stop.
@@ -38,10 +39,14 @@ type NodeOptions struct {
 // with Quadrant's App as a local ABCI client. Construct with NewNode, then
 // Start; Stop stops CometBFT and closes the App's store.
 type Node struct {
-	home string
-	log  *slog.Logger
-	app  *App
-	cmt  *cmtnode.Node
+	home     string
+	grpcAddr string // rpc.grpc_listen_address
+	log      *slog.Logger
+	app      *App
+	cmt      *cmtnode.Node
+
+	grpc     *grpc.Server  // core API (rpc.grpc_listen_address), nil when off
+	grpcDone chan struct{} // closed when grpc's Serve returned
 
 	mu      sync.Mutex
 	started bool
@@ -86,7 +91,7 @@ func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("consensus: opening app: %w", err)
 	}
-	cmt, err := cmtnode.NewNode(ctx, cc, pv, nodeKey,
+	cmt, err := cmtnode.NewNodeWithContext(ctx, cc, pv, nodeKey,
 		// One lock per ABCI connection: a large CheckTx does not hold up
 		// consensus. The App is safe for concurrent use.
 		proxy.NewConnSyncLocalClientCreator(app),
@@ -99,7 +104,7 @@ func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 		app.Close()
 		return nil, fmt.Errorf("consensus: creating CometBFT node: %w", err)
 	}
-	return &Node{home: opts.Home, log: logger, app: app, cmt: cmt, done: make(chan struct{})}, nil
+	return &Node{home: opts.Home, grpcAddr: opts.Config.RPC.GRPCListenAddress, log: logger, app: app, cmt: cmt, done: make(chan struct{})}, nil
 }
 
 // loadOrGenFilePV wraps privval.LoadOrGenFilePV, which panics on unreadable
@@ -110,11 +115,7 @@ func loadOrGenFilePV(keyFile, stateFile string) (pv *privval.FilePV, err error) 
 			err = fmt.Errorf("consensus: validator key %s: %v", keyFile, r)
 		}
 	}()
-	pv, err = privval.LoadOrGenFilePV(keyFile, stateFile, nil)
-	if err != nil {
-		return nil, fmt.Errorf("consensus: validator key %s: %w", keyFile, err)
-	}
-	return pv, nil
+	return privval.LoadOrGenFilePV(keyFile, stateFile), nil
 }
 
 // Start starts CometBFT (p2p, consensus, RPC) and returns. When ctx is
@@ -130,6 +131,13 @@ func (n *Node) Start(ctx context.Context) error {
 	}
 	if err := n.cmt.Start(); err != nil {
 		return fmt.Errorf("consensus: starting CometBFT: %w", err)
+	}
+	if a := n.cmt.Config(); n.grpcAddr != "" {
+		if err := n.startCoreAPI(n.grpcAddr, a.Mempool.MaxTxBytes); err != nil {
+			_ = n.cmt.Stop()
+			n.cmt.Wait()
+			return err
+		}
 	}
 	n.started = true
 	ctx, n.cancel = context.WithCancel(ctx)
@@ -166,6 +174,7 @@ func (n *Node) stop() error {
 	n.mu.Unlock()
 	defer close(n.done)
 	if started {
+		n.stopCoreAPI()
 		if err := n.cmt.Stop(); err != nil {
 			n.log.Error("stopping CometBFT", "err", err)
 		}
@@ -194,6 +203,11 @@ func (n *Node) GenesisDoc() *cmttypes.GenesisDoc { return n.cmt.GenesisDoc() }
 // CometBFT's HTTP client (it satisfies ChainClient). Valid after Start.
 func (n *Node) Client() *rpclocal.Local { return rpclocal.New(n.cmt) }
 
+// Mempool returns the node's mempool as a Submitter takes it: the same
+// checks and answers as the core API's Submit, in process. Valid after
+// Start.
+func (n *Node) Mempool() Mempool { return coreBackend{n} }
+
 // cometLogger adapts CometBFT's key-value logger onto slog.
 type cometLogger struct{ l *slog.Logger }
 
@@ -204,6 +218,7 @@ func NewCometLogger(l *slog.Logger) cmtlog.Logger { return cometLogger{l} }
 
 func (c cometLogger) Debug(msg string, kv ...any) { c.l.Debug(msg, kv...) }
 func (c cometLogger) Info(msg string, kv ...any)  { c.l.Info(msg, kv...) }
+func (c cometLogger) Warn(msg string, kv ...any)  { c.l.Warn(msg, kv...) }
 func (c cometLogger) Error(msg string, kv ...any) { c.l.Error(msg, kv...) }
 func (c cometLogger) With(kv ...any) cmtlog.Logger {
 	return cometLogger{c.l.With(kv...)}

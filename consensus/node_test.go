@@ -44,10 +44,7 @@ func newTestChain(t testing.TB, blockTime time.Duration, accounts int) *testChai
 	if err := EnsureCometDirs(cc); err != nil {
 		t.Fatal(err)
 	}
-	pv, err := privval.GenFilePV(cc.PrivValidatorKeyFile(), cc.PrivValidatorStateFile(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pv := privval.GenFilePV(cc.PrivValidatorKeyFile(), cc.PrivValidatorStateFile())
 	pv.Save()
 	pub, _ := pv.GetPubKey()
 	app := DefaultGenesisState()

@@ -194,7 +194,7 @@ func TestPrepareProposalRespectsMaxTxBytes(t *testing.T) {
 	a0 := pfbTx(t, alice, 0, []*blobs.Blob{testBlob(t, 1, 3000)}, withGasPrice(2))
 	b0 := pfbTx(t, bob, 0, []*blobs.Blob{testBlob(t, 2, 3000)})
 	limit := int64(len(a0) + 500)
-	res, err := app.PrepareProposal(context.Background(), &abci.PrepareProposalRequest{Txs: [][]byte{a0, b0}, Height: 1, MaxTxBytes: limit})
+	res, err := app.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Txs: [][]byte{a0, b0}, Height: 1, MaxTxBytes: limit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestProcessProposal(t *testing.T) {
 	a0 := transferTx(t, alice, 0, bob.addr, 5)
 	a1 := pfbTx(t, alice, 1, []*blobs.Blob{testBlob(t, 1, 2000), testBlob(t, 2, 10)})
 	b0 := pfbTx(t, bob, 0, []*blobs.Blob{testBlob(t, 3, 700)})
-	prep, err := app.PrepareProposal(context.Background(), &abci.PrepareProposalRequest{Txs: [][]byte{a0, a1, b0}, Height: 1})
+	prep, err := app.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Txs: [][]byte{a0, a1, b0}, Height: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,11 +292,11 @@ func TestProcessProposal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := app.ProcessProposal(context.Background(), &abci.ProcessProposalRequest{Txs: tt.txs, Height: 1})
+			res, err := app.ProcessProposal(context.Background(), &abci.RequestProcessProposal{Txs: tt.txs, Height: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := res.Status == abci.PROCESS_PROPOSAL_STATUS_ACCEPT; got != tt.accept {
+			if got := res.Status == abci.ResponseProcessProposal_ACCEPT; got != tt.accept {
 				t.Fatalf("accepted = %v, want %v", got, tt.accept)
 			}
 			if tt.accept {
@@ -319,15 +319,15 @@ func TestBadDataRootProposerIsRejected(t *testing.T) {
 	honest := newTestApp(t, "", g)
 	mempool := [][]byte{pfbTx(t, alice, 0, []*blobs.Blob{testBlob(t, 1, 100)})}
 	for _, txs := range [][][]byte{mempool, nil} {
-		prep, err := bad.PrepareProposal(context.Background(), &abci.PrepareProposalRequest{Txs: txs, Height: 1})
+		prep, err := bad.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Txs: txs, Height: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := honest.ProcessProposal(context.Background(), &abci.ProcessProposalRequest{Txs: prep.Txs, Height: 1})
+		res, err := honest.ProcessProposal(context.Background(), &abci.RequestProcessProposal{Txs: prep.Txs, Height: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Status != abci.PROCESS_PROPOSAL_STATUS_REJECT {
+		if res.Status != abci.ResponseProcessProposal_REJECT {
 			t.Fatalf("proposal with %d txs and a wrong data root was accepted", len(txs))
 		}
 	}

@@ -81,7 +81,7 @@ func TestSurvivesSIGKILL(t *testing.T) {
 	}
 
 	app := reopen(t, dir) // load recomputes and checks the app hash
-	info, _ := app.Info(context.Background(), &abci.InfoRequest{})
+	info, _ := app.Info(context.Background(), &abci.RequestInfo{})
 	h := info.LastBlockHeight
 	if h < killAfter || h > killAfter+2 {
 		t.Fatalf("after SIGKILL at height %d the store is at height %d", killAfter, h)
@@ -90,7 +90,7 @@ func TestSurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("height %d app hash %X, reference %X", h, info.LastBlockAppHash, refHashes[h])
 	}
 	// CometBFT would now replay the next block; the chain continues.
-	res, err := app.FinalizeBlock(context.Background(), &abci.FinalizeBlockRequest{Txs: blockTxsFor(t, ref, h+1), Height: h + 1})
+	res, err := app.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Txs: blockTxsFor(t, ref, h+1), Height: h + 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,17 +15,25 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/coreapi"
 )
 
-// ChainClient is the part of CometBFT's RPC API a Submitter uses. Both
-// CometBFT's HTTP client (rpc/client/http) and its in-process client
-// (rpc/client/local, Node.Client) satisfy it.
+// ChainClient is the part of CometBFT's RPC API a Submitter reads the chain
+// through. Both CometBFT's HTTP client (rpc/client/http) and its in-process
+// client (rpc/client/local, Node.Client) satisfy it.
 type ChainClient interface {
 	Status(ctx context.Context) (*coretypes.ResultStatus, error)
 	ABCIQuery(ctx context.Context, path string, data cmtbytes.HexBytes) (*coretypes.ResultABCIQuery, error)
-	BroadcastTxSync(ctx context.Context, tx cmttypes.Tx) (*coretypes.ResultBroadcastTx, error)
 	Block(ctx context.Context, height *int64) (*coretypes.ResultBlock, error)
 	BlockResults(ctx context.Context, height *int64) (*coretypes.ResultBlockResults, error)
+}
+
+// Mempool checks transactions into a validator's mempool and answers with a
+// structured result. A validator's core API client (coreapi.Client) and an
+// in-process node (Node.Mempool) satisfy it. An error means no answer
+// (retried); every refusal is a result with a code.
+type Mempool interface {
+	Submit(ctx context.Context, tx []byte) (*coreapi.SubmitResult, error)
 }
 
 // Submission errors.
@@ -163,8 +169,10 @@ func (s *Submission) setFinal(f func(st *SubmissionStatus)) {
 
 // SubmitterConfig configures a Submitter.
 type SubmitterConfig struct {
-	// Client talks to a consensus node (required).
+	// Client reads the chain from a consensus node (required).
 	Client ChainClient
+	// Mempool takes the transactions, in binary (required).
+	Mempool Mempool
 	// Key signs every transaction (required).
 	Key *Key
 	// Logger; nil discards.
@@ -215,8 +223,8 @@ type Submitter struct {
 
 // NewSubmitter returns a Submitter; call Start before submitting.
 func NewSubmitter(cfg SubmitterConfig) (*Submitter, error) {
-	if cfg.Client == nil || cfg.Key == nil {
-		return nil, errors.New("consensus: submitter needs a client and a key")
+	if cfg.Client == nil || cfg.Mempool == nil || cfg.Key == nil {
+		return nil, errors.New("consensus: submitter needs a chain client, a mempool and a key")
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 200 * time.Millisecond
@@ -319,38 +327,6 @@ func (s *Submitter) run(ctx context.Context) {
 	}
 }
 
-// retryable reports whether a broadcast error is transient: the node is
-// unreachable, catching up, or its mempool is full.
-func retryable(err error) bool {
-	m := err.Error()
-	return !strings.Contains(m, "Tx too large") && !strings.Contains(m, "tx too large")
-}
-
-// invalidTxRE matches CometBFT v1's error for a tx CheckTx refused
-// (mempool.ErrInvalidTx), which BroadcastTxSync returns as an error rather
-// than as a result with a non-zero code.
-var invalidTxRE = regexp.MustCompile(`(?s)is invalid: code=(\d+), data=[0-9A-Fa-f]*, log='(.*)', codespace='[^']*'`)
-
-// broadcast calls BroadcastTxSync and turns a CheckTx refusal reported as an
-// error back into a result with its code and log.
-func broadcast(ctx context.Context, c ChainClient, tx []byte) (*coretypes.ResultBroadcastTx, error) {
-	res, err := c.BroadcastTxSync(ctx, tx)
-	if err == nil {
-		return res, nil
-	}
-	if m := invalidTxRE.FindStringSubmatch(err.Error()); m != nil {
-		code, perr := strconv.ParseUint(m[1], 10, 32)
-		if perr == nil && code != 0 {
-			return &coretypes.ResultBroadcastTx{Code: uint32(code), Log: m[2], Hash: cmttypes.Tx(tx).Hash()}, nil
-		}
-	}
-	return nil, err
-}
-
-func isInCache(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "tx already exists in cache")
-}
-
 // init reads the chain id, the parameters and the account's sequence.
 func (s *Submitter) initChain(ctx context.Context) error {
 	st, err := s.client.Status(ctx)
@@ -422,11 +398,10 @@ func (s *Submitter) sign(sub *Submission, seq uint64) error {
 	return nil
 }
 
-var expectedSeqRE = regexp.MustCompile(`expected (\d+), got`)
-
-// admit signs sub with the next sequence and broadcasts it, retrying
+// admit signs sub with the next sequence and submits it, retrying
 // transient failures with backoff until ctx ends. It returns nil once the
-// mempool holds the transaction.
+// mempool holds the transaction. Every outcome is classified by its code
+// (CometBFT's refusal, then CheckTx's code), never by message text.
 func (s *Submitter) admit(ctx context.Context, sub *Submission) error {
 	backoff := 50 * time.Millisecond
 	wait := func() error {
@@ -453,9 +428,17 @@ func (s *Submitter) admit(ctx context.Context, sub *Submission) error {
 		if err := s.sign(sub, s.nextSeq); err != nil {
 			return err
 		}
-		res, err := broadcast(ctx, s.client, sub.raw)
+		res, err := s.cfg.Mempool.Submit(ctx, sub.raw)
 		switch {
-		case isInCache(err) || (err == nil && res.Code == CodeOK):
+		case err != nil || res.Refusal.Retryable():
+			if err == nil {
+				err = fmt.Errorf("consensus: mempool refused (%s): %s", res.Refusal, res.Log)
+			}
+			s.log.Debug("consensus: submit failed, retrying", "err", err)
+			if wait() != nil {
+				return fmt.Errorf("consensus: submitting tx: %w", err)
+			}
+		case res.Admitted():
 			s.nextSeq++
 			sub.mu.Lock()
 			sub.status.State = StatePending
@@ -463,16 +446,13 @@ func (s *Submitter) admit(ctx context.Context, sub *Submission) error {
 			sub.mu.Unlock()
 			s.pending = append(s.pending, sub)
 			return nil
-		case err != nil && retryable(err):
-			s.log.Debug("consensus: broadcast failed, retrying", "err", err)
-			if wait() != nil {
-				return fmt.Errorf("consensus: broadcasting tx: %w", err)
-			}
-		case err != nil:
-			return &RejectedError{Code: CodeTxTooLarge, Log: err.Error()}
+		case res.Refusal == coreapi.RefusalTooLarge:
+			return &RejectedError{Code: CodeTxTooLarge, Log: res.Log}
+		case res.Refusal != coreapi.RefusalNone:
+			return &RejectedError{Code: CodeInternal, Log: fmt.Sprintf("mempool refused (%s): %s", res.Refusal, res.Log)}
 		case res.Code == CodeSequence && attempt < 8:
 			// Someone else used this key, or one of ours left the mempool.
-			if !s.resync(ctx, res.Log) && wait() != nil {
+			if !s.resync(ctx, res.Data) && wait() != nil {
 				return &RejectedError{Code: res.Code, Log: res.Log}
 			}
 		default:
@@ -481,19 +461,15 @@ func (s *Submitter) admit(ctx context.Context, sub *Submission) error {
 	}
 }
 
-// resync repairs the local sequence after an "incorrect account sequence"
-// answer. If one of our pending transactions holds the sequence the mempool
-// expects, it was evicted: it and its successors are re-broadcast. Otherwise
-// the local counter jumps to the expected sequence. It reports whether the
-// next attempt can proceed at once.
-func (s *Submitter) resync(ctx context.Context, log string) bool {
-	m := expectedSeqRE.FindStringSubmatch(log)
-	if m == nil {
-		s.inited = false
-		return false
-	}
-	want, err := strconv.ParseUint(m[1], 10, 64)
-	if err != nil {
+// resync repairs the local sequence after a CodeSequence answer, whose Data
+// carries the sequence the mempool expects (ExpectedSequence). If one of
+// our pending transactions holds that sequence it was evicted: it and its
+// successors are re-submitted. Otherwise the local counter jumps to the
+// expected sequence. It reports whether the next attempt can proceed at
+// once.
+func (s *Submitter) resync(ctx context.Context, data []byte) bool {
+	want, ok := ExpectedSequence(data)
+	if !ok {
 		s.inited = false
 		return false
 	}
@@ -524,31 +500,36 @@ func (s *Submitter) rebroadcastStale(ctx context.Context) {
 }
 
 // rebroadcastFrom re-sends pending[i:] in order. A transaction the mempool
-// still holds answers "already in cache"; one that had left is re-admitted.
-// If the mempool now refuses one for good (say its fee is no longer
-// affordable), it is marked rejected and its successors are re-signed with
-// the sequences moved down, since they could never be included otherwise.
+// still holds is refused as already in the cache; one that had left is
+// re-admitted. If the mempool now refuses one for good (say its fee is no
+// longer affordable), it is marked rejected and its successors are
+// re-signed with the sequences moved down, since they could never be
+// included otherwise.
 func (s *Submitter) rebroadcastFrom(ctx context.Context, i int) {
 	for i < len(s.pending) {
 		p := s.pending[i]
-		res, err := broadcast(ctx, s.client, p.raw)
+		res, err := s.cfg.Mempool.Submit(ctx, p.raw)
 		p.mu.Lock()
 		p.sentAt = time.Now()
 		p.mu.Unlock()
 		switch {
-		case isInCache(err):
-		case err != nil:
+		case err != nil || res.Refusal.Retryable():
 			return // transient; the next round tries again
-		case res.Code == CodeOK:
+		case res.Refusal == coreapi.RefusalInCache:
+		case res.Admitted():
 			p.mu.Lock()
 			p.status.Rebroadcasts++
 			p.mu.Unlock()
 			s.log.Info("consensus: re-admitted evicted tx", "sequence", p.Status().Sequence)
-		case res.Code == CodeSequence:
+		case res.Refusal == coreapi.RefusalNone && res.Code == CodeSequence:
 			return // already included or to be resolved by poll
 		default:
+			code, reason := res.Code, res.Log
+			if res.Refusal != coreapi.RefusalNone {
+				code, reason = CodeInternal, fmt.Sprintf("mempool refused (%s): %s", res.Refusal, res.Log)
+			}
 			seq := p.Status().Sequence
-			p.setFinal(func(st *SubmissionStatus) { st.State, st.Code, st.Reason = StateRejected, res.Code, res.Log })
+			p.setFinal(func(st *SubmissionStatus) { st.State, st.Code, st.Reason = StateRejected, code, reason })
 			rest := append([]*Submission(nil), s.pending[i+1:]...)
 			s.pending = s.pending[:i]
 			for _, q := range rest {

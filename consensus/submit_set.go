@@ -12,8 +12,9 @@ import (
 // adapter's front-ends, a DAC member) shares that account's ordered queue.
 // It is safe for concurrent use.
 type Submitters struct {
-	ctx    context.Context
-	client ChainClient
+	ctx     context.Context
+	client  ChainClient
+	mempool Mempool
 	log    *slog.Logger
 	poll   time.Duration
 
@@ -21,10 +22,11 @@ type Submitters struct {
 	byID map[Address]*Submitter
 }
 
-// NewSubmitters returns a set whose queues talk to client and run until ctx
-// ends or Stop is called. pollInterval 0 means the Submitter default.
-func NewSubmitters(ctx context.Context, client ChainClient, logger *slog.Logger, pollInterval time.Duration) *Submitters {
-	return &Submitters{ctx: ctx, client: client, log: logger, poll: pollInterval, byID: map[Address]*Submitter{}}
+// NewSubmitters returns a set whose queues read the chain through client,
+// submit into mempool, and run until ctx ends or Stop is called.
+// pollInterval 0 means the Submitter default.
+func NewSubmitters(ctx context.Context, client ChainClient, mempool Mempool, logger *slog.Logger, pollInterval time.Duration) *Submitters {
+	return &Submitters{ctx: ctx, client: client, mempool: mempool, log: logger, poll: pollInterval, byID: map[Address]*Submitter{}}
 }
 
 // For returns the running queue of key's account, starting it on first use.
@@ -34,7 +36,7 @@ func (s *Submitters) For(key *Key) (*Submitter, error) {
 	if q, ok := s.byID[key.Address()]; ok {
 		return q, nil
 	}
-	q, err := NewSubmitter(SubmitterConfig{Client: s.client, Key: key, Logger: s.log, PollInterval: s.poll})
+	q, err := NewSubmitter(SubmitterConfig{Client: s.client, Mempool: s.mempool, Key: key, Logger: s.log, PollInterval: s.poll})
 	if err != nil {
 		return nil, err
 	}

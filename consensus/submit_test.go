@@ -4,15 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/coreapi"
 	"github.com/quadrant-da/quadrant/da"
 )
 
@@ -33,9 +34,9 @@ func submitTestBlob(t testing.TB, ns byte, i, size int) *blobs.Blob {
 	return b
 }
 
-func newTestSubmitter(t testing.TB, c ChainClient, key *Key) *Submitter {
+func newTestSubmitter(t testing.TB, c ChainClient, m Mempool, key *Key) *Submitter {
 	t.Helper()
-	s, err := NewSubmitter(SubmitterConfig{Client: c, Key: key, PollInterval: 50 * time.Millisecond, RebroadcastAfter: 500 * time.Millisecond})
+	s, err := NewSubmitter(SubmitterConfig{Client: c, Mempool: m, Key: key, PollInterval: 50 * time.Millisecond, RebroadcastAfter: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func TestSubmitterConcurrentOneKey(t *testing.T) {
 	n := tc.start(t)
 	c := n.Client()
 	waitHeight(t, c, 1, 20*time.Second)
-	s := newTestSubmitter(t, c, tc.keys[0])
+	s := newTestSubmitter(t, c, n.Mempool(), tc.keys[0])
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -141,14 +142,14 @@ func TestSubmitterTransferAndReject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp := newTestSubmitter(t, c, poor)
+	sp := newTestSubmitter(t, c, n.Mempool(), poor)
 	_, err = sp.SubmitBlobs(ctx, submitTestBlob(t, 1, 1, 100))
 	var rej *RejectedError
 	if !errors.As(err, &rej) || rej.Code != CodeInsufficientFunds || !errors.Is(err, ErrRejected) {
 		t.Fatalf("unfunded submit: %v, want a rejection with code %d", err, CodeInsufficientFunds)
 	}
 
-	s := newTestSubmitter(t, c, tc.keys[0])
+	s := newTestSubmitter(t, c, n.Mempool(), tc.keys[0])
 	sub, err := s.Transfer(ctx, poor.Address(), 5_000_000)
 	if err != nil {
 		t.Fatal(err)
@@ -170,21 +171,37 @@ func TestSubmitterTransferAndReject(t *testing.T) {
 	}
 }
 
-// lossyClient drops (while dropping is set) the broadcasts it is given but
-// answers as if the mempool had admitted them: what a node that loses its
-// mempool looks like to a submitter.
-type lossyClient struct {
-	ChainClient
+// lossyMempool drops (while dropping is set) the transactions it is given
+// but answers as if the mempool had admitted them: what a node that loses
+// its mempool looks like to a submitter.
+type lossyMempool struct {
+	Mempool
 	dropping atomic.Bool
 	dropped  atomic.Int32
 }
 
-func (l *lossyClient) BroadcastTxSync(ctx context.Context, tx cmttypes.Tx) (*coretypes.ResultBroadcastTx, error) {
+func (l *lossyMempool) Submit(ctx context.Context, tx []byte) (*coreapi.SubmitResult, error) {
 	if l.dropping.Load() {
 		l.dropped.Add(1)
-		return &coretypes.ResultBroadcastTx{Code: CodeOK, Hash: tx.Hash()}, nil
+		return &coreapi.SubmitResult{Code: CodeOK, Hash: cmttypes.Tx(tx).Hash()}, nil
 	}
-	return l.ChainClient.BroadcastTxSync(ctx, tx)
+	return l.Mempool.Submit(ctx, tx)
+}
+
+// rewordingMempool replaces the text of every answer (CheckTx's log) with
+// words no code could parse, and counts the answers it reworded: a queue
+// that still recovers reads only codes and structured fields.
+type rewordingMempool struct {
+	Mempool
+	reworded atomic.Int32
+}
+
+func (r *rewordingMempool) Submit(ctx context.Context, tx []byte) (*coreapi.SubmitResult, error) {
+	res, err := r.Mempool.Submit(ctx, tx)
+	if res != nil && res.Log != "" {
+		res.Log = "lorem ipsum " + strconv.Itoa(int(r.reworded.Add(1)))
+	}
+	return res, err
 }
 
 // TestSubmitterRebroadcastsEvicted: a tx that vanished from the mempool is
@@ -192,13 +209,13 @@ func (l *lossyClient) BroadcastTxSync(ctx context.Context, tx cmttypes.Tx) (*cor
 func TestSubmitterRebroadcastsEvicted(t *testing.T) {
 	tc := newTestChain(t, 100*time.Millisecond, 1)
 	n := tc.start(t)
-	lc := &lossyClient{ChainClient: n.Client()}
-	waitHeight(t, lc, 1, 20*time.Second)
-	s := newTestSubmitter(t, lc, tc.keys[0])
+	lm := &lossyMempool{Mempool: n.Mempool()}
+	waitHeight(t, n.Client(), 1, 20*time.Second)
+	s := newTestSubmitter(t, n.Client(), lm, tc.keys[0])
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	lc.dropping.Store(true)
+	lm.dropping.Store(true)
 	sub, err := s.SubmitBlobs(ctx, submitTestBlob(t, 2, 1, 5000))
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +225,7 @@ func TestSubmitterRebroadcastsEvicted(t *testing.T) {
 	if st := sub.Status(); st.State != StatePending {
 		t.Fatalf("dropped tx is %v, want pending", st.State)
 	}
-	lc.dropping.Store(false)
+	lm.dropping.Store(false)
 	st, err := sub.Wait(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -220,29 +237,33 @@ func TestSubmitterRebroadcastsEvicted(t *testing.T) {
 
 // TestSubmitterEvictedAndResync: while one queue's tx is lost, another
 // queue for the same key (another process) uses that sequence. The first
-// queue reports its tx evicted, then continues with fresh sequences.
+// queue reports its tx evicted, then continues with fresh sequences. Every
+// answer the first queue gets is reworded, so it recovers the sequence
+// mismatch from the structured field alone (ExpectedSequence), not from
+// any message.
 func TestSubmitterEvictedAndResync(t *testing.T) {
 	tc := newTestChain(t, 100*time.Millisecond, 1)
 	n := tc.start(t)
-	lc := &lossyClient{ChainClient: n.Client()}
-	waitHeight(t, lc, 1, 20*time.Second)
+	lm := &lossyMempool{Mempool: n.Mempool()}
+	rm := &rewordingMempool{Mempool: lm}
+	waitHeight(t, n.Client(), 1, 20*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	s1, err := NewSubmitter(SubmitterConfig{Client: lc, Key: tc.keys[0], PollInterval: 50 * time.Millisecond, RebroadcastAfter: time.Hour})
+	s1, err := NewSubmitter(SubmitterConfig{Client: n.Client(), Mempool: rm, Key: tc.keys[0], PollInterval: 50 * time.Millisecond, RebroadcastAfter: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s1.Start(ctx)
 	defer s1.Stop()
-	lc.dropping.Store(true)
+	lm.dropping.Store(true)
 	lost, err := s1.SubmitBlobs(ctx, submitTestBlob(t, 3, 1, 100))
 	if err != nil {
 		t.Fatal(err)
 	}
-	lc.dropping.Store(false)
+	lm.dropping.Store(false)
 
-	s2 := newTestSubmitter(t, n.Client(), tc.keys[0])
+	s2 := newTestSubmitter(t, n.Client(), n.Mempool(), tc.keys[0])
 	for i := range 2 {
 		sub, err := s2.SubmitBlobs(ctx, submitTestBlob(t, 3, 10+i, 100))
 		if err != nil {
@@ -265,6 +286,9 @@ func TestSubmitterEvictedAndResync(t *testing.T) {
 	if err != nil || st.Sequence != 2 {
 		t.Fatalf("after resync: %+v %v, want sequence 2", st, err)
 	}
+	if rm.reworded.Load() == 0 {
+		t.Fatal("no answer was reworded: the sequence mismatch was never seen")
+	}
 }
 
 // TestSubmittersOneQueuePerAccount: two components asking for the same key
@@ -276,7 +300,7 @@ func TestSubmittersOneQueuePerAccount(t *testing.T) {
 	waitHeight(t, c, 1, 20*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	set := NewSubmitters(ctx, c, nil, 50*time.Millisecond)
+	set := NewSubmitters(ctx, c, n.Mempool(), nil, 50*time.Millisecond)
 	defer set.Stop()
 	a1, _ := set.For(tc.keys[0])
 	again, _ := NewKeyring(tc.home).Load(tc.keys[0].Name)

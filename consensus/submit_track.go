@@ -90,12 +90,12 @@ func (s *Submitter) matchResults(ctx context.Context, height int64) error {
 		return fmt.Errorf("consensus: fetching results of block %d: %w", height, err)
 	}
 	signer := s.key.Address().String()
-	used := make([]bool, len(res.TxResults))
+	used := make([]bool, len(res.TxsResults))
 	kept := s.pending[:0]
 	for _, p := range s.pending {
 		idx := -1
 		if p.pfb != nil {
-			for i, r := range res.TxResults {
+			for i, r := range res.TxsResults {
 				if !used[i] && r.Code == CodeOK && blobEventsMatch(r.Events, signer, p.pfb.ShareCommitments) {
 					idx = i
 					break
@@ -172,8 +172,8 @@ func (s *Submitter) scanBlock(ctx context.Context, height int64) error {
 		}
 		var code uint32
 		var log string
-		if idx < len(results.TxResults) {
-			code, log = results.TxResults[idx].Code, results.TxResults[idx].Log
+		if idx < len(results.TxsResults) {
+			code, log = results.TxsResults[idx].Code, results.TxsResults[idx].Log
 		}
 		p.setFinal(func(st *SubmissionStatus) {
 			st.State, st.Height, st.TxIndex, st.Code, st.Reason = StateIncluded, height, idx, code, log

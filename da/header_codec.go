@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	cryptoenc "github.com/cometbft/cometbft/crypto/encoding"
 	"github.com/cometbft/cometbft/types"
 )
@@ -274,17 +274,13 @@ func decodeValidatorSet(b []byte) (*types.ValidatorSet, error) {
 	if re, err := pb.Marshal(); err != nil || !bytes.Equal(re, b) {
 		return nil, fmt.Errorf("%w: validator set protobuf is not in canonical form", ErrHeader)
 	}
-	// types.ValidatorFromProto dereferences the deprecated PubKey field when
-	// the type/bytes form does not decode; check the keys first so peer
-	// input cannot make it panic. Canonical validators use type/bytes only.
+	// Check every key before types.ValidatorSetFromProto so peer input
+	// gets a clear error naming the validator.
 	for i, v := range append(pb.Validators, pb.Proposer) {
 		if v == nil {
 			return nil, fmt.Errorf("%w: validator %d missing (the last is the proposer)", ErrHeader, i)
 		}
-		if v.PubKey != nil {
-			return nil, fmt.Errorf("%w: validator %d uses the deprecated pub_key field", ErrHeader, i)
-		}
-		if _, err := cryptoenc.PubKeyFromTypeAndBytes(v.PubKeyType, v.PubKeyBytes); err != nil {
+		if _, err := cryptoenc.PubKeyFromProto(v.PubKey); err != nil {
 			return nil, fmt.Errorf("%w: validator %d: %w", ErrHeader, i, err)
 		}
 	}

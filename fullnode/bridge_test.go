@@ -69,7 +69,7 @@ func (c *scriptedCore) ABCIQuery(_ context.Context, path string, _ cmtbytes.HexB
 	if path != "/params" {
 		return nil, fmt.Errorf("unexpected query %s", path)
 	}
-	return &coretypes.ResultABCIQuery{Response: abci.QueryResponse{Value: []byte(`{"max_square_size":64}`)}}, nil
+	return &coretypes.ResultABCIQuery{Response: abci.ResponseQuery{Value: []byte(`{"max_square_size":64}`)}}, nil
 }
 
 func (c *scriptedCore) Block(_ context.Context, h *int64) (*coretypes.ResultBlock, error) {

@@ -9,15 +9,14 @@ import (
 	"time"
 
 	cmthttp "github.com/cometbft/cometbft/rpc/client/http"
-	grpcclient "github.com/cometbft/cometbft/rpc/grpc/client"
-	"google.golang.org/grpc"
 
 	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/coreapi"
 )
 
 // BenchmarkCoreBlockFetch fetches one committed block of a k=128 and a
 // k=256 square from an in-process consensus node over JSON RPC and over
-// gRPC, as a bridge does. Both ends run in the benchmark's process, so
+// Quadrant's core API (gRPC, package coreapi), as a bridge does. Both ends run in the benchmark's process, so
 // ns/op, cpu-ms/block (the process's user+system CPU) and allocs count the
 // server's encoding and the client's decoding.
 //
@@ -48,12 +47,11 @@ func benchCoreBlockFetch(b *testing.B, maxK, blobSize int) {
 	}
 	height := st.Height
 
-	httpc, err := cmthttp.New(c.rpcURL())
+	httpc, err := cmthttp.New(c.rpcURL(), "/websocket")
 	if err != nil {
 		b.Fatal(err)
 	}
-	gc, err := grpcclient.New(ctx, grpcAddr, grpcclient.WithInsecure(),
-		grpcclient.WithGRPCDialOption(grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(256<<20))))
+	gc, err := coreapi.Dial(grpcAddr)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -68,11 +66,11 @@ func benchCoreBlockFetch(b *testing.B, maxK, blobSize int) {
 			return r.Block.Size(), nil
 		},
 		"grpc": func() (int, error) {
-			r, err := gc.GetBlockByHeight(ctx, height)
+			_, blk, err := gc.Block(ctx, height)
 			if err != nil {
 				return 0, err
 			}
-			return r.Block.Size(), nil
+			return blk.Size(), nil
 		},
 	}
 	for _, name := range []string{"json", "grpc"} {

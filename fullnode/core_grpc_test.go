@@ -51,7 +51,7 @@ func TestBridgeOverCoreGRPC(t *testing.T) {
 	home := t.TempDir()
 	cfg := bridgeConfig(c.rpcURL())
 	cfg.Bridge.CoreGRPC = grpcAddr
-	httpc, err := cmthttp.New(c.rpcURL())
+	httpc, err := cmthttp.New(c.rpcURL(), "/websocket")
 	if err != nil {
 		t.Fatal(err)
 	}

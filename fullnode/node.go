@@ -149,14 +149,14 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	n.chainID = n.cfg.ChainID
 	if n.cfg.Mode == ModeBridge {
 		if n.core == nil {
-			c, err := cmthttp.New(n.cfg.Bridge.CoreRPC)
+			c, err := cmthttp.New(n.cfg.Bridge.CoreRPC, "/websocket")
 			if err != nil {
 				return fmt.Errorf("fullnode: core RPC client for %s: %w", n.cfg.Bridge.CoreRPC, err)
 			}
 			n.core = c
 		}
 		if n.cfg.Bridge.CoreGRPC != "" {
-			g, err := dialCoreGRPC(ctx, n.cfg.Bridge.CoreGRPC, n.core)
+			g, err := dialCoreGRPC(n.cfg.Bridge.CoreGRPC, n.core)
 			if err != nil {
 				return err
 			}

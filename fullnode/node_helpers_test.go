@@ -70,13 +70,11 @@ func newChain(t testing.TB, blockTime time.Duration) *chain {
 	if err := consensus.EnsureCometDirs(cc); err != nil {
 		t.Fatal(err)
 	}
-	pv, err := privval.GenFilePV(cc.PrivValidatorKeyFile(), cc.PrivValidatorStateFile(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pv := privval.GenFilePV(cc.PrivValidatorKeyFile(), cc.PrivValidatorStateFile())
 	pv.Save()
 	pub, _ := pv.GetPubKey()
 	app := consensus.DefaultGenesisState()
+	var err error
 	if c.key, err = consensus.NewKeyring(home).Add("acct", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +109,7 @@ func (c *chain) rpcURL() string { return fmt.Sprintf("http://127.0.0.1:%d", c.rp
 // submitter returns a submission queue for the chain's account.
 func (c *chain) submitter(t testing.TB) *consensus.Submitter {
 	t.Helper()
-	s, err := consensus.NewSubmitter(consensus.SubmitterConfig{Client: c.node.Client(), Key: c.key, PollInterval: 50 * time.Millisecond, RebroadcastAfter: time.Second})
+	s, err := consensus.NewSubmitter(consensus.SubmitterConfig{Client: c.node.Client(), Mempool: c.node.Mempool(), Key: c.key, PollInterval: 50 * time.Millisecond, RebroadcastAfter: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -205,10 +205,7 @@ func startNet() (*testNet, error) {
 	if err := consensus.EnsureCometDirs(cc); err != nil {
 		return nil, err
 	}
-	pv, err := privval.GenFilePV(cc.PrivValidatorKeyFile(), cc.PrivValidatorStateFile(), nil)
-	if err != nil {
-		return nil, err
-	}
+	pv := privval.GenFilePV(cc.PrivValidatorKeyFile(), cc.PrivValidatorStateFile())
 	pv.Save()
 	pub, _ := pv.GetPubKey()
 	app := consensus.DefaultGenesisState()
@@ -249,7 +246,7 @@ func startNet() (*testNet, error) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); tn.store.ingest(ctx, node, consensus.DefaultParams().MaxSquareSize) }()
-	subs := consensus.NewSubmitters(ctx, node.Client(), logger, 20*time.Millisecond)
+	subs := consensus.NewSubmitters(ctx, node.Client(), node.Mempool(), logger, 20*time.Millisecond)
 	tn.bridge, err = NewBridgeNode(BridgeNodeConfig{Store: tn.store, Chain: node.Client(), Submitters: subs, Keys: kr, DefaultKey: "rollup"})
 	if err != nil {
 		cancel()

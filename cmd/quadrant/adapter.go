@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/coreapi"
 	"github.com/quadrant-da/quadrant/fullnode"
 	rollupadapter "github.com/quadrant-da/quadrant/rollup-adapter"
 	"github.com/quadrant-da/quadrant/rpc"
@@ -77,7 +78,7 @@ var devnetAdapter adapterFlags
 // the function that stops them (DAC, Alt-DA, RPC, adapter, submitters, in
 // that order; the full node is stopped by the caller afterwards) and the
 // lines describing the endpoints.
-func startAdapter(ctx context.Context, node *fullnode.Node, coreRPC string, log *slog.Logger, reg *prometheus.Registry, home string, af adapterFlags) (stop func(), lines []string, err error) {
+func startAdapter(ctx context.Context, node *fullnode.Node, coreRPC, coreGRPC string, log *slog.Logger, reg *prometheus.Registry, home string, af adapterFlags) (stop func(), lines []string, err error) {
 	if af.rpcAddr == "" {
 		return func() {}, nil, nil
 	}
@@ -92,7 +93,7 @@ func startAdapter(ctx context.Context, node *fullnode.Node, coreRPC string, log 
 			stop()
 		}
 	}()
-	core, err := cmthttp.New(coreRPC)
+	core, err := cmthttp.New(coreRPC, "/websocket")
 	if err != nil {
 		return nil, nil, fmt.Errorf("adapter: consensus RPC %s: %w", coreRPC, err)
 	}
@@ -100,7 +101,15 @@ func startAdapter(ctx context.Context, node *fullnode.Node, coreRPC string, log 
 	if err != nil {
 		return nil, nil, err
 	}
-	subs := consensus.NewSubmitters(ctx, core, log, 0)
+	if coreGRPC == "" {
+		return nil, nil, errors.New("adapter: posting blobs needs the validator's core API: pass --core-grpc (its rpc.grpc_listen_address, 127.0.0.1:26659 by default)")
+	}
+	mp, err := coreapi.Dial(coreGRPC)
+	if err != nil {
+		return nil, nil, fmt.Errorf("adapter: %w", err)
+	}
+	stops = append(stops, func() { mp.Close() })
+	subs := consensus.NewSubmitters(ctx, core, mp, log, 0)
 	stops = append(stops, subs.Stop)
 	bn, err := rollupadapter.NewBridgeNode(rollupadapter.BridgeNodeConfig{
 		Store: node.Store(), Chain: core, Submitters: subs,

@@ -19,6 +19,7 @@ import (
 
 	"github.com/quadrant-da/quadrant/blobs"
 	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/coreapi"
 	"github.com/quadrant-da/quadrant/da"
 )
 
@@ -182,12 +183,17 @@ func squareBlobCapacity(k int) int { return (k*k - k) * da.ContinuationSparseSha
 
 func benchNetwork(ctx context.Context, home string, m *devnetManifest, procs *devnetProcs, k int, o chainBenchOptions) ([]benchResult, error) {
 	clients := make([]*rpchttp.HTTP, len(m.Validators))
+	mempools := make([]*coreapi.Client, len(m.Validators))
 	for i, v := range m.Validators {
-		c, err := rpchttp.New(v.RPC)
+		c, err := rpchttp.New(v.RPC, "/websocket")
 		if err != nil {
 			return nil, err
 		}
 		clients[i] = c
+		if mempools[i], err = coreapi.Dial(v.GRPC); err != nil {
+			return nil, err
+		}
+		defer mempools[i].Close()
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for _, c := range clients {
@@ -207,7 +213,7 @@ func benchNetwork(ctx context.Context, home string, m *devnetManifest, procs *de
 	if err != nil {
 		return nil, err
 	}
-	faucet, err := consensus.NewSubmitter(consensus.SubmitterConfig{Client: clients[0], Key: faucetKey, PollInterval: 50 * time.Millisecond})
+	faucet, err := consensus.NewSubmitter(consensus.SubmitterConfig{Client: clients[0], Mempool: mempools[0], Key: faucetKey, PollInterval: 50 * time.Millisecond})
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +231,7 @@ func benchNetwork(ctx context.Context, home string, m *devnetManifest, procs *de
 			return nil, err
 		}
 		fund = append(fund, s)
-		subs[i], err = consensus.NewSubmitter(consensus.SubmitterConfig{Client: clients[i%len(clients)], Key: key, PollInterval: 50 * time.Millisecond,
+		subs[i], err = consensus.NewSubmitter(consensus.SubmitterConfig{Client: clients[i%len(clients)], Mempool: mempools[i%len(clients)], Key: key, PollInterval: 50 * time.Millisecond,
 			// Rebroadcasting re-sends MiB-sized txs the mempool still holds (a
 			// bench mempool evicts nothing): on a stalled chain that multiplied
 			// the RPC and hashing load of the validators.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/quadrant-da/quadrant/blobs"
 	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/coreapi"
 	"github.com/quadrant-da/quadrant/da"
 )
 
@@ -23,6 +24,7 @@ import (
 type clientFlags struct {
 	home    string
 	node    string
+	grpc    string
 	key     string
 	timeout time.Duration
 	output  string
@@ -34,6 +36,7 @@ func (c *clientFlags) register(cmd *cobra.Command, withKey bool) {
 	f.StringVar(&c.node, "node", "", "CometBFT RPC of a node (default: the home's rpc.listen_address, else http://127.0.0.1:26657)")
 	if withKey {
 		f.StringVar(&c.key, "key", "faucet", "name of the signing key")
+		f.StringVar(&c.grpc, "grpc", "", "core API of a validator, host:port, that takes signed transactions in binary (default: the home's rpc.grpc_listen_address, else validator 0's of a devnet home, else 127.0.0.1:26659)")
 	}
 	f.DurationVar(&c.timeout, "timeout", 2*time.Minute, "give up after this long")
 	f.StringVarP(&c.output, "output", "o", "text", "output format: text or json")
@@ -54,8 +57,23 @@ func (c *clientFlags) nodeURL() string {
 	return "http://127.0.0.1:26657"
 }
 
+// coreAddr returns --grpc, or the core API address in the home's
+// config.toml, or validator 0's of a devnet home, or the default.
+func (c *clientFlags) coreAddr() string {
+	if c.grpc != "" {
+		return c.grpc
+	}
+	if cfg, err := consensus.LoadNodeConfig(c.home); err == nil && cfg.RPC.GRPCListenAddress != "" {
+		return stripScheme(cfg.RPC.GRPCListenAddress)
+	}
+	if m, err := loadManifest(c.home); err == nil && len(m.Validators) > 0 && m.Validators[0].GRPC != "" {
+		return m.Validators[0].GRPC
+	}
+	return stripScheme(consensus.DefaultNodeConfig().RPC.GRPCListenAddress)
+}
+
 func (c *clientFlags) client() (*rpchttp.HTTP, error) {
-	cl, err := rpchttp.New(c.nodeURL())
+	cl, err := rpchttp.New(c.nodeURL(), "/websocket")
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", c.nodeURL(), err)
 	}
@@ -72,11 +90,17 @@ func (c *clientFlags) submitter(ctx context.Context) (*consensus.Submitter, erro
 	if err != nil {
 		return nil, err
 	}
-	s, err := consensus.NewSubmitter(consensus.SubmitterConfig{Client: cl, Key: key, PollInterval: 100 * time.Millisecond})
+	mp, err := coreapi.Dial(c.coreAddr())
 	if err != nil {
 		return nil, err
 	}
+	s, err := consensus.NewSubmitter(consensus.SubmitterConfig{Client: cl, Mempool: mp, Key: key, PollInterval: 100 * time.Millisecond})
+	if err != nil {
+		mp.Close()
+		return nil, err
+	}
 	s.Start(ctx)
+	context.AfterFunc(ctx, func() { mp.Close() })
 	return s, nil
 }
 

@@ -36,6 +36,7 @@ type devnetMember struct {
 	Home    string `json:"home"`
 	NodeID  string `json:"node_id"`
 	RPC     string `json:"rpc"`
+	GRPC    string `json:"grpc"` // core API (blocks, binary submission), host:port
 	P2P     string `json:"p2p"`
 	Account string `json:"account"`
 	Log     string `json:"log"`
@@ -54,7 +55,7 @@ func manifestPath(home string) string { return filepath.Join(home, "devnet.json"
 
 // devnetPorts returns validator i's P2P, RPC and metrics ports: base+10i,
 // base+10i+1, base+10i+5 (so with the default base 26656, validator 0's RPC
-// is 26657); its CometBFT gRPC (block service, for the bridge) is on
+// is 26657); its core API (blocks for the bridge, binary submission) is on
 // base+10i+3 (consensus.LoopbackGRPCPort of the RPC port). The offsets +2
 // and +12 are left free: base+2 is the rollup adapter's JSON-RPC (26658)
 // and base+12 the light node's (26668), the ports celestia-node users
@@ -93,7 +94,8 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 		p2p, rpc, metrics := devnetPorts(o.BasePort, i)
 		name := fmt.Sprintf("validator-%d", i)
 		cfg := consensus.LoopbackConfig(name, p2p, rpc, metrics, o.BlockTime)
-		// The bridge fetches blocks over CometBFT's gRPC block service.
+		// The core API: the bridge fetches blocks and clients submit
+		// transactions over it.
 		cfg.RPC.GRPCListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", consensus.LoopbackGRPCPort(rpc))
 		if o.TimeoutPropose > 0 {
 			cfg.Consensus.TimeoutPropose = o.TimeoutPropose
@@ -142,6 +144,7 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 		m.Validators = append(m.Validators, devnetMember{
 			Name: info.Config.Moniker, Home: info.Home, NodeID: info.NodeID,
 			RPC:     "http://" + stripScheme(info.Config.RPC.ListenAddress),
+			GRPC:    stripScheme(info.Config.RPC.GRPCListenAddress),
 			P2P:     stripScheme(info.Config.P2P.ListenAddress),
 			Account: info.Account.Address().String(),
 			Log:     filepath.Join(info.Home, "node.log"),

@@ -19,6 +19,7 @@ import (
 
 	"github.com/quadrant-da/quadrant/blobs"
 	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/coreapi"
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/erasure"
 )
@@ -149,10 +150,22 @@ func (n *testNet) startAll() {
 
 func (n *testNet) client(i int) *rpchttp.HTTP {
 	n.t.Helper()
-	c, err := rpchttp.New(n.m.Validators[i].RPC)
+	c, err := rpchttp.New(n.m.Validators[i].RPC, "/websocket")
 	if err != nil {
 		n.t.Fatal(err)
 	}
+	return c
+}
+
+// coreAPI dials a validator's core API at addr (host:port), closed when the
+// test ends.
+func coreAPI(t testing.TB, addr string) *coreapi.Client {
+	t.Helper()
+	c, err := coreapi.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
 	return c
 }
 

@@ -97,7 +97,7 @@ func TestDevnetFourValidators(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := consensus.NewSubmitter(consensus.SubmitterConfig{Client: clients[0], Key: faucet, PollInterval: 50 * time.Millisecond})
+	sub, err := consensus.NewSubmitter(consensus.SubmitterConfig{Client: clients[0], Mempool: coreAPI(t, n.m.Validators[0].GRPC), Key: faucet, PollInterval: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestDevnetKillAndRestart(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	sub, err := consensus.NewSubmitter(consensus.SubmitterConfig{Client: clients[0], Key: faucet, PollInterval: 50 * time.Millisecond})
+	sub, err := consensus.NewSubmitter(consensus.SubmitterConfig{Client: clients[0], Mempool: coreAPI(t, n.m.Validators[0].GRPC), Key: faucet, PollInterval: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +315,7 @@ func TestDevnetCommand(t *testing.T) {
 		t.Fatalf("RPC endpoints %s, %s do not follow --base-port %d", m.Validators[0].RPC, m.Validators[1].RPC, base)
 	}
 	for _, v := range m.Validators {
-		c, err := rpchttp.New(v.RPC)
+		c, err := rpchttp.New(v.RPC, "/websocket")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -339,7 +339,7 @@ func TestDevnetCommand(t *testing.T) {
 		t.Fatalf("devnet exit: %v", err)
 	}
 	for _, v := range m.Validators {
-		c, _ := rpchttp.New(v.RPC)
+		c, _ := rpchttp.New(v.RPC, "/websocket")
 		if h := height(c); h >= 0 {
 			t.Fatalf("%s still answers after the devnet stopped", v.Name)
 		}
@@ -375,7 +375,7 @@ func TestInitKeysAndSingleValidator(t *testing.T) {
 	}
 
 	p := startProc(t, filepath.Join(home, "node.log"), "validator", "--home", home)
-	c, err := rpchttp.New(fmt.Sprintf("http://127.0.0.1:%d", base+1))
+	c, err := rpchttp.New(fmt.Sprintf("http://127.0.0.1:%d", base+1), "/websocket")
 	if err != nil {
 		t.Fatal(err)
 	}

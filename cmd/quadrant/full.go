@@ -167,7 +167,7 @@ SIGINT or SIGTERM stop the node cleanly.`,
 			stopAdapter := func() {}
 			if cfg.Mode == fullnode.ModeBridge {
 				var lines []string
-				if stopAdapter, lines, err = startAdapter(ctx, node, cfg.Bridge.CoreRPC, log, node.Registry(), f.home, af); err != nil {
+				if stopAdapter, lines, err = startAdapter(ctx, node, cfg.Bridge.CoreRPC, cfg.Bridge.CoreGRPC, log, node.Registry(), f.home, af); err != nil {
 					_ = node.Stop()
 					return err
 				}

@@ -65,7 +65,7 @@ func TestDevnetBridgeAndFullP2P(t *testing.T) {
 	}
 	waitFor(t, startDeadline, "the bridge to store height 3", func() bool { return metricsHead(bridge.Metrics) >= 3 })
 
-	c, err := rpchttp.New(m.Validators[0].RPC)
+	c, err := rpchttp.New(m.Validators[0].RPC, "/websocket")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,10 +86,7 @@ func genFilePV(keyFile, stateFile string) (pv *privval.FilePV, err error) {
 			err = fmt.Errorf("writing validator key %s: %v", keyFile, r)
 		}
 	}()
-	pv, err = privval.GenFilePV(keyFile, stateFile, nil)
-	if err != nil {
-		return nil, fmt.Errorf("validator key: %w", err)
-	}
+	pv = privval.GenFilePV(keyFile, stateFile)
 	pv.Save()
 	return pv, nil
 }

@@ -15,7 +15,8 @@ import (
 	"fmt"
 	"time"
 
-	cmtversion "github.com/cometbft/cometbft/api/cometbft/version/v1"
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	cmtversion "github.com/cometbft/cometbft/proto/tendermint/version"
 	"github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/cometbft/cometbft/types"
 	"github.com/cometbft/cometbft/version"
@@ -127,7 +128,7 @@ func (c *Chain) NextHeader(txs [][]byte) *types.Header {
 func (c *Chain) Sign(h *types.Header) (*types.SignedHeader, error) {
 	ph := sha256.Sum256(fmt.Appendf(nil, "parts/%d", h.Height))
 	bid := types.BlockID{Hash: h.Hash(), PartSetHeader: types.PartSetHeader{Total: 1, Hash: ph[:]}}
-	vs := types.NewVoteSet(c.ChainID, h.Height, 0, types.PrecommitType, c.Vals)
+	vs := types.NewVoteSet(c.ChainID, h.Height, 0, cmtproto.PrecommitType, c.Vals)
 	ec, err := types.MakeExtCommit(bid, h.Height, 0, vs, c.privs, h.Time.Add(500*time.Millisecond), false)
 	if err != nil {
 		return nil, fmt.Errorf("headertest: sign height %d: %w", h.Height, err)
