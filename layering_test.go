@@ -21,7 +21,11 @@ var layers = []string{
 	"lightnode",
 	"fullnode",
 	"rpc",
+	"validator",
+	"wallet",
 	"consensus",
+	"coreapi",
+	"chain",
 	"p2p",
 	"sampling",
 	"blobs",
@@ -32,15 +36,32 @@ var layers = []string{
 // forbidden maps a package to Quadrant packages it must not import even
 // though they sit below it.
 var forbidden = map[string][]string{
-	"lightnode": {"fullnode", "consensus"},
-	"fullnode":  {"lightnode", "consensus"},
-	"consensus": {"p2p", "sampling"},
-	"rpc":       {"consensus"},
-	"blobs":     {"sampling"},
+	"rollup-adapter": {"consensus", "validator"},
+	"lightnode":      {"fullnode", "consensus", "validator", "wallet"},
+	"fullnode":       {"lightnode", "consensus", "validator", "wallet"},
+	"rpc":            {"consensus", "validator", "wallet"},
+	"wallet":         {"consensus"},
+	"consensus":      {"coreapi", "p2p", "sampling"},
+	"blobs":          {"sampling"},
+}
+
+// clients are the packages that submit to or read from a validator without
+// being one: they must not link the consensus engine (clientEngine), so a
+// rollup's adapter or a wallet stays small and has none of the engine's
+// state to corrupt.
+var clients = []string{"rollup-adapter", "wallet", "coreapi", "chain"}
+
+// clientEngine is what "linking the engine" means for a client.
+var clientEngine = []string{
+	"github.com/cometbft/cometbft/node",
+	"github.com/cometbft/cometbft/state",
+	"github.com/cometbft/cometbft/mempool",
+	"github.com/cometbft/cometbft/consensus",
+	"github.com/cometbft/cometbft/internal/consensus",
 }
 
 // pure packages take no network, disk, engine or global-state dependencies.
-var pure = []string{"erasure", "da", "blobs", "sampling"}
+var pure = []string{"erasure", "da", "blobs", "sampling", "chain"}
 
 // impureImports are standard packages a pure package must not import
 // directly: network, disk, processes, randomness from the OS, global loggers.
@@ -192,6 +213,27 @@ func TestNoCelestiaInMainModule(t *testing.T) {
 			if strings.HasPrefix(d, "github.com/celestiaorg/") {
 				t.Errorf("%s depends on %s; github.com/celestiaorg/* belongs only in bench/ and conformance/", rel, d)
 			}
+		}
+	}
+}
+
+func TestClientsDoNotLinkConsensusEngine(t *testing.T) {
+	pkgs := listPackages(t)
+	seen := map[string]bool{}
+	for rel, p := range pkgs {
+		if !hasPrefixAny(rel, clients) {
+			continue
+		}
+		seen[strings.SplitN(rel, "/", 2)[0]] = true
+		for _, d := range p.Deps {
+			if hasPrefixAny(d, clientEngine) {
+				t.Errorf("client package %s links the consensus engine through %s", rel, d)
+			}
+		}
+	}
+	for _, c := range clients {
+		if !seen[c] {
+			t.Errorf("client package %s not found: update the clients list", c)
 		}
 	}
 }

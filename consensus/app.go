@@ -2,7 +2,6 @@ package consensus
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/da"
 )
 
@@ -21,44 +21,6 @@ const AppVersion uint64 = 1
 
 // Version is the software version reported by Info.
 const Version = "0.1.0"
-
-// ABCI result codes. 0 is success; every rejection has its own code and a
-// log that says what was wrong and what was expected.
-const (
-	CodeOK uint32 = iota
-	CodeDecode
-	CodeDataRootTx
-	CodeTxTooLarge
-	CodeChainID
-	CodeSignature
-	CodeSequence
-	CodeGasPrice
-	CodeGas
-	CodeInsufficientFunds
-	CodeNamespace
-	CodeBlobSize
-	CodeCommitment
-	CodeMalformed
-	CodeQuery
-	CodeInternal
-)
-
-// SequenceMismatchData is the Data of a CodeSequence rejection: the
-// sequence the account's next transaction must carry, 8 bytes big-endian.
-// Clients recover from a sequence mismatch with this field alone
-// (ExpectedSequence), never by reading the log.
-func SequenceMismatchData(expected uint64) []byte {
-	return binary.BigEndian.AppendUint64(nil, expected)
-}
-
-// ExpectedSequence decodes the Data of a CodeSequence rejection; ok is
-// false when data is not one.
-func ExpectedSequence(data []byte) (seq uint64, ok bool) {
-	if len(data) != 8 {
-		return 0, false
-	}
-	return binary.BigEndian.Uint64(data), true
-}
 
 // AppConfig configures an App.
 type AppConfig struct {
@@ -106,7 +68,7 @@ var _ abci.Application = (*App)(nil)
 // pendingBlock is the result of FinalizeBlock, kept in memory until Commit.
 type pendingBlock struct {
 	state   *State // state after the block (accounts not yet applied)
-	changes map[Address]Account
+	changes map[chain.Address]Account
 	records []BlobRecord
 }
 
@@ -133,7 +95,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 		return nil, err
 	}
 	if !found {
-		committed = &State{Params: DefaultParams(), Accounts: Accounts{}}
+		committed = &State{Params: chain.DefaultParams(), Accounts: Accounts{}}
 	}
 	a := &App{log: logger, cfg: cfg, store: st, committed: committed}
 	a.checkLedger = NewLedger(lockedReader{a})
@@ -154,7 +116,7 @@ func (a *App) Close() error {
 // lockedReader reads committed accounts; callers hold a.stateMu (read).
 type lockedReader struct{ a *App }
 
-func (r lockedReader) Account(addr Address) Account { return r.a.committed.Accounts[addr] }
+func (r lockedReader) Account(addr chain.Address) Account { return r.a.committed.Accounts[addr] }
 
 // Info reports the last committed height and app hash for CometBFT's
 // handshake, which replays any stored block the app has not committed.
@@ -250,13 +212,6 @@ func (a *App) Commit(ctx context.Context, _ *abci.RequestCommit) (*abci.Response
 	return &abci.ResponseCommit{RetainHeight: retain}, nil
 }
 
-// AccountInfo is the JSON answer of the "/account/<hex address>" query.
-type AccountInfo struct {
-	Address  HexBytes `json:"address"`
-	Balance  uint64   `json:"balance"`
-	Sequence uint64   `json:"sequence"`
-}
-
 // Query answers, from committed state:
 //
 //	/account/<hex address>          AccountInfo JSON (unknown: zero balance, sequence 0)
@@ -273,7 +228,7 @@ func (a *App) Query(ctx context.Context, req *abci.RequestQuery) (*abci.Response
 	a.stateMu.RUnlock()
 
 	fail := func(err error) (*abci.ResponseQuery, error) {
-		return &abci.ResponseQuery{Code: CodeQuery, Log: err.Error(), Height: height}, nil
+		return &abci.ResponseQuery{Code: chain.CodeQuery, Log: err.Error(), Height: height}, nil
 	}
 	if req.Height != 0 && req.Height != height {
 		return fail(fmt.Errorf("consensus: query at height %d: only the latest state (height %d) is kept; use height 0", req.Height, height))
@@ -282,14 +237,14 @@ func (a *App) Query(ctx context.Context, req *abci.RequestQuery) (*abci.Response
 	var v any
 	switch {
 	case len(parts) == 2 && parts[0] == "account":
-		addr, err := ParseAddress(parts[1])
+		addr, err := chain.ParseAddress(parts[1])
 		if err != nil {
 			return fail(err)
 		}
 		a.stateMu.RLock()
 		acc := a.committed.Accounts[addr]
 		a.stateMu.RUnlock()
-		v = AccountInfo{Address: addr[:], Balance: acc.Balance, Sequence: acc.Sequence}
+		v = chain.AccountInfo{Address: addr[:], Balance: acc.Balance, Sequence: acc.Sequence}
 	case len(parts) == 3 && parts[0] == "blobs":
 		h, err := strconv.ParseInt(parts[1], 10, 64)
 		if err != nil || h < 1 {
@@ -313,7 +268,7 @@ func (a *App) Query(ctx context.Context, req *abci.RequestQuery) (*abci.Response
 	if err != nil {
 		return fail(err)
 	}
-	return &abci.ResponseQuery{Code: CodeOK, Value: b, Height: height}, nil
+	return &abci.ResponseQuery{Code: chain.CodeOK, Value: b, Height: height}, nil
 }
 
 // ExtendVote returns an empty vote extension: Quadrant does not use them.

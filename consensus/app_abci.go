@@ -11,6 +11,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/chain"
 )
 
 // CheckTx admits a transaction to the mempool if it is valid on its own
@@ -56,7 +57,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 		return &abci.ResponseCheckTx{Code: terr.Code, Data: terr.Data, Log: terr.Error()}, nil
 	}
 	gas := int64(min(d.tx.GasLimit, 1<<62))
-	return &abci.ResponseCheckTx{Code: CodeOK, GasWanted: gas}, nil
+	return &abci.ResponseCheckTx{Code: chain.CodeOK, GasWanted: gas}, nil
 }
 
 // applyToMempoolView applies d to the mempool's view of the state; with

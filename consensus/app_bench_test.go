@@ -8,12 +8,13 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/chain"
 )
 
 // benchMempool returns blob txs of 1 MiB each, one per signer, filling about
 // 90% of a k×k square, and the genesis funding their signers.
 func benchMempool(b *testing.B, k int) ([][]byte, GenesisState, int) {
-	params := DefaultParams()
+	params := chain.DefaultParams()
 	params.MaxSquareSize = k
 	capacity := k * k * 478 // payload bytes the square holds, roughly
 	n := capacity * 9 / 10 / (1 << 20)
@@ -38,7 +39,7 @@ func BenchmarkCheckTx(b *testing.B) {
 		b.StopTimer()
 		app := newTestApp(b, "", g)
 		b.StartTimer()
-		if code, log := checkTx(b, app, mempool[0]); code != CodeOK {
+		if code, log := checkTx(b, app, mempool[0]); code != chain.CodeOK {
 			b.Fatal(log)
 		}
 	}
@@ -51,7 +52,7 @@ func BenchmarkRecheck(b *testing.B) {
 	mempool, g, _ := benchMempool(b, 256)
 	app := newTestApp(b, "", g)
 	for _, tx := range mempool {
-		if code, log := checkTx(b, app, tx); code != CodeOK {
+		if code, log := checkTx(b, app, tx); code != chain.CodeOK {
 			b.Fatal(log)
 		}
 	}
@@ -62,7 +63,7 @@ func BenchmarkRecheck(b *testing.B) {
 		app.resetCheckState() // as Commit does
 		for _, tx := range mempool {
 			res, err := app.CheckTx(ctx, &abci.RequestCheckTx{Tx: tx, Type: abci.CheckTxType_Recheck})
-			if err != nil || res.Code != CodeOK {
+			if err != nil || res.Code != chain.CodeOK {
 				b.Fatal(err, res.Log)
 			}
 		}
@@ -83,7 +84,7 @@ func BenchmarkPrepareBacklog(b *testing.B) {
 	mempool = append(mempool, more...)
 	app := newTestApp(b, "", g)
 	for _, tx := range mempool {
-		if code, log := checkTx(b, app, tx); code != CodeOK {
+		if code, log := checkTx(b, app, tx); code != chain.CodeOK {
 			b.Fatal(log)
 		}
 	}
@@ -106,7 +107,7 @@ func BenchmarkProposal(b *testing.B) {
 		app := newTestApp(b, "", g)
 		validator := newTestApp(b, "", g)
 		for _, tx := range mempool {
-			if code, log := checkTx(b, validator, tx); code != CodeOK {
+			if code, log := checkTx(b, validator, tx); code != chain.CodeOK {
 				b.Fatal(log)
 			}
 		}
@@ -159,7 +160,7 @@ func BenchmarkProposal(b *testing.B) {
 				b.StopTimer()
 				fresh := newTestApp(b, "", g)
 				for _, tx := range mempool { // as a live node: txs checked on arrival
-					if code, log := checkTx(b, fresh, tx); code != CodeOK {
+					if code, log := checkTx(b, fresh, tx); code != chain.CodeOK {
 						b.Fatal(log)
 					}
 				}

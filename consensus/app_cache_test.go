@@ -10,6 +10,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/chain"
 )
 
 // Tests of the work a node skips for transactions it has already checked:
@@ -21,11 +22,11 @@ import (
 // holds only transactions CheckTx admitted), but still applies the
 // transaction to the fresh mempool view.
 func TestRecheckRunsOnlyStateChecks(t *testing.T) {
-	app := newTestApp(t, "", genesisFor(DefaultParams(), alice, bob))
+	app := newTestApp(t, "", genesisFor(chain.DefaultParams(), alice, bob))
 	tx0 := pfbTx(t, alice, 0, []*blobs.Blob{testBlob(t, 1, 3000)})
 	tx1 := pfbTx(t, alice, 1, []*blobs.Blob{testBlob(t, 2, 3000)})
 	for _, tx := range [][]byte{tx0, tx1} {
-		if code, log := checkTx(t, app, tx); code != CodeOK {
+		if code, log := checkTx(t, app, tx); code != chain.CodeOK {
 			t.Fatalf("CheckTx: %d %s", code, log)
 		}
 	}
@@ -38,7 +39,7 @@ func TestRecheckRunsOnlyStateChecks(t *testing.T) {
 		}
 		return res.Code
 	}
-	if code := recheck(tx1); code != CodeOK {
+	if code := recheck(tx1); code != chain.CodeOK {
 		t.Fatalf("recheck of the pending tx: code %d", code)
 	}
 	if app.valid.has(sha256.Sum256(tx1)) {
@@ -46,16 +47,16 @@ func TestRecheckRunsOnlyStateChecks(t *testing.T) {
 	}
 	// The state part still runs: the included tx no longer applies, and
 	// the pending one cannot be applied twice.
-	if code := recheck(tx0); code != CodeSequence {
-		t.Fatalf("recheck of the included tx: code %d, want %d", code, CodeSequence)
+	if code := recheck(tx0); code != chain.CodeSequence {
+		t.Fatalf("recheck of the included tx: code %d, want %d", code, chain.CodeSequence)
 	}
-	if code := recheck(tx1); code != CodeSequence {
-		t.Fatalf("second recheck of the pending tx: code %d, want %d", code, CodeSequence)
+	if code := recheck(tx1); code != chain.CodeSequence {
+		t.Fatalf("second recheck of the pending tx: code %d, want %d", code, chain.CodeSequence)
 	}
 	// A new transaction (CHECK, not RECHECK) is verified in full.
 	bad := append([]byte(nil), pfbTx(t, alice, 2, []*blobs.Blob{testBlob(t, 3, 3000)})...)
 	bad[len(bad)-100] ^= 1 // inside the blob data
-	if code, _ := checkTx(t, app, bad); code == CodeOK {
+	if code, _ := checkTx(t, app, bad); code == chain.CodeOK {
 		t.Fatal("CheckTx admitted a tx whose blob does not match its commitment")
 	}
 }
@@ -64,7 +65,7 @@ func TestRecheckRunsOnlyStateChecks(t *testing.T) {
 // full square leaves out is neither hashed nor verified, and is proposed
 // later.
 func TestPrepareProposalVerifiesOnlyWhatFits(t *testing.T) {
-	params := DefaultParams()
+	params := chain.DefaultParams()
 	params.MaxSquareSize = 4
 	keys := []testKey{alice, bob, carol, dave}
 	app := newTestApp(t, "", genesisFor(params, keys...))
@@ -91,7 +92,7 @@ func TestPrepareProposalVerifiesOnlyWhatFits(t *testing.T) {
 // An invalid transaction the proposer meets is left out without dropping a
 // valid one with the same signer and sequence, and without being cached.
 func TestPrepareProposalSkipsInvalidTx(t *testing.T) {
-	app := newTestApp(t, "", genesisFor(DefaultParams(), alice))
+	app := newTestApp(t, "", genesisFor(chain.DefaultParams(), alice))
 	good := pfbTx(t, alice, 0, []*blobs.Blob{testBlob(t, 1, 3000)})
 	bad := append([]byte(nil), good...)
 	bad[len(bad)-100] ^= 1
@@ -111,7 +112,7 @@ func TestPrepareProposalSkipsInvalidTx(t *testing.T) {
 // it is byte for byte what it prepared: a proposal at the same height that
 // differs in one byte of one blob is checked and rejected.
 func TestOwnProposalMatchesExactBytes(t *testing.T) {
-	app := newTestApp(t, "", genesisFor(DefaultParams(), alice, bob))
+	app := newTestApp(t, "", genesisFor(chain.DefaultParams(), alice, bob))
 	mempool := [][]byte{
 		pfbTx(t, alice, 0, []*blobs.Blob{testBlob(t, 1, 5000)}),
 		pfbTx(t, bob, 0, []*blobs.Blob{testBlob(t, 2, 5000)}),
@@ -149,7 +150,7 @@ func TestOwnProposalMatchesExactBytes(t *testing.T) {
 // without having processed the block; a block under a hash the node did not
 // process is checked afresh, so a changed byte is caught.
 func TestFinalizeUsesProcessedTxsByBlockHash(t *testing.T) {
-	g := genesisFor(DefaultParams(), alice, bob)
+	g := genesisFor(chain.DefaultParams(), alice, bob)
 	proposer, processed, cold := newTestApp(t, "", g), newTestApp(t, "", g), newTestApp(t, "", g)
 	ctx := context.Background()
 	mempool := [][]byte{
@@ -186,7 +187,7 @@ func TestFinalizeUsesProcessedTxsByBlockHash(t *testing.T) {
 		t.Fatalf("processed and cold nodes disagree: %X vs %X", finP.AppHash, finC.AppHash)
 	}
 	for i := range finP.TxResults {
-		if finP.TxResults[i].Code != CodeOK || finC.TxResults[i].Code != CodeOK {
+		if finP.TxResults[i].Code != chain.CodeOK || finC.TxResults[i].Code != chain.CodeOK {
 			t.Fatalf("tx %d: codes %d and %d", i, finP.TxResults[i].Code, finC.TxResults[i].Code)
 		}
 	}
@@ -204,9 +205,9 @@ func TestFinalizeUsesProcessedTxsByBlockHash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fin.TxResults[0].Code != CodeSignature || fin.TxResults[1].Code != CodeOK {
+	if fin.TxResults[0].Code != chain.CodeSignature || fin.TxResults[1].Code != chain.CodeOK {
 		t.Fatalf("changed tx under another hash: codes %d (%s), %d; want %d, 0",
-			fin.TxResults[0].Code, fin.TxResults[0].Log, fin.TxResults[1].Code, CodeSignature)
+			fin.TxResults[0].Code, fin.TxResults[0].Log, fin.TxResults[1].Code, chain.CodeSignature)
 	}
 }
 

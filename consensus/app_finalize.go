@@ -7,19 +7,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/quadrant-da/quadrant/blobs"
-)
-
-// Event and attribute names of FinalizeBlock's blob events.
-const (
-	EventTypeBlob       = "blob"
-	AttrBlobNamespace   = "namespace"
-	AttrBlobCommitment  = "commitment"
-	AttrBlobSigner      = "signer"
-	AttrBlobHeight      = "height"
-	AttrBlobIndex       = "index"
-	AttrBlobSize        = "size"
-	AttrBlobShares      = "shares"
-	AttrBlobSquareWidth = "square_size"
+	"github.com/quadrant-da/quadrant/chain"
 )
 
 // blockLayout is where a block's blobs landed: for each pay-for-blobs in
@@ -31,7 +19,7 @@ type blockLayout struct {
 
 // blockResult is what executing a block produced.
 type blockResult struct {
-	changes map[Address]Account
+	changes map[chain.Address]Account
 	results []*abci.ExecTxResult
 	records []BlobRecord
 }
@@ -50,7 +38,7 @@ func executeBlock(base AccountReader, blockTxs [][]byte, height int64, check fun
 	pfbIndex := 0
 	for i, raw := range blockTxs {
 		if i == len(blockTxs)-1 && blobs.IsDataRootTx(raw) {
-			res.results[i] = &abci.ExecTxResult{Code: CodeOK, Log: "data-root transaction"}
+			res.results[i] = &abci.ExecTxResult{Code: chain.CodeOK, Log: "data-root transaction"}
 			continue
 		}
 		d, terr := check(i, raw)
@@ -70,7 +58,7 @@ func executeBlock(base AccountReader, blockTxs [][]byte, height int64, check fun
 			continue
 		}
 		r := &abci.ExecTxResult{
-			Code:      CodeOK,
+			Code:      chain.CodeOK,
 			GasWanted: int64(min(d.tx.GasLimit, 1<<62)),
 			GasUsed:   int64(min(d.tx.GasLimit, 1<<62)), // charged in full
 		}
@@ -99,8 +87,8 @@ func blobRecords(d *decodedTx, height int64, txIndex int, indexes []uint32, k in
 		out = append(out, BlobRecord{
 			Height:        height,
 			Namespace:     b.Namespace.Bytes(),
-			Commitment:    HexBytes(pfb.ShareCommitments[j]),
-			Signer:        HexBytes(d.signer[:]),
+			Commitment:    chain.HexBytes(pfb.ShareCommitments[j]),
+			Signer:        chain.HexBytes(d.signer[:]),
 			Index:         idx,
 			ExtendedIndex: extendedIndex(idx, k),
 			Shares:        b.SharesNeeded(),
@@ -116,23 +104,23 @@ func blobRecords(d *decodedTx, height int64, txIndex int, indexes []uint32, k in
 func blobEvent(r BlobRecord) abci.Event {
 	attr := func(k, v string) abci.EventAttribute { return abci.EventAttribute{Key: k, Value: v, Index: true} }
 	return abci.Event{
-		Type: EventTypeBlob,
+		Type: chain.EventTypeBlob,
 		Attributes: []abci.EventAttribute{
-			attr(AttrBlobNamespace, r.Namespace.String()),
-			attr(AttrBlobCommitment, r.Commitment.String()),
-			attr(AttrBlobSigner, r.Signer.String()),
-			attr(AttrBlobHeight, strconv.FormatInt(r.Height, 10)),
-			attr(AttrBlobIndex, strconv.Itoa(r.Index)),
-			attr(AttrBlobSize, strconv.Itoa(r.Size)),
-			attr(AttrBlobShares, strconv.Itoa(r.Shares)),
-			attr(AttrBlobSquareWidth, strconv.Itoa(r.SquareSize)),
+			attr(chain.AttrBlobNamespace, r.Namespace.String()),
+			attr(chain.AttrBlobCommitment, r.Commitment.String()),
+			attr(chain.AttrBlobSigner, r.Signer.String()),
+			attr(chain.AttrBlobHeight, strconv.FormatInt(r.Height, 10)),
+			attr(chain.AttrBlobIndex, strconv.Itoa(r.Index)),
+			attr(chain.AttrBlobSize, strconv.Itoa(r.Size)),
+			attr(chain.AttrBlobShares, strconv.Itoa(r.Shares)),
+			attr(chain.AttrBlobSquareWidth, strconv.Itoa(r.SquareSize)),
 		},
 	}
 }
 
 // layoutOf rebuilds the square of a decided block (without its data-root
 // transaction) and reads where its blobs landed.
-func layoutOf(txs [][]byte, params Params) (*blockLayout, error) {
+func layoutOf(txs [][]byte, params chain.Params) (*blockLayout, error) {
 	sq, err := blobs.Construct(txs, params.MaxSquareSize)
 	if err != nil {
 		return nil, fmt.Errorf("consensus: constructing the square: %w", err)

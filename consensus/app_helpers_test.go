@@ -11,6 +11,7 @@ import (
 	"github.com/cometbft/cometbft/crypto/ed25519"
 
 	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/da"
 )
 
@@ -18,12 +19,12 @@ const testChainID = "quadrant-test"
 
 type testKey struct {
 	priv crypto.PrivKey
-	addr Address
+	addr chain.Address
 }
 
 func newKey(name string) testKey {
 	priv := ed25519.GenPrivKeyFromSecret([]byte(name))
-	var a Address
+	var a chain.Address
 	copy(a[:], priv.PubKey().Address())
 	return testKey{priv: priv, addr: a}
 }
@@ -80,9 +81,9 @@ func signTx(t testing.TB, k testKey, tx *blobs.Tx, opts ...txOpt) []byte {
 }
 
 // transferTx is a signed transfer paying the fixed gas at price 1.
-func transferTx(t testing.TB, from testKey, seq uint64, to Address, amount uint64, opts ...txOpt) []byte {
+func transferTx(t testing.TB, from testKey, seq uint64, to chain.Address, amount uint64, opts ...txOpt) []byte {
 	t.Helper()
-	p := DefaultParams()
+	p := chain.DefaultParams()
 	tx := &blobs.Tx{Sequence: seq, GasLimit: p.FixedTxGas, GasPrice: 1,
 		Transfer: &blobs.Transfer{To: append([]byte(nil), to[:]...), Amount: amount}}
 	return signTx(t, from, tx, opts...)
@@ -96,7 +97,7 @@ func pfbTx(t testing.TB, from testKey, seq uint64, bs []*blobs.Blob, opts ...txO
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := DefaultParams()
+	p := chain.DefaultParams()
 	tx := &blobs.Tx{Sequence: seq, GasPrice: 1, PayForBlobs: pfb,
 		GasLimit: blobs.GasToConsume(pfb.BlobSizes, p.GasPerBlobByte, p.FixedTxGas)}
 	inner := signTx(t, from, tx, opts...)
@@ -109,7 +110,7 @@ func pfbTx(t testing.TB, from testKey, seq uint64, bs []*blobs.Blob, opts ...txO
 
 const richBalance = 1 << 40
 
-func genesisFor(params Params, funded ...testKey) GenesisState {
+func genesisFor(params chain.Params, funded ...testKey) GenesisState {
 	g := GenesisState{Params: params}
 	for _, k := range funded {
 		g.Accounts = append(g.Accounts, GenesisAccount{Address: k.addr.String(), Balance: richBalance})
@@ -192,17 +193,19 @@ func produceBlock(t testing.TB, app *App, height int64, mempool [][]byte) ([][]b
 	return prep.Txs, fin
 }
 
-func queryAccount(t testing.TB, app *App, a Address) AccountInfo {
+func queryAccount(t testing.TB, app *App, a chain.Address) chain.AccountInfo {
 	t.Helper()
 	res, err := app.Query(context.Background(), &abci.RequestQuery{Path: "/account/" + a.String()})
-	if err != nil || res.Code != CodeOK {
+	if err != nil || res.Code != chain.CodeOK {
 		t.Fatalf("query account: %v %+v", err, res)
 	}
-	var info AccountInfo
+	var info chain.AccountInfo
 	if err := json.Unmarshal(res.Value, &info); err != nil {
 		t.Fatal(err)
 	}
 	return info
 }
 
-func (i AccountInfo) account() Account { return Account{Balance: i.Balance, Sequence: i.Sequence} }
+func accountOf(i chain.AccountInfo) Account {
+	return Account{Balance: i.Balance, Sequence: i.Sequence}
+}

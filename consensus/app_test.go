@@ -13,6 +13,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/da"
 )
 
@@ -27,7 +28,7 @@ func attrs(ev abci.Event) map[string]string {
 func queryBlobs(t *testing.T, app *App, height int64, ns da.Namespace) []BlobRecord {
 	t.Helper()
 	res, err := app.Query(context.Background(), &abci.RequestQuery{Path: fmt.Sprintf("/blobs/%d/%s", height, ns)})
-	if err != nil || res.Code != CodeOK {
+	if err != nil || res.Code != chain.CodeOK {
 		t.Fatalf("query blobs: %v %+v", err, res)
 	}
 	var recs []BlobRecord
@@ -38,7 +39,7 @@ func queryBlobs(t *testing.T, app *App, height int64, ns da.Namespace) []BlobRec
 }
 
 func TestFinalizeBlockAppliesTxs(t *testing.T) {
-	params := DefaultParams()
+	params := chain.DefaultParams()
 	app := newTestApp(t, "", genesisFor(params, alice, bob))
 	blobA := testBlob(t, 7, 3000)
 	blobB := testBlob(t, 7, 20) // same namespace, second blob of the block
@@ -51,7 +52,7 @@ func TestFinalizeBlockAppliesTxs(t *testing.T) {
 		t.Fatalf("block has %d txs, %d results; want 4", len(txs), len(fin.TxResults))
 	}
 	for i, r := range fin.TxResults {
-		if r.Code != CodeOK {
+		if r.Code != chain.CodeOK {
 			t.Fatalf("tx %d: code %d %s", i, r.Code, r.Log)
 		}
 	}
@@ -90,7 +91,7 @@ func TestFinalizeBlockAppliesTxs(t *testing.T) {
 	var events []map[string]string
 	for _, r := range fin.TxResults {
 		for _, ev := range r.Events {
-			if ev.Type == EventTypeBlob {
+			if ev.Type == chain.EventTypeBlob {
 				events = append(events, attrs(ev))
 			}
 		}
@@ -99,17 +100,17 @@ func TestFinalizeBlockAppliesTxs(t *testing.T) {
 		t.Fatalf("%d blob events, want 3", len(events))
 	}
 	for _, ev := range events {
-		idx, ok := wantIndex[ev[AttrBlobCommitment]]
+		idx, ok := wantIndex[ev[chain.AttrBlobCommitment]]
 		if !ok {
-			t.Fatalf("event commitment %s not in the square", ev[AttrBlobCommitment])
+			t.Fatalf("event commitment %s not in the square", ev[chain.AttrBlobCommitment])
 		}
-		if ev[AttrBlobIndex] != strconv.Itoa(idx) || ev[AttrBlobHeight] != "1" {
+		if ev[chain.AttrBlobIndex] != strconv.Itoa(idx) || ev[chain.AttrBlobHeight] != "1" {
 			t.Errorf("event %v, want index %d height 1", ev, idx)
 		}
 	}
 	// bob's blob tx pays the higher gas price, so it comes first.
-	if events[0][AttrBlobSigner] != bob.addr.String() || events[2][AttrBlobSigner] != alice.addr.String() {
-		t.Errorf("event signers %s, %s", events[0][AttrBlobSigner], events[2][AttrBlobSigner])
+	if events[0][chain.AttrBlobSigner] != bob.addr.String() || events[2][chain.AttrBlobSigner] != alice.addr.String() {
+		t.Errorf("event signers %s, %s", events[0][chain.AttrBlobSigner], events[2][chain.AttrBlobSigner])
 	}
 
 	// The blob index answers per height and namespace, in block order.
@@ -137,7 +138,7 @@ func TestFinalizeBlockAppliesTxs(t *testing.T) {
 }
 
 func TestFinalizeBlockInvalidTxsChangeNothing(t *testing.T) {
-	app := newTestApp(t, "", genesisFor(DefaultParams(), alice))
+	app := newTestApp(t, "", genesisFor(chain.DefaultParams(), alice))
 	before := queryAccount(t, app, alice.addr)
 	// A decided block can only hold invalid txs if more than a third of the
 	// voting power is faulty; FinalizeBlock must still be deterministic.
@@ -151,14 +152,14 @@ func TestFinalizeBlockInvalidTxsChangeNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, r := range fin.TxResults {
-		if r.Code == CodeOK {
+		if r.Code == chain.CodeOK {
 			t.Errorf("invalid tx %d succeeded", i)
 		}
 	}
 	if _, err := app.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
 		t.Fatal(err)
 	}
-	if after := queryAccount(t, app, alice.addr); after.account() != before.account() {
+	if after := queryAccount(t, app, alice.addr); accountOf(after) != accountOf(before) {
 		t.Fatalf("account changed: %+v -> %+v", before, after)
 	}
 	// FinalizeBlock refuses a height that does not follow the committed one.
@@ -168,7 +169,7 @@ func TestFinalizeBlockInvalidTxsChangeNothing(t *testing.T) {
 }
 
 func TestQuery(t *testing.T) {
-	params := DefaultParams()
+	params := chain.DefaultParams()
 	params.MaxSquareSize = 64
 	app := newTestApp(t, "", genesisFor(params, alice))
 	if got := queryAccount(t, app, alice.addr); got.Balance != richBalance || got.Sequence != 0 || !bytes.Equal(got.Address, alice.addr[:]) {
@@ -178,14 +179,14 @@ func TestQuery(t *testing.T) {
 		t.Fatalf("unknown account: %+v", got)
 	}
 	res, err := app.Query(context.Background(), &abci.RequestQuery{Path: "/params"})
-	if err != nil || res.Code != CodeOK {
+	if err != nil || res.Code != chain.CodeOK {
 		t.Fatal(err, res)
 	}
-	var p Params
+	var p chain.Params
 	if err := json.Unmarshal(res.Value, &p); err != nil || p != params {
 		t.Fatalf("/params = %s (%v), want %+v", res.Value, err, params)
 	}
-	if res, _ := app.Query(context.Background(), &abci.RequestQuery{Path: "/params", Height: 7}); res.Code == CodeOK {
+	if res, _ := app.Query(context.Background(), &abci.RequestQuery{Path: "/params", Height: 7}); res.Code == chain.CodeOK {
 		t.Error("query of a past height succeeded; only the latest state is kept")
 	}
 	for _, path := range []string{"/account/zz", "/account/" + strings.Repeat("a", 38), "/blobs/x/01", "/blobs/0/01",
@@ -194,7 +195,7 @@ func TestQuery(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Code == CodeOK || res.Log == "" {
+		if res.Code == chain.CodeOK || res.Log == "" {
 			t.Errorf("query %q: code %d log %q, want an error", path, res.Code, res.Log)
 		}
 	}
@@ -211,7 +212,7 @@ func mempoolFor(t *testing.T, height int64) [][]byte {
 
 func TestPersistenceAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
-	g := genesisFor(DefaultParams(), alice, bob)
+	g := genesisFor(chain.DefaultParams(), alice, bob)
 	app := newTestApp(t, dir, g)
 	var hashes [][]byte
 	for h := int64(1); h <= 3; h++ {
@@ -230,7 +231,7 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	if info2.LastBlockHeight != 3 || !bytes.Equal(info2.LastBlockAppHash, hashes[2]) || !bytes.Equal(info.LastBlockAppHash, info2.LastBlockAppHash) {
 		t.Fatalf("after restart Info = height %d hash %X, want 3 %X", info2.LastBlockHeight, info2.LastBlockAppHash, hashes[2])
 	}
-	if got := queryAccount(t, app2, alice.addr); got.account() != aliceBefore.account() {
+	if got := queryAccount(t, app2, alice.addr); accountOf(got) != accountOf(aliceBefore) {
 		t.Fatalf("alice after restart %+v, want %+v", got, aliceBefore)
 	}
 	if got := queryBlobs(t, app2, 2, testNamespace(2)); len(got) != 1 || len(recsBefore) != 1 || !bytes.Equal(got[0].Commitment, recsBefore[0].Commitment) {
@@ -244,7 +245,7 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 }
 
 func TestCrashBetweenFinalizeAndCommit(t *testing.T) {
-	g := genesisFor(DefaultParams(), alice, bob)
+	g := genesisFor(chain.DefaultParams(), alice, bob)
 
 	// Reference run without a crash.
 	ref := newTestApp(t, "", g)
@@ -294,7 +295,7 @@ func TestCrashBetweenFinalizeAndCommit(t *testing.T) {
 	}
 	// Nothing lost or applied twice: same accounts and blob index as the reference.
 	for _, k := range []testKey{alice, bob} {
-		if got, want := queryAccount(t, app2, k.addr), queryAccount(t, ref, k.addr); got.account() != want.account() {
+		if got, want := queryAccount(t, app2, k.addr), queryAccount(t, ref, k.addr); accountOf(got) != accountOf(want) {
 			t.Fatalf("account %s after replay %+v, reference %+v", k.addr, got, want)
 		}
 	}
@@ -307,7 +308,7 @@ func TestCrashBetweenFinalizeAndCommit(t *testing.T) {
 }
 
 func TestCommitWithoutFinalize(t *testing.T) {
-	app := newTestApp(t, "", genesisFor(DefaultParams(), alice))
+	app := newTestApp(t, "", genesisFor(chain.DefaultParams(), alice))
 	if _, err := app.Commit(context.Background(), &abci.RequestCommit{}); err == nil {
 		t.Fatal("Commit without FinalizeBlock succeeded")
 	}
@@ -315,7 +316,7 @@ func TestCommitWithoutFinalize(t *testing.T) {
 
 func TestInitChainIsRepeatableAtGenesis(t *testing.T) {
 	dir := t.TempDir()
-	g := genesisFor(DefaultParams(), alice)
+	g := genesisFor(chain.DefaultParams(), alice)
 	app := newTestApp(t, dir, g)
 	info1, _ := app.Info(context.Background(), &abci.RequestInfo{})
 	_ = app.Close()
@@ -334,7 +335,7 @@ func TestInitChainIsRepeatableAtGenesis(t *testing.T) {
 }
 
 func TestRetainHeightPrunesIndex(t *testing.T) {
-	app := newTestApp(t, "", genesisFor(DefaultParams(), alice, bob), func(c *AppConfig) { c.RetainBlocks = 2 })
+	app := newTestApp(t, "", genesisFor(chain.DefaultParams(), alice, bob), func(c *AppConfig) { c.RetainBlocks = 2 })
 	ctx := context.Background()
 	for h := int64(1); h <= 4; h++ {
 		prep, err := app.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: mempoolFor(t, h), Height: h})
@@ -365,7 +366,7 @@ func TestRetainHeightPrunesIndex(t *testing.T) {
 }
 
 func TestIdenticalAppsAgree(t *testing.T) {
-	g := genesisFor(DefaultParams(), alice, bob)
+	g := genesisFor(chain.DefaultParams(), alice, bob)
 	a, b := newTestApp(t, "", g), newTestApp(t, "", g)
 	for h := int64(1); h <= 3; h++ {
 		txs, finA := produceBlock(t, a, h, mempoolFor(t, h))
@@ -392,7 +393,7 @@ func TestIdenticalAppsAgree(t *testing.T) {
 // connections at once, as CometBFT does with one lock per connection; run
 // with -race.
 func TestConcurrentConnections(t *testing.T) {
-	app := newTestApp(t, "", genesisFor(DefaultParams(), alice, bob, carol))
+	app := newTestApp(t, "", genesisFor(chain.DefaultParams(), alice, bob, carol))
 	ctx := context.Background()
 	done := make(chan struct{})
 	errs := make(chan error, 2)

@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/da"
 )
 
@@ -52,7 +53,7 @@ type decodedTx struct {
 	// wrapperLen is the length of the index wrapper of a blob tx with
 	// worst-case share indexes (what the square builder budgets).
 	wrapperLen int
-	signer     Address
+	signer     chain.Address
 	// order is the position the transaction arrived in (mempool or block).
 	order int
 }
@@ -63,12 +64,12 @@ func (d *decodedTx) fee() uint64 { return d.tx.GasLimit * d.tx.GasPrice }
 // decodeTx decodes raw as a blob transaction (BlobTx envelope around a signed
 // Tx) or a plain signed Tx. It rejects transactions over the size limit and
 // anything that decodes as a data-root transaction.
-func decodeTx(raw []byte, params Params) (*decodedTx, *TxError) {
+func decodeTx(raw []byte, params chain.Params) (*decodedTx, *TxError) {
 	if limit := params.TxSizeLimit(); len(raw) > limit {
-		return nil, txErr(CodeTxTooLarge, "%w: %d bytes, the limit is %d", ErrTxTooLarge, len(raw), limit)
+		return nil, txErr(chain.CodeTxTooLarge, "%w: %d bytes, the limit is %d", ErrTxTooLarge, len(raw), limit)
 	}
 	if blobs.IsDataRootTx(raw) {
-		return nil, txErr(CodeDataRootTx, "%w: the transaction decodes as one", ErrDataRootTxInTx)
+		return nil, txErr(chain.CodeDataRootTx, "%w: the transaction decodes as one", ErrDataRootTxInTx)
 	}
 	d := &decodedTx{raw: raw}
 	inner := raw
@@ -87,17 +88,17 @@ func decodeTx(raw []byte, params Params) (*decodedTx, *TxError) {
 	if d.isBlob {
 		iw, err := blobs.MarshalIndexWrapper(inner, worstCaseShareIndexes(len(d.blobs))...)
 		if err != nil {
-			return nil, txErr(CodeDecode, "%w: index wrapper: %w", ErrTxDecode, err)
+			return nil, txErr(chain.CodeDecode, "%w: index wrapper: %w", ErrTxDecode, err)
 		}
 		d.wrapperLen = len(iw)
 	}
-	signer, err := AddressFromBytes(tx.Signer())
+	signer, err := chain.AddressFromBytes(tx.Signer())
 	if err != nil {
-		return nil, txErr(CodeSignature, "%w: signer: %w", ErrBadSignature, err)
+		return nil, txErr(chain.CodeSignature, "%w: signer: %w", ErrBadSignature, err)
 	}
 	d.signer = signer
 	if tx.GasPrice != 0 && tx.GasLimit > math.MaxUint64/tx.GasPrice {
-		return nil, txErr(CodeGas, "%w: fee %d × %d overflows", ErrMalformedTx, tx.GasLimit, tx.GasPrice)
+		return nil, txErr(chain.CodeGas, "%w: fee %d × %d overflows", ErrMalformedTx, tx.GasLimit, tx.GasPrice)
 	}
 	return d, nil
 }
@@ -107,15 +108,15 @@ func decodeTx(raw []byte, params Params) (*decodedTx, *TxError) {
 func classifyDecodeError(what string, err error) *TxError {
 	switch {
 	case errors.Is(err, blobs.ErrBlobTooLarge):
-		return txErr(CodeBlobSize, "%w: %s: %w", ErrBlobTooLarge, what, err)
+		return txErr(chain.CodeBlobSize, "%w: %s: %w", ErrBlobTooLarge, what, err)
 	case errors.Is(err, blobs.ErrTxTooLarge):
-		return txErr(CodeTxTooLarge, "%w: %s: %w", ErrTxTooLarge, what, err)
+		return txErr(chain.CodeTxTooLarge, "%w: %s: %w", ErrTxTooLarge, what, err)
 	case errors.Is(err, da.ErrNamespaceReserved), errors.Is(err, da.ErrNamespaceNotForBlobs),
 		errors.Is(err, da.ErrNamespaceVersion), errors.Is(err, da.ErrNamespaceV0Prefix),
 		errors.Is(err, da.ErrNamespaceSize), errors.Is(err, da.ErrNamespaceIDTooLong):
-		return txErr(CodeNamespace, "%w: %s: %w", ErrNamespace, what, err)
+		return txErr(chain.CodeNamespace, "%w: %s: %w", ErrNamespace, what, err)
 	}
-	return txErr(CodeDecode, "%w: %s: %w", ErrTxDecode, what, err)
+	return txErr(chain.CodeDecode, "%w: %s: %w", ErrTxDecode, what, err)
 }
 
 // worstCaseShareIndex is the share index the square builder assumes for
@@ -132,7 +133,7 @@ func worstCaseShareIndexes(n int) []uint32 {
 
 // requiredGas is the gas a transaction needs: FixedTxGas plus, for a
 // pay-for-blob, the share space of its blobs × GasPerBlobByte.
-func requiredGas(tx *blobs.Tx, params Params) uint64 {
+func requiredGas(tx *blobs.Tx, params chain.Params) uint64 {
 	if tx.PayForBlobs == nil {
 		return params.FixedTxGas
 	}
@@ -142,7 +143,7 @@ func requiredGas(tx *blobs.Tx, params Params) uint64 {
 // validateStateless checks everything about d that does not depend on
 // account state: validateTx, then validateBlobTx. The result depends only on
 // (d.raw, params, chainID), so it may be cached.
-func validateStateless(d *decodedTx, params Params, chainID string) *TxError {
+func validateStateless(d *decodedTx, params chain.Params, chainID string) *TxError {
 	if err := validateTx(d, params, chainID); err != nil {
 		return err
 	}
@@ -151,28 +152,28 @@ func validateStateless(d *decodedTx, params Params, chainID string) *TxError {
 
 // validateTx is the cheap part of validateStateless: chain id, signature, gas
 // price, gas limit and the pairing of pay-for-blobs and blobs.
-func validateTx(d *decodedTx, params Params, chainID string) *TxError {
+func validateTx(d *decodedTx, params chain.Params, chainID string) *TxError {
 	tx := d.tx
 	if tx.ChainID != chainID {
-		return txErr(CodeChainID, "%w: tx is for chain %q, this is %q", ErrWrongChainID, tx.ChainID, chainID)
+		return txErr(chain.CodeChainID, "%w: tx is for chain %q, this is %q", ErrWrongChainID, tx.ChainID, chainID)
 	}
 	if err := tx.VerifySignature(); err != nil {
-		return txErr(CodeSignature, "%w: %w", ErrBadSignature, err)
+		return txErr(chain.CodeSignature, "%w: %w", ErrBadSignature, err)
 	}
 	if tx.GasPrice < params.MinGasPrice {
-		return txErr(CodeGasPrice, "%w: gas price %d, the minimum is %d", ErrGasPrice, tx.GasPrice, params.MinGasPrice)
+		return txErr(chain.CodeGasPrice, "%w: gas price %d, the minimum is %d", ErrGasPrice, tx.GasPrice, params.MinGasPrice)
 	}
-	if tx.Transfer != nil && len(tx.Transfer.To) != AddressSize {
-		return txErr(CodeMalformed, "%w: transfer recipient is %d bytes, want %d", ErrMalformedTx, len(tx.Transfer.To), AddressSize)
+	if tx.Transfer != nil && len(tx.Transfer.To) != chain.AddressSize {
+		return txErr(chain.CodeMalformed, "%w: transfer recipient is %d bytes, want %d", ErrMalformedTx, len(tx.Transfer.To), chain.AddressSize)
 	}
 	switch pfb := tx.PayForBlobs; {
 	case d.isBlob && pfb == nil:
-		return txErr(CodeMalformed, "%w: blobs attached but the tx is not a pay-for-blobs", ErrMalformedTx)
+		return txErr(chain.CodeMalformed, "%w: blobs attached but the tx is not a pay-for-blobs", ErrMalformedTx)
 	case !d.isBlob && pfb != nil:
-		return txErr(CodeMalformed, "%w: pay-for-blobs without its blobs (send it wrapped in a blob tx)", ErrMalformedTx)
+		return txErr(chain.CodeMalformed, "%w: pay-for-blobs without its blobs (send it wrapped in a blob tx)", ErrMalformedTx)
 	}
 	if need := requiredGas(tx, params); tx.GasLimit < need {
-		return txErr(CodeGas, "%w: gas limit %d, the tx needs %d", ErrGasLimit, tx.GasLimit, need)
+		return txErr(chain.CodeGas, "%w: gas limit %d, the tx needs %d", ErrGasLimit, tx.GasLimit, need)
 	}
 	return nil
 }
@@ -180,69 +181,69 @@ func validateTx(d *decodedTx, params Params, chainID string) *TxError {
 // validateBlobTx is the expensive part of validateStateless, for blob txs
 // only: canonical envelope, blobs matching the pay-for-blobs, namespaces,
 // sizes and share commitments.
-func validateBlobTx(d *decodedTx, params Params) *TxError {
+func validateBlobTx(d *decodedTx, params chain.Params) *TxError {
 	if d.tx.PayForBlobs == nil {
 		return nil
 	}
 	if _, err := blobs.DecodeBlobTx(d.raw); err != nil {
-		return txErr(CodeDecode, "%w: %w", ErrTxDecode, err)
+		return txErr(chain.CodeDecode, "%w: %w", ErrTxDecode, err)
 	}
 	return validateBlobs(d.blobs, d.tx.PayForBlobs, d.signer, d.wrapperLen, params)
 }
 
 // validateBlobs checks that the blobs match what the pay-for-blobs pays for
 // and that they fit the square.
-func validateBlobs(bs []*blobs.Blob, pfb *blobs.PayForBlobs, signer Address, wrapperLen int, params Params) *TxError {
+func validateBlobs(bs []*blobs.Blob, pfb *blobs.PayForBlobs, signer chain.Address, wrapperLen int, params chain.Params) *TxError {
 	n := len(bs)
 	if n == 0 {
-		return txErr(CodeMalformed, "%w: blob tx without blobs", ErrMalformedTx)
+		return txErr(chain.CodeMalformed, "%w: blob tx without blobs", ErrMalformedTx)
 	}
 	if len(pfb.Namespaces) != n || len(pfb.BlobSizes) != n || len(pfb.ShareVersions) != n || len(pfb.ShareCommitments) != n {
-		return txErr(CodeMalformed, "%w: pay-for-blobs lists %d namespaces, %d sizes, %d share versions, %d commitments for %d blobs",
+		return txErr(chain.CodeMalformed, "%w: pay-for-blobs lists %d namespaces, %d sizes, %d share versions, %d commitments for %d blobs",
 			ErrMalformedTx, len(pfb.Namespaces), len(pfb.BlobSizes), len(pfb.ShareVersions), len(pfb.ShareCommitments), n)
 	}
 	total := 0
 	for i, b := range bs {
 		if err := pfb.Namespaces[i].ValidateForBlob(); err != nil {
-			return txErr(CodeNamespace, "%w: pay-for-blobs namespace %d: %w", ErrNamespace, i, err)
+			return txErr(chain.CodeNamespace, "%w: pay-for-blobs namespace %d: %w", ErrNamespace, i, err)
 		}
 		if err := b.Namespace.ValidateForBlob(); err != nil {
-			return txErr(CodeNamespace, "%w: blob %d: %w", ErrNamespace, i, err)
+			return txErr(chain.CodeNamespace, "%w: blob %d: %w", ErrNamespace, i, err)
 		}
 		if b.Namespace != pfb.Namespaces[i] {
-			return txErr(CodeMalformed, "%w: blob %d has namespace %s, the pay-for-blobs says %s", ErrMalformedTx, i, b.Namespace, pfb.Namespaces[i])
+			return txErr(chain.CodeMalformed, "%w: blob %d has namespace %s, the pay-for-blobs says %s", ErrMalformedTx, i, b.Namespace, pfb.Namespaces[i])
 		}
 		if uint64(len(b.Data)) != uint64(pfb.BlobSizes[i]) {
-			return txErr(CodeMalformed, "%w: blob %d has %d bytes, the pay-for-blobs says %d", ErrMalformedTx, i, len(b.Data), pfb.BlobSizes[i])
+			return txErr(chain.CodeMalformed, "%w: blob %d has %d bytes, the pay-for-blobs says %d", ErrMalformedTx, i, len(b.Data), pfb.BlobSizes[i])
 		}
 		if b.ShareVersion != pfb.ShareVersions[i] {
-			return txErr(CodeMalformed, "%w: blob %d has share version %d, the pay-for-blobs says %d", ErrMalformedTx, i, b.ShareVersion, pfb.ShareVersions[i])
+			return txErr(chain.CodeMalformed, "%w: blob %d has share version %d, the pay-for-blobs says %d", ErrMalformedTx, i, b.ShareVersion, pfb.ShareVersions[i])
 		}
 		if b.ShareVersion == 1 && !bytes.Equal(b.Signer, signer[:]) {
-			return txErr(CodeMalformed, "%w: blob %d carries signer %X, the tx is signed by %s", ErrMalformedTx, i, b.Signer, signer)
+			return txErr(chain.CodeMalformed, "%w: blob %d carries signer %X, the tx is signed by %s", ErrMalformedTx, i, b.Signer, signer)
 		}
 		total += len(b.Data)
 		if total > params.MaxBlobSize() {
-			return txErr(CodeBlobSize, "%w: %d bytes of blobs, the limit is %d", ErrBlobTooLarge, total, params.MaxBlobSize())
+			return txErr(chain.CodeBlobSize, "%w: %d bytes of blobs, the limit is %d", ErrBlobTooLarge, total, params.MaxBlobSize())
 		}
 		if err := b.ValidateForSquare(params.MaxSquareSize); err != nil {
 			if errors.Is(err, blobs.ErrBlobTooLarge) {
-				return txErr(CodeBlobSize, "%w: blob %d: %w", ErrBlobTooLarge, i, err)
+				return txErr(chain.CodeBlobSize, "%w: blob %d: %w", ErrBlobTooLarge, i, err)
 			}
-			return txErr(CodeMalformed, "%w: blob %d: %w", ErrMalformedTx, i, err)
+			return txErr(chain.CodeMalformed, "%w: blob %d: %w", ErrMalformedTx, i, err)
 		}
 	}
 	if worst, limit := worstCaseShares(wrapperLen, bs), params.MaxSquareSize*params.MaxSquareSize; worst > limit {
-		return txErr(CodeBlobSize, "%w: the blobs need up to %d shares with alignment, a %d×%d square has %d",
+		return txErr(chain.CodeBlobSize, "%w: the blobs need up to %d shares with alignment, a %d×%d square has %d",
 			ErrBlobTooLarge, worst, params.MaxSquareSize, params.MaxSquareSize, limit)
 	}
 	for i, b := range bs {
 		c, err := blobs.CreateCommitment(b)
 		if err != nil {
-			return txErr(CodeCommitment, "%w: blob %d: %w", ErrCommitment, i, err)
+			return txErr(chain.CodeCommitment, "%w: blob %d: %w", ErrCommitment, i, err)
 		}
 		if !bytes.Equal(c, pfb.ShareCommitments[i]) {
-			return txErr(CodeCommitment, "%w: blob %d: pay-for-blobs commits to %X, the blob's commitment is %X",
+			return txErr(chain.CodeCommitment, "%w: blob %d: pay-for-blobs commits to %X, the blob's commitment is %X",
 				ErrCommitment, i, pfb.ShareCommitments[i], c)
 		}
 	}
@@ -256,8 +257,8 @@ func applyTx(l *Ledger, d *decodedTx) *TxError {
 	tx := d.tx
 	acc := l.Account(d.signer)
 	if tx.Sequence != acc.Sequence {
-		e := txErr(CodeSequence, "%w: expected %d, got %d (account %s)", ErrSequence, acc.Sequence, tx.Sequence, d.signer)
-		e.Data = SequenceMismatchData(acc.Sequence)
+		e := txErr(chain.CodeSequence, "%w: expected %d, got %d (account %s)", ErrSequence, acc.Sequence, tx.Sequence, d.signer)
+		e.Data = chain.SequenceMismatchData(acc.Sequence)
 		return e
 	}
 	fee := d.fee()
@@ -266,22 +267,22 @@ func applyTx(l *Ledger, d *decodedTx) *TxError {
 		amount = tx.Transfer.Amount
 	}
 	if fee > acc.Balance || amount > acc.Balance-fee {
-		return txErr(CodeInsufficientFunds, "%w: account %s has %d, the tx needs %d fee + %d transfer",
+		return txErr(chain.CodeInsufficientFunds, "%w: account %s has %d, the tx needs %d fee + %d transfer",
 			ErrInsufficientFunds, d.signer, acc.Balance, fee, amount)
 	}
 	if acc.Sequence == math.MaxUint64 {
-		return txErr(CodeSequence, "%w: account %s sequence is exhausted", ErrSequence, d.signer)
+		return txErr(chain.CodeSequence, "%w: account %s sequence is exhausted", ErrSequence, d.signer)
 	}
 	acc.Balance -= fee + amount
 	acc.Sequence++
 	if tx.Transfer != nil {
-		to, _ := AddressFromBytes(tx.Transfer.To) // length checked statelessly
+		to, _ := chain.AddressFromBytes(tx.Transfer.To) // length checked statelessly
 		if to == d.signer {
 			acc.Balance += amount
 		} else {
 			dst := l.Account(to)
 			if dst.Balance > math.MaxUint64-amount {
-				return txErr(CodeMalformed, "%w: recipient %s balance would overflow", ErrMalformedTx, to)
+				return txErr(chain.CodeMalformed, "%w: recipient %s balance would overflow", ErrMalformedTx, to)
 			}
 			dst.Balance += amount
 			l.Set(to, dst)

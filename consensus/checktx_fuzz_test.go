@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/chain"
 )
 
 // FuzzCheckTx feeds arbitrary bytes through the whole CheckTx decision
@@ -17,19 +18,19 @@ func FuzzCheckTx(f *testing.F) {
 	f.Add(drt)
 	f.Add([]byte{})
 	f.Add([]byte("\x00QTX\x01"))
-	params := DefaultParams()
+	params := chain.DefaultParams()
 	params.MaxSquareSize = 8
 	base := Accounts{alice.addr: {Balance: richBalance}, bob.addr: {Balance: 5}}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		d, terr := decodeTx(raw, params)
 		if terr != nil {
-			if terr.Code == CodeOK || terr.Error() == "" {
+			if terr.Code == chain.CodeOK || terr.Error() == "" {
 				t.Fatalf("rejection without code or message: %+v", terr)
 			}
 			return
 		}
 		if terr := validateStateless(d, params, testChainID); terr != nil {
-			if terr.Code == CodeOK {
+			if terr.Code == chain.CodeOK {
 				t.Fatalf("rejection with code 0: %v", terr)
 			}
 			return

@@ -9,11 +9,12 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/da"
 )
 
 func TestCheckTxRejections(t *testing.T) {
-	params := DefaultParams()
+	params := chain.DefaultParams()
 	params.MinGasPrice = 2
 	params.MaxSquareSize = 16
 	app := newTestApp(t, "", genesisFor(params, alice, bob))
@@ -118,25 +119,25 @@ func TestCheckTxRejections(t *testing.T) {
 		wantCode uint32
 		wantLog  string
 	}{
-		{"garbage", app, []byte("hello"), CodeDecode, "tx does not decode"},
-		{"empty", app, nil, CodeDecode, "tx does not decode"},
-		{"data-root tx", app, dataRoot, CodeDataRootTx, "data-root transaction"},
-		{"tx too large", tooLargeApp, pfb(), CodeTxTooLarge, "tx too large"},
-		{"wrong chain id", app, transferTx(t, alice, 0, bob.addr, 1, withGasPrice(2), withChainID("other-chain")), CodeChainID, `wrong chain id: tx is for chain "other-chain"`},
-		{"bad signature", app, badSig(), CodeSignature, "bad signature"},
-		{"sequence too high", app, transferTx(t, alice, 1, bob.addr, 1, withGasPrice(2)), CodeSequence, "incorrect account sequence: expected 0, got 1"},
-		{"gas price below minimum", app, transferTx(t, alice, 0, bob.addr, 1, withGasPrice(1)), CodeGasPrice, "gas price below minimum: gas price 1, the minimum is 2"},
-		{"gas limit below required", app, pfb(withGasLimit(params.FixedTxGas)), CodeGas, "gas limit below required gas"},
-		{"transfer gas limit below fixed", app, transferTx(t, alice, 0, bob.addr, 1, withGasPrice(2), withGasLimit(10)), CodeGas, "gas limit 10, the tx needs 65000"},
-		{"insufficient funds for fee", poorApp, transferTx(t, poor, 0, bob.addr, 0, withGasPrice(3)), CodeInsufficientFunds, "insufficient funds"},
-		{"insufficient funds for transfer", poorApp, transferTx(t, poor, 0, bob.addr, 100, withGasPrice(2)), CodeInsufficientFunds, "needs 130000 fee + 100 transfer"},
-		{"unknown account", app, transferTx(t, carol, 0, bob.addr, 0, withGasPrice(2)), CodeInsufficientFunds, "has 0"},
-		{"reserved namespace in pay-for-blobs", app, reservedNS(false), CodeNamespace, "reserved or malformed namespace"},
-		{"reserved namespace in blob", app, reservedNS(true), CodeNamespace, "reserved or malformed namespace"},
-		{"blob over size limit", app, pfbTx(t, alice, 0, []*blobs.Blob{bigBlob}, withGasPrice(2)), CodeBlobSize, "blob: over size limit"},
-		{"commitment mismatch", app, wrongCommitment(), CodeCommitment, "share commitment does not match blob"},
-		{"pay-for-blobs without blobs", app, pfbWithoutBlobs(), CodeMalformed, "pay-for-blobs without its blobs"},
-		{"blobs without pay-for-blobs", app, blobsWithoutPFB(), CodeMalformed, "blobs attached but the tx is not a pay-for-blobs"},
+		{"garbage", app, []byte("hello"), chain.CodeDecode, "tx does not decode"},
+		{"empty", app, nil, chain.CodeDecode, "tx does not decode"},
+		{"data-root tx", app, dataRoot, chain.CodeDataRootTx, "data-root transaction"},
+		{"tx too large", tooLargeApp, pfb(), chain.CodeTxTooLarge, "tx too large"},
+		{"wrong chain id", app, transferTx(t, alice, 0, bob.addr, 1, withGasPrice(2), withChainID("other-chain")), chain.CodeChainID, `wrong chain id: tx is for chain "other-chain"`},
+		{"bad signature", app, badSig(), chain.CodeSignature, "bad signature"},
+		{"sequence too high", app, transferTx(t, alice, 1, bob.addr, 1, withGasPrice(2)), chain.CodeSequence, "incorrect account sequence: expected 0, got 1"},
+		{"gas price below minimum", app, transferTx(t, alice, 0, bob.addr, 1, withGasPrice(1)), chain.CodeGasPrice, "gas price below minimum: gas price 1, the minimum is 2"},
+		{"gas limit below required", app, pfb(withGasLimit(params.FixedTxGas)), chain.CodeGas, "gas limit below required gas"},
+		{"transfer gas limit below fixed", app, transferTx(t, alice, 0, bob.addr, 1, withGasPrice(2), withGasLimit(10)), chain.CodeGas, "gas limit 10, the tx needs 65000"},
+		{"insufficient funds for fee", poorApp, transferTx(t, poor, 0, bob.addr, 0, withGasPrice(3)), chain.CodeInsufficientFunds, "insufficient funds"},
+		{"insufficient funds for transfer", poorApp, transferTx(t, poor, 0, bob.addr, 100, withGasPrice(2)), chain.CodeInsufficientFunds, "needs 130000 fee + 100 transfer"},
+		{"unknown account", app, transferTx(t, carol, 0, bob.addr, 0, withGasPrice(2)), chain.CodeInsufficientFunds, "has 0"},
+		{"reserved namespace in pay-for-blobs", app, reservedNS(false), chain.CodeNamespace, "reserved or malformed namespace"},
+		{"reserved namespace in blob", app, reservedNS(true), chain.CodeNamespace, "reserved or malformed namespace"},
+		{"blob over size limit", app, pfbTx(t, alice, 0, []*blobs.Blob{bigBlob}, withGasPrice(2)), chain.CodeBlobSize, "blob: over size limit"},
+		{"commitment mismatch", app, wrongCommitment(), chain.CodeCommitment, "share commitment does not match blob"},
+		{"pay-for-blobs without blobs", app, pfbWithoutBlobs(), chain.CodeMalformed, "pay-for-blobs without its blobs"},
+		{"blobs without pay-for-blobs", app, blobsWithoutPFB(), chain.CodeMalformed, "blobs attached but the tx is not a pay-for-blobs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,23 +149,23 @@ func TestCheckTxRejections(t *testing.T) {
 		})
 	}
 	// Nothing above was admitted: alice's next sequence is still 0.
-	if code, log := checkTx(t, app, transferTx(t, alice, 0, bob.addr, 1, withGasPrice(2))); code != CodeOK {
+	if code, log := checkTx(t, app, transferTx(t, alice, 0, bob.addr, 1, withGasPrice(2))); code != chain.CodeOK {
 		t.Fatalf("valid transfer rejected after the table: %d %s", code, log)
 	}
 }
 
 func TestCheckTxSequenceTracking(t *testing.T) {
-	app := newTestApp(t, "", genesisFor(DefaultParams(), alice, bob))
+	app := newTestApp(t, "", genesisFor(chain.DefaultParams(), alice, bob))
 	// Several transactions from one account enter the mempool in order.
 	for seq := range uint64(3) {
-		if code, log := checkTx(t, app, transferTx(t, alice, seq, bob.addr, 1)); code != CodeOK {
+		if code, log := checkTx(t, app, transferTx(t, alice, seq, bob.addr, 1)); code != chain.CodeOK {
 			t.Fatalf("seq %d: %d %s", seq, code, log)
 		}
 	}
 	// A replay of an admitted sequence and a gap are both refused.
 	for _, seq := range []uint64{1, 5} {
 		code, log := checkTx(t, app, transferTx(t, alice, seq, bob.addr, 2))
-		if code != CodeSequence || !strings.Contains(log, "incorrect account sequence: expected 3") {
+		if code != chain.CodeSequence || !strings.Contains(log, "incorrect account sequence: expected 3") {
 			t.Fatalf("seq %d: got %d %q", seq, code, log)
 		}
 	}
@@ -179,13 +180,13 @@ func TestCheckTxSequenceTracking(t *testing.T) {
 		}
 		return res
 	}
-	if res := recheck(transferTx(t, alice, 0, bob.addr, 1)); res.Code != CodeSequence {
+	if res := recheck(transferTx(t, alice, 0, bob.addr, 1)); res.Code != chain.CodeSequence {
 		t.Fatalf("recheck of an included tx: %d %s", res.Code, res.Log)
 	}
-	if res := recheck(transferTx(t, alice, 2, bob.addr, 1)); res.Code != CodeOK {
+	if res := recheck(transferTx(t, alice, 2, bob.addr, 1)); res.Code != chain.CodeOK {
 		t.Fatalf("recheck of the pending tx: %d %s", res.Code, res.Log)
 	}
-	if code, log := checkTx(t, app, transferTx(t, alice, 3, bob.addr, 1)); code != CodeOK {
+	if code, log := checkTx(t, app, transferTx(t, alice, 3, bob.addr, 1)); code != chain.CodeOK {
 		t.Fatalf("next tx after recheck: %d %s", code, log)
 	}
 }
@@ -194,7 +195,7 @@ func TestCheckTxSequenceTracking(t *testing.T) {
 // (wrong sequence) is turned away before its blobs are hashed, and a blob tx
 // that can apply is still checked fully.
 func TestCheckTxChecksCommitmentsLast(t *testing.T) {
-	app := newTestApp(t, "", genesisFor(DefaultParams(), alice))
+	app := newTestApp(t, "", genesisFor(chain.DefaultParams(), alice))
 	blob := testBlob(t, 1, 2000)
 	forged := func(seq uint64) []byte {
 		p, err := blobs.NewPayForBlobs(blob)
@@ -209,14 +210,14 @@ func TestCheckTxChecksCommitmentsLast(t *testing.T) {
 		}
 		return raw
 	}
-	if code, log := checkTx(t, app, forged(3)); code != CodeSequence {
+	if code, log := checkTx(t, app, forged(3)); code != chain.CodeSequence {
 		t.Fatalf("forged commitment with wrong sequence: code %d %s, want the sequence error", code, log)
 	}
-	if code, log := checkTx(t, app, forged(0)); code != CodeCommitment {
+	if code, log := checkTx(t, app, forged(0)); code != chain.CodeCommitment {
 		t.Fatalf("forged commitment with right sequence: code %d %s, want the commitment error", code, log)
 	}
 	// The failed dry run left the mempool view untouched.
-	if code, log := checkTx(t, app, pfbTx(t, alice, 0, []*blobs.Blob{blob})); code != CodeOK {
+	if code, log := checkTx(t, app, pfbTx(t, alice, 0, []*blobs.Blob{blob})); code != chain.CodeOK {
 		t.Fatalf("valid tx after the rejections: %d %s", code, log)
 	}
 }

@@ -1,5 +1,8 @@
-// Package consensus is Quadrant's CometBFT ABCI++ application and the wiring
-// that runs it.
+// Package consensus is Quadrant's CometBFT ABCI++ application. The in-process
+// CometBFT node that runs it is package validator; what the application and
+// its clients agree on (addresses, parameters, result codes, query shapes)
+// is package chain; clients (keys, signing, the submission queue) are
+// package wallet.
 //
 // The application (App: app*.go, state*.go, params.go, genesis.go,
 // checktx.go, proposal*.go, index.go) keeps the consensus state — accounts
@@ -41,6 +44,6 @@
 // (the set is fixed at genesis), staking and rewards (fees are burned),
 // evidence handling beyond CometBFT's own, state sync snapshots, upgrades.
 //
-// Layering: consensus imports blobs, da and erasure; nothing below imports
-// it, and only cmd/quadrant imports it.
+// Layering: consensus imports chain, blobs, da and erasure; of Quadrant's
+// packages only validator (and cmd/quadrant) import it.
 package consensus

@@ -1,18 +1,14 @@
 package consensus
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
-)
 
-// AddressSize is the size of an account address: the CometBFT address of the
-// account's public key (first 20 bytes of sha256 for ed25519, RIPEMD160 of
-// sha256 for secp256k1).
-const AddressSize = 20
+	"github.com/quadrant-da/quadrant/chain"
+)
 
 // ErrInvalidGenesis is returned when the genesis app state is unusable.
 var ErrInvalidGenesis = errors.New("consensus: invalid genesis state")
@@ -30,13 +26,13 @@ type GenesisAccount struct {
 // placed in genesis.json's app_state and handed to InitChain.
 type GenesisState struct {
 	Accounts []GenesisAccount `json:"accounts"`
-	Params   Params           `json:"params"`
+	Params   chain.Params     `json:"params"`
 }
 
 // DefaultGenesisState returns a genesis state with no accounts and
 // DefaultParams.
 func DefaultGenesisState() GenesisState {
-	return GenesisState{Accounts: []GenesisAccount{}, Params: DefaultParams()}
+	return GenesisState{Accounts: []GenesisAccount{}, Params: chain.DefaultParams()}
 }
 
 // ParseGenesisState decodes and validates the app_state JSON. Unknown fields
@@ -69,10 +65,10 @@ func (g GenesisState) Validate() error {
 	if err := g.Params.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidGenesis, err)
 	}
-	seen := make(map[Address]bool, len(g.Accounts))
+	seen := make(map[chain.Address]bool, len(g.Accounts))
 	var total uint64
 	for i, acc := range g.Accounts {
-		addr, err := ParseAddress(acc.Address)
+		addr, err := chain.ParseAddress(acc.Address)
 		if err != nil {
 			return fmt.Errorf("%w: account %d: %w", ErrInvalidGenesis, i, err)
 		}
@@ -87,37 +83,3 @@ func (g GenesisState) Validate() error {
 	}
 	return nil
 }
-
-// Address is a 20-byte account address.
-type Address [AddressSize]byte
-
-// ErrInvalidAddress is returned for an address that is not 20 bytes of hex.
-var ErrInvalidAddress = errors.New("consensus: invalid address")
-
-// ParseAddress parses a 40-digit hex address, with an optional "0x" prefix.
-func ParseAddress(s string) (Address, error) {
-	var a Address
-	s = strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		return a, fmt.Errorf("%w: %q is not hex: %w", ErrInvalidAddress, s, err)
-	}
-	if len(b) != AddressSize {
-		return a, fmt.Errorf("%w: %d bytes, want %d", ErrInvalidAddress, len(b), AddressSize)
-	}
-	copy(a[:], b)
-	return a, nil
-}
-
-// AddressFromBytes converts a 20-byte slice into an Address.
-func AddressFromBytes(b []byte) (Address, error) {
-	var a Address
-	if len(b) != AddressSize {
-		return a, fmt.Errorf("%w: %d bytes, want %d", ErrInvalidAddress, len(b), AddressSize)
-	}
-	copy(a[:], b)
-	return a, nil
-}
-
-// String returns the address in lower-case hex without prefix.
-func (a Address) String() string { return hex.EncodeToString(a[:]) }

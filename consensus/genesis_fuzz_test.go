@@ -1,11 +1,15 @@
 package consensus
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/quadrant-da/quadrant/chain"
+)
 
 // FuzzParseGenesisState: any input either fails cleanly or yields a state
 // that validates and turns into a genesis State.
 func FuzzParseGenesisState(f *testing.F) {
-	g := genesisFor(DefaultParams(), alice, bob)
+	g := genesisFor(chain.DefaultParams(), alice, bob)
 	b, _ := g.Marshal()
 	f.Add(b)
 	f.Add([]byte(`{"accounts":[],"params":{"max_square_size":1}}`))

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/quadrant-da/quadrant/chain"
 )
 
 const (
@@ -70,7 +72,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := ParseAddress(addrA)
+	a, _ := chain.ParseAddress(addrA)
 	if st.Accounts[a].Balance != 42 || st.Height != 0 || len(st.AppHash) != 32 {
 		t.Fatalf("state from genesis: %+v", st)
 	}

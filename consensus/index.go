@@ -1,48 +1,24 @@
 package consensus
 
 import (
-	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/da"
 )
-
-// HexBytes is a byte slice that reads and writes JSON as lower-case hex.
-type HexBytes []byte
-
-// MarshalText encodes b as lower-case hex.
-func (b HexBytes) MarshalText() ([]byte, error) {
-	out := make([]byte, hex.EncodedLen(len(b)))
-	hex.Encode(out, b)
-	return out, nil
-}
-
-// UnmarshalText decodes hex, with an optional "0x" prefix.
-func (b *HexBytes) UnmarshalText(text []byte) error {
-	s := strings.TrimPrefix(string(text), "0x")
-	v, err := hex.DecodeString(s)
-	if err != nil {
-		return fmt.Errorf("consensus: hex field: %w", err)
-	}
-	*b = v
-	return nil
-}
-
-// String returns b in lower-case hex.
-func (b HexBytes) String() string { return hex.EncodeToString(b) }
 
 // BlobRecord says where one blob landed. Records form the blob index, which
 // lives next to consensus state in the same datastore but is not committed
 // to by the app hash: it only grows, and it is pruned with the blocks below
 // the retain height.
 type BlobRecord struct {
-	Height     int64    `json:"height"`
-	Namespace  HexBytes `json:"namespace"`
-	Commitment HexBytes `json:"commitment"`
+	Height     int64          `json:"height"`
+	Namespace  chain.HexBytes `json:"namespace"`
+	Commitment chain.HexBytes `json:"commitment"`
 	// Signer is the 20-byte address of the account that paid for the blob.
-	Signer HexBytes `json:"signer"`
+	Signer chain.HexBytes `json:"signer"`
 	// Index is the blob's first share in the original k×k square, row-major:
 	// the share index the pay-for-blob carries in its index wrapper.
 	Index int `json:"index"`
@@ -76,7 +52,7 @@ const (
 	ordinalKeyDigits = 8
 )
 
-func accountKey(addr Address) string { return prefixAccount + "/" + addr.String() }
+func accountKey(addr chain.Address) string { return prefixAccount + "/" + addr.String() }
 
 func blobHeightPrefix(height int64) string {
 	return fmt.Sprintf("%s/%0*d", prefixBlobIndex, heightKeyDigits, height)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/da"
 )
 
@@ -46,10 +47,10 @@ type blockPlan struct {
 // is skipped as if it were not there. valid is asked only about
 // transactions that fit, so what a full square leaves out is not hashed or
 // verified.
-func selectTxs(base AccountReader, ordered []*decodedTx, params Params, maxBytes int64, excluded map[*decodedTx]bool, valid txValidator) (kept []*decodedTx, dropped []droppedTx) {
+func selectTxs(base AccountReader, ordered []*decodedTx, params chain.Params, maxBytes int64, excluded map[*decodedTx]bool, valid txValidator) (kept []*decodedTx, dropped []droppedTx) {
 	l := NewLedger(base)
 	budget := newSquareBudget(params.MaxSquareSize, maxBytes)
-	broken := make(map[Address]bool)
+	broken := make(map[chain.Address]bool)
 	drop := func(d *decodedTx, reason error) {
 		broken[d.signer] = true
 		dropped = append(dropped, droppedTx{raw: d.raw, reason: reason})
@@ -87,7 +88,7 @@ func selectTxs(base AccountReader, ordered []*decodedTx, params Params, maxBytes
 // maxBytes and is valid (selectTxs; validate is asked at most once per
 // transaction), build the square and compute its data root. The result does
 // not yet contain the data-root transaction.
-func prepareBlock(base AccountReader, raws [][]byte, params Params, validate txValidator, maxBytes int64) (*blockPlan, []droppedTx, error) {
+func prepareBlock(base AccountReader, raws [][]byte, params chain.Params, validate txValidator, maxBytes int64) (*blockPlan, []droppedTx, error) {
 	var decoded []*decodedTx
 	var dropped []droppedTx
 	for i, raw := range raws {
@@ -147,7 +148,7 @@ func prepareBlock(base AccountReader, raws [][]byte, params Params, validate txV
 // transaction must decode, be valid and apply in order against base; the
 // square constructed from them must have the data root and square size the
 // data-root transaction states.
-func processBlock(base AccountReader, blockTxs [][]byte, params Params, check txChecker) (*blockPlan, error) {
+func processBlock(base AccountReader, blockTxs [][]byte, params chain.Params, check txChecker) (*blockPlan, error) {
 	n := len(blockTxs)
 	if n == 0 {
 		return nil, fmt.Errorf("%w: no data-root transaction (the block is empty)", ErrProposal)

@@ -5,13 +5,14 @@ import (
 	"testing"
 
 	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/chain"
 )
 
 // FuzzProcessProposal splits fuzz input into a block's transactions and runs
 // the validator's decision on it: it must never panic, and an accepted block
 // must end with a data-root tx that matches a square rebuilt from the rest.
 func FuzzProcessProposal(f *testing.F) {
-	params := DefaultParams()
+	params := chain.DefaultParams()
 	params.MaxSquareSize = 8
 	sep := []byte("\xff\xfe|")
 	join := func(txs ...[]byte) []byte { return bytes.Join(txs, sep) }

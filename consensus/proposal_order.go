@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/da"
 )
 
@@ -23,8 +24,8 @@ import (
 //
 // It is a pure function of its input.
 func orderTxs(txs []*decodedTx) []*decodedTx {
-	bySigner := make(map[Address][]*decodedTx)
-	var signers []Address
+	bySigner := make(map[chain.Address][]*decodedTx)
+	var signers []chain.Address
 	for _, d := range txs {
 		if _, ok := bySigner[d.signer]; !ok {
 			signers = append(signers, d.signer)

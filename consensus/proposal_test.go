@@ -12,6 +12,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/chain"
 )
 
 // fakeTx is a decoded transaction for the pure ordering tests.
@@ -106,7 +107,7 @@ func indexOf(txs [][]byte, tx []byte) int {
 }
 
 func TestPrepareProposalOrdering(t *testing.T) {
-	app := newTestApp(t, "", genesisFor(DefaultParams(), alice, bob, carol))
+	app := newTestApp(t, "", genesisFor(chain.DefaultParams(), alice, bob, carol))
 	a0 := transferTx(t, alice, 0, dave.addr, 1, withGasPrice(1))
 	a1 := transferTx(t, alice, 1, dave.addr, 1, withGasPrice(50)) // pays more but must follow a0
 	b0 := transferTx(t, bob, 0, dave.addr, 1, withGasPrice(10))
@@ -123,14 +124,14 @@ func TestPrepareProposalOrdering(t *testing.T) {
 		}
 	}
 	for i, r := range fin.TxResults {
-		if r.Code != CodeOK {
+		if r.Code != chain.CodeOK {
 			t.Fatalf("tx %d failed: %s", i, r.Log)
 		}
 	}
 }
 
 func TestPrepareProposalDropsDependants(t *testing.T) {
-	params := DefaultParams()
+	params := chain.DefaultParams()
 	poor := newKey("poor")
 	g := genesisFor(params, alice)
 	// poor can pay one transfer fee, not two.
@@ -153,7 +154,7 @@ func TestPrepareProposalDropsDependants(t *testing.T) {
 }
 
 func TestPrepareProposalFitsSquare(t *testing.T) {
-	params := DefaultParams()
+	params := chain.DefaultParams()
 	params.MaxSquareSize = 4 // 16 shares
 	app := newTestApp(t, "", genesisFor(params, alice, bob, carol, dave))
 	// Each blob of 5 shares needs 5 + (width 4 − 1) worst-case shares, plus
@@ -190,7 +191,7 @@ func TestPrepareProposalFitsSquare(t *testing.T) {
 }
 
 func TestPrepareProposalRespectsMaxTxBytes(t *testing.T) {
-	app := newTestApp(t, "", genesisFor(DefaultParams(), alice, bob))
+	app := newTestApp(t, "", genesisFor(chain.DefaultParams(), alice, bob))
 	a0 := pfbTx(t, alice, 0, []*blobs.Blob{testBlob(t, 1, 3000)}, withGasPrice(2))
 	b0 := pfbTx(t, bob, 0, []*blobs.Blob{testBlob(t, 2, 3000)})
 	limit := int64(len(a0) + 500)
@@ -211,7 +212,7 @@ func TestPrepareProposalRespectsMaxTxBytes(t *testing.T) {
 }
 
 // honestBlock returns txs followed by the data-root tx of their square.
-func honestBlock(t *testing.T, params Params, txs [][]byte) [][]byte {
+func honestBlock(t *testing.T, params chain.Params, txs [][]byte) [][]byte {
 	t.Helper()
 	sq, err := blobs.Construct(txs, params.MaxSquareSize)
 	if err != nil {
@@ -229,7 +230,7 @@ func honestBlock(t *testing.T, params Params, txs [][]byte) [][]byte {
 }
 
 func TestProcessProposal(t *testing.T) {
-	params := DefaultParams()
+	params := chain.DefaultParams()
 	app := newTestApp(t, "", genesisFor(params, alice, bob))
 	a0 := transferTx(t, alice, 0, bob.addr, 5)
 	a1 := pfbTx(t, alice, 1, []*blobs.Blob{testBlob(t, 1, 2000), testBlob(t, 2, 10)})
@@ -314,7 +315,7 @@ func TestProcessProposal(t *testing.T) {
 }
 
 func TestBadDataRootProposerIsRejected(t *testing.T) {
-	g := genesisFor(DefaultParams(), alice)
+	g := genesisFor(chain.DefaultParams(), alice)
 	bad := newTestApp(t, "", g, func(c *AppConfig) { c.BadDataRootForTesting = true })
 	honest := newTestApp(t, "", g)
 	mempool := [][]byte{pfbTx(t, alice, 0, []*blobs.Blob{testBlob(t, 1, 100)})}
@@ -342,7 +343,7 @@ func TestBadDataRootProposerIsRejected(t *testing.T) {
 func TestSquareBudgetMatchesBuilder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for round := range 30 {
-		params := DefaultParams()
+		params := chain.DefaultParams()
 		params.MaxSquareSize = []int{2, 4, 8, 16}[round%4]
 		var decoded []*decodedTx
 		var genesis []testKey

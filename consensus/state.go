@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/da"
 )
 
@@ -50,30 +51,30 @@ func unmarshalAccount(b []byte) (Account, error) {
 // AccountReader reads account state. Unknown accounts read as the zero
 // Account.
 type AccountReader interface {
-	Account(addr Address) Account
+	Account(addr chain.Address) Account
 }
 
 // Accounts is a plain account map; it implements AccountReader.
-type Accounts map[Address]Account
+type Accounts map[chain.Address]Account
 
 // Account returns the account at addr, or the zero Account.
-func (m Accounts) Account(addr Address) Account { return m[addr] }
+func (m Accounts) Account(addr chain.Address) Account { return m[addr] }
 
 // Ledger is a copy-on-write overlay over a base AccountReader: reads fall
 // through to the base, writes stay in the overlay until the caller takes
 // them with Changes. Not safe for concurrent use.
 type Ledger struct {
 	base    AccountReader
-	changes map[Address]Account
+	changes map[chain.Address]Account
 }
 
 // NewLedger returns an empty overlay over base.
 func NewLedger(base AccountReader) *Ledger {
-	return &Ledger{base: base, changes: make(map[Address]Account)}
+	return &Ledger{base: base, changes: make(map[chain.Address]Account)}
 }
 
 // Account returns the account's current state in the overlay.
-func (l *Ledger) Account(addr Address) Account {
+func (l *Ledger) Account(addr chain.Address) Account {
 	if a, ok := l.changes[addr]; ok {
 		return a
 	}
@@ -81,11 +82,11 @@ func (l *Ledger) Account(addr Address) Account {
 }
 
 // Set records a new state for addr.
-func (l *Ledger) Set(addr Address, a Account) { l.changes[addr] = a }
+func (l *Ledger) Set(addr chain.Address, a Account) { l.changes[addr] = a }
 
 // Changes returns the accounts written so far (the map is the ledger's own;
 // callers must not modify it while still using the ledger).
-func (l *Ledger) Changes() map[Address]Account { return l.changes }
+func (l *Ledger) Changes() map[chain.Address]Account { return l.changes }
 
 // State is the committed consensus state of the application.
 type State struct {
@@ -96,7 +97,7 @@ type State struct {
 	Height int64
 	// AppHash is the app hash after Height.
 	AppHash  []byte
-	Params   Params
+	Params   chain.Params
 	Accounts Accounts
 }
 
@@ -112,7 +113,7 @@ func (s *State) Clone() *State {
 }
 
 // Apply writes changes into s.Accounts, deleting accounts that became zero.
-func (s *State) Apply(changes map[Address]Account) {
+func (s *State) Apply(changes map[chain.Address]Account) {
 	for addr, a := range changes {
 		if a.IsZero() {
 			delete(s.Accounts, addr)
@@ -139,8 +140,8 @@ const (
 //
 // It is a pure function of its inputs and costs O(n log n) in the number of
 // accounts.
-func AppHash(params Params, base Accounts, changes map[Address]Account) []byte {
-	addrs := make([]Address, 0, len(base)+len(changes))
+func AppHash(params chain.Params, base Accounts, changes map[chain.Address]Account) []byte {
+	addrs := make([]chain.Address, 0, len(base)+len(changes))
 	for addr, a := range base {
 		if _, changed := changes[addr]; !changed && !a.IsZero() {
 			addrs = append(addrs, addr)
@@ -151,27 +152,27 @@ func AppHash(params Params, base Accounts, changes map[Address]Account) []byte {
 			addrs = append(addrs, addr)
 		}
 	}
-	slices.SortFunc(addrs, func(a, b Address) int { return bytes.Compare(a[:], b[:]) })
+	slices.SortFunc(addrs, func(a, b chain.Address) int { return bytes.Compare(a[:], b[:]) })
 
 	leaves := make([][]byte, 0, 1+len(addrs))
 	leaves = append(leaves, paramsLeaf(params))
-	buf := make([]byte, len(addrs)*(1+AddressSize+accountSize))
+	buf := make([]byte, len(addrs)*(1+chain.AddressSize+accountSize))
 	for i, addr := range addrs {
 		a, ok := changes[addr]
 		if !ok {
 			a = base[addr]
 		}
-		leaf := buf[i*(1+AddressSize+accountSize) : (i+1)*(1+AddressSize+accountSize)]
+		leaf := buf[i*(1+chain.AddressSize+accountSize) : (i+1)*(1+chain.AddressSize+accountSize)]
 		leaf[0] = leafAccount
 		copy(leaf[1:], addr[:])
-		binary.BigEndian.PutUint64(leaf[1+AddressSize:], a.Balance)
-		binary.BigEndian.PutUint64(leaf[1+AddressSize+8:], a.Sequence)
+		binary.BigEndian.PutUint64(leaf[1+chain.AddressSize:], a.Balance)
+		binary.BigEndian.PutUint64(leaf[1+chain.AddressSize+8:], a.Sequence)
 		leaves = append(leaves, leaf)
 	}
 	return da.MerkleRoot(leaves)
 }
 
-func paramsLeaf(p Params) []byte {
+func paramsLeaf(p chain.Params) []byte {
 	b := make([]byte, 1+5*8)
 	b[0] = leafParams
 	binary.BigEndian.PutUint64(b[1:], uint64(p.MaxSquareSize))
@@ -189,7 +190,7 @@ func GenesisToState(chainID string, g GenesisState) (*State, error) {
 	}
 	s := &State{ChainID: chainID, Params: g.Params, Accounts: Accounts{}}
 	for _, ga := range g.Accounts {
-		addr, err := ParseAddress(ga.Address)
+		addr, err := chain.ParseAddress(ga.Address)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInvalidGenesis, err)
 		}

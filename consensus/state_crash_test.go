@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/quadrant-da/quadrant/chain"
 )
 
 const crashDirEnv = "QUADRANT_CONSENSUS_CRASH_DIR"
@@ -23,7 +24,7 @@ func TestHelperCommitLoop(t *testing.T) {
 	if dir == "" {
 		t.Skip("helper process for TestSurvivesSIGKILL")
 	}
-	app := newTestApp(t, dir, genesisFor(DefaultParams(), alice, bob))
+	app := newTestApp(t, dir, genesisFor(chain.DefaultParams(), alice, bob))
 	for h := int64(1); h <= 1000; h++ {
 		_, fin := produceBlock(t, app, h, mempoolFor(t, h))
 		fmt.Printf("committed %d %X\n", h, fin.AppHash)
@@ -38,7 +39,7 @@ func TestSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns a process")
 	}
-	g := genesisFor(DefaultParams(), alice, bob)
+	g := genesisFor(chain.DefaultParams(), alice, bob)
 	const killAfter = 6
 	ref := newTestApp(t, "", g)
 	refHashes := map[int64][]byte{}

@@ -12,16 +12,17 @@ import (
 	"github.com/ipfs/go-datastore/query"
 	pebbleds "github.com/ipfs/go-ds-pebble"
 
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/da"
 )
 
 // stateMeta is the JSON stored under keyMeta.
 type stateMeta struct {
-	ChainID       string   `json:"chain_id"`
-	Height        int64    `json:"height"`
-	InitialHeight int64    `json:"initial_height"`
-	AppHash       HexBytes `json:"app_hash"`
-	Params        Params   `json:"params"`
+	ChainID       string         `json:"chain_id"`
+	Height        int64          `json:"height"`
+	InitialHeight int64          `json:"initial_height"`
+	AppHash       chain.HexBytes `json:"app_hash"`
+	Params        chain.Params   `json:"params"`
 }
 
 // stateStore persists consensus state and the blob index in one datastore.
@@ -79,7 +80,7 @@ func (s *stateStore) load(ctx context.Context) (st *State, found bool, err error
 		if r.Error != nil {
 			return nil, false, fmt.Errorf("consensus: listing accounts: %w", r.Error)
 		}
-		addr, err := ParseAddress(strings.TrimPrefix(r.Key, prefixAccount+"/"))
+		addr, err := chain.ParseAddress(strings.TrimPrefix(r.Key, prefixAccount+"/"))
 		if err != nil {
 			return nil, false, fmt.Errorf("consensus: account key %q: %w", r.Key, err)
 		}
@@ -103,7 +104,7 @@ type commitBatch struct {
 	meta stateMeta
 	// changes are the accounts changed since the previous commit; zero
 	// accounts are deleted.
-	changes map[Address]Account
+	changes map[chain.Address]Account
 	// all, when true, means changes hold the complete account set and every
 	// stored account not in it must be deleted (InitChain).
 	all bool

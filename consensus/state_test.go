@@ -3,17 +3,19 @@ package consensus
 import (
 	"bytes"
 	"testing"
+
+	"github.com/quadrant-da/quadrant/chain"
 )
 
-func addr(b byte) Address { var a Address; a[19] = b; return a }
+func addr(b byte) chain.Address { var a chain.Address; a[19] = b; return a }
 
 func TestAppHash(t *testing.T) {
-	p := DefaultParams()
+	p := chain.DefaultParams()
 	base := Accounts{addr(1): {Balance: 10}, addr(2): {Balance: 20, Sequence: 3}}
 	h := AppHash(p, base, nil)
 
 	// Independent of how the same state is split between base and changes.
-	split := AppHash(p, Accounts{addr(1): {Balance: 10}}, map[Address]Account{addr(2): {Balance: 20, Sequence: 3}})
+	split := AppHash(p, Accounts{addr(1): {Balance: 10}}, map[chain.Address]Account{addr(2): {Balance: 20, Sequence: 3}})
 	if !bytes.Equal(h, split) {
 		t.Fatalf("app hash depends on base/changes split: %X vs %X", h, split)
 	}
@@ -24,7 +26,7 @@ func TestAppHash(t *testing.T) {
 		}
 	}
 	// A zero account is the same as no account.
-	if !bytes.Equal(h, AppHash(p, base, map[Address]Account{addr(9): {}})) {
+	if !bytes.Equal(h, AppHash(p, base, map[chain.Address]Account{addr(9): {}})) {
 		t.Fatal("a zero account changed the app hash")
 	}
 	// Every field of state is committed to.
@@ -32,12 +34,12 @@ func TestAppHash(t *testing.T) {
 		name string
 		hash []byte
 	}{
-		{"balance", AppHash(p, base, map[Address]Account{addr(1): {Balance: 11}})},
-		{"sequence", AppHash(p, base, map[Address]Account{addr(1): {Balance: 10, Sequence: 1}})},
-		{"new account", AppHash(p, base, map[Address]Account{addr(3): {Balance: 1}})},
-		{"deleted account", AppHash(p, base, map[Address]Account{addr(2): {}})},
-		{"params", AppHash(Params{MaxSquareSize: 64, MinGasPrice: 1, GasPerBlobByte: 8, FixedTxGas: 65000}, base, nil)},
-		{"max tx bytes", AppHash(Params{MaxSquareSize: 128, MinGasPrice: 1, GasPerBlobByte: 8, FixedTxGas: 65000, MaxTxBytes: 5}, base, nil)},
+		{"balance", AppHash(p, base, map[chain.Address]Account{addr(1): {Balance: 11}})},
+		{"sequence", AppHash(p, base, map[chain.Address]Account{addr(1): {Balance: 10, Sequence: 1}})},
+		{"new account", AppHash(p, base, map[chain.Address]Account{addr(3): {Balance: 1}})},
+		{"deleted account", AppHash(p, base, map[chain.Address]Account{addr(2): {}})},
+		{"params", AppHash(chain.Params{MaxSquareSize: 64, MinGasPrice: 1, GasPerBlobByte: 8, FixedTxGas: 65000}, base, nil)},
+		{"max tx bytes", AppHash(chain.Params{MaxSquareSize: 128, MinGasPrice: 1, GasPerBlobByte: 8, FixedTxGas: 65000, MaxTxBytes: 5}, base, nil)},
 	}
 	for _, c := range changed {
 		if bytes.Equal(h, c.hash) {
@@ -58,7 +60,7 @@ func TestLedgerOverlay(t *testing.T) {
 		t.Fatal("ledger wrote through to its base")
 	}
 	st := &State{Accounts: Accounts{addr(1): {Balance: 10}, addr(3): {Balance: 1}}}
-	st.Apply(map[Address]Account{addr(1): {Balance: 4, Sequence: 1}, addr(3): {}})
+	st.Apply(map[chain.Address]Account{addr(1): {Balance: 4, Sequence: 1}, addr(3): {}})
 	if _, ok := st.Accounts[addr(3)]; ok {
 		t.Fatal("zeroed account not deleted")
 	}

@@ -10,8 +10,8 @@ import (
 
 	cmthttp "github.com/cometbft/cometbft/rpc/client/http"
 
-	"github.com/quadrant-da/quadrant/consensus"
 	"github.com/quadrant-da/quadrant/coreapi"
+	"github.com/quadrant-da/quadrant/validator"
 )
 
 // BenchmarkCoreBlockFetch fetches one committed block of a k=128 and a
@@ -93,16 +93,16 @@ func benchCoreBlockFetch(b *testing.B, maxK, blobSize int) {
 // setMaxSquareSize rewrites the genesis in home with max_square_size k.
 func setMaxSquareSize(b *testing.B, home string, k int) {
 	b.Helper()
-	doc, app, err := consensus.ReadGenesisFile(consensus.GenesisPath(home))
+	doc, app, err := validator.ReadGenesisFile(validator.GenesisPath(home))
 	if err != nil {
 		b.Fatal(err)
 	}
 	app.Params.MaxSquareSize = k
-	nd, err := consensus.NewGenesisDoc(doc.ChainID, doc.GenesisTime, doc.Validators, app)
+	nd, err := validator.NewGenesisDoc(doc.ChainID, doc.GenesisTime, doc.Validators, app)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := consensus.WriteGenesis(home, nd); err != nil {
+	if err := validator.WriteGenesis(home, nd); err != nil {
 		b.Fatal(err)
 	}
 }

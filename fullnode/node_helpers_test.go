@@ -21,6 +21,8 @@ import (
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/fullnode"
 	"github.com/quadrant-da/quadrant/p2p"
+	"github.com/quadrant-da/quadrant/validator"
+	"github.com/quadrant-da/quadrant/wallet"
 )
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -51,10 +53,10 @@ func fileLogger(t testing.TB, dir, name string) *slog.Logger {
 // with one funded account.
 type chain struct {
 	home    string
-	cfg     consensus.NodeConfig
+	cfg     validator.NodeConfig
 	rpcPort int
-	key     *consensus.Key
-	node    *consensus.Node
+	key     *wallet.Key
+	node    *validator.Node
 }
 
 // newChain writes the home of a one-validator chain with blockTime blocks.
@@ -62,12 +64,12 @@ func newChain(t testing.TB, blockTime time.Duration) *chain {
 	t.Helper()
 	home := t.TempDir()
 	c := &chain{home: home, rpcPort: freePort(t)}
-	c.cfg = consensus.LoopbackConfig("solo", freePort(t), c.rpcPort, freePort(t), blockTime)
-	if err := consensus.SaveNodeConfig(home, c.cfg); err != nil {
+	c.cfg = validator.LoopbackConfig("solo", freePort(t), c.rpcPort, freePort(t), blockTime)
+	if err := validator.SaveNodeConfig(home, c.cfg); err != nil {
 		t.Fatal(err)
 	}
 	cc := c.cfg.CometConfig(home)
-	if err := consensus.EnsureCometDirs(cc); err != nil {
+	if err := validator.EnsureCometDirs(cc); err != nil {
 		t.Fatal(err)
 	}
 	pv := privval.GenFilePV(cc.PrivValidatorKeyFile(), cc.PrivValidatorStateFile())
@@ -75,15 +77,15 @@ func newChain(t testing.TB, blockTime time.Duration) *chain {
 	pub, _ := pv.GetPubKey()
 	app := consensus.DefaultGenesisState()
 	var err error
-	if c.key, err = consensus.NewKeyring(home).Add("acct", ""); err != nil {
+	if c.key, err = wallet.NewKeyring(home).Add("acct", ""); err != nil {
 		t.Fatal(err)
 	}
 	app.Accounts = append(app.Accounts, consensus.GenesisAccount{Address: c.key.Address().String(), Balance: 1 << 50})
-	doc, err := consensus.NewGenesisDoc("fullnode-test", time.Now(), []cmttypes.GenesisValidator{{Address: pub.Address(), PubKey: pub, Power: 1, Name: "solo"}}, app)
+	doc, err := validator.NewGenesisDoc("fullnode-test", time.Now(), []cmttypes.GenesisValidator{{Address: pub.Address(), PubKey: pub, Power: 1, Name: "solo"}}, app)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := consensus.WriteGenesis(home, doc); err != nil {
+	if err := validator.WriteGenesis(home, doc); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -93,7 +95,7 @@ func newChain(t testing.TB, blockTime time.Duration) *chain {
 func (c *chain) start(t testing.TB) {
 	t.Helper()
 	ctx := context.Background()
-	n, err := consensus.NewNode(ctx, consensus.NodeOptions{Home: c.home, Config: c.cfg, Logger: fileLogger(t, c.home, "validator")})
+	n, err := validator.NewNode(ctx, validator.NodeOptions{Home: c.home, Config: c.cfg, Logger: fileLogger(t, c.home, "validator")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,9 +109,9 @@ func (c *chain) start(t testing.TB) {
 func (c *chain) rpcURL() string { return fmt.Sprintf("http://127.0.0.1:%d", c.rpcPort) }
 
 // submitter returns a submission queue for the chain's account.
-func (c *chain) submitter(t testing.TB) *consensus.Submitter {
+func (c *chain) submitter(t testing.TB) *wallet.Submitter {
 	t.Helper()
-	s, err := consensus.NewSubmitter(consensus.SubmitterConfig{Client: c.node.Client(), Mempool: c.node.Mempool(), Key: c.key, PollInterval: 50 * time.Millisecond, RebroadcastAfter: time.Second})
+	s, err := wallet.NewSubmitter(wallet.SubmitterConfig{Client: c.node.Client(), Mempool: c.node.Mempool(), Key: c.key, PollInterval: 50 * time.Millisecond, RebroadcastAfter: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

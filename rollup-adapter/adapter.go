@@ -10,9 +10,10 @@ import (
 	"time"
 
 	"github.com/quadrant-da/quadrant/blobs"
-	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/p2p"
+	"github.com/quadrant-da/quadrant/wallet"
 )
 
 // Config configures an Adapter.
@@ -25,7 +26,7 @@ type Config struct {
 	MaxSquareSize int
 	// MaxTxBytes bounds the encoded blob transaction (all blobs of one
 	// submission); bigger submissions fail at once with "tx too large".
-	// Default consensus.DefaultMempoolMaxTxBytes.
+	// Default chain.DefaultMaxTxBytes.
 	MaxTxBytes int
 	// SubmitTimeout bounds how long a synchronous submit waits for
 	// inclusion before failing with "timed out waiting for tx to be
@@ -47,7 +48,7 @@ func DefaultConfig() Config {
 	return Config{
 		DefaultNamespace: ns,
 		MaxSquareSize:    blobs.DefaultMaxSquareSize,
-		MaxTxBytes:       consensus.DefaultMempoolMaxTxBytes,
+		MaxTxBytes:       chain.DefaultMaxTxBytes,
 		SubmitTimeout:    2 * time.Minute,
 		PollInterval:     50 * time.Millisecond,
 		StatusRetention:  4096,
@@ -203,7 +204,7 @@ func (a *Adapter) Submit(ctx context.Context, req SubmitRequest) (*SubmitResult,
 	hash := fmt.Sprintf("%X", sub.Status().Hash)
 	switch {
 	case err == nil:
-	case errors.Is(err, consensus.ErrEvicted):
+	case errors.Is(err, wallet.ErrEvicted):
 		return nil, fmt.Errorf("%w: tx %s: %w", ErrEvicted, hash, err)
 	case wctx.Err() != nil && ctx.Err() == nil:
 		return nil, fmt.Errorf("%w: tx %s still %s after %v (ask its status)", ErrTxTimedOut, hash, sub.Status().State, a.cfg.SubmitTimeout)
@@ -212,7 +213,7 @@ func (a *Adapter) Submit(ctx context.Context, req SubmitRequest) (*SubmitResult,
 	default:
 		return nil, mapSubmitError(err)
 	}
-	if st.Code != consensus.CodeOK {
+	if st.Code != chain.CodeOK {
 		return nil, mapSubmitError(fmt.Errorf("%w: tx %s failed in block %d: code %d: %s", ErrRejected, hash, st.Height, st.Code, st.Reason))
 	}
 	height := uint64(st.Height)
@@ -255,33 +256,29 @@ func (a *Adapter) submit(ctx context.Context, req SubmitRequest) (Submission, []
 	return sub, commits, nil
 }
 
-// mapSubmitError turns a submission failure into the adapter's error carrying
-// the substring clients match on.
+// mapSubmitError gives a submission error the adapter's error for its
+// rejection code (chain.Code*), which front-ends map on to their own codes.
+// It reads codes only, never message text.
 func mapSubmitError(err error) error {
-	msg := err.Error()
-	for _, m := range []struct {
-		sub []string
-		err error
-	}{
-		{[]string{"incorrect account sequence"}, ErrIncorrectSequence},
-		{[]string{"blob: over size limit"}, ErrBlobTooLarge},
-		{[]string{"tx too large"}, ErrTxTooLarge},
-		{[]string{"tx already exists in cache", "tx already in mempool"}, ErrTxAlreadyInMempool},
-	} {
-		for _, s := range m.sub {
-			if bytes.Contains([]byte(msg), []byte(s)) {
-				if errors.Is(err, m.err) {
-					return err
-				}
-				return fmt.Errorf("%w: %w", m.err, err)
-			}
-		}
+	var rej *wallet.RejectedError
+	if !errors.As(err, &rej) {
+		return err
 	}
-	var rej *consensus.RejectedError
-	if errors.As(err, &rej) && !errors.Is(err, ErrRejected) {
-		return fmt.Errorf("%w: %w", ErrRejected, err)
+	var to error
+	switch rej.Code {
+	case chain.CodeSequence:
+		to = ErrIncorrectSequence
+	case chain.CodeBlobSize:
+		to = ErrBlobTooLarge
+	case chain.CodeTxTooLarge:
+		to = ErrTxTooLarge
+	default:
+		to = ErrRejected
 	}
-	return err
+	if errors.Is(err, to) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", to, err)
 }
 
 func (a *Adapter) track(sub Submission) {

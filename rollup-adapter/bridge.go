@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/erasure"
 	"github.com/quadrant-da/quadrant/p2p"
+	"github.com/quadrant-da/quadrant/wallet"
 )
 
 // SquareStore is the read side of a bridge full node; *fullnode.Store
@@ -28,13 +29,13 @@ type BridgeNodeConfig struct {
 	Store SquareStore
 	// Chain is the consensus node's RPC client, for the network height
 	// (required; the same client the Submitters use).
-	Chain consensus.ChainClient
+	Chain wallet.ChainClient
 	// Submitters hands out the one ordered queue per account of this
 	// process (required). Share it with every other signer in the process.
-	Submitters *consensus.Submitters
+	Submitters *wallet.Submitters
 	// Keys is the keyring keys are loaded from by name or address
 	// (required).
-	Keys *consensus.Keyring
+	Keys *wallet.Keyring
 	// DefaultKey is the key name used when a request names none (required).
 	DefaultKey string
 }
@@ -50,7 +51,7 @@ type BridgeNode struct {
 	cfg BridgeNodeConfig
 
 	mu   sync.Mutex
-	keys map[string]*consensus.Key // by name and by lower-case hex address
+	keys map[string]*wallet.Key // by name and by lower-case hex address
 }
 
 // NewBridgeNode returns the Node of a bridge full node.
@@ -58,7 +59,7 @@ func NewBridgeNode(cfg BridgeNodeConfig) (*BridgeNode, error) {
 	if cfg.Store == nil || cfg.Chain == nil || cfg.Submitters == nil || cfg.Keys == nil || cfg.DefaultKey == "" {
 		return nil, fmt.Errorf("%w: bridge node needs a store, a chain client, submitters, a keyring and a default key", ErrInvalidConfig)
 	}
-	return &BridgeNode{SquareStore: cfg.Store, cfg: cfg, keys: map[string]*consensus.Key{}}, nil
+	return &BridgeNode{SquareStore: cfg.Store, cfg: cfg, keys: map[string]*wallet.Key{}}, nil
 }
 
 // NetworkHeight implements Node: the consensus node's latest block height.
@@ -84,11 +85,11 @@ func (b *BridgeNode) SubmitBlobs(ctx context.Context, req SubmitRequest) (Submis
 	return q.SubmitBlobs(ctx, req.Blobs...)
 }
 
-func (b *BridgeNode) key(req SubmitRequest) (*consensus.Key, error) {
+func (b *BridgeNode) key(req SubmitRequest) (*wallet.Key, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if req.SignerAddress != "" {
-		addr, err := consensus.ParseAddress(req.SignerAddress)
+		addr, err := chain.ParseAddress(req.SignerAddress)
 		if err != nil {
 			return nil, fmt.Errorf("rollupadapter: signer address %q: %w", req.SignerAddress, err)
 		}
@@ -100,11 +101,11 @@ func (b *BridgeNode) key(req SubmitRequest) (*consensus.Key, error) {
 			return nil, fmt.Errorf("rollupadapter: listing keys: %w", err)
 		}
 		for _, in := range infos {
-			if a, err := consensus.ParseAddress(in.Address); err == nil && a == addr {
+			if a, err := chain.ParseAddress(in.Address); err == nil && a == addr {
 				return b.loadLocked(in.Name)
 			}
 		}
-		return nil, fmt.Errorf("rollupadapter: no key of this node signs for %s: %w", addr, consensus.ErrKeyNotFound)
+		return nil, fmt.Errorf("rollupadapter: no key of this node signs for %s: %w", addr, wallet.ErrKeyNotFound)
 	}
 	name := req.KeyName
 	if name == "" {
@@ -116,10 +117,10 @@ func (b *BridgeNode) key(req SubmitRequest) (*consensus.Key, error) {
 	return b.loadLocked(name)
 }
 
-func (b *BridgeNode) loadLocked(name string) (*consensus.Key, error) {
+func (b *BridgeNode) loadLocked(name string) (*wallet.Key, error) {
 	k, err := b.cfg.Keys.Load(name)
 	if err != nil {
-		if errors.Is(err, consensus.ErrKeyNotFound) {
+		if errors.Is(err, wallet.ErrKeyNotFound) {
 			return nil, fmt.Errorf("rollupadapter: key %q: %w", name, err)
 		}
 		return nil, fmt.Errorf("rollupadapter: loading key %q: %w", name, err)

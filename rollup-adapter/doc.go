@@ -26,7 +26,7 @@
 //
 // Submitting: every front-end submits through the Node, whose implementation
 // must route each key's transactions through that account's single ordered
-// queue (consensus.Submitters); concurrent callers on one key therefore never
+// queue (wallet.Submitters); concurrent callers on one key therefore never
 // fail on "incorrect account sequence". Submit is synchronous: it returns once
 // the transaction is included and its height is readable through this node.
 // A blob that can never fit (over MaxBlobSize, derived from the max square

@@ -17,12 +17,15 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/filecoin-project/go-jsonrpc"
 
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/consensus"
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/erasure"
 	"github.com/quadrant-da/quadrant/fullnode"
 	"github.com/quadrant-da/quadrant/p2p"
 	"github.com/quadrant-da/quadrant/rpc"
+	"github.com/quadrant-da/quadrant/validator"
+	"github.com/quadrant-da/quadrant/wallet"
 )
 
 // The test network: one real CometBFT validator running Quadrant's App in
@@ -113,7 +116,7 @@ func (s *memStore) forget(h uint64) {
 }
 
 // ingest follows the chain like a bridge node until ctx ends.
-func (s *memStore) ingest(ctx context.Context, c *consensus.Node, maxSquare int) {
+func (s *memStore) ingest(ctx context.Context, c *validator.Node, maxSquare int) {
 	cl := c.Client()
 	next := int64(1)
 	for ctx.Err() == nil {
@@ -149,11 +152,11 @@ func (s *memStore) ingest(ctx context.Context, c *consensus.Node, maxSquare int)
 
 type testNet struct {
 	home    string
-	chain   *consensus.Node
+	chain   *validator.Node
 	store   *memStore
 	bridge  *BridgeNode
 	adapter *Adapter
-	keys    []*consensus.Key
+	keys    []*wallet.Key
 	srv     *rpc.Server
 	secret  []byte
 	url     string
@@ -197,19 +200,19 @@ func startNet() (*testNet, error) {
 		defer l.Close()
 		return l.Addr().(*net.TCPAddr).Port
 	}
-	cfg := consensus.LoopbackConfig("solo", port(), port(), port(), 150*time.Millisecond)
-	if err := consensus.SaveNodeConfig(home, cfg); err != nil {
+	cfg := validator.LoopbackConfig("solo", port(), port(), port(), 150*time.Millisecond)
+	if err := validator.SaveNodeConfig(home, cfg); err != nil {
 		return nil, err
 	}
 	cc := cfg.CometConfig(home)
-	if err := consensus.EnsureCometDirs(cc); err != nil {
+	if err := validator.EnsureCometDirs(cc); err != nil {
 		return nil, err
 	}
 	pv := privval.GenFilePV(cc.PrivValidatorKeyFile(), cc.PrivValidatorStateFile())
 	pv.Save()
 	pub, _ := pv.GetPubKey()
 	app := consensus.DefaultGenesisState()
-	kr := consensus.NewKeyring(home)
+	kr := wallet.NewKeyring(home)
 	tn := &testNet{home: home}
 	for _, name := range []string{"rollup", "other"} {
 		k, err := kr.Add(name, "")
@@ -219,11 +222,11 @@ func startNet() (*testNet, error) {
 		tn.keys = append(tn.keys, k)
 		app.Accounts = append(app.Accounts, consensus.GenesisAccount{Address: k.Address().String(), Balance: 1 << 50})
 	}
-	doc, err := consensus.NewGenesisDoc("adapter-test", time.Now(), []cmttypes.GenesisValidator{{Address: pub.Address(), PubKey: pub, Power: 1, Name: "solo"}}, app)
+	doc, err := validator.NewGenesisDoc("adapter-test", time.Now(), []cmttypes.GenesisValidator{{Address: pub.Address(), PubKey: pub, Power: 1, Name: "solo"}}, app)
 	if err != nil {
 		return nil, err
 	}
-	if err := consensus.WriteGenesis(home, doc); err != nil {
+	if err := validator.WriteGenesis(home, doc); err != nil {
 		return nil, err
 	}
 	logf, err := os.Create(filepath.Join(home, "node.log"))
@@ -232,7 +235,7 @@ func startNet() (*testNet, error) {
 	}
 	logger := slog.New(slog.NewTextHandler(logf, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, cancel := context.WithCancel(context.Background())
-	node, err := consensus.NewNode(ctx, consensus.NodeOptions{Home: home, Config: cfg, Logger: logger})
+	node, err := validator.NewNode(ctx, validator.NodeOptions{Home: home, Config: cfg, Logger: logger})
 	if err != nil {
 		cancel()
 		return nil, err
@@ -245,8 +248,8 @@ func startNet() (*testNet, error) {
 	tn.store = &memStore{headers: map[uint64]*da.ExtendedHeader{}, squares: map[uint64]*erasure.ExtendedSquare{}}
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); tn.store.ingest(ctx, node, consensus.DefaultParams().MaxSquareSize) }()
-	subs := consensus.NewSubmitters(ctx, node.Client(), node.Mempool(), logger, 20*time.Millisecond)
+	go func() { defer wg.Done(); tn.store.ingest(ctx, node, chain.DefaultParams().MaxSquareSize) }()
+	subs := wallet.NewSubmitters(ctx, node.Client(), node.Mempool(), logger, 20*time.Millisecond)
 	tn.bridge, err = NewBridgeNode(BridgeNodeConfig{Store: tn.store, Chain: node.Client(), Submitters: subs, Keys: kr, DefaultKey: "rollup"})
 	if err != nil {
 		cancel()

@@ -5,10 +5,10 @@ import (
 	"errors"
 
 	"github.com/quadrant-da/quadrant/blobs"
-	"github.com/quadrant-da/quadrant/consensus"
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/erasure"
 	"github.com/quadrant-da/quadrant/p2p"
+	"github.com/quadrant-da/quadrant/wallet"
 )
 
 // Errors. Their messages contain the substrings rollup clients match on
@@ -42,7 +42,7 @@ type Node interface {
 	// SubmitBlobs sends one pay-for-blobs transaction for req.Blobs,
 	// signed by the requested key, through that account's ordered
 	// submission queue, and returns once the transaction was admitted to
-	// the mempool. A CheckTx refusal is a *consensus.RejectedError.
+	// the mempool. A CheckTx refusal is a *wallet.RejectedError.
 	SubmitBlobs(ctx context.Context, req SubmitRequest) (Submission, error)
 	// NetworkHeight returns the height of the newest committed block of the
 	// chain (which this node may not have ingested yet).
@@ -81,10 +81,10 @@ type SubmitRequest struct {
 }
 
 // Submission is one transaction going through a submission queue;
-// *consensus.Submission satisfies it.
+// *wallet.Submission satisfies it.
 type Submission interface {
-	Status() consensus.SubmissionStatus
-	Wait(ctx context.Context) (consensus.SubmissionStatus, error)
+	Status() wallet.SubmissionStatus
+	Wait(ctx context.Context) (wallet.SubmissionStatus, error)
 }
 
 // SamplingStatsSource is implemented by nodes that sample (light nodes); for

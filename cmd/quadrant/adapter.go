@@ -24,6 +24,7 @@ import (
 	"github.com/quadrant-da/quadrant/fullnode"
 	rollupadapter "github.com/quadrant-da/quadrant/rollup-adapter"
 	"github.com/quadrant-da/quadrant/rpc"
+	"github.com/quadrant-da/quadrant/wallet"
 )
 
 // Files of the rollup adapter in a bridge home.
@@ -109,11 +110,11 @@ func startAdapter(ctx context.Context, node *fullnode.Node, coreRPC, coreGRPC st
 		return nil, nil, fmt.Errorf("adapter: %w", err)
 	}
 	stops = append(stops, func() { mp.Close() })
-	subs := consensus.NewSubmitters(ctx, core, mp, log, 0)
+	subs := wallet.NewSubmitters(ctx, core, mp, log, 0)
 	stops = append(stops, subs.Stop)
 	bn, err := rollupadapter.NewBridgeNode(rollupadapter.BridgeNodeConfig{
 		Store: node.Store(), Chain: core, Submitters: subs,
-		Keys: consensus.NewKeyring(home), DefaultKey: af.key,
+		Keys: wallet.NewKeyring(home), DefaultKey: af.key,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -196,7 +197,7 @@ func stopWithin(stop func(context.Context) error) func() {
 }
 
 // queryMaxSquareSize reads the chain's max_square_size parameter.
-func queryMaxSquareSize(ctx context.Context, core consensus.ChainClient) (int, error) {
+func queryMaxSquareSize(ctx context.Context, core wallet.ChainClient) (int, error) {
 	var lastErr error
 	for range 50 {
 		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -262,7 +263,7 @@ func loadOrCreateEthKey(path string) (*rollupadapter.EthKey, error) {
 // <devnet home>/tokens/{read,write,admin}, the DAC member key with
 // <devnet home>/dac/member.address, and <devnet home>/dac/sequencer.key.
 func setupDevnetAdapter(devnetHome, bridgeHome string) (consensus.GenesisAccount, error) {
-	key, err := consensus.NewKeyring(bridgeHome).Add("adapter", consensus.KeyTypeSecp256k1)
+	key, err := wallet.NewKeyring(bridgeHome).Add("adapter", wallet.KeyTypeSecp256k1)
 	if err != nil {
 		return consensus.GenesisAccount{}, err
 	}

@@ -18,9 +18,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/quadrant-da/quadrant/blobs"
-	"github.com/quadrant-da/quadrant/consensus"
 	"github.com/quadrant-da/quadrant/coreapi"
 	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/validator"
+	"github.com/quadrant-da/quadrant/wallet"
 )
 
 func newBenchCmd() *cobra.Command {
@@ -143,12 +144,12 @@ func benchChain(ctx context.Context, out io.Writer, o chainBenchOptions) error {
 		}
 		if o.Profile {
 			for i, v := range m.Validators {
-				cfg, err := consensus.LoadNodeConfig(v.Home)
+				cfg, err := validator.LoadNodeConfig(v.Home)
 				if err != nil {
 					return err
 				}
 				cfg.RPC.PprofListenAddress = fmt.Sprintf("127.0.0.1:%d", benchPprofPort(o.BasePort, i))
-				if err := consensus.SaveNodeConfig(v.Home, cfg); err != nil {
+				if err := validator.SaveNodeConfig(v.Home, cfg); err != nil {
 					return err
 				}
 			}
@@ -209,20 +210,20 @@ func benchNetwork(ctx context.Context, home string, m *devnetManifest, procs *de
 		}
 	}
 	// Fund the bench accounts from the faucet, through one queue.
-	faucetKey, err := consensus.NewKeyring(home).Load("faucet")
+	faucetKey, err := wallet.NewKeyring(home).Load("faucet")
 	if err != nil {
 		return nil, err
 	}
-	faucet, err := consensus.NewSubmitter(consensus.SubmitterConfig{Client: clients[0], Mempool: mempools[0], Key: faucetKey, PollInterval: 50 * time.Millisecond})
+	faucet, err := wallet.NewSubmitter(wallet.SubmitterConfig{Client: clients[0], Mempool: mempools[0], Key: faucetKey, PollInterval: 50 * time.Millisecond})
 	if err != nil {
 		return nil, err
 	}
 	faucet.Start(ctx)
 	defer faucet.Stop()
-	subs := make([]*consensus.Submitter, o.Accounts)
-	var fund []*consensus.Submission
+	subs := make([]*wallet.Submitter, o.Accounts)
+	var fund []*wallet.Submission
 	for i := range subs {
-		key, err := consensus.GenerateKey(fmt.Sprintf("bench%d", i), consensus.KeyTypeSecp256k1)
+		key, err := wallet.GenerateKey(fmt.Sprintf("bench%d", i), wallet.KeyTypeSecp256k1)
 		if err != nil {
 			return nil, err
 		}
@@ -231,7 +232,7 @@ func benchNetwork(ctx context.Context, home string, m *devnetManifest, procs *de
 			return nil, err
 		}
 		fund = append(fund, s)
-		subs[i], err = consensus.NewSubmitter(consensus.SubmitterConfig{Client: clients[i%len(clients)], Mempool: mempools[i%len(clients)], Key: key, PollInterval: 50 * time.Millisecond,
+		subs[i], err = wallet.NewSubmitter(wallet.SubmitterConfig{Client: clients[i%len(clients)], Mempool: mempools[i%len(clients)], Key: key, PollInterval: 50 * time.Millisecond,
 			// Rebroadcasting re-sends MiB-sized txs the mempool still holds (a
 			// bench mempool evicts nothing): on a stalled chain that multiplied
 			// the RPC and hashing load of the validators.
@@ -258,7 +259,7 @@ func benchNetwork(ctx context.Context, home string, m *devnetManifest, procs *de
 	return results, nil
 }
 
-func benchLoad(ctx context.Context, home string, clients []*rpchttp.HTTP, subs []*consensus.Submitter, procs *devnetProcs, k int, load float64, o chainBenchOptions) (benchResult, error) {
+func benchLoad(ctx context.Context, home string, clients []*rpchttp.HTTP, subs []*wallet.Submitter, procs *devnetProcs, k int, load float64, o chainBenchOptions) (benchResult, error) {
 	perBlock := int(load * float64(squareBlobCapacity(k)))
 	// Blobs of at most 2 MiB, at least 8 per block so load spreads over accounts.
 	size := max(4<<10, min(2<<20, perBlock/8))

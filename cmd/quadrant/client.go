@@ -15,9 +15,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/consensus"
 	"github.com/quadrant-da/quadrant/coreapi"
 	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/validator"
+	"github.com/quadrant-da/quadrant/wallet"
 )
 
 // clientFlags are shared by the commands that talk to a running node.
@@ -48,7 +51,7 @@ func (c *clientFlags) nodeURL() string {
 	if c.node != "" {
 		return c.node
 	}
-	if cfg, err := consensus.LoadNodeConfig(c.home); err == nil {
+	if cfg, err := validator.LoadNodeConfig(c.home); err == nil {
 		return "http://" + stripScheme(cfg.RPC.ListenAddress)
 	}
 	if m, err := loadManifest(c.home); err == nil && len(m.Validators) > 0 {
@@ -63,13 +66,13 @@ func (c *clientFlags) coreAddr() string {
 	if c.grpc != "" {
 		return c.grpc
 	}
-	if cfg, err := consensus.LoadNodeConfig(c.home); err == nil && cfg.RPC.GRPCListenAddress != "" {
+	if cfg, err := validator.LoadNodeConfig(c.home); err == nil && cfg.RPC.GRPCListenAddress != "" {
 		return stripScheme(cfg.RPC.GRPCListenAddress)
 	}
 	if m, err := loadManifest(c.home); err == nil && len(m.Validators) > 0 && m.Validators[0].GRPC != "" {
 		return m.Validators[0].GRPC
 	}
-	return stripScheme(consensus.DefaultNodeConfig().RPC.GRPCListenAddress)
+	return stripScheme(validator.DefaultNodeConfig().RPC.GRPCListenAddress)
 }
 
 func (c *clientFlags) client() (*rpchttp.HTTP, error) {
@@ -81,8 +84,8 @@ func (c *clientFlags) client() (*rpchttp.HTTP, error) {
 }
 
 // submitter loads the key and starts its submission queue.
-func (c *clientFlags) submitter(ctx context.Context) (*consensus.Submitter, error) {
-	key, err := consensus.NewKeyring(c.home).Load(c.key)
+func (c *clientFlags) submitter(ctx context.Context) (*wallet.Submitter, error) {
+	key, err := wallet.NewKeyring(c.home).Load(c.key)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +97,7 @@ func (c *clientFlags) submitter(ctx context.Context) (*consensus.Submitter, erro
 	if err != nil {
 		return nil, err
 	}
-	s, err := consensus.NewSubmitter(consensus.SubmitterConfig{Client: cl, Mempool: mp, Key: key, PollInterval: 100 * time.Millisecond})
+	s, err := wallet.NewSubmitter(wallet.SubmitterConfig{Client: cl, Mempool: mp, Key: key, PollInterval: 100 * time.Millisecond})
 	if err != nil {
 		mp.Close()
 		return nil, err
@@ -106,7 +109,7 @@ func (c *clientFlags) submitter(ctx context.Context) (*consensus.Submitter, erro
 
 // waitIncluded waits until sub is in a block; a transaction that is in a
 // block but failed there is an error.
-func waitIncluded(ctx context.Context, sub *consensus.Submission) (consensus.SubmissionStatus, error) {
+func waitIncluded(ctx context.Context, sub *wallet.Submission) (wallet.SubmissionStatus, error) {
 	st, err := sub.Wait(ctx)
 	if err != nil {
 		return st, err
@@ -299,7 +302,7 @@ func queryApp(ctx context.Context, cl *rpchttp.HTTP, path, what string, v any) (
 	if err != nil {
 		return 0, err
 	}
-	if res.Response.Code != consensus.CodeOK {
+	if res.Response.Code != chain.CodeOK {
 		return 0, fmt.Errorf("query %s: %s", what, res.Response.Log)
 	}
 	if err := json.Unmarshal(res.Response.Value, v); err != nil {
@@ -320,7 +323,7 @@ func getBlobs(ctx context.Context, cl *rpchttp.HTTP, height int64, ns da.Namespa
 	if len(recs) == 0 {
 		return out, nil
 	}
-	var params consensus.Params
+	var params chain.Params
 	if _, err := queryApp(ctx, cl, "/params", "params", &params); err != nil {
 		return nil, err
 	}
@@ -377,7 +380,7 @@ func newTxCmd() *cobra.Command {
 		Short: "Transfer funds to an address and wait until it is in a block",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dst, err := consensus.ParseAddress(to)
+			dst, err := chain.ParseAddress(to)
 			if err != nil {
 				return err
 			}
@@ -419,15 +422,15 @@ func newAccountCmd() *cobra.Command {
 		Short: "Print an account's balance and sequence (default: the --key account)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var addr consensus.Address
+			var addr chain.Address
 			if len(args) == 1 {
-				a, err := consensus.ParseAddress(args[0])
+				a, err := chain.ParseAddress(args[0])
 				if err != nil {
 					return err
 				}
 				addr = a
 			} else {
-				k, err := consensus.NewKeyring(c.home).Load(c.key)
+				k, err := wallet.NewKeyring(c.home).Load(c.key)
 				if err != nil {
 					return err
 				}
@@ -439,7 +442,7 @@ func newAccountCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var info consensus.AccountInfo
+			var info chain.AccountInfo
 			height, err := queryApp(ctx, cl, "/account/"+addr.String(), "account", &info)
 			if err != nil {
 				return err

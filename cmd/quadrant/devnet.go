@@ -16,17 +16,20 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/spf13/cobra"
 
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/validator"
+	"github.com/quadrant-da/quadrant/wallet"
 )
 
 // devnetManifest is <devnet home>/devnet.json: what `quadrant devnet` created.
 type devnetManifest struct {
-	ChainID    string           `json:"chain_id"`
-	Faucet     string           `json:"faucet_address"`
-	FaucetKey  string           `json:"faucet_key"`
-	Validators []devnetMember   `json:"validators"`
-	BlockTime  jsonDuration     `json:"block_time"`
-	Params     consensus.Params `json:"params"`
+	ChainID    string         `json:"chain_id"`
+	Faucet     string         `json:"faucet_address"`
+	FaucetKey  string         `json:"faucet_key"`
+	Validators []devnetMember `json:"validators"`
+	BlockTime  jsonDuration   `json:"block_time"`
+	Params     chain.Params   `json:"params"`
 	// FullNodes are the devnet's full nodes (one bridge on validator 0).
 	FullNodes []devnetFull `json:"full_nodes,omitempty"`
 }
@@ -56,7 +59,7 @@ func manifestPath(home string) string { return filepath.Join(home, "devnet.json"
 // devnetPorts returns validator i's P2P, RPC and metrics ports: base+10i,
 // base+10i+1, base+10i+5 (so with the default base 26656, validator 0's RPC
 // is 26657); its core API (blocks for the bridge, binary submission) is on
-// base+10i+3 (consensus.LoopbackGRPCPort of the RPC port). The offsets +2
+// base+10i+3 (validator.LoopbackGRPCPort of the RPC port). The offsets +2
 // and +12 are left free: base+2 is the rollup adapter's JSON-RPC (26658)
 // and base+12 the light node's (26668), the ports celestia-node users
 // already know.
@@ -93,20 +96,20 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 	for i := range infos {
 		p2p, rpc, metrics := devnetPorts(o.BasePort, i)
 		name := fmt.Sprintf("validator-%d", i)
-		cfg := consensus.LoopbackConfig(name, p2p, rpc, metrics, o.BlockTime)
+		cfg := validator.LoopbackConfig(name, p2p, rpc, metrics, o.BlockTime)
 		// The core API: the bridge fetches blocks and clients submit
 		// transactions over it.
-		cfg.RPC.GRPCListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", consensus.LoopbackGRPCPort(rpc))
+		cfg.RPC.GRPCListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", validator.LoopbackGRPCPort(rpc))
 		if o.TimeoutPropose > 0 {
 			cfg.Consensus.TimeoutPropose = o.TimeoutPropose
 		}
-		info, err := initHome(filepath.Join(o.Home, name), cfg, "validator", consensus.KeyTypeSecp256k1)
+		info, err := initHome(filepath.Join(o.Home, name), cfg, "validator", wallet.KeyTypeSecp256k1)
 		if err != nil {
 			return nil, err
 		}
 		infos[i] = info
 	}
-	faucet, err := consensus.NewKeyring(o.Home).Add("faucet", consensus.KeyTypeSecp256k1)
+	faucet, err := wallet.NewKeyring(o.Home).Add("faucet", wallet.KeyTypeSecp256k1)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +126,7 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 		vals[i] = info.genesisValidator()
 		app.Accounts = append(app.Accounts, consensus.GenesisAccount{Address: info.Account.Address().String(), Balance: defaultAccountBalance})
 	}
-	doc, err := consensus.NewGenesisDoc(o.ChainID, time.Now(), vals, app)
+	doc, err := validator.NewGenesisDoc(o.ChainID, time.Now(), vals, app)
 	if err != nil {
 		return nil, err
 	}
@@ -135,10 +138,10 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 			}
 		}
 		info.Config.P2P.PersistentPeers = joinComma(peers)
-		if err := consensus.SaveNodeConfig(info.Home, info.Config); err != nil {
+		if err := validator.SaveNodeConfig(info.Home, info.Config); err != nil {
 			return nil, err
 		}
-		if err := consensus.WriteGenesis(info.Home, doc); err != nil {
+		if err := validator.WriteGenesis(info.Home, doc); err != nil {
 			return nil, err
 		}
 		m.Validators = append(m.Validators, devnetMember{
@@ -151,7 +154,7 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 		})
 	}
 	m.Faucet = faucet.Address().String()
-	m.FaucetKey = filepath.Join(consensus.KeysDir(o.Home), "faucet.json")
+	m.FaucetKey = filepath.Join(wallet.KeysDir(o.Home), "faucet.json")
 	m.Params = app.Params
 	bridge, err := createDevnetBridge(o.Home, o.ChainID, m.Validators[0].RPC, o.BasePort, o.Validators)
 	if err != nil {
@@ -252,7 +255,7 @@ peer address is printed. It runs the rollup adapter (JSON-RPC 127.0.0.1:26658, A
 	f.DurationVar(&o.BlockTime, "block-time", time.Second, "block time of every validator")
 	f.IntVar(&o.BasePort, "base-port", 26656, "first port; validator N uses base+10N (P2P), +1 (RPC), +5 (metrics); the light node base+12")
 	f.StringVar(&o.ChainID, "chain-id", "quadrant-devnet", "chain id")
-	f.IntVar(&o.MaxSquareSize, "max-square-size", consensus.DefaultMaxSquareSize, "largest original square width k (power of two ≤ 256)")
+	f.IntVar(&o.MaxSquareSize, "max-square-size", chain.DefaultMaxSquareSize, "largest original square width k (power of two ≤ 256)")
 	f.DurationVar(&o.TimeoutPropose, "timeout-propose", 0, "how long validators wait for a proposal (default max(1s, 3×block time); raise for k=256 squares)")
 	f.BoolVar(&initOnly, "init-only", false, "create the homes and exit without starting anything")
 	f.BoolVar(&reset, "reset", false, "delete --home first and create a fresh devnet")

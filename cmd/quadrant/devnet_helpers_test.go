@@ -18,7 +18,7 @@ import (
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 
 	"github.com/quadrant-da/quadrant/blobs"
-	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/coreapi"
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/erasure"
@@ -329,9 +329,9 @@ func getBlobsCLI(t *testing.T, node string, h int64, ns string) []blobOut {
 }
 
 // accountBalance reads a balance through the CLI.
-func accountBalance(t *testing.T, node, addr string) consensus.AccountInfo {
+func accountBalance(t *testing.T, node, addr string) chain.AccountInfo {
 	t.Helper()
-	var info consensus.AccountInfo
+	var info chain.AccountInfo
 	out := runCLI(t, "account", "balance", addr, "--node", node, "-o", "json")
 	if err := json.Unmarshal(out, &info); err != nil {
 		t.Fatalf("account balance output %q: %v", out, err)

@@ -17,8 +17,9 @@ import (
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 
 	"github.com/quadrant-da/quadrant/blobs"
-	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/wallet"
 )
 
 // landed is one blob the test submitted and where it landed.
@@ -44,11 +45,11 @@ func TestDevnetFourValidators(t *testing.T) {
 	}
 
 	// Three more accounts, funded from the faucet through the CLI.
-	kr := consensus.NewKeyring(n.home)
+	kr := wallet.NewKeyring(n.home)
 	var names []string
 	for i := range 3 {
 		name := fmt.Sprintf("user%d", i)
-		k, err := kr.Add(name, []string{consensus.KeyTypeSecp256k1, consensus.KeyTypeEd25519}[i%2])
+		k, err := kr.Add(name, []string{wallet.KeyTypeSecp256k1, wallet.KeyTypeEd25519}[i%2])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +98,7 @@ func TestDevnetFourValidators(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := consensus.NewSubmitter(consensus.SubmitterConfig{Client: clients[0], Mempool: coreAPI(t, n.m.Validators[0].GRPC), Key: faucet, PollInterval: 50 * time.Millisecond})
+	sub, err := wallet.NewSubmitter(wallet.SubmitterConfig{Client: clients[0], Mempool: coreAPI(t, n.m.Validators[0].GRPC), Key: faucet, PollInterval: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,13 +231,13 @@ func TestDevnetKillAndRestart(t *testing.T) {
 		clients[i] = n.client(i)
 		waitHeight(t, clients[i], 3, startDeadline)
 	}
-	faucet, err := consensus.NewKeyring(n.home).Load("faucet")
+	faucet, err := wallet.NewKeyring(n.home).Load("faucet")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	sub, err := consensus.NewSubmitter(consensus.SubmitterConfig{Client: clients[0], Mempool: coreAPI(t, n.m.Validators[0].GRPC), Key: faucet, PollInterval: 50 * time.Millisecond})
+	sub, err := wallet.NewSubmitter(wallet.SubmitterConfig{Client: clients[0], Mempool: coreAPI(t, n.m.Validators[0].GRPC), Key: faucet, PollInterval: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,7 +364,7 @@ func TestInitKeysAndSingleValidator(t *testing.T) {
 	if _, err := runCLIErr("init", "--home", home); err == nil {
 		t.Fatal("init over an existing home succeeded")
 	}
-	var k consensus.KeyInfo
+	var k wallet.KeyInfo
 	if err := json.Unmarshal(runCLI(t, "keys", "add", "alice", "--type", "ed25519", "--home", home, "-o", "json"), &k); err != nil || k.Type != "ed25519" {
 		t.Fatalf("keys add: %+v %v", k, err)
 	}
@@ -385,7 +386,7 @@ func TestInitKeysAndSingleValidator(t *testing.T) {
 	if !bytes.Contains(out, []byte(`"height"`)) {
 		t.Fatalf("tx send: %q", out)
 	}
-	var info consensus.AccountInfo
+	var info chain.AccountInfo
 	if err := json.Unmarshal(runCLI(t, "account", "balance", "--home", home, "--key", "alice", "-o", "json"), &info); err != nil || info.Balance != 1000000 {
 		t.Fatalf("alice: %+v %v", info, err)
 	}

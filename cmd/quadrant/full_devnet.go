@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/quadrant-da/quadrant/consensus"
 	"github.com/quadrant-da/quadrant/fullnode"
+	"github.com/quadrant-da/quadrant/validator"
 )
 
 // devnetFull is a full node of a devnet, as recorded in devnet.json.
@@ -40,7 +40,7 @@ func createDevnetBridge(home, chainID, coreRPC string, base, validators int) (de
 	cfg.ChainID = chainID
 	cfg.Bridge.CoreRPC = coreRPC
 	_, rpc0, _ := devnetPorts(base, 0)
-	cfg.Bridge.CoreGRPC = fmt.Sprintf("127.0.0.1:%d", consensus.LoopbackGRPCPort(rpc0))
+	cfg.Bridge.CoreGRPC = fmt.Sprintf("127.0.0.1:%d", validator.LoopbackGRPCPort(rpc0))
 	cfg.P2P.ListenAddrs = []string{
 		fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", p2pPort),
 		fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1", p2pPort),

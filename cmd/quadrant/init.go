@@ -13,7 +13,10 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/spf13/cobra"
 
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/validator"
+	"github.com/quadrant-da/quadrant/wallet"
 )
 
 // Default genesis balances.
@@ -28,8 +31,8 @@ type homeInfo struct {
 	Home    string
 	NodeID  string
 	ValKey  crypto.PubKey
-	Account *consensus.Key
-	Config  consensus.NodeConfig
+	Account *wallet.Key
+	Config  validator.NodeConfig
 }
 
 // genesisValidator returns the home's validator entry for a genesis.
@@ -46,17 +49,17 @@ func (h *homeInfo) peerAddress() string {
 // derived config, a node key, a validator key (both 0600) and an account
 // key named keyName. It refuses a home that already has a config.toml. The
 // genesis is written separately.
-func initHome(home string, cfg consensus.NodeConfig, keyName, keyType string) (*homeInfo, error) {
-	if _, err := os.Stat(consensus.ConfigPath(home)); err == nil {
-		return nil, fmt.Errorf("%s already exists: this home is initialised (remove it to start over)", consensus.ConfigPath(home))
+func initHome(home string, cfg validator.NodeConfig, keyName, keyType string) (*homeInfo, error) {
+	if _, err := os.Stat(validator.ConfigPath(home)); err == nil {
+		return nil, fmt.Errorf("%s already exists: this home is initialised (remove it to start over)", validator.ConfigPath(home))
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	if err := consensus.SaveNodeConfig(home, cfg); err != nil {
+	if err := validator.SaveNodeConfig(home, cfg); err != nil {
 		return nil, err
 	}
 	cc := cfg.CometConfig(home)
-	if err := consensus.EnsureCometDirs(cc); err != nil {
+	if err := validator.EnsureCometDirs(cc); err != nil {
 		return nil, err
 	}
 	nodeKey, err := p2p.LoadOrGenNodeKey(cc.NodeKeyFile())
@@ -71,7 +74,7 @@ func initHome(home string, cfg consensus.NodeConfig, keyName, keyType string) (*
 	if err != nil {
 		return nil, err
 	}
-	acct, err := consensus.NewKeyring(home).Add(keyName, keyType)
+	acct, err := wallet.NewKeyring(home).Add(keyName, keyType)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +120,7 @@ it joins an existing network: the genesis is copied in and --peers
 (id@host:port,...) are dialled at start.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg := consensus.DefaultNodeConfig()
+			cfg := validator.DefaultNodeConfig()
 			cfg.Moniker = moniker
 			cfg.P2P.PersistentPeers = peers
 			cfg.P2P.ListenAddress = p2pAddr
@@ -125,7 +128,7 @@ it joins an existing network: the genesis is copied in and --peers
 			cfg.Consensus.BlockTime = blockTime
 			var doc *cmttypes.GenesisDoc
 			if genesisFile != "" {
-				d, _, err := consensus.ReadGenesisFile(genesisFile)
+				d, _, err := validator.ReadGenesisFile(genesisFile)
 				if err != nil {
 					return err
 				}
@@ -139,13 +142,13 @@ it joins an existing network: the genesis is copied in and --peers
 				app := consensus.DefaultGenesisState()
 				app.Params.MaxSquareSize = maxSquare
 				app.Accounts = append(app.Accounts, consensus.GenesisAccount{Address: info.Account.Address().String(), Balance: balance})
-				d, err := consensus.NewGenesisDoc(chainID, time.Now(), []cmttypes.GenesisValidator{info.genesisValidator()}, app)
+				d, err := validator.NewGenesisDoc(chainID, time.Now(), []cmttypes.GenesisValidator{info.genesisValidator()}, app)
 				if err != nil {
 					return err
 				}
 				doc = d
 			}
-			if err := consensus.WriteGenesis(home, doc); err != nil {
+			if err := validator.WriteGenesis(home, doc); err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
@@ -164,12 +167,12 @@ it joins an existing network: the genesis is copied in and --peers
 	f.StringVar(&moniker, "moniker", "quadrant", "node name")
 	f.StringVar(&genesisFile, "genesis", "", "join the network of this genesis.json instead of creating a chain")
 	f.StringVar(&peers, "peers", "", "persistent peers, comma-separated id@host:port")
-	f.StringVar(&p2pAddr, "p2p-laddr", consensus.DefaultNodeConfig().P2P.ListenAddress, "P2P listen address")
-	f.StringVar(&rpcAddr, "rpc-laddr", consensus.DefaultNodeConfig().RPC.ListenAddress, "CometBFT RPC listen address")
+	f.StringVar(&p2pAddr, "p2p-laddr", validator.DefaultNodeConfig().P2P.ListenAddress, "P2P listen address")
+	f.StringVar(&rpcAddr, "rpc-laddr", validator.DefaultNodeConfig().RPC.ListenAddress, "CometBFT RPC listen address")
 	f.StringVar(&keyName, "key-name", "validator", "name of the account key to create")
-	f.StringVar(&keyType, "key-type", consensus.KeyTypeSecp256k1, "account key type: secp256k1 or ed25519")
-	f.DurationVar(&blockTime, "block-time", consensus.DefaultBlockTime, "block time (CometBFT timeout_commit); same on every node")
+	f.StringVar(&keyType, "key-type", wallet.KeyTypeSecp256k1, "account key type: secp256k1 or ed25519")
+	f.DurationVar(&blockTime, "block-time", validator.DefaultBlockTime, "block time (CometBFT timeout_commit); same on every node")
 	f.Uint64Var(&balance, "balance", defaultAccountBalance, "genesis balance of the new account (new chain only)")
-	f.IntVar(&maxSquare, "max-square-size", consensus.DefaultMaxSquareSize, "largest original square width k (new chain only; power of two ≤ 256)")
+	f.IntVar(&maxSquare, "max-square-size", chain.DefaultMaxSquareSize, "largest original square width k (new chain only; power of two ≤ 256)")
 	return cmd
 }

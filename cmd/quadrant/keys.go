@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/wallet"
 )
 
 func newKeysCmd() *cobra.Command {
@@ -25,21 +25,21 @@ func newKeysCmd() *cobra.Command {
 		Short: "Create a new account key",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			k, err := consensus.NewKeyring(home).Add(args[0], keyType)
+			k, err := wallet.NewKeyring(home).Add(args[0], keyType)
 			if err != nil {
 				return err
 			}
 			return printKeys(cmd.OutOrStdout(), output, k.Info())
 		},
 	}
-	add.Flags().StringVar(&keyType, "type", consensus.KeyTypeSecp256k1, "key type: secp256k1 or ed25519")
+	add.Flags().StringVar(&keyType, "type", wallet.KeyTypeSecp256k1, "key type: secp256k1 or ed25519")
 
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List account keys",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			infos, err := consensus.NewKeyring(home).List()
+			infos, err := wallet.NewKeyring(home).List()
 			if err != nil {
 				return err
 			}
@@ -51,7 +51,7 @@ func newKeysCmd() *cobra.Command {
 		Short: "Show an account key's address and public key",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			k, err := consensus.NewKeyring(home).Load(args[0])
+			k, err := wallet.NewKeyring(home).Load(args[0])
 			if err != nil {
 				return err
 			}
@@ -62,14 +62,14 @@ func newKeysCmd() *cobra.Command {
 	return cmd
 }
 
-func printKeys(w io.Writer, output string, infos ...consensus.KeyInfo) error {
+func printKeys(w io.Writer, output string, infos ...wallet.KeyInfo) error {
 	if output == "json" {
 		enc := json.NewEncoder(w)
 		if len(infos) == 1 {
 			return enc.Encode(infos[0])
 		}
 		if infos == nil {
-			infos = []consensus.KeyInfo{}
+			infos = []wallet.KeyInfo{}
 		}
 		return enc.Encode(infos)
 	}

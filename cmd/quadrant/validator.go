@@ -6,9 +6,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/quadrant-da/quadrant/validator"
 	"github.com/spf13/cobra"
-
-	"github.com/quadrant-da/quadrant/consensus"
 )
 
 func newValidatorCmd() *cobra.Command {
@@ -26,7 +25,7 @@ func newValidatorCmd() *cobra.Command {
 SIGINT or SIGTERM stop it cleanly.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := consensus.LoadNodeConfig(home)
+			cfg, err := validator.LoadNodeConfig(home)
 			if err != nil {
 				return err
 			}
@@ -60,7 +59,7 @@ SIGINT or SIGTERM stop it cleanly.`,
 			// database) end up in the same stream.
 			slog.SetDefault(log)
 			ctx := cmd.Context()
-			node, err := consensus.NewNode(ctx, consensus.NodeOptions{
+			node, err := validator.NewNode(ctx, validator.NodeOptions{
 				Home: home, Config: cfg, Logger: log, BadDataRootForTesting: badDataRoot,
 			})
 			if err != nil {

@@ -1,4 +1,4 @@
-package consensus
+package wallet
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
+	"github.com/quadrant-da/quadrant/chain"
 )
 
 // Inclusion tracking of the Submitter: which pending transactions landed.
@@ -21,7 +22,7 @@ import (
 // (transfers, transactions that failed in execution), through the full
 // blocks by transaction hash.
 func (s *Submitter) poll(ctx context.Context) error {
-	var acc AccountInfo
+	var acc chain.AccountInfo
 	h, err := s.query(ctx, "/account/"+s.key.Address().String(), &acc)
 	if err != nil {
 		return err
@@ -52,7 +53,7 @@ func (s *Submitter) poll(ctx context.Context) error {
 		if seq := p.Status().Sequence; seq < acc.Sequence {
 			reason := fmt.Sprintf("sequence %d was consumed by another transaction by height %d", seq, h)
 			p.setFinal(func(st *SubmissionStatus) { st.State, st.Reason = StateEvicted, reason })
-			s.log.Warn("consensus: tx evicted", "sequence", seq, "reason", reason)
+			s.log.Warn("wallet: tx evicted", "sequence", seq, "reason", reason)
 			continue
 		}
 		kept = append(kept, p)
@@ -87,7 +88,7 @@ func (s *Submitter) matchResults(ctx context.Context, height int64) error {
 	}
 	res, err := s.client.BlockResults(ctx, &height)
 	if err != nil {
-		return fmt.Errorf("consensus: fetching results of block %d: %w", height, err)
+		return fmt.Errorf("wallet: fetching results of block %d: %w", height, err)
 	}
 	signer := s.key.Address().String()
 	used := make([]bool, len(res.TxsResults))
@@ -96,7 +97,7 @@ func (s *Submitter) matchResults(ctx context.Context, height int64) error {
 		idx := -1
 		if p.pfb != nil {
 			for i, r := range res.TxsResults {
-				if !used[i] && r.Code == CodeOK && blobEventsMatch(r.Events, signer, p.pfb.ShareCommitments) {
+				if !used[i] && r.Code == chain.CodeOK && blobEventsMatch(r.Events, signer, p.pfb.ShareCommitments) {
 					idx = i
 					break
 				}
@@ -108,7 +109,7 @@ func (s *Submitter) matchResults(ctx context.Context, height int64) error {
 		}
 		used[idx] = true
 		p.setFinal(func(st *SubmissionStatus) {
-			st.State, st.Height, st.TxIndex, st.Code = StateIncluded, height, idx, CodeOK
+			st.State, st.Height, st.TxIndex, st.Code = StateIncluded, height, idx, chain.CodeOK
 		})
 	}
 	s.pending = kept
@@ -120,7 +121,7 @@ func (s *Submitter) matchResults(ctx context.Context, height int64) error {
 func blobEventsMatch(events []abci.Event, signer string, commitments [][]byte) bool {
 	n := 0
 	for _, ev := range events {
-		if ev.Type != EventTypeBlob {
+		if ev.Type != chain.EventTypeBlob {
 			continue
 		}
 		if n >= len(commitments) {
@@ -129,9 +130,9 @@ func blobEventsMatch(events []abci.Event, signer string, commitments [][]byte) b
 		var gotSigner, gotCommit string
 		for _, a := range ev.Attributes {
 			switch a.Key {
-			case AttrBlobSigner:
+			case chain.AttrBlobSigner:
 				gotSigner = a.Value
-			case AttrBlobCommitment:
+			case chain.AttrBlobCommitment:
 				gotCommit = a.Value
 			}
 		}
@@ -148,7 +149,7 @@ func blobEventsMatch(events []abci.Event, signer string, commitments [][]byte) b
 func (s *Submitter) scanBlock(ctx context.Context, height int64) error {
 	blk, err := s.client.Block(ctx, &height)
 	if err != nil {
-		return fmt.Errorf("consensus: fetching block %d: %w", height, err)
+		return fmt.Errorf("wallet: fetching block %d: %w", height, err)
 	}
 	var results *coretypes.ResultBlockResults
 	kept := s.pending[:0]
@@ -167,7 +168,7 @@ func (s *Submitter) scanBlock(ctx context.Context, height int64) error {
 		}
 		if results == nil {
 			if results, err = s.client.BlockResults(ctx, &height); err != nil {
-				return fmt.Errorf("consensus: fetching results of block %d: %w", height, err)
+				return fmt.Errorf("wallet: fetching results of block %d: %w", height, err)
 			}
 		}
 		var code uint32

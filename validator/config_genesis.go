@@ -1,4 +1,4 @@
-package consensus
+package validator
 
 import (
 	"encoding/json"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	cmttypes "github.com/cometbft/cometbft/types"
+	"github.com/quadrant-da/quadrant/consensus"
 )
 
 // ConsensusParams returns the CometBFT consensus parameters Quadrant chains
@@ -33,13 +34,13 @@ func ConsensusParams() *cmttypes.ConsensusParams {
 // NewGenesisDoc assembles a genesis document: the validators (fixed for the
 // life of the chain for now), ConsensusParams and app as app_state. It
 // validates both the app state and the document.
-func NewGenesisDoc(chainID string, genesisTime time.Time, validators []cmttypes.GenesisValidator, app GenesisState) (*cmttypes.GenesisDoc, error) {
+func NewGenesisDoc(chainID string, genesisTime time.Time, validators []cmttypes.GenesisValidator, app consensus.GenesisState) (*cmttypes.GenesisDoc, error) {
 	if err := app.Validate(); err != nil {
 		return nil, err
 	}
 	appState, err := json.Marshal(app)
 	if err != nil {
-		return nil, fmt.Errorf("consensus: encoding app state: %w", err)
+		return nil, fmt.Errorf("validator: encoding app state: %w", err)
 	}
 	doc := &cmttypes.GenesisDoc{
 		GenesisTime:     genesisTime.UTC(),
@@ -50,7 +51,7 @@ func NewGenesisDoc(chainID string, genesisTime time.Time, validators []cmttypes.
 		AppState:        appState,
 	}
 	if err := doc.ValidateAndComplete(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidGenesis, err)
+		return nil, fmt.Errorf("%w: %w", consensus.ErrInvalidGenesis, err)
 	}
 	return doc, nil
 }
@@ -59,28 +60,28 @@ func NewGenesisDoc(chainID string, genesisTime time.Time, validators []cmttypes.
 func WriteGenesis(home string, doc *cmttypes.GenesisDoc) error {
 	path := GenesisPath(home)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("consensus: creating %s: %w", filepath.Dir(path), err)
+		return fmt.Errorf("validator: creating %s: %w", filepath.Dir(path), err)
 	}
 	if err := doc.SaveAs(path); err != nil {
-		return fmt.Errorf("consensus: writing genesis %s: %w", path, err)
+		return fmt.Errorf("validator: writing genesis %s: %w", path, err)
 	}
 	return nil
 }
 
 // ReadGenesisFile reads and validates a genesis document, including its
 // app_state.
-func ReadGenesisFile(path string) (*cmttypes.GenesisDoc, GenesisState, error) {
+func ReadGenesisFile(path string) (*cmttypes.GenesisDoc, consensus.GenesisState, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, GenesisState{}, fmt.Errorf("consensus: reading genesis: %w", err)
+		return nil, consensus.GenesisState{}, fmt.Errorf("validator: reading genesis: %w", err)
 	}
 	doc, err := cmttypes.GenesisDocFromJSON(b)
 	if err != nil {
-		return nil, GenesisState{}, fmt.Errorf("%w: %s: %w", ErrInvalidGenesis, path, err)
+		return nil, consensus.GenesisState{}, fmt.Errorf("%w: %s: %w", consensus.ErrInvalidGenesis, path, err)
 	}
-	app, err := ParseGenesisState(doc.AppState)
+	app, err := consensus.ParseGenesisState(doc.AppState)
 	if err != nil {
-		return nil, GenesisState{}, fmt.Errorf("%s: %w", path, err)
+		return nil, consensus.GenesisState{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return doc, app, nil
 }

@@ -1,10 +1,12 @@
-package consensus
+package wallet
 
 import (
 	"context"
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/quadrant-da/quadrant/chain"
 )
 
 // Submitters hands out exactly one Submitter per account, so that every
@@ -15,18 +17,18 @@ type Submitters struct {
 	ctx     context.Context
 	client  ChainClient
 	mempool Mempool
-	log    *slog.Logger
-	poll   time.Duration
+	log     *slog.Logger
+	poll    time.Duration
 
 	mu   sync.Mutex
-	byID map[Address]*Submitter
+	byID map[chain.Address]*Submitter
 }
 
 // NewSubmitters returns a set whose queues read the chain through client,
 // submit into mempool, and run until ctx ends or Stop is called.
 // pollInterval 0 means the Submitter default.
 func NewSubmitters(ctx context.Context, client ChainClient, mempool Mempool, logger *slog.Logger, pollInterval time.Duration) *Submitters {
-	return &Submitters{ctx: ctx, client: client, mempool: mempool, log: logger, poll: pollInterval, byID: map[Address]*Submitter{}}
+	return &Submitters{ctx: ctx, client: client, mempool: mempool, log: logger, poll: pollInterval, byID: map[chain.Address]*Submitter{}}
 }
 
 // For returns the running queue of key's account, starting it on first use.

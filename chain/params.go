@@ -1,4 +1,4 @@
-package consensus
+package chain
 
 import (
 	"errors"
@@ -32,8 +32,13 @@ const (
 	maxFixedTxGas     = 1 << 40
 )
 
+// DefaultMaxTxBytes is the largest transaction a validator's mempool takes
+// by default (its mempool.max_tx_bytes): larger than the biggest blob
+// transaction at k=256 (≈ 30 MiB). Clients size submissions by it.
+const DefaultMaxTxBytes = 64 << 20
+
 // ErrInvalidParams is returned by Params.Validate.
-var ErrInvalidParams = errors.New("consensus: invalid params")
+var ErrInvalidParams = errors.New("chain: invalid params")
 
 // Params are the chain parameters Quadrant's application enforces. They are
 // part of consensus state: set at genesis and committed to by the app hash.

@@ -1,4 +1,4 @@
-package consensus
+package wallet
 
 import (
 	"encoding/hex"
@@ -15,6 +15,7 @@ import (
 	"github.com/cometbft/cometbft/crypto"
 	"github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/cometbft/cometbft/crypto/secp256k1"
+	"github.com/quadrant-da/quadrant/chain"
 )
 
 // Account key types.
@@ -25,10 +26,10 @@ const (
 
 // Keyring errors.
 var (
-	ErrKeyNotFound   = errors.New("consensus: key not found")
-	ErrKeyExists     = errors.New("consensus: key already exists")
-	ErrInvalidKey    = errors.New("consensus: invalid key file")
-	ErrInvalidKeyArg = errors.New("consensus: invalid key name or type")
+	ErrKeyNotFound   = errors.New("wallet: key not found")
+	ErrKeyExists     = errors.New("wallet: key already exists")
+	ErrInvalidKey    = errors.New("wallet: invalid key file")
+	ErrInvalidKeyArg = errors.New("wallet: invalid key name or type")
 )
 
 var keyNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -44,6 +45,9 @@ type Keyring struct {
 // NewKeyring returns the keyring of a home directory (<home>/keys).
 func NewKeyring(home string) *Keyring { return &Keyring{dir: KeysDir(home)} }
 
+// KeysDir returns the account key directory inside a home: <home>/keys.
+func KeysDir(home string) string { return filepath.Join(home, "keys") }
+
 // Dir returns the directory the keyring stores its files in.
 func (k *Keyring) Dir() string { return k.dir }
 
@@ -58,8 +62,8 @@ type Key struct {
 func (k *Key) PubKey() crypto.PubKey { return k.PrivKey.PubKey() }
 
 // Address returns the 20-byte account address of the key.
-func (k *Key) Address() Address {
-	var a Address
+func (k *Key) Address() chain.Address {
+	var a chain.Address
 	copy(a[:], k.PrivKey.PubKey().Address())
 	return a
 }
@@ -121,11 +125,11 @@ func (k *Keyring) Import(key *Key) error {
 		return fmt.Errorf("%w: name %q", ErrInvalidKeyArg, key.Name)
 	}
 	if err := os.MkdirAll(k.dir, 0o700); err != nil {
-		return fmt.Errorf("consensus: creating keyring %s: %w", k.dir, err)
+		return fmt.Errorf("wallet: creating keyring %s: %w", k.dir, err)
 	}
 	// MkdirAll leaves an existing directory's mode alone; tighten it.
 	if err := os.Chmod(k.dir, 0o700); err != nil {
-		return fmt.Errorf("consensus: keyring %s: %w", k.dir, err)
+		return fmt.Errorf("wallet: keyring %s: %w", k.dir, err)
 	}
 	kf := keyFile{
 		Name:    key.Name,
@@ -136,7 +140,7 @@ func (k *Keyring) Import(key *Key) error {
 	}
 	b, err := json.MarshalIndent(kf, "", "  ")
 	if err != nil {
-		return fmt.Errorf("consensus: encoding key: %w", err)
+		return fmt.Errorf("wallet: encoding key: %w", err)
 	}
 	path := k.path(key.Name)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -144,12 +148,12 @@ func (k *Keyring) Import(key *Key) error {
 		return fmt.Errorf("%w: %q in %s", ErrKeyExists, key.Name, k.dir)
 	}
 	if err != nil {
-		return fmt.Errorf("consensus: writing key %s: %w", path, err)
+		return fmt.Errorf("wallet: writing key %s: %w", path, err)
 	}
 	if _, err := f.Write(append(b, '\n')); err != nil {
 		f.Close()
 		os.Remove(path)
-		return fmt.Errorf("consensus: writing key %s: %w", path, err)
+		return fmt.Errorf("wallet: writing key %s: %w", path, err)
 	}
 	return f.Close()
 }
@@ -167,7 +171,7 @@ func (k *Keyring) Load(name string) (*Key, error) {
 		return nil, fmt.Errorf("%w: %q in %s", ErrKeyNotFound, name, k.dir)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("consensus: reading key: %w", err)
+		return nil, fmt.Errorf("wallet: reading key: %w", err)
 	}
 	return decodeKeyFile(name, b)
 }
@@ -210,7 +214,7 @@ func (k *Keyring) List() ([]KeyInfo, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("consensus: listing keys: %w", err)
+		return nil, fmt.Errorf("wallet: listing keys: %w", err)
 	}
 	var out []KeyInfo
 	for _, e := range entries {

@@ -1,4 +1,4 @@
-package consensus
+package validator
 
 import (
 	"errors"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	cmtcfg "github.com/cometbft/cometbft/config"
+	"github.com/quadrant-da/quadrant/chain"
 )
 
 // Home directory layout. A node home holds:
@@ -28,7 +29,6 @@ const (
 	ConfigFileName = "config.toml"
 	cometDirName   = "cometbft"
 	appDirName     = "app"
-	keysDirName    = "keys"
 )
 
 // ConfigPath returns the path of Quadrant's config file in home.
@@ -40,9 +40,6 @@ func CometHome(home string) string { return filepath.Join(home, cometDirName) }
 // AppDir returns the application's data directory inside a node home.
 func AppDir(home string) string { return filepath.Join(home, appDirName) }
 
-// KeysDir returns the account key directory inside a home.
-func KeysDir(home string) string { return filepath.Join(home, keysDirName) }
-
 // GenesisPath returns the path of genesis.json inside a node home.
 func GenesisPath(home string) string {
 	return filepath.Join(CometHome(home), "config", "genesis.json")
@@ -51,7 +48,7 @@ func GenesisPath(home string) string {
 // Defaults that multi-MiB blocks need; CometBFT's own defaults (1 MiB txs,
 // 1 MiB RPC bodies, 5 MB/s p2p) would cap a k=256 square far below its size.
 const (
-	DefaultMempoolMaxTxBytes  = 64 << 20 // larger than the biggest tx at k=256 (≈ 30 MiB)
+	DefaultMempoolMaxTxBytes  = chain.DefaultMaxTxBytes
 	DefaultMempoolMaxTxsBytes = 1 << 30
 	DefaultMempoolSize        = 10000
 	DefaultRPCMaxBodyBytes    = 96 << 20 // base64/JSON of a 64 MiB tx
@@ -64,7 +61,7 @@ const (
 )
 
 // ErrInvalidConfig is returned by NodeConfig.Validate and LoadNodeConfig.
-var ErrInvalidConfig = errors.New("consensus: invalid node config")
+var ErrInvalidConfig = errors.New("validator: invalid node config")
 
 // NodeConfig is Quadrant's node configuration, stored as TOML in
 // <home>/config.toml. It is the single source of truth for a node: the
@@ -310,19 +307,19 @@ func SaveNodeConfig(home string, c NodeConfig) error {
 		return err
 	}
 	if err := os.MkdirAll(home, 0o700); err != nil {
-		return fmt.Errorf("consensus: creating home %s: %w", home, err)
+		return fmt.Errorf("validator: creating home %s: %w", home, err)
 	}
 	f, err := os.OpenFile(ConfigPath(home), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return fmt.Errorf("consensus: writing config: %w", err)
+		return fmt.Errorf("validator: writing config: %w", err)
 	}
 	if _, err := f.WriteString("# Quadrant node configuration. The CometBFT config under cometbft/config is\n# regenerated from this file at every start.\n\n"); err != nil {
 		f.Close()
-		return fmt.Errorf("consensus: writing config: %w", err)
+		return fmt.Errorf("validator: writing config: %w", err)
 	}
 	if err := toml.NewEncoder(f).Encode(c); err != nil {
 		f.Close()
-		return fmt.Errorf("consensus: encoding config: %w", err)
+		return fmt.Errorf("validator: encoding config: %w", err)
 	}
 	return f.Close()
 }
@@ -386,13 +383,13 @@ func (c NodeConfig) CometConfig(home string) *cmtcfg.Config {
 func EnsureCometDirs(cc *cmtcfg.Config) (err error) {
 	for _, d := range []string{filepath.Join(cc.RootDir, "config"), cc.DBDir()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
-			return fmt.Errorf("consensus: creating %s: %w", d, err)
+			return fmt.Errorf("validator: creating %s: %w", d, err)
 		}
 	}
 	// WriteConfigFile panics when it cannot write; turn that into an error.
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("consensus: writing CometBFT config.toml: %v", r)
+			err = fmt.Errorf("validator: writing CometBFT config.toml: %v", r)
 		}
 	}()
 	cmtcfg.WriteConfigFile(filepath.Join(cc.RootDir, "config", "config.toml"), cc)

@@ -1,4 +1,4 @@
-package consensus
+package wallet
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/coreapi"
 )
 
@@ -39,12 +40,12 @@ type Mempool interface {
 // Submission errors.
 var (
 	// ErrRejected is wrapped by a *RejectedError.
-	ErrRejected = errors.New("consensus: transaction rejected")
+	ErrRejected = errors.New("wallet: transaction rejected")
 	// ErrEvicted is returned by Wait when a transaction left the mempool and
 	// its sequence was used by another transaction of the same account.
-	ErrEvicted = errors.New("consensus: transaction evicted")
+	ErrEvicted = errors.New("wallet: transaction evicted")
 	// ErrSubmitterStopped is returned for submissions after Stop.
-	ErrSubmitterStopped = errors.New("consensus: submitter stopped")
+	ErrSubmitterStopped = errors.New("wallet: submitter stopped")
 )
 
 // RejectedError is returned when the node's CheckTx refuses a transaction.
@@ -54,7 +55,7 @@ type RejectedError struct {
 }
 
 func (e *RejectedError) Error() string {
-	return fmt.Sprintf("consensus: transaction rejected (code %d): %s", e.Code, e.Log)
+	return fmt.Sprintf("wallet: transaction rejected (code %d): %s", e.Code, e.Log)
 }
 
 // Unwrap makes errors.Is(err, ErrRejected) hold.
@@ -148,7 +149,7 @@ func (s *Submission) Wait(ctx context.Context) (SubmissionStatus, error) {
 	select {
 	case <-s.done:
 	case <-ctx.Done():
-		return s.Status(), fmt.Errorf("consensus: waiting for inclusion of tx: %w", ctx.Err())
+		return s.Status(), fmt.Errorf("wallet: waiting for inclusion of tx: %w", ctx.Err())
 	}
 	st := s.Status()
 	switch st.State {
@@ -214,7 +215,7 @@ type Submitter struct {
 	// Owned by the worker goroutine.
 	inited     bool
 	chainID    string
-	params     Params
+	params     chain.Params
 	nextSeq    uint64
 	pending    []*Submission // broadcast, not final; ascending sequence
 	lastHeight int64         // blocks up to here have been searched
@@ -224,7 +225,7 @@ type Submitter struct {
 // NewSubmitter returns a Submitter; call Start before submitting.
 func NewSubmitter(cfg SubmitterConfig) (*Submitter, error) {
 	if cfg.Client == nil || cfg.Mempool == nil || cfg.Key == nil {
-		return nil, errors.New("consensus: submitter needs a chain client, a mempool and a key")
+		return nil, errors.New("wallet: submitter needs a chain client, a mempool and a key")
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 200 * time.Millisecond
@@ -245,7 +246,7 @@ func NewSubmitter(cfg SubmitterConfig) (*Submitter, error) {
 }
 
 // Address returns the account the Submitter signs for.
-func (s *Submitter) Address() Address { return s.key.Address() }
+func (s *Submitter) Address() chain.Address { return s.key.Address() }
 
 // Start launches the queue's worker; it returns at once. The worker stops
 // when ctx ends or Stop is called.
@@ -273,17 +274,17 @@ func (s *Submitter) Stop() {
 // Use Submission.Wait for inclusion.
 func (s *Submitter) SubmitBlobs(ctx context.Context, bs ...*blobs.Blob) (*Submission, error) {
 	if len(bs) == 0 {
-		return nil, errors.New("consensus: no blobs to submit")
+		return nil, errors.New("wallet: no blobs to submit")
 	}
 	pfb, err := blobs.NewPayForBlobs(bs...)
 	if err != nil {
-		return nil, fmt.Errorf("consensus: building pay-for-blobs: %w", err)
+		return nil, fmt.Errorf("wallet: building pay-for-blobs: %w", err)
 	}
 	return s.enqueue(ctx, &Submission{blobs: bs, pfb: pfb})
 }
 
 // Transfer sends amount to the account to, like SubmitBlobs.
-func (s *Submitter) Transfer(ctx context.Context, to Address, amount uint64) (*Submission, error) {
+func (s *Submitter) Transfer(ctx context.Context, to chain.Address, amount uint64) (*Submission, error) {
 	return s.enqueue(ctx, &Submission{xfer: &blobs.Transfer{To: append([]byte(nil), to[:]...), Amount: amount}})
 }
 
@@ -296,7 +297,7 @@ func (s *Submitter) enqueue(ctx context.Context, sub *Submission) (*Submission, 
 	case <-s.stopped:
 		return nil, ErrSubmitterStopped
 	case <-ctx.Done():
-		return nil, fmt.Errorf("consensus: queueing tx: %w", ctx.Err())
+		return nil, fmt.Errorf("wallet: queueing tx: %w", ctx.Err())
 	}
 	// Once the worker has it, it is broadcast even if ctx ends, so wait for
 	// the outcome regardless; the worker answers promptly.
@@ -319,7 +320,7 @@ func (s *Submitter) run(ctx context.Context) {
 		case <-tick.C:
 			if len(s.pending) > 0 {
 				if err := s.poll(ctx); err != nil && ctx.Err() == nil {
-					s.log.Warn("consensus: polling for inclusion", "err", err)
+					s.log.Warn("wallet: polling for inclusion", "err", err)
 				}
 				s.rebroadcastStale(ctx)
 			}
@@ -331,13 +332,13 @@ func (s *Submitter) run(ctx context.Context) {
 func (s *Submitter) initChain(ctx context.Context) error {
 	st, err := s.client.Status(ctx)
 	if err != nil {
-		return fmt.Errorf("consensus: node status: %w", err)
+		return fmt.Errorf("wallet: node status: %w", err)
 	}
-	var params Params
+	var params chain.Params
 	if _, err := s.query(ctx, "/params", &params); err != nil {
 		return err
 	}
-	var acc AccountInfo
+	var acc chain.AccountInfo
 	h, err := s.query(ctx, "/account/"+s.key.Address().String(), &acc)
 	if err != nil {
 		return err
@@ -354,13 +355,13 @@ func (s *Submitter) initChain(ctx context.Context) error {
 func (s *Submitter) query(ctx context.Context, path string, v any) (int64, error) {
 	res, err := s.client.ABCIQuery(ctx, path, nil)
 	if err != nil {
-		return 0, fmt.Errorf("consensus: query %s: %w", path, err)
+		return 0, fmt.Errorf("wallet: query %s: %w", path, err)
 	}
-	if res.Response.Code != CodeOK {
-		return 0, fmt.Errorf("consensus: query %s: code %d: %s", path, res.Response.Code, res.Response.Log)
+	if res.Response.Code != chain.CodeOK {
+		return 0, fmt.Errorf("wallet: query %s: code %d: %s", path, res.Response.Code, res.Response.Log)
 	}
 	if err := json.Unmarshal(res.Response.Value, v); err != nil {
-		return 0, fmt.Errorf("consensus: query %s: decoding answer: %w", path, err)
+		return 0, fmt.Errorf("wallet: query %s: decoding answer: %w", path, err)
 	}
 	return res.Response.Height, nil
 }
@@ -379,15 +380,15 @@ func (s *Submitter) sign(sub *Submission, seq uint64) error {
 		tx.GasLimit = s.params.FixedTxGas
 	}
 	if err := tx.Sign(s.key.PrivKey); err != nil {
-		return fmt.Errorf("consensus: signing tx: %w", err)
+		return fmt.Errorf("wallet: signing tx: %w", err)
 	}
 	raw, err := tx.Marshal()
 	if err != nil {
-		return fmt.Errorf("consensus: encoding tx: %w", err)
+		return fmt.Errorf("wallet: encoding tx: %w", err)
 	}
 	if sub.pfb != nil {
 		if raw, err = blobs.MarshalBlobTx(raw, sub.blobs...); err != nil {
-			return fmt.Errorf("consensus: wrapping blobs: %w", err)
+			return fmt.Errorf("wallet: wrapping blobs: %w", err)
 		}
 	}
 	sub.mu.Lock()
@@ -418,7 +419,7 @@ func (s *Submitter) admit(ctx context.Context, sub *Submission) error {
 	for attempt := 0; ; attempt++ {
 		if !s.inited {
 			if err := s.initChain(ctx); err != nil {
-				s.log.Debug("consensus: submitter waiting for the node", "err", err)
+				s.log.Debug("wallet: submitter waiting for the node", "err", err)
 				if wait() != nil {
 					return err
 				}
@@ -432,11 +433,11 @@ func (s *Submitter) admit(ctx context.Context, sub *Submission) error {
 		switch {
 		case err != nil || res.Refusal.Retryable():
 			if err == nil {
-				err = fmt.Errorf("consensus: mempool refused (%s): %s", res.Refusal, res.Log)
+				err = fmt.Errorf("wallet: mempool refused (%s): %s", res.Refusal, res.Log)
 			}
-			s.log.Debug("consensus: submit failed, retrying", "err", err)
+			s.log.Debug("wallet: submit failed, retrying", "err", err)
 			if wait() != nil {
-				return fmt.Errorf("consensus: submitting tx: %w", err)
+				return fmt.Errorf("wallet: submitting tx: %w", err)
 			}
 		case res.Admitted():
 			s.nextSeq++
@@ -447,10 +448,10 @@ func (s *Submitter) admit(ctx context.Context, sub *Submission) error {
 			s.pending = append(s.pending, sub)
 			return nil
 		case res.Refusal == coreapi.RefusalTooLarge:
-			return &RejectedError{Code: CodeTxTooLarge, Log: res.Log}
+			return &RejectedError{Code: chain.CodeTxTooLarge, Log: res.Log}
 		case res.Refusal != coreapi.RefusalNone:
-			return &RejectedError{Code: CodeInternal, Log: fmt.Sprintf("mempool refused (%s): %s", res.Refusal, res.Log)}
-		case res.Code == CodeSequence && attempt < 8:
+			return &RejectedError{Code: chain.CodeInternal, Log: fmt.Sprintf("mempool refused (%s): %s", res.Refusal, res.Log)}
+		case res.Code == chain.CodeSequence && attempt < 8:
 			// Someone else used this key, or one of ours left the mempool.
 			if !s.resync(ctx, res.Data) && wait() != nil {
 				return &RejectedError{Code: res.Code, Log: res.Log}
@@ -468,7 +469,7 @@ func (s *Submitter) admit(ctx context.Context, sub *Submission) error {
 // expected sequence. It reports whether the next attempt can proceed at
 // once.
 func (s *Submitter) resync(ctx context.Context, data []byte) bool {
-	want, ok := ExpectedSequence(data)
+	want, ok := chain.ExpectedSequence(data)
 	if !ok {
 		s.inited = false
 		return false
@@ -479,7 +480,7 @@ func (s *Submitter) resync(ctx context.Context, data []byte) bool {
 			return true
 		}
 	}
-	s.log.Info("consensus: account sequence moved outside this queue", "local", s.nextSeq, "expected", want)
+	s.log.Info("wallet: account sequence moved outside this queue", "local", s.nextSeq, "expected", want)
 	s.nextSeq = want
 	return true
 }
@@ -520,13 +521,13 @@ func (s *Submitter) rebroadcastFrom(ctx context.Context, i int) {
 			p.mu.Lock()
 			p.status.Rebroadcasts++
 			p.mu.Unlock()
-			s.log.Info("consensus: re-admitted evicted tx", "sequence", p.Status().Sequence)
-		case res.Refusal == coreapi.RefusalNone && res.Code == CodeSequence:
+			s.log.Info("wallet: re-admitted evicted tx", "sequence", p.Status().Sequence)
+		case res.Refusal == coreapi.RefusalNone && res.Code == chain.CodeSequence:
 			return // already included or to be resolved by poll
 		default:
 			code, reason := res.Code, res.Log
 			if res.Refusal != coreapi.RefusalNone {
-				code, reason = CodeInternal, fmt.Sprintf("mempool refused (%s): %s", res.Refusal, res.Log)
+				code, reason = chain.CodeInternal, fmt.Sprintf("mempool refused (%s): %s", res.Refusal, res.Log)
 			}
 			seq := p.Status().Sequence
 			p.setFinal(func(st *SubmissionStatus) { st.State, st.Code, st.Reason = StateRejected, code, reason })

@@ -1,4 +1,4 @@
-package consensus
+package validator
 
 import (
 	"context"
@@ -32,7 +32,7 @@ func (b coreBackend) Block(_ context.Context, height int64) (id, block []byte, e
 	// the validator down.
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("consensus: reading block %d: %v", height, r)
+			err = fmt.Errorf("validator: reading block %d: %v", height, r)
 		}
 	}()
 	meta := bs.LoadBlockMeta(height)
@@ -41,7 +41,7 @@ func (b coreBackend) Block(_ context.Context, height int64) (id, block []byte, e
 	}
 	pid := meta.BlockID.ToProto()
 	if id, err = pid.Marshal(); err != nil {
-		return nil, nil, fmt.Errorf("consensus: encoding block id %d: %w", height, err)
+		return nil, nil, fmt.Errorf("validator: encoding block id %d: %w", height, err)
 	}
 	total := int(meta.BlockID.PartSetHeader.Total)
 	for i := 0; i < total; i++ {
@@ -76,7 +76,7 @@ func (b coreBackend) Submit(ctx context.Context, tx []byte) (*coreapi.SubmitResu
 	}
 	select {
 	case <-ctx.Done():
-		return nil, fmt.Errorf("consensus: waiting for CheckTx: %w", ctx.Err())
+		return nil, fmt.Errorf("validator: waiting for CheckTx: %w", ctx.Err())
 	case res := <-resCh:
 		return &coreapi.SubmitResult{Code: res.Code, Codespace: res.Codespace, Data: res.Data, Log: res.Log, Hash: hash}, nil
 	}
@@ -104,7 +104,7 @@ func mempoolRefusal(err error) coreapi.Refusal {
 func (n *Node) startCoreAPI(addr string, maxTxBytes int) error {
 	l, err := net.Listen("tcp", strings.TrimPrefix(addr, "tcp://"))
 	if err != nil {
-		return fmt.Errorf("consensus: core API listen on %s: %w", addr, err)
+		return fmt.Errorf("validator: core API listen on %s: %w", addr, err)
 	}
 	srv, err := coreapi.NewServer(coreBackend{n}, coreapi.ServerConfig{MaxTxBytes: maxTxBytes})
 	if err != nil {
@@ -116,7 +116,7 @@ func (n *Node) startCoreAPI(addr string, maxTxBytes int) error {
 	go func() {
 		defer close(n.grpcDone)
 		if err := srv.Serve(l); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
-			n.log.Error("consensus: core API server", "err", err)
+			n.log.Error("validator: core API server", "err", err)
 		}
 	}()
 	return nil

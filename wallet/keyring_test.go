@@ -1,10 +1,12 @@
-package consensus
+package wallet
 
 import (
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/quadrant-da/quadrant/chain"
 )
 
 func TestKeyringAddLoadList(t *testing.T) {
@@ -121,7 +123,7 @@ func FuzzDecodeKeyFile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if key.PrivKey == nil || len(key.PubKey().Address()) != AddressSize {
+		if key.PrivKey == nil || len(key.PubKey().Address()) != chain.AddressSize {
 			t.Fatalf("decoded key without a usable private key: %+v", key)
 		}
 	})

@@ -1,4 +1,4 @@
-package consensus
+package validator
 
 import (
 	"context"
@@ -15,11 +15,13 @@ import (
 	"github.com/cometbft/cometbft/proxy"
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 	cmttypes "github.com/cometbft/cometbft/types"
+	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/coreapi"
 	"google.golang.org/grpc"
 )
 
 // ErrNodeStopped is returned by Node.Start after Stop.
-var ErrNodeStopped = errors.New("consensus: node stopped")
+var ErrNodeStopped = errors.New("validator: node stopped")
 
 // NodeOptions configure NewNode.
 type NodeOptions struct {
@@ -42,7 +44,7 @@ type Node struct {
 	home     string
 	grpcAddr string // rpc.grpc_listen_address
 	log      *slog.Logger
-	app      *App
+	app      *consensus.App
 	cmt      *cmtnode.Node
 
 	grpc     *grpc.Server  // core API (rpc.grpc_listen_address), nil when off
@@ -76,20 +78,20 @@ func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 	}
 	nodeKey, err := p2p.LoadOrGenNodeKey(cc.NodeKeyFile())
 	if err != nil {
-		return nil, fmt.Errorf("consensus: node key %s: %w", cc.NodeKeyFile(), err)
+		return nil, fmt.Errorf("validator: node key %s: %w", cc.NodeKeyFile(), err)
 	}
 	pv, err := loadOrGenFilePV(cc.PrivValidatorKeyFile(), cc.PrivValidatorStateFile())
 	if err != nil {
 		return nil, err
 	}
-	app, err := NewApp(AppConfig{
+	app, err := consensus.NewApp(consensus.AppConfig{
 		Dir:                   AppDir(opts.Home),
 		Logger:                logger.With("module", "app"),
 		RetainBlocks:          int64(opts.Config.Storage.RetainBlocks),
 		BadDataRootForTesting: opts.BadDataRootForTesting,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("consensus: opening app: %w", err)
+		return nil, fmt.Errorf("validator: opening app: %w", err)
 	}
 	cmt, err := cmtnode.NewNodeWithContext(ctx, cc, pv, nodeKey,
 		// One lock per ABCI connection: a large CheckTx does not hold up
@@ -102,7 +104,7 @@ func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 	)
 	if err != nil {
 		app.Close()
-		return nil, fmt.Errorf("consensus: creating CometBFT node: %w", err)
+		return nil, fmt.Errorf("validator: creating CometBFT node: %w", err)
 	}
 	return &Node{home: opts.Home, grpcAddr: opts.Config.RPC.GRPCListenAddress, log: logger, app: app, cmt: cmt, done: make(chan struct{})}, nil
 }
@@ -112,7 +114,7 @@ func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 func loadOrGenFilePV(keyFile, stateFile string) (pv *privval.FilePV, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("consensus: validator key %s: %v", keyFile, r)
+			err = fmt.Errorf("validator: validator key %s: %v", keyFile, r)
 		}
 	}()
 	return privval.LoadOrGenFilePV(keyFile, stateFile), nil
@@ -130,7 +132,7 @@ func (n *Node) Start(ctx context.Context) error {
 		return nil
 	}
 	if err := n.cmt.Start(); err != nil {
-		return fmt.Errorf("consensus: starting CometBFT: %w", err)
+		return fmt.Errorf("validator: starting CometBFT: %w", err)
 	}
 	if a := n.cmt.Config(); n.grpcAddr != "" {
 		if err := n.startCoreAPI(n.grpcAddr, a.Mempool.MaxTxBytes); err != nil {
@@ -181,7 +183,7 @@ func (n *Node) stop() error {
 		n.cmt.Wait()
 	}
 	if err := n.app.Close(); err != nil {
-		return fmt.Errorf("consensus: closing app: %w", err)
+		return fmt.Errorf("validator: closing app: %w", err)
 	}
 	n.log.Info("node stopped", "home", n.home)
 	return nil
@@ -191,7 +193,7 @@ func (n *Node) stop() error {
 func (n *Node) Done() <-chan struct{} { return n.done }
 
 // App returns the node's application.
-func (n *Node) App() *App { return n.app }
+func (n *Node) App() *consensus.App { return n.app }
 
 // NodeID returns the node's p2p ID (the hex address of its node key).
 func (n *Node) NodeID() string { return string(n.cmt.NodeInfo().ID()) }
@@ -206,7 +208,7 @@ func (n *Node) Client() *rpclocal.Local { return rpclocal.New(n.cmt) }
 // Mempool returns the node's mempool as a Submitter takes it: the same
 // checks and answers as the core API's Submit, in process. Valid after
 // Start.
-func (n *Node) Mempool() Mempool { return coreBackend{n} }
+func (n *Node) Mempool() coreapi.Backend { return coreBackend{n} }
 
 // cometLogger adapts CometBFT's key-value logger onto slog.
 type cometLogger struct{ l *slog.Logger }

@@ -1,4 +1,4 @@
-package consensus
+package wallet_test
 
 import (
 	"context"
@@ -13,8 +13,11 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/coreapi"
 	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/validator/validatortest"
+	"github.com/quadrant-da/quadrant/wallet"
 )
 
 func submitTestBlob(t testing.TB, ns byte, i, size int) *blobs.Blob {
@@ -34,9 +37,9 @@ func submitTestBlob(t testing.TB, ns byte, i, size int) *blobs.Blob {
 	return b
 }
 
-func newTestSubmitter(t testing.TB, c ChainClient, m Mempool, key *Key) *Submitter {
+func newTestSubmitter(t testing.TB, c wallet.ChainClient, m wallet.Mempool, key *wallet.Key) *wallet.Submitter {
 	t.Helper()
-	s, err := NewSubmitter(SubmitterConfig{Client: c, Mempool: m, Key: key, PollInterval: 50 * time.Millisecond, RebroadcastAfter: 500 * time.Millisecond})
+	s, err := wallet.NewSubmitter(wallet.SubmitterConfig{Client: c, Mempool: m, Key: key, PollInterval: 50 * time.Millisecond, RebroadcastAfter: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,13 +49,13 @@ func newTestSubmitter(t testing.TB, c ChainClient, m Mempool, key *Key) *Submitt
 	return s
 }
 
-func rpcAccount(t testing.TB, c ChainClient, a Address) AccountInfo {
+func rpcAccount(t testing.TB, c wallet.ChainClient, a chain.Address) chain.AccountInfo {
 	t.Helper()
 	res, err := c.ABCIQuery(context.Background(), "/account/"+a.String(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var info AccountInfo
+	var info chain.AccountInfo
 	if err := json.Unmarshal(res.Response.Value, &info); err != nil {
 		t.Fatal(err)
 	}
@@ -64,17 +67,17 @@ func rpcAccount(t testing.TB, c ChainClient, a Address) AccountInfo {
 // 100 ms blocks: every one must be included, with distinct sequences, and
 // the account's sequence must end at 32.
 func TestSubmitterConcurrentOneKey(t *testing.T) {
-	tc := newTestChain(t, 100*time.Millisecond, 1)
-	n := tc.start(t)
+	tc := validatortest.NewChain(t, 100*time.Millisecond, 1)
+	n := tc.Start(t)
 	c := n.Client()
-	waitHeight(t, c, 1, 20*time.Second)
-	s := newTestSubmitter(t, c, n.Mempool(), tc.keys[0])
+	validatortest.WaitHeight(t, c, 1, 20*time.Second)
+	s := newTestSubmitter(t, c, n.Mempool(), tc.Keys[0])
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	const N = 32
 	var wg sync.WaitGroup
-	statuses := make([]SubmissionStatus, N)
+	statuses := make([]wallet.SubmissionStatus, N)
 	errs := make([]error, N)
 	for i := range N {
 		wg.Add(1)
@@ -96,7 +99,7 @@ func TestSubmitterConcurrentOneKey(t *testing.T) {
 			t.Fatalf("submission %d: %v", i, errs[i])
 		}
 		st := statuses[i]
-		if st.State != StateIncluded || st.Code != 0 || st.Height < 1 {
+		if st.State != wallet.StateIncluded || st.Code != 0 || st.Height < 1 {
 			t.Fatalf("submission %d: %+v, want included with code 0", i, st)
 		}
 		if seen[st.Sequence] {
@@ -110,7 +113,7 @@ func TestSubmitterConcurrentOneKey(t *testing.T) {
 			t.Fatalf("sequence %d never used", seq)
 		}
 	}
-	if got := rpcAccount(t, c, tc.keys[0].Address()).Sequence; got != N {
+	if got := rpcAccount(t, c, tc.Keys[0].Address()).Sequence; got != N {
 		t.Fatalf("account sequence %d, want %d", got, N)
 	}
 	// The block holding each tx really holds it at the reported index.
@@ -131,25 +134,25 @@ func TestSubmitterConcurrentOneKey(t *testing.T) {
 // and that a transaction the node refuses comes back as a *RejectedError
 // with the node's reason, without consuming a sequence.
 func TestSubmitterTransferAndReject(t *testing.T) {
-	tc := newTestChain(t, 100*time.Millisecond, 1)
-	n := tc.start(t)
+	tc := validatortest.NewChain(t, 100*time.Millisecond, 1)
+	n := tc.Start(t)
 	c := n.Client()
-	waitHeight(t, c, 1, 20*time.Second)
+	validatortest.WaitHeight(t, c, 1, 20*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	poor, err := GenerateKey("poor", "")
+	poor, err := wallet.GenerateKey("poor", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	sp := newTestSubmitter(t, c, n.Mempool(), poor)
 	_, err = sp.SubmitBlobs(ctx, submitTestBlob(t, 1, 1, 100))
-	var rej *RejectedError
-	if !errors.As(err, &rej) || rej.Code != CodeInsufficientFunds || !errors.Is(err, ErrRejected) {
-		t.Fatalf("unfunded submit: %v, want a rejection with code %d", err, CodeInsufficientFunds)
+	var rej *wallet.RejectedError
+	if !errors.As(err, &rej) || rej.Code != chain.CodeInsufficientFunds || !errors.Is(err, wallet.ErrRejected) {
+		t.Fatalf("unfunded submit: %v, want a rejection with code %d", err, chain.CodeInsufficientFunds)
 	}
 
-	s := newTestSubmitter(t, c, n.Mempool(), tc.keys[0])
+	s := newTestSubmitter(t, c, n.Mempool(), tc.Keys[0])
 	sub, err := s.Transfer(ctx, poor.Address(), 5_000_000)
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +178,7 @@ func TestSubmitterTransferAndReject(t *testing.T) {
 // but answers as if the mempool had admitted them: what a node that loses
 // its mempool looks like to a submitter.
 type lossyMempool struct {
-	Mempool
+	wallet.Mempool
 	dropping atomic.Bool
 	dropped  atomic.Int32
 }
@@ -183,7 +186,7 @@ type lossyMempool struct {
 func (l *lossyMempool) Submit(ctx context.Context, tx []byte) (*coreapi.SubmitResult, error) {
 	if l.dropping.Load() {
 		l.dropped.Add(1)
-		return &coreapi.SubmitResult{Code: CodeOK, Hash: cmttypes.Tx(tx).Hash()}, nil
+		return &coreapi.SubmitResult{Code: chain.CodeOK, Hash: cmttypes.Tx(tx).Hash()}, nil
 	}
 	return l.Mempool.Submit(ctx, tx)
 }
@@ -192,7 +195,7 @@ func (l *lossyMempool) Submit(ctx context.Context, tx []byte) (*coreapi.SubmitRe
 // words no code could parse, and counts the answers it reworded: a queue
 // that still recovers reads only codes and structured fields.
 type rewordingMempool struct {
-	Mempool
+	wallet.Mempool
 	reworded atomic.Int32
 }
 
@@ -207,11 +210,11 @@ func (r *rewordingMempool) Submit(ctx context.Context, tx []byte) (*coreapi.Subm
 // TestSubmitterRebroadcastsEvicted: a tx that vanished from the mempool is
 // re-sent (same bytes) and lands.
 func TestSubmitterRebroadcastsEvicted(t *testing.T) {
-	tc := newTestChain(t, 100*time.Millisecond, 1)
-	n := tc.start(t)
+	tc := validatortest.NewChain(t, 100*time.Millisecond, 1)
+	n := tc.Start(t)
 	lm := &lossyMempool{Mempool: n.Mempool()}
-	waitHeight(t, n.Client(), 1, 20*time.Second)
-	s := newTestSubmitter(t, n.Client(), lm, tc.keys[0])
+	validatortest.WaitHeight(t, n.Client(), 1, 20*time.Second)
+	s := newTestSubmitter(t, n.Client(), lm, tc.Keys[0])
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
@@ -222,7 +225,7 @@ func TestSubmitterRebroadcastsEvicted(t *testing.T) {
 	}
 	hash := sub.Status().Hash
 	time.Sleep(300 * time.Millisecond) // a few blocks go by without it
-	if st := sub.Status(); st.State != StatePending {
+	if st := sub.Status(); st.State != wallet.StatePending {
 		t.Fatalf("dropped tx is %v, want pending", st.State)
 	}
 	lm.dropping.Store(false)
@@ -242,15 +245,15 @@ func TestSubmitterRebroadcastsEvicted(t *testing.T) {
 // mismatch from the structured field alone (ExpectedSequence), not from
 // any message.
 func TestSubmitterEvictedAndResync(t *testing.T) {
-	tc := newTestChain(t, 100*time.Millisecond, 1)
-	n := tc.start(t)
+	tc := validatortest.NewChain(t, 100*time.Millisecond, 1)
+	n := tc.Start(t)
 	lm := &lossyMempool{Mempool: n.Mempool()}
 	rm := &rewordingMempool{Mempool: lm}
-	waitHeight(t, n.Client(), 1, 20*time.Second)
+	validatortest.WaitHeight(t, n.Client(), 1, 20*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	s1, err := NewSubmitter(SubmitterConfig{Client: n.Client(), Mempool: rm, Key: tc.keys[0], PollInterval: 50 * time.Millisecond, RebroadcastAfter: time.Hour})
+	s1, err := wallet.NewSubmitter(wallet.SubmitterConfig{Client: n.Client(), Mempool: rm, Key: tc.Keys[0], PollInterval: 50 * time.Millisecond, RebroadcastAfter: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +266,7 @@ func TestSubmitterEvictedAndResync(t *testing.T) {
 	}
 	lm.dropping.Store(false)
 
-	s2 := newTestSubmitter(t, n.Client(), n.Mempool(), tc.keys[0])
+	s2 := newTestSubmitter(t, n.Client(), n.Mempool(), tc.Keys[0])
 	for i := range 2 {
 		sub, err := s2.SubmitBlobs(ctx, submitTestBlob(t, 3, 10+i, 100))
 		if err != nil {
@@ -274,7 +277,7 @@ func TestSubmitterEvictedAndResync(t *testing.T) {
 		}
 	}
 	st, err := lost.Wait(ctx)
-	if !errors.Is(err, ErrEvicted) || st.State != StateEvicted {
+	if !errors.Is(err, wallet.ErrEvicted) || st.State != wallet.StateEvicted {
 		t.Fatalf("lost tx: %+v %v, want evicted", st, err)
 	}
 	// s1's next tx: its local sequence (1) is stale, the chain is at 2.
@@ -294,18 +297,18 @@ func TestSubmitterEvictedAndResync(t *testing.T) {
 // TestSubmittersOneQueuePerAccount: two components asking for the same key
 // get the same queue, and their concurrent submissions do not collide.
 func TestSubmittersOneQueuePerAccount(t *testing.T) {
-	tc := newTestChain(t, 100*time.Millisecond, 2)
-	n := tc.start(t)
+	tc := validatortest.NewChain(t, 100*time.Millisecond, 2)
+	n := tc.Start(t)
 	c := n.Client()
-	waitHeight(t, c, 1, 20*time.Second)
+	validatortest.WaitHeight(t, c, 1, 20*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	set := NewSubmitters(ctx, c, n.Mempool(), nil, 50*time.Millisecond)
+	set := wallet.NewSubmitters(ctx, c, n.Mempool(), nil, 50*time.Millisecond)
 	defer set.Stop()
-	a1, _ := set.For(tc.keys[0])
-	again, _ := NewKeyring(tc.home).Load(tc.keys[0].Name)
+	a1, _ := set.For(tc.Keys[0])
+	again, _ := wallet.NewKeyring(tc.Home).Load(tc.Keys[0].Name)
 	a2, _ := set.For(again)
-	b, _ := set.For(tc.keys[1])
+	b, _ := set.For(tc.Keys[1])
 	if a1 != a2 || a1 == b {
 		t.Fatal("Submitters must return one queue per account")
 	}
@@ -315,7 +318,7 @@ func TestSubmittersOneQueuePerAccount(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			q := []*Submitter{a1, a2, b}[i%3]
+			q := []*wallet.Submitter{a1, a2, b}[i%3]
 			sub, err := q.SubmitBlobs(ctx, submitTestBlob(t, 5, i, 200))
 			if err == nil {
 				_, err = sub.Wait(ctx)

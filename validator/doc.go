@@ -1,0 +1,15 @@
+// Package validator runs a Quadrant consensus node: CometBFT in process with
+// Quadrant's application (package consensus) as its local ABCI client, its
+// configuration (NodeConfig, the TOML file under a node home, the derived
+// CometBFT config) and genesis files, and Quadrant's core API (package
+// coreapi) on rpc.grpc_listen_address, through which bridges fetch committed
+// blocks and wallets submit transactions in binary.
+//
+// Node follows the lifecycle of every Quadrant node part: NewNode builds it
+// (opening the application's store and replaying blocks it has not applied),
+// Start starts CometBFT and the core API, Stop stops both and waits.
+//
+// Layering: validator is the only package besides cmd/quadrant that links the
+// consensus engine; validatortest runs single-validator chains for the tests
+// of the packages above it.
+package validator
