@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -101,4 +102,33 @@ func FuzzParseNodeConfig(f *testing.F) {
 			t.Fatalf("parsed config does not validate: %v", err)
 		}
 	})
+}
+
+// TestCheckEngine: a fresh home and one marked by this engine pass; a home
+// with CometBFT data but no marker (written by CometBFT v1.0.1) and one
+// marked by another engine are refused with a message naming --reset.
+func TestCheckEngine(t *testing.T) {
+	home := t.TempDir()
+	if err := CheckEngine(home); err != nil {
+		t.Fatalf("fresh home: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Join(CometHome(home), "data", "blockstore.db"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	err := CheckEngine(home)
+	if !errors.Is(err, ErrEngineMismatch) || !strings.Contains(err.Error(), "--reset") || !strings.Contains(err.Error(), "CometBFT v1.0.1") {
+		t.Fatalf("v1 home: %v, want ErrEngineMismatch naming --reset", err)
+	}
+	if err := markEngine(home); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckEngine(home); err != nil {
+		t.Fatalf("marked home: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(home, EngineFile), []byte("cometbft v2.0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckEngine(home); !errors.Is(err, ErrEngineMismatch) || !strings.Contains(err.Error(), "cometbft v2.0") {
+		t.Fatalf("other engine: %v", err)
+	}
 }

@@ -69,11 +69,17 @@ func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	if err := CheckEngine(opts.Home); err != nil {
+		return nil, err
+	}
 	cc := opts.Config.CometConfig(opts.Home)
 	if err := cc.ValidateBasic(); err != nil {
 		return nil, fmt.Errorf("%w: derived CometBFT config: %w", ErrInvalidConfig, err)
 	}
 	if err := EnsureCometDirs(cc); err != nil {
+		return nil, err
+	}
+	if err := markEngine(opts.Home); err != nil {
 		return nil, err
 	}
 	nodeKey, err := p2p.LoadOrGenNodeKey(cc.NodeKeyFile())

@@ -122,6 +122,23 @@ type benchResult struct {
 	FailedSubmit int
 }
 
+// CPUPerMiB is the validators' CPU seconds (all of them together) per MiB
+// of blob data finalized in the window; 0 when nothing was finalized.
+func (r benchResult) CPUPerMiB() float64 {
+	if r.MiBs <= 0 {
+		return 0
+	}
+	return r.CPUCores / r.MiBs
+}
+
+// resultLine is the machine-readable summary of one load, e.g.
+//
+//	result k=256 load=0.90 mib_per_s=8.12 cpu_s_per_mib=0.140 interval_s=3.210 p50_s=4.100 p99_s=9.800
+func (r benchResult) resultLine() string {
+	return fmt.Sprintf("result k=%d load=%.2f mib_per_s=%.2f cpu_s_per_mib=%.3f interval_s=%.3f p50_s=%.3f p99_s=%.3f",
+		r.K, r.Load, r.MiBs, r.CPUPerMiB(), r.Interval.Seconds(), r.P50.Seconds(), r.P99.Seconds())
+}
+
 func benchChain(ctx context.Context, out io.Writer, o chainBenchOptions) error {
 	root := o.Home
 	if root == "" {
@@ -133,8 +150,8 @@ func benchChain(ctx context.Context, out io.Writer, o chainBenchOptions) error {
 		root = dir
 	}
 	fmt.Fprintf(out, "bench chain: %d validators, block time %v, %d accounts, %v per load\n", o.Validators, o.BlockTime, o.Accounts, o.Duration)
-	fmt.Fprintf(out, "%5s %5s %9s %9s %9s %9s %8s %8s %9s %6s %7s %6s %6s %6s %6s\n",
-		"k", "load", "blob", "offered", "MiB/s", "interval", "p50", "p99", "incl", "maxk", "cores", "other", "bench", "fail", "shed")
+	fmt.Fprintf(out, "%5s %5s %9s %9s %9s %9s %8s %8s %9s %6s %7s %8s %6s %6s %6s %6s\n",
+		"k", "load", "blob", "offered", "MiB/s", "interval", "p50", "p99", "incl", "maxk", "cores", "cpu-s/MiB", "other", "bench", "fail", "shed")
 	for _, k := range o.Squares {
 		home := filepath.Join(root, fmt.Sprintf("k%d", k))
 		m, err := createDevnet(devnetOptions{Home: home, Validators: o.Validators, BlockTime: o.BlockTime,
@@ -165,10 +182,13 @@ func benchChain(ctx context.Context, out io.Writer, o chainBenchOptions) error {
 		results, err := benchNetwork(ctx, home, m, procs, k, o)
 		procs.stop()
 		for _, r := range results {
-			fmt.Fprintf(out, "%5d %4.0f%% %8dK %9.2f %9.2f %9v %8v %8v %4d/%-4d %6d %7.2f %6.2f %6.2f %6d %6d\n",
+			fmt.Fprintf(out, "%5d %4.0f%% %8dK %9.2f %9.2f %9v %8v %8v %4d/%-4d %6d %7.2f %8.3f %6.2f %6.2f %6d %6d\n",
 				r.K, 100*r.Load, r.BlobSize>>10, r.OfferedMiBs, r.MiBs, r.Interval.Round(time.Millisecond),
 				r.P50.Round(time.Millisecond), r.P99.Round(time.Millisecond), r.Included, r.Submitted, r.MaxSquare,
-				r.CPUCores, r.OtherCores, r.BenchCores, r.FailedSubmit, r.Backlogged)
+				r.CPUCores, r.CPUPerMiB(), r.OtherCores, r.BenchCores, r.FailedSubmit, r.Backlogged)
+		}
+		for _, r := range results {
+			fmt.Fprintln(out, r.resultLine())
 		}
 		if err != nil {
 			return err
@@ -250,7 +270,7 @@ func benchNetwork(ctx context.Context, home string, m *devnetManifest, procs *de
 	}
 	var results []benchResult
 	for _, load := range o.Loads {
-		r, err := benchLoad(ctx, home, clients, subs, procs, k, load, o)
+		r, err := benchLoad(ctx, home, clients, mempools[0], subs, procs, k, load, o)
 		if err != nil {
 			return results, err
 		}
@@ -259,7 +279,7 @@ func benchNetwork(ctx context.Context, home string, m *devnetManifest, procs *de
 	return results, nil
 }
 
-func benchLoad(ctx context.Context, home string, clients []*rpchttp.HTTP, subs []*wallet.Submitter, procs *devnetProcs, k int, load float64, o chainBenchOptions) (benchResult, error) {
+func benchLoad(ctx context.Context, home string, clients []*rpchttp.HTTP, core *coreapi.Client, subs []*wallet.Submitter, procs *devnetProcs, k int, load float64, o chainBenchOptions) (benchResult, error) {
 	perBlock := int(load * float64(squareBlobCapacity(k)))
 	// Blobs of at most 2 MiB, at least 8 per block so load spreads over accounts.
 	size := max(4<<10, min(2<<20, perBlock/8))
@@ -377,11 +397,11 @@ func benchLoad(ctx context.Context, home string, clients []*rpchttp.HTTP, subs [
 
 	var bytes int64
 	for h := h0 + 1; h <= h1; h++ {
-		blk, err := clients[0].Block(ctx, &h)
+		_, blk, err := core.Block(ctx, h)
 		if err != nil {
 			return r, err
 		}
-		txs := blk.Block.Txs
+		txs := blk.Txs
 		for _, tx := range txs {
 			if btx, ok, err := blobs.UnmarshalBlobTx(tx); ok && err == nil {
 				for _, b := range btx.Blobs {

@@ -241,6 +241,11 @@ peer address is printed. It runs the rollup adapter (JSON-RPC 127.0.0.1:26658, A
 				if cmd.Flags().Changed("validators") && o.Validators != len(m.Validators) {
 					return fmt.Errorf("%s holds a devnet of %d validators, not %d: use --reset to recreate it", o.Home, len(m.Validators), o.Validators)
 				}
+				for _, v := range m.Validators {
+					if err := validator.CheckEngine(v.Home); err != nil {
+						return err
+					}
+				}
 				fmt.Fprintf(out, "reusing devnet %q in %s\n", m.ChainID, o.Home)
 			}
 			if initOnly {
