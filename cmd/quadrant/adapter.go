@@ -110,7 +110,10 @@ func startAdapter(ctx context.Context, node *fullnode.Node, coreRPC, coreGRPC st
 		return nil, nil, fmt.Errorf("adapter: %w", err)
 	}
 	stops = append(stops, func() { mp.Close() })
-	subs := wallet.NewSubmitters(ctx, core, mp, log, 0)
+	// Poll for inclusion every 50 ms: a rollup's blob.Submit returns only once
+	// its blob is in a block, so the poll interval adds to every call's
+	// latency (200 ms, the queue default, was a third of a 300 ms block).
+	subs := wallet.NewSubmitters(ctx, core, mp, log, 50*time.Millisecond)
 	stops = append(stops, subs.Stop)
 	bn, err := rollupadapter.NewBridgeNode(rollupadapter.BridgeNodeConfig{
 		Store: node.Store(), Chain: core, Submitters: subs,
