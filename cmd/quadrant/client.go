@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -128,17 +130,45 @@ func (c *clientFlags) print(w io.Writer, v any, text func(io.Writer)) error {
 	return nil
 }
 
-// parseNamespace reads a namespace given as hex (29 bytes, or a version-0 id
-// of ≤ 10 bytes) or, if it is not hex, as a name of ≤ 10 ASCII characters
-// used as the version-0 id.
+// parseNamespace reads a namespace given unambiguously: "0x" followed by hex
+// (29 bytes, or a version-0 id of at most 10 bytes), or else a name of at
+// most 10 ASCII characters used as the version-0 id — so "cafe" is the name
+// "cafe", never the bytes 0xca 0xfe.
 func parseNamespace(s string) (da.Namespace, error) {
-	ns, err := da.ParseNamespace(s)
-	if err != nil {
-		if _, hexErr := hex.DecodeString(s); hexErr == nil {
-			return ns, err // valid hex, bad namespace: report that
+	var ns da.Namespace
+	switch {
+	case s == "":
+		return ns, errors.New("namespace is required (0x-prefixed hex, or a name of at most 10 characters)")
+	case strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X"):
+		b, err := hex.DecodeString(s[2:])
+		if err != nil {
+			return ns, fmt.Errorf("namespace %q: invalid hex after 0x", s)
 		}
+		switch {
+		case len(b) == 0:
+			return ns, fmt.Errorf("namespace %q: no hex digits after 0x", s)
+		case len(b) == da.NamespaceSize:
+			ns, err = da.NamespaceFromBytes(b)
+		case len(b) <= 10:
+			ns, err = da.NewNamespaceV0(b)
+		default:
+			return ns, fmt.Errorf("namespace %q: %d bytes, want 29 (a whole namespace) or at most 10 (a version-0 id)", s, len(b))
+		}
+		if err != nil {
+			return ns, fmt.Errorf("namespace %q: %w", s, err)
+		}
+	default:
+		for _, r := range s {
+			if r < 0x20 || r > 0x7e {
+				return ns, fmt.Errorf("namespace %q: a name must be printable ASCII (or give 0x-prefixed hex)", s)
+			}
+		}
+		if len(s) > 10 {
+			return ns, fmt.Errorf("namespace %q: a name has at most 10 characters (or give 0x-prefixed hex)", s)
+		}
+		var err error
 		if ns, err = da.NewNamespaceV0([]byte(s)); err != nil {
-			return ns, fmt.Errorf("namespace %q: not hex, and as a name longer than 10 bytes", s)
+			return ns, fmt.Errorf("namespace %q: %w", s, err)
 		}
 	}
 	if err := ns.ValidateForBlob(); err != nil {
@@ -227,7 +257,7 @@ func newBlobSubmitCmd() *cobra.Command {
 	}
 	c.register(cmd, true)
 	f := cmd.Flags()
-	f.StringVar(&nsArg, "namespace", "", "namespace: hex (29 bytes or a ≤10-byte id) or a name of ≤10 characters")
+	f.StringVar(&nsArg, "namespace", "", "namespace: 0x-prefixed hex (29 bytes or a ≤10-byte id) or a name of ≤10 characters")
 	f.StringVar(&file, "file", "", "file holding the blob")
 	f.StringVar(&data, "data", "", "the blob, as a string")
 	f.Uint8Var(&shareVersion, "share-version", 0, "0, or 1 to record the signer in the blob's first share")
@@ -248,9 +278,10 @@ type blobOut struct {
 
 func newBlobGetCmd() *cobra.Command {
 	var (
-		c      clientFlags
-		height int64
-		nsArg  string
+		c         clientFlags
+		height    int64
+		nsArg     string
+		commitArg string
 	)
 	cmd := &cobra.Command{
 		Use:   "get",
@@ -267,9 +298,32 @@ func newBlobGetCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if st, err := cl.Status(ctx); err != nil {
+				return fmt.Errorf("asking %s for its head: %w", c.nodeURL(), err)
+			} else if head := st.SyncInfo.LatestBlockHeight; height > head {
+				return fmt.Errorf("height %d is above the network head %d", height, head)
+			} else if height < 1 {
+				return fmt.Errorf("height %d: heights start at 1", height)
+			}
 			out, err := getBlobs(ctx, cl, height, ns)
 			if err != nil {
 				return err
+			}
+			if commitArg != "" {
+				if out, err = pickCommitment(out, commitArg); err != nil {
+					return err
+				}
+			}
+			if c.output == "raw" {
+				switch len(out) {
+				case 0:
+					return fmt.Errorf("no blobs in namespace %s at height %d", ns, height)
+				case 1:
+					_, err := cmd.OutOrStdout().Write(out[0].Data)
+					return err
+				default:
+					return fmt.Errorf("%d blobs in namespace %s at height %d: pick one with --commitment for -o raw", len(out), ns, height)
+				}
 			}
 			return c.print(cmd.OutOrStdout(), out, func(w io.Writer) {
 				if len(out) == 0 {
@@ -288,7 +342,9 @@ func newBlobGetCmd() *cobra.Command {
 	}
 	c.register(cmd, false)
 	cmd.Flags().Int64Var(&height, "height", 0, "block height")
-	cmd.Flags().StringVar(&nsArg, "namespace", "", "namespace: hex or a name of ≤10 characters")
+	cmd.Flags().StringVar(&nsArg, "namespace", "", "namespace: 0x-prefixed hex or a name of ≤10 characters")
+	cmd.Flags().StringVar(&commitArg, "commitment", "", "only the blob with this share commitment (hex, as blob submit prints it)")
+	cmd.Flags().Lookup("output").Usage = "output format: text, json, or raw (the blob's bytes alone, for redirecting to a file)"
 	_ = cmd.MarkFlagRequired("height")
 	_ = cmd.MarkFlagRequired("namespace")
 	return cmd
@@ -455,4 +511,19 @@ func newAccountCmd() *cobra.Command {
 	c.register(balance, true)
 	cmd.AddCommand(balance)
 	return cmd
+}
+
+// pickCommitment keeps the blob whose share commitment is arg (hex, with or
+// without 0x).
+func pickCommitment(bs []blobOut, arg string) ([]blobOut, error) {
+	want := strings.ToLower(strings.TrimPrefix(strings.TrimPrefix(arg, "0x"), "0X"))
+	if _, err := hex.DecodeString(want); err != nil || len(want) != 64 {
+		return nil, fmt.Errorf("--commitment %q: want 32 bytes of hex", arg)
+	}
+	for _, b := range bs {
+		if b.Commitment == want {
+			return []blobOut{b}, nil
+		}
+	}
+	return nil, fmt.Errorf("no blob with commitment %s there (%d other blobs)", want, len(bs))
 }

@@ -391,7 +391,7 @@ func TestInitKeysAndSingleValidator(t *testing.T) {
 		t.Fatalf("alice: %+v %v", info, err)
 	}
 	var res submitResult
-	if err := json.Unmarshal(runCLI(t, "blob", "submit", "--home", home, "--key", "alice", "--namespace", "0a0b", "--data", "x", "-o", "json"), &res); err != nil || res.Height < 1 {
+	if err := json.Unmarshal(runCLI(t, "blob", "submit", "--home", home, "--key", "alice", "--namespace", "0x0a0b", "--data", "x", "-o", "json"), &res); err != nil || res.Height < 1 {
 		t.Fatalf("blob submit: %+v %v", res, err)
 	}
 	if got := getBlobsCLI(t, fmt.Sprintf("http://127.0.0.1:%d", base+1), res.Height, "0a0b"); len(got) != 1 || string(got[0].Data) != "x" || got[0].Commitment != res.Commitment {
@@ -401,7 +401,7 @@ func TestInitKeysAndSingleValidator(t *testing.T) {
 	if err := os.WriteFile(big, bytes.Repeat([]byte("y"), 300_000), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := runCLIErr("blob", "submit", "--home", home, "--key", "alice", "--namespace", "0a0b", "--file", big); err == nil || !strings.Contains(err.Error(), "insufficient funds") {
+	if _, err := runCLIErr("blob", "submit", "--home", home, "--key", "alice", "--namespace", "0x0a0b", "--file", big); err == nil || !strings.Contains(err.Error(), "insufficient funds") {
 		t.Fatalf("unaffordable blob submit: %v, want an insufficient-funds rejection", err)
 	}
 	if err := p.stop(t, syscall.SIGTERM, 20*time.Second); err != nil {

@@ -37,7 +37,9 @@ func newRootCmd() *cobra.Command {
 		Short:         "Quadrant: a modular data-availability network",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       readVersion().Version,
 	}
+	root.SetVersionTemplate(readVersion().String())
 	root.AddCommand(
 		newInitCmd(),
 		newKeysCmd(),
@@ -50,6 +52,7 @@ func newRootCmd() *cobra.Command {
 		newFullCmd(),
 		newLightCmd(),
 		newAuthCmd(),
+		newVersionCmd(),
 	)
 	return root
 }

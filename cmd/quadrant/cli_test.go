@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/quadrant-da/quadrant/da"
+)
+
+// TestParseNamespace: names and 0x-prefixed hex are told apart, and every
+// malformed input says what was wrong.
+func TestParseNamespace(t *testing.T) {
+	name := func(s string) da.Namespace {
+		ns, err := da.NewNamespaceV0([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ns
+	}
+	for _, c := range []struct {
+		in      string
+		want    da.Namespace
+		wantErr string
+	}{
+		{in: "cafe", want: name("cafe")},
+		{in: "123456", want: name("123456")},
+		{in: "0xcafe", want: name("\xca\xfe")},
+		{in: "myrollup", want: name("myrollup")},
+		{in: "", wantErr: "namespace is required"},
+		{in: "0xzz", wantErr: "invalid hex after 0x"},
+		{in: "0x", wantErr: "no hex digits after 0x"},
+		{in: "0x" + strings.Repeat("ab", 11), wantErr: "11 bytes, want 29"},
+		{in: "elevenchars", wantErr: "at most 10 characters"},
+		{in: "tab\there", wantErr: "printable ASCII"},
+		{in: "0x" + strings.Repeat("00", 28) + "01", wantErr: "reserved"},
+	} {
+		got, err := parseNamespace(c.in)
+		switch {
+		case c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)):
+			t.Errorf("parseNamespace(%q) = %v, %v; want error containing %q", c.in, got, err, c.wantErr)
+		case c.wantErr == "" && (err != nil || got != c.want):
+			t.Errorf("parseNamespace(%q) = %v, %v; want %v", c.in, got, err, c.want)
+		}
+	}
+}
+
+// TestVersion: `quadrant version -o json` names the CometBFT module version
+// linked into the binary, from the build info.
+func TestVersion(t *testing.T) {
+	root := newRootCmd()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetArgs([]string{"version", "-o", "json"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	var v versionInfo
+	if err := json.Unmarshal(out.Bytes(), &v); err != nil {
+		t.Fatalf("%v: %s", err, out.Bytes())
+	}
+	if v.CometBFT != "v0.40.0" || !strings.HasPrefix(v.Go, "go1.") || v.Version == "" {
+		t.Fatalf("version %+v: want cometbft v0.40.0 and a Go version", v)
+	}
+	out.Reset()
+	root = newRootCmd()
+	root.SetOut(&out)
+	root.SetArgs([]string{"--version"})
+	if err := root.Execute(); err != nil || !strings.Contains(out.String(), "cometbft  v0.40.0") {
+		t.Fatalf("--version: %v %q", err, out.String())
+	}
+}
