@@ -26,7 +26,14 @@ const (
 	CodeMalformed
 	CodeQuery
 	CodeInternal
+	// CodeMempoolFull: the application's own mempool (mempool.type = "app")
+	// is full; the same transaction may be accepted later.
+	CodeMempoolFull
 )
+
+// Retryable reports whether a CheckTx rejection with code may succeed later
+// for the same transaction unchanged.
+func Retryable(code uint32) bool { return code == CodeMempoolFull }
 
 // SequenceMismatchData is the Data of a CodeSequence rejection: the
 // sequence the account's next transaction must carry, 8 bytes big-endian.

@@ -36,6 +36,11 @@ type AppConfig struct {
 	// wrong data root into its data-root transaction, so honest validators
 	// must reject its proposals. Never set it in production.
 	BadDataRootForTesting bool
+	// Mempool says whose mempool holds pending transactions: CometBFT's
+	// (MempoolFlood, also when empty) or the application's own (MempoolApp,
+	// bounded by Pool), matching CometBFT's mempool.type.
+	Mempool MempoolType
+	Pool    PoolConfig
 }
 
 // App is Quadrant's CometBFT ABCI++ application. It is safe for concurrent
@@ -59,6 +64,12 @@ type App struct {
 	layouts layoutCache
 	valid   validCache
 
+	// pool is the app's own mempool (AppConfig.Mempool == MempoolApp), else
+	// nil. poolMu serialises admitting a transaction to it (the mempool
+	// view and the pool together) with Commit's recheck of the pool.
+	pool   *txPool
+	poolMu sync.Mutex
+
 	ownProposal ownProposal
 	decided     decidedCache
 }
@@ -70,6 +81,7 @@ type pendingBlock struct {
 	state   *State // state after the block (accounts not yet applied)
 	changes map[chain.Address]Account
 	records []BlobRecord
+	txs     [][]byte // the block's, to clear from the app's own mempool
 }
 
 // NewApp opens (or creates) the state store in cfg.Dir and loads the last
@@ -80,6 +92,15 @@ func NewApp(cfg AppConfig) (*App, error) {
 	}
 	if cfg.RetainBlocks < 0 {
 		return nil, fmt.Errorf("consensus: AppConfig.RetainBlocks is %d, want ≥ 0", cfg.RetainBlocks)
+	}
+	switch cfg.Mempool {
+	case "", MempoolFlood:
+	case MempoolApp:
+		if cfg.Pool.MaxTxs <= 0 || cfg.Pool.MaxBytes <= 0 {
+			return nil, fmt.Errorf("consensus: AppConfig.Pool %+v: the app mempool needs positive MaxTxs and MaxBytes", cfg.Pool)
+		}
+	default:
+		return nil, fmt.Errorf("consensus: AppConfig.Mempool %q, want %q or %q", cfg.Mempool, MempoolFlood, MempoolApp)
 	}
 	logger := cfg.Logger
 	if logger == nil {
@@ -98,6 +119,9 @@ func NewApp(cfg AppConfig) (*App, error) {
 		committed = &State{Params: chain.DefaultParams(), Accounts: Accounts{}}
 	}
 	a := &App{log: logger, cfg: cfg, store: st, committed: committed}
+	if cfg.Mempool == MempoolApp {
+		a.pool = newTxPool(cfg.Pool)
+	}
 	a.checkLedger = NewLedger(lockedReader{a})
 	if found {
 		logger.Info("consensus: state loaded", "height", committed.Height, "app_hash", fmt.Sprintf("%X", committed.AppHash),
@@ -206,7 +230,7 @@ func (a *App) Commit(ctx context.Context, _ *abci.RequestCommit) (*abci.Response
 	a.pending = nil
 	a.stateMu.Unlock()
 
-	a.resetCheckState()
+	a.afterCommit(p.txs)
 	a.log.Debug("consensus: committed", "height", next.Height, "app_hash", fmt.Sprintf("%X", next.AppHash),
 		"blobs", len(p.records))
 	return &abci.ResponseCommit{RetainHeight: retain}, nil
@@ -291,17 +315,6 @@ func (a *App) VerifyVoteExtension(_ context.Context, req *abci.RequestVerifyVote
 // ListSnapshots returns no snapshots.
 func (a *App) ListSnapshots(context.Context, *abci.RequestListSnapshots) (*abci.ResponseListSnapshots, error) {
 	return &abci.ResponseListSnapshots{}, nil
-}
-
-// InsertTx refuses: Quadrant runs CometBFT's flood mempool
-// (mempool.type = "flood"), which never calls it.
-func (a *App) InsertTx(context.Context, *abci.RequestInsertTx) (*abci.ResponseInsertTx, error) {
-	return nil, errors.New("consensus: InsertTx called but the app mempool is not in use (mempool.type must be \"flood\")")
-}
-
-// ReapTxs returns nothing: with the flood mempool CometBFT reaps its own.
-func (a *App) ReapTxs(context.Context, *abci.RequestReapTxs) (*abci.ResponseReapTxs, error) {
-	return &abci.ResponseReapTxs{}, nil
 }
 
 // OfferSnapshot rejects every snapshot.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -28,13 +29,28 @@ import (
 // transaction was found to apply against the mempool's view, so a sender
 // with a wrong sequence or no funds costs little.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
+	code, data, log, gas := a.checkTx(req.Tx, req.Type == abci.CheckTxType_Recheck)
+	return &abci.ResponseCheckTx{Code: code, Data: data, Log: log, GasWanted: gas}, nil
+}
+
+// checkTx is CheckTx (and, with the app's own mempool, InsertTx): it
+// returns the result code, structured data and log of a rejection, or the
+// gas wanted.
+func (a *App) checkTx(raw []byte, recheck bool) (code uint32, data []byte, log string, gas int64) {
 	a.stateMu.RLock()
 	params, chainID := a.committed.Params, a.committed.ChainID
 	a.stateMu.RUnlock()
-	d, terr := decodeTx(req.Tx, params)
-	if terr == nil && req.Type != abci.CheckTxType_Recheck {
-		key := sha256.Sum256(req.Tx)
-		if !a.valid.has(key) {
+	d, terr := decodeTx(raw, params)
+	var key [32]byte
+	if terr == nil && !recheck {
+		key = sha256.Sum256(raw)
+		if a.pool != nil && a.pool.has(key) {
+			return chain.CodeOK, nil, "", int64(min(d.tx.GasLimit, 1<<62)) // already pooled
+		}
+		if a.pool != nil && !a.pool.room(len(raw)) {
+			terr = txErr(chain.CodeMempoolFull, "%w", ErrMempoolFull)
+		}
+		if terr == nil && !a.valid.has(key) {
 			terr = validateTx(d, params, chainID)
 			if terr == nil {
 				terr = a.applyToMempoolView(d, true)
@@ -48,16 +64,79 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 		}
 	}
 	if terr == nil {
-		terr = a.applyToMempoolView(d, false)
+		if a.pool != nil && !recheck {
+			terr = a.admitToPool(d, key)
+		} else {
+			terr = a.applyToMempoolView(d, false)
+		}
 	}
 	if terr != nil {
-		if req.Type == abci.CheckTxType_Recheck {
+		if recheck {
 			a.log.Debug("consensus: recheck evicts tx", "reason", terr.Error())
 		}
-		return &abci.ResponseCheckTx{Code: terr.Code, Data: terr.Data, Log: terr.Error()}, nil
+		return terr.Code, terr.Data, terr.Error(), 0
 	}
-	gas := int64(min(d.tx.GasLimit, 1<<62))
-	return &abci.ResponseCheckTx{Code: chain.CodeOK, GasWanted: gas}, nil
+	return chain.CodeOK, nil, "", int64(min(d.tx.GasLimit, 1<<62))
+}
+
+// admitToPool applies d to the mempool view and adds it to the app's own
+// mempool, atomically with respect to Commit's recheck of the pool.
+func (a *App) admitToPool(d *decodedTx, key [32]byte) *TxError {
+	a.poolMu.Lock()
+	defer a.poolMu.Unlock()
+	if a.pool.has(key) {
+		return nil
+	}
+	if !a.pool.room(len(d.raw)) {
+		return txErr(chain.CodeMempoolFull, "%w", ErrMempoolFull)
+	}
+	if terr := a.applyToMempoolView(d, false); terr != nil {
+		return terr
+	}
+	a.pool.add(key, d)
+	return nil
+}
+
+// afterCommit starts the mempool view afresh from the new committed state.
+// With the app's own mempool it also drops the block's transactions from
+// the pool and re-applies the rest in arrival order, dropping those that no
+// longer apply (CometBFT's recheck, done by the application).
+func (a *App) afterCommit(blockTxs [][]byte) {
+	if a.pool == nil {
+		a.resetCheckState()
+		return
+	}
+	a.poolMu.Lock()
+	defer a.poolMu.Unlock()
+	a.resetCheckState()
+	committed, invalid := a.pool.update(blockTxs, func(d *decodedTx) bool {
+		return a.applyToMempoolView(d, false) == nil
+	})
+	if n, b := a.pool.size(); committed+invalid > 0 {
+		a.log.Debug("consensus: app mempool updated", "committed", committed, "invalid", invalid, "txs", n, "bytes", b)
+	}
+}
+
+// InsertTx takes a transaction a peer gossiped into the app's own mempool
+// (mempool.type = "app"), with CheckTx's checks.
+func (a *App) InsertTx(_ context.Context, req *abci.RequestInsertTx) (*abci.ResponseInsertTx, error) {
+	if a.pool == nil {
+		return nil, errors.New("consensus: InsertTx called but the app mempool is off (mempool.type is not \"app\")")
+	}
+	code, _, log, _ := a.checkTx(req.Tx, false)
+	if code != chain.CodeOK {
+		a.log.Debug("consensus: peer tx refused", "code", code, "reason", log)
+	}
+	return &abci.ResponseInsertTx{Code: code}, nil
+}
+
+// ReapTxs hands CometBFT, for gossip, the app mempool's transactions it has
+// not handed out before (at most req.MaxBytes of them).
+func (a *App) ReapTxs(_ context.Context, req *abci.RequestReapTxs) (*abci.ResponseReapTxs, error) {
+	if a.pool == nil {
+		return &abci.ResponseReapTxs{}, nil
+	}
+	return &abci.ResponseReapTxs{Txs: a.pool.reap(req.MaxBytes)}, nil
 }
 
 // applyToMempoolView applies d to the mempool's view of the state; with
@@ -80,7 +159,11 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 	start := time.Now()
 	a.stateMu.RLock()
 	params := a.committed.Params
-	plan, dropped, err := prepareBlock(lockedReader{a}, req.Txs, params, a.validatorLocked(), req.MaxTxBytes)
+	mempool := req.Txs
+	if a.pool != nil {
+		mempool = a.pool.snapshot() // CometBFT passes none with the app mempool
+	}
+	plan, dropped, err := prepareBlock(lockedReader{a}, mempool, params, a.validatorLocked(), req.MaxTxBytes)
 	a.stateMu.RUnlock()
 	if err != nil {
 		return nil, fmt.Errorf("consensus: preparing proposal at height %d: %w", req.Height, err)
@@ -105,7 +188,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 	for _, d := range dropped {
 		a.log.Debug("consensus: tx left out of proposal", "height", req.Height, "reason", d.reason)
 	}
-	a.log.Info("consensus: prepared proposal", "height", req.Height, "txs", len(plan.txs), "mempool_txs", len(req.Txs),
+	a.log.Info("consensus: prepared proposal", "height", req.Height, "txs", len(plan.txs), "mempool_txs", len(mempool),
 		"left_out", len(dropped), "square_size", plan.squareSize, "took", time.Since(start).Round(time.Millisecond))
 	return &abci.ResponsePrepareProposal{Txs: txs}, nil
 }
@@ -185,7 +268,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 
 	next := &State{ChainID: cur.ChainID, InitialHeight: cur.InitialHeight, Height: req.Height, AppHash: appHash, Params: params}
 	a.stateMu.Lock()
-	a.pending = &pendingBlock{state: next, changes: res.changes, records: res.records}
+	a.pending = &pendingBlock{state: next, changes: res.changes, records: res.records, txs: req.Txs}
 	a.stateMu.Unlock()
 	return &abci.ResponseFinalizeBlock{TxResults: res.results, AppHash: appHash}, nil
 }

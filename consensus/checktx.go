@@ -41,6 +41,7 @@ var (
 	ErrBlobTooLarge      = errors.New("consensus: blob: over size limit")
 	ErrCommitment        = errors.New("consensus: share commitment does not match blob")
 	ErrMalformedTx       = errors.New("consensus: malformed transaction")
+	ErrMempoolFull       = errors.New("consensus: app mempool is full, retry later")
 )
 
 // decodedTx is a mempool or block transaction after decoding.

@@ -12,6 +12,7 @@ import (
 	"github.com/BurntSushi/toml"
 	cmtcfg "github.com/cometbft/cometbft/config"
 	"github.com/quadrant-da/quadrant/chain"
+	"github.com/quadrant-da/quadrant/consensus"
 )
 
 // Home directory layout. A node home holds:
@@ -130,9 +131,23 @@ type RPCSection struct {
 
 // MempoolSection configures CometBFT's mempool.
 type MempoolSection struct {
-	MaxTxBytes  int   `toml:"max_tx_bytes"`
-	MaxTxsBytes int64 `toml:"max_txs_bytes"`
-	Size        int   `toml:"size"`
+	// Type is whose mempool holds pending transactions: "flood" (CometBFT's;
+	// the default when empty) or "app" (the application's own, CometBFT
+	// v0.40's app-side mempool: CometBFT then only gossips what the
+	// application hands it, and the proposer builds blocks from the
+	// application's pool). MaxTxsBytes and Size bound either.
+	Type        string `toml:"type,omitempty"`
+	MaxTxBytes  int    `toml:"max_tx_bytes"`
+	MaxTxsBytes int64  `toml:"max_txs_bytes"`
+	Size        int    `toml:"size"`
+}
+
+// mempoolType is Type with the default applied.
+func (m MempoolSection) mempoolType() consensus.MempoolType {
+	if m.Type == "" {
+		return consensus.MempoolFlood
+	}
+	return consensus.MempoolType(m.Type)
 }
 
 // StorageSection configures what the node keeps.
@@ -242,6 +257,9 @@ func (c NodeConfig) Validate() error {
 		if a == c.RPC.ListenAddress {
 			return fmt.Errorf("%w: rpc.grpc_listen_address %q is also rpc.listen_address", ErrInvalidConfig, a)
 		}
+	}
+	if t := c.Mempool.mempoolType(); t != consensus.MempoolFlood && t != consensus.MempoolApp {
+		return fmt.Errorf("%w: mempool.type %q, want %q or %q", ErrInvalidConfig, c.Mempool.Type, consensus.MempoolFlood, consensus.MempoolApp)
 	}
 	if c.P2P.SendRate <= 0 || c.P2P.RecvRate <= 0 {
 		return fmt.Errorf("%w: p2p send_rate and recv_rate must be positive", ErrInvalidConfig)
@@ -365,6 +383,7 @@ func (c NodeConfig) CometConfig(home string) *cmtcfg.Config {
 	// rpc.grpc_listen_address instead (see Node).
 	cc.RPC.GRPCListenAddress = ""
 
+	cc.Mempool.Type = string(c.Mempool.mempoolType())
 	cc.Mempool.MaxTxBytes = c.Mempool.MaxTxBytes
 	cc.Mempool.MaxTxsBytes = c.Mempool.MaxTxsBytes
 	cc.Mempool.Size = c.Mempool.Size

@@ -95,6 +95,8 @@ func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 		Logger:                logger.With("module", "app"),
 		RetainBlocks:          int64(opts.Config.Storage.RetainBlocks),
 		BadDataRootForTesting: opts.BadDataRootForTesting,
+		Mempool:               opts.Config.Mempool.mempoolType(),
+		Pool:                  consensus.PoolConfig{MaxTxs: opts.Config.Mempool.Size, MaxBytes: opts.Config.Mempool.MaxTxsBytes},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("validator: opening app: %w", err)

@@ -89,7 +89,7 @@ func mempoolRefusal(err error) coreapi.Refusal {
 	var full mempl.ErrMempoolIsFull
 	var pre mempl.ErrPreCheck
 	switch {
-	case errors.Is(err, mempl.ErrTxInCache):
+	case errors.Is(err, mempl.ErrTxInCache), errors.Is(err, mempl.ErrSeenTx):
 		return coreapi.RefusalInCache
 	case errors.As(err, &tooLarge), errors.As(err, &pre):
 		return coreapi.RefusalTooLarge

@@ -1,11 +1,15 @@
 package validator_test
 
 import (
+	"bytes"
 	"context"
 	"testing"
 	"time"
 
+	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/validator/validatortest"
+	"github.com/quadrant-da/quadrant/wallet"
 )
 
 // TestNodeRestartKeepsState stops a node and starts a new one on the same
@@ -46,5 +50,46 @@ func TestNodeRestartKeepsState(t *testing.T) {
 	}
 	if before.BlockID.Hash.String() != after.BlockID.Hash.String() || before.Block.AppHash.String() != after.Block.AppHash.String() {
 		t.Fatalf("block 4 changed across restart: %v/%v vs %v/%v", before.BlockID.Hash, before.Block.AppHash, after.BlockID.Hash, after.Block.AppHash)
+	}
+}
+
+// TestNodeAppMempool: with mempool.type = "app" CometBFT keeps no
+// transactions; blobs submitted through the node's mempool (the core API's
+// path) still land, from the application's own pool, in sequence order.
+func TestNodeAppMempool(t *testing.T) {
+	tc := validatortest.NewChain(t, 100*time.Millisecond, 1)
+	tc.Config.Mempool.Type = "app"
+	n := tc.Start(t)
+	c := n.Client()
+	validatortest.WaitHeight(t, c, 1, 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := wallet.NewSubmitter(wallet.SubmitterConfig{Client: c, Mempool: n.Mempool(), Key: tc.Keys[0], PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start(ctx)
+	defer s.Stop()
+	ns, err := da.NewNamespaceV0([]byte("appmp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var subs []*wallet.Submission
+	for i := range 6 {
+		b, err := blobs.NewBlob(ns, bytes.Repeat([]byte{byte(i)}, 10_000*(i+1)), 0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub, err := s.SubmitBlobs(ctx, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, sub)
+	}
+	for i, sub := range subs {
+		st, err := sub.Wait(ctx)
+		if err != nil || st.Code != 0 || st.Sequence != uint64(i) {
+			t.Fatalf("blob %d: %+v %v", i, st, err)
+		}
 	}
 }

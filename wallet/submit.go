@@ -431,7 +431,7 @@ func (s *Submitter) admit(ctx context.Context, sub *Submission) error {
 		}
 		res, err := s.cfg.Mempool.Submit(ctx, sub.raw)
 		switch {
-		case err != nil || res.Refusal.Retryable():
+		case err != nil || res.Refusal.Retryable() || (res.Refusal == coreapi.RefusalNone && chain.Retryable(res.Code)):
 			if err == nil {
 				err = fmt.Errorf("wallet: mempool refused (%s): %s", res.Refusal, res.Log)
 			}
@@ -514,7 +514,7 @@ func (s *Submitter) rebroadcastFrom(ctx context.Context, i int) {
 		p.sentAt = time.Now()
 		p.mu.Unlock()
 		switch {
-		case err != nil || res.Refusal.Retryable():
+		case err != nil || res.Refusal.Retryable() || (res.Refusal == coreapi.RefusalNone && chain.Retryable(res.Code)):
 			return // transient; the next round tries again
 		case res.Refusal == coreapi.RefusalInCache:
 		case res.Admitted():

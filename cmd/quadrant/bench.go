@@ -73,6 +73,7 @@ each validator's CPU profile over the window to
 	f.IntVar(&o.BasePort, "base-port", 46656, "first port of the devnet")
 	f.IntVar(&o.Accounts, "accounts", 8, "submitting accounts (one queue each)")
 	f.DurationVar(&o.Duration, "duration", 40*time.Second, "measurement window per load")
+	f.StringVar(&o.Mempool, "mempool", "", "validators' mempool.type: flood (CometBFT's) or app (the application's own); empty: the node default")
 	f.DurationVar(&o.TimeoutPropose, "timeout-propose", 30*time.Second, "validators' propose timeout (a 30 MiB proposal takes seconds to build and gossip on 2 cores, and tens of seconds when they are shared)")
 	f.BoolVar(&o.FullNodes, "full-nodes", false, "also run the devnet's bridge full node and light node")
 	f.BoolVar(&o.Profile, "profile", false, "write each validator's CPU profile over every window under --home")
@@ -93,6 +94,8 @@ type chainBenchOptions struct {
 	Loads      []float64
 	// TimeoutPropose of the devnet's validators.
 	TimeoutPropose time.Duration
+	// Mempool is the validators' mempool.type: "flood" or "app".
+	Mempool string
 	// FullNodes runs the devnet's bridge and light node too.
 	FullNodes bool
 	// Profile collects the validators' CPU profiles over each window.
@@ -155,7 +158,7 @@ func benchChain(ctx context.Context, out io.Writer, o chainBenchOptions) error {
 	for _, k := range o.Squares {
 		home := filepath.Join(root, fmt.Sprintf("k%d", k))
 		m, err := createDevnet(devnetOptions{Home: home, Validators: o.Validators, BlockTime: o.BlockTime,
-			BasePort: o.BasePort, ChainID: fmt.Sprintf("quadrant-bench-%d", k), MaxSquareSize: k, TimeoutPropose: o.TimeoutPropose})
+			BasePort: o.BasePort, ChainID: fmt.Sprintf("quadrant-bench-%d", k), MaxSquareSize: k, TimeoutPropose: o.TimeoutPropose, Mempool: o.Mempool})
 		if err != nil {
 			return err
 		}

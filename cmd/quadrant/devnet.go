@@ -76,6 +76,8 @@ type devnetOptions struct {
 	MaxSquareSize int
 	// TimeoutPropose overrides the derived propose timeout when > 0.
 	TimeoutPropose time.Duration
+	// Mempool is the validators' mempool.type ("" keeps the default).
+	Mempool string
 }
 
 // createDevnet writes the homes of a new devnet: one per validator, a shared
@@ -102,6 +104,9 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 		cfg.RPC.GRPCListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", validator.LoopbackGRPCPort(rpc))
 		if o.TimeoutPropose > 0 {
 			cfg.Consensus.TimeoutPropose = o.TimeoutPropose
+		}
+		if o.Mempool != "" {
+			cfg.Mempool.Type = o.Mempool
 		}
 		info, err := initHome(filepath.Join(o.Home, name), cfg, "validator", wallet.KeyTypeSecp256k1)
 		if err != nil {
