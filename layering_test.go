@@ -22,6 +22,7 @@ var layers = []string{
 	"fullnode",
 	"rpc",
 	"consensus",
+	"contracts",
 	"p2p",
 	"sampling",
 	"blobs",
@@ -37,10 +38,12 @@ var forbidden = map[string][]string{
 	"consensus": {"p2p", "sampling"},
 	"rpc":       {"consensus"},
 	"blobs":     {"sampling"},
+	"contracts": {"p2p", "sampling"},
 }
 
-// pure packages take no network, disk, engine or global-state dependencies.
-var pure = []string{"erasure", "da", "blobs", "sampling"}
+// pure packages (and their sub-packages) take no network, disk, engine or
+// global-state dependencies.
+var pure = []string{"erasure", "da", "blobs", "sampling", "contracts/blobstream"}
 
 // impureImports are standard packages a pure package must not import
 // directly: network, disk, processes, randomness from the OS, global loggers.
@@ -61,6 +64,13 @@ var impureDeps = []string{
 	"github.com/cometbft/cometbft/state",
 	"github.com/cometbft/cometbft/store",
 }
+
+// ethereumUsers are the only packages that may link go-ethereum: the
+// generated contract bindings (and, with them, whatever relays to
+// Ethereum). Everything else — the light node first — stays free of it,
+// which also keeps it out of the conformance module, where go-ethereum is
+// replaced by op-geth.
+var ethereumUsers = []string{"contracts/bindings"}
 
 // engine is what "linking the consensus engine" means for the light node.
 var engine = []string{
@@ -153,7 +163,7 @@ func TestPurePackagesStayPure(t *testing.T) {
 	pkgs := listPackages(t)
 	for rel, p := range pkgs {
 		li := layerOf(rel)
-		if li < 0 || !hasPrefixAny(layers[li], pure) {
+		if li < 0 || !hasPrefixAny(rel, pure) {
 			continue
 		}
 		for _, d := range p.Deps {
@@ -191,6 +201,21 @@ func TestNoCelestiaInMainModule(t *testing.T) {
 		for _, d := range p.Deps {
 			if strings.HasPrefix(d, "github.com/celestiaorg/") {
 				t.Errorf("%s depends on %s; github.com/celestiaorg/* belongs only in bench/ and conformance/", rel, d)
+			}
+		}
+	}
+}
+
+func TestGoEthereumStaysInBindings(t *testing.T) {
+	pkgs := listPackages(t)
+	for rel, p := range pkgs {
+		if hasPrefixAny(rel, ethereumUsers) {
+			continue
+		}
+		for _, d := range p.Deps {
+			if hasPrefixAny(d, []string{"github.com/ethereum/go-ethereum"}) {
+				t.Errorf("%s links %s; only %v may link go-ethereum (the light node must not)", rel, d, ethereumUsers)
+				break
 			}
 		}
 	}
