@@ -24,6 +24,7 @@ var layers = []string{
 	"validator",
 	"wallet",
 	"consensus",
+	"contracts",
 	"coreapi",
 	"chain",
 	"p2p",
@@ -43,6 +44,7 @@ var forbidden = map[string][]string{
 	"wallet":         {"consensus"},
 	"consensus":      {"coreapi", "p2p", "sampling"},
 	"blobs":          {"sampling"},
+	"contracts":      {"p2p", "sampling"},
 }
 
 // clients are the packages that submit to or read from a validator without
@@ -60,8 +62,9 @@ var clientEngine = []string{
 	"github.com/cometbft/cometbft/internal/consensus",
 }
 
-// pure packages take no network, disk, engine or global-state dependencies.
-var pure = []string{"erasure", "da", "blobs", "sampling", "chain"}
+// pure packages (and their sub-packages) take no network, disk, engine or
+// global-state dependencies.
+var pure = []string{"erasure", "da", "blobs", "sampling", "chain", "contracts/blobstream"}
 
 // impureImports are standard packages a pure package must not import
 // directly: network, disk, processes, randomness from the OS, global loggers.
@@ -82,6 +85,13 @@ var impureDeps = []string{
 	"github.com/cometbft/cometbft/state",
 	"github.com/cometbft/cometbft/store",
 }
+
+// ethereumUsers are the only packages that may link go-ethereum: the
+// generated contract bindings (and, with them, whatever relays to
+// Ethereum). Everything else — the light node first — stays free of it,
+// which also keeps it out of the conformance module, where go-ethereum is
+// replaced by op-geth.
+var ethereumUsers = []string{"contracts/bindings"}
 
 // engine is what "linking the consensus engine" means for the light node.
 var engine = []string{
@@ -174,7 +184,7 @@ func TestPurePackagesStayPure(t *testing.T) {
 	pkgs := listPackages(t)
 	for rel, p := range pkgs {
 		li := layerOf(rel)
-		if li < 0 || !hasPrefixAny(layers[li], pure) {
+		if li < 0 || !hasPrefixAny(rel, pure) {
 			continue
 		}
 		for _, d := range p.Deps {
@@ -234,6 +244,21 @@ func TestClientsDoNotLinkConsensusEngine(t *testing.T) {
 	for _, c := range clients {
 		if !seen[c] {
 			t.Errorf("client package %s not found: update the clients list", c)
+		}
+	}
+}
+
+func TestGoEthereumStaysInBindings(t *testing.T) {
+	pkgs := listPackages(t)
+	for rel, p := range pkgs {
+		if hasPrefixAny(rel, ethereumUsers) {
+			continue
+		}
+		for _, d := range p.Deps {
+			if hasPrefixAny(d, []string{"github.com/ethereum/go-ethereum"}) {
+				t.Errorf("%s links %s; only %v may link go-ethereum (the light node must not)", rel, d, ethereumUsers)
+				break
+			}
 		}
 	}
 }

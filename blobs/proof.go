@@ -85,6 +85,15 @@ func (x *ExtendedSquare) proveRows(start, end int) ([]RowProof, error) {
 	return rows, nil
 }
 
+// ProveShares returns one RowProof per row spanned by the original-square
+// shares [start, end) (row-major share indexes), in row order: the NMT range
+// proof of the row's part of the range and the row root's proof to the data
+// root. Unlike ProveBlobAt, the range need not hold a blob (Blobstream's
+// SharesProof proves any share range).
+func (x *ExtendedSquare) ProveShares(start, end int) ([]RowProof, error) {
+	return x.proveRows(start, end)
+}
+
 // ProveBlobAt returns the proof of the blob whose first share is at share
 // index start and which occupies n shares.
 func (x *ExtendedSquare) ProveBlobAt(start, n int) (*BlobProof, error) {
