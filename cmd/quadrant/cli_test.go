@@ -28,6 +28,7 @@ func TestParseNamespace(t *testing.T) {
 		{in: "123456", want: name("123456")},
 		{in: "0xcafe", want: name("\xca\xfe")},
 		{in: "myrollup", want: name("myrollup")},
+		{in: name("myrollup").String(), want: name("myrollup")}, // as quadrant prints it
 		{in: "", wantErr: "namespace is required"},
 		{in: "0xzz", wantErr: "invalid hex after 0x"},
 		{in: "0x", wantErr: "no hex digits after 0x"},

@@ -131,11 +131,17 @@ func (c *clientFlags) print(w io.Writer, v any, text func(io.Writer)) error {
 }
 
 // parseNamespace reads a namespace given unambiguously: "0x" followed by hex
-// (29 bytes, or a version-0 id of at most 10 bytes), or else a name of at
-// most 10 ASCII characters used as the version-0 id — so "cafe" is the name
-// "cafe", never the bytes 0xca 0xfe.
+// (29 bytes, or a version-0 id of at most 10 bytes), all 29 bytes as 58 hex
+// digits (how quadrant prints namespaces: too long to be a name), or else a
+// name of at most 10 ASCII characters used as the version-0 id — so "cafe"
+// is the name "cafe", never the bytes 0xca 0xfe.
 func parseNamespace(s string) (da.Namespace, error) {
 	var ns da.Namespace
+	if len(s) == 2*da.NamespaceSize {
+		if _, err := hex.DecodeString(s); err == nil {
+			s = "0x" + s
+		}
+	}
 	switch {
 	case s == "":
 		return ns, errors.New("namespace is required (0x-prefixed hex, or a name of at most 10 characters)")

@@ -394,7 +394,7 @@ func TestInitKeysAndSingleValidator(t *testing.T) {
 	if err := json.Unmarshal(runCLI(t, "blob", "submit", "--home", home, "--key", "alice", "--namespace", "0x0a0b", "--data", "x", "-o", "json"), &res); err != nil || res.Height < 1 {
 		t.Fatalf("blob submit: %+v %v", res, err)
 	}
-	if got := getBlobsCLI(t, fmt.Sprintf("http://127.0.0.1:%d", base+1), res.Height, "0a0b"); len(got) != 1 || string(got[0].Data) != "x" || got[0].Commitment != res.Commitment {
+	if got := getBlobsCLI(t, fmt.Sprintf("http://127.0.0.1:%d", base+1), res.Height, "0x0a0b"); len(got) != 1 || string(got[0].Data) != "x" || got[0].Commitment != res.Commitment {
 		t.Fatalf("blob get: %+v", got)
 	}
 	big := filepath.Join(t.TempDir(), "big")
