@@ -23,9 +23,10 @@ var ErrConfig = errors.New("lightnode: invalid config")
 // ConfigFileName is the light node's configuration file inside its home.
 const ConfigFileName = "light.toml"
 
-// DefaultRPCAddress is where a light node serves JSON-RPC by default
-// (celestia-node's port).
-const DefaultRPCAddress = "127.0.0.1:26658"
+// DefaultRPCAddress is where a light node serves JSON-RPC by default: not
+// the rollup adapter's 26658 (celestia-node's port) nor the devnet light
+// node's 26668, so a standalone light node starts beside a devnet.
+const DefaultRPCAddress = "127.0.0.1:26670"
 
 // Config is the operator configuration of a light node: a plain struct,
 // loaded from <home>/light.toml and overridden by flags.
@@ -84,7 +85,7 @@ type Config struct {
 
 // DefaultConfig returns a light node sampling 16 shares per header within
 // a 30-day window with celestia-node's worker shape, a 14-day trusting
-// period, libp2p on an ephemeral port and JSON-RPC on 127.0.0.1:26658.
+// period, libp2p on an ephemeral port and JSON-RPC on DefaultRPCAddress.
 func DefaultConfig() Config {
 	pc := p2p.DefaultConfig()
 	pc.ListenAddrs = []string{"/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
@@ -47,6 +48,7 @@ type Node struct {
 	app      *consensus.App
 	cmt      *cmtnode.Node
 
+	stopping *atomic.Bool  // set when Stop begins (cometLogger)
 	grpc     *grpc.Server  // core API (rpc.grpc_listen_address), nil when off
 	grpcDone chan struct{} // closed when grpc's Serve returned
 
@@ -101,6 +103,7 @@ func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("validator: opening app: %w", err)
 	}
+	stopping := new(atomic.Bool)
 	cmt, err := cmtnode.NewNodeWithContext(ctx, cc, pv, nodeKey,
 		// One lock per ABCI connection: a large CheckTx does not hold up
 		// consensus. The App is safe for concurrent use.
@@ -108,13 +111,13 @@ func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 		cmtnode.DefaultGenesisDocProviderFunc(cc),
 		cmtcfg.DefaultDBProvider,
 		cmtnode.DefaultMetricsProvider(cc.Instrumentation),
-		NewCometLogger(logger.With("module", "cometbft")),
+		newCometLogger(logger.With("module", "cometbft"), stopping),
 	)
 	if err != nil {
 		app.Close()
 		return nil, fmt.Errorf("validator: creating CometBFT node: %w", err)
 	}
-	return &Node{home: opts.Home, grpcAddr: opts.Config.RPC.GRPCListenAddress, log: logger, app: app, cmt: cmt, done: make(chan struct{})}, nil
+	return &Node{stopping: stopping, home: opts.Home, grpcAddr: opts.Config.RPC.GRPCListenAddress, log: logger, app: app, cmt: cmt, done: make(chan struct{})}, nil
 }
 
 // loadOrGenFilePV wraps privval.LoadOrGenFilePV, which panics on unreadable
@@ -183,6 +186,7 @@ func (n *Node) stop() error {
 	started := n.started
 	n.mu.Unlock()
 	defer close(n.done)
+	n.stopping.Store(true)
 	if started {
 		n.stopCoreAPI()
 		if err := n.cmt.Stop(); err != nil {
@@ -219,17 +223,32 @@ func (n *Node) Client() *rpclocal.Local { return rpclocal.New(n.cmt) }
 func (n *Node) Mempool() coreapi.Backend { return coreBackend{n} }
 
 // cometLogger adapts CometBFT's key-value logger onto slog.
-type cometLogger struct{ l *slog.Logger }
+// Once stopping is set (the node is shutting down on purpose), CometBFT's
+// errors about peers and listeners going away are expected and are logged
+// at info, so a clean shutdown leaves no ERROR line.
+type cometLogger struct {
+	l        *slog.Logger
+	stopping *atomic.Bool
+}
 
-// NewCometLogger returns a CometBFT logger that writes to l: CometBFT's Debug,
-// Info and Error become slog's Debug, Info and Error records, with CometBFT's
-// key-value pairs as attributes.
-func NewCometLogger(l *slog.Logger) cmtlog.Logger { return cometLogger{l} }
+// newCometLogger returns a CometBFT logger that writes to l: CometBFT's
+// Debug, Info, Warn and Error become slog records of the same level, with
+// CometBFT's key-value pairs as attributes, except that errors after
+// stopping is set become info records marked shutdown=true.
+func newCometLogger(l *slog.Logger, stopping *atomic.Bool) cmtlog.Logger {
+	return cometLogger{l, stopping}
+}
 
 func (c cometLogger) Debug(msg string, kv ...any) { c.l.Debug(msg, kv...) }
 func (c cometLogger) Info(msg string, kv ...any)  { c.l.Info(msg, kv...) }
 func (c cometLogger) Warn(msg string, kv ...any)  { c.l.Warn(msg, kv...) }
-func (c cometLogger) Error(msg string, kv ...any) { c.l.Error(msg, kv...) }
+func (c cometLogger) Error(msg string, kv ...any) {
+	if c.stopping.Load() {
+		c.l.Info(msg, append(kv, "shutdown", true)...)
+		return
+	}
+	c.l.Error(msg, kv...)
+}
 func (c cometLogger) With(kv ...any) cmtlog.Logger {
-	return cometLogger{c.l.With(kv...)}
+	return cometLogger{c.l.With(kv...), c.stopping}
 }

@@ -3,6 +3,9 @@ package validator_test
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +53,19 @@ func TestNodeRestartKeepsState(t *testing.T) {
 	}
 	if before.BlockID.Hash.String() != after.BlockID.Hash.String() || before.Block.AppHash.String() != after.Block.AppHash.String() {
 		t.Fatalf("block 4 changed across restart: %v/%v vs %v/%v", before.BlockID.Hash, before.Block.AppHash, after.BlockID.Hash, after.Block.AppHash)
+	}
+	if err := n2.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	// Two clean stops: the operator's log holds no ERROR line.
+	logb, err := os.ReadFile(filepath.Join(tc.Home, "node.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(logb), "\n") {
+		if strings.Contains(line, "level=ERROR") {
+			t.Errorf("clean run and shutdown logged an error: %s", line)
+		}
 	}
 }
 

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net"
 	"strings"
 	"testing"
 
 	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/wallet"
 )
 
 // TestParseNamespace: names and 0x-prefixed hex are told apart, and every
@@ -70,5 +73,28 @@ func TestVersion(t *testing.T) {
 	root.SetArgs([]string{"--version"})
 	if err := root.Execute(); err != nil || !strings.Contains(out.String(), "cometbft  v0.40.0") {
 		t.Fatalf("--version: %v %q", err, out.String())
+	}
+}
+
+// TestSubmitWithoutNode: with no node running, blob submit fails at once
+// with a message saying so (it used to wait out its whole --timeout).
+func TestSubmitWithoutNode(t *testing.T) {
+	home := t.TempDir()
+	if _, err := wallet.NewKeyring(home).Add("faucet", ""); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	root := newRootCmd()
+	root.SetArgs([]string{"blob", "submit", "--home", home, "--node", "http://" + addr, "--grpc", addr,
+		"--namespace", "myrollup", "--data", "x", "--timeout", "1h"})
+	root.SetOut(io.Discard)
+	err = root.Execute()
+	if err == nil || !strings.Contains(err.Error(), "no node answers at http://"+addr) {
+		t.Fatalf("submit with no node: %v", err)
 	}
 }

@@ -99,6 +99,17 @@ func (c *clientFlags) submitter(ctx context.Context) (*wallet.Submitter, error) 
 	if err != nil {
 		return nil, err
 	}
+	// Fail fast when nothing answers, rather than waiting out --timeout.
+	cctx, cancel := context.WithTimeout(ctx, connectCheckTimeout)
+	defer cancel()
+	if _, err := cl.Status(cctx); err != nil {
+		mp.Close()
+		return nil, fmt.Errorf("no node answers at %s (is it running? `quadrant devnet` starts a local network; --node picks another): %w", c.nodeURL(), err)
+	}
+	if err := mp.Check(cctx); err != nil {
+		mp.Close()
+		return nil, fmt.Errorf("no validator core API answers at %s (its rpc.grpc_listen_address; --grpc picks another): %w", c.coreAddr(), err)
+	}
 	s, err := wallet.NewSubmitter(wallet.SubmitterConfig{Client: cl, Mempool: mp, Key: key, PollInterval: 100 * time.Millisecond})
 	if err != nil {
 		mp.Close()
@@ -109,10 +120,23 @@ func (c *clientFlags) submitter(ctx context.Context) (*wallet.Submitter, error) 
 	return s, nil
 }
 
-// waitIncluded waits until sub is in a block; a transaction that is in a
-// block but failed there is an error.
-func waitIncluded(ctx context.Context, sub *wallet.Submission) (wallet.SubmissionStatus, error) {
+// connectCheckTimeout bounds the check that a node answers before a
+// submission; waitingNotice is how long inclusion may take before the CLI
+// says it is waiting.
+const (
+	connectCheckTimeout = 5 * time.Second
+	waitingNotice       = 3 * time.Second
+)
+
+// waitIncluded waits until sub is in a block, telling progress (when
+// inclusion takes longer than waitingNotice) on the writer; a transaction
+// that is in a block but failed there is an error.
+func waitIncluded(ctx context.Context, progress io.Writer, sub *wallet.Submission) (wallet.SubmissionStatus, error) {
+	t := time.AfterFunc(waitingNotice, func() {
+		fmt.Fprintf(progress, "waiting for tx %X to be included in a block...\n", sub.Status().Hash)
+	})
 	st, err := sub.Wait(ctx)
+	t.Stop()
 	if err != nil {
 		return st, err
 	}
@@ -250,7 +274,7 @@ func newBlobSubmitCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := waitIncluded(ctx, sub)
+			st, err := waitIncluded(ctx, cmd.ErrOrStderr(), sub)
 			if err != nil {
 				return err
 			}
@@ -457,7 +481,7 @@ func newTxCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := waitIncluded(ctx, sub)
+			st, err := waitIncluded(ctx, cmd.ErrOrStderr(), sub)
 			if err != nil {
 				return err
 			}
