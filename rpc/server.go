@@ -46,7 +46,9 @@ type Config struct {
 	RateLimit float64 `toml:"rate_limit"`
 	// RateBurst is the bucket size per client.
 	RateBurst int `toml:"rate_burst"`
-	// MaxBodyBytes bounds an HTTP request body.
+	// MaxBodyBytes bounds an HTTP request body and each WebSocket message
+	// (a client announcing a bigger message is disconnected before its
+	// payload is read).
 	MaxBodyBytes int64 `toml:"max_body_bytes"`
 	// ReadHeaderTimeout bounds reading request headers.
 	ReadHeaderTimeout time.Duration `toml:"read_header_timeout"`
@@ -333,7 +335,8 @@ func (s *Server) shutdown() error {
 }
 
 // handler wraps the JSON-RPC server: origin/CORS policy, body limit, rate
-// limit, then authentication.
+// limit, then authentication — all before a WebSocket upgrade, whose
+// connection then bounds every message by MaxBodyBytes (wsLimitWriter).
 func (s *Server) handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.conns.Add(1)
@@ -387,6 +390,10 @@ func (s *Server) handler() http.Handler {
 		if ws {
 			s.metrics.websockets.Inc()
 			defer s.metrics.websockets.Dec()
+			w = &wsLimitWriter{ResponseWriter: w, limit: s.cfg.MaxBodyBytes, refused: func(err error) {
+				s.metrics.rejections.WithLabelValues("too_large").Inc()
+				s.log.Warn("rpc: websocket closed", "client", client, "err", err)
+			}}
 		}
 		s.rpc.ServeHTTP(w, r.WithContext(ctx))
 	})
