@@ -139,7 +139,7 @@ type Server struct {
 	health  func(context.Context) error
 	rpcOpts []jsonrpc.ServerOption
 	rpc     *jsonrpc.RPCServer
-	limiter *limiter
+	limiter *RateLimiter
 	metrics *metrics
 
 	mu       sync.Mutex
@@ -181,7 +181,7 @@ func NewServer(cfg Config, secret []byte, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
-	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, s.now)
+	s.limiter = NewRateLimiter(cfg.RateLimit, cfg.RateBurst, s.now)
 	s.rpc = jsonrpc.NewServer(append(s.rpcOpts, jsonrpc.WithMaxRequestSize(cfg.MaxBodyBytes))...)
 	return s, nil
 }
@@ -357,8 +357,8 @@ func (s *Server) handler() http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-		client := clientIP(r)
-		if !s.limiter.allow(client) {
+		client := ClientIP(r)
+		if !s.limiter.Allow(client) {
 			s.metrics.rejections.WithLabelValues("rate_limited").Inc()
 			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(1/max(s.cfg.RateLimit, 1e-9)))))
 			httpError(w, http.StatusTooManyRequests, (&RateLimitError{Client: client}).Error())
@@ -448,14 +448,4 @@ func httpError(w http.ResponseWriter, status int, msg string) {
 		"jsonrpc": "2.0", "id": nil,
 		"error": map[string]any{"code": -32000 - status, "message": msg},
 	})
-}
-
-// clientIP is the remote IP of the connection. X-Forwarded-For is not
-// trusted: behind a reverse proxy, limit there.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
