@@ -146,7 +146,7 @@ func (s *AltDAServer) Start(ctx context.Context, addr string) error {
 	if addr == "" {
 		addr = DefaultAltDAAddr
 	}
-	return s.server.start(ctx, "Alt-DA server", addr, s.Handler(), s.log)
+	return s.server.start(ctx, "Alt-DA server", addr, s.Handler(), s.a.cfg.AltDA.Timeouts, s.log)
 }
 
 // Addr returns the listening address after Start.

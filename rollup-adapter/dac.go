@@ -332,7 +332,7 @@ func (m *DACMember) call(ctx context.Context, req jsonReq) jsonResp {
 
 // Start listens on addr and serves until Stop or the end of ctx.
 func (m *DACMember) Start(ctx context.Context, addr string) error {
-	return m.server.start(ctx, "DAC member", addr, m.Handler(), m.log)
+	return m.server.start(ctx, "DAC member", addr, m.Handler(), m.a.cfg.DAC.Timeouts, m.log)
 }
 
 // Addr returns the listening address after Start.
