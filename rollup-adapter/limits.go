@@ -1,9 +1,14 @@
 package rollupadapter
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
+
+// ErrRateLimited is returned to a client of an HTTP front-end (Alt-DA
+// server, DAC member) that exceeds its rate.
+var ErrRateLimited = errors.New("rollupadapter: rate limit exceeded, slow down")
 
 // HTTPTimeouts bound the connections of an HTTP front-end, so that a client
 // that sends slowly, reads slowly or idles cannot hold a connection (and
@@ -55,17 +60,49 @@ func (c AltDAConfig) validate(submit time.Duration) error {
 	return c.Timeouts.validate("Alt-DA", submit)
 }
 
-// DACLimits bound the DAC member's JSON-RPC server (DACMember).
+// DACLimits bound the DAC member's JSON-RPC server (DACMember), which
+// answers anyone: reads need no credential.
 type DACLimits struct {
+	// MaxBodyBytes bounds a request body (a signed sequence carries its
+	// batches' data).
+	MaxBodyBytes int64
+	// MaxBatchCalls bounds the calls in one JSON-RPC batch; a bigger batch
+	// is refused whole, before any call runs.
+	MaxBatchCalls int
+	// MaxResponseBytes bounds what one request is answered with: answers
+	// are written one by one as they are made, and once the next would pass
+	// this bound, it and the rest of the batch are answered with an error
+	// (a lone answer, or the first of a batch, is always sent; its size is
+	// that of the biggest batch data the member stored).
+	MaxResponseBytes int64
+	// RateLimit is the sustained calls per second allowed per client IP,
+	// each call of a batch counting; 0 disables the limit. RateBurst is the
+	// bucket size and must hold a full batch.
+	RateLimit float64
+	RateBurst int
 	// Timeouts bound the server's connections.
 	Timeouts HTTPTimeouts
 }
 
-// DefaultDACLimits: DefaultHTTPTimeouts.
+// DefaultDACLimits: bodies up to 64 MiB, batches of at most 100 calls,
+// answers up to 64 MiB per request, 50 calls/s per client in bursts of 100,
+// DefaultHTTPTimeouts.
 func DefaultDACLimits() DACLimits {
-	return DACLimits{Timeouts: DefaultHTTPTimeouts()}
+	return DACLimits{
+		MaxBodyBytes: 64 << 20, MaxBatchCalls: 100, MaxResponseBytes: 64 << 20,
+		RateLimit: 50, RateBurst: 100,
+		Timeouts: DefaultHTTPTimeouts(),
+	}
 }
 
 func (l DACLimits) validate(submit time.Duration) error {
+	switch {
+	case l.MaxBodyBytes < 1 || l.MaxBatchCalls < 1 || l.MaxResponseBytes < 1:
+		return fmt.Errorf("%w: DAC MaxBodyBytes, MaxBatchCalls and MaxResponseBytes must be positive", ErrInvalidConfig)
+	case l.RateLimit < 0:
+		return fmt.Errorf("%w: DAC rate limit %v, want ≥ 0", ErrInvalidConfig, l.RateLimit)
+	case l.RateLimit > 0 && l.RateBurst < l.MaxBatchCalls:
+		return fmt.Errorf("%w: DAC rate burst %d is below MaxBatchCalls %d: a full batch could never pass", ErrInvalidConfig, l.RateBurst, l.MaxBatchCalls)
+	}
 	return l.Timeouts.validate("DAC", submit)
 }
