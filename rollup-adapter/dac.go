@@ -3,6 +3,7 @@ package rollupadapter
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -91,8 +92,9 @@ type sequence interface {
 }
 
 // SignSequence checks the sequencer's signature, makes every batch available
-// on Quadrant (posting what is not yet there and waiting for inclusion), and
-// returns the member's 65-byte signature of the sequence hash.
+// on Quadrant (posting what this node does not hold readable — never
+// posted, or pruned since — and waiting for inclusion), and returns the
+// member's 65-byte signature of the sequence hash.
 func (m *DACMember) SignSequence(ctx context.Context, s sequence, sig []byte) ([]byte, error) {
 	hash := s.HashToSign()
 	signer, err := RecoverEthSigner(hash, sig)
@@ -108,11 +110,15 @@ func (m *DACMember) SignSequence(ctx context.Context, s sequence, sig []byte) ([
 	return m.cfg.Key.Sign(hash)
 }
 
+// makeAvailable posts every batch that this node does not hold readable,
+// in one submission, and indexes where each went. A batch in the index is
+// confirmed by reading it back: one pruned since is posted again.
 func (m *DACMember) makeAvailable(ctx context.Context, batches [][]byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var todo []*blobs.Blob
 	var digests [][]byte
+	var fresh []bool // not in the index before (counted in KeyCount)
 	seen := map[string]bool{}
 	for _, b := range batches {
 		d := Keccak256(b)
@@ -120,13 +126,23 @@ func (m *DACMember) makeAvailable(ctx context.Context, batches [][]byte) error {
 			continue
 		}
 		seen[string(d)] = true
-		if _, ok, err := m.idx.get(ctx, d); err != nil {
+		loc, ok, err := m.idx.get(ctx, d)
+		if err != nil {
 			return err
-		} else if ok {
-			continue
+		}
+		if ok {
+			held, err := m.held(ctx, loc)
+			if err != nil {
+				return err
+			}
+			if held {
+				continue
+			}
+			m.log.Info("rollupadapter: DAC batch indexed but no longer held; posting it again", "keccak", fmt.Sprintf("%x", d), "height", loc.height)
 		}
 		todo = append(todo, &blobs.Blob{Namespace: m.cfg.Namespace, Data: b})
 		digests = append(digests, d)
+		fresh = append(fresh, !ok)
 	}
 	if len(todo) == 0 {
 		return nil
@@ -139,9 +155,26 @@ func (m *DACMember) makeAvailable(ctx context.Context, batches [][]byte) error {
 		if err := m.idx.put(ctx, d, location{res.Height, res.Commitments[i]}); err != nil {
 			return err
 		}
-		m.keys.Add(1)
+		if fresh[i] {
+			m.keys.Add(1)
+		}
 	}
 	return nil
+}
+
+// held reports whether the blob at loc is still readable through this node
+// (the commitment is recomputed from the data read). A blob that is not
+// found, its height pruned or never held, is not held; any other failure is
+// returned, so nothing is signed that could not be confirmed.
+func (m *DACMember) held(ctx context.Context, loc location) (bool, error) {
+	_, err := m.a.Blob(ctx, loc.height, m.cfg.Namespace, loc.commitment)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, ErrBlobNotFound):
+		return false, nil
+	}
+	return false, fmt.Errorf("rollupadapter: confirming batch at height %d is still held: %w", loc.height, err)
 }
 
 // OffChainData returns the batch data whose keccak256 is hash, read back from
