@@ -118,6 +118,16 @@ func TestLimitsValidate(t *testing.T) {
 	for name, f := range map[string]func(*Config){
 		"zero read timeout":           func(c *Config) { c.AltDA.Timeouts.Read = 0 },
 		"write shorter than a submit": func(c *Config) { c.DAC.Timeouts.Write = c.SubmitTimeout },
+		"host with a scheme":          func(c *Config) { c.AltDA.AllowedHosts = []string{"http://x"} },
+		"empty host":                  func(c *Config) { c.AltDA.AllowedHosts = []string{""} },
+		"token that breaks URLs":      func(c *Config) { c.AltDA.Token = "a:b" },
+		"negative put rate":           func(c *Config) { c.AltDA.RateLimit = -1 },
+		"put rate without burst":      func(c *Config) { c.AltDA.RateBurst = 0 },
+		"negative budget":             func(c *Config) { c.AltDA.BudgetBytes = -1 },
+		"budget without period":       func(c *Config) { c.AltDA.BudgetPeriod = 0 },
+		"no batch calls":              func(c *Config) { c.DAC.MaxBatchCalls = 0 },
+		"no response bytes":           func(c *Config) { c.DAC.MaxResponseBytes = 0 },
+		"burst below a batch":         func(c *Config) { c.DAC.RateBurst = c.DAC.MaxBatchCalls - 1 },
 	} {
 		c := DefaultConfig()
 		f(&c)

@@ -3,12 +3,18 @@ package rollupadapter
 import (
 	"errors"
 	"fmt"
+	"net"
+	"strings"
 	"time"
 )
 
-// ErrRateLimited is returned to a client of an HTTP front-end (Alt-DA
-// server, DAC member) that exceeds its rate.
-var ErrRateLimited = errors.New("rollupadapter: rate limit exceeded, slow down")
+// Errors of the HTTP front-ends' guards (Alt-DA server, DAC member).
+var (
+	ErrRateLimited     = errors.New("rollupadapter: rate limit exceeded, slow down")
+	ErrBudgetExhausted = errors.New("rollupadapter: spending budget exhausted")
+	ErrForbidden       = errors.New("rollupadapter: forbidden")
+	ErrUnauthorized    = errors.New("rollupadapter: unauthorized")
+)
 
 // HTTPTimeouts bound the connections of an HTTP front-end, so that a client
 // that sends slowly, reads slowly or idles cannot hold a connection (and
@@ -45,18 +51,69 @@ func (t HTTPTimeouts) validate(name string, submit time.Duration) error {
 	return nil
 }
 
-// AltDAConfig configures the OP Stack Alt-DA HTTP server (AltDAServer).
+// AltDAConfig guards the OP Stack Alt-DA HTTP server (AltDAServer), whose
+// puts are paid by the adapter's key.
 type AltDAConfig struct {
+	// AllowedHosts are the names a request's Host header may carry, besides
+	// IP literals and the host of the listen address (DNS rebinding needs a
+	// name, so any IP is accepted, as go-ethereum's vhosts do). Default
+	// ["localhost"]; "*" accepts any name.
+	AllowedHosts []string
+	// Token, when set, is required on every request but health checks, as
+	// "Authorization: Bearer <token>" or as the URL's userinfo
+	// (http://:<token>@host:3100 or http://<token>@host:3100, which Go's
+	// HTTP client — so op-alt-da's DAClient — sends as Basic auth). Empty by
+	// default.
+	Token string
+	// AllowAnonymous lets the server listen on a non-loopback address
+	// without a Token. Without it, Start refuses: anyone who reaches the
+	// port could spend the adapter's key.
+	AllowAnonymous bool
+	// RateLimit is the sustained puts per second allowed per client IP; 0
+	// disables the limit. RateBurst is the bucket size per client.
+	RateLimit float64
+	RateBurst int
+	// BudgetBytes is how many blob bytes the server may post per
+	// BudgetPeriod, over all clients (fees are proportional to bytes); a put
+	// that does not fit is refused with 429 until the budget refills (it
+	// refills continuously). 0 disables the budget.
+	BudgetBytes  int64
+	BudgetPeriod time.Duration
 	// Timeouts bound the server's connections.
 	Timeouts HTTPTimeouts
 }
 
-// DefaultAltDAConfig: DefaultHTTPTimeouts.
+// DefaultAltDAConfig: Host names "localhost" (and the listen address's), no
+// token (the default listen address is loopback), 10 puts/s per client in
+// bursts of 50, a budget of 1 GiB per hour (≈ 300 KB/s, several times the
+// batches of a busy OP chain), DefaultHTTPTimeouts.
 func DefaultAltDAConfig() AltDAConfig {
-	return AltDAConfig{Timeouts: DefaultHTTPTimeouts()}
+	return AltDAConfig{
+		AllowedHosts: []string{"localhost"},
+		RateLimit:    10, RateBurst: 50,
+		BudgetBytes: 1 << 30, BudgetPeriod: time.Hour,
+		Timeouts: DefaultHTTPTimeouts(),
+	}
 }
 
 func (c AltDAConfig) validate(submit time.Duration) error {
+	for _, h := range c.AllowedHosts {
+		if h == "" || strings.ContainsAny(h, ":/ ") {
+			return fmt.Errorf("%w: Alt-DA allowed host %q, want a host name without port or scheme, or \"*\"", ErrInvalidConfig, h)
+		}
+	}
+	switch {
+	case strings.ContainsAny(c.Token, ":@/ \t\r\n"):
+		return fmt.Errorf("%w: Alt-DA token must not contain ':', '@', '/' or spaces (it goes into URLs)", ErrInvalidConfig)
+	case c.RateLimit < 0:
+		return fmt.Errorf("%w: Alt-DA rate limit %v, want ≥ 0", ErrInvalidConfig, c.RateLimit)
+	case c.RateLimit > 0 && c.RateBurst < 1:
+		return fmt.Errorf("%w: Alt-DA rate burst %d, want ≥ 1 when the rate limit is set", ErrInvalidConfig, c.RateBurst)
+	case c.BudgetBytes < 0:
+		return fmt.Errorf("%w: Alt-DA budget %d bytes, want ≥ 0 (0: no budget)", ErrInvalidConfig, c.BudgetBytes)
+	case c.BudgetBytes > 0 && c.BudgetPeriod <= 0:
+		return fmt.Errorf("%w: Alt-DA budget period %v, want > 0 when a budget is set", ErrInvalidConfig, c.BudgetPeriod)
+	}
 	return c.Timeouts.validate("Alt-DA", submit)
 }
 
@@ -105,4 +162,18 @@ func (l DACLimits) validate(submit time.Duration) error {
 		return fmt.Errorf("%w: DAC rate burst %d is below MaxBatchCalls %d: a full batch could never pass", ErrInvalidConfig, l.RateBurst, l.MaxBatchCalls)
 	}
 	return l.Timeouts.validate("DAC", submit)
+}
+
+// isLoopback reports whether a listen address only accepts local
+// connections: "localhost" or a loopback IP (not "" or 0.0.0.0).
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
