@@ -39,6 +39,12 @@ type Config struct {
 	// StatusRetention is how many submissions' statuses are kept for
 	// SubmissionStatus. Default 4096.
 	StatusRetention int
+	// AltDA guards the OP Stack Alt-DA HTTP server. Default
+	// DefaultAltDAConfig().
+	AltDA AltDAConfig
+	// DAC bounds the DAC member's JSON-RPC server. Default
+	// DefaultDACLimits().
+	DAC DACLimits
 }
 
 // DefaultConfig returns the default configuration, with the default namespace
@@ -52,6 +58,8 @@ func DefaultConfig() Config {
 		SubmitTimeout:    2 * time.Minute,
 		PollInterval:     50 * time.Millisecond,
 		StatusRetention:  4096,
+		AltDA:            DefaultAltDAConfig(),
+		DAC:              DefaultDACLimits(),
 	}
 }
 
@@ -66,7 +74,10 @@ func (c Config) Validate() error {
 	if c.MaxTxBytes <= 0 || c.SubmitTimeout <= 0 || c.PollInterval <= 0 || c.StatusRetention <= 0 {
 		return fmt.Errorf("%w: MaxTxBytes, SubmitTimeout, PollInterval and StatusRetention must be positive", ErrInvalidConfig)
 	}
-	return nil
+	if err := c.AltDA.validate(c.SubmitTimeout); err != nil {
+		return err
+	}
+	return c.DAC.validate(c.SubmitTimeout)
 }
 
 // Adapter is the core every front-end uses: submit blobs and wait for their

@@ -9,14 +9,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ipfs/go-datastore"
 	"golang.org/x/crypto/sha3"
 
 	"github.com/quadrant-da/quadrant/blobs"
+	"github.com/quadrant-da/quadrant/rpc"
 )
 
 // Alt-DA commitment bytes (OP Stack's generic commitment format).
@@ -107,19 +110,39 @@ func (x keccakIndex) put(ctx context.Context, k []byte, l location) error {
 // AltDAServer is the OP Stack Alt-DA HTTP server (op-alt-da's DAClient
 // protocol) over an Adapter: POST/PUT /put, POST/PUT /put/0x00<keccak>,
 // GET /get/0x<commitment>, GET /health. Every put posts to the adapter's
-// default namespace; the same data put twice is posted once.
+// default namespace; the same data put twice is posted once, concurrent
+// puts of the same data sharing one posting while puts of different data
+// proceed in parallel. Config.AltDA guards it (see guard): requests from
+// web pages are refused, a token may be required, puts are rate-limited per
+// client and charged to a spending budget.
 type AltDAServer struct {
-	a   *Adapter
-	idx keccakIndex
-	log *slog.Logger
+	a       *Adapter
+	cfg     AltDAConfig
+	idx     keccakIndex
+	log     *slog.Logger
+	limiter *rpc.RateLimiter // puts per client IP
+	budget  *budget          // nil: no budget
 
-	mu sync.Mutex // serializes puts, so a repeated put never posts twice
+	life    context.Context // ends at Stop or the end of Start's context
+	endLife context.CancelFunc
+
+	mu      sync.Mutex
+	flights map[string]*flight // keyed by keccak256 of the data
 
 	server httpService
 }
 
-// NewAltDAServer returns the Alt-DA server; index persists the keccak index
-// (back it with the node's datastore). Start it with Start.
+// flight is one posting of some data; puts of the same data wait for it.
+type flight struct {
+	done    chan struct{} // closed when loc and err are set
+	loc     location
+	err     error
+	waiters int // puts waiting on it, guarded by AltDAServer.mu
+}
+
+// NewAltDAServer returns the Alt-DA server, configured by the adapter's
+// Config.AltDA; index persists the keccak index (back it with the node's
+// datastore). Start it with Start.
 func NewAltDAServer(a *Adapter, index KV, logger *slog.Logger) (*AltDAServer, error) {
 	if a == nil || index == nil {
 		return nil, fmt.Errorf("%w: Alt-DA server needs an adapter and an index store", ErrInvalidConfig)
@@ -127,33 +150,55 @@ func NewAltDAServer(a *Adapter, index KV, logger *slog.Logger) (*AltDAServer, er
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &AltDAServer{a: a, idx: keccakIndex{index, "/rollupadapter/altda/keccak"}, log: logger}, nil
+	cfg := a.cfg.AltDA
+	life, endLife := context.WithCancel(context.Background())
+	return &AltDAServer{
+		a: a, cfg: cfg, idx: keccakIndex{index, "/rollupadapter/altda/keccak"}, log: logger,
+		limiter: rpc.NewRateLimiter(cfg.RateLimit, cfg.RateBurst, nil), budget: newBudget(cfg),
+		life: life, endLife: endLife, flights: map[string]*flight{},
+	}, nil
 }
 
-// Handler returns the server's HTTP handler.
-func (s *AltDAServer) Handler() http.Handler {
+// Handler returns the server's HTTP handler, guarded; the Host names it
+// accepts are AltDAConfig.AllowedHosts (Start adds the listen address's).
+func (s *AltDAServer) Handler() http.Handler { return s.handler("") }
+
+func (s *AltDAServer) handler(listenHost string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/put", s.handlePut)
 	mux.HandleFunc("/put/", s.handlePut)
 	mux.HandleFunc("GET /get/", s.handleGet)
 	mux.HandleFunc("GET /health", s.handleHealth)
-	return mux
+	return s.guard(mux, listenHost)
 }
 
 // Start listens on addr ("" means DefaultAltDAAddr) and serves until Stop or
-// the end of ctx.
+// the end of ctx. It refuses a non-loopback addr without AltDAConfig.Token
+// unless AltDAConfig.AllowAnonymous is set.
 func (s *AltDAServer) Start(ctx context.Context, addr string) error {
 	if addr == "" {
 		addr = DefaultAltDAAddr
 	}
-	return s.server.start(ctx, "Alt-DA server", addr, s.Handler(), s.log)
+	if !isLoopback(addr) && s.cfg.Token == "" && !s.cfg.AllowAnonymous {
+		return fmt.Errorf("%w: Alt-DA server on %s (not loopback) without a token: anyone who reaches it spends the adapter's key; "+
+			"set the Alt-DA token (clients then use http://:<token>@host:port) or allow anonymous access explicitly", ErrInvalidConfig, addr)
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	if err := s.server.start(ctx, "Alt-DA server", addr, s.handler(host), s.cfg.Timeouts, s.log); err != nil {
+		return err
+	}
+	context.AfterFunc(ctx, s.endLife)
+	return nil
 }
 
 // Addr returns the listening address after Start.
 func (s *AltDAServer) Addr() string { return s.server.addr() }
 
-// Stop shuts the server down and waits for it.
-func (s *AltDAServer) Stop(ctx context.Context) error { return s.server.stop(ctx) }
+// Stop ends postings in flight, shuts the server down and waits for it.
+func (s *AltDAServer) Stop(ctx context.Context) error {
+	s.endLife()
+	return s.server.stop(ctx)
+}
 
 func (s *AltDAServer) handlePut(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost && r.Method != http.MethodPut {
@@ -199,10 +244,43 @@ func (s *AltDAServer) handlePut(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// post posts data unless the index says it is already on chain.
+// post returns where data is posted, posting it unless this node holds it
+// readable already. Concurrent puts of the same data share one flight: the
+// first runs it, the others wait for its outcome, so the same data is
+// never posted twice at once, while puts of different data do not wait for
+// each other. A flight belongs to no client: it goes on if the client that
+// started it leaves (so a retry finds it, not a second posting), bounded by
+// the write timeout and the server's life.
 func (s *AltDAServer) post(ctx context.Context, digest, data []byte) (location, error) {
+	key := string(digest)
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	if f := s.flights[key]; f != nil {
+		f.waiters++
+		s.mu.Unlock()
+		select {
+		case <-f.done:
+			return f.loc, f.err
+		case <-ctx.Done():
+			return location{}, ctx.Err()
+		}
+	}
+	f := &flight{done: make(chan struct{})}
+	s.flights[key] = f
+	s.mu.Unlock()
+	fctx, cancel := context.WithTimeout(s.life, s.cfg.Timeouts.Write)
+	f.loc, f.err = s.postOnce(fctx, digest, data)
+	cancel()
+	s.mu.Lock()
+	delete(s.flights, key)
+	s.mu.Unlock()
+	close(f.done)
+	return f.loc, f.err
+}
+
+// postOnce posts data unless the index says where it is and it is still
+// readable there; a posting is charged to the budget first (and refunded
+// if it fails).
+func (s *AltDAServer) postOnce(ctx context.Context, digest, data []byte) (location, error) {
 	if loc, ok, err := s.idx.get(ctx, digest); err != nil {
 		return location{}, err
 	} else if ok {
@@ -210,8 +288,13 @@ func (s *AltDAServer) post(ctx context.Context, digest, data []byte) (location, 
 			return loc, nil
 		}
 	}
+	refund, err := s.budget.spend(len(data), time.Now())
+	if err != nil {
+		return location{}, err
+	}
 	res, err := s.a.Submit(ctx, SubmitRequest{Blobs: []*blobs.Blob{{Namespace: s.a.cfg.DefaultNamespace, Data: data}}})
 	if err != nil {
+		refund()
 		return location{}, err
 	}
 	loc := location{res.Height, res.Commitments[0]}
@@ -268,7 +351,8 @@ func (s *AltDAServer) handleHealth(w http.ResponseWriter, r *http.Request) {
 }
 
 // statusFor maps adapter errors to HTTP statuses: absent data is 404, a blob
-// that can never fit 413, a bad request 400, anything else (transient) 503.
+// that can never fit 413, a bad request 400, an exhausted budget 429,
+// anything else (transient) 503.
 func statusFor(err error) int {
 	switch {
 	case errors.Is(err, ErrBlobNotFound), errors.Is(err, ErrFutureHeight), errors.Is(err, ErrInvalidHeight):
@@ -277,6 +361,8 @@ func statusFor(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, ErrInvalidBlob), errors.Is(err, ErrInvalidNamespace):
 		return http.StatusBadRequest
+	case errors.Is(err, ErrBudgetExhausted):
+		return http.StatusTooManyRequests
 	}
 	return http.StatusServiceUnavailable
 }

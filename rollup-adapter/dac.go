@@ -3,18 +3,16 @@ package rollupadapter
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/quadrant-da/quadrant/blobs"
 	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/rpc"
 )
 
 // DACConfig configures a DACMember.
@@ -29,7 +27,8 @@ type DACConfig struct {
 	Namespace da.Namespace
 	// MaxListHashes bounds sync_listOffChainData. Default 100 (as cdk's).
 	MaxListHashes int
-	// Now is the clock for the uptime in status_getStatus (nil: time.Now).
+	// Now is the clock for the uptime in status_getStatus and the rate
+	// limits (nil: time.Now).
 	Now func() time.Time
 }
 
@@ -39,7 +38,9 @@ type DACConfig struct {
 // cdk-data-availability v0.0.13's JSON-RPC (datacom_signSequence,
 // datacom_signSequenceBanana, sync_getOffChainData, sync_listOffChainData,
 // status_getStatus) plus quadrant_getCertificate. No token is needed: a
-// sequence is accepted only with the trusted sequencer's signature.
+// sequence is accepted only with the trusted sequencer's signature, and what
+// anyone else can make the member read or write is bounded by Config.DAC
+// (see Handler).
 type DACMember struct {
 	a     *Adapter
 	cfg   DACConfig
@@ -47,6 +48,8 @@ type DACMember struct {
 	log   *slog.Logger
 	start time.Time
 	keys  atomic.Uint64
+
+	limiter *rpc.RateLimiter // per client IP, one token per call
 
 	mu sync.Mutex // serializes postings, so a batch is posted once
 
@@ -74,7 +77,10 @@ func NewDACMember(a *Adapter, cfg DACConfig, index KV, logger *slog.Logger) (*DA
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &DACMember{a: a, cfg: cfg, idx: keccakIndex{index, "/rollupadapter/dac/keccak"}, log: logger, start: cfg.Now()}, nil
+	return &DACMember{
+		a: a, cfg: cfg, idx: keccakIndex{index, "/rollupadapter/dac/keccak"}, log: logger, start: cfg.Now(),
+		limiter: rpc.NewRateLimiter(a.cfg.DAC.RateLimit, a.cfg.DAC.RateBurst, cfg.Now),
+	}, nil
 }
 
 // Address returns the member's address (to register in the committee).
@@ -86,8 +92,9 @@ type sequence interface {
 }
 
 // SignSequence checks the sequencer's signature, makes every batch available
-// on Quadrant (posting what is not yet there and waiting for inclusion), and
-// returns the member's 65-byte signature of the sequence hash.
+// on Quadrant (posting what this node does not hold readable — never
+// posted, or pruned since — and waiting for inclusion), and returns the
+// member's 65-byte signature of the sequence hash.
 func (m *DACMember) SignSequence(ctx context.Context, s sequence, sig []byte) ([]byte, error) {
 	hash := s.HashToSign()
 	signer, err := RecoverEthSigner(hash, sig)
@@ -103,11 +110,15 @@ func (m *DACMember) SignSequence(ctx context.Context, s sequence, sig []byte) ([
 	return m.cfg.Key.Sign(hash)
 }
 
+// makeAvailable posts every batch that this node does not hold readable,
+// in one submission, and indexes where each went. A batch in the index is
+// confirmed by reading it back: one pruned since is posted again.
 func (m *DACMember) makeAvailable(ctx context.Context, batches [][]byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var todo []*blobs.Blob
 	var digests [][]byte
+	var fresh []bool // not in the index before (counted in KeyCount)
 	seen := map[string]bool{}
 	for _, b := range batches {
 		d := Keccak256(b)
@@ -115,13 +126,23 @@ func (m *DACMember) makeAvailable(ctx context.Context, batches [][]byte) error {
 			continue
 		}
 		seen[string(d)] = true
-		if _, ok, err := m.idx.get(ctx, d); err != nil {
+		loc, ok, err := m.idx.get(ctx, d)
+		if err != nil {
 			return err
-		} else if ok {
-			continue
+		}
+		if ok {
+			held, err := m.held(ctx, loc)
+			if err != nil {
+				return err
+			}
+			if held {
+				continue
+			}
+			m.log.Info("rollupadapter: DAC batch indexed but no longer held; posting it again", "keccak", fmt.Sprintf("%x", d), "height", loc.height)
 		}
 		todo = append(todo, &blobs.Blob{Namespace: m.cfg.Namespace, Data: b})
 		digests = append(digests, d)
+		fresh = append(fresh, !ok)
 	}
 	if len(todo) == 0 {
 		return nil
@@ -134,9 +155,26 @@ func (m *DACMember) makeAvailable(ctx context.Context, batches [][]byte) error {
 		if err := m.idx.put(ctx, d, location{res.Height, res.Commitments[i]}); err != nil {
 			return err
 		}
-		m.keys.Add(1)
+		if fresh[i] {
+			m.keys.Add(1)
+		}
 	}
 	return nil
+}
+
+// held reports whether the blob at loc is still readable through this node
+// (the commitment is recomputed from the data read). A blob that is not
+// found, its height pruned or never held, is not held; any other failure is
+// returned, so nothing is signed that could not be confirmed.
+func (m *DACMember) held(ctx context.Context, loc location) (bool, error) {
+	_, err := m.a.Blob(ctx, loc.height, m.cfg.Namespace, loc.commitment)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, ErrBlobNotFound):
+		return false, nil
+	}
+	return false, fmt.Errorf("rollupadapter: confirming batch at height %d is still held: %w", loc.height, err)
 }
 
 // OffChainData returns the batch data whose keccak256 is hash, read back from
@@ -180,159 +218,9 @@ func (m *DACMember) Certificate(ctx context.Context, hash []byte) (*Certificate,
 	return NewCertificate(ctx, m.a, loc.height, m.cfg.Namespace, loc.commitment)
 }
 
-// JSON-RPC 2.0 plumbing (cdk's wire format: one request or a batch).
-
-type jsonReq struct {
-	JSONRPC string            `json:"jsonrpc"`
-	ID      json.RawMessage   `json:"id"`
-	Method  string            `json:"method"`
-	Params  []json.RawMessage `json:"params"`
-}
-
-type jsonErr struct {
-	Code    int    `json:"code"`
-	Message string `json:"message"`
-}
-
-type jsonResp struct {
-	JSONRPC string          `json:"jsonrpc"`
-	ID      json.RawMessage `json:"id"`
-	Result  any             `json:"result,omitempty"`
-	Error   *jsonErr        `json:"error,omitempty"`
-}
-
-// cdk's error codes.
-const (
-	dacDefaultErrorCode = -32000
-	dacInvalidRequest   = -32600
-	dacMethodNotFound   = -32601
-	dacInvalidParams    = -32602
-	maxDACBody          = 64 << 20
-)
-
-// Handler returns the member's JSON-RPC HTTP handler.
-func (m *DACMember) Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			http.Error(w, "JSON-RPC over POST only", http.StatusMethodNotAllowed)
-			return
-		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxDACBody+1))
-		if err != nil || len(body) > maxDACBody {
-			http.Error(w, "request too large or unreadable", http.StatusRequestEntityTooLarge)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		body = bytes.TrimSpace(body)
-		if len(body) > 0 && body[0] == '[' {
-			var reqs []jsonReq
-			if err := json.Unmarshal(body, &reqs); err != nil {
-				json.NewEncoder(w).Encode(jsonResp{JSONRPC: "2.0", Error: &jsonErr{dacInvalidRequest, "invalid batch: " + err.Error()}})
-				return
-			}
-			out := make([]jsonResp, len(reqs))
-			for i := range reqs {
-				out[i] = m.call(r.Context(), reqs[i])
-			}
-			json.NewEncoder(w).Encode(out)
-			return
-		}
-		var req jsonReq
-		if err := json.Unmarshal(body, &req); err != nil {
-			json.NewEncoder(w).Encode(jsonResp{JSONRPC: "2.0", Error: &jsonErr{dacInvalidRequest, "invalid request: " + err.Error()}})
-			return
-		}
-		json.NewEncoder(w).Encode(m.call(r.Context(), req))
-	})
-}
-
-func (m *DACMember) call(ctx context.Context, req jsonReq) jsonResp {
-	resp := jsonResp{JSONRPC: "2.0", ID: req.ID}
-	fail := func(code int, err error) jsonResp {
-		resp.Error = &jsonErr{code, err.Error()}
-		return resp
-	}
-	param := func(v any) error {
-		if len(req.Params) < 1 {
-			return errors.New("missing parameter")
-		}
-		return json.Unmarshal(req.Params[0], v)
-	}
-	switch req.Method {
-	case "datacom_signSequence", "datacom_signSequenceBanana":
-		var s sequence
-		var sig []byte
-		if req.Method == "datacom_signSequence" {
-			var ss SignedSequence
-			if err := param(&ss); err != nil {
-				return fail(dacInvalidParams, err)
-			}
-			s, sig = &ss, ss.Signature
-		} else {
-			var ss SignedSequenceBanana
-			if err := param(&ss); err != nil {
-				return fail(dacInvalidParams, err)
-			}
-			s, sig = &ss, ss.Signature
-		}
-		out, err := m.SignSequence(ctx, s, sig)
-		if err != nil {
-			m.log.Warn("rollupadapter: DAC sign", "err", err)
-			return fail(dacDefaultErrorCode, err)
-		}
-		resp.Result = HexBytes(out)
-	case "sync_getOffChainData":
-		var h Hash32
-		if err := param(&h); err != nil {
-			return fail(dacInvalidParams, err)
-		}
-		data, err := m.OffChainData(ctx, h[:])
-		if err != nil {
-			return fail(dacDefaultErrorCode, fmt.Errorf("failed to get the requested data: %w", err))
-		}
-		resp.Result = HexBytes(data)
-	case "sync_listOffChainData":
-		var hs []Hash32
-		if err := param(&hs); err != nil {
-			return fail(dacInvalidParams, err)
-		}
-		if len(hs) > m.cfg.MaxListHashes {
-			return fail(dacInvalidRequest, fmt.Errorf("too many hashes requested: %d, at most %d", len(hs), m.cfg.MaxListHashes))
-		}
-		out := map[string]HexBytes{}
-		for _, h := range hs {
-			data, err := m.OffChainData(ctx, h[:])
-			if errors.Is(err, ErrBlobNotFound) {
-				continue // cdk lists only what it has
-			}
-			if err != nil {
-				return fail(dacDefaultErrorCode, fmt.Errorf("failed to list the requested data: %w", err))
-			}
-			k, _ := h.MarshalText()
-			out[string(k)] = data
-		}
-		resp.Result = out
-	case "status_getStatus":
-		resp.Result = m.Status()
-	case "quadrant_getCertificate":
-		var h Hash32
-		if err := param(&h); err != nil {
-			return fail(dacInvalidParams, err)
-		}
-		c, err := m.Certificate(ctx, h[:])
-		if err != nil {
-			return fail(dacDefaultErrorCode, err)
-		}
-		resp.Result = c
-	default:
-		return fail(dacMethodNotFound, fmt.Errorf("the method %s does not exist/is not available", req.Method))
-	}
-	return resp
-}
-
 // Start listens on addr and serves until Stop or the end of ctx.
 func (m *DACMember) Start(ctx context.Context, addr string) error {
-	return m.server.start(ctx, "DAC member", addr, m.Handler(), m.log)
+	return m.server.start(ctx, "DAC member", addr, m.Handler(), m.a.cfg.DAC.Timeouts, m.log)
 }
 
 // Addr returns the listening address after Start.

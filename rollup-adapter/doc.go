@@ -31,4 +31,12 @@
 // the transaction is included and its height is readable through this node.
 // A blob that can never fit (over MaxBlobSize, derived from the max square
 // size) is refused at once.
+//
+// Exposure: the JSON-RPC modules sit behind rpc's server (tokens, limits).
+// The Alt-DA server and the DAC member serve HTTP themselves, bounded by
+// Config.AltDA and Config.DAC: read, write and idle timeouts; the Alt-DA
+// server refuses web pages (Origin, Sec-Fetch-Site, a Host name outside its
+// allowlist), may require a token, limits puts per client and charges
+// postings to a spending budget; the DAC member bounds bodies, calls per
+// batch and answer bytes, and calls per client.
 package rollupadapter

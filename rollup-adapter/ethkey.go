@@ -1,9 +1,12 @@
 package rollupadapter
 
 import (
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
@@ -12,6 +15,10 @@ import (
 
 // ErrSignature is wrapped by Ethereum signature failures.
 var ErrSignature = errors.New("rollupadapter: invalid signature")
+
+// ErrKeyFile is wrapped when a key file is unsafe on disk or unreadable as a
+// key.
+var ErrKeyFile = errors.New("rollupadapter: invalid key file")
 
 // EthAddress is a 20-byte Ethereum address.
 type EthAddress [20]byte
@@ -93,4 +100,57 @@ func RecoverEthSigner(hash, sig []byte) (EthAddress, error) {
 		return EthAddress{}, fmt.Errorf("%w: %w", ErrSignature, err)
 	}
 	return pubAddress(pub), nil
+}
+
+// LoadOrCreateEthKey reads the hex secp256k1 secret at path (a DAC member's
+// key), or creates one from crypto/rand (file mode 0600, parent directory
+// 0700) if the file does not exist. A file readable or writable by group or
+// others is refused with ErrKeyFile, saying to chmod 600 it: whoever reads
+// the key can sign as a committee member.
+func LoadOrCreateEthKey(path string) (*EthKey, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return createEthKey(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rollupadapter: read key file: %w", err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("rollupadapter: stat %s: %w", path, err)
+	}
+	if m := fi.Mode().Perm(); m&0o077 != 0 {
+		return nil, fmt.Errorf("%w: %s has mode %v, readable or writable by others; want 0600 (chmod 600 %s)", ErrKeyFile, path, m, path)
+	}
+	k, err := ParseEthKey(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrKeyFile, path, err)
+	}
+	return k, nil
+}
+
+func createEthKey(path string) (*EthKey, error) {
+	secret := make([]byte, 32)
+	var k *EthKey
+	for k == nil { // out of range is astronomically rare: draw again
+		if _, err := rand.Read(secret); err != nil {
+			return nil, fmt.Errorf("rollupadapter: generate key: %w", err)
+		}
+		k, _ = NewEthKey(secret)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("rollupadapter: create directory for %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("rollupadapter: create %s: %w", path, err)
+	}
+	_, werr := f.WriteString(hex.EncodeToString(secret) + "\n")
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return nil, fmt.Errorf("rollupadapter: write %s: %w", path, werr)
+	}
+	return k, nil
 }

@@ -71,7 +71,9 @@ func FuzzDACRequest(f *testing.F) {
 	f.Add([]byte(`{"jsonrpc":"2.0","id":1,"method":"status_getStatus","params":[]}`))
 	f.Add([]byte(`[{"jsonrpc":"2.0","id":1,"method":"datacom_signSequence","params":[{"sequence":["0x01"],"signature":"0x00"}]}]`))
 	f.Add([]byte(`{"method":"sync_listOffChainData","params":[["0x01","0x02"]]}`))
-	a, err := New(DefaultConfig(), &nullNode{}, nil)
+	cfg := DefaultConfig()
+	cfg.DAC.RateLimit = 0 // the fuzzer calls far faster than a client may
+	a, err := New(cfg, &nullNode{}, nil)
 	if err != nil {
 		f.Fatal(err)
 	}

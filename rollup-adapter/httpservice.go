@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"time"
 )
 
 // httpService runs one HTTP front-end (the Alt-DA server, a DAC member) on
@@ -19,15 +18,24 @@ type httpService struct {
 	done chan struct{}
 }
 
-// start listens on addr and serves h in the background; name labels errors
-// and log lines ("Alt-DA server"). When ctx ends the service stops itself.
-func (s *httpService) start(ctx context.Context, name, addr string, h http.Handler, log *slog.Logger) error {
+// start listens on addr and serves h in the background with timeouts t;
+// name labels errors and log lines ("Alt-DA server"). When ctx ends the
+// service stops itself.
+func (s *httpService) start(ctx context.Context, name, addr string, h http.Handler, t HTTPTimeouts, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("rollupadapter: %s: %w", name, err)
 	}
 	s.ln, s.done = ln, make(chan struct{})
-	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	s.srv = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		WriteTimeout:      t.Write,
+		IdleTimeout:       t.Idle,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
 	go func() {
 		defer close(s.done)
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

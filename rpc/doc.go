@@ -53,9 +53,14 @@
 // takes one and then every call on the connection takes one (a
 // RateLimitError otherwise). Body: a Content-Length over MaxBodyBytes is
 // answered 413 at once; a chunked body is cut at the limit (go-jsonrpc also
-// enforces it). Known gap: go-jsonrpc v0.10.0 does not bound the size of one
-// WebSocket message and offers no hook to do so; authenticated WebSocket use
-// is expected from trusted clients, and the per-call rate limit applies.
+// enforces it). WebSocket messages have the same bound: go-jsonrpc v0.10.0
+// reads each message whole with no limit and offers no hook, so the server
+// hands its upgrader a connection (through the ResponseWriter's Hijack) that
+// follows the client's frame headers and disconnects a client whose message
+// — one frame or many fragments — announces more than MaxBodyBytes, before
+// the payload is read (ErrMessageTooLarge, counted as "too_large"). Tokens,
+// origin and rate are all checked before the upgrade; a connection without a
+// token gets public permissions, as an HTTP request does.
 //
 // # Browsers
 //

@@ -141,7 +141,7 @@ func (s *Server) guard(name string, need auth.Permission, ft reflect.Type, m ref
 			return fail(&PermissionError{Method: name, Need: need})
 		}
 		if jsonrpc.GetConnectionType(ctx) == jsonrpc.ConnectionTypeWS {
-			if c, ok := ctx.Value(clientKey{}).(string); ok && !s.limiter.allow(c) {
+			if c, ok := ctx.Value(clientKey{}).(string); ok && !s.limiter.Allow(c) {
 				s.metrics.calls.WithLabelValues(name, "rate_limited").Inc()
 				return fail(&RateLimitError{Client: c})
 			}

@@ -46,7 +46,9 @@ type Config struct {
 	RateLimit float64 `toml:"rate_limit"`
 	// RateBurst is the bucket size per client.
 	RateBurst int `toml:"rate_burst"`
-	// MaxBodyBytes bounds an HTTP request body.
+	// MaxBodyBytes bounds an HTTP request body and each WebSocket message
+	// (a client announcing a bigger message is disconnected before its
+	// payload is read).
 	MaxBodyBytes int64 `toml:"max_body_bytes"`
 	// ReadHeaderTimeout bounds reading request headers.
 	ReadHeaderTimeout time.Duration `toml:"read_header_timeout"`
@@ -137,7 +139,7 @@ type Server struct {
 	health  func(context.Context) error
 	rpcOpts []jsonrpc.ServerOption
 	rpc     *jsonrpc.RPCServer
-	limiter *limiter
+	limiter *RateLimiter
 	metrics *metrics
 
 	mu       sync.Mutex
@@ -179,7 +181,7 @@ func NewServer(cfg Config, secret []byte, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
-	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, s.now)
+	s.limiter = NewRateLimiter(cfg.RateLimit, cfg.RateBurst, s.now)
 	s.rpc = jsonrpc.NewServer(append(s.rpcOpts, jsonrpc.WithMaxRequestSize(cfg.MaxBodyBytes))...)
 	return s, nil
 }
@@ -333,7 +335,8 @@ func (s *Server) shutdown() error {
 }
 
 // handler wraps the JSON-RPC server: origin/CORS policy, body limit, rate
-// limit, then authentication.
+// limit, then authentication — all before a WebSocket upgrade, whose
+// connection then bounds every message by MaxBodyBytes (wsLimitWriter).
 func (s *Server) handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.conns.Add(1)
@@ -354,8 +357,8 @@ func (s *Server) handler() http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-		client := clientIP(r)
-		if !s.limiter.allow(client) {
+		client := ClientIP(r)
+		if !s.limiter.Allow(client) {
 			s.metrics.rejections.WithLabelValues("rate_limited").Inc()
 			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(1/max(s.cfg.RateLimit, 1e-9)))))
 			httpError(w, http.StatusTooManyRequests, (&RateLimitError{Client: client}).Error())
@@ -387,6 +390,10 @@ func (s *Server) handler() http.Handler {
 		if ws {
 			s.metrics.websockets.Inc()
 			defer s.metrics.websockets.Dec()
+			w = &wsLimitWriter{ResponseWriter: w, limit: s.cfg.MaxBodyBytes, refused: func(err error) {
+				s.metrics.rejections.WithLabelValues("too_large").Inc()
+				s.log.Warn("rpc: websocket closed", "client", client, "err", err)
+			}}
 		}
 		s.rpc.ServeHTTP(w, r.WithContext(ctx))
 	})
@@ -441,14 +448,4 @@ func httpError(w http.ResponseWriter, status int, msg string) {
 		"jsonrpc": "2.0", "id": nil,
 		"error": map[string]any{"code": -32000 - status, "message": msg},
 	})
-}
-
-// clientIP is the remote IP of the connection. X-Forwarded-For is not
-// trusted: behind a reverse proxy, limit there.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
