@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	cmthttp "github.com/cometbft/cometbft/rpc/client/http"
@@ -173,7 +169,7 @@ func startAdapter(ctx context.Context, node *fullnode.Node, coreRPC, coreGRPC st
 		if err != nil {
 			return nil, nil, fmt.Errorf("--dac-sequencer %q: %w", af.dacSequencer, err)
 		}
-		key, err := loadOrCreateEthKey(filepath.Join(home, dacMemberKeyFile))
+		key, err := rollupadapter.LoadOrCreateEthKey(filepath.Join(home, dacMemberKeyFile))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -228,39 +224,6 @@ func queryMaxSquareSize(ctx context.Context, core wallet.ChainClient) (int, erro
 	return 0, fmt.Errorf("adapter: query /params: %w", lastErr)
 }
 
-// loadOrCreateEthKey reads the hex secp256k1 secret at path, creating a
-// random one (file 0600, directory 0700) if it does not exist.
-func loadOrCreateEthKey(path string) (*rollupadapter.EthKey, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		for {
-			secret := make([]byte, 32)
-			if _, err := rand.Read(secret); err != nil {
-				return nil, err
-			}
-			k, err := rollupadapter.NewEthKey(secret)
-			if err != nil {
-				continue // out of range: draw again
-			}
-			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-				return nil, err
-			}
-			if err := os.WriteFile(path, []byte(hex.EncodeToString(secret)+"\n"), 0o600); err != nil {
-				return nil, err
-			}
-			return k, nil
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	k, err := rollupadapter.ParseEthKey(strings.TrimSpace(string(b)))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return k, nil
-}
-
 // setupDevnetAdapter prepares a new devnet's bridge for the adapter: the
 // funded adapter key (returned as a genesis account), the JWT secret and
 // <devnet home>/tokens/{read,write,admin}, the DAC member key with
@@ -286,11 +249,11 @@ func setupDevnetAdapter(devnetHome, bridgeHome string) (consensus.GenesisAccount
 			return consensus.GenesisAccount{}, err
 		}
 	}
-	member, err := loadOrCreateEthKey(filepath.Join(bridgeHome, dacMemberKeyFile))
+	member, err := rollupadapter.LoadOrCreateEthKey(filepath.Join(bridgeHome, dacMemberKeyFile))
 	if err != nil {
 		return consensus.GenesisAccount{}, err
 	}
-	if _, err := loadOrCreateEthKey(filepath.Join(devnetHome, dacSequencerFile)); err != nil {
+	if _, err := rollupadapter.LoadOrCreateEthKey(filepath.Join(devnetHome, dacSequencerFile)); err != nil {
 		return consensus.GenesisAccount{}, err
 	}
 	if err := os.WriteFile(filepath.Join(devnetHome, dacMemberAddr), []byte(member.Address().Hex()+"\n"), 0o644); err != nil {
