@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	cmthttp "github.com/cometbft/cometbft/rpc/client/http"
@@ -40,6 +41,8 @@ type adapterFlags struct {
 	dacSequencer string
 	key          string
 	rateLimit    float64
+	altdaToken   string   // file holding the Alt-DA token
+	altdaHosts   []string // Host names the Alt-DA server answers besides localhost
 }
 
 func (a *adapterFlags) register(fs *pflag.FlagSet, withBridgeOnly bool) {
@@ -50,6 +53,8 @@ func (a *adapterFlags) register(fs *pflag.FlagSet, withBridgeOnly bool) {
 		fs.StringVar(&a.dacSequencer, "dac-sequencer", "", "0x address of the trusted sequencer whose signed sequences the DAC member accepts (required with --dac)")
 		fs.Float64Var(&a.rateLimit, "adapter-rate-limit", rpc.DefaultConfig().RateLimit, "adapter JSON-RPC requests per second per client IP (0: unlimited)")
 		fs.StringVar(&a.key, "adapter-key", "adapter", "name of the funded key in <home>/keys the adapter submits blobs with")
+		fs.StringVar(&a.altdaToken, "altda-token-file", "", "file holding a token the Alt-DA server requires (as a Bearer token, or as URL userinfo: http://TOKEN@host:3100); required when --altda listens beyond loopback")
+		fs.StringSliceVar(&a.altdaHosts, "altda-allowed-hosts", nil, "host names the Alt-DA server answers besides localhost and its listen address (requests naming others are refused: DNS rebinding)")
 	}
 }
 
@@ -120,6 +125,16 @@ func startAdapter(ctx context.Context, node *fullnode.Node, coreRPC, coreGRPC st
 	}
 	acfg := rollupadapter.DefaultConfig()
 	acfg.MaxSquareSize = maxSq
+	acfg.AltDA.AllowedHosts = append(acfg.AltDA.AllowedHosts, af.altdaHosts...)
+	if af.altdaToken != "" {
+		b, err := os.ReadFile(af.altdaToken)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--altda-token-file: %w", err)
+		}
+		if acfg.AltDA.Token = strings.TrimSpace(string(b)); acfg.AltDA.Token == "" {
+			return nil, nil, fmt.Errorf("--altda-token-file %s is empty", af.altdaToken)
+		}
+	}
 	ad, err := rollupadapter.New(acfg, bn, log)
 	if err != nil {
 		return nil, nil, err
