@@ -35,16 +35,6 @@ import (
 // fullnode.BuildBlock (blobs.Construct, extension, DA header), so every
 // commitment and proof the adapter serves is real.
 
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 type memStore struct {
 	mu      sync.Mutex
 	headers map[uint64]*da.ExtendedHeader
