@@ -157,12 +157,12 @@ func (a *App) applyToMempoolView(d *decodedTx, dryRun bool) *TxError {
 // that fit the square (prepareBlock) and appends the data-root transaction.
 func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
 	start := time.Now()
-	a.stateMu.RLock()
-	params := a.committed.Params
 	mempool := req.Txs
 	if a.pool != nil {
 		mempool = a.pool.snapshot() // CometBFT passes none with the app mempool
 	}
+	a.stateMu.RLock()
+	params := a.committed.Params
 	plan, dropped, err := prepareBlock(lockedReader{a}, mempool, params, a.validatorLocked(), req.MaxTxBytes)
 	a.stateMu.RUnlock()
 	if err != nil {
