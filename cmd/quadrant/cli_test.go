@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -97,4 +100,23 @@ func TestSubmitWithoutNode(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no node answers at http://"+addr) {
 		t.Fatalf("submit with no node: %v", err)
 	}
+}
+
+// TestDevnetLock: a devnet home in use is refused at once, naming the pid
+// that holds it; once released it can be taken again.
+func TestDevnetLock(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "devnet")
+	release, err := lockDevnet(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lockDevnet(home); err == nil || !strings.Contains(err.Error(), "in use by a running quadrant devnet (pid "+strconv.Itoa(os.Getpid())+")") {
+		t.Fatalf("second lock: %v", err)
+	}
+	release()
+	again, err := lockDevnet(home)
+	if err != nil {
+		t.Fatalf("lock after release: %v", err)
+	}
+	again()
 }

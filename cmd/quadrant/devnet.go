@@ -217,10 +217,10 @@ Ctrl-C, which stops them all cleanly.
 
 Ports: validator N listens for P2P on base+10N, CometBFT RPC on base+10N+1
 (so validator 0's RPC is 127.0.0.1:26657 with the default --base-port 26656),
-CometBFT gRPC (block service) on base+10N+3 and CometBFT metrics (when
-enabled) on base+10N+5. A bridge full node ('quadrant full --home
-<home>/bridge', log <home>/bridge/node.log) follows validator 0, fetching
-blocks from its gRPC block service; with V validators its libp2p address is
+Quadrant's core API (gRPC: blocks, binary transaction submission) on
+base+10N+3 and CometBFT metrics (when enabled) on base+10N+5. A bridge full
+node ('quadrant full --home <home>/bridge', log <home>/bridge/node.log)
+follows validator 0, fetching blocks from its core API; with V validators its libp2p address is
 127.0.0.1:base+10V (TCP and QUIC) and its metrics 127.0.0.1:base+10V+5. Its
 peer address is printed. It runs the rollup adapter (JSON-RPC 127.0.0.1:26658, Alt-DA
 127.0.0.1:3100). A light node follows the bridge with its JSON-RPC on
@@ -228,6 +228,14 @@ peer address is printed. It runs the rollup adapter (JSON-RPC 127.0.0.1:26658, A
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
+			if err := os.MkdirAll(filepath.Dir(filepath.Clean(o.Home)), 0o700); err != nil {
+				return err
+			}
+			release, err := lockDevnet(o.Home)
+			if err != nil {
+				return err
+			}
+			defer release()
 			if reset {
 				if err := os.RemoveAll(o.Home); err != nil {
 					return err
