@@ -196,9 +196,18 @@ func (h *LightHeader) validate(chainID string, checkSigs bool) error {
 		return fmt.Errorf("%w: height %d: data-root tx is not in DataHash %X: %w", ErrHeader, sh.Height, []byte(sh.DataHash), err)
 	}
 	if checkSigs {
-		if err := types.VerifyCommitLight(chainID, h.ValidatorSet, sh.Commit.BlockID, sh.Height, sh.Commit); err != nil {
-			return fmt.Errorf("%w: height %d: commit: %w", ErrHeader, sh.Height, err)
-		}
+		return h.verifyOwnCommit(chainID)
+	}
+	return nil
+}
+
+// verifyOwnCommit checks that more than 2/3 of h's own validator set signed
+// its commit: one signature check per signer of h's set, the expensive
+// part of Validate. h must be structurally valid (validate).
+func (h *LightHeader) verifyOwnCommit(chainID string) error {
+	sh := h.SignedHeader
+	if err := types.VerifyCommitLight(chainID, h.ValidatorSet, sh.Commit.BlockID, sh.Height, sh.Commit); err != nil {
+		return fmt.Errorf("%w: height %d: commit: %w", ErrHeader, sh.Height, err)
 	}
 	return nil
 }
@@ -293,6 +302,13 @@ var DefaultTrustLevel = cmtmath.Fraction{Numerator: 1, Denominator: 3}
 // Quadrant's validator set is fixed; otherwise verify adjacent headers with
 // Verify. For adjacent heights it is Verify. It takes no clock: the caller
 // enforces the trusting period (trusted must not be older than it).
+//
+// The checks run cheapest first: after the structural checks, whether
+// enough of the trusted set signed (at most one signature check per
+// trusted validator) comes before the commit check against h's own set (one
+// per signer of a set the sender chose, up to MaxValidators), so a header
+// signed by a stranger's large set is refused, wrapping
+// ErrHeaderNotAdjacent, without checking its own signatures.
 func (h *LightHeader) VerifySkipping(trusted *LightHeader, trustLevel cmtmath.Fraction) error {
 	if trusted == nil || trusted.SignedHeader == nil || trusted.SignedHeader.Header == nil || trusted.ValidatorSet == nil {
 		return fmt.Errorf("%w: no trusted header", ErrHeaderNotAdjacent)
@@ -317,11 +333,11 @@ func (h *LightHeader) VerifySkipping(trusted *LightHeader, trustLevel cmtmath.Fr
 		return fmt.Errorf("%w: the trusted header's next validator set is not its own (or its set does not match its hash); verify adjacent headers instead",
 			ErrHeaderNotAdjacent)
 	}
-	if err := h.Validate(t.ChainID); err != nil {
+	if err := h.validate(t.ChainID, false); err != nil {
 		return err
 	}
 	if err := types.VerifyCommitLightTrusting(t.ChainID, trusted.ValidatorSet, u.Commit, trustLevel); err != nil {
 		return fmt.Errorf("%w: height %d: not enough of the trusted validator set signed: %w", ErrHeaderNotAdjacent, u.Height, err)
 	}
-	return nil
+	return h.verifyOwnCommit(t.ChainID)
 }

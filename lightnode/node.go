@@ -334,14 +334,16 @@ func (n *Node) fetchTrusted(ctx context.Context, height uint64, want []byte) (*d
 				continue
 			}
 			h := hs[0]
-			if err := h.Validate(n.cfg.ChainID); err != nil {
-				n.host.Scores.Penalize(p, p2p.PenaltyInvalid)
-				last = fmt.Errorf("peer %s served an invalid header: %w", p, err)
-				continue
-			}
+			// The hash first: it is cheap, and a header with another hash
+			// is refused whoever signed it (no signature is checked).
 			if !bytes.Equal(h.Hash(), want) {
 				last = fmt.Errorf("peer %s serves hash %X at height %d, not the trusted %X", p, h.Hash(), height, want)
 				n.log.Warn("lightnode: peer disagrees with the trusted hash", "peer", p, "height", height)
+				continue
+			}
+			if err := h.Validate(n.cfg.ChainID); err != nil {
+				n.host.Scores.Penalize(p, p2p.PenaltyInvalid)
+				last = fmt.Errorf("peer %s served an invalid header: %w", p, err)
 				continue
 			}
 			return h, nil
