@@ -15,8 +15,8 @@ type Submitters struct {
 	ctx     context.Context
 	client  ChainClient
 	mempool Mempool
-	log    *slog.Logger
-	poll   time.Duration
+	log     *slog.Logger
+	poll    time.Duration
 
 	mu   sync.Mutex
 	byID map[Address]*Submitter
