@@ -244,6 +244,41 @@ func (h *LightHeader) Verify(trusted *LightHeader) error {
 	return h.Validate(t.ChainID)
 }
 
+// VerifyAhead checks h, a header above the one after trusted, without the
+// headers in between — as a node checks a far-ahead head before it syncs
+// up to it: h must be later than trusted in height and time and signed by
+// more than 2/3 of the validator set trusted names as next
+// (h.ValidatorsHash = trusted.NextValidatorsHash, then Validate for
+// trusted's chain ID). That is the trust Verify gives as long as the set
+// does not change in between, which is Quadrant's case (the set is fixed
+// at genesis). A header signed by any other set — a stranger's, carried in
+// the header itself — fails with ErrHeaderNotAdjacent before any signature
+// is checked, as do height and time failures; the caller cannot tell such
+// a header from one after a set change, so it ignores it (no sync target
+// raised, nothing relayed) rather than blaming its sender. An adjacent h is
+// checked with Verify. Other failures wrap ErrHeader. It takes no clock.
+func (h *LightHeader) VerifyAhead(trusted *LightHeader) error {
+	if trusted == nil || trusted.SignedHeader == nil || trusted.SignedHeader.Header == nil {
+		return fmt.Errorf("%w: no trusted header", ErrHeaderNotAdjacent)
+	}
+	if h == nil || h.SignedHeader == nil || h.SignedHeader.Header == nil {
+		return fmt.Errorf("%w: missing signed header", ErrHeader)
+	}
+	t, u := trusted.SignedHeader, h.SignedHeader
+	switch {
+	case u.Height == t.Height+1:
+		return h.Verify(trusted)
+	case u.Height <= t.Height:
+		return fmt.Errorf("%w: height %d is not after the trusted height %d", ErrHeaderNotAdjacent, u.Height, t.Height)
+	case !bytes.Equal(u.ValidatorsHash, t.NextValidatorsHash):
+		return fmt.Errorf("%w: height %d is signed by validator set %X, the trusted header %d names %X as next",
+			ErrHeaderNotAdjacent, u.Height, []byte(u.ValidatorsHash), t.Height, []byte(t.NextValidatorsHash))
+	case !u.Time.After(t.Time):
+		return fmt.Errorf("%w: height %d: time %s is not after the trusted header's %s", ErrHeaderNotAdjacent, u.Height, u.Time, t.Time)
+	}
+	return h.Validate(t.ChainID)
+}
+
 // Validate is LightHeader.Validate plus the DA header: it must be valid,
 // hash to the data root of the data-root transaction, and have the width 2k
 // that transaction states.

@@ -77,3 +77,38 @@ func BenchmarkVerifySkipping(b *testing.B) {
 		})
 	}
 }
+
+// TestVerifyAhead: a far-ahead header of the trusted chain verifies; one
+// signed by a stranger's set is refused as not following the trusted
+// header (ErrHeaderNotAdjacent, before any of its signatures is checked),
+// as is one not ahead; one claiming the trusted set without its signatures
+// is invalid (ErrHeader); an adjacent one is checked by Verify.
+func TestVerifyAhead(t *testing.T) {
+	hs := buildChain(t, "s", 6).Headers()
+	trusted := hs[0].Light()
+	if err := hs[5].Light().VerifyAhead(trusted); err != nil {
+		t.Fatalf("1 -> 6: %v", err)
+	}
+	if err := hs[1].Light().VerifyAhead(trusted); err != nil {
+		t.Fatalf("adjacent: %v", err)
+	}
+	stranger := strangerHeader(t, 4, true)
+	if err := stranger.VerifyAhead(trusted); !errors.Is(err, da.ErrHeaderNotAdjacent) || errors.Is(err, da.ErrHeader) {
+		t.Fatalf("stranger's set: %v, want ErrHeaderNotAdjacent only", err)
+	}
+	if err := hs[0].Light().VerifyAhead(hs[3].Light()); !errors.Is(err, da.ErrHeaderNotAdjacent) {
+		t.Fatalf("backwards: %v", err)
+	}
+	b, _ := strangerHeader(t, 4, false).Marshal()
+	claims, _ := da.UnmarshalLightHeader(b)
+	claims.SignedHeader.ValidatorsHash = trusted.SignedHeader.NextValidatorsHash
+	if err := claims.VerifyAhead(trusted); !errors.Is(err, da.ErrHeader) {
+		t.Fatalf("stranger claiming the trusted set: %v, want ErrHeader", err)
+	}
+	b, _ = hs[2].Light().Marshal()
+	relinked, _ := da.UnmarshalLightHeader(b)
+	relinked.SignedHeader.LastBlockID = hs[0].SignedHeader.Commit.BlockID
+	if err := relinked.VerifyAhead(hs[1].Light()); !errors.Is(err, da.ErrHeaderNotAdjacent) {
+		t.Fatalf("adjacent with a wrong last block ID: %v, want Verify's ErrHeaderNotAdjacent", err)
+	}
+}

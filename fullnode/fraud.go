@@ -1,7 +1,6 @@
 package fullnode
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -242,11 +241,12 @@ func (n *Node) runBEFPGossip(ctx context.Context) error {
 }
 
 // validateGossipHeader is the header topic validator. A header right after
-// the local head must verify against it; a header further ahead must
-// verify on its own and be signed by the validator set the head names as
-// next (Quadrant's set is fixed at genesis, so that is the same trust).
-// Headers at or below the head, or that cannot be checked, are ignored
-// without blame; headers that fail verification are rejected.
+// the local head must verify against it; a header further ahead must pass
+// da's VerifyAhead against it (signed by the validator set the head names
+// as next; Quadrant's set is fixed at genesis, so that is the same trust).
+// Headers at or below the head, or that cannot be checked (another set,
+// no head yet), are ignored without blame; headers that fail verification
+// are rejected.
 func (n *Node) validateGossipHeader(ctx context.Context, from peer.ID, h *da.LightHeader) error {
 	head, err := n.store.Head(ctx)
 	if err != nil {
@@ -257,12 +257,12 @@ func (n *Node) validateGossipHeader(ctx context.Context, from peer.ID, h *da.Lig
 		return fmt.Errorf("%w: header %d is not newer than the head %d", p2p.ErrIgnore, h.Height(), head.Height())
 	case h.Height() == head.Height()+1:
 		return h.Verify(head.Light())
-	case !bytes.Equal(h.SignedHeader.ValidatorsHash, head.SignedHeader.NextValidatorsHash):
-		return fmt.Errorf("%w: header %d is signed by another validator set than the head %d names", p2p.ErrIgnore, h.Height(), head.Height())
-	case !h.Time().After(head.Time()):
-		return fmt.Errorf("%w: header %d is not later than the head %d", da.ErrHeader, h.Height(), head.Height())
 	}
-	return h.Validate(n.chainID)
+	err = h.VerifyAhead(head.Light())
+	if errors.Is(err, da.ErrHeaderNotAdjacent) {
+		return fmt.Errorf("%w: %w", p2p.ErrIgnore, err)
+	}
+	return err
 }
 
 // runHeaderGossip raises the sync target when a newer verified header is
