@@ -157,7 +157,11 @@ func (n *Node) advance(ctx context.Context, hs []*da.LightHeader) error {
 	}
 	n.sched.SetHead(uint64(top.Height()), top.Time())
 	n.notifyProgressLocked()
+	befps := n.befps
 	n.mu.Unlock()
+	if befps != nil {
+		befps.Synced(uint64(top.Height())) // proofs dropped for these heights are fetched again
+	}
 	n.metrics.localHead.Set(float64(top.Height()))
 	n.metrics.networkHead.Set(float64(n.NetworkHeadHeight()))
 	n.nudge()

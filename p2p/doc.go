@@ -36,7 +36,12 @@
 //	        resp: n u16 | n × frame(encoded fraud proof), lowest heights
 //	        first, at most MaxBEFPSyncCount proofs and MaxBEFPSyncBytes;
 //	        nodes ask every peer they connect to (BEFPSync), so a node
-//	        that joins after a proof was gossiped still learns of it
+//	        that joins after a proof was gossiped still learns of it;
+//	        proofs for heights below the node's trusted anchor are judged
+//	        at once against the data root they claim, those for heights
+//	        not verified yet wait in bounded slots (MaxPendingBEFPs, at
+//	        most MaxPendingBEFPsPerPeer each), and a peer whose proof was
+//	        dropped over those bounds is asked again once sync passes it
 //
 // Every handler has the go-libp2p shape: bounded read under a read
 // deadline (slow peers are cut off) → request deadline from the context →
