@@ -13,7 +13,7 @@ import (
 
 // dataRoot is the BEFP validator's view of verified headers: the data root
 // of a height this node has verified; p2p.ErrBelowAnchor for a height
-// below the trusted anchor that it does not hold (it never will: the proof
+// below the trusted anchor (or pruned) that it does not hold (it never will: the proof
 // is judged at once, p2p.JudgeBEFPBelowAnchor); otherwise p2p.ErrNotFound
 // (the proof waits for sync).
 func (n *Node) dataRoot(ctx context.Context, height uint64) ([]byte, error) {
@@ -24,7 +24,7 @@ func (n *Node) dataRoot(ctx context.Context, height uint64) ([]byte, error) {
 	h, err := st.header(ctx, height)
 	if errors.Is(err, ErrNotFound) {
 		n.mu.Lock()
-		anchor := n.trusted
+		anchor := max(n.trusted, n.pruned)
 		n.mu.Unlock()
 		if height < anchor {
 			return nil, fmt.Errorf("height %d, trusted anchor %d: %w", height, anchor, p2p.ErrBelowAnchor)

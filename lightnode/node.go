@@ -65,6 +65,7 @@ type Node struct {
 	started, stopped bool
 	sched            *sampling.Scheduler
 	trusted          uint64             // anchor height
+	pruned           uint64             // every header below it was pruned (0: none)
 	local            *da.LightHeader    // highest contiguously verified header
 	netHead          *da.LightHeader    // highest verified header (≥ local)
 	progress         chan struct{}      // closed and replaced when headers land
@@ -169,7 +170,12 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("lightnode: read fraud proofs: %w", err)
 	}
+	pruned, err := n.store.getU64(ctx, keyPruned)
+	if err != nil {
+		return err
+	}
 	n.mu.Lock()
+	n.pruned = pruned
 	n.sched = sched
 	n.syncStart = n.now()
 	n.targetHeight = uint64(n.netHead.Height())
@@ -206,6 +212,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	g.Go(func() error { return n.runBEFPGossip(gctx) })
 	g.Go(func() error { return befps.Run(gctx) })
 	g.Go(func() error { return n.runDAS(gctx) })
+	g.Go(func() error { return n.runPrune(gctx) })
 	n.log.Info("lightnode: started", "chain", n.cfg.ChainID, "peer_id", n.host.ID(),
 		"trusted_height", n.trusted, "local_head", n.local.Height(), "rpc", n.RPCAddr())
 	return nil
@@ -289,12 +296,8 @@ func (n *Node) establishTrust(ctx context.Context) error {
 	}
 	if trusted != 0 && n.cfg.TrustedHeight <= local {
 		// Resume the stored chain; the configured anchor must be on it.
-		if n.cfg.TrustedHeight >= trusted {
-			h, err := n.store.header(ctx, n.cfg.TrustedHeight)
-			if err == nil && !bytes.Equal(h.Hash(), want) {
-				return fmt.Errorf("%w: the stored chain has hash %X at height %d, the configured trusted hash is %X: use a new --home or the right hash",
-					ErrTrust, h.Hash(), n.cfg.TrustedHeight, want)
-			}
+		if err := n.checkStoredTrust(ctx, trusted, want); err != nil {
+			return err
 		}
 		lh, err := n.store.header(ctx, local)
 		if err != nil {
@@ -317,6 +320,36 @@ func (n *Node) establishTrust(ctx context.Context) error {
 	}
 	n.log.Info("lightnode: trust anchored", "height", h.Height(), "hash", hex.EncodeToString(h.Hash()))
 	n.trusted, n.local, n.netHead = uint64(h.Height()), h, h
+	return nil
+}
+
+// checkStoredTrust checks the configured trusted header against a stored
+// chain anchored at anchor: a stored header at the trusted height must
+// have the trusted hash (else ErrTrust). When that header is not held it
+// cannot be checked, and the log says so: below the stored anchor (the
+// chain was anchored later, by another configuration) with a warning; at
+// or above it, the header was pruned with the sampling window after the
+// chain was verified from it.
+func (n *Node) checkStoredTrust(ctx context.Context, anchor uint64, want []byte) error {
+	height := n.cfg.TrustedHeight
+	h, err := n.store.header(ctx, height)
+	switch {
+	case err == nil:
+		if !bytes.Equal(h.Hash(), want) {
+			return fmt.Errorf("%w: the stored chain has hash %X at height %d, the configured trusted hash is %X: use a new --home or the right hash",
+				ErrTrust, h.Hash(), height, want)
+		}
+		return nil
+	case !errors.Is(err, ErrNotFound):
+		return err
+	case height < anchor:
+		n.log.Warn("lightnode: the configured trusted height is below the stored trust anchor and its header is not held, so the configured trusted hash cannot be checked: "+
+			"the stored chain, anchored at a later height, is followed; to anchor at the configured header instead, use a new --home",
+			"trusted_height", height, "trusted_hash", hex.EncodeToString(want), "stored_anchor", anchor)
+	default:
+		n.log.Info("lightnode: the configured trusted header was pruned with the sampling window; the stored chain was verified from it",
+			"trusted_height", height, "stored_anchor", anchor)
+	}
 	return nil
 }
 
