@@ -48,7 +48,11 @@
 // decode and validate → Reset on error, Close on success. A request that
 // does not decode is answered INVALID and lowers the sender's score; a peer
 // whose score reaches the threshold is disconnected and refused for a
-// while (Scorer). Per-protocol concurrency is bounded. No handler trusts a
+// while (Scorer). Per-protocol concurrency is bounded, and so are one
+// peer's streams. Whole squares and namespace data (up to 32 MiB) are
+// streamed from the source one row at a time, at most MaxBulkPerPeer
+// streams per peer and BulkBudget bytes in all (BulkReplyBytes each);
+// every write must progress within WriteTimeout. No handler trusts a
 // length before checking it against the protocol's limit.
 //
 // # Gossip
