@@ -95,7 +95,7 @@ func TestBridgeCoreGRPCUnreachable(t *testing.T) {
 	cfg := bridgeConfig(c.rpcURL())
 	cfg.Bridge.CoreGRPC = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	n := startNode(t, t.TempDir(), cfg, "bridge")
-	want := "fullnode: core gRPC " + cfg.Bridge.CoreGRPC + ": block service unreachable"
+	want := "fullnode: core gRPC " + cfg.Bridge.CoreGRPC + ": core API unreachable"
 	waitFor(t, 20*time.Second, "the bridge to report the unreachable block service", func() bool {
 		return strings.Contains(n.Status().LastError, want)
 	})
@@ -123,7 +123,7 @@ func TestBridgeCoreGRPCWithoutBlockService(t *testing.T) {
 	cfg.Bridge.CoreGRPC = l.Addr().String()
 	n := startNode(t, t.TempDir(), cfg, "bridge")
 	waitFor(t, 20*time.Second, "the bridge to halt", func() bool { return n.Status().Halted })
-	want := "config: " + fullnode.ErrConfig.Error() + ": core gRPC " + cfg.Bridge.CoreGRPC + ": no block service there"
+	want := "config: " + fullnode.ErrConfig.Error() + ": core gRPC " + cfg.Bridge.CoreGRPC + ": no Quadrant core API there"
 	if st := n.Status(); !strings.HasPrefix(st.Alert, want) || n.Store().HeadHeight() != 0 {
 		t.Fatalf("alert %q (want prefix %q), head %d", st.Alert, want, n.Store().HeadHeight())
 	}
