@@ -9,7 +9,6 @@ import (
 	"io"
 	"iter"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -251,7 +250,7 @@ func (s *Server) wrap(name string, limit int, sem chan struct{}, fn handlerFunc)
 		req, err := readFrame(st, limit)
 		if err != nil {
 			points := PenaltyMalformed
-			if errors.Is(err, os.ErrDeadlineExceeded) {
+			if isTimeout(err) {
 				points = PenaltySlow
 			}
 			s.scores.Penalize(from, points)
