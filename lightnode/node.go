@@ -205,6 +205,9 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	n.mu.Lock()
 	n.befps = befps
 	n.mu.Unlock()
+	// Logged before sync starts: n.local is sync's once it runs.
+	n.log.Info("lightnode: started", "chain", n.cfg.ChainID, "peer_id", n.host.ID(),
+		"trusted_height", n.trusted, "local_head", n.LocalHead().Height(), "rpc", n.RPCAddr())
 	g, gctx := errgroup.WithContext(runCtx)
 	n.group = g
 	g.Go(func() error { return n.runSync(gctx) })
@@ -213,8 +216,6 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	g.Go(func() error { return befps.Run(gctx) })
 	g.Go(func() error { return n.runDAS(gctx) })
 	g.Go(func() error { return n.runPrune(gctx) })
-	n.log.Info("lightnode: started", "chain", n.cfg.ChainID, "peer_id", n.host.ID(),
-		"trusted_height", n.trusted, "local_head", n.local.Height(), "rpc", n.RPCAddr())
 	return nil
 }
 
