@@ -167,11 +167,14 @@ func proveShare(dah *DAHeader, eds *erasure.ExtendedSquare, present []bool, perp
 // log2Width returns log2(w) for a power of two w.
 func log2Width(w int) int { return bits.TrailingZeros(uint(w)) }
 
-// validateShape checks what can be checked without hashing: the square
-// width, the axis and index, the number and order of shares, the sizes of
+// validateShape checks what can be checked without hashing: the height
+// (≥ 1), the square width, the axis and index, the number and order of shares, the sizes of
 // shares and roots, and that every proof has the one shape an honest proof
 // of one share has (so that the encoding can leave it implicit).
 func (p *BadEncodingProof) validateShape() error {
+	if p.Height == 0 {
+		return fmt.Errorf("%w: height 0 (block heights start at 1)", ErrBEFP)
+	}
 	w := p.SquareWidth
 	if err := checkSquareWidth(w); err != nil {
 		return fmt.Errorf("%w: %w", ErrBEFP, err)
@@ -280,4 +283,23 @@ func (p *BadEncodingProof) Verify(dataRoot []byte) error {
 		return nil // the codeword is not what the axis root commits to
 	}
 	return fmt.Errorf("%w (%s %d of height %d)", ErrBEFPHonestAxis, p.Axis, p.Index, p.Height)
+}
+
+// ClaimedDataRoot returns the data root the accused axis root leads to by
+// its Merkle proof: the one data root Verify can accept the proof for. A
+// node that will never hold the header of the proof's height (below its
+// trusted anchor) can still judge the proof against it: one that fails
+// Verify(ClaimedDataRoot()) is invalid whatever the block; one that passes
+// proves bad encoding of some square with that root, which may or may not
+// be the block's. It returns an error wrapping ErrBEFP for a malformed
+// proof.
+func (p *BadEncodingProof) ClaimedDataRoot() ([]byte, error) {
+	if err := p.validateShape(); err != nil {
+		return nil, err
+	}
+	root, err := p.AxisRootProof.ComputeRoot(p.AxisRoot)
+	if err != nil {
+		return nil, fmt.Errorf("%w: root of %s %d: %w", ErrBEFP, p.Axis, p.Index, err)
+	}
+	return root, nil
 }

@@ -64,7 +64,7 @@ func (p *BadEncodingProof) Marshal() ([]byte, error) {
 }
 
 // UnmarshalBadEncodingProof decodes a proof encoded by Marshal. It rejects
-// input over MaxBEFPSize, an unknown version, a bad width, axis, index or
+// input over MaxBEFPSize, an unknown version, height 0, a bad width, axis, index or
 // share count, positions out of order, truncated or trailing bytes. It does
 // not verify the proof (see Verify). The result does not alias b.
 func UnmarshalBadEncodingProof(b []byte) (*BadEncodingProof, error) {

@@ -68,6 +68,9 @@ func TestBEFPFromRepair(t *testing.T) {
 			if q.Height != 7 || len(enc) > MaxBEFPSize {
 				t.Fatalf("height %d, size %d (limit %d)", q.Height, len(enc), MaxBEFPSize)
 			}
+			if claimed, err := q.ClaimedDataRoot(); err != nil || !bytes.Equal(claimed, dah.Hash()) {
+				t.Fatalf("claimed data root %x (%v), want the block's %x", claimed, err, dah.Hash())
+			}
 			// The same proof against another block's data root is refused.
 			if err := q.Verify(EmptyDAHeader().Hash()); !errors.Is(err, ErrBEFP) || errors.Is(err, ErrBEFPHonestAxis) {
 				t.Fatalf("proof accepted against another data root: %v", err)
@@ -240,10 +243,62 @@ func TestUnmarshalBEFPRejects(t *testing.T) {
 	bad = append([]byte(nil), enc...)
 	bad[11] = 2 // axis 2
 	cases["axis"] = bad
+	bad = append([]byte(nil), enc...)
+	clear(bad[1:9]) // height 0: no block has it
+	cases["height 0"] = bad
 	for name, b := range cases {
 		if _, err := UnmarshalBadEncodingProof(b); !errors.Is(err, ErrBEFP) {
 			t.Errorf("%s: err %v, want ErrBEFP", name, err)
 		}
+	}
+}
+
+// TestBEFPClaimedDataRoot: a proof tampered with (a share, or the accused
+// axis root) fails against the data root it claims itself, so a node
+// without the block's header still tells it invalid; a height-0 proof is
+// malformed.
+func TestBEFPClaimedDataRoot(t *testing.T) {
+	rng := rand.New(rand.NewPCG(43, 44))
+	k := 4
+	eds, dah := corruptedSquare(t, rng, k, 1, 2)
+	sq := eds.Clone()
+	var byz *erasure.ErrByzantineData
+	if err := RepairSquare(sq, nil2all(2*k), dah); !errors.As(err, &byz) {
+		t.Fatalf("repair err %v", err)
+	}
+	p, err := NewBadEncodingProof(3, dah, sq, nil, byz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, _ := p.Marshal()
+	tamper := map[string]func(q *BadEncodingProof){
+		"share":     func(q *BadEncodingProof) { q.Shares[1].Share[100] ^= 1 },
+		"axis root": func(q *BadEncodingProof) { q.AxisRoot[len(q.AxisRoot)-1] ^= 1 },
+		"share root": func(q *BadEncodingProof) {
+			q.Shares[0].Root[len(q.Shares[0].Root)-1] ^= 1
+		},
+	}
+	for name, fn := range tamper {
+		q, err := UnmarshalBadEncodingProof(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(q)
+		claimed, err := q.ClaimedDataRoot()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := q.Verify(claimed); !errors.Is(err, ErrBEFP) {
+			t.Fatalf("%s: tampered proof verifies against its own claimed root (%v)", name, err)
+		}
+	}
+	q, _ := UnmarshalBadEncodingProof(enc)
+	q.Height = 0
+	if _, err := q.ClaimedDataRoot(); !errors.Is(err, ErrBEFP) {
+		t.Fatalf("height 0: %v, want ErrBEFP", err)
+	}
+	if err := q.Verify(dah.Hash()); !errors.Is(err, ErrBEFP) {
+		t.Fatalf("height 0 verified: %v", err)
 	}
 }
 

@@ -196,9 +196,18 @@ func (h *LightHeader) validate(chainID string, checkSigs bool) error {
 		return fmt.Errorf("%w: height %d: data-root tx is not in DataHash %X: %w", ErrHeader, sh.Height, []byte(sh.DataHash), err)
 	}
 	if checkSigs {
-		if err := types.VerifyCommitLight(chainID, h.ValidatorSet, sh.Commit.BlockID, sh.Height, sh.Commit); err != nil {
-			return fmt.Errorf("%w: height %d: commit: %w", ErrHeader, sh.Height, err)
-		}
+		return h.verifyOwnCommit(chainID)
+	}
+	return nil
+}
+
+// verifyOwnCommit checks that more than 2/3 of h's own validator set signed
+// its commit: one signature check per signer of h's set, the expensive
+// part of Validate. h must be structurally valid (validate).
+func (h *LightHeader) verifyOwnCommit(chainID string) error {
+	sh := h.SignedHeader
+	if err := types.VerifyCommitLight(chainID, h.ValidatorSet, sh.Commit.BlockID, sh.Height, sh.Commit); err != nil {
+		return fmt.Errorf("%w: height %d: commit: %w", ErrHeader, sh.Height, err)
 	}
 	return nil
 }
@@ -231,6 +240,41 @@ func (h *LightHeader) Verify(trusted *LightHeader) error {
 	if th := t.Header.Hash(); !bytes.Equal(u.LastBlockID.Hash, th) {
 		return fmt.Errorf("%w: height %d: last block ID %X, the trusted header's hash is %X",
 			ErrHeaderNotAdjacent, u.Height, []byte(u.LastBlockID.Hash), []byte(th))
+	}
+	return h.Validate(t.ChainID)
+}
+
+// VerifyAhead checks h, a header above the one after trusted, without the
+// headers in between — as a node checks a far-ahead head before it syncs
+// up to it: h must be later than trusted in height and time and signed by
+// more than 2/3 of the validator set trusted names as next
+// (h.ValidatorsHash = trusted.NextValidatorsHash, then Validate for
+// trusted's chain ID). That is the trust Verify gives as long as the set
+// does not change in between, which is Quadrant's case (the set is fixed
+// at genesis). A header signed by any other set — a stranger's, carried in
+// the header itself — fails with ErrHeaderNotAdjacent before any signature
+// is checked, as do height and time failures; the caller cannot tell such
+// a header from one after a set change, so it ignores it (no sync target
+// raised, nothing relayed) rather than blaming its sender. An adjacent h is
+// checked with Verify. Other failures wrap ErrHeader. It takes no clock.
+func (h *LightHeader) VerifyAhead(trusted *LightHeader) error {
+	if trusted == nil || trusted.SignedHeader == nil || trusted.SignedHeader.Header == nil {
+		return fmt.Errorf("%w: no trusted header", ErrHeaderNotAdjacent)
+	}
+	if h == nil || h.SignedHeader == nil || h.SignedHeader.Header == nil {
+		return fmt.Errorf("%w: missing signed header", ErrHeader)
+	}
+	t, u := trusted.SignedHeader, h.SignedHeader
+	switch {
+	case u.Height == t.Height+1:
+		return h.Verify(trusted)
+	case u.Height <= t.Height:
+		return fmt.Errorf("%w: height %d is not after the trusted height %d", ErrHeaderNotAdjacent, u.Height, t.Height)
+	case !bytes.Equal(u.ValidatorsHash, t.NextValidatorsHash):
+		return fmt.Errorf("%w: height %d is signed by validator set %X, the trusted header %d names %X as next",
+			ErrHeaderNotAdjacent, u.Height, []byte(u.ValidatorsHash), t.Height, []byte(t.NextValidatorsHash))
+	case !u.Time.After(t.Time):
+		return fmt.Errorf("%w: height %d: time %s is not after the trusted header's %s", ErrHeaderNotAdjacent, u.Height, u.Time, t.Time)
 	}
 	return h.Validate(t.ChainID)
 }
@@ -293,6 +337,13 @@ var DefaultTrustLevel = cmtmath.Fraction{Numerator: 1, Denominator: 3}
 // Quadrant's validator set is fixed; otherwise verify adjacent headers with
 // Verify. For adjacent heights it is Verify. It takes no clock: the caller
 // enforces the trusting period (trusted must not be older than it).
+//
+// The checks run cheapest first: after the structural checks, whether
+// enough of the trusted set signed (at most one signature check per
+// trusted validator) comes before the commit check against h's own set (one
+// per signer of a set the sender chose, up to MaxValidators), so a header
+// signed by a stranger's large set is refused, wrapping
+// ErrHeaderNotAdjacent, without checking its own signatures.
 func (h *LightHeader) VerifySkipping(trusted *LightHeader, trustLevel cmtmath.Fraction) error {
 	if trusted == nil || trusted.SignedHeader == nil || trusted.SignedHeader.Header == nil || trusted.ValidatorSet == nil {
 		return fmt.Errorf("%w: no trusted header", ErrHeaderNotAdjacent)
@@ -317,11 +368,11 @@ func (h *LightHeader) VerifySkipping(trusted *LightHeader, trustLevel cmtmath.Fr
 		return fmt.Errorf("%w: the trusted header's next validator set is not its own (or its set does not match its hash); verify adjacent headers instead",
 			ErrHeaderNotAdjacent)
 	}
-	if err := h.Validate(t.ChainID); err != nil {
+	if err := h.validate(t.ChainID, false); err != nil {
 		return err
 	}
 	if err := types.VerifyCommitLightTrusting(t.ChainID, trusted.ValidatorSet, u.Commit, trustLevel); err != nil {
 		return fmt.Errorf("%w: height %d: not enough of the trusted validator set signed: %w", ErrHeaderNotAdjacent, u.Height, err)
 	}
-	return nil
+	return h.verifyOwnCommit(t.ChainID)
 }

@@ -3,6 +3,7 @@ package fullnode_test
 import (
 	"bytes"
 	"context"
+	"iter"
 	"strings"
 	"testing"
 	"time"
@@ -37,11 +38,11 @@ func (w heightWithheld) HalfAxis(ctx context.Context, height uint64, axis erasur
 	return w.Store.HalfAxis(ctx, height, axis, index, half)
 }
 
-func (w heightWithheld) OriginalSquare(ctx context.Context, height uint64) (int, []byte, error) {
+func (w heightWithheld) OriginalRows(ctx context.Context, height uint64) (int, iter.Seq2[[]byte, error], error) {
 	if height == w.height {
 		return 0, nil, p2p.ErrNotFound
 	}
-	return w.Store.OriginalSquare(ctx, height)
+	return w.Store.OriginalRows(ctx, height)
 }
 
 // TestFraudProofSync: a p2p full node that built a fraud proof serves it

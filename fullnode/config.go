@@ -49,6 +49,13 @@ type Config struct {
 	LogLevel  string `toml:"log_level"`
 	LogFormat string `toml:"log_format"`
 
+	// TrustFirstPeer, in p2p mode without Sync.TrustedHash, lets an empty
+	// store start from the first valid header peers give for
+	// Sync.TrustedHeight (trust on first use: a peer can feed the node a
+	// chain of its own). Off by default; without it p2p mode requires the
+	// trusted hash. Ignored when Sync.TrustedHash is set.
+	TrustFirstPeer bool `toml:"trust_first_peer"`
+
 	Bridge  BridgeConfig  `toml:"bridge"`
 	Sync    SyncConfig    `toml:"sync"`
 	P2P     p2p.Config    `toml:"p2p"`
@@ -86,8 +93,11 @@ type BridgeConfig struct {
 // SyncConfig configures p2p mode.
 type SyncConfig struct {
 	// TrustedHeight and TrustedHash (hex block hash) name the header an empty
-	// store starts from. An empty hash trusts the first header peers give
-	// for TrustedHeight (trust on first use; logged as a warning).
+	// store starts from; the hash is required unless Config.TrustFirstPeer
+	// is set. With a stored chain, the hash is checked against the stored
+	// header at TrustedHeight (a mismatch refuses to start), or when sync
+	// reaches it (a mismatch halts); below the stored chain it cannot be
+	// checked and a warning says so.
 	TrustedHeight uint64 `toml:"trusted_height"`
 	TrustedHash   string `toml:"trusted_hash"`
 	// HeadPollInterval is how often peers are asked for their head, on top
@@ -170,6 +180,10 @@ func (c Config) Validate() error {
 			if _, err := c.TrustedHashBytes(); err != nil {
 				return err
 			}
+		} else if !c.TrustFirstPeer {
+			return bad("sync.trusted_hash is required in p2p mode: set it to the block hash (64 hex digits) at sync.trusted_height %d, "+
+				"taken from a source you trust; or set trust_first_peer = true to trust the first header peers give (any peer can then feed the node a chain of its own)",
+				c.Sync.TrustedHeight)
 		}
 		if c.Sync.HeadPollInterval <= 0 || c.Sync.RequestTimeout <= 0 || c.Sync.RetryAfter <= 0 {
 			return bad("sync.head_poll_interval, sync.request_timeout and sync.retry_after must be positive")

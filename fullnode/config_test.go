@@ -49,7 +49,10 @@ func TestConfigRejects(t *testing.T) {
 		"p2p chain id":     func(c *fullnode.Config) { c.Mode = fullnode.ModeP2P },
 		"trusted hash":     func(c *fullnode.Config) { c.Mode, c.ChainID, c.Sync.TrustedHash = fullnode.ModeP2P, "c", "abcd" },
 		"trusted height":   func(c *fullnode.Config) { c.Mode, c.ChainID, c.Sync.TrustedHeight = fullnode.ModeP2P, "c", 0 },
-		"concurrency":      func(c *fullnode.Config) { c.Mode, c.ChainID, c.Sync.Concurrency = fullnode.ModeP2P, "c", 0 },
+		"concurrency": func(c *fullnode.Config) {
+			c.Mode, c.ChainID, c.Sync.TrustedHash, c.Sync.Concurrency = fullnode.ModeP2P, "c", strings.Repeat("ab", 32), 0
+		},
+		"no trusted hash":  func(c *fullnode.Config) { c.Mode, c.ChainID = fullnode.ModeP2P, "c" },
 		"chain id slash":   func(c *fullnode.Config) { c.ChainID = "a/b" },
 		"metrics address":  func(c *fullnode.Config) { c.Metrics.ListenAddress = "nope" },
 		"prune every":      func(c *fullnode.Config) { c.PruneEvery = 0 },

@@ -36,7 +36,8 @@
 // Pebble directly (zero-copy Get) and copies only the share and the proof
 // nodes: whole-row values and go-datastore's copy of them capped loopback
 // serving at ~3k samples/s, chunks at ~19k, zero-copy reads at ~55k. A half
-// row is k/8 reads, a half column k, namespace data 2k/8 per row it spans,
+// row is k/8 reads, a half column k, namespace data 2k/8 per row it spans
+// (plus the chunks holding its shares, read again as they are streamed),
 // the original square k²/8. Leaf nodes are not stored (one hash per sample
 // rebuilds the sibling); inner nodes cost (2k−1)·90 bytes per axis, 4k
 // axes: ≈ 35 % of the extended square, so the store holds ≈ 5.4× the
@@ -49,7 +50,15 @@
 // killing a writer process). Pruning keeps the retention window (block time
 // ≥ now − Retention, default 30 days + 1 hour; the clock is a parameter),
 // removes older heights oldest first, one batch per height, and never
-// removes the head.//
+// removes the head.
+//
+// Whole squares and namespace data are served streamed (OriginalRows,
+// NamespaceRows): rows are read when the p2p server writes them, into one
+// reused row buffer, so a response holds one row however large the square
+// and however slowly the peer reads; namespace data takes two passes (the
+// proof of every row, reading each whole row, then the namespace's shares
+// row by row).
+//
 // # Node
 //
 // Node (node.go) wires one full node in one place: the Store, a libp2p

@@ -1,7 +1,6 @@
 package fullnode
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -158,6 +157,20 @@ func (n *Node) loadFraudProofs() error {
 	return nil
 }
 
+// anchor returns the lowest height the node holds or will sync: the
+// store's tail, or with an empty store the height sync starts from (p2p
+// mode: the trusted height; bridge mode: the start height, 0 for the
+// consensus node's earliest).
+func (n *Node) anchor() uint64 {
+	if tail := n.store.TailHeight(); tail > 0 {
+		return tail
+	}
+	if n.cfg.Mode == ModeP2P {
+		return n.cfg.Sync.TrustedHeight
+	}
+	return n.cfg.Bridge.StartHeight
+}
+
 // knownHeader returns the verified header of height: stored, or pending
 // (verified, square still being fetched).
 func (n *Node) knownHeader(ctx context.Context, height uint64) (*da.ExtendedHeader, bool) {
@@ -187,13 +200,19 @@ func (n *Node) setPending(h *da.ExtendedHeader, on bool) {
 
 // verifyFraudProof decodes a fraud proof and verifies it against the data
 // root of the header of its height, which the node must know. Errors
-// wrapping p2p.ErrIgnore mean the proof cannot be judged here.
+// wrapping p2p.ErrIgnore mean the proof cannot be judged here (yet; with
+// p2p.ErrBelowAnchor too, never: its height is below the lowest the node
+// holds or syncs from, and it was judged as far as it can be,
+// p2p.JudgeBEFPBelowAnchor).
 func (n *Node) verifyFraudProof(ctx context.Context, b []byte) (*da.BadEncodingProof, error) {
 	p, err := da.UnmarshalBadEncodingProof(b)
 	if err != nil {
 		return nil, err
 	}
 	hdr, ok := n.knownHeader(ctx, p.Height)
+	if !ok && p.Height < n.anchor() {
+		return nil, p2p.JudgeBEFPBelowAnchor(p)
+	}
 	if !ok {
 		return nil, fmt.Errorf("%w: fraud proof for height %d, whose header this node does not hold", p2p.ErrIgnore, p.Height)
 	}
@@ -242,11 +261,12 @@ func (n *Node) runBEFPGossip(ctx context.Context) error {
 }
 
 // validateGossipHeader is the header topic validator. A header right after
-// the local head must verify against it; a header further ahead must
-// verify on its own and be signed by the validator set the head names as
-// next (Quadrant's set is fixed at genesis, so that is the same trust).
-// Headers at or below the head, or that cannot be checked, are ignored
-// without blame; headers that fail verification are rejected.
+// the local head must verify against it; a header further ahead must pass
+// da's VerifyAhead against it (signed by the validator set the head names
+// as next; Quadrant's set is fixed at genesis, so that is the same trust).
+// Headers at or below the head, or that cannot be checked (another set,
+// no head yet), are ignored without blame; headers that fail verification
+// are rejected.
 func (n *Node) validateGossipHeader(ctx context.Context, from peer.ID, h *da.LightHeader) error {
 	head, err := n.store.Head(ctx)
 	if err != nil {
@@ -257,12 +277,12 @@ func (n *Node) validateGossipHeader(ctx context.Context, from peer.ID, h *da.Lig
 		return fmt.Errorf("%w: header %d is not newer than the head %d", p2p.ErrIgnore, h.Height(), head.Height())
 	case h.Height() == head.Height()+1:
 		return h.Verify(head.Light())
-	case !bytes.Equal(h.SignedHeader.ValidatorsHash, head.SignedHeader.NextValidatorsHash):
-		return fmt.Errorf("%w: header %d is signed by another validator set than the head %d names", p2p.ErrIgnore, h.Height(), head.Height())
-	case !h.Time().After(head.Time()):
-		return fmt.Errorf("%w: header %d is not later than the head %d", da.ErrHeader, h.Height(), head.Height())
 	}
-	return h.Validate(n.chainID)
+	err = h.VerifyAhead(head.Light())
+	if errors.Is(err, da.ErrHeaderNotAdjacent) {
+		return fmt.Errorf("%w: %w", p2p.ErrIgnore, err)
+	}
+	return err
 }
 
 // runHeaderGossip raises the sync target when a newer verified header is
@@ -302,7 +322,9 @@ func (n *Node) stored(_ context.Context, h *da.LightHeader, took time.Duration) 
 	}
 	n.updateHeightGauges()
 	if n.befpSync != nil {
-		n.befpSync.Retry() // a pending synced fraud proof may be for this height
+		// Heights are stored in order: every height up to h is verified, so
+		// proofs dropped for them are fetched again and pending ones judged.
+		n.befpSync.Synced(uint64(h.Height()))
 	}
 	n.log.Info("stored height", "height", h.Height(), "width", h.SquareWidth(), "took", took.Round(time.Microsecond))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"iter"
 	"testing"
 	"time"
 
@@ -182,12 +183,23 @@ func TestFraudProofFromBadlyEncodedBlock(t *testing.T) {
 // axis it hands out.
 type lyingSource struct{ *fullnode.Store }
 
-func (l lyingSource) OriginalSquare(ctx context.Context, height uint64) (int, []byte, error) {
-	k, b, err := l.Store.OriginalSquare(ctx, height)
-	if err == nil {
-		b[len(b)-100] ^= 1
+func (l lyingSource) OriginalRows(ctx context.Context, height uint64) (int, iter.Seq2[[]byte, error], error) {
+	k, rows, err := l.Store.OriginalRows(ctx, height)
+	if err != nil {
+		return 0, nil, err
 	}
-	return k, b, err
+	return k, func(yield func([]byte, error) bool) {
+		r := 0
+		for row, err := range rows {
+			if r++; r == k && err == nil {
+				row = append([]byte(nil), row...)
+				row[len(row)-100] ^= 1
+			}
+			if !yield(row, err) {
+				return
+			}
+		}
+	}, nil
 }
 
 func (l lyingSource) HalfAxis(ctx context.Context, height uint64, axis erasure.Axis, index, half int) ([][]byte, error) {
@@ -202,7 +214,7 @@ func (l lyingSource) HalfAxis(ctx context.Context, height uint64, axis erasure.A
 // wholeSquareWithheld serves a store except whole original squares.
 type wholeSquareWithheld struct{ *fullnode.Store }
 
-func (w wholeSquareWithheld) OriginalSquare(context.Context, uint64) (int, []byte, error) {
+func (w wholeSquareWithheld) OriginalRows(context.Context, uint64) (int, iter.Seq2[[]byte, error], error) {
 	return 0, nil, p2p.ErrNotFound
 }
 

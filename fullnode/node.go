@@ -181,6 +181,11 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	}
 	closers = append(closers, func() { _ = n.store.Close() })
 	n.updateHeightGauges()
+	if n.cfg.Mode == ModeP2P {
+		if err := n.checkStoredTrust(ctx); err != nil {
+			return err
+		}
+	}
 
 	n.host, err = p2p.NewHost(n.cfg.P2P, n.home, n.log.With("component", "p2p"), n.now)
 	if err != nil {

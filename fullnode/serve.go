@@ -3,6 +3,7 @@ package fullnode
 import (
 	"context"
 	"fmt"
+	"iter"
 
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/erasure"
@@ -70,24 +71,24 @@ func (s serving) HalfAxis(ctx context.Context, height uint64, axis erasure.Axis,
 	return out, err
 }
 
-func (s serving) NamespaceData(ctx context.Context, height uint64, ns da.Namespace) (*p2p.NamespaceData, error) {
+func (s serving) NamespaceRows(ctx context.Context, height uint64, ns da.Namespace) ([]p2p.NamespaceRowHead, iter.Seq2[[]byte, error], error) {
 	if err := s.refuse(height); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out, err := s.store.NamespaceData(ctx, height, ns)
+	heads, shares, err := s.store.NamespaceRows(ctx, height, ns)
 	if err == nil {
 		s.n.metrics.servedNS.Inc()
 	}
-	return out, err
+	return heads, shares, err
 }
 
-func (s serving) OriginalSquare(ctx context.Context, height uint64) (int, []byte, error) {
+func (s serving) OriginalRows(ctx context.Context, height uint64) (int, iter.Seq2[[]byte, error], error) {
 	if err := s.refuse(height); err != nil {
 		return 0, nil, err
 	}
-	k, b, err := s.store.OriginalSquare(ctx, height)
+	k, rows, err := s.store.OriginalRows(ctx, height)
 	if err == nil {
 		s.n.metrics.servedSquare.Inc()
 	}
-	return k, b, err
+	return k, rows, err
 }

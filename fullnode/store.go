@@ -434,30 +434,30 @@ func (s *Store) height(ctx context.Context, height uint64) (*heightCache, error)
 // shares reads shares [from, to) of row r of a height whose square has
 // width w (the caller checked the height is complete), one read per chunk.
 func (s *Store) shares(ctx context.Context, height uint64, w, r, from, to int) ([]byte, error) {
+	return s.appendShares(ctx, make([]byte, 0, (to-from)*da.ShareSize), height, w, r, from, to)
+}
+
+// appendShares is shares appending to dst; each chunk is copied straight
+// from the database into dst (no intermediate copy of the chunk).
+func (s *Store) appendShares(ctx context.Context, dst []byte, height uint64, w, r, from, to int) ([]byte, error) {
 	_, cw := rowChunks(w)
-	out := make([]byte, 0, (to-from)*da.ShareSize)
 	for j := from / cw; j*cw < to; j++ {
-		b, err := s.chunk(ctx, height, w, r, j)
-		if err != nil {
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		lo, hi := max(from-j*cw, 0), min(to-j*cw, cw)
-		out = append(out, b[lo*da.ShareSize:hi*da.ShareSize]...)
+		err := s.view(keyChunk(height, r, j), func(b []byte) error {
+			if len(b) != cw*da.ShareSize {
+				return fmt.Errorf("chunk of %d bytes, want %d", len(b), cw*da.ShareSize)
+			}
+			dst = append(dst, b[lo*da.ShareSize:hi*da.ShareSize]...)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("fullnode: read row %d chunk %d of height %d: %w", r, j, height, err)
+		}
 	}
-	return out, nil
-}
-
-// chunk reads chunk j of row r.
-func (s *Store) chunk(ctx context.Context, height uint64, w, r, j int) ([]byte, error) {
-	_, cw := rowChunks(w)
-	b, err := s.ds.Get(ctx, keyChunk(height, r, j))
-	if err == nil && len(b) != cw*da.ShareSize {
-		err = fmt.Errorf("chunk of %d bytes, want %d", len(b), cw*da.ShareSize)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("fullnode: read row %d chunk %d of height %d: %w", r, j, height, err)
-	}
-	return b, nil
+	return dst, nil
 }
 
 // row reads the w shares of row r.

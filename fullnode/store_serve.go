@@ -3,6 +3,7 @@ package fullnode
 import (
 	"context"
 	"fmt"
+	"iter"
 
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/erasure"
@@ -202,21 +203,84 @@ func (s *Store) NamespaceData(ctx context.Context, height uint64, ns da.Namespac
 	return d, nil
 }
 
-// OriginalSquare implements p2p.SquareSource: k and the original square's
-// k·k shares (k reads).
+// OriginalSquare returns k and the original square's k·k shares (k reads),
+// all in one buffer: for callers in the process (tests, tools). The p2p
+// server streams it row by row instead (OriginalRows).
 func (s *Store) OriginalSquare(ctx context.Context, height uint64) (int, []byte, error) {
+	k, rows, err := s.OriginalRows(ctx, height)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]byte, 0, k*k*da.ShareSize)
+	for row, err := range rows {
+		if err != nil {
+			return 0, nil, err
+		}
+		out = append(out, row...)
+	}
+	return k, out, nil
+}
+
+// OriginalRows implements p2p.SquareSource: k and the k rows of the
+// original square, each read (k/8 chunk reads) when the iteration reaches
+// it into one buffer of k·512 bytes reused for every row.
+func (s *Store) OriginalRows(ctx context.Context, height uint64) (int, iter.Seq2[[]byte, error], error) {
 	c, err := s.height(ctx, height)
 	if err != nil {
 		return 0, nil, err
 	}
-	k := c.hdr.DAH.SquareWidth() / 2
-	out := make([]byte, 0, k*k*da.ShareSize)
-	for r := 0; r < k; r++ {
-		b, err := s.shares(ctx, height, 2*k, r, 0, k)
-		if err != nil {
-			return 0, nil, err
+	w := c.hdr.DAH.SquareWidth()
+	k := w / 2
+	rows := func(yield func([]byte, error) bool) {
+		buf := make([]byte, 0, k*da.ShareSize)
+		for r := 0; r < k; r++ {
+			row, err := s.appendShares(ctx, buf[:0], height, w, r, 0, k)
+			if !yield(row, err) || err != nil {
+				return
+			}
 		}
-		out = append(out, b...)
 	}
-	return k, out, nil
+	return k, rows, nil
+}
+
+// NamespaceRows implements p2p.SquareSource in two passes, so that a
+// response holds one row at a time whatever the namespace's size: first
+// the head (share range and proof) of every row whose root range contains
+// ns, reading each whole row (one read per chunk) into a reused buffer;
+// then, as the iteration reaches it, the namespace's shares of each row,
+// read again into another reused buffer.
+func (s *Store) NamespaceRows(ctx context.Context, height uint64, ns da.Namespace) ([]p2p.NamespaceRowHead, iter.Seq2[[]byte, error], error) {
+	c, err := s.height(ctx, height)
+	if err != nil {
+		return nil, nil, err
+	}
+	w := c.hdr.DAH.SquareWidth()
+	rows := p2p.NamespaceRows(c.hdr.DAH, ns)
+	heads := make([]p2p.NamespaceRowHead, 0, len(rows))
+	buf := make([]byte, 0, w*da.ShareSize)
+	shares := make([][]byte, w)
+	for _, r := range rows {
+		b, err := s.appendShares(ctx, buf[:0], height, w, r, 0, w)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i := range shares {
+			shares[i] = b[i*da.ShareSize : (i+1)*da.ShareSize : (i+1)*da.ShareSize]
+		}
+		h, err := p2p.BuildNamespaceRowHead(r, shares, nil, ns)
+		if err != nil {
+			return nil, nil, fmt.Errorf("fullnode: namespace proof for row %d of height %d: %w", r, height, err)
+		}
+		heads = append(heads, h)
+	}
+	seq := func(yield func([]byte, error) bool) {
+		buf := make([]byte, 0, w*da.ShareSize)
+		for _, h := range heads {
+			b, err := s.appendShares(ctx, buf[:0], height, w, h.Row, h.Start, h.Start+h.Count)
+			if !yield(b, err) || err != nil {
+				return
+			}
+		}
+	}
+	return heads, seq, nil
 }

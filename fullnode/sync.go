@@ -142,7 +142,7 @@ func (n *Node) fetchTrusted(ctx context.Context) (*da.ExtendedHeader, error) {
 	want, _ := n.cfg.TrustedHashBytes()
 	height := n.cfg.Sync.TrustedHeight
 	if want == nil {
-		n.log.Warn("no trusted hash configured: trusting the first valid header peers give for the trusted height", "height", height)
+		n.log.Warn("trust_first_peer is set and no trusted hash is configured: trusting the first valid header peers give for the trusted height", "height", height)
 	}
 	for {
 		for _, p := range n.peers() {
@@ -167,6 +167,42 @@ func (n *Node) fetchTrusted(ctx context.Context) (*da.ExtendedHeader, error) {
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// checkStoredTrust compares the configured trusted hash (p2p mode) with a
+// stored chain. The stored header at the trusted height must have it: a
+// mismatch means the store follows another chain than the one the
+// operator trusts, and Start refuses (ErrConfig). Below the stored chain
+// the hash cannot be checked, and a warning says that the stored chain is
+// followed; above it, sync checks it when it gets there (fetchHeaderRange).
+func (n *Node) checkStoredTrust(ctx context.Context) error {
+	want, _ := n.cfg.TrustedHashBytes()
+	height, head, tail := n.cfg.Sync.TrustedHeight, n.store.HeadHeight(), n.store.TailHeight()
+	switch {
+	case want == nil || head == 0 || height > head:
+		return nil
+	case height < tail:
+		n.log.Warn("the configured trusted header is below the stored chain, so its hash cannot be checked: sync continues from the stored chain, which was verified from an earlier anchor; to start from the configured header instead, use a new home",
+			"trusted_height", height, "trusted_hash", fmt.Sprintf("%X", want), "stored_from", tail, "stored_to", head)
+		return nil
+	}
+	h, err := n.store.HeaderByHeight(ctx, height)
+	if err != nil {
+		return fmt.Errorf("fullnode: read the stored header at sync.trusted_height %d: %w", height, err)
+	}
+	if !bytes.Equal(h.Hash(), want) {
+		return fmt.Errorf("%w: sync.trusted_hash is %X, but the stored chain has %X at sync.trusted_height %d: the store follows another chain than the one trusted; fix the hash or use a new home",
+			ErrConfig, want, h.Hash(), height)
+	}
+	return nil
+}
+
+// trustedMismatch reports, for a header verified from the stored chain,
+// whether it is at the configured trusted height with another hash than
+// the configured one.
+func (n *Node) trustedMismatch(h *da.ExtendedHeader) bool {
+	want, _ := n.cfg.TrustedHashBytes()
+	return want != nil && uint64(h.Height()) == n.cfg.Sync.TrustedHeight && !bytes.Equal(h.Hash(), want)
 }
 
 // pollHeads asks a few peers for their head and raises the sync target
@@ -198,6 +234,11 @@ func (n *Node) fetchHeaderRange(ctx context.Context, prev *da.ExtendedHeader, fr
 				n.host.Scores.Penalize(p, p2p.PenaltyInvalid)
 				n.log.Warn("peer sent a header that does not verify", "peer", p, "height", h.Height(), "err", err)
 				break
+			}
+			if n.trustedMismatch(h) {
+				n.halt("trust", fmt.Sprintf("height %d has hash %X on the chain followed from the store, the configured sync.trusted_hash is %s: fix the hash or use a new home",
+					h.Height(), h.Hash(), n.cfg.Sync.TrustedHash))
+				return out
 			}
 			out = append(out, h)
 			last = h

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/fullnode"
 	"github.com/quadrant-da/quadrant/lightnode"
 	"github.com/quadrant-da/quadrant/p2p"
@@ -132,5 +133,46 @@ func TestForgedSyncedProofDoesNotHalt(t *testing.T) {
 	})
 	if fs := n.Fraud(); fs.Fraudulent || !n.SamplingStats().IsRunning {
 		t.Fatalf("a forged synced proof halted the node: %+v", fs)
+	}
+}
+
+// TestProofsBelowAnchorJudgedAtOnce: a light node anchored after the
+// badly encoded height never holds its header, so proofs for it are judged
+// at once against the data root they claim instead of waiting (for ever)
+// in a pending slot: the honest proof verifies there and is dropped
+// without blame or halt (the node cannot tell it is this chain's), a
+// tampered one does not and scores its server down.
+func TestProofsBelowAnchorJudgedAtOnce(t *testing.T) {
+	const id = "befp-below-anchor"
+	blocks, enc, _ := badBlocks(t, id)
+	f, _ := serve(t, id, blocks)
+	p, err := da.UnmarshalBadEncodingProof(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Shares[0].Share[100] ^= 1
+	tampered, err := p.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err := p2p.NewHost(loopback(), t.TempDir(), discard, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Close() })
+	srv := p2p.NewServer(server, id, nil, nil, server.Scores, p2p.DefaultServerConfig(), discard)
+	srv.SetBEFPSource(forgedProofs{enc, tampered}) // checked in this order
+	srv.Start(context.Background())
+	t.Cleanup(srv.Stop)
+
+	n := startLight(t, lightConfig(t.TempDir(), id, blocks[2].hdr, f, server))
+	waitFor(t, 20*time.Second, "the tampered proof's server scored down", func() bool {
+		return n.Host().Scores.Score(server.ID()) < 0
+	})
+	if s := n.Host().Scores.Score(server.ID()); s != -p2p.PenaltyInvalid {
+		t.Fatalf("server scored %d, want %d (the tampered proof only)", s, -p2p.PenaltyInvalid)
+	}
+	if fs := n.Fraud(); fs.Fraudulent {
+		t.Fatalf("a proof below the anchor halted the node: %+v", fs)
 	}
 }

@@ -3,6 +3,7 @@ package lightnode_test
 import (
 	"context"
 	"fmt"
+	"iter"
 	"os"
 	"slices"
 	"strings"
@@ -171,20 +172,20 @@ func (r *reusedSquare) HalfAxis(ctx context.Context, height uint64, axis erasure
 	return r.Store.HalfAxis(ctx, h, axis, index, half)
 }
 
-func (r *reusedSquare) NamespaceData(ctx context.Context, height uint64, ns da.Namespace) (*p2p.NamespaceData, error) {
+func (r *reusedSquare) NamespaceRows(ctx context.Context, height uint64, ns da.Namespace) ([]p2p.NamespaceRowHead, iter.Seq2[[]byte, error], error) {
 	h, err := r.at(height)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return r.Store.NamespaceData(ctx, h, ns)
+	return r.Store.NamespaceRows(ctx, h, ns)
 }
 
-func (r *reusedSquare) OriginalSquare(ctx context.Context, height uint64) (int, []byte, error) {
+func (r *reusedSquare) OriginalRows(ctx context.Context, height uint64) (int, iter.Seq2[[]byte, error], error) {
 	h, err := r.at(height)
 	if err != nil {
 		return 0, nil, err
 	}
-	return r.Store.OriginalSquare(ctx, h)
+	return r.Store.OriginalRows(ctx, h)
 }
 
 // serveReused stands up a p2p server for blocks (all of the same square,

@@ -76,6 +76,11 @@ type Config struct {
 	// HeadPollInterval is how often peers are asked for their head on top
 	// of header gossip.
 	HeadPollInterval time.Duration `toml:"head_poll_interval"`
+	// PruneEvery is how often headers that left the sampling window (by
+	// more than HeaderRetentionMargin, and already sampled or judged out of
+	// window) are deleted. With no window (Sampling.Window = 0) nothing is
+	// pruned.
+	PruneEvery time.Duration `toml:"prune_every"`
 
 	P2P p2p.Config `toml:"p2p"`
 	// RPC is the JSON-RPC server (its MetricsAddr serves Prometheus).
@@ -102,6 +107,7 @@ func DefaultConfig() Config {
 		PeersPerHeader:   3,
 		Sampling:         sampling.DefaultConfig(),
 		HeadPollInterval: 2 * time.Second,
+		PruneEvery:       10 * time.Minute,
 		P2P:              pc,
 		RPC:              rc,
 	}
@@ -134,8 +140,8 @@ func (c Config) Validate() error {
 	if c.Confidence == 0 && c.Samples < 1 {
 		return bad("samples %d: want ≥ 1", c.Samples)
 	}
-	if c.HeaderDeadline <= 0 || c.RequestTimeout <= 0 || c.HeadPollInterval <= 0 {
-		return bad("header_deadline, request_timeout and head_poll_interval must be positive")
+	if c.HeaderDeadline <= 0 || c.RequestTimeout <= 0 || c.HeadPollInterval <= 0 || c.PruneEvery <= 0 {
+		return bad("header_deadline, request_timeout, head_poll_interval and prune_every must be positive")
 	}
 	if c.PeersPerHeader < 1 || c.PeersPerHeader > 64 {
 		return bad("peers_per_header %d: want 1..64", c.PeersPerHeader)

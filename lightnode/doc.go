@@ -18,10 +18,16 @@
 // adjacency, validator-set continuity, > 2/3 signatures, data-root tx →
 // DataHash); the head comes from gossip (and polling) and, with
 // SkipVerification, a head far ahead is verified by CometBFT's skipping rule
-// so it can be sampled first. Peers serving invalid headers are scored down;
-// the node never steps back. When its newest verified header is older than
-// the trusting period it refuses to continue and asks for a new trusted
-// hash (ErrTrustExpired).
+// so it can be sampled first; without it, a far head raises the sync target
+// only if signed by the set the local head names as next
+// (da.LightHeader.VerifyAhead), and is ignored otherwise. Peers serving
+// invalid headers are scored down; the node never steps back. When its
+// newest verified header is older than the trusting period it refuses to
+// continue and asks for a new trusted hash (ErrTrustExpired). On restart a
+// configured trusted header is checked against the stored one at its
+// height; one the store does not hold is logged as not checked. Headers
+// older than the sampling window plus HeaderRetentionMargin, once judged,
+// are pruned (prune.go).
 //
 // # Sampling
 //

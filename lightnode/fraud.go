@@ -12,8 +12,10 @@ import (
 )
 
 // dataRoot is the BEFP validator's view of verified headers: the data root
-// of a height this node has verified, or p2p.ErrNotFound (the proof is then
-// ignored without blame).
+// of a height this node has verified; p2p.ErrBelowAnchor for a height
+// below the trusted anchor (or pruned) that it does not hold (it never will: the proof
+// is judged at once, p2p.JudgeBEFPBelowAnchor); otherwise p2p.ErrNotFound
+// (the proof waits for sync).
 func (n *Node) dataRoot(ctx context.Context, height uint64) ([]byte, error) {
 	st := n.store
 	if st == nil {
@@ -21,6 +23,12 @@ func (n *Node) dataRoot(ctx context.Context, height uint64) ([]byte, error) {
 	}
 	h, err := st.header(ctx, height)
 	if errors.Is(err, ErrNotFound) {
+		n.mu.Lock()
+		anchor := max(n.trusted, n.pruned)
+		n.mu.Unlock()
+		if height < anchor {
+			return nil, fmt.Errorf("height %d, trusted anchor %d: %w", height, anchor, p2p.ErrBelowAnchor)
+		}
 		return nil, fmt.Errorf("height %d: %w", height, p2p.ErrNotFound)
 	}
 	if err != nil {

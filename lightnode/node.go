@@ -65,6 +65,7 @@ type Node struct {
 	started, stopped bool
 	sched            *sampling.Scheduler
 	trusted          uint64             // anchor height
+	pruned           uint64             // every header below it was pruned (0: none)
 	local            *da.LightHeader    // highest contiguously verified header
 	netHead          *da.LightHeader    // highest verified header (≥ local)
 	progress         chan struct{}      // closed and replaced when headers land
@@ -169,7 +170,12 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("lightnode: read fraud proofs: %w", err)
 	}
+	pruned, err := n.store.getU64(ctx, keyPruned)
+	if err != nil {
+		return err
+	}
 	n.mu.Lock()
+	n.pruned = pruned
 	n.sched = sched
 	n.syncStart = n.now()
 	n.targetHeight = uint64(n.netHead.Height())
@@ -199,6 +205,9 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	n.mu.Lock()
 	n.befps = befps
 	n.mu.Unlock()
+	// Logged before sync starts: n.local is sync's once it runs.
+	n.log.Info("lightnode: started", "chain", n.cfg.ChainID, "peer_id", n.host.ID(),
+		"trusted_height", n.trusted, "local_head", n.LocalHead().Height(), "rpc", n.RPCAddr())
 	g, gctx := errgroup.WithContext(runCtx)
 	n.group = g
 	g.Go(func() error { return n.runSync(gctx) })
@@ -206,8 +215,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	g.Go(func() error { return n.runBEFPGossip(gctx) })
 	g.Go(func() error { return befps.Run(gctx) })
 	g.Go(func() error { return n.runDAS(gctx) })
-	n.log.Info("lightnode: started", "chain", n.cfg.ChainID, "peer_id", n.host.ID(),
-		"trusted_height", n.trusted, "local_head", n.local.Height(), "rpc", n.RPCAddr())
+	g.Go(func() error { return n.runPrune(gctx) })
 	return nil
 }
 
@@ -289,12 +297,8 @@ func (n *Node) establishTrust(ctx context.Context) error {
 	}
 	if trusted != 0 && n.cfg.TrustedHeight <= local {
 		// Resume the stored chain; the configured anchor must be on it.
-		if n.cfg.TrustedHeight >= trusted {
-			h, err := n.store.header(ctx, n.cfg.TrustedHeight)
-			if err == nil && !bytes.Equal(h.Hash(), want) {
-				return fmt.Errorf("%w: the stored chain has hash %X at height %d, the configured trusted hash is %X: use a new --home or the right hash",
-					ErrTrust, h.Hash(), n.cfg.TrustedHeight, want)
-			}
+		if err := n.checkStoredTrust(ctx, trusted, want); err != nil {
+			return err
 		}
 		lh, err := n.store.header(ctx, local)
 		if err != nil {
@@ -320,6 +324,36 @@ func (n *Node) establishTrust(ctx context.Context) error {
 	return nil
 }
 
+// checkStoredTrust checks the configured trusted header against a stored
+// chain anchored at anchor: a stored header at the trusted height must
+// have the trusted hash (else ErrTrust). When that header is not held it
+// cannot be checked, and the log says so: below the stored anchor (the
+// chain was anchored later, by another configuration) with a warning; at
+// or above it, the header was pruned with the sampling window after the
+// chain was verified from it.
+func (n *Node) checkStoredTrust(ctx context.Context, anchor uint64, want []byte) error {
+	height := n.cfg.TrustedHeight
+	h, err := n.store.header(ctx, height)
+	switch {
+	case err == nil:
+		if !bytes.Equal(h.Hash(), want) {
+			return fmt.Errorf("%w: the stored chain has hash %X at height %d, the configured trusted hash is %X: use a new --home or the right hash",
+				ErrTrust, h.Hash(), height, want)
+		}
+		return nil
+	case !errors.Is(err, ErrNotFound):
+		return err
+	case height < anchor:
+		n.log.Warn("lightnode: the configured trusted height is below the stored trust anchor and its header is not held, so the configured trusted hash cannot be checked: "+
+			"the stored chain, anchored at a later height, is followed; to anchor at the configured header instead, use a new --home",
+			"trusted_height", height, "trusted_hash", hex.EncodeToString(want), "stored_anchor", anchor)
+	default:
+		n.log.Info("lightnode: the configured trusted header was pruned with the sampling window; the stored chain was verified from it",
+			"trusted_height", height, "stored_anchor", anchor)
+	}
+	return nil
+}
+
 // fetchTrusted asks peers for the header at height until one returns a
 // header that validates and has hash want.
 func (n *Node) fetchTrusted(ctx context.Context, height uint64, want []byte) (*da.LightHeader, error) {
@@ -334,14 +368,16 @@ func (n *Node) fetchTrusted(ctx context.Context, height uint64, want []byte) (*d
 				continue
 			}
 			h := hs[0]
-			if err := h.Validate(n.cfg.ChainID); err != nil {
-				n.host.Scores.Penalize(p, p2p.PenaltyInvalid)
-				last = fmt.Errorf("peer %s served an invalid header: %w", p, err)
-				continue
-			}
+			// The hash first: it is cheap, and a header with another hash
+			// is refused whoever signed it (no signature is checked).
 			if !bytes.Equal(h.Hash(), want) {
 				last = fmt.Errorf("peer %s serves hash %X at height %d, not the trusted %X", p, h.Hash(), height, want)
 				n.log.Warn("lightnode: peer disagrees with the trusted hash", "peer", p, "height", height)
+				continue
+			}
+			if err := h.Validate(n.cfg.ChainID); err != nil {
+				n.host.Scores.Penalize(p, p2p.PenaltyInvalid)
+				last = fmt.Errorf("peer %s served an invalid header: %w", p, err)
 				continue
 			}
 			return h, nil

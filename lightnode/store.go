@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	ds "github.com/ipfs/go-datastore"
@@ -33,12 +34,14 @@ var ErrNotFound = errors.New("lightnode: not found")
 //	/meta/trusted     trusted anchor height (u64)
 //	/meta/local       highest height verified contiguously from the anchor
 //	/meta/checkpoint  sampling.Checkpoint encoding
+//	/meta/pruned      every header below this height was pruned (u64)
 //	/fraud/<h>        a verified bad-encoding fraud proof for height h
 var (
 	keyTrusted    = ds.NewKey("/meta/trusted")
 	keyLocal      = ds.NewKey("/meta/local")
 	keyCheckpoint = ds.NewKey("/meta/checkpoint")
 	keyNetHead    = ds.NewKey("/meta/nethead")
+	keyPruned     = ds.NewKey("/meta/pruned")
 )
 
 func headerKey(h uint64) ds.Key { return ds.NewKey(fmt.Sprintf("/h/%016x", h)) }
@@ -129,6 +132,58 @@ func (s *store) header(ctx context.Context, h uint64) (*da.LightHeader, error) {
 		return nil, fmt.Errorf("lightnode: corrupt stored header %d: %w", h, err)
 	}
 	return lh, nil
+}
+
+// pruneHeaders deletes, lowest height first, at most max stored headers
+// below `below` whose block time is before cutoff, in one batch that also
+// records how far pruning got (/meta/pruned). It stops at the first header
+// it keeps. It returns the new pruned mark (0 when nothing was removed) and
+// how many headers it removed.
+func (s *store) pruneHeaders(ctx context.Context, below uint64, cutoff time.Time, max int) (uint64, int, error) {
+	res, err := s.ds.Query(ctx, query.Query{Prefix: "/h", Orders: []query.Order{query.OrderByKey{}}, Limit: max})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer res.Close()
+	b, err := s.ds.Batch(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	var mark uint64
+	removed := 0
+	for r := range res.Next() {
+		if r.Error != nil {
+			return 0, 0, r.Error
+		}
+		var h uint64
+		if _, err := fmt.Sscanf(ds.NewKey(r.Key).BaseNamespace(), "%x", &h); err != nil {
+			return 0, 0, fmt.Errorf("lightnode: corrupt header key %s", r.Key)
+		}
+		if h >= below {
+			break
+		}
+		lh, err := da.UnmarshalLightHeader(r.Value)
+		if err != nil {
+			return 0, 0, fmt.Errorf("lightnode: corrupt stored header %d: %w", h, err)
+		}
+		if !lh.Time().Before(cutoff) {
+			break
+		}
+		if err := b.Delete(ctx, headerKey(h)); err != nil {
+			return 0, 0, err
+		}
+		mark, removed = h+1, removed+1
+	}
+	if removed == 0 {
+		return 0, 0, nil
+	}
+	if err := b.Put(ctx, keyPruned, u64(mark)); err != nil {
+		return 0, 0, err
+	}
+	if err := b.Commit(ctx); err != nil {
+		return 0, 0, fmt.Errorf("lightnode: prune headers: %w", err)
+	}
+	return mark, removed, nil
 }
 
 // setAnchor re-anchors trust at a verified header: it becomes the trusted

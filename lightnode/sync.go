@@ -157,7 +157,11 @@ func (n *Node) advance(ctx context.Context, hs []*da.LightHeader) error {
 	}
 	n.sched.SetHead(uint64(top.Height()), top.Time())
 	n.notifyProgressLocked()
+	befps := n.befps
 	n.mu.Unlock()
+	if befps != nil {
+		befps.Synced(uint64(top.Height())) // proofs dropped for these heights are fetched again
+	}
 	n.metrics.localHead.Set(float64(top.Height()))
 	n.metrics.networkHead.Set(float64(n.NetworkHeadHeight()))
 	n.nudge()
@@ -172,10 +176,15 @@ func (n *Node) NetworkHeadHeight() uint64 {
 }
 
 // handleHead takes a head announced by a peer: adjacent to the local head it
-// is verified and appended; further ahead it raises the sync target and,
-// with SkipVerification, is verified by the skipping rule against the local
-// head so it can be sampled first. Older heads are ignored (never step
-// back); an invalid one returns an error (the caller blames the sender).
+// is verified and appended; further ahead it must follow from the local
+// head before it raises the sync target (and so is relayed by gossip):
+// with SkipVerification it is verified by the skipping rule and stored so
+// it can be sampled first, otherwise it must pass da's VerifyAhead (signed
+// by the validator set the local head names as next, as a full node
+// checks gossiped heads). A head that cannot be shown to follow (another
+// validator set, however well it signed itself) is ignored without raising
+// the target. Older heads are ignored (never step back); an invalid one
+// returns an error (the caller blames the sender).
 func (n *Node) handleHead(h *da.LightHeader) error {
 	if h.ChainID() != n.cfg.ChainID {
 		return fmt.Errorf("lightnode: head for chain %q, want %q", h.ChainID(), n.cfg.ChainID)
@@ -202,7 +211,9 @@ func (n *Node) handleHead(h *da.LightHeader) error {
 		return n.advance(ctx, []*da.LightHeader{h})
 	}
 	if !n.cfg.SkipVerification {
-		if err := h.Validate(n.cfg.ChainID); err != nil {
+		if err := h.VerifyAhead(local); errors.Is(err, da.ErrHeaderNotAdjacent) {
+			return fmt.Errorf("%w: head %d does not follow from the local head %d: %w", p2p.ErrIgnore, height, local.Height(), err)
+		} else if err != nil {
 			return err
 		}
 		n.raiseTarget(height)

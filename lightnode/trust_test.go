@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -90,4 +91,50 @@ func TestTrust(t *testing.T) {
 		t.Fatalf("expired trust: Start = %v", err)
 	}
 	n.Stop()
+}
+
+// TestTrustedHashBelowAnchor: restarted with a trusted height below the
+// stored anchor, whose header it never held, the node cannot check the
+// configured hash: it follows the stored chain and says so in a warning
+// instead of ignoring the setting silently; a stored height with another
+// hash is still refused.
+func TestTrustedHashBelowAnchor(t *testing.T) {
+	const id = "trust-below-test"
+	_, blocks := chain(t, id, 4, 2)
+	f, _ := serve(t, id, blocks)
+	home := t.TempDir()
+	n := startLight(t, lightConfig(home, id, blocks[2].hdr, f))
+	waitFor(t, 10*time.Second, "synced to 4", func() bool { return n.LocalHead().Height() == 4 })
+	if err := n.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	var logs logBuffer
+	n, err := lightnode.New(lightConfig(home, id, blocks[0].hdr, f), slog.New(slog.NewTextHandler(&logs, nil)), lightnode.WithClock(testClock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	startNode(t, n)
+	if n.LocalHead().Height() != 4 {
+		t.Fatalf("local head %d, want the stored 4", n.LocalHead().Height())
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "below the stored trust anchor") {
+		t.Fatalf("no warning about the unchecked trusted hash:\n%s", logs.String())
+	}
+	if err := n.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg := lightConfig(home, id, blocks[3].hdr, f)
+	cfg.TrustedHash = hex.EncodeToString(blocks[2].hdr.Hash())
+	wrong, err := lightnode.New(cfg, discard, lightnode.WithClock(testClock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := wrong.Start(ctx); !errors.Is(err, lightnode.ErrTrust) {
+		t.Fatalf("stored height with another hash: Start = %v, want ErrTrust", err)
+	}
+	wrong.Stop()
 }

@@ -189,3 +189,31 @@ func TestPerPeerLimit(t *testing.T) {
 		_ = st.Reset()
 	}
 }
+
+// TestSlowRequestScoredSlowOnEveryTransport: a request not sent within
+// ReadTimeout costs PenaltySlow whichever transport carries it (QUIC and
+// yamux over TCP report the deadline differently), not PenaltyMalformed.
+func TestSlowRequestScoredSlowOnEveryTransport(t *testing.T) {
+	_, src := newChain(t, 4)
+	cfg := p2p.DefaultServerConfig()
+	cfg.ReadTimeout = 200 * time.Millisecond
+	for _, addr := range []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"} {
+		hcfg := testConfig()
+		hcfg.ListenAddrs = []string{addr}
+		server := serveWith(t, src, hcfg, cfg)
+		slow := newHost(t, testConfig())
+		connect(t, slow, server)
+		st, err := rawStream(t, slow, server.ID(), p2p.ProtoHeader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = st.Write([]byte{0, 0}) // half a length prefix
+		if _, err := io.ReadAll(st); err == nil {
+			t.Fatalf("%s: slow request not cut off", addr)
+		}
+		pollUntil(t, 5*time.Second, "the slow peer scored", func() bool { return server.Scores.Score(slow.ID()) != 0 })
+		if s := server.Scores.Score(slow.ID()); s != -p2p.PenaltySlow {
+			t.Fatalf("%s: slow peer scored %d, want %d", addr, s, -p2p.PenaltySlow)
+		}
+	}
+}

@@ -32,6 +32,12 @@ const (
 	// MaxPendingBEFPs bounds the proofs a BEFPSync keeps for heights the
 	// node has not verified yet; when full, the highest height is dropped.
 	MaxPendingBEFPs = 32
+	// MaxPendingBEFPsPerPeer bounds the proofs of one peer among them, so
+	// that a few peers cannot take every slot.
+	MaxPendingBEFPsPerPeer = 4
+	// maxOwedPeers bounds the peers a BEFPSync remembers to ask again (see
+	// Synced); over it, the one owed the highest height is forgotten.
+	maxOwedPeers = 256
 	// befpRequestSize: the request is an empty frame.
 	befpRequestSize = 0
 	// befpRetryEvery is how often pending proofs are tried again when no
@@ -143,13 +149,17 @@ func (c *Client) FetchBEFPs(ctx context.Context, p peer.ID) ([][]byte, error) {
 // BEFPSync fetches the fraud proofs of every peer this node connects to
 // (and of those connected when it starts), so a node that joins after a
 // proof was gossiped still learns of it. Each proof goes through verify
-// (the node's gossip validator: nil when it verifies, an error wrapping
-// ErrIgnore when it cannot be judged yet, any other error when it is
+// (VerifyBEFP, or the node's own gossip validator: nil when it verifies,
+// an error wrapping ErrIgnore when it cannot be judged yet, one wrapping
+// ErrIgnore and ErrBelowAnchor when it never can — it was judged as far as
+// possible, see JudgeBEFPBelowAnchor — and any other error when it is
 // invalid). Valid proofs are handed to accept once; invalid ones score
-// their sender down (PenaltyInvalid); proofs that cannot be judged yet
-// (their height's header is not verified) are kept, at most
-// MaxPendingBEFPs of the lowest heights, and tried again on Retry and every
-// few seconds.
+// their sender down (PenaltyInvalid); those below the anchor are dropped.
+// Proofs that cannot be judged yet (their height's header is not verified)
+// are kept, at most MaxPendingBEFPsPerPeer per peer and MaxPendingBEFPs in
+// all, lowest heights first, and tried again on Retry, on Synced and every
+// few seconds. A proof dropped over those limits is not forgotten: its
+// sender is asked again once Synced passes its height.
 type BEFPSync struct {
 	host   host.Host
 	client *Client
@@ -165,6 +175,8 @@ type BEFPSync struct {
 	inflight map[peer.ID]bool
 	pending  map[[32]byte]pendingBEFP
 	done     map[[32]byte]bool
+	owed     map[peer.ID]uint64 // per peer, the lowest height of a proof dropped without a verdict
+	synced   uint64             // the highest height Synced reported
 }
 
 type pendingBEFP struct {
@@ -185,6 +197,7 @@ func NewBEFPSync(h host.Host, c *Client, scores *Scorer, verify BEFPValidator, a
 		inflight: map[peer.ID]bool{},
 		pending:  map[[32]byte]pendingBEFP{},
 		done:     map[[32]byte]bool{},
+		owed:     map[peer.ID]uint64{},
 	}
 }
 
@@ -195,6 +208,18 @@ func (s *BEFPSync) Retry() {
 	case s.retry <- struct{}{}:
 	default:
 	}
+}
+
+// Synced tells the syncer that the node has verified every header up to
+// height (its contiguous verified head). Peers whose proofs for heights up
+// to there were dropped without a verdict (over the pending limits) are
+// asked again, now that those proofs can be judged at once; pending proofs
+// are tried again as on Retry. It never blocks.
+func (s *BEFPSync) Synced(height uint64) {
+	s.mu.Lock()
+	s.synced = max(s.synced, height)
+	s.mu.Unlock()
+	s.Retry()
 }
 
 // Pending returns how many proofs wait for their height's header.
@@ -242,24 +267,28 @@ func (s *BEFPSync) Run(ctx context.Context) error {
 	}
 }
 
-func (s *BEFPSync) enqueue(p peer.ID) {
+// enqueue schedules a fetch from p. It reports false when the queue was
+// full (the peer is skipped); a fetch already in flight counts as done.
+func (s *BEFPSync) enqueue(p peer.ID) bool {
 	if p == s.host.ID() {
-		return
+		return true
 	}
 	s.mu.Lock()
 	if s.inflight[p] {
 		s.mu.Unlock()
-		return
+		return true
 	}
 	s.inflight[p] = true
 	s.mu.Unlock()
 	select {
 	case s.queue <- p:
+		return true
 	default:
 		s.mu.Lock()
 		delete(s.inflight, p)
 		s.mu.Unlock()
 		s.log.Debug("p2p: fraud-proof sync queue full; peer skipped", "peer", p)
+		return false
 	}
 }
 
@@ -305,6 +334,15 @@ func (s *BEFPSync) check(ctx context.Context, p peer.ID, raw []byte, keep bool) 
 			s.accept(ctx, p, raw)
 		}
 		return true
+	case errors.Is(err, ErrBelowAnchor) && errors.Is(err, ErrIgnore):
+		// Judged as far as it can be: consistent, but for a block this
+		// node never verifies. Neither kept nor blamed (nor remembered:
+		// a peer can make up any number of them).
+		s.log.Debug("p2p: fraud proof below the trusted anchor dropped", "peer", p, "err", err)
+		s.mu.Lock()
+		delete(s.pending, id)
+		s.mu.Unlock()
+		return true
 	case errors.Is(err, ErrIgnore):
 		if ctx.Err() != nil {
 			return false
@@ -323,8 +361,11 @@ func (s *BEFPSync) check(ctx context.Context, p peer.ID, raw []byte, keep bool) 
 	}
 }
 
-// keep adds a proof that cannot be judged yet, dropping the highest height
-// when full.
+// keep adds a proof from `from` that cannot be judged yet, within the
+// limits: a peer already holding MaxPendingBEFPsPerPeer slots, or a full
+// set of MaxPendingBEFPs, keeps the lower height — the new proof, or the
+// peer's (the set's) highest one. Whichever is dropped is owed to be
+// fetched again (oweLocked).
 func (s *BEFPSync) keep(id [32]byte, raw []byte, from peer.ID) {
 	pr, err := da.UnmarshalBadEncodingProof(raw)
 	if err != nil {
@@ -335,22 +376,66 @@ func (s *BEFPSync) keep(id [32]byte, raw []byte, from peer.ID) {
 	if _, ok := s.pending[id]; ok {
 		return
 	}
-	if len(s.pending) >= MaxPendingBEFPs {
-		var worst [32]byte
-		var wh uint64
-		for k, v := range s.pending {
-			if v.height >= wh {
-				worst, wh = k, v.height
-			}
+	for _, limit := range []struct {
+		n    int
+		peer bool
+	}{{MaxPendingBEFPsPerPeer, true}, {MaxPendingBEFPs, false}} {
+		worst, wh, n := s.highestPendingLocked(from, limit.peer)
+		if n < limit.n {
+			continue
 		}
 		if pr.Height >= wh {
+			s.oweLocked(from, pr.Height)
 			return
 		}
+		dropped := s.pending[worst]
 		delete(s.pending, worst)
+		s.oweLocked(dropped.from, dropped.height)
 	}
 	s.pending[id] = pendingBEFP{raw: raw, from: from, height: pr.Height}
 }
 
+// highestPendingLocked returns the pending proof of the highest height —
+// among from's when onlyFrom — with that height and the count considered.
+func (s *BEFPSync) highestPendingLocked(from peer.ID, onlyFrom bool) (id [32]byte, height uint64, n int) {
+	for k, v := range s.pending {
+		if onlyFrom && v.from != from {
+			continue
+		}
+		n++
+		if v.height >= height {
+			id, height = k, v.height
+		}
+	}
+	return id, height, n
+}
+
+// oweLocked remembers that a proof of p for height was dropped without a
+// verdict: p is asked again once Synced passes the lowest such height. At
+// most maxOwedPeers peers are remembered, those owed the lowest heights.
+func (s *BEFPSync) oweLocked(p peer.ID, height uint64) {
+	if h, ok := s.owed[p]; ok {
+		s.owed[p] = min(h, height)
+		return
+	}
+	if len(s.owed) >= maxOwedPeers {
+		var worst peer.ID
+		var wh uint64
+		for q, h := range s.owed {
+			if h >= wh {
+				worst, wh = q, h
+			}
+		}
+		if height >= wh {
+			return
+		}
+		delete(s.owed, worst)
+	}
+	s.owed[p] = height
+}
+
+// retryPending tries the pending proofs again, then fetches again from the
+// connected peers owed a proof at or below the synced height.
 func (s *BEFPSync) retryPending(ctx context.Context) {
 	s.mu.Lock()
 	todo := make(map[[32]byte]pendingBEFP, len(s.pending))
@@ -363,5 +448,24 @@ func (s *BEFPSync) retryPending(ctx context.Context) {
 			return
 		}
 		s.check(ctx, v.from, v.raw, false)
+	}
+	s.mu.Lock()
+	due := map[peer.ID]uint64{}
+	for p, h := range s.owed {
+		if h <= s.synced {
+			due[p] = h
+			delete(s.owed, p)
+		}
+	}
+	s.mu.Unlock()
+	for p, h := range due {
+		if s.host.Network().Connectedness(p) != network.Connected {
+			continue // it is fetched from again when it reconnects
+		}
+		if !s.enqueue(p) {
+			s.mu.Lock()
+			s.oweLocked(p, h)
+			s.mu.Unlock()
+		}
 	}
 }

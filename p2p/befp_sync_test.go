@@ -24,6 +24,7 @@ import (
 // the honest fraud proof for it and forgeries.
 type befpFixture struct {
 	mu     sync.Mutex
+	anchor uint64 // heights below it (and not in roots) are below the anchor
 	roots  map[uint64][]byte
 	h2Root []byte
 	honest []byte // proof for height 2
@@ -77,7 +78,41 @@ func (f *befpFixture) dataRoot(_ context.Context, h uint64) ([]byte, error) {
 	if r, ok := f.roots[h]; ok {
 		return r, nil
 	}
+	if h < f.anchor {
+		return nil, fmt.Errorf("height %d: %w", h, p2p.ErrBelowAnchor)
+	}
 	return nil, fmt.Errorf("height %d: %w", h, p2p.ErrNotFound)
+}
+
+// setRoot makes height h known (root nil: unknown again).
+func (f *befpFixture) setRoot(h uint64, root []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if root == nil {
+		delete(f.roots, h)
+		return
+	}
+	f.roots[h] = root
+}
+
+// variants returns n distinct proofs: the honest one moved to height with
+// byte i of its first share flipped (so that it verifies against no data
+// root).
+func (f *befpFixture) variants(t testing.TB, height uint64, n int) [][]byte {
+	t.Helper()
+	out := make([][]byte, n)
+	for i := range out {
+		p, err := da.UnmarshalBadEncodingProof(f.honest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Height = height
+		p.Shares[0].Share[100+i] ^= 0xff
+		if out[i], err = p.Marshal(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
 }
 
 // befpStore is a BEFPSource.

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/host"
@@ -79,7 +78,7 @@ func (c *Client) request(ctx context.Context, p peer.ID, proto string, req []byt
 // fail scores a peer down for a broken or slow response and wraps err.
 func (c *Client) fail(p peer.ID, proto string, err error) error {
 	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+	case isTimeout(err):
 		c.scores.Penalize(p, PenaltySlow)
 	case errors.Is(err, ErrBadResponse) || errors.Is(err, ErrFrameTooLarge) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		c.scores.Penalize(p, PenaltyMalformed)

@@ -36,14 +36,23 @@
 //	        resp: n u16 | n × frame(encoded fraud proof), lowest heights
 //	        first, at most MaxBEFPSyncCount proofs and MaxBEFPSyncBytes;
 //	        nodes ask every peer they connect to (BEFPSync), so a node
-//	        that joins after a proof was gossiped still learns of it
+//	        that joins after a proof was gossiped still learns of it;
+//	        proofs for heights below the node's trusted anchor are judged
+//	        at once against the data root they claim, those for heights
+//	        not verified yet wait in bounded slots (MaxPendingBEFPs, at
+//	        most MaxPendingBEFPsPerPeer each), and a peer whose proof was
+//	        dropped over those bounds is asked again once sync passes it
 //
 // Every handler has the go-libp2p shape: bounded read under a read
 // deadline (slow peers are cut off) → request deadline from the context →
 // decode and validate → Reset on error, Close on success. A request that
 // does not decode is answered INVALID and lowers the sender's score; a peer
 // whose score reaches the threshold is disconnected and refused for a
-// while (Scorer). Per-protocol concurrency is bounded. No handler trusts a
+// while (Scorer). Per-protocol concurrency is bounded, and so are one
+// peer's streams. Whole squares and namespace data (up to 32 MiB) are
+// streamed from the source one row at a time, at most MaxBulkPerPeer
+// streams per peer and BulkBudget bytes in all (BulkReplyBytes each);
+// every write must progress within WriteTimeout. No handler trusts a
 // length before checking it against the protocol's limit.
 //
 // # Gossip

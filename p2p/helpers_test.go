@@ -1,9 +1,11 @@
 package p2p_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"sync"
 	"testing"
@@ -129,12 +131,40 @@ func (m *memSource) NamespaceData(_ context.Context, height uint64, ns da.Namesp
 	return d, nil
 }
 
-func (m *memSource) OriginalSquare(_ context.Context, height uint64) (int, []byte, error) {
+func (m *memSource) NamespaceRows(ctx context.Context, height uint64, ns da.Namespace) ([]p2p.NamespaceRowHead, iter.Seq2[[]byte, error], error) {
+	d, err := m.NamespaceData(ctx, height, ns)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, _ := m.block(height)
+	heads := make([]p2p.NamespaceRowHead, len(d.Rows))
+	for i, r := range d.Rows {
+		if heads[i], err = p2p.BuildNamespaceRowHead(r.Row, b.eds.Row(r.Row), nil, ns); err != nil {
+			return nil, nil, err
+		}
+	}
+	return heads, func(yield func([]byte, error) bool) {
+		for _, r := range d.Rows {
+			if !yield(bytes.Join(r.Shares, nil), nil) {
+				return
+			}
+		}
+	}, nil
+}
+
+func (m *memSource) OriginalRows(_ context.Context, height uint64) (int, iter.Seq2[[]byte, error], error) {
 	b, err := m.block(height)
 	if err != nil {
 		return 0, nil, err
 	}
-	return b.eds.K(), b.eds.Original(), nil
+	k := b.eds.K()
+	return k, func(yield func([]byte, error) bool) {
+		for r := range k {
+			if !yield(bytes.Join(b.eds.Row(r)[:k], nil), nil) {
+				return
+			}
+		}
+	}, nil
 }
 
 func testConfig() p2p.Config {

@@ -358,23 +358,44 @@ func NamespaceRows(dah *da.DAHeader, ns da.Namespace) []int {
 
 // BuildNamespaceRow returns the NamespaceRow of ns in row `row` of an
 // extended square, given the row's 2k shares and their NMT leaf nodes (see
-// da.AxisLeafNodes; leafNodes may be nil to compute them). Servers use it to
-// answer namespace requests.
+// da.AxisLeafNodes; leafNodes may be nil to compute them). Its Shares alias
+// shares.
 func BuildNamespaceRow(row int, shares, leafNodes [][]byte, ns da.Namespace) (NamespaceRow, error) {
+	h, err := BuildNamespaceRowHead(row, shares, leafNodes, ns)
+	if err != nil {
+		return NamespaceRow{}, err
+	}
+	end := h.Start + h.Count
+	return NamespaceRow{Row: row, Shares: shares[h.Start:end:end], Proof: h.Proof}, nil
+}
+
+// NamespaceRowHead is a NamespaceRow without its shares: where they are in
+// the row (Count shares from index Start) and their proof. A server sizes
+// a namespace reply from the heads of its rows before it reads any share
+// (SquareSource.NamespaceRows).
+type NamespaceRowHead struct {
+	Row, Start, Count int
+	Proof             da.Proof
+}
+
+// BuildNamespaceRowHead is BuildNamespaceRow without the shares: it
+// retains nothing of shares or leafNodes. Servers use it to answer
+// namespace requests.
+func BuildNamespaceRowHead(row int, shares, leafNodes [][]byte, ns da.Namespace) (NamespaceRowHead, error) {
 	if leafNodes == nil {
 		var err error
 		if leafNodes, err = da.AxisLeafNodes(erasure.Row, row, shares); err != nil {
-			return NamespaceRow{}, err
+			return NamespaceRowHead{}, err
 		}
 	}
 	t, err := da.TreeFromLeafNodes(leafNodes)
 	if err != nil {
-		return NamespaceRow{}, err
+		return NamespaceRowHead{}, err
 	}
 	p, err := t.ProveNamespace(ns)
 	if err != nil {
-		return NamespaceRow{}, err
+		return NamespaceRowHead{}, err
 	}
 	start, end := t.NamespaceRange(ns)
-	return NamespaceRow{Row: row, Shares: shares[start:end:end], Proof: p}, nil
+	return NamespaceRowHead{Row: row, Start: start, Count: end - start, Proof: p}, nil
 }

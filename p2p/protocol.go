@@ -1,10 +1,13 @@
 package p2p
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"os"
 
 	"github.com/libp2p/go-libp2p/core/protocol"
 )
@@ -79,6 +82,14 @@ var (
 	// ErrFrameTooLarge is wrapped when a length prefix exceeds the limit.
 	ErrFrameTooLarge = errors.New("p2p: frame over the size limit")
 )
+
+// isTimeout reports whether err is a deadline passing, as each transport
+// reports it: QUIC wraps os.ErrDeadlineExceeded, yamux (over TCP) returns
+// a net.Error whose Timeout is true.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
 
 // writeFrame writes a big-endian u32 length and then b.
 func writeFrame(w io.Writer, b []byte) error {

@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -39,10 +39,17 @@ type SquareSource interface {
 	Samples(ctx context.Context, height uint64, coords []Coord) ([]*da.Sample, error)
 	// HalfAxis returns the k shares of the given half of a row or column.
 	HalfAxis(ctx context.Context, height uint64, axis erasure.Axis, index, half int) ([][]byte, error)
-	// NamespaceData returns all data of ns at height (see NamespaceData).
-	NamespaceData(ctx context.Context, height uint64, ns da.Namespace) (*NamespaceData, error)
-	// OriginalSquare returns k and the k·k·512 bytes of the original square.
-	OriginalSquare(ctx context.Context, height uint64) (k int, data []byte, err error)
+	// NamespaceRows returns all data of ns at height (see NamespaceData)
+	// shaped for streaming: the heads of its rows (row, share range and
+	// proof, in increasing row order) at once, and the shares of each row
+	// one row at a time: the i-th iteration yields the heads[i].Count·512
+	// bytes of heads[i]'s shares, valid until the next one, or an error
+	// that ends the reply.
+	NamespaceRows(ctx context.Context, height uint64, ns da.Namespace) (heads []NamespaceRowHead, shares iter.Seq2[[]byte, error], err error)
+	// OriginalRows returns k and the rows of the original square one row
+	// at a time: the r-th iteration yields the k·512 bytes of row r, valid
+	// until the next one, or an error that ends the reply.
+	OriginalRows(ctx context.Context, height uint64) (k int, rows iter.Seq2[[]byte, error], err error)
 }
 
 // ServerConfig tunes a Server.
@@ -51,16 +58,42 @@ type ServerConfig struct {
 	ReadTimeout time.Duration
 	// RequestTimeout bounds serving one request, response included.
 	RequestTimeout time.Duration
+	// WriteTimeout bounds each write of a response: a peer that stops
+	// reading is cut off after it rather than at RequestTimeout.
+	WriteTimeout time.Duration
 	// MaxConcurrent bounds in-flight streams per protocol; more are reset.
 	MaxConcurrent int
 	// MaxPerPeer bounds one peer's in-flight streams across protocols, so
 	// one peer cannot take every slot; more are reset.
 	MaxPerPeer int
+	// MaxBulkPerPeer bounds one peer's in-flight streams of the bulk
+	// protocols (whole square and namespace data, whose responses run to
+	// megabytes); more are reset.
+	MaxBulkPerPeer int
+	// BulkBudget bounds, in bytes, what all in-flight bulk responses may
+	// hold at once: each reserves BulkReplyBytes; more are reset.
+	BulkBudget int
 }
 
-// DefaultServerConfig returns conservative limits.
+// BulkReplyBytes is what one whole-square or namespace-data response
+// reserves from ServerConfig.BulkBudget: an upper bound of what it holds
+// while it streams from its source. At k = 256 a whole square holds one
+// 128 KiB row; namespace data one 256 KiB extended row with its NMT
+// (≈ 90 KiB) and the proofs of up to 256 rows (≈ 2 KiB each); both the
+// 64 KiB write buffer.
+const BulkReplyBytes = 1 << 20
+
+// writeBufferSize is the per-stream write buffer of every response.
+const writeBufferSize = 64 << 10
+
+// DefaultServerConfig returns conservative limits: 4 bulk streams per peer
+// (a syncing full node fetches 4 squares at once by default) and 64 bulk
+// responses in all (64 MiB).
 func DefaultServerConfig() ServerConfig {
-	return ServerConfig{ReadTimeout: 5 * time.Second, RequestTimeout: time.Minute, MaxConcurrent: 256, MaxPerPeer: 32}
+	return ServerConfig{
+		ReadTimeout: 5 * time.Second, RequestTimeout: time.Minute, WriteTimeout: 10 * time.Second,
+		MaxConcurrent: 256, MaxPerPeer: 32, MaxBulkPerPeer: 4, BulkBudget: 64 * BulkReplyBytes,
+	}
 }
 
 // Server answers Quadrant's request/response protocols from a HeaderSource
@@ -82,17 +115,23 @@ type Server struct {
 	cancel context.CancelFunc
 	protos []string
 
-	mu      sync.Mutex // guards stopped, perPeer and the wg.Add/Wait ordering
-	stopped bool
-	perPeer map[peer.ID]int
-	wg      sync.WaitGroup
+	mu          sync.Mutex // guards the fields below and the wg.Add/Wait ordering
+	stopped     bool
+	perPeer     map[peer.ID]int
+	bulkPerPeer map[peer.ID]int
+	bulkBytes   int
+	wg          sync.WaitGroup
 }
 
-// Validate checks that every limit is positive.
+// Validate checks that every limit is positive and that the bulk budget
+// holds at least one bulk response.
 func (c ServerConfig) Validate() error {
-	if c.ReadTimeout <= 0 || c.RequestTimeout <= 0 || c.MaxConcurrent <= 0 || c.MaxPerPeer <= 0 {
-		return fmt.Errorf("p2p: server config: read_timeout %v, request_timeout %v, max_concurrent %d, max_per_peer %d must all be positive",
-			c.ReadTimeout, c.RequestTimeout, c.MaxConcurrent, c.MaxPerPeer)
+	if c.ReadTimeout <= 0 || c.RequestTimeout <= 0 || c.WriteTimeout <= 0 || c.MaxConcurrent <= 0 || c.MaxPerPeer <= 0 || c.MaxBulkPerPeer <= 0 {
+		return fmt.Errorf("p2p: server config: read_timeout %v, request_timeout %v, write_timeout %v, max_concurrent %d, max_per_peer %d, max_bulk_per_peer %d must all be positive",
+			c.ReadTimeout, c.RequestTimeout, c.WriteTimeout, c.MaxConcurrent, c.MaxPerPeer, c.MaxBulkPerPeer)
+	}
+	if c.BulkBudget < BulkReplyBytes {
+		return fmt.Errorf("p2p: server config: bulk_budget %d bytes holds no bulk response (each reserves %d)", c.BulkBudget, BulkReplyBytes)
 	}
 	return nil
 }
@@ -112,6 +151,15 @@ func (c ServerConfig) withDefaults() ServerConfig {
 	if c.MaxPerPeer <= 0 {
 		c.MaxPerPeer = d.MaxPerPeer
 	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = d.WriteTimeout
+	}
+	if c.MaxBulkPerPeer <= 0 {
+		c.MaxBulkPerPeer = d.MaxBulkPerPeer
+	}
+	if c.BulkBudget <= 0 {
+		c.BulkBudget = d.BulkBudget
+	}
 	return c
 }
 
@@ -122,7 +170,10 @@ func NewServer(h host.Host, chainID string, headers HeaderSource, squares Square
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg = cfg.withDefaults()
-	return &Server{host: h, chainID: chainID, headers: headers, squares: squares, scores: scores, cfg: cfg, log: log, perPeer: map[peer.ID]int{}}
+	return &Server{
+		host: h, chainID: chainID, headers: headers, squares: squares, scores: scores, cfg: cfg, log: log,
+		perPeer: map[peer.ID]int{}, bulkPerPeer: map[peer.ID]int{},
+	}
 }
 
 // Start registers the stream handlers. Handlers stop when ctx ends or on
@@ -166,7 +217,12 @@ func (s *Server) Stop() {
 // payload to w. A non-nil error resets the stream.
 type handlerFunc func(ctx context.Context, from peer.ID, req []byte, w io.Writer) error
 
+// bulkProtocols are the protocols whose responses run to megabytes; their
+// streams are also bounded by MaxBulkPerPeer and BulkBudget.
+var bulkProtocols = map[string]bool{ProtoSquare: true, ProtoNamespace: true}
+
 func (s *Server) wrap(name string, limit int, sem chan struct{}, fn handlerFunc) network.StreamHandler {
+	bulk := bulkProtocols[name]
 	return func(st network.Stream) {
 		from := st.Conn().RemotePeer()
 		select {
@@ -176,24 +232,15 @@ func (s *Server) wrap(name string, limit int, sem chan struct{}, fn handlerFunc)
 			_ = st.Reset()
 			return
 		}
-		s.mu.Lock()
-		if s.stopped || s.perPeer[from] >= s.cfg.MaxPerPeer {
-			s.mu.Unlock()
+		if !s.admit(from, bulk) {
 			<-sem
+			s.log.Debug("p2p: request over the per-peer or bulk limits", "protocol", name, "peer", from)
 			_ = st.Reset()
 			return
 		}
-		s.perPeer[from]++
-		s.wg.Add(1)
-		s.mu.Unlock()
 		defer func() {
-			s.mu.Lock()
-			if s.perPeer[from]--; s.perPeer[from] == 0 {
-				delete(s.perPeer, from)
-			}
-			s.mu.Unlock()
+			s.release(from, bulk)
 			<-sem
-			s.wg.Done()
 		}()
 		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
 		defer cancel()
@@ -203,7 +250,7 @@ func (s *Server) wrap(name string, limit int, sem chan struct{}, fn handlerFunc)
 		req, err := readFrame(st, limit)
 		if err != nil {
 			points := PenaltyMalformed
-			if errors.Is(err, os.ErrDeadlineExceeded) {
+			if isTimeout(err) {
 				points = PenaltySlow
 			}
 			s.scores.Penalize(from, points)
@@ -211,8 +258,7 @@ func (s *Server) wrap(name string, limit int, sem chan struct{}, fn handlerFunc)
 			_ = st.Reset()
 			return
 		}
-		_ = st.SetWriteDeadline(deadline)
-		bw := bufio.NewWriterSize(st, 64<<10)
+		bw := bufio.NewWriterSize(deadlineWriter{st: st, timeout: s.cfg.WriteTimeout, deadline: deadline}, writeBufferSize)
 		err = fn(ctx, from, req, bw)
 		if err == nil {
 			err = bw.Flush()
@@ -224,6 +270,69 @@ func (s *Server) wrap(name string, limit int, sem chan struct{}, fn handlerFunc)
 		}
 		_ = st.Close()
 	}
+}
+
+// admit takes a slot for a stream of from (bulk: also a bulk slot and
+// BulkReplyBytes of the budget), or reports false when over a limit or
+// stopped. A true admit must be followed by release.
+func (s *Server) admit(from peer.ID, bulk bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped || s.perPeer[from] >= s.cfg.MaxPerPeer {
+		return false
+	}
+	if bulk && (s.bulkPerPeer[from] >= s.cfg.MaxBulkPerPeer || s.bulkBytes+BulkReplyBytes > s.cfg.BulkBudget) {
+		return false
+	}
+	s.perPeer[from]++
+	if bulk {
+		s.bulkPerPeer[from]++
+		s.bulkBytes += BulkReplyBytes
+	}
+	s.wg.Add(1)
+	return true
+}
+
+// release returns what admit took.
+func (s *Server) release(from peer.ID, bulk bool) {
+	s.mu.Lock()
+	if s.perPeer[from]--; s.perPeer[from] == 0 {
+		delete(s.perPeer, from)
+	}
+	if bulk {
+		if s.bulkPerPeer[from]--; s.bulkPerPeer[from] == 0 {
+			delete(s.bulkPerPeer, from)
+		}
+		s.bulkBytes -= BulkReplyBytes
+	}
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// BulkInFlight returns how many whole-square and namespace-data responses
+// are in flight and the bytes they reserve from BulkBudget.
+func (s *Server) BulkInFlight() (responses, bytes int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bulkBytes / BulkReplyBytes, s.bulkBytes
+}
+
+// deadlineWriter gives each write to the stream its own deadline: now +
+// timeout, but never after the request's deadline. A peer that stops
+// reading is cut off after timeout.
+type deadlineWriter struct {
+	st       network.Stream
+	timeout  time.Duration
+	deadline time.Time
+}
+
+func (w deadlineWriter) Write(b []byte) (int, error) {
+	d := time.Now().Add(w.timeout)
+	if d.After(w.deadline) {
+		d = w.deadline
+	}
+	_ = w.st.SetWriteDeadline(d)
+	return w.st.Write(b)
 }
 
 // reject answers INVALID to a request that does not decode and scores the
@@ -359,46 +468,4 @@ func (s *Server) serveAxis(ctx context.Context, from peer.ID, b []byte, w io.Wri
 		}
 	}
 	return nil
-}
-
-func (s *Server) serveNamespace(ctx context.Context, from peer.ID, b []byte, w io.Writer) error {
-	req, err := DecodeNamespaceRequest(b)
-	if err != nil {
-		return s.reject(from, w, err)
-	}
-	d, err := s.squares.NamespaceData(ctx, req.Height, req.Namespace)
-	if err != nil {
-		return s.sourceError(w, err)
-	}
-	enc, err := d.Marshal()
-	if err != nil {
-		return s.sourceError(w, err)
-	}
-	if _, err := w.Write([]byte{byte(StatusOK)}); err != nil {
-		return err
-	}
-	return writeFrame(w, enc)
-}
-
-func (s *Server) serveSquare(ctx context.Context, from peer.ID, b []byte, w io.Writer) error {
-	req, err := DecodeSquareRequest(b)
-	if err != nil {
-		return s.reject(from, w, err)
-	}
-	k, data, err := s.squares.OriginalSquare(ctx, req.Height)
-	if err == nil && (k < 1 || k > MaxOriginalWidth || len(data) != k*k*da.ShareSize) {
-		err = fmt.Errorf("source returned k=%d with %d bytes", k, len(data))
-	}
-	if err != nil {
-		return s.sourceError(w, err)
-	}
-	hdr := make([]byte, 1+4+2)
-	hdr[0] = byte(StatusOK)
-	binary.BigEndian.PutUint32(hdr[1:], uint32(2+len(data)))
-	binary.BigEndian.PutUint16(hdr[5:], uint16(k))
-	if _, err := w.Write(hdr); err != nil {
-		return err
-	}
-	_, err = w.Write(data)
-	return err
 }
