@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/quadrant-da/quadrant/fullnode"
+	"github.com/quadrant-da/quadrant/validator/validatortest"
 )
 
 // jsonWithoutBlocks is the bridge's JSON RPC client with Block refused, so
@@ -28,7 +29,7 @@ func (jsonWithoutBlocks) Block(context.Context, *int64) (*coretypes.ResultBlock,
 // returns its host:port.
 func (c *chain) withGRPC(t testing.TB) string {
 	t.Helper()
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	addr := fmt.Sprintf("127.0.0.1:%d", validatortest.FreePort(t))
 	c.cfg.RPC.GRPCListenAddress = "tcp://" + addr
 	return addr
 }
@@ -93,7 +94,7 @@ func TestBridgeCoreGRPCUnreachable(t *testing.T) {
 	c := newChain(t, 150*time.Millisecond)
 	c.start(t)
 	cfg := bridgeConfig(c.rpcURL())
-	cfg.Bridge.CoreGRPC = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	cfg.Bridge.CoreGRPC = fmt.Sprintf("127.0.0.1:%d", validatortest.FreePort(t))
 	n := startNode(t, t.TempDir(), cfg, "bridge")
 	want := "fullnode: core gRPC " + cfg.Bridge.CoreGRPC + ": core API unreachable"
 	waitFor(t, 20*time.Second, "the bridge to report the unreachable block service", func() bool {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -22,21 +21,11 @@ import (
 	"github.com/quadrant-da/quadrant/fullnode"
 	"github.com/quadrant-da/quadrant/p2p"
 	"github.com/quadrant-da/quadrant/validator"
+	"github.com/quadrant-da/quadrant/validator/validatortest"
 	"github.com/quadrant-da/quadrant/wallet"
 )
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // fileLogger logs to <dir>/<name>.log (kept for debugging failed runs).
 func fileLogger(t testing.TB, dir, name string) *slog.Logger {
@@ -63,8 +52,8 @@ type chain struct {
 func newChain(t testing.TB, blockTime time.Duration) *chain {
 	t.Helper()
 	home := t.TempDir()
-	c := &chain{home: home, rpcPort: freePort(t)}
-	c.cfg = validator.LoopbackConfig("solo", freePort(t), c.rpcPort, freePort(t), blockTime)
+	c := &chain{home: home, rpcPort: validatortest.FreePort(t)}
+	c.cfg = validator.LoopbackConfig("solo", validatortest.FreePort(t), c.rpcPort, validatortest.FreePort(t), blockTime)
 	if err := validator.SaveNodeConfig(home, c.cfg); err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,7 @@ type fullFlags struct {
 	p2pListen     []string
 	trustedHeight uint64
 	trustedHash   string
+	trustFirst    bool
 	metricsAddr   string
 	retention     time.Duration
 	logLevel      string
@@ -44,7 +45,8 @@ func (f *fullFlags) register(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&f.bootstrap, "bootstrap", nil, "full libp2p multiaddrs (with /p2p/<id>) of peers to keep connected, comma-separated")
 	fs.StringSliceVar(&f.p2pListen, "p2p-listen", nil, "libp2p listen multiaddrs (default TCP and QUIC on port 2121 of all interfaces)")
 	fs.Uint64Var(&f.trustedHeight, "trusted-height", 1, "p2p mode: height of the trusted header an empty store starts from")
-	fs.StringVar(&f.trustedHash, "trusted-hash", "", "p2p mode: hex block hash of the trusted header (empty: trust the first valid header peers give)")
+	fs.StringVar(&f.trustedHash, "trusted-hash", "", "p2p mode: hex block hash of the trusted header (required unless --trust-first-peer)")
+	fs.BoolVar(&f.trustFirst, "trust-first-peer", false, "p2p mode without --trusted-hash: trust the first valid header peers give (a peer you do not control can then feed you its own chain)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", fullnode.DefaultMetricsAddress, "Prometheus /metrics listen address (empty disables)")
 	fs.DurationVar(&f.retention, "retention", fullnode.DefaultRetention, "how long (by block time) heights are kept")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -74,6 +76,7 @@ func (f *fullFlags) config(fl *pflag.FlagSet) (cfg fullnode.Config, existed bool
 	set("chain-id", func() { cfg.ChainID = f.chainID })
 	set("trusted-height", func() { cfg.Sync.TrustedHeight = f.trustedHeight })
 	set("trusted-hash", func() { cfg.Sync.TrustedHash = f.trustedHash })
+	set("trust-first-peer", func() { cfg.TrustFirstPeer = f.trustFirst })
 	set("metrics-addr", func() { cfg.Metrics.ListenAddress = f.metricsAddr })
 	set("retention", func() { cfg.Store.Retention = f.retention })
 	set("log-level", func() { cfg.LogLevel = f.logLevel })
