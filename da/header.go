@@ -164,6 +164,22 @@ func (e *ExtendedHeader) Light() *LightHeader { return &e.LightHeader }
 func (h *LightHeader) Validate(chainID string) error { return h.validate(chainID, true) }
 
 func (h *LightHeader) validate(chainID string, checkSigs bool) error {
+	if err := h.validateSigned(chainID); err != nil {
+		return err
+	}
+	if err := h.validateValidatorSet(); err != nil {
+		return err
+	}
+	if checkSigs {
+		return h.verifyOwnCommit(chainID)
+	}
+	return nil
+}
+
+// validateSigned is the part of validate that does not look into the
+// validator set h carries (beyond its presence): the signed header's
+// ValidateBasic and the data-root transaction and its proof.
+func (h *LightHeader) validateSigned(chainID string) error {
 	if h == nil || h.SignedHeader == nil || h.SignedHeader.Header == nil || h.SignedHeader.Commit == nil {
 		return fmt.Errorf("%w: missing signed header, header or commit", ErrHeader)
 	}
@@ -173,15 +189,6 @@ func (h *LightHeader) validate(chainID string, checkSigs bool) error {
 	sh := h.SignedHeader
 	if err := sh.ValidateBasic(chainID); err != nil {
 		return fmt.Errorf("%w: height %d: %w", ErrHeader, sh.Height, err)
-	}
-	if n := h.ValidatorSet.Size(); n > MaxValidators {
-		return fmt.Errorf("%w: %d validators, at most %d supported", ErrHeader, n, MaxValidators)
-	}
-	if err := h.ValidatorSet.ValidateBasic(); err != nil {
-		return fmt.Errorf("%w: height %d: validator set: %w", ErrHeader, sh.Height, err)
-	}
-	if vh := h.ValidatorSet.Hash(); !bytes.Equal(vh, sh.ValidatorsHash) {
-		return fmt.Errorf("%w: height %d: validator set hashes to %X, header says %X", ErrHeader, sh.Height, vh, []byte(sh.ValidatorsHash))
 	}
 	if _, err := DecodeDataRootTx(h.DataRootTx); err != nil {
 		return fmt.Errorf("%w: height %d: last tx: %w", ErrHeader, sh.Height, err)
@@ -195,8 +202,22 @@ func (h *LightHeader) validate(chainID string, checkSigs bool) error {
 	if err := p.Verify(sh.DataHash, leaf[:]); err != nil {
 		return fmt.Errorf("%w: height %d: data-root tx is not in DataHash %X: %w", ErrHeader, sh.Height, []byte(sh.DataHash), err)
 	}
-	if checkSigs {
-		return h.verifyOwnCommit(chainID)
+	return nil
+}
+
+// validateValidatorSet checks the validator set h carries: at most
+// MaxValidators, valid, hashing to Header.ValidatorsHash (work linear in
+// the set's size, which the sender chose). h must pass validateSigned.
+func (h *LightHeader) validateValidatorSet() error {
+	sh := h.SignedHeader
+	if n := h.ValidatorSet.Size(); n > MaxValidators {
+		return fmt.Errorf("%w: %d validators, at most %d supported", ErrHeader, n, MaxValidators)
+	}
+	if err := h.ValidatorSet.ValidateBasic(); err != nil {
+		return fmt.Errorf("%w: height %d: validator set: %w", ErrHeader, sh.Height, err)
+	}
+	if vh := h.ValidatorSet.Hash(); !bytes.Equal(vh, sh.ValidatorsHash) {
+		return fmt.Errorf("%w: height %d: validator set hashes to %X, header says %X", ErrHeader, sh.Height, vh, []byte(sh.ValidatorsHash))
 	}
 	return nil
 }
@@ -338,12 +359,14 @@ var DefaultTrustLevel = cmtmath.Fraction{Numerator: 1, Denominator: 3}
 // Verify. For adjacent heights it is Verify. It takes no clock: the caller
 // enforces the trusting period (trusted must not be older than it).
 //
-// The checks run cheapest first: after the structural checks, whether
-// enough of the trusted set signed (at most one signature check per
-// trusted validator) comes before the commit check against h's own set (one
-// per signer of a set the sender chose, up to MaxValidators), so a header
-// signed by a stranger's large set is refused, wrapping
-// ErrHeaderNotAdjacent, without checking its own signatures.
+// The checks run cheapest first: after the signed header's structural
+// checks, whether enough of the trusted set signed (at most one signature
+// check per trusted validator) comes before anything whose cost grows
+// with the validator set h carries (a set the sender chose, up to
+// MaxValidators): that set's validation and hash, then the commit check
+// against it (one signature check per signer). A header signed by a
+// stranger's large set is refused, wrapping ErrHeaderNotAdjacent, at the
+// cost of the trust check.
 func (h *LightHeader) VerifySkipping(trusted *LightHeader, trustLevel cmtmath.Fraction) error {
 	if trusted == nil || trusted.SignedHeader == nil || trusted.SignedHeader.Header == nil || trusted.ValidatorSet == nil {
 		return fmt.Errorf("%w: no trusted header", ErrHeaderNotAdjacent)
@@ -368,11 +391,14 @@ func (h *LightHeader) VerifySkipping(trusted *LightHeader, trustLevel cmtmath.Fr
 		return fmt.Errorf("%w: the trusted header's next validator set is not its own (or its set does not match its hash); verify adjacent headers instead",
 			ErrHeaderNotAdjacent)
 	}
-	if err := h.validate(t.ChainID, false); err != nil {
+	if err := h.validateSigned(t.ChainID); err != nil {
 		return err
 	}
 	if err := types.VerifyCommitLightTrusting(t.ChainID, trusted.ValidatorSet, u.Commit, trustLevel); err != nil {
 		return fmt.Errorf("%w: height %d: not enough of the trusted validator set signed: %w", ErrHeaderNotAdjacent, u.Height, err)
+	}
+	if err := h.validateValidatorSet(); err != nil {
+		return err
 	}
 	return h.verifyOwnCommit(t.ChainID)
 }
