@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"net/http"
 	"os"
@@ -382,18 +383,18 @@ func (s *lightBenchSource) HalfAxis(ctx context.Context, height uint64, axis era
 	return s.Store.HalfAxis(ctx, h, axis, index, half)
 }
 
-func (s *lightBenchSource) NamespaceData(ctx context.Context, height uint64, ns da.Namespace) (*p2p.NamespaceData, error) {
+func (s *lightBenchSource) NamespaceRows(ctx context.Context, height uint64, ns da.Namespace) ([]p2p.NamespaceRowHead, iter.Seq2[[]byte, error], error) {
 	h, err := s.stored(height)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return s.Store.NamespaceData(ctx, h, ns)
+	return s.Store.NamespaceRows(ctx, h, ns)
 }
 
-func (s *lightBenchSource) OriginalSquare(ctx context.Context, height uint64) (int, []byte, error) {
+func (s *lightBenchSource) OriginalRows(ctx context.Context, height uint64) (int, iter.Seq2[[]byte, error], error) {
 	h, err := s.stored(height)
 	if err != nil {
 		return 0, nil, err
 	}
-	return s.Store.OriginalSquare(ctx, h)
+	return s.Store.OriginalRows(ctx, h)
 }
