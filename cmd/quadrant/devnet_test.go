@@ -336,8 +336,35 @@ func TestDevnetCommand(t *testing.T) {
 	if st, err := os.Stat(filepath.Join(home, "keys", "faucet.json")); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("faucet key: %v %v", st, err)
 	}
+	// quadrant status --json: one object per node, every height within 2 of
+	// validator 0's once the devnet has settled.
+	var nodes []nodeStatus
+	waitFor(t, startDeadline, "every node's status to be ok and within 2 heights of validator 0", func() bool {
+		out, err := runCLIErr("status", "--json", "--home", home)
+		nodes = nil
+		if jerr := json.Unmarshal(out, &nodes); jerr != nil || err != nil || len(nodes) != 4 {
+			return false
+		}
+		for _, n := range nodes {
+			if !n.OK || nodes[0].Height-n.Height > 2 || n.Height-nodes[0].Height > 2 {
+				return false
+			}
+		}
+		return true
+	})
+	roles := map[string]int{}
+	for _, n := range nodes {
+		roles[n.Role]++
+	}
+	if roles["validator"] != 2 || roles["full"] != 1 || roles["light"] != 1 || nodes[0].Name != "validator-0" {
+		t.Fatalf("status lists %+v, want 2 validators, a full node and a light node", nodes)
+	}
 	if err := p.stop(t, syscall.SIGINT, 30*time.Second); err != nil {
 		t.Fatalf("devnet exit: %v", err)
+	}
+	// With every node down, status says so and exits non-zero.
+	if out, err := runCLIErr("status", "--home", home); err == nil || !strings.Contains(string(out), "down") {
+		t.Fatalf("status of a stopped devnet: %v\n%s", err, out)
 	}
 	for _, v := range m.Validators {
 		c, _ := rpchttp.New(v.RPC, "/websocket")

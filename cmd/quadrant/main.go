@@ -53,6 +53,7 @@ func newRootCmd() *cobra.Command {
 		newLightCmd(),
 		newAuthCmd(),
 		newVersionCmd(),
+		newStatusCmd(),
 	)
 	return root
 }
