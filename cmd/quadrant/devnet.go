@@ -382,13 +382,22 @@ func runDevnet(ctx context.Context, out io.Writer, m *devnetManifest) error {
 	fmt.Fprintf(out, "faucet       %s (key %s)\n", m.Faucet, m.FaucetKey)
 	fmt.Fprintf(out, "try:         quadrant blob submit --namespace myrollup --data 'hello' --node %s\n", m.Validators[0].RPC)
 	fmt.Fprintln(out, "Ctrl-C stops the devnet.")
+	pctx, stopProgress := context.WithCancel(ctx)
+	progressDone := make(chan struct{})
+	go func() {
+		defer close(progressDone)
+		devnetProgress(pctx, out, m)
+	}()
+	endProgress := func() { stopProgress(); <-progressDone }
 	select {
 	case <-ctx.Done():
+		endProgress()
 		fmt.Fprintln(out, "stopping devnet...")
 		d.stop()
 		fmt.Fprintln(out, "devnet stopped")
 		return nil
 	case c := <-d.exited:
+		endProgress()
 		err := <-c.done
 		d.stop()
 		return fmt.Errorf("%s exited unexpectedly (%v); see its node.log", c.name, err)

@@ -299,9 +299,9 @@ func TestDevnetKillAndRestart(t *testing.T) {
 // TestDevnetCommand runs `quadrant devnet` itself: it creates a network,
 // starts its validators as child processes, and stops them all on SIGINT.
 func TestDevnetCommand(t *testing.T) {
-	home := t.TempDir()
+	home, outDir := t.TempDir(), t.TempDir()
 	base := pickBasePort(t, 2)
-	p := startProc(t, filepath.Join(t.TempDir(), "devnet.out"), "devnet", "--home", home, "--validators", "2",
+	p := startProc(t, filepath.Join(outDir, "devnet.out"), "devnet", "--home", home, "--validators", "2",
 		"--block-time", testBlockTime.String(), "--base-port", fmt.Sprint(base))
 	m := func() *devnetManifest {
 		var m *devnetManifest
@@ -336,6 +336,16 @@ func TestDevnetCommand(t *testing.T) {
 	if st, err := os.Stat(filepath.Join(home, "keys", "faucet.json")); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("faucet key: %v %v", st, err)
 	}
+	// The terminal is not silent: a progress line every few seconds.
+	waitFor(t, startDeadline, "a progress line in the devnet's output", func() bool {
+		b, _ := os.ReadFile(filepath.Join(outDir, "devnet.out"))
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "height ") && strings.Contains(line, "last block:") && strings.Contains(line, "light sampled") {
+				return true
+			}
+		}
+		return false
+	})
 	// quadrant status --json: one object per node, every height within 2 of
 	// validator 0's once the devnet has settled.
 	var nodes []nodeStatus
