@@ -72,8 +72,13 @@ func (a *adapterFlags) args(devnetHome string) []string {
 	return out
 }
 
-// devnetAdapter holds the adapter flags given to `quadrant devnet`.
-var devnetAdapter adapterFlags
+// defaultAdapterFlags returns the adapter flags' defaults, as register
+// sets them (one definition of each default).
+func defaultAdapterFlags() adapterFlags {
+	var a adapterFlags
+	a.register(pflag.NewFlagSet("defaults", pflag.ContinueOnError), false)
+	return a
+}
 
 // startAdapter starts the rollup adapter on a running bridge full node:
 // JSON-RPC server, Alt-DA server and DAC member as configured. It returns
@@ -278,8 +283,7 @@ func setupDevnetAdapter(devnetHome, bridgeHome string) (consensus.GenesisAccount
 }
 
 // devnetAdapterBanner returns the devnet banner lines of the adapter.
-func devnetAdapterBanner(home string) []string {
-	a := devnetAdapter
+func devnetAdapterBanner(home string, a adapterFlags) []string {
 	if a.rpcAddr == "" {
 		return nil
 	}

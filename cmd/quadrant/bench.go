@@ -178,7 +178,7 @@ func benchChain(ctx context.Context, out io.Writer, o chainBenchOptions) error {
 		if !o.FullNodes {
 			run.FullNodes = nil // no bridge, and so no light node
 		}
-		procs, err := startDevnetProcs(&run)
+		procs, err := startDevnetProcs(&run, defaultAdapterFlags())
 		if err != nil {
 			return err
 		}

@@ -204,6 +204,7 @@ func newDevnetCmd() *cobra.Command {
 		o        devnetOptions
 		initOnly bool
 		reset    bool
+		af       adapterFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "devnet",
@@ -264,7 +265,7 @@ peer address is printed. It runs the rollup adapter (JSON-RPC 127.0.0.1:26658, A
 			if initOnly {
 				return nil
 			}
-			return runDevnet(cmd.Context(), out, m)
+			return runDevnet(cmd.Context(), out, m, af)
 		},
 	}
 	f := cmd.Flags()
@@ -277,7 +278,7 @@ peer address is printed. It runs the rollup adapter (JSON-RPC 127.0.0.1:26658, A
 	f.DurationVar(&o.TimeoutPropose, "timeout-propose", 0, "how long validators wait for a proposal (default max(1s, 3×block time); raise for k=256 squares)")
 	f.BoolVar(&initOnly, "init-only", false, "create the homes and exit without starting anything")
 	f.BoolVar(&reset, "reset", false, "delete --home first and create a fresh devnet")
-	devnetAdapter.register(f, false)
+	af.register(f, false)
 	return cmd
 }
 
@@ -295,7 +296,7 @@ type devnetChild struct {
 
 // startDevnetProcs starts `quadrant validator --home <home>` for every
 // validator of m, logging to its node.log.
-func startDevnetProcs(m *devnetManifest) (*devnetProcs, error) {
+func startDevnetProcs(m *devnetManifest, af adapterFlags) (*devnetProcs, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -309,7 +310,7 @@ func startDevnetProcs(m *devnetManifest) (*devnetProcs, error) {
 		procs = append(procs, proc{v.Name, v.Log, []string{"validator", "--home", v.Home}})
 	}
 	for _, f := range m.FullNodes {
-		procs = append(procs, proc{f.Name, f.Log, fullNodeArgs(f)})
+		procs = append(procs, proc{f.Name, f.Log, fullNodeArgs(f, af)})
 	}
 	if l, ok := devnetLightNode(m); ok {
 		if err := os.MkdirAll(l.home, 0o700); err != nil {
@@ -362,8 +363,8 @@ func (d *devnetProcs) stop() {
 
 // runDevnet starts one child process per validator and waits for ctx to end
 // or a child to exit, then stops them all.
-func runDevnet(ctx context.Context, out io.Writer, m *devnetManifest) error {
-	d, err := startDevnetProcs(m)
+func runDevnet(ctx context.Context, out io.Writer, m *devnetManifest, af adapterFlags) error {
+	d, err := startDevnetProcs(m, af)
 	if err != nil {
 		return err
 	}
@@ -376,7 +377,7 @@ func runDevnet(ctx context.Context, out io.Writer, m *devnetManifest) error {
 	if l, ok := devnetLightNode(m); ok {
 		fmt.Fprintf(out, "%-12s light node, json-rpc http://%s  log %s\n", l.name, l.rpcAddr, l.log)
 	}
-	for _, l := range devnetAdapterBanner(filepath.Dir(filepath.Dir(m.FaucetKey))) {
+	for _, l := range devnetAdapterBanner(filepath.Dir(filepath.Dir(m.FaucetKey)), af) {
 		fmt.Fprintln(out, l)
 	}
 	fmt.Fprintf(out, "faucet       %s (key %s)\n", m.Faucet, m.FaucetKey)

@@ -64,6 +64,6 @@ func createDevnetBridge(home, chainID, coreRPC string, base, validators int) (de
 }
 
 // fullNodeArgs are the arguments that run a devnet full node as a child.
-func fullNodeArgs(f devnetFull) []string {
-	return append([]string{"full", "--home", f.Home}, devnetAdapter.args(filepath.Dir(f.Home))...)
+func fullNodeArgs(f devnetFull, af adapterFlags) []string {
+	return append([]string{"full", "--home", f.Home}, af.args(filepath.Dir(f.Home))...)
 }
