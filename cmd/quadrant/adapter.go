@@ -80,6 +80,57 @@ func defaultAdapterFlags() adapterFlags {
 	return a
 }
 
+// startDACMember starts the validium DAC member on af.dac, signing with the
+// key in home; it returns its stop function and banner line.
+func startDACMember(ctx context.Context, ad *rollupadapter.Adapter, ds rollupadapter.KV, log *slog.Logger, home string, af adapterFlags) (func(), string, error) {
+	seq, err := rollupadapter.ParseEthAddress(af.dacSequencer)
+	if err != nil {
+		return nil, "", fmt.Errorf("--dac-sequencer %q: %w", af.dacSequencer, err)
+	}
+	key, err := rollupadapter.LoadOrCreateEthKey(filepath.Join(home, dacMemberKeyFile))
+	if err != nil {
+		return nil, "", err
+	}
+	dac, err := rollupadapter.NewDACMember(ad, rollupadapter.DACConfig{Sequencer: seq, Key: key}, ds, log)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := dac.Start(ctx, af.dac); err != nil {
+		return nil, "", err
+	}
+	return stopWithin(dac.Stop), fmt.Sprintf("dac member %s: http://%s", key.Address().Hex(), af.dac), nil
+}
+
+// adapterConfig is the adapter's configuration for a chain of max square
+// size maxSq, with the Alt-DA host allowlist and token from the flags.
+func (a adapterFlags) adapterConfig(maxSq int) (rollupadapter.Config, error) {
+	acfg := rollupadapter.DefaultConfig()
+	acfg.MaxSquareSize = maxSq
+	acfg.AltDA.AllowedHosts = append(acfg.AltDA.AllowedHosts, a.altdaHosts...)
+	if a.altdaToken != "" {
+		b, err := os.ReadFile(a.altdaToken)
+		if err != nil {
+			return acfg, fmt.Errorf("--altda-token-file: %w", err)
+		}
+		if acfg.AltDA.Token = strings.TrimSpace(string(b)); acfg.AltDA.Token == "" {
+			return acfg, fmt.Errorf("--altda-token-file %s is empty", a.altdaToken)
+		}
+	}
+	return acfg, nil
+}
+
+// dialCoreAPI dials the validator's core API the adapter submits through.
+func dialCoreAPI(addr string) (*coreapi.Client, error) {
+	if addr == "" {
+		return nil, errors.New("adapter: posting blobs needs the validator's core API: pass --core-grpc (its rpc.grpc_listen_address, 127.0.0.1:26659 by default)")
+	}
+	mp, err := coreapi.Dial(addr)
+	if err != nil {
+		return nil, fmt.Errorf("adapter: %w", err)
+	}
+	return mp, nil
+}
+
 // startAdapter starts the rollup adapter on a running bridge full node:
 // JSON-RPC server, Alt-DA server and DAC member as configured. It returns
 // the function that stops them (DAC, Alt-DA, RPC, adapter, submitters, in
@@ -108,12 +159,9 @@ func startAdapter(ctx context.Context, node *fullnode.Node, coreRPC, coreGRPC st
 	if err != nil {
 		return nil, nil, err
 	}
-	if coreGRPC == "" {
-		return nil, nil, errors.New("adapter: posting blobs needs the validator's core API: pass --core-grpc (its rpc.grpc_listen_address, 127.0.0.1:26659 by default)")
-	}
-	mp, err := coreapi.Dial(coreGRPC)
+	mp, err := dialCoreAPI(coreGRPC)
 	if err != nil {
-		return nil, nil, fmt.Errorf("adapter: %w", err)
+		return nil, nil, err
 	}
 	stops = append(stops, func() { mp.Close() })
 	// Poll for inclusion every 50 ms: a rollup's blob.Submit returns only once
@@ -128,17 +176,9 @@ func startAdapter(ctx context.Context, node *fullnode.Node, coreRPC, coreGRPC st
 	if err != nil {
 		return nil, nil, err
 	}
-	acfg := rollupadapter.DefaultConfig()
-	acfg.MaxSquareSize = maxSq
-	acfg.AltDA.AllowedHosts = append(acfg.AltDA.AllowedHosts, af.altdaHosts...)
-	if af.altdaToken != "" {
-		b, err := os.ReadFile(af.altdaToken)
-		if err != nil {
-			return nil, nil, fmt.Errorf("--altda-token-file: %w", err)
-		}
-		if acfg.AltDA.Token = strings.TrimSpace(string(b)); acfg.AltDA.Token == "" {
-			return nil, nil, fmt.Errorf("--altda-token-file %s is empty", af.altdaToken)
-		}
+	acfg, err := af.adapterConfig(maxSq)
+	if err != nil {
+		return nil, nil, err
 	}
 	ad, err := rollupadapter.New(acfg, bn, log)
 	if err != nil {
@@ -185,23 +225,12 @@ func startAdapter(ctx context.Context, node *fullnode.Node, coreRPC, coreGRPC st
 		lines = append(lines, fmt.Sprintf("alt-da: http://%s", alt.Addr()))
 	}
 	if af.dac != "" {
-		seq, err := rollupadapter.ParseEthAddress(af.dacSequencer)
-		if err != nil {
-			return nil, nil, fmt.Errorf("--dac-sequencer %q: %w", af.dacSequencer, err)
-		}
-		key, err := rollupadapter.LoadOrCreateEthKey(filepath.Join(home, dacMemberKeyFile))
+		dacStop, line, err := startDACMember(ctx, ad, ds, log, home, af)
 		if err != nil {
 			return nil, nil, err
 		}
-		dac, err := rollupadapter.NewDACMember(ad, rollupadapter.DACConfig{Sequencer: seq, Key: key}, ds, log)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := dac.Start(ctx, af.dac); err != nil {
-			return nil, nil, err
-		}
-		stops = append(stops, stopWithin(dac.Stop))
-		lines = append(lines, fmt.Sprintf("dac member %s: http://%s", key.Address().Hex(), af.dac))
+		stops = append(stops, dacStop)
+		lines = append(lines, line)
 	}
 	return stop, lines, nil
 }
