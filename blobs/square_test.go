@@ -153,6 +153,11 @@ func TestRandomSquaresParseAndProve(t *testing.T) {
 		if err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}
+		var all []*Blob
+		for _, pb := range ps.Blobs {
+			all = append(all, pb.Blob)
+		}
+		checkStoredProofs(t, x, all)
 		for _, pb := range ps.Blobs {
 			w := want[pb.PFB][pb.BlobIndex]
 			if !bytes.Equal(pb.Blob.Data, w.Data) || pb.Blob.ShareVersion != w.ShareVersion {

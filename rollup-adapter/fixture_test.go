@@ -17,6 +17,7 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/filecoin-project/go-jsonrpc"
 
+	"github.com/quadrant-da/quadrant/blobs"
 	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/consensus"
 	"github.com/quadrant-da/quadrant/da"
@@ -66,6 +67,47 @@ func (s *memStore) Square(_ context.Context, h uint64) (*erasure.ExtendedSquare,
 		return eds, nil
 	}
 	return nil, fmt.Errorf("memstore: square %d: %w", h, p2p.ErrNotFound)
+}
+
+var _ blobs.RowReader = (*memStore)(nil)
+
+// AppendRowShares and AppendRowNodes make memStore a blobs.RowReader, as
+// *fullnode.Store is, so Adapter.Proof takes the stored-nodes path here too
+// (the row trees are rebuilt on each call).
+func (s *memStore) AppendRowShares(ctx context.Context, dst []byte, h uint64, r, from, to int) ([]byte, error) {
+	eds, err := s.Square(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	if r < 0 || r >= eds.Width() || from < 0 || from > to || to > eds.Width() {
+		return nil, fmt.Errorf("memstore: row %d shares [%d, %d) out of range", r, from, to)
+	}
+	return append(dst, eds.RowBytes(r)[from*da.ShareSize:to*da.ShareSize]...), nil
+}
+
+func (s *memStore) AppendRowNodes(ctx context.Context, dst []byte, h uint64, r int, idx []int) ([]byte, error) {
+	eds, err := s.Square(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	if r < 0 || r >= eds.Width() {
+		return nil, fmt.Errorf("memstore: row %d out of range", r)
+	}
+	leaves, err := da.AxisLeafNodes(erasure.Row, r, eds.Row(r))
+	if err != nil {
+		return nil, err
+	}
+	rec, err := da.InnerNodes(leaves)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range idx {
+		if i < 0 || (i+1)*da.NodeSize > len(rec) {
+			return nil, fmt.Errorf("memstore: node %d out of range", i)
+		}
+		dst = append(dst, rec[i*da.NodeSize:(i+1)*da.NodeSize]...)
+	}
+	return dst, nil
 }
 
 func (s *memStore) NamespaceData(ctx context.Context, h uint64, ns da.Namespace) (*p2p.NamespaceData, error) {

@@ -117,11 +117,26 @@ func (a *Adapter) Blob(ctx context.Context, height uint64, ns da.Namespace, comm
 }
 
 // Proof returns the blob of ns with the given commitment at height, its
-// inclusion proof against the height's data root, and the header.
+// inclusion proof against the height's data root, and the header. A node
+// whose store implements blobs.RowReader proves from its stored NMT nodes
+// (blobs.ProveStoredBlob); any other reads the whole square.
 func (a *Adapter) Proof(ctx context.Context, height uint64, ns da.Namespace, commitment []byte) (*blobs.Blob, *blobs.BlobProof, *da.ExtendedHeader, error) {
 	hdr, err := a.Header(ctx, height)
 	if err != nil {
 		return nil, nil, nil, a.blobReadError(err)
+	}
+	if rr := storedRows(a.node); rr != nil {
+		b, p, err := blobs.ProveStoredBlob(ctx, rr, height, hdr.DAH, ns, commitment)
+		if errors.Is(err, blobs.ErrBlobNotFound) {
+			return nil, nil, nil, fmt.Errorf("%w: no blob of namespace %s with commitment %X at height %d", ErrBlobNotFound, ns, commitment, height)
+		}
+		if errors.Is(err, p2p.ErrNotFound) {
+			return nil, nil, nil, fmt.Errorf("%w: square of height %d is not held by this node: %w", ErrBlobNotFound, height, err)
+		}
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("rollupadapter: proving blob at height %d: %w", height, err)
+		}
+		return b, p, hdr, nil
 	}
 	eds, err := a.node.Square(ctx, height)
 	if errors.Is(err, p2p.ErrNotFound) {
@@ -142,6 +157,21 @@ func (a *Adapter) Proof(ctx context.Context, height uint64, ns da.Namespace, com
 		return nil, nil, nil, fmt.Errorf("rollupadapter: proving blob at height %d: %w", height, err)
 	}
 	return b, p, hdr, nil
+}
+
+// storedRows returns the node's store as a blobs.RowReader when it keeps
+// the NMT inner nodes of its rows (a full node's store does), so that Proof
+// reads a few rows and nodes instead of the whole extended square; nil
+// otherwise.
+func storedRows(n Node) blobs.RowReader {
+	switch n := n.(type) {
+	case *BridgeNode:
+		rr, _ := n.SquareStore.(blobs.RowReader)
+		return rr
+	case blobs.RowReader:
+		return n
+	}
+	return nil
 }
 
 // BlobsAtHeight is one item of a blob subscription.
