@@ -21,14 +21,12 @@ type DataRootTx = da.DataRootTx
 // DataRootTxSize is the exact size of an encoded data-root transaction.
 const DataRootTxSize = da.DataRootTxSize
 
-// ErrInvalidDataRootTx is wrapped by every data-root transaction failure.
-var ErrInvalidDataRootTx = da.ErrDataRootTx
-
 // IsDataRootTx reports whether b starts like a data-root transaction
 // (magic and version), valid or not; CheckTx refuses every user
 // transaction for which it is true.
 func IsDataRootTx(b []byte) bool { return da.IsDataRootTx(b) }
 
 // DecodeDataRootTx decodes a data-root transaction strictly (exact size,
-// magic, version, square size a power of two in [1, 256]).
+// magic, version, square size a power of two in [1, 256]); every failure
+// wraps da.ErrDataRootTx.
 func DecodeDataRootTx(b []byte) (*DataRootTx, error) { return da.DecodeDataRootTx(b) }

@@ -342,10 +342,13 @@ func (e *ExtendedHeader) validateDAH() error {
 	return nil
 }
 
-// DefaultTrustLevel is the share of a trusted validator set that must have
-// signed a header for VerifySkipping to accept it (CometBFT's light client
-// default).
-var DefaultTrustLevel = cmtmath.Fraction{Numerator: 1, Denominator: 3}
+// DefaultTrustLevel returns the share of a trusted validator set that must
+// have signed a header for VerifySkipping to accept it: 1/3, CometBFT's
+// light client default. It is a function so that no caller can lower it
+// for the whole process.
+func DefaultTrustLevel() cmtmath.Fraction {
+	return cmtmath.Fraction{Numerator: 1, Denominator: 3}
+}
 
 // VerifySkipping checks h against a trusted header of the same chain at
 // any lower height, as CometBFT's light client does when it skips: h must

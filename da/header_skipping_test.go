@@ -39,7 +39,7 @@ func TestVerifySkippingChecksTrustFirst(t *testing.T) {
 	trusted := buildChain(t, "s", 1).Headers()[0].Light()
 	for _, n := range []int{4, 100} {
 		h := strangerHeader(t, n, true)
-		err := h.VerifySkipping(trusted, da.DefaultTrustLevel)
+		err := h.VerifySkipping(trusted, da.DefaultTrustLevel())
 		if !errors.Is(err, da.ErrHeaderNotAdjacent) || errors.Is(err, da.ErrHeader) {
 			t.Fatalf("%d strangers: %v, want ErrHeaderNotAdjacent from the trust check (not ErrHeader from the own-set check)", n, err)
 		}
@@ -60,7 +60,7 @@ func BenchmarkVerifySkipping(b *testing.B) {
 	b.Run("honest/vals=4", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := honest.VerifySkipping(trusted, da.DefaultTrustLevel); err != nil {
+			if err := honest.VerifySkipping(trusted, da.DefaultTrustLevel()); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -70,7 +70,7 @@ func BenchmarkVerifySkipping(b *testing.B) {
 		b.Run(fmt.Sprintf("stranger/vals=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := h.VerifySkipping(trusted, da.DefaultTrustLevel); !errors.Is(err, da.ErrHeaderNotAdjacent) {
+				if err := h.VerifySkipping(trusted, da.DefaultTrustLevel()); !errors.Is(err, da.ErrHeaderNotAdjacent) {
 					b.Fatal(err)
 				}
 			}

@@ -363,19 +363,19 @@ func FuzzDecodeDataRootTx(f *testing.F) {
 func TestHeaderVerifySkipping(t *testing.T) {
 	hs := buildChain(t, "s", 6).Headers()
 	other := buildChain(t, "other-validators", 6).Headers()
-	if err := hs[5].VerifySkipping(hs[0].Light(), da.DefaultTrustLevel); err != nil {
+	if err := hs[5].VerifySkipping(hs[0].Light(), da.DefaultTrustLevel()); err != nil {
 		t.Fatalf("skip 1 -> 6: %v", err)
 	}
-	if err := hs[1].Light().VerifySkipping(hs[0].Light(), da.DefaultTrustLevel); err != nil {
+	if err := hs[1].Light().VerifySkipping(hs[0].Light(), da.DefaultTrustLevel()); err != nil {
 		t.Fatalf("adjacent: %v", err)
 	}
-	if err := other[5].VerifySkipping(hs[0].Light(), da.DefaultTrustLevel); !errors.Is(err, da.ErrHeaderNotAdjacent) {
+	if err := other[5].VerifySkipping(hs[0].Light(), da.DefaultTrustLevel()); !errors.Is(err, da.ErrHeaderNotAdjacent) {
 		t.Fatalf("unknown validator set: %v", err)
 	}
-	if err := hs[0].VerifySkipping(hs[3].Light(), da.DefaultTrustLevel); !errors.Is(err, da.ErrHeaderNotAdjacent) {
+	if err := hs[0].VerifySkipping(hs[3].Light(), da.DefaultTrustLevel()); !errors.Is(err, da.ErrHeaderNotAdjacent) {
 		t.Fatalf("backwards: %v", err)
 	}
-	weak := da.DefaultTrustLevel
+	weak := da.DefaultTrustLevel()
 	weak.Numerator, weak.Denominator = 1, 4
 	if err := hs[5].VerifySkipping(hs[0].Light(), weak); !errors.Is(err, da.ErrHeaderNotAdjacent) {
 		t.Fatalf("trust level below 1/3 accepted: %v", err)
@@ -387,7 +387,7 @@ func TestHeaderVerifySkipping(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		forged.SignedHeader.Commit.Signatures[i] = types.NewCommitSigAbsent()
 	}
-	if err := forged.VerifySkipping(hs[0].Light(), da.DefaultTrustLevel); !errors.Is(err, da.ErrHeader) {
+	if err := forged.VerifySkipping(hs[0].Light(), da.DefaultTrustLevel()); !errors.Is(err, da.ErrHeader) {
 		t.Fatalf("under-signed header: %v", err)
 	}
 }

@@ -219,7 +219,7 @@ func (n *Node) handleHead(h *da.LightHeader) error {
 		n.raiseTarget(height)
 		return nil
 	}
-	if err := h.VerifySkipping(local, da.DefaultTrustLevel); err != nil {
+	if err := h.VerifySkipping(local, da.DefaultTrustLevel()); err != nil {
 		return err
 	}
 	if err := n.store.putHeaders(ctx, []*da.LightHeader{h}, 0); err != nil {
