@@ -7,6 +7,7 @@ import (
 
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/erasure"
+	"github.com/quadrant-da/quadrant/sampling"
 )
 
 // Request limits and sizes. Every request is small and of bounded size; a
@@ -103,11 +104,8 @@ func DecodeHeaderRequest(b []byte) (HeaderRequest, error) {
 }
 
 // Coord is one share of the extended square and the axis whose root its
-// proof should lead to.
-type Coord struct {
-	Row, Col int
-	Axis     erasure.Axis
-}
+// proof should lead to; it is sampling's, defined once.
+type Coord = sampling.Coord
 
 // SampleRequest asks for the samples of Coords at Height.
 // Encoding: height u64 | count u16 | count × (row u16 | col u16 | axis u8).

@@ -8,6 +8,7 @@ import (
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/erasure"
 	"github.com/quadrant-da/quadrant/p2p"
+	"github.com/quadrant-da/quadrant/sampling"
 	"github.com/quadrant-da/quadrant/wallet"
 )
 
@@ -94,24 +95,9 @@ type SamplingStatsSource interface {
 	SamplingStats(ctx context.Context) (SamplingStats, error)
 }
 
-// SamplingStats is celestia-node's das.SamplingStats JSON shape.
-type SamplingStats struct {
-	SampledChainHead uint64            `json:"head_of_sampled_chain"`
-	CatchupHead      uint64            `json:"head_of_catchup"`
-	NetworkHead      uint64            `json:"network_head_height"`
-	Failed           map[uint64]int    `json:"failed,omitempty"`
-	Workers          []SamplingWorker  `json:"workers,omitempty"`
-	Concurrency      int               `json:"concurrency"`
-	CatchUpDone      bool              `json:"catch_up_done"`
-	IsRunning        bool              `json:"is_running"`
-	Extra            map[string]string `json:"quadrant,omitempty"`
-}
+// SamplingStats is celestia-node's das.SamplingStats JSON shape, defined
+// once in sampling.
+type SamplingStats = sampling.Stats
 
 // SamplingWorker is one catch-up worker's state in SamplingStats.
-type SamplingWorker struct {
-	JobType string `json:"job_type"`
-	Curr    uint64 `json:"current"`
-	From    uint64 `json:"from"`
-	To      uint64 `json:"to"`
-	ErrMsg  string `json:"error,omitempty"`
-}
+type SamplingWorker = sampling.WorkerStats

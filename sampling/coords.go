@@ -38,8 +38,9 @@ func NewSeed(r io.Reader) (Seed, error) {
 }
 
 // Coord is one share of the 2k×2k extended square, row-major, and the axis
-// whose root the share's proof should lead to. It has the same underlying type
-// as p2p.Coord, so a driver converts with p2p.Coord(c).
+// whose root the share's proof should lead to. It is the one coordinate
+// type: p2p.Coord is this type, so a driver passes it to the p2p client as
+// is.
 type Coord struct {
 	Row, Col int
 	Axis     erasure.Axis

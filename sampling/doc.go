@@ -9,7 +9,7 @@
 // logs nothing: time and randomness are parameters. The light node is the
 // driver: it fetches headers and samples over p2p (whose SampleRequest is the
 // wire form of a batch of coordinates — sampling defines no messages of its
-// own; Coord converts to p2p.Coord), stores the checkpoint, and logs and
+// own; p2p.Coord is an alias of Coord), stores the checkpoint, and logs and
 // exports the verdicts.
 //
 // # Coordinates

@@ -2,9 +2,11 @@ package sampling
 
 import "slices"
 
-// Stats has exactly the JSON shape of celestia-node's das.SamplingStats, so
-// that tools reading das.SamplingStats from a Celestia light node read
-// Quadrant's too.
+// Stats has the JSON shape of celestia-node's das.SamplingStats (plus an
+// optional "quadrant" object), so that tools reading das.SamplingStats from
+// a Celestia light node read Quadrant's too. It is the one sampling-stats
+// type: the light node's API and the rollup adapter's das module both
+// return it.
 type Stats struct {
 	// SampledChainHead: every header from the trusted start up to it is
 	// decided (available, or older than the sampling window).
@@ -27,6 +29,10 @@ type Stats struct {
 	// IsRunning: the scheduler is not halted. A driver that is not started
 	// reports false.
 	IsRunning bool `json:"is_running"`
+	// Extra holds Quadrant's own notes for operators (the scheduler sets
+	// none; a node that does not sample says so here); tools that expect
+	// celestia-node's shape ignore the field.
+	Extra map[string]string `json:"quadrant,omitempty"`
 }
 
 // WorkerStats is one running job, as celestia-node's das.WorkerStats.
