@@ -75,12 +75,12 @@ func TestDACBatchBounded(t *testing.T) {
 	hs := httptest.NewServer(m.Handler())
 	defer hs.Close()
 	data := bytes.Repeat([]byte(t.Name()), (44<<10)/len(t.Name()))
-	ss := SignedSequence{Sequence: []HexBytes{data}}
+	ss := SignedSequence{Sequence: []ArgBytes{data}}
 	ss.Signature, _ = seq.Sign(ss.HashToSign())
 	if _, e := rpcCall(t, hs.URL, "datacom_signSequence", ss); e != nil {
 		t.Fatal(e.Message)
 	}
-	hash, _ := json.Marshal(HexBytes(Keccak256(data)))
+	hash, _ := json.Marshal(ArgBytes(Keccak256(data)))
 
 	// One call: what a single answer costs.
 	single := fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"sync_getOffChainData","params":[%s]}`, hash)

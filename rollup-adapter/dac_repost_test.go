@@ -26,7 +26,7 @@ func TestDACRepostsPrunedBatch(t *testing.T) {
 	hs := httptest.NewServer(m.Handler())
 	defer hs.Close()
 	data := []byte("pruned batch " + t.Name())
-	ss := SignedSequence{Sequence: []HexBytes{data}}
+	ss := SignedSequence{Sequence: []ArgBytes{data}}
 	ss.Signature, _ = seq.Sign(ss.HashToSign())
 	if _, e := rpcCall(t, hs.URL, "datacom_signSequence", ss); e != nil {
 		t.Fatal(e.Message)
@@ -37,7 +37,7 @@ func TestDACRepostsPrunedBatch(t *testing.T) {
 		t.Fatalf("index after signing: %v %v", ok, err)
 	}
 	tn.store.forget(first.height) // retention pruning
-	if _, e := rpcCall(t, hs.URL, "sync_getOffChainData", HexBytes(Keccak256(data))); e == nil {
+	if _, e := rpcCall(t, hs.URL, "sync_getOffChainData", ArgBytes(Keccak256(data))); e == nil {
 		t.Fatal("the pruned batch is still served: the test cannot tell")
 	}
 
@@ -46,8 +46,8 @@ func TestDACRepostsPrunedBatch(t *testing.T) {
 	if _, e := rpcCall(t, hs.URL, "datacom_signSequence", ss); e != nil {
 		t.Fatal(e.Message)
 	}
-	res, e := rpcCall(t, hs.URL, "sync_getOffChainData", HexBytes(Keccak256(data)))
-	var got HexBytes
+	res, e := rpcCall(t, hs.URL, "sync_getOffChainData", ArgBytes(Keccak256(data)))
+	var got ArgBytes
 	if e != nil || json.Unmarshal(res, &got) != nil || !bytes.Equal(got, data) {
 		t.Fatalf("after signing again, the batch is not served: %s %+v", res, e)
 	}

@@ -229,7 +229,7 @@ func (m *DACMember) call(ctx context.Context, req jsonReq, budget int64) jsonRes
 			m.log.Warn("rollupadapter: DAC sign", "err", err)
 			return fail(dacDefaultErrorCode, err)
 		}
-		resp.Result = HexBytes(out)
+		resp.Result = ArgBytes(out)
 	case "sync_getOffChainData":
 		var h Hash32
 		if err := param(&h); err != nil {
@@ -239,7 +239,7 @@ func (m *DACMember) call(ctx context.Context, req jsonReq, budget int64) jsonRes
 		if err != nil {
 			return fail(dacDefaultErrorCode, fmt.Errorf("failed to get the requested data: %w", err))
 		}
-		resp.Result = HexBytes(data)
+		resp.Result = ArgBytes(data)
 	case "sync_listOffChainData":
 		var hs []Hash32
 		if err := param(&hs); err != nil {
@@ -248,7 +248,7 @@ func (m *DACMember) call(ctx context.Context, req jsonReq, budget int64) jsonRes
 		if len(hs) > m.cfg.MaxListHashes {
 			return fail(dacInvalidRequest, fmt.Errorf("too many hashes requested: %d, at most %d", len(hs), m.cfg.MaxListHashes))
 		}
-		out := map[string]HexBytes{}
+		out := map[string]ArgBytes{}
 		size := int64(2)
 		for _, h := range hs {
 			data, err := m.OffChainData(ctx, h[:])

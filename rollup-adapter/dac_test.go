@@ -77,13 +77,13 @@ func TestDACMember(t *testing.T) {
 	hs := httptest.NewServer(m.Handler())
 	defer hs.Close()
 
-	batches := []HexBytes{[]byte("batch one " + t.Name()), []byte("batch two " + t.Name())}
+	batches := []ArgBytes{[]byte("batch one " + t.Name()), []byte("batch two " + t.Name())}
 	ss := SignedSequence{Sequence: batches}
 	ss.Signature, _ = stranger.Sign(ss.HashToSign())
 	if _, e := rpcCall(t, hs.URL, "datacom_signSequence", ss); e == nil || !strings.Contains(e.Message, "unauthorized") {
 		t.Fatalf("sequence from a stranger: %+v, want unauthorized", e)
 	}
-	if _, e := rpcCall(t, hs.URL, "sync_getOffChainData", HexBytes(Keccak256(batches[0]))); e == nil {
+	if _, e := rpcCall(t, hs.URL, "sync_getOffChainData", ArgBytes(Keccak256(batches[0]))); e == nil {
 		t.Fatal("an unauthorized sequence's data was stored")
 	}
 	ss.Signature, _ = seq.Sign(ss.HashToSign())
@@ -91,7 +91,7 @@ func TestDACMember(t *testing.T) {
 	if e != nil {
 		t.Fatal(e.Message)
 	}
-	var sig HexBytes
+	var sig ArgBytes
 	if err := json.Unmarshal(res, &sig); err != nil || len(sig) != 65 {
 		t.Fatalf("signature %s: %v", res, err)
 	}
@@ -100,14 +100,14 @@ func TestDACMember(t *testing.T) {
 	}
 	// signing happened after inclusion: the data is on Quadrant now
 	for _, b := range batches {
-		res, e := rpcCall(t, hs.URL, "sync_getOffChainData", HexBytes(Keccak256(b)))
-		var got HexBytes
+		res, e := rpcCall(t, hs.URL, "sync_getOffChainData", ArgBytes(Keccak256(b)))
+		var got ArgBytes
 		if e != nil || json.Unmarshal(res, &got) != nil || !bytes.Equal(got, b) {
 			t.Fatalf("getOffChainData: %s %+v", res, e)
 		}
 	}
-	res, e = rpcCall(t, hs.URL, "sync_listOffChainData", []HexBytes{Keccak256(batches[0]), Keccak256([]byte("absent"))})
-	var list map[string]HexBytes
+	res, e = rpcCall(t, hs.URL, "sync_listOffChainData", []ArgBytes{Keccak256(batches[0]), Keccak256([]byte("absent"))})
+	var list map[string]ArgBytes
 	if e != nil || json.Unmarshal(res, &list) != nil || len(list) != 1 {
 		t.Fatalf("listOffChainData: %s %+v", res, e)
 	}
@@ -129,7 +129,7 @@ func TestDACMember(t *testing.T) {
 	}
 
 	// the availability certificate verifies against the chain's validators
-	res, e = rpcCall(t, hs.URL, "quadrant_getCertificate", HexBytes(Keccak256(batches[1])))
+	res, e = rpcCall(t, hs.URL, "quadrant_getCertificate", ArgBytes(Keccak256(batches[1])))
 	var cert Certificate
 	if e != nil || json.Unmarshal(res, &cert) != nil {
 		t.Fatalf("certificate: %+v", e)

@@ -8,17 +8,20 @@ import (
 	"strings"
 )
 
-// HexBytes is cdk-data-availability's ArgBytes: 0x-prefixed hex in JSON.
-type HexBytes []byte
+// ArgBytes is cdk-data-availability's ArgBytes: 0x-prefixed hex in JSON
+// (decoding accepts an odd digit count, as cdk does). It is not
+// chain.HexBytes, whose JSON is bare lower-case hex, nor CometBFT's
+// HexBytes (upper-case, Celestia's JSON): each is a wire format of its own.
+type ArgBytes []byte
 
 // MarshalText encodes b as 0x-prefixed hex.
-func (b HexBytes) MarshalText() ([]byte, error) {
+func (b ArgBytes) MarshalText() ([]byte, error) {
 	return []byte("0x" + hex.EncodeToString(b)), nil
 }
 
 // UnmarshalText decodes 0x-prefixed (or bare) hex; an odd digit count is
 // left-padded with 0, as cdk's decoder does.
-func (b *HexBytes) UnmarshalText(t []byte) error {
+func (b *ArgBytes) UnmarshalText(t []byte) error {
 	s := strings.TrimPrefix(strings.TrimPrefix(string(t), "0x"), "0X")
 	if len(s)%2 == 1 {
 		s = "0" + s
@@ -53,11 +56,11 @@ func (u *HexUint64) UnmarshalText(t []byte) error {
 type Hash32 [32]byte
 
 // MarshalText encodes h as 0x-prefixed hex.
-func (h Hash32) MarshalText() ([]byte, error) { return HexBytes(h[:]).MarshalText() }
+func (h Hash32) MarshalText() ([]byte, error) { return ArgBytes(h[:]).MarshalText() }
 
 // UnmarshalText decodes up to 32 bytes of hex, left-padded (common.HexToHash).
 func (h *Hash32) UnmarshalText(t []byte) error {
-	var b HexBytes
+	var b ArgBytes
 	if err := b.UnmarshalText(t); err != nil {
 		return err
 	}
@@ -73,11 +76,11 @@ func (h *Hash32) UnmarshalText(t []byte) error {
 type Address20 [20]byte
 
 // MarshalText encodes a as 0x-prefixed hex.
-func (a Address20) MarshalText() ([]byte, error) { return HexBytes(a[:]).MarshalText() }
+func (a Address20) MarshalText() ([]byte, error) { return ArgBytes(a[:]).MarshalText() }
 
 // UnmarshalText decodes a 20-byte hex address.
 func (a *Address20) UnmarshalText(t []byte) error {
-	var b HexBytes
+	var b ArgBytes
 	if err := b.UnmarshalText(t); err != nil {
 		return err
 	}
@@ -91,8 +94,8 @@ func (a *Address20) UnmarshalText(t []byte) error {
 // SignedSequence is cdk-data-availability v0.0.13's types.SignedSequence:
 // the batches' L2 data, signed by the trusted sequencer.
 type SignedSequence struct {
-	Sequence  []HexBytes `json:"sequence"`
-	Signature HexBytes   `json:"signature"`
+	Sequence  []ArgBytes `json:"sequence"`
+	Signature ArgBytes   `json:"signature"`
 }
 
 // HashToSign is the hash the committee signs: starting from 32 zero bytes,
@@ -116,7 +119,7 @@ func (s *SignedSequence) batches() [][]byte {
 
 // Batch is cdk's types.Batch (Banana).
 type Batch struct {
-	L2Data            HexBytes  `json:"L2Data"`
+	L2Data            ArgBytes  `json:"L2Data"`
 	ForcedGER         Hash32    `json:"forcedGlobalExitRoot"`
 	ForcedTimestamp   HexUint64 `json:"forcedTimestamp"`
 	Coinbase          Address20 `json:"coinbase"`
@@ -134,7 +137,7 @@ type SequenceBanana struct {
 // SignedSequenceBanana is cdk's types.SignedSequenceBanana.
 type SignedSequenceBanana struct {
 	Sequence  SequenceBanana `json:"sequence"`
-	Signature HexBytes       `json:"signature"`
+	Signature ArgBytes       `json:"signature"`
 }
 
 // HashToSign is the accumulated input hash of the sequence (aggkit's

@@ -28,12 +28,12 @@ func FuzzDecoders(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var r HeaderRef
 		_ = json.Unmarshal(b, &r)
-		var hb HexBytes
+		var hb ArgBytes
 		if json.Unmarshal(b, &hb) == nil {
 			out, _ := json.Marshal(hb)
-			var again HexBytes
+			var again ArgBytes
 			if err := json.Unmarshal(out, &again); err != nil || !bytes.Equal(again, hb) {
-				t.Fatalf("HexBytes round trip: %x -> %s", hb, out)
+				t.Fatalf("ArgBytes round trip: %x -> %s", hb, out)
 			}
 		}
 		var h Hash32
