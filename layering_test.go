@@ -32,6 +32,7 @@ var layers = []string{
 	"blobs",
 	"da",
 	"erasure",
+	"internal/pebblex",
 }
 
 // forbidden maps a package to Quadrant packages it must not import even
