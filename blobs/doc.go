@@ -31,9 +31,12 @@
 // (what the proposer writes into the data-root transaction). For a rollup,
 // ExtendedSquare.ProveBlob returns a BlobProof: per row the blob spans, the
 // NMT range proof of its shares and the row root's Merkle proof to the data
-// root. BlobProof.Verify checks it from the data root and the blob's data;
+// root. ProveStoredBlob builds the same proof, byte for byte, from a full
+// node's stored row trees (a RowReader) without the whole square.
+// BlobProof.Verify checks it from the data root and the blob's data;
 // BlobProof.VerifyCommitment from the data root and the share commitment
-// alone (the blob's subtree roots are aligned nodes of the row trees).
+// alone (the blob's subtree roots are aligned nodes of the row trees),
+// through CommitmentProof.Verify, the one verifier of that claim.
 // ExtendedSquare.ProveNamespace returns all shares of a namespace with NMT
 // completeness (or absence) proofs and the neighbouring rows' roots, so
 // NamespaceProof.Verify needs only the data root.

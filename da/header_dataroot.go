@@ -8,7 +8,7 @@ import (
 )
 
 // The data-root transaction is the one transaction a proposer appends, last,
-// to every block (DESIGN.md §3). It commits the block's header (through
+// to every block. It commits the block's header (through
 // Header.DataHash, the Merkle root of the block's txs) to the data root of
 // the extended square, because upstream CometBFT keeps DataHash as the root
 // of the txs. Its wire format lives here rather than in blobs so that da can

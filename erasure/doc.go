@@ -6,7 +6,8 @@
 //
 // # Place in the layering
 //
-// erasure is the leaf of Quadrant's import graph (DESIGN.md §2). It imports
+// erasure is the leaf of Quadrant's import graph (the rules are stated and
+// checked in layering_test.go at the repository root). It imports
 // only klauspost/reedsolomon, golang.org/x/sync and the standard library. It
 // knows nothing of namespaces or Merkle trees: axis roots are computed
 // through Rooter, which package da implements with the namespaced Merkle

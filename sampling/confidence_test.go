@@ -8,7 +8,7 @@ import (
 )
 
 func TestConfidenceKnownValues(t *testing.T) {
-	// DESIGN.md §7: 16 samples ≈ 99 %, 24 ≈ 99.9 %, 32 ≈ 99.99 % for large k.
+	// The usual figures: 16 samples ≈ 99 %, 24 ≈ 99.9 %, 32 ≈ 99.99 % for large k.
 	for _, tc := range []struct {
 		s       int
 		atLeast float64

@@ -4,7 +4,8 @@
 //
 // # Place in the layering
 //
-// sampling imports only da, erasure and the standard library (DESIGN.md §2).
+// sampling imports only da, erasure and the standard library (the layering
+// rules are stated and checked in layering_test.go at the repository root).
 // It does no network or disk I/O, reads no clock and no OS randomness, and
 // logs nothing: time and randomness are parameters. The light node is the
 // driver: it fetches headers and samples over p2p (whose SampleRequest is the
@@ -24,8 +25,9 @@
 // seed is generated once from crypto/rand by the driver and kept in the
 // node's home, never derived from the peer identity: full nodes cannot
 // predict the coordinates, and a restarted node asks for the same ones
-// (retries reveal nothing new). A golden test pins the derivation against an
-// independent implementation.
+// (retries reveal nothing new). A golden test (TestCoordinatesGolden) pins
+// the derivation to values computed by an independent implementation, which
+// is not part of the repository.
 //
 // # Confidence
 //
@@ -76,10 +78,12 @@
 //
 // # Stats
 //
-// Stats has exactly the JSON shape of celestia-node's das.SamplingStats
+// Stats has the JSON shape of celestia-node's das.SamplingStats
 // (head_of_sampled_chain, head_of_catchup, network_head_height, failed,
 // workers [{job_type, current, from, to, error}], concurrency,
-// catch_up_done, is_running), with the same job type names. Here
+// catch_up_done, is_running), with the same job type names, plus an
+// optional "quadrant" object of notes. It is the one stats type: the light
+// node's API and the rollup adapter's das module both return it. Here
 // head_of_sampled_chain counts out-of-window heights as decided, and
 // is_running means "not halted" (a driver that is not started overrides it).
 package sampling
