@@ -10,4 +10,8 @@
 // network, disk, wall clock or global state. It imports erasure (the 2D
 // Reed–Solomon codec over raw shares) and is imported by blobs, sampling and
 // everything above them.
+//
+// InnerNodes, InnerNodeIndex and RangeProofPositions define the record of an
+// axis' NMT inner nodes that a full node stores, so that provers (blobs'
+// ProveStoredBlob) assemble proofs from it instead of rehashing the axis.
 package da
