@@ -153,3 +153,24 @@ func (g GenesisStaking) withDefaults() GenesisStaking {
 	}
 	return g
 }
+
+// InitialValidator is one member of a genesis' first validator set.
+type InitialValidator struct {
+	PubKey  []byte // ed25519
+	Power   int64
+	Moniker string
+}
+
+// InitialValidators returns the validator set the staking section of g
+// starts with (what InitChain hands CometBFT), in consensus address
+// order; empty when g has no staking validators. g must be valid.
+func InitialValidators(g GenesisState) []InitialValidator {
+	st := genesisStaking(g.Staking.withDefaults())
+	byCons := st.byConsAddress()
+	out := []InitialValidator{}
+	for _, a := range sortedAddrs(st.Active) {
+		v := byCons[a]
+		out = append(out, InitialValidator{PubKey: v.PubKey, Power: st.Active[a], Moniker: v.Moniker})
+	}
+	return out
+}

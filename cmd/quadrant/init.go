@@ -24,6 +24,9 @@ const (
 	defaultAccountBalance = 1_000_000_000_000_000     // 10^15 base units
 	faucetBalance         = 1_000_000_000_000_000_000 // 10^18 base units
 	validatorPower        = 10
+	// validatorCommissionBps is the commission of validators that init and
+	// devnet create: 5 %.
+	validatorCommissionBps = 500
 )
 
 // homeInfo is what initHome created.
@@ -35,9 +38,13 @@ type homeInfo struct {
 	Config  validator.NodeConfig
 }
 
-// genesisValidator returns the home's validator entry for a genesis.
-func (h *homeInfo) genesisValidator() cmttypes.GenesisValidator {
-	return cmttypes.GenesisValidator{Address: h.ValKey.Address(), PubKey: h.ValKey, Power: validatorPower, Name: h.Config.Moniker}
+// genesisValidator returns the home's validator for a genesis: its
+// account is the operator and self-bonds validatorPower units of power.
+func (h *homeInfo) genesisValidator(params chain.StakingParams) consensus.GenesisValidator {
+	return consensus.GenesisValidator{
+		Operator: h.Account.Address(), PubKey: h.ValKey.Bytes(), Moniker: h.Config.Moniker,
+		CommissionBps: validatorCommissionBps, SelfBond: validatorPower * params.PowerReduction,
+	}
 }
 
 // peerAddress returns id@host:port for the node's P2P listen address.
@@ -142,7 +149,8 @@ it joins an existing network: the genesis is copied in and --peers
 				app := consensus.DefaultGenesisState()
 				app.Params.MaxSquareSize = maxSquare
 				app.Accounts = append(app.Accounts, consensus.GenesisAccount{Address: info.Account.Address().String(), Balance: balance})
-				d, err := validator.NewGenesisDoc(chainID, time.Now(), []cmttypes.GenesisValidator{info.genesisValidator()}, app)
+				app.Staking.Validators = append(app.Staking.Validators, info.genesisValidator(app.Staking.Params))
+				d, err := validator.NewGenesisDoc(chainID, time.Now(), nil, app)
 				if err != nil {
 					return err
 				}
