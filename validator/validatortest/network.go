@@ -122,4 +122,6 @@ func (nw *Network) ProofOfPossession(t testing.TB, i int) []byte {
 }
 
 // ConsAddress is member i's CometBFT validator address.
-func (nw *Network) ConsAddress(i int) cmttypes.Address { return nw.Members[i].ValKey.PubKey().Address() }
+func (nw *Network) ConsAddress(i int) cmttypes.Address {
+	return nw.Members[i].ValKey.PubKey().Address()
+}
