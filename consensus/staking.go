@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/json"
+	"math"
 	"math/big"
 	"math/bits"
 	"slices"
@@ -221,6 +222,19 @@ func mulDiv(a, b, c uint64) (uint64, bool) {
 	}
 	q, _ := bits.Div64(hi, lo, c)
 	return q, true
+}
+
+// mulDivUp returns a×b/c rounded up; c > 0 and a ≤ c (so it fits).
+func mulDivUp(a, b, c uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	if hi >= c {
+		return math.MaxUint64
+	}
+	q, r := bits.Div64(hi, lo, c)
+	if r != 0 {
+		q++
+	}
+	return q
 }
 
 // tokensOf is the token value of shares of v.

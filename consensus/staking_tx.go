@@ -212,8 +212,7 @@ func undelegate(l *Ledger, st *Staking, del chain.Address, m chain.Delegation) *
 	}
 	shares := d.Shares
 	if m.Amount < have {
-		s, _ := mulDiv(m.Amount, v.Shares, v.Tokens)
-		shares = min(s+1, d.Shares) // round against the delegator
+		shares = min(mulDivUp(m.Amount, v.Shares, v.Tokens), d.Shares) // round against the delegator
 	}
 	w := l.stakingForWrite()
 	v = w.Validators[m.Validator]
