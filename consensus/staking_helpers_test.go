@@ -14,7 +14,9 @@ import (
 const pr = chain.DefaultPowerReduction
 
 // consKey is a deterministic consensus key.
-func consKey(name string) ed25519.PrivKey { return ed25519.GenPrivKeyFromSecret([]byte("cons/" + name)) }
+func consKey(name string) ed25519.PrivKey {
+	return ed25519.GenPrivKeyFromSecret([]byte("cons/" + name))
+}
 
 // stakeTx is a signed staking tx paying the fixed gas at price 1.
 func stakeTx(t testing.TB, from testKey, seq uint64, msg chain.StakeMsg, opts ...func(*chain.StakeTx)) []byte {
