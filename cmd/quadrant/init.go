@@ -112,11 +112,11 @@ func stripScheme(addr string) string {
 
 func newInitCmd() *cobra.Command {
 	var (
-		home, chainID, moniker, genesisFile, peers string
-		p2pAddr, rpcAddr, keyName, keyType         string
-		blockTime                                  time.Duration
-		balance                                    uint64
-		maxSquare                                  int
+		home, chainID, moniker, genesisFile, peers   string
+		p2pAddr, rpcAddr, grpcAddr, keyName, keyType string
+		blockTime                                    time.Duration
+		balance                                      uint64
+		maxSquare                                    int
 	)
 	cmd := &cobra.Command{
 		Use:   "init",
@@ -132,6 +132,7 @@ it joins an existing network: the genesis is copied in and --peers
 			cfg.P2P.PersistentPeers = peers
 			cfg.P2P.ListenAddress = p2pAddr
 			cfg.RPC.ListenAddress = rpcAddr
+			cfg.RPC.GRPCListenAddress = grpcAddr
 			cfg.Consensus.BlockTime = blockTime
 			var doc *cmttypes.GenesisDoc
 			if genesisFile != "" {
@@ -177,6 +178,7 @@ it joins an existing network: the genesis is copied in and --peers
 	f.StringVar(&peers, "peers", "", "persistent peers, comma-separated id@host:port")
 	f.StringVar(&p2pAddr, "p2p-laddr", validator.DefaultNodeConfig().P2P.ListenAddress, "P2P listen address")
 	f.StringVar(&rpcAddr, "rpc-laddr", validator.DefaultNodeConfig().RPC.ListenAddress, "CometBFT RPC listen address")
+	f.StringVar(&grpcAddr, "grpc-laddr", validator.DefaultNodeConfig().RPC.GRPCListenAddress, "core API listen address (binary tx submission, blocks for full nodes)")
 	f.StringVar(&keyName, "key-name", "validator", "name of the account key to create")
 	f.StringVar(&keyType, "key-type", wallet.KeyTypeSecp256k1, "account key type: secp256k1 or ed25519")
 	f.DurationVar(&blockTime, "block-time", validator.DefaultBlockTime, "block time (CometBFT timeout_commit); same on every node")
