@@ -104,4 +104,3 @@ func findValidator(t *testing.T, vals []map[string]any, operator string) map[str
 	t.Fatalf("operator %s not among %d validators: %v", operator, len(vals), vals)
 	return nil
 }
-
