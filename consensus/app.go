@@ -123,7 +123,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 	if cfg.Mempool == MempoolApp {
 		a.pool = newTxPool(cfg.Pool)
 	}
-	a.checkLedger = NewLedger(lockedReader{a})
+	a.checkLedger = NewLedger(lockedReader{a: a})
 	if found {
 		logger.Info("consensus: state loaded", "height", committed.Height, "app_hash", fmt.Sprintf("%X", committed.AppHash),
 			"accounts", len(committed.Accounts))
@@ -139,7 +139,13 @@ func (a *App) Close() error {
 }
 
 // lockedReader reads committed accounts; callers hold a.stateMu (read).
-type lockedReader struct{ a *App }
+// height and now, when set, are the block being proposed (blockClock).
+type lockedReader struct {
+	a           *App
+	height, now int64
+}
+
+func (r lockedReader) blockClock() (height, now int64) { return r.height, r.now }
 
 func (r lockedReader) Account(addr chain.Address) Account { return r.a.committed.Accounts[addr] }
 
@@ -219,7 +225,7 @@ func metaOf(st *State) stateMeta {
 // rechecks the remaining mempool transactions, in order, after Commit.
 func (a *App) resetCheckState() {
 	a.checkMu.Lock()
-	a.checkLedger = NewLedger(lockedReader{a})
+	a.checkLedger = NewLedger(lockedReader{a: a})
 	a.checkMu.Unlock()
 }
 

@@ -166,7 +166,10 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 	}
 	a.stateMu.RLock()
 	params := a.committed.Params
-	plan, dropped, err := prepareBlock(lockedReader{a}, mempool, params, a.validatorLocked(), req.MaxTxBytes)
+	// Staking messages that depend on time (unjail) are judged at the
+	// proposed block's time, as FinalizeBlock will.
+	at := lockedReader{a: a, height: req.Height, now: req.Time.UnixNano()}
+	plan, dropped, err := prepareBlock(at, mempool, params, a.validatorLocked(), req.MaxTxBytes)
 	a.stateMu.RUnlock()
 	if err != nil {
 		return nil, fmt.Errorf("consensus: preparing proposal at height %d: %w", req.Height, err)
@@ -209,7 +212,8 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 	start := time.Now()
 	a.stateMu.RLock()
 	params := a.committed.Params
-	plan, err := processBlock(lockedReader{a}, req.Txs, params, a.checkerLocked())
+	at := lockedReader{a: a, height: req.Height, now: req.Time.UnixNano()}
+	plan, err := processBlock(at, req.Txs, params, a.checkerLocked())
 	a.stateMu.RUnlock()
 	a.log.Info("consensus: processed proposal", "height", req.Height, "txs", len(req.Txs), "ok", err == nil,
 		"took", time.Since(start).Round(time.Millisecond))
@@ -267,7 +271,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	}
 	env := blockEnv{height: req.Height, now: req.Time.UnixNano(),
 		stakingBlock: stakingBlock{votes: req.DecidedLastCommit.Votes, misbehavior: req.Misbehavior}}
-	res := executeBlock(lockedReader{a}, req.Txs, env, check, layout)
+	res := executeBlock(lockedReader{a: a}, req.Txs, env, check, layout)
 	staking := cur.Staking
 	if res.staking != nil {
 		staking = res.staking

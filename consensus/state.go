@@ -112,9 +112,22 @@ func (l *Ledger) stakingForWrite() *Staking {
 // else nil.
 func (l *Ledger) StakingChanged() *Staking { return l.staking }
 
-// NewLedger returns an empty overlay over base.
+// blockClock is implemented by a Ledger base that knows the block being
+// built or checked: its height and time (unix nanoseconds).
+type blockClock interface {
+	blockClock() (height, now int64)
+}
+
+func (l *Ledger) blockClock() (height, now int64) { return l.height, l.now }
+
+// NewLedger returns an empty overlay over base, for the block base names
+// if it is a blockClock.
 func NewLedger(base AccountReader) *Ledger {
-	return &Ledger{base: base, changes: make(map[chain.Address]Account)}
+	l := &Ledger{base: base, changes: make(map[chain.Address]Account)}
+	if c, ok := base.(blockClock); ok {
+		l.height, l.now = c.blockClock()
+	}
+	return l
 }
 
 // Account returns the account's current state in the overlay.
