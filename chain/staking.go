@@ -83,8 +83,15 @@ const maxStakingSeconds = 100 * 365 * 24 * 60 * 60
 // maxSignedBlocksWindow bounds the per-validator missed-block bitmap.
 const maxSignedBlocksWindow = 1 << 16
 
-// Validate checks the parameters are usable: positive power reduction,
-// minimum self-bond of at least one unit of power, 1..1000 validators,
+// MinPowerReduction is the smallest power reduction: with it, even every
+// token that can exist (2^64 − 1 base units) bonded is less voting power
+// than CometBFT's MaxTotalVotingPower (2^63 / 8), so an update can never
+// push the set over that limit.
+const MinPowerReduction = 16
+
+// Validate checks the parameters are usable: power reduction of at least
+// MinPowerReduction, minimum self-bond of at least one unit of power,
+// 1..1000 validators,
 // fractions within 100 %, a window of 1..65536 blocks and durations within
 // 100 years.
 func (p StakingParams) Validate() error {
@@ -92,8 +99,8 @@ func (p StakingParams) Validate() error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidStakingParams}, args...)...)
 	}
 	switch {
-	case p.PowerReduction == 0:
-		return bad("power_reduction is 0, want ≥ 1")
+	case p.PowerReduction < MinPowerReduction:
+		return bad("power_reduction is %d, want ≥ %d (so total power stays under CometBFT's limit)", p.PowerReduction, MinPowerReduction)
 	case p.MinSelfBond < p.PowerReduction:
 		return bad("min_self_bond %d is below power_reduction %d (a validator needs at least power 1)", p.MinSelfBond, p.PowerReduction)
 	case p.MaxValidators == 0 || p.MaxValidators > 1000:

@@ -109,6 +109,12 @@ func (g GenesisState) Validate() error {
 		}
 		total += acc.Balance
 	}
+	for i, v := range g.Staking.Validators {
+		if v.SelfBond > math.MaxUint64-total {
+			return fmt.Errorf("%w: staking validator %d: balances and self-bonds overflow uint64 in sum", ErrInvalidGenesis, i)
+		}
+		total += v.SelfBond
+	}
 	return g.Staking.validate()
 }
 

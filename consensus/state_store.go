@@ -74,6 +74,9 @@ func (s *stateStore) load(ctx context.Context) (st *State, found bool, err error
 		LastBlockTime: meta.LastBlockTime,
 	}
 	rawStaking, err := s.ds.Get(ctx, ds.NewKey(keyStaking))
+	if errors.Is(err, ds.ErrNotFound) {
+		return nil, false, fmt.Errorf("consensus: the state store at height %d has no staking state: it was written before the open validator set; start this node from a fresh home", meta.Height)
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("consensus: reading staking state: %w", err)
 	}
