@@ -112,3 +112,33 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// TestFeesSplitByPower: one block's fees are split 3:1 between validators
+// of power 30 and 10; each operator gets its 10 % commission at once, and
+// a delegator holding half of a validator's shares earns half of the rest.
+func TestFeesSplitByPower(t *testing.T) {
+	l, _ := stakingFixture(t, nil, 15*pr, 10*pr)
+	mustApply(t, l, carol, chain.StakeMsg{Delegate: &chain.Delegation{Validator: alice.addr, Amount: 15 * pr}})
+	l.stakingForWrite().updateActiveSet() // alice 30, bob 10
+	balance := func(k testKey) uint64 { return l.Account(k.addr).Balance }
+	aliceBefore, bobBefore := balance(alice), balance(bob)
+	l.fees = 40_000
+	endBlock(l, stakingBlock{})
+	st := l.StakingState()
+	if got := balance(alice) - aliceBefore; got != 3_000 {
+		t.Fatalf("alice's commission %d, want 3000 (10 %% of 30000)", got)
+	}
+	if got := balance(bob) - bobBefore; got != 1_000 {
+		t.Fatalf("bob's commission %d, want 1000 (10 %% of 10000)", got)
+	}
+	a, c, b := StakeOf(st, alice.addr).Rewards, StakeOf(st, carol.addr).Rewards, StakeOf(st, bob.addr).Rewards
+	if a != 13_500 || c != 13_500 || b != 9_000 || st.FeeRemainder != 0 {
+		t.Fatalf("pending rewards alice %d carol %d bob %d (carry %d), want 13500, 13500, 9000", a, c, b, st.FeeRemainder)
+	}
+	// Carol collects when her delegation changes.
+	carolBefore := balance(carol)
+	mustApply(t, l, carol, chain.StakeMsg{Delegate: &chain.Delegation{Validator: alice.addr, Amount: 1}})
+	if got := carolBefore - 1 + 13_500; balance(carol) != got || StakeOf(l.StakingState(), carol.addr).Rewards != 0 {
+		t.Fatalf("carol's balance %d after collecting, want %d", balance(carol), got)
+	}
+}
