@@ -32,6 +32,7 @@ import (
 //	delegate         (3) = validator operator (20) ‖ amount
 //	undelegate       (4) = validator operator (20) ‖ amount
 //	unjail           (5) = (nothing: the signer is the operator)
+//	withdraw-rewards (6) = validator operator (20)
 type StakeTx struct {
 	ChainID   string
 	KeyType   string // "ed25519" or "secp256k1"
@@ -50,6 +51,9 @@ type StakeMsg struct {
 	Delegate        *Delegation
 	Undelegate      *Delegation
 	Unjail          bool
+	// WithdrawRewards pays the signer's pending rewards from the named
+	// validator (its operator address) to its balance.
+	WithdrawRewards *Address
 }
 
 // CreateValidator makes the signer the operator of a new validator,
@@ -94,6 +98,8 @@ func (m StakeMsg) Name() string {
 		return "undelegate"
 	case m.Unjail:
 		return "unjail"
+	case m.WithdrawRewards != nil:
+		return "withdraw-rewards"
 	}
 	return "none"
 }
@@ -112,6 +118,7 @@ const (
 	msgDelegate        = 3
 	msgUndelegate      = 4
 	msgUnjail          = 5
+	msgWithdrawRewards = 6
 )
 
 // Staking tx errors.
@@ -207,7 +214,7 @@ func (tx *StakeTx) ValidateBasic() error {
 	}
 	m := tx.Msg
 	n := 0
-	for _, set := range []bool{m.CreateValidator != nil, m.EditValidator != nil, m.Delegate != nil, m.Undelegate != nil, m.Unjail} {
+	for _, set := range []bool{m.CreateValidator != nil, m.EditValidator != nil, m.Delegate != nil, m.Undelegate != nil, m.Unjail, m.WithdrawRewards != nil} {
 		if set {
 			n++
 		}

@@ -56,6 +56,9 @@ func (tx *StakeTx) appendUnsigned(b []byte) ([]byte, error) {
 		b = append(b, msgUndelegate)
 		b = append(b, m.Undelegate.Validator[:]...)
 		b = binary.AppendUvarint(b, m.Undelegate.Amount)
+	case m.WithdrawRewards != nil:
+		b = append(b, msgWithdrawRewards)
+		b = append(b, m.WithdrawRewards[:]...)
 	default:
 		b = append(b, msgUnjail)
 	}
@@ -252,8 +255,12 @@ func decodeStakeMsg(r *stakeReader) StakeMsg {
 		}
 	case typ == msgUnjail:
 		m.Unjail = true
+	case typ == msgWithdrawRewards:
+		var v Address
+		copy(v[:], r.bytes(AddressSize, "validator"))
+		m.WithdrawRewards = &v
 	default:
-		r.fail("unknown message type %d (want 1..5)", typ)
+		r.fail("unknown message type %d (want 1..6)", typ)
 	}
 	return m
 }

@@ -22,6 +22,7 @@ func sampleStakeTxs(t testing.TB) [][]byte {
 		{Delegate: &Delegation{Validator: op, Amount: 5}},
 		{Undelegate: &Delegation{Validator: op, Amount: 1 << 63}},
 		{Unjail: true},
+		{WithdrawRewards: &op},
 	}
 	var out [][]byte
 	for _, m := range msgs {
@@ -60,7 +61,7 @@ func TestStakeTxRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if _, err := DecodeStakeTx(append(sampleStakeTxs(t)[4], 0)); !errors.Is(err, ErrInvalidStakeTx) {
+	if _, err := DecodeStakeTx(append(sampleStakeTxs(t)[5], 0)); !errors.Is(err, ErrInvalidStakeTx) {
 		t.Fatalf("trailing byte: %v", err)
 	}
 }

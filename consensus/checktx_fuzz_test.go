@@ -22,6 +22,7 @@ func FuzzCheckTx(f *testing.F) {
 	f.Add(stakeTx(f, alice, 0, chain.StakeMsg{Delegate: &chain.Delegation{Validator: alice.addr, Amount: 7}}))
 	f.Add(stakeTx(f, bob, 0, chain.StakeMsg{Undelegate: &chain.Delegation{Validator: alice.addr, Amount: 7}}))
 	f.Add(stakeTx(f, bob, 0, chain.StakeMsg{Unjail: true}))
+	f.Add(stakeTx(f, alice, 0, chain.StakeMsg{WithdrawRewards: &alice.addr}))
 	f.Add(stakeTx(f, bob, 0, chain.StakeMsg{EditValidator: &chain.EditValidator{Moniker: "x"}}))
 	params := chain.DefaultParams()
 	params.MaxSquareSize = 8

@@ -33,7 +33,8 @@
 //
 // Staking (staking*.go). Staking transactions (chain.StakeTx: the signed
 // header of every transaction around create-validator, edit-validator,
-// delegate, undelegate or unjail) are ordinary transactions of the square.
+// delegate, undelegate, unjail or withdraw-rewards) are ordinary
+// transactions of the square.
 // Validators are keyed by operator account; delegations hold shares of a
 // validator's tokens, so slashing the tokens charges every delegator
 // pro rata. Power = tokens ÷ power_reduction; the active set is the top
@@ -43,8 +44,8 @@
 // tombstones; DecidedLastCommit feeds a per-validator ring of missed blocks
 // and downtime jails and slashes; the block's fees go to the active set by
 // power (commission to the operator at once, the rest through a reward-per-
-// share accumulator with an exact remainder, collected when a delegation
-// changes: F1-style, never a walk over delegators); matured unbonding
+// share accumulator with an exact remainder, collected by withdraw-rewards or
+// when a delegation changes: F1-style, never a walk over delegators); matured unbonding
 // entries are paid; the active set's difference from the last one leaves
 // FinalizeBlock as validator updates (CometBFT applies them at H+2). If
 // every validator would leave, the set is kept (CometBFT cannot run
@@ -67,9 +68,7 @@
 // accounts and params.
 //
 // Not yet supported, and written down as later work: state sync snapshots,
-// upgrades, key rotation and commission changes of a validator, a
-// withdraw-rewards transaction (rewards are paid when a delegation
-// changes).
+// upgrades, key rotation and commission changes of a validator.
 //
 // Layering: consensus imports chain, blobs, da and erasure; of Quadrant's
 // packages only validator (and cmd/quadrant) import it.

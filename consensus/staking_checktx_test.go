@@ -65,6 +65,7 @@ func TestStakeCheckTxRejections(t *testing.T) {
 		{"edit without validator", stakeTx(t, bob, 0, chain.StakeMsg{EditValidator: &chain.EditValidator{EthAddress: make([]byte, 20)}}), chain.CodeUnknownValidator, "runs no validator"},
 		{"wrong chain", stakeTx(t, bob, 0, del(alice.addr, 1), func(tx *chain.StakeTx) { tx.ChainID = "other" }), chain.CodeChainID, "wrong chain id"},
 		{"gas limit below fixed", stakeTx(t, bob, 0, del(alice.addr, 1), func(tx *chain.StakeTx) { tx.GasLimit = 5 }), chain.CodeGas, "gas limit 5, the tx needs 65000"},
+		{"withdraw without delegation", stakeTx(t, bob, 0, chain.StakeMsg{WithdrawRewards: &alice.addr}), chain.CodeStakeAmount, "has no delegation to validator"},
 		{"wrong sequence", stakeTx(t, bob, 3, del(alice.addr, 1)), chain.CodeSequence, "expected 0, got 3"},
 	}
 	for _, tt := range tests {

@@ -135,7 +135,12 @@ func TestFeesSplitByPower(t *testing.T) {
 	if a != 13_500 || c != 13_500 || b != 9_000 || st.FeeRemainder != 0 {
 		t.Fatalf("pending rewards alice %d carol %d bob %d (carry %d), want 13500, 13500, 9000", a, c, b, st.FeeRemainder)
 	}
-	// Carol collects when her delegation changes.
+	// Bob withdraws his; carol collects when her delegation changes.
+	bobNow := balance(bob)
+	mustApply(t, l, bob, chain.StakeMsg{WithdrawRewards: &bob.addr})
+	if balance(bob) != bobNow+9_000 || StakeOf(l.StakingState(), bob.addr).Rewards != 0 {
+		t.Fatalf("bob's balance %d after withdraw, want %d", balance(bob), bobNow+9_000)
+	}
 	carolBefore := balance(carol)
 	mustApply(t, l, carol, chain.StakeMsg{Delegate: &chain.Delegation{Validator: alice.addr, Amount: 1}})
 	if got := carolBefore - 1 + 13_500; balance(carol) != got || StakeOf(l.StakingState(), carol.addr).Rewards != 0 {

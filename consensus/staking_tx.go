@@ -67,6 +67,13 @@ func applyStakeMsg(l *Ledger, signer chain.Address, msg chain.StakeMsg) *TxError
 		return undelegate(l, st, signer, *msg.Undelegate)
 	case msg.Unjail:
 		return unjail(l, st, signer)
+	case msg.WithdrawRewards != nil:
+		val := *msg.WithdrawRewards
+		if d := st.Delegations[val][signer]; d == nil || st.Validators[val] == nil {
+			return txErr(chain.CodeStakeAmount, "%w: account %s has no delegation to validator %s", ErrStakeAmount, signer, val)
+		}
+		withdrawRewards(l, l.stakingForWrite(), signer, val)
+		return nil
 	}
 	return txErr(chain.CodeMalformed, "%w: staking tx without a message", ErrMalformedTx)
 }

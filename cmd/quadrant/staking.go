@@ -18,7 +18,7 @@ import (
 )
 
 // The staking commands: `quadrant tx create-validator|edit-validator|
-// delegate|undelegate|unjail`, `quadrant validators` and the staking part
+// delegate|undelegate|unjail|withdraw-rewards`, `quadrant validators` and the staking part
 // of `quadrant account balance`.
 
 // sendStake signs msg with the --key account, submits it and waits until
@@ -166,6 +166,31 @@ func newEditValidatorCmd() *cobra.Command {
 	return cmd
 }
 
+func newWithdrawCmd() *cobra.Command {
+	var (
+		c   clientFlags
+		val string
+	)
+	cmd := &cobra.Command{
+		Use:   "withdraw-rewards",
+		Short: "Pay the --key account's pending rewards from a validator to its balance",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			op, err := chain.ParseAddress(val)
+			if err != nil {
+				return fmt.Errorf("--validator: %w (the operator address, as `quadrant validators` prints it)", err)
+			}
+			return c.sendStake(cmd, func(string, chain.Address) (chain.StakeMsg, error) {
+				return chain.StakeMsg{WithdrawRewards: &op}, nil
+			})
+		},
+	}
+	c.register(cmd, true)
+	cmd.Flags().StringVar(&val, "validator", "", "the validator's operator address (40 hex digits)")
+	_ = cmd.MarkFlagRequired("validator")
+	return cmd
+}
+
 // newBondCmd is delegate (undelegate false) or undelegate.
 func newBondCmd(use, short string, undelegate bool) *cobra.Command {
 	var (
@@ -221,6 +246,7 @@ func stakingTxCmds() []*cobra.Command {
 		newBondCmd("delegate", "Bond tokens from the --key account to a validator", false),
 		newBondCmd("undelegate", "Unbond tokens from a validator; they return after the unbonding period", true),
 		newUnjailCmd(),
+		newWithdrawCmd(),
 	}
 }
 

@@ -71,6 +71,7 @@ func TestJoinAsValidator(t *testing.T) {
 		t.Fatalf("account balance: %+v %v", bal, err)
 	}
 
+	runCLI(t, "tx", "withdraw-rewards", "--home", joiner, "--key", "validator", "--validator", key.Address)
 	runCLI(t, "tx", "undelegate", "--home", joiner, "--key", "validator", "--validator", key.Address, "--amount", "5000000")
 	j = findValidator(t, validatorsCLI(t, joiner), key.Address)
 	if j["power"] != float64(0) || j["jailed"] != true {
