@@ -1,6 +1,7 @@
 package validatortest
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -102,11 +103,21 @@ func newMember(t testing.TB, name string, blockTime time.Duration) *Member {
 	return &Member{Home: home, Config: cfg, NodeID: string(nk.ID()), ValKey: pv.Key.PrivKey, Operator: op}
 }
 
-// Start runs member i until the test ends.
+// Start runs member i until the test ends (with
+// NodeOptions.QuietMaj23ForTesting: its peers run in the same process).
 func (nw *Network) Start(t testing.TB, i int) *validator.Node {
 	t.Helper()
 	m := nw.Members[i]
-	return (&Chain{Home: m.Home, Config: m.Config}).Start(t)
+	ctx := context.Background()
+	n, err := validator.NewNode(ctx, validator.NodeOptions{Home: m.Home, Config: m.Config, Logger: Logger(t, m.Home), QuietMaj23ForTesting: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Stop() })
+	return n
 }
 
 // ProofOfPossession signs chain id and operator with member i's consensus
