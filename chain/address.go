@@ -45,3 +45,16 @@ func AddressFromBytes(b []byte) (Address, error) {
 
 // String returns the address in lower-case hex without prefix.
 func (a Address) String() string { return hex.EncodeToString(a[:]) }
+
+// MarshalText encodes a as lower-case hex (so it can key a JSON object).
+func (a Address) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText parses hex, with an optional "0x" prefix.
+func (a *Address) UnmarshalText(text []byte) error {
+	v, err := ParseAddress(string(text))
+	if err != nil {
+		return err
+	}
+	*a = v
+	return nil
+}

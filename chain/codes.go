@@ -95,3 +95,28 @@ func (b *HexBytes) UnmarshalText(text []byte) error {
 
 // String returns b in lower-case hex.
 func (b HexBytes) String() string { return hex.EncodeToString(b) }
+
+// Staking rejection codes (CheckTx and execution of staking transactions).
+const (
+	// CodeConsensusKey: the consensus key is not ed25519, is malformed or is
+	// already used by a validator.
+	CodeConsensusKey uint32 = 32 + iota
+	// CodeProofOfPossession: the consensus key's signature over chain id and
+	// operator does not verify.
+	CodeProofOfPossession
+	// CodeUnknownValidator: no validator is run by the named operator.
+	CodeUnknownValidator
+	// CodeValidatorJailed: the validator is jailed (or not jailed, for
+	// unjail), or its jail period has not passed.
+	CodeValidatorJailed
+	// CodeValidatorTombstoned: the validator double-signed and can never
+	// validate again.
+	CodeValidatorTombstoned
+	// CodeSelfBond: the self-bond is below the chain's minimum.
+	CodeSelfBond
+	// CodeValidatorExists: the operator already runs a validator.
+	CodeValidatorExists
+	// CodeStakeAmount: a zero amount, more than is delegated, or a bond that
+	// would overflow.
+	CodeStakeAmount
+)

@@ -67,3 +67,28 @@ func TestParamsDerivedSizes(t *testing.T) {
 		t.Errorf("k=256 MaxBlobSize = %d, want ≈ 30 MiB", got)
 	}
 }
+
+func TestStakingParamsValidate(t *testing.T) {
+	mod := func(f func(p *StakingParams)) StakingParams { p := DefaultStakingParams(); f(&p); return p }
+	for _, tt := range []struct {
+		name    string
+		p       StakingParams
+		wantErr bool
+	}{
+		{"default", DefaultStakingParams(), false},
+		{"power reduction under 16", mod(func(p *StakingParams) { p.PowerReduction, p.MinSelfBond = 15, 15 }), true},
+		{"self-bond under one power", mod(func(p *StakingParams) { p.MinSelfBond = p.PowerReduction - 1 }), true},
+		{"no validators", mod(func(p *StakingParams) { p.MaxValidators = 0 }), true},
+		{"slash over 100 %", mod(func(p *StakingParams) { p.SlashDoubleSignBps = BasisPoints + 1 }), true},
+		{"zero missed threshold", mod(func(p *StakingParams) { p.MaxMissedBps = 0 }), true},
+		{"empty window", mod(func(p *StakingParams) { p.SignedBlocksWindow = 0 }), true},
+		{"huge window", mod(func(p *StakingParams) { p.SignedBlocksWindow = 1<<16 + 1 }), true},
+		{"unbonding over 100 years", mod(func(p *StakingParams) { p.UnbondingSeconds = 101 * 365 * 24 * 3600 }), true},
+		{"instant unbonding is allowed", mod(func(p *StakingParams) { p.UnbondingSeconds = 0 }), false},
+	} {
+		err := tt.p.Validate()
+		if (err != nil) != tt.wantErr || (err != nil && !errors.Is(err, ErrInvalidStakingParams)) {
+			t.Errorf("%s: Validate() = %v, want error %v", tt.name, err, tt.wantErr)
+		}
+	}
+}

@@ -80,6 +80,7 @@ var _ abci.Application = (*App)(nil)
 type pendingBlock struct {
 	state   *State // state after the block (accounts not yet applied)
 	changes map[chain.Address]Account
+	staking *Staking // the new staking state, or nil if unchanged
 	records []BlobRecord
 	txs     [][]byte // the block's, to clear from the app's own mempool
 }
@@ -116,13 +117,13 @@ func NewApp(cfg AppConfig) (*App, error) {
 		return nil, err
 	}
 	if !found {
-		committed = &State{Params: chain.DefaultParams(), Accounts: Accounts{}}
+		committed = &State{Params: chain.DefaultParams(), Accounts: Accounts{}, Staking: NewStaking(chain.DefaultStakingParams())}
 	}
 	a := &App{log: logger, cfg: cfg, store: st, committed: committed}
 	if cfg.Mempool == MempoolApp {
 		a.pool = newTxPool(cfg.Pool)
 	}
-	a.checkLedger = NewLedger(lockedReader{a})
+	a.checkLedger = NewLedger(lockedReader{a: a})
 	if found {
 		logger.Info("consensus: state loaded", "height", committed.Height, "app_hash", fmt.Sprintf("%X", committed.AppHash),
 			"accounts", len(committed.Accounts))
@@ -138,9 +139,19 @@ func (a *App) Close() error {
 }
 
 // lockedReader reads committed accounts; callers hold a.stateMu (read).
-type lockedReader struct{ a *App }
+// height and now, when set, are the block being proposed (blockClock).
+type lockedReader struct {
+	a           *App
+	height, now int64
+}
+
+func (r lockedReader) blockClock() (height, now int64) { return r.height, r.now }
 
 func (r lockedReader) Account(addr chain.Address) Account { return r.a.committed.Accounts[addr] }
+
+// StakingState returns the committed staking state; callers hold
+// a.stateMu (read).
+func (r lockedReader) StakingState() *Staking { return r.a.committed.Staking }
 
 // Info reports the last committed height and app hash for CometBFT's
 // handshake, which replays any stored block the app has not committed.
@@ -172,12 +183,13 @@ func (a *App) InitChain(ctx context.Context, req *abci.RequestInitChain) (*abci.
 		return nil, err
 	}
 	st.InitialHeight = max(req.InitialHeight, 1)
+	st.LastBlockTime = req.Time.UnixNano()
 	a.stateMu.Lock()
 	defer a.stateMu.Unlock()
 	if a.committed.Height > 0 {
 		return nil, fmt.Errorf("consensus: InitChain at committed height %d, want an empty state", a.committed.Height)
 	}
-	err = a.store.commit(ctx, commitBatch{meta: metaOf(st), changes: st.Accounts, all: true})
+	err = a.store.commit(ctx, commitBatch{meta: metaOf(st), changes: st.Accounts, staking: st.Staking, all: true})
 	if err != nil {
 		return nil, err
 	}
@@ -187,19 +199,33 @@ func (a *App) InitChain(ctx context.Context, req *abci.RequestInitChain) (*abci.
 	a.resetCheckState()
 	a.log.Info("consensus: genesis", "chain_id", st.ChainID, "accounts", len(st.Accounts),
 		"app_hash", fmt.Sprintf("%X", st.AppHash), "max_square_size", st.Params.MaxSquareSize)
-	return &abci.ResponseInitChain{AppHash: st.AppHash}, nil
+	// An empty answer keeps genesis.json's validators (a chain without
+	// staking validators); otherwise the app's set replaces them.
+	return &abci.ResponseInitChain{AppHash: st.AppHash, Validators: initialUpdates(st.Staking)}, nil
+}
+
+// initialUpdates is the active set of a genesis staking state as CometBFT
+// validator updates, in consensus address order.
+func initialUpdates(st *Staking) []abci.ValidatorUpdate {
+	var out []abci.ValidatorUpdate
+	for _, a := range sortedAddrs(st.Active) {
+		if v := st.byConsAddress()[a]; v != nil {
+			out = append(out, abci.Ed25519ValidatorUpdate(v.PubKey, st.Active[a]))
+		}
+	}
+	return out
 }
 
 func metaOf(st *State) stateMeta {
 	return stateMeta{ChainID: st.ChainID, Height: st.Height, InitialHeight: st.InitialHeight,
-		AppHash: st.AppHash, Params: st.Params}
+		AppHash: st.AppHash, Params: st.Params, LastBlockTime: st.LastBlockTime}
 }
 
 // resetCheckState drops the mempool's view back to committed state; CometBFT
 // rechecks the remaining mempool transactions, in order, after Commit.
 func (a *App) resetCheckState() {
 	a.checkMu.Lock()
-	a.checkLedger = NewLedger(lockedReader{a})
+	a.checkLedger = NewLedger(lockedReader{a: a})
 	a.checkMu.Unlock()
 }
 
@@ -218,7 +244,7 @@ func (a *App) Commit(ctx context.Context, _ *abci.RequestCommit) (*abci.Response
 	if w := a.cfg.RetainBlocks; w > 0 && p.state.Height > w {
 		retain = p.state.Height - w + 1
 	}
-	err := a.store.commit(ctx, commitBatch{meta: metaOf(p.state), changes: p.changes, records: p.records, pruneBelow: retain})
+	err := a.store.commit(ctx, commitBatch{meta: metaOf(p.state), changes: p.changes, staking: p.staking, records: p.records, pruneBelow: retain})
 	if err != nil {
 		a.stateMu.Unlock()
 		return nil, err
@@ -226,6 +252,9 @@ func (a *App) Commit(ctx context.Context, _ *abci.RequestCommit) (*abci.Response
 	next := p.state
 	next.Accounts = a.committed.Accounts
 	next.Apply(p.changes)
+	if p.staking != nil {
+		next.Staking = p.staking
+	}
 	a.committed = next
 	a.pending = nil
 	a.stateMu.Unlock()
@@ -241,6 +270,9 @@ func (a *App) Commit(ctx context.Context, _ *abci.RequestCommit) (*abci.Response
 //	/account/<hex address>          AccountInfo JSON (unknown: zero balance, sequence 0)
 //	/blobs/<height>/<namespace hex> JSON list of BlobRecord (empty list if none)
 //	/params                         Params JSON
+//	/validators                     []chain.ValidatorInfo JSON, by power then address
+//	/stake/<hex address>            chain.StakeInfo JSON
+//	/staking/params                 chain.StakingParams JSON
 //
 // Only the latest committed state is kept: a request for another height
 // (other than 0, "latest") fails. The response's Height is the committed
@@ -285,8 +317,16 @@ func (a *App) Query(ctx context.Context, req *abci.RequestQuery) (*abci.Response
 		v = recs
 	case len(parts) == 1 && parts[0] == "params":
 		v = params
+	case parts[0] == "validators" || parts[0] == "stake" || parts[0] == "staking":
+		a.stateMu.RLock()
+		st, now := a.committed.Staking, a.committed.LastBlockTime
+		a.stateMu.RUnlock()
+		var err error
+		if v, err = stakingQuery(st, now, parts); err != nil {
+			return fail(err)
+		}
 	default:
-		return fail(fmt.Errorf("consensus: unknown query path %q, want /account/<hex>, /blobs/<height>/<namespace> or /params", req.Path))
+		return fail(fmt.Errorf("consensus: unknown query path %q, want /account/<hex>, /blobs/<height>/<namespace>, /params, /validators, /stake/<hex> or /staking/params", req.Path))
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

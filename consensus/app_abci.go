@@ -45,7 +45,7 @@ func (a *App) checkTx(raw []byte, recheck bool) (code uint32, data []byte, log s
 	if terr == nil && !recheck {
 		key = sha256.Sum256(raw)
 		if a.pool != nil && a.pool.has(key) {
-			return chain.CodeOK, nil, "", int64(min(d.tx.GasLimit, 1<<62)) // already pooled
+			return chain.CodeOK, nil, "", int64(min(d.gasLimit(), 1<<62)) // already pooled
 		}
 		if a.pool != nil && !a.pool.room(len(raw)) {
 			terr = txErr(chain.CodeMempoolFull, "%w", ErrMempoolFull)
@@ -76,7 +76,7 @@ func (a *App) checkTx(raw []byte, recheck bool) (code uint32, data []byte, log s
 		}
 		return terr.Code, terr.Data, terr.Error(), 0
 	}
-	return chain.CodeOK, nil, "", int64(min(d.tx.GasLimit, 1<<62))
+	return chain.CodeOK, nil, "", int64(min(d.gasLimit(), 1<<62))
 }
 
 // admitToPool applies d to the mempool view and adds it to the app's own
@@ -150,6 +150,9 @@ func (a *App) applyToMempoolView(d *decodedTx, dryRun bool) *TxError {
 	if dryRun {
 		l = NewLedger(a.checkLedger)
 	}
+	// The next block's time is not known yet: the last one stands in (so
+	// an unjail is admitted only once the jail period passed by then).
+	l.now, l.height = a.committed.LastBlockTime, a.committed.Height+1
 	return applyTx(l, d)
 }
 
@@ -163,7 +166,10 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 	}
 	a.stateMu.RLock()
 	params := a.committed.Params
-	plan, dropped, err := prepareBlock(lockedReader{a}, mempool, params, a.validatorLocked(), req.MaxTxBytes)
+	// Staking messages that depend on time (unjail) are judged at the
+	// proposed block's time, as FinalizeBlock will.
+	at := lockedReader{a: a, height: req.Height, now: req.Time.UnixNano()}
+	plan, dropped, err := prepareBlock(at, mempool, params, a.validatorLocked(), req.MaxTxBytes)
 	a.stateMu.RUnlock()
 	if err != nil {
 		return nil, fmt.Errorf("consensus: preparing proposal at height %d: %w", req.Height, err)
@@ -206,7 +212,8 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 	start := time.Now()
 	a.stateMu.RLock()
 	params := a.committed.Params
-	plan, err := processBlock(lockedReader{a}, req.Txs, params, a.checkerLocked())
+	at := lockedReader{a: a, height: req.Height, now: req.Time.UnixNano()}
+	plan, err := processBlock(at, req.Txs, params, a.checkerLocked())
 	a.stateMu.RUnlock()
 	a.log.Info("consensus: processed proposal", "height", req.Height, "txs", len(req.Txs), "ok", err == nil,
 		"took", time.Since(start).Round(time.Millisecond))
@@ -262,15 +269,26 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		}
 		return fresh(raw)
 	}
-	res := executeBlock(lockedReader{a}, req.Txs, req.Height, check, layout)
-	appHash := AppHash(params, cur.Accounts, res.changes)
+	env := blockEnv{height: req.Height, now: req.Time.UnixNano(),
+		stakingBlock: stakingBlock{votes: req.DecidedLastCommit.Votes, misbehavior: req.Misbehavior}}
+	res := executeBlock(lockedReader{a: a}, req.Txs, env, check, layout)
+	staking := cur.Staking
+	if res.staking != nil {
+		staking = res.staking
+	}
+	appHash := AppHash(params, cur.Accounts, res.changes, staking)
 	a.stateMu.RUnlock()
 
-	next := &State{ChainID: cur.ChainID, InitialHeight: cur.InitialHeight, Height: req.Height, AppHash: appHash, Params: params}
+	next := &State{ChainID: cur.ChainID, InitialHeight: cur.InitialHeight, Height: req.Height, AppHash: appHash, Params: params,
+		Staking: staking, LastBlockTime: env.now}
 	a.stateMu.Lock()
-	a.pending = &pendingBlock{state: next, changes: res.changes, records: res.records, txs: req.Txs}
+	a.pending = &pendingBlock{state: next, changes: res.changes, staking: res.staking, records: res.records, txs: req.Txs}
 	a.stateMu.Unlock()
-	return &abci.ResponseFinalizeBlock{TxResults: res.results, AppHash: appHash}, nil
+	if len(res.updates) > 0 {
+		a.log.Info("consensus: validator set changes", "height", req.Height, "updates", len(res.updates),
+			"effective_height", req.Height+2)
+	}
+	return &abci.ResponseFinalizeBlock{TxResults: res.results, AppHash: appHash, ValidatorUpdates: res.updates, Events: res.events}, nil
 }
 
 func layoutFromPlan(p *blockPlan) (*blockLayout, error) {

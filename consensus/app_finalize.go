@@ -22,6 +22,19 @@ type blockResult struct {
 	changes map[chain.Address]Account
 	results []*abci.ExecTxResult
 	records []BlobRecord
+	// staking is the new staking state, nil when the block left it as it
+	// was; updates and events are what endBlock returned.
+	staking *Staking
+	updates []abci.ValidatorUpdate
+	events  []abci.Event
+}
+
+// blockEnv is the block-level input of executeBlock: height, time (unix
+// nanoseconds) and what CometBFT reports about the validators.
+type blockEnv struct {
+	height int64
+	now    int64
+	stakingBlock
 }
 
 // executeBlock applies a decided block's transactions in order on top of
@@ -31,9 +44,12 @@ type blockResult struct {
 // For each applied pay-for-blobs it records where its blobs landed (layout
 // may be nil when the square could not be rebuilt: the records are then left
 // out, the state is not affected). It is deterministic and does not write
-// anywhere.
-func executeBlock(base AccountReader, blockTxs [][]byte, height int64, check func(i int, raw []byte) (*decodedTx, *TxError), layout *blockLayout) blockResult {
+// anywhere. After the transactions, the staking state machine runs
+// (endBlock): the fees paid go to the validators.
+func executeBlock(base AccountReader, blockTxs [][]byte, env blockEnv, check func(i int, raw []byte) (*decodedTx, *TxError), layout *blockLayout) blockResult {
+	height := env.height
 	l := NewLedger(base)
+	l.height, l.now = env.height, env.now
 	res := blockResult{results: make([]*abci.ExecTxResult, len(blockTxs))}
 	pfbIndex := 0
 	for i, raw := range blockTxs {
@@ -59,8 +75,8 @@ func executeBlock(base AccountReader, blockTxs [][]byte, height int64, check fun
 		}
 		r := &abci.ExecTxResult{
 			Code:      chain.CodeOK,
-			GasWanted: int64(min(d.tx.GasLimit, 1<<62)),
-			GasUsed:   int64(min(d.tx.GasLimit, 1<<62)), // charged in full
+			GasWanted: int64(min(d.gasLimit(), 1<<62)),
+			GasUsed:   int64(min(d.gasLimit(), 1<<62)), // charged in full
 		}
 		if d.isBlob && layout != nil && pfbIndex-1 < len(layout.placements) {
 			recs := blobRecords(d, height, i, layout.placements[pfbIndex-1], layout.squareSize)
@@ -71,7 +87,9 @@ func executeBlock(base AccountReader, blockTxs [][]byte, height int64, check fun
 		}
 		res.results[i] = r
 	}
+	res.updates, res.events = endBlock(l, env.stakingBlock)
 	res.changes = l.Changes()
+	res.staking = l.StakingChanged()
 	return res
 }
 

@@ -46,9 +46,11 @@ var (
 
 // decodedTx is a mempool or block transaction after decoding.
 type decodedTx struct {
-	raw    []byte
-	inner  []byte // the signed Tx: raw itself, or the one inside a BlobTx
+	raw   []byte
+	inner []byte // the signed Tx: raw itself, or the one inside a BlobTx
+	// Exactly one of tx and stake is set.
 	tx     *blobs.Tx
+	stake  *chain.StakeTx
 	blobs  []*blobs.Blob // non-nil only for a blob transaction
 	isBlob bool
 	// wrapperLen is the length of the index wrapper of a blob tx with
@@ -60,7 +62,40 @@ type decodedTx struct {
 }
 
 // fee returns gas limit × gas price; decodeTx has checked it does not overflow.
-func (d *decodedTx) fee() uint64 { return d.tx.GasLimit * d.tx.GasPrice }
+func (d *decodedTx) fee() uint64 { return d.gasLimit() * d.gasPrice() }
+
+func (d *decodedTx) gasLimit() uint64 {
+	if d.stake != nil {
+		return d.stake.GasLimit
+	}
+	return d.tx.GasLimit
+}
+
+func (d *decodedTx) gasPrice() uint64 {
+	if d.stake != nil {
+		return d.stake.GasPrice
+	}
+	return d.tx.GasPrice
+}
+
+func (d *decodedTx) sequence() uint64 {
+	if d.stake != nil {
+		return d.stake.Sequence
+	}
+	return d.tx.Sequence
+}
+
+// decodeStake decodes a staking transaction (chain.StakeTx).
+func decodeStake(raw []byte) (*decodedTx, *TxError) {
+	tx, err := chain.DecodeStakeTx(raw)
+	if err != nil {
+		return nil, txErr(chain.CodeDecode, "%w: staking tx: %w", ErrTxDecode, err)
+	}
+	if tx.GasPrice != 0 && tx.GasLimit > math.MaxUint64/tx.GasPrice {
+		return nil, txErr(chain.CodeGas, "%w: fee %d × %d overflows", ErrMalformedTx, tx.GasLimit, tx.GasPrice)
+	}
+	return &decodedTx{raw: raw, inner: raw, stake: tx, signer: tx.Signer()}, nil
+}
 
 // decodeTx decodes raw as a blob transaction (BlobTx envelope around a signed
 // Tx) or a plain signed Tx. It rejects transactions over the size limit and
@@ -71,6 +106,9 @@ func decodeTx(raw []byte, params chain.Params) (*decodedTx, *TxError) {
 	}
 	if blobs.IsDataRootTx(raw) {
 		return nil, txErr(chain.CodeDataRootTx, "%w: the transaction decodes as one", ErrDataRootTxInTx)
+	}
+	if chain.IsStakeTx(raw) {
+		return decodeStake(raw)
 	}
 	d := &decodedTx{raw: raw}
 	inner := raw
@@ -154,6 +192,9 @@ func validateStateless(d *decodedTx, params chain.Params, chainID string) *TxErr
 // validateTx is the cheap part of validateStateless: chain id, signature, gas
 // price, gas limit and the pairing of pay-for-blobs and blobs.
 func validateTx(d *decodedTx, params chain.Params, chainID string) *TxError {
+	if d.stake != nil {
+		return validateStakeHeader(d, params, chainID)
+	}
 	tx := d.tx
 	if tx.ChainID != chainID {
 		return txErr(chain.CodeChainID, "%w: tx is for chain %q, this is %q", ErrWrongChainID, tx.ChainID, chainID)
@@ -183,7 +224,7 @@ func validateTx(d *decodedTx, params chain.Params, chainID string) *TxError {
 // only: canonical envelope, blobs matching the pay-for-blobs, namespaces,
 // sizes and share commitments.
 func validateBlobTx(d *decodedTx, params chain.Params) *TxError {
-	if d.tx.PayForBlobs == nil {
+	if d.tx == nil || d.tx.PayForBlobs == nil {
 		return nil
 	}
 	if _, err := blobs.DecodeBlobTx(d.raw); err != nil {
@@ -252,20 +293,21 @@ func validateBlobs(bs []*blobs.Blob, pfb *blobs.PayForBlobs, signer chain.Addres
 }
 
 // applyTx applies d to the ledger: the sequence must be the account's next,
-// the balance must cover the fee (gas limit × gas price, charged in full) and
-// any transfer. On error the ledger is unchanged.
+// the balance must cover the fee (gas limit × gas price, charged in full;
+// counted in the ledger's fees, which go to the validators) and any
+// transfer, and a staking message must apply (applyStakeMsg). On error the
+// ledger is unchanged.
 func applyTx(l *Ledger, d *decodedTx) *TxError {
-	tx := d.tx
 	acc := l.Account(d.signer)
-	if tx.Sequence != acc.Sequence {
-		e := txErr(chain.CodeSequence, "%w: expected %d, got %d (account %s)", ErrSequence, acc.Sequence, tx.Sequence, d.signer)
+	if seq := d.sequence(); seq != acc.Sequence {
+		e := txErr(chain.CodeSequence, "%w: expected %d, got %d (account %s)", ErrSequence, acc.Sequence, seq, d.signer)
 		e.Data = chain.SequenceMismatchData(acc.Sequence)
 		return e
 	}
 	fee := d.fee()
 	var amount uint64
-	if tx.Transfer != nil {
-		amount = tx.Transfer.Amount
+	if d.tx != nil && d.tx.Transfer != nil {
+		amount = d.tx.Transfer.Amount
 	}
 	if fee > acc.Balance || amount > acc.Balance-fee {
 		return txErr(chain.CodeInsufficientFunds, "%w: account %s has %d, the tx needs %d fee + %d transfer",
@@ -274,10 +316,13 @@ func applyTx(l *Ledger, d *decodedTx) *TxError {
 	if acc.Sequence == math.MaxUint64 {
 		return txErr(chain.CodeSequence, "%w: account %s sequence is exhausted", ErrSequence, d.signer)
 	}
+	if d.stake != nil {
+		return applyStakeTx(l, d, acc, fee)
+	}
 	acc.Balance -= fee + amount
 	acc.Sequence++
-	if tx.Transfer != nil {
-		to, _ := chain.AddressFromBytes(tx.Transfer.To) // length checked statelessly
+	if d.tx.Transfer != nil {
+		to, _ := chain.AddressFromBytes(d.tx.Transfer.To) // length checked statelessly
 		if to == d.signer {
 			acc.Balance += amount
 		} else {
@@ -290,5 +335,45 @@ func applyTx(l *Ledger, d *decodedTx) *TxError {
 		}
 	}
 	l.Set(d.signer, acc)
+	l.fees = saturatingAdd(l.fees, fee)
 	return nil
+}
+
+// applyStakeTx charges the fee and bumps the sequence of a staking tx,
+// then applies its message; if the message does not apply, the ledger is
+// put back as it was.
+func applyStakeTx(l *Ledger, d *decodedTx, acc Account, fee uint64) *TxError {
+	prev, hadPrev := l.changes[d.signer]
+	acc.Balance -= fee
+	acc.Sequence++
+	l.Set(d.signer, acc)
+	if terr := applyStakeMsg(l, d.signer, d.stake.Msg); terr != nil {
+		if hadPrev {
+			l.changes[d.signer] = prev
+		} else {
+			delete(l.changes, d.signer)
+		}
+		return terr
+	}
+	l.fees = saturatingAdd(l.fees, fee)
+	return nil
+}
+
+// validateStakeHeader is validateTx for a staking tx: chain id, signature,
+// gas price, gas limit ≥ FixedTxGas, then validateStakeTx.
+func validateStakeHeader(d *decodedTx, params chain.Params, chainID string) *TxError {
+	tx := d.stake
+	if tx.ChainID != chainID {
+		return txErr(chain.CodeChainID, "%w: tx is for chain %q, this is %q", ErrWrongChainID, tx.ChainID, chainID)
+	}
+	if err := tx.VerifySignature(); err != nil {
+		return txErr(chain.CodeSignature, "%w: %w", ErrBadSignature, err)
+	}
+	if tx.GasPrice < params.MinGasPrice {
+		return txErr(chain.CodeGasPrice, "%w: gas price %d, the minimum is %d", ErrGasPrice, tx.GasPrice, params.MinGasPrice)
+	}
+	if tx.GasLimit < params.FixedTxGas {
+		return txErr(chain.CodeGas, "%w: gas limit %d, the tx needs %d", ErrGasLimit, tx.GasLimit, params.FixedTxGas)
+	}
+	return validateStakeTx(tx, d.signer, chainID)
 }

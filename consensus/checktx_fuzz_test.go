@@ -18,9 +18,17 @@ func FuzzCheckTx(f *testing.F) {
 	f.Add(drt)
 	f.Add([]byte{})
 	f.Add([]byte("\x00QTX\x01"))
+	f.Add(stakeTx(f, alice, 0, createMsg(f, alice, consKey("a"), 2*pr)))
+	f.Add(stakeTx(f, alice, 0, chain.StakeMsg{Delegate: &chain.Delegation{Validator: alice.addr, Amount: 7}}))
+	f.Add(stakeTx(f, bob, 0, chain.StakeMsg{Undelegate: &chain.Delegation{Validator: alice.addr, Amount: 7}}))
+	f.Add(stakeTx(f, bob, 0, chain.StakeMsg{Unjail: true}))
+	f.Add(stakeTx(f, alice, 0, chain.StakeMsg{WithdrawRewards: &alice.addr}))
+	f.Add(stakeTx(f, bob, 0, chain.StakeMsg{EditValidator: &chain.EditValidator{Moniker: "x"}}))
 	params := chain.DefaultParams()
 	params.MaxSquareSize = 8
 	base := Accounts{alice.addr: {Balance: richBalance}, bob.addr: {Balance: 5}}
+	staked := genesisStaking(GenesisStaking{Params: chain.DefaultStakingParams(),
+		Validators: []GenesisValidator{genesisVal(alice, consKey("alice"), 10*pr)}})
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		d, terr := decodeTx(raw, params)
 		if terr != nil {
@@ -35,10 +43,16 @@ func FuzzCheckTx(f *testing.F) {
 			}
 			return
 		}
-		if err := d.tx.VerifySignature(); err != nil || d.tx.ChainID != testChainID {
+		if d.stake != nil {
+			if err := d.stake.VerifySignature(); err != nil || d.stake.ChainID != testChainID {
+				t.Fatalf("admitted a staking tx that does not verify: %v", err)
+			}
+		} else if err := d.tx.VerifySignature(); err != nil || d.tx.ChainID != testChainID {
 			t.Fatalf("admitted a tx that does not verify: %v", err)
 		}
-		l := NewLedger(base)
-		_ = applyTx(l, d)
+		l := NewLedger(testBase{Accounts: base, st: staked})
+		if terr := applyTx(l, d); terr != nil && (terr.Code == chain.CodeOK || terr.Error() == "") {
+			t.Fatalf("rejection without code or message: %+v", terr)
+		}
 	})
 }

@@ -5,8 +5,9 @@
 // package wallet.
 //
 // The application (App: app*.go, state*.go, params.go, genesis.go,
-// checktx.go, proposal*.go, index.go) keeps the consensus state — accounts
-// with balance and sequence, and the chain Params — and decides which
+// checktx.go, proposal*.go, index.go, staking*.go) keeps the consensus
+// state — accounts with balance and sequence, the chain Params and the
+// staking state — and decides which
 // transactions enter a block and how the block's data square is laid out:
 //
 //   - CheckTx admits a transaction to the mempool only if it decodes, is
@@ -24,9 +25,35 @@
 //   - ProcessProposal rejects a block unless its last transaction is the only
 //     data-root transaction, every other transaction is valid in order, and
 //     the square rebuilt from them has that data root and square size.
-//   - FinalizeBlock charges fees (gas limit × gas price, in full; fees are
-//     burned), bumps sequences, applies transfers and records where each blob
-//     landed; Commit writes all of it to the on-disk store in one batch.
+//   - FinalizeBlock charges fees (gas limit × gas price, in full), bumps
+//     sequences, applies transfers and staking messages, records where each
+//     blob landed, then runs the staking state machine (endBlock) and
+//     returns CometBFT validator updates; Commit writes all of it to the
+//     on-disk store in one batch.
+//
+// Staking (staking*.go). Staking transactions (chain.StakeTx: the signed
+// header of every transaction around create-validator, edit-validator,
+// delegate, undelegate, unjail or withdraw-rewards) are ordinary
+// transactions of the square.
+// Validators are keyed by operator account; delegations hold shares of a
+// validator's tokens, so slashing the tokens charges every delegator
+// pro rata. Power = tokens ÷ power_reduction; the active set is the top
+// max_validators by power (ties: lower consensus address). At the end of
+// every block: equivocation evidence (Misbehavior) slashes the bond and the
+// unbonding entries created at or after the infraction height, jails and
+// tombstones; DecidedLastCommit feeds a per-validator ring of missed blocks
+// and downtime jails and slashes; the block's fees go to the active set by
+// power (commission to the operator at once, the rest through a reward-per-
+// share accumulator with an exact remainder, collected by withdraw-rewards or
+// when a delegation changes: F1-style, never a walk over delegators); matured unbonding
+// entries are paid; the active set's difference from the last one leaves
+// FinalizeBlock as validator updates (CometBFT applies them at H+2). If
+// every validator would leave, the set is kept (CometBFT cannot run
+// without one). The staking state is one app-hash leaf: the SHA-256 of its
+// canonical JSON; it is stored as that JSON and rewritten by each Commit
+// that changed it, which is linear in its size — fine for hundreds of
+// validators and thousands of delegations, to be split into per-record
+// keys when it grows.
 //
 // Decision logic (validation, ordering, fee math, the app hash) consists of
 // pure functions taking state and inputs as parameters; the App methods are
@@ -40,9 +67,8 @@
 // its own prefix but outside consensus state: the app hash commits only to
 // accounts and params.
 //
-// Not yet supported, and written down as later work: validator set changes
-// (the set is fixed at genesis), staking and rewards (fees are burned),
-// evidence handling beyond CometBFT's own, state sync snapshots, upgrades.
+// Not yet supported, and written down as later work: state sync snapshots,
+// upgrades, key rotation and commission changes of a validator.
 //
 // Layering: consensus imports chain, blobs, da and erasure; of Quadrant's
 // packages only validator (and cmd/quadrant) import it.

@@ -46,6 +46,7 @@ type BlobRecord struct {
 //	/quadrant/blobidx/<height, 20 digits>/<namespace hex>/<ordinal, 8 digits>  JSON BlobRecord
 const (
 	keyMeta          = "/quadrant/meta"
+	keyStaking       = "/quadrant/staking"
 	prefixAccount    = "/quadrant/acct"
 	prefixBlobIndex  = "/quadrant/blobidx"
 	heightKeyDigits  = 20

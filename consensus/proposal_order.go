@@ -35,7 +35,7 @@ func orderTxs(txs []*decodedTx) []*decodedTx {
 	h := &priceHeap{}
 	for _, s := range signers {
 		q := bySigner[s]
-		slices.SortStableFunc(q, func(a, b *decodedTx) int { return cmp.Compare(a.tx.Sequence, b.tx.Sequence) })
+		slices.SortStableFunc(q, func(a, b *decodedTx) int { return cmp.Compare(a.sequence(), b.sequence()) })
 		seenBlob := false
 		for i, d := range q {
 			if d.isBlob {
@@ -80,8 +80,8 @@ type priceHeap struct{ queues [][]*decodedTx }
 func (h *priceHeap) Len() int { return len(h.queues) }
 func (h *priceHeap) Less(i, j int) bool {
 	a, b := h.queues[i][0], h.queues[j][0]
-	if a.tx.GasPrice != b.tx.GasPrice {
-		return a.tx.GasPrice > b.tx.GasPrice
+	if a.gasPrice() != b.gasPrice() {
+		return a.gasPrice() > b.gasPrice()
 	}
 	return a.order < b.order
 }

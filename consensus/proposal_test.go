@@ -305,7 +305,7 @@ func TestProcessProposal(t *testing.T) {
 			}
 			// The pure decision names the reason.
 			app.stateMu.RLock()
-			_, perr := processBlock(lockedReader{app}, tt.txs, params, app.checkerLocked())
+			_, perr := processBlock(lockedReader{a: app}, tt.txs, params, app.checkerLocked())
 			app.stateMu.RUnlock()
 			if perr == nil || !strings.Contains(perr.Error(), tt.reason) {
 				t.Fatalf("processBlock error %v, want one containing %q", perr, tt.reason)

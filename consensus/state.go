@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/big"
 	"slices"
 
 	"github.com/quadrant-da/quadrant/chain"
@@ -60,17 +61,73 @@ type Accounts map[chain.Address]Account
 // Account returns the account at addr, or the zero Account.
 func (m Accounts) Account(addr chain.Address) Account { return m[addr] }
 
+// StakingReader reads the staking state. The returned value must not be
+// modified.
+type StakingReader interface {
+	StakingState() *Staking
+}
+
 // Ledger is a copy-on-write overlay over a base AccountReader: reads fall
 // through to the base, writes stay in the overlay until the caller takes
-// them with Changes. Not safe for concurrent use.
+// them with Changes. The staking state is read from the base (when it is a
+// StakingReader; else it is empty with default params) and copied on the
+// first write. Not safe for concurrent use.
 type Ledger struct {
 	base    AccountReader
 	changes map[chain.Address]Account
+	staking *Staking // the ledger's own copy once written, else nil
+
+	// now (block time, unix nanoseconds) and height are those of the block
+	// being executed; fees are the fees its transactions paid so far.
+	now    int64
+	height int64
+	fees   uint64
 }
 
-// NewLedger returns an empty overlay over base.
+// StakingState returns the staking state as the ledger sees it.
+func (l *Ledger) StakingState() *Staking {
+	if l.staking != nil {
+		return l.staking
+	}
+	if r, ok := l.base.(StakingReader); ok {
+		if s := r.StakingState(); s != nil {
+			return s
+		}
+	}
+	return emptyStaking
+}
+
+// emptyStaking is the staking state of a base without one; never written.
+var emptyStaking = NewStaking(chain.DefaultStakingParams())
+
+// stakingForWrite returns the ledger's own copy of the staking state.
+func (l *Ledger) stakingForWrite() *Staking {
+	if l.staking == nil {
+		l.staking = l.StakingState().Clone()
+	}
+	return l.staking
+}
+
+// StakingChanged returns the ledger's staking state if it was written,
+// else nil.
+func (l *Ledger) StakingChanged() *Staking { return l.staking }
+
+// blockClock is implemented by a Ledger base that knows the block being
+// built or checked: its height and time (unix nanoseconds).
+type blockClock interface {
+	blockClock() (height, now int64)
+}
+
+func (l *Ledger) blockClock() (height, now int64) { return l.height, l.now }
+
+// NewLedger returns an empty overlay over base, for the block base names
+// if it is a blockClock.
 func NewLedger(base AccountReader) *Ledger {
-	return &Ledger{base: base, changes: make(map[chain.Address]Account)}
+	l := &Ledger{base: base, changes: make(map[chain.Address]Account)}
+	if c, ok := base.(blockClock); ok {
+		l.height, l.now = c.blockClock()
+	}
+	return l
 }
 
 // Account returns the account's current state in the overlay.
@@ -99,6 +156,10 @@ type State struct {
 	AppHash  []byte
 	Params   chain.Params
 	Accounts Accounts
+	Staking  *Staking
+	// LastBlockTime is the time of block Height (unix nanoseconds; the
+	// genesis time at height 0). Not part of the app hash.
+	LastBlockTime int64
 }
 
 // Clone returns a deep copy of s.
@@ -108,6 +169,9 @@ func (s *State) Clone() *State {
 	c.Accounts = maps.Clone(s.Accounts)
 	if c.Accounts == nil {
 		c.Accounts = Accounts{}
+	}
+	if s.Staking != nil {
+		c.Staking = s.Staking.Clone()
 	}
 	return &c
 }
@@ -127,6 +191,7 @@ func (s *State) Apply(changes map[chain.Address]Account) {
 const (
 	leafParams  = 0x01
 	leafAccount = 0x02
+	leafStaking = 0x03
 )
 
 // AppHash returns the app hash committing to params and the non-zero
@@ -136,11 +201,13 @@ const (
 //	0x01 ‖ params (5 × uint64 big-endian: max square size, min gas price,
 //	       gas per blob byte, fixed tx gas, max tx bytes)
 //	0x02 ‖ address (20) ‖ balance (8) ‖ sequence (8)   — one per account,
-//	       in increasing address order.
+//	       in increasing address order,
+//	0x03 ‖ SHA-256 of the staking state's canonical JSON (Staking) — last,
+//	       when staking is not nil.
 //
 // It is a pure function of its inputs and costs O(n log n) in the number of
 // accounts.
-func AppHash(params chain.Params, base Accounts, changes map[chain.Address]Account) []byte {
+func AppHash(params chain.Params, base Accounts, changes map[chain.Address]Account, staking *Staking) []byte {
 	addrs := make([]chain.Address, 0, len(base)+len(changes))
 	for addr, a := range base {
 		if _, changed := changes[addr]; !changed && !a.IsZero() {
@@ -168,6 +235,9 @@ func AppHash(params chain.Params, base Accounts, changes map[chain.Address]Accou
 		binary.BigEndian.PutUint64(leaf[1+chain.AddressSize:], a.Balance)
 		binary.BigEndian.PutUint64(leaf[1+chain.AddressSize+8:], a.Sequence)
 		leaves = append(leaves, leaf)
+	}
+	if staking != nil {
+		leaves = append(leaves, staking.hashLeaf())
 	}
 	return da.MerkleRoot(leaves)
 }
@@ -198,6 +268,25 @@ func GenesisToState(chainID string, g GenesisState) (*State, error) {
 			s.Accounts[addr] = Account{Balance: ga.Balance}
 		}
 	}
-	s.AppHash = AppHash(s.Params, s.Accounts, nil)
+	s.Staking = genesisStaking(g.Staking.withDefaults())
+	s.AppHash = AppHash(s.Params, s.Accounts, nil, s.Staking)
 	return s, nil
+}
+
+// genesisStaking bonds the genesis validators' self-bonds and computes the
+// first active set.
+func genesisStaking(g GenesisStaking) *Staking {
+	st := NewStaking(g.Params)
+	for _, gv := range g.Validators {
+		v := &Validator{
+			Operator: gv.Operator, PubKey: gv.PubKey, Moniker: gv.Moniker, CommissionBps: gv.CommissionBps,
+			EthAddress: gv.EthAddress, Tokens: gv.SelfBond, Shares: gv.SelfBond,
+			Missed:         make(chain.HexBytes, (g.Params.SignedBlocksWindow+7)/8),
+			RewardPerShare: new(big.Int), RewardRemainder: new(big.Int),
+		}
+		st.Validators[gv.Operator] = v
+		st.Delegations[gv.Operator] = map[chain.Address]*Delegation{gv.Operator: {Shares: gv.SelfBond, RewardBase: new(big.Int)}}
+	}
+	st.updateActiveSet()
+	return st
 }

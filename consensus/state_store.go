@@ -23,6 +23,7 @@ type stateMeta struct {
 	InitialHeight int64          `json:"initial_height"`
 	AppHash       chain.HexBytes `json:"app_hash"`
 	Params        chain.Params   `json:"params"`
+	LastBlockTime int64          `json:"last_block_time"`
 }
 
 // stateStore persists consensus state and the blob index in one datastore.
@@ -70,6 +71,17 @@ func (s *stateStore) load(ctx context.Context) (st *State, found bool, err error
 		AppHash:       meta.AppHash,
 		Params:        meta.Params,
 		Accounts:      Accounts{},
+		LastBlockTime: meta.LastBlockTime,
+	}
+	rawStaking, err := s.ds.Get(ctx, ds.NewKey(keyStaking))
+	if errors.Is(err, ds.ErrNotFound) {
+		return nil, false, fmt.Errorf("consensus: the state store at height %d has no staking state: it was written before the open validator set; start this node from a fresh home", meta.Height)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("consensus: reading staking state: %w", err)
+	}
+	if st.Staking, err = unmarshalStaking(rawStaking); err != nil {
+		return nil, false, fmt.Errorf("consensus: decoding staking state: %w", err)
 	}
 	res, err := s.ds.Query(ctx, query.Query{Prefix: prefixAccount})
 	if err != nil {
@@ -92,7 +104,7 @@ func (s *stateStore) load(ctx context.Context) (st *State, found bool, err error
 	}
 	// The app hash is recomputed rather than trusted, so a store that was
 	// tampered with or half-written is caught at start.
-	if got := AppHash(st.Params, st.Accounts, nil); string(got) != string(st.AppHash) {
+	if got := AppHash(st.Params, st.Accounts, nil, st.Staking); string(got) != string(st.AppHash) {
 		return nil, false, fmt.Errorf("consensus: stored state at height %d does not match its app hash %X (recomputed %X)",
 			st.Height, st.AppHash, got)
 	}
@@ -105,6 +117,8 @@ type commitBatch struct {
 	// changes are the accounts changed since the previous commit; zero
 	// accounts are deleted.
 	changes map[chain.Address]Account
+	// staking, when not nil, is the new staking state.
+	staking *Staking
 	// all, when true, means changes hold the complete account set and every
 	// stored account not in it must be deleted (InitChain).
 	all bool
@@ -140,6 +154,11 @@ func (s *stateStore) commit(ctx context.Context, b commitBatch) error {
 		}
 		if err != nil {
 			return fmt.Errorf("consensus: writing account %s: %w", addr, err)
+		}
+	}
+	if b.staking != nil {
+		if err := batch.Put(ctx, ds.NewKey(keyStaking), b.staking.marshal()); err != nil {
+			return fmt.Errorf("consensus: writing staking state: %w", err)
 		}
 	}
 	ordinals := make(map[string]int)

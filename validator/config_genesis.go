@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/cometbft/cometbft/crypto/ed25519"
 	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/quadrant-da/quadrant/consensus"
 )
@@ -31,12 +32,27 @@ func ConsensusParams() *cmttypes.ConsensusParams {
 	return p
 }
 
-// NewGenesisDoc assembles a genesis document: the validators (fixed for the
-// life of the chain for now), ConsensusParams and app as app_state. It
-// validates both the app state and the document.
+// NewGenesisDoc assembles a genesis document: the validators,
+// ConsensusParams and app as app_state. It validates both the app state and
+// the document.
+//
+// When app has staking validators (app.Staking.Validators, self-bonded
+// stake) the document's validators are derived from them
+// (consensus.InitialValidators) and validators must be empty; otherwise
+// validators is a set the app does not stake (it changes only once a
+// validator is created by transaction).
 func NewGenesisDoc(chainID string, genesisTime time.Time, validators []cmttypes.GenesisValidator, app consensus.GenesisState) (*cmttypes.GenesisDoc, error) {
 	if err := app.Validate(); err != nil {
 		return nil, err
+	}
+	if len(app.Staking.Validators) > 0 {
+		if len(validators) > 0 {
+			return nil, fmt.Errorf("%w: validators given both as staking validators in app_state and as a fixed set; give one", consensus.ErrInvalidGenesis)
+		}
+		for _, v := range consensus.InitialValidators(app) {
+			pk := ed25519.PubKey(v.PubKey)
+			validators = append(validators, cmttypes.GenesisValidator{Address: pk.Address(), PubKey: pk, Power: v.Power, Name: v.Moniker})
+		}
 	}
 	appState, err := json.Marshal(app)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
@@ -36,6 +37,14 @@ type NodeOptions struct {
 	// BadDataRootForTesting makes this node propose blocks with a wrong data
 	// root (AppConfig.BadDataRootForTesting). Tests only.
 	BadDataRootForTesting bool
+	// QuietMaj23ForTesting stops the consensus reactor's per-peer
+	// maj23 queries after their first round (PeerQueryMaj23SleepDuration =
+	// 24 h). CometBFT v0.40's queryMaj23Routine sleeps between reads of the
+	// block store without checking that the node is still running, so
+	// stopping one in-process node among live peers can panic the whole
+	// process with "pebble: closed" up to 2 s later. Tests that run
+	// several nodes in one process only; production keeps the queries.
+	QuietMaj23ForTesting bool
 }
 
 // Node is one CometBFT validator (or non-validating node) running in-process
@@ -75,6 +84,9 @@ func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 		return nil, err
 	}
 	cc := opts.Config.CometConfig(opts.Home)
+	if opts.QuietMaj23ForTesting {
+		cc.Consensus.PeerQueryMaj23SleepDuration = 24 * time.Hour
+	}
 	if err := cc.ValidateBasic(); err != nil {
 		return nil, fmt.Errorf("%w: derived CometBFT config: %w", ErrInvalidConfig, err)
 	}

@@ -118,6 +118,7 @@ type Submission struct {
 	blobs []*blobs.Blob
 	pfb   *blobs.PayForBlobs
 	xfer  *blobs.Transfer
+	stake *chain.StakeMsg
 	gas   uint64
 
 	ctx      context.Context // the submitting caller's; bounds retries
@@ -288,6 +289,14 @@ func (s *Submitter) Transfer(ctx context.Context, to chain.Address, amount uint6
 	return s.enqueue(ctx, &Submission{xfer: &blobs.Transfer{To: append([]byte(nil), to[:]...), Amount: amount}})
 }
 
+// Stake sends one staking message (create-validator, edit-validator,
+// delegate, undelegate, unjail) as a chain.StakeTx, like SubmitBlobs. A
+// create-validator must carry the consensus key's proof of possession over
+// chain.PossessionBytes(chain id, this account).
+func (s *Submitter) Stake(ctx context.Context, msg chain.StakeMsg) (*Submission, error) {
+	return s.enqueue(ctx, &Submission{stake: &msg})
+}
+
 func (s *Submitter) enqueue(ctx context.Context, sub *Submission) (*Submission, error) {
 	sub.ctx = ctx
 	sub.accepted = make(chan error, 1)
@@ -366,13 +375,34 @@ func (s *Submitter) query(ctx context.Context, path string, v any) (int64, error
 	return res.Response.Height, nil
 }
 
+// signStake builds, signs and encodes a staking transaction.
+func (s *Submitter) signStake(msg chain.StakeMsg, seq, price uint64) ([]byte, error) {
+	tx := &chain.StakeTx{ChainID: s.chainID, Sequence: seq, GasLimit: s.params.FixedTxGas, GasPrice: price, Msg: msg}
+	if err := tx.Sign(s.key.PrivKey); err != nil {
+		return nil, fmt.Errorf("wallet: signing %s tx: %w", msg.Name(), err)
+	}
+	raw, err := tx.Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("wallet: encoding %s tx: %w", msg.Name(), err)
+	}
+	return raw, nil
+}
+
 // sign builds, signs and encodes sub's transaction with sequence seq.
 func (s *Submitter) sign(sub *Submission, seq uint64) error {
-	tx := &blobs.Tx{ChainID: s.chainID, Sequence: seq, PayForBlobs: sub.pfb, Transfer: sub.xfer}
 	price := s.cfg.GasPrice
 	if price == 0 {
 		price = s.params.MinGasPrice
 	}
+	if sub.stake != nil {
+		raw, err := s.signStake(*sub.stake, seq, price)
+		if err != nil {
+			return err
+		}
+		sub.setRaw(raw, seq)
+		return nil
+	}
+	tx := &blobs.Tx{ChainID: s.chainID, Sequence: seq, PayForBlobs: sub.pfb, Transfer: sub.xfer}
 	tx.GasPrice = price
 	if sub.pfb != nil {
 		tx.GasLimit = blobs.GasToConsume(sub.pfb.BlobSizes, s.params.GasPerBlobByte, s.params.FixedTxGas)
@@ -391,12 +421,16 @@ func (s *Submitter) sign(sub *Submission, seq uint64) error {
 			return fmt.Errorf("wallet: wrapping blobs: %w", err)
 		}
 	}
+	sub.setRaw(raw, seq)
+	return nil
+}
+
+func (sub *Submission) setRaw(raw []byte, seq uint64) {
 	sub.mu.Lock()
 	sub.raw = raw
 	sub.status.Sequence = seq
 	sub.status.Hash = cmttypes.Tx(raw).Hash()
 	sub.mu.Unlock()
-	return nil
 }
 
 // admit signs sub with the next sequence and submits it, retrying

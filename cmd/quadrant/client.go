@@ -497,6 +497,7 @@ func newTxCmd() *cobra.Command {
 	_ = send.MarkFlagRequired("to")
 	_ = send.MarkFlagRequired("amount")
 	cmd.AddCommand(send)
+	cmd.AddCommand(stakingTxCmds()...)
 	return cmd
 }
 
@@ -505,7 +506,7 @@ func newAccountCmd() *cobra.Command {
 	var c clientFlags
 	balance := &cobra.Command{
 		Use:   "balance [ADDRESS]",
-		Short: "Print an account's balance and sequence (default: the --key account)",
+		Short: "Print an account's balance, sequence and stake: bonded, unbonding, pending rewards (default: the --key account)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var addr chain.Address
@@ -528,13 +529,18 @@ func newAccountCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var info chain.AccountInfo
-			height, err := queryApp(ctx, cl, "/account/"+addr.String(), "account", &info)
+			var acc chain.AccountInfo
+			height, err := queryApp(ctx, cl, "/account/"+addr.String(), "account", &acc)
+			if err != nil {
+				return err
+			}
+			info, err := withStake(ctx, cl, acc)
 			if err != nil {
 				return err
 			}
 			return c.print(cmd.OutOrStdout(), info, func(w io.Writer) {
-				fmt.Fprintf(w, "address:  %s\nbalance:  %d\nsequence: %d\nheight:   %d\n", addr, info.Balance, info.Sequence, height)
+				fmt.Fprintf(w, "address:   %s\nbalance:   %d\nbonded:    %d\nunbonding: %d\nrewards:   %d\nsequence:  %d\nheight:    %d\n",
+					addr, info.Balance, info.Bonded, info.Unbonding, info.Rewards, info.Sequence, height)
 			})
 		},
 	}

@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/spf13/cobra"
 
 	"github.com/quadrant-da/quadrant/chain"
@@ -80,6 +79,9 @@ type devnetOptions struct {
 	Mempool string
 }
 
+// devnetUnbondingSeconds is a devnet's unbonding period: 5 minutes.
+const devnetUnbondingSeconds = 300
+
 // createDevnet writes the homes of a new devnet: one per validator, a shared
 // genesis with every validator and a funded faucet account whose key is
 // written to <home>/keys/faucet.json, and the manifest.
@@ -126,12 +128,15 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 		return nil, err
 	}
 	app.Accounts = append(app.Accounts, adapterAcct)
-	vals := make([]cmttypes.GenesisValidator, len(infos))
-	for i, info := range infos {
-		vals[i] = info.genesisValidator()
+	// A devnet's clock runs in minutes: undelegated stake unlocks after 5
+	// minutes, a validator jailed for downtime may unjail after 1.
+	app.Staking.Params.UnbondingSeconds = devnetUnbondingSeconds
+	app.Staking.Params.DowntimeJailSeconds = 60
+	for _, info := range infos {
+		app.Staking.Validators = append(app.Staking.Validators, info.genesisValidator(app.Staking.Params))
 		app.Accounts = append(app.Accounts, consensus.GenesisAccount{Address: info.Account.Address().String(), Balance: defaultAccountBalance})
 	}
-	doc, err := validator.NewGenesisDoc(o.ChainID, time.Now(), vals, app)
+	doc, err := validator.NewGenesisDoc(o.ChainID, time.Now(), nil, app)
 	if err != nil {
 		return nil, err
 	}

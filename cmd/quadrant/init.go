@@ -24,6 +24,9 @@ const (
 	defaultAccountBalance = 1_000_000_000_000_000     // 10^15 base units
 	faucetBalance         = 1_000_000_000_000_000_000 // 10^18 base units
 	validatorPower        = 10
+	// validatorCommissionBps is the commission of validators that init and
+	// devnet create: 5 %.
+	validatorCommissionBps = 500
 )
 
 // homeInfo is what initHome created.
@@ -35,9 +38,13 @@ type homeInfo struct {
 	Config  validator.NodeConfig
 }
 
-// genesisValidator returns the home's validator entry for a genesis.
-func (h *homeInfo) genesisValidator() cmttypes.GenesisValidator {
-	return cmttypes.GenesisValidator{Address: h.ValKey.Address(), PubKey: h.ValKey, Power: validatorPower, Name: h.Config.Moniker}
+// genesisValidator returns the home's validator for a genesis: its
+// account is the operator and self-bonds validatorPower units of power.
+func (h *homeInfo) genesisValidator(params chain.StakingParams) consensus.GenesisValidator {
+	return consensus.GenesisValidator{
+		Operator: h.Account.Address(), PubKey: h.ValKey.Bytes(), Moniker: h.Config.Moniker,
+		CommissionBps: validatorCommissionBps, SelfBond: validatorPower * params.PowerReduction,
+	}
 }
 
 // peerAddress returns id@host:port for the node's P2P listen address.
@@ -105,11 +112,11 @@ func stripScheme(addr string) string {
 
 func newInitCmd() *cobra.Command {
 	var (
-		home, chainID, moniker, genesisFile, peers string
-		p2pAddr, rpcAddr, keyName, keyType         string
-		blockTime                                  time.Duration
-		balance                                    uint64
-		maxSquare                                  int
+		home, chainID, moniker, genesisFile, peers   string
+		p2pAddr, rpcAddr, grpcAddr, keyName, keyType string
+		blockTime                                    time.Duration
+		balance                                      uint64
+		maxSquare                                    int
 	)
 	cmd := &cobra.Command{
 		Use:   "init",
@@ -125,6 +132,7 @@ it joins an existing network: the genesis is copied in and --peers
 			cfg.P2P.PersistentPeers = peers
 			cfg.P2P.ListenAddress = p2pAddr
 			cfg.RPC.ListenAddress = rpcAddr
+			cfg.RPC.GRPCListenAddress = grpcAddr
 			cfg.Consensus.BlockTime = blockTime
 			var doc *cmttypes.GenesisDoc
 			if genesisFile != "" {
@@ -142,7 +150,8 @@ it joins an existing network: the genesis is copied in and --peers
 				app := consensus.DefaultGenesisState()
 				app.Params.MaxSquareSize = maxSquare
 				app.Accounts = append(app.Accounts, consensus.GenesisAccount{Address: info.Account.Address().String(), Balance: balance})
-				d, err := validator.NewGenesisDoc(chainID, time.Now(), []cmttypes.GenesisValidator{info.genesisValidator()}, app)
+				app.Staking.Validators = append(app.Staking.Validators, info.genesisValidator(app.Staking.Params))
+				d, err := validator.NewGenesisDoc(chainID, time.Now(), nil, app)
 				if err != nil {
 					return err
 				}
@@ -169,6 +178,7 @@ it joins an existing network: the genesis is copied in and --peers
 	f.StringVar(&peers, "peers", "", "persistent peers, comma-separated id@host:port")
 	f.StringVar(&p2pAddr, "p2p-laddr", validator.DefaultNodeConfig().P2P.ListenAddress, "P2P listen address")
 	f.StringVar(&rpcAddr, "rpc-laddr", validator.DefaultNodeConfig().RPC.ListenAddress, "CometBFT RPC listen address")
+	f.StringVar(&grpcAddr, "grpc-laddr", validator.DefaultNodeConfig().RPC.GRPCListenAddress, "core API listen address (binary tx submission, blocks for full nodes)")
 	f.StringVar(&keyName, "key-name", "validator", "name of the account key to create")
 	f.StringVar(&keyType, "key-type", wallet.KeyTypeSecp256k1, "account key type: secp256k1 or ed25519")
 	f.DurationVar(&blockTime, "block-time", validator.DefaultBlockTime, "block time (CometBFT timeout_commit); same on every node")

@@ -48,6 +48,7 @@ func newRootCmd() *cobra.Command {
 		newBlobCmd(),
 		newTxCmd(),
 		newAccountCmd(),
+		newValidatorsCmd(),
 		newBenchCmd(),
 		newFullCmd(),
 		newLightCmd(),

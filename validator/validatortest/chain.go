@@ -13,8 +13,8 @@ import (
 
 	"github.com/cometbft/cometbft/privval"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
-	cmttypes "github.com/cometbft/cometbft/types"
 
+	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/consensus"
 	"github.com/quadrant-da/quadrant/validator"
 	"github.com/quadrant-da/quadrant/wallet"
@@ -65,7 +65,12 @@ func NewChain(t testing.TB, blockTime time.Duration, accounts int) *Chain {
 		tc.Keys = append(tc.Keys, k)
 		app.Accounts = append(app.Accounts, consensus.GenesisAccount{Address: k.Address().String(), Balance: 1 << 50})
 	}
-	doc, err := validator.NewGenesisDoc("test-chain", time.Now(), []cmttypes.GenesisValidator{{Address: pub.Address(), PubKey: pub, Power: 1, Name: "solo"}}, app)
+	// The validator is staked at genesis; its operator is the address of
+	// its own key (no account key is needed to run it).
+	op, _ := chain.AddressFromBytes(pub.Address())
+	app.Staking.Validators = []consensus.GenesisValidator{{Operator: op, PubKey: pub.Bytes(), Moniker: "solo",
+		SelfBond: app.Staking.Params.MinSelfBond}}
+	doc, err := validator.NewGenesisDoc("test-chain", time.Now(), nil, app)
 	if err != nil {
 		t.Fatal(err)
 	}
