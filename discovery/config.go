@@ -32,36 +32,39 @@ func (m Mode) String() string {
 	return fmt.Sprintf("Mode(%d)", int(m))
 }
 
-// Config is the configuration of a Discovery.
+// Config is the configuration of a Discovery. The node sets ChainID, Mode,
+// Advertise and Bootstrap (from its own configuration or the network
+// manifest); the rest are operator tunables with TOML keys, meant to sit
+// in a [discovery] table of the node's TOML file.
 type Config struct {
 	// ChainID scopes the DHT protocol and the rendezvous.
-	ChainID string
+	ChainID string `toml:"-"`
 	// Mode is the DHT role: ModeServer for full nodes, ModeClient for
 	// light nodes.
-	Mode Mode
+	Mode Mode `toml:"-"`
 	// Advertise makes the node announce itself under the full-node
 	// rendezvous; set for full nodes that serve samples.
-	Advertise bool
+	Advertise bool `toml:"-"`
 	// Bootstrap are the DHT entry points (from the network manifest).
-	Bootstrap []peer.AddrInfo
+	Bootstrap []peer.AddrInfo `toml:"-"`
 	// TargetPeers is how many full-node peers to keep (default 8).
-	TargetPeers int
+	TargetPeers int `toml:"target_peers"`
 	// FindEvery is the longest pause between lookups while the set is
 	// below target (pauses start at RetryEvery and double); a disconnect
 	// or Penalise triggers a lookup at once.
-	FindEvery time.Duration
+	FindEvery time.Duration `toml:"find_every"`
 	// AdvertiseEvery is how often the provider record is renewed (the
 	// DHT keeps records 48 h; renew well before).
-	AdvertiseEvery time.Duration
+	AdvertiseEvery time.Duration `toml:"advertise_every"`
 	// RetryEvery is the pause after a failed advertisement or lookup
 	// (typically: the routing table is still empty at start).
-	RetryEvery time.Duration
+	RetryEvery time.Duration `toml:"retry_every"`
 	// PenaltyFor is how long a penalised peer is not re-admitted.
-	PenaltyFor time.Duration
+	PenaltyFor time.Duration `toml:"penalty_for"`
 	// DialTimeout bounds each dial to a candidate peer.
-	DialTimeout time.Duration
+	DialTimeout time.Duration `toml:"dial_timeout"`
 	// RefreshEvery is the DHT routing-table refresh period.
-	RefreshEvery time.Duration
+	RefreshEvery time.Duration `toml:"refresh_every"`
 }
 
 // DefaultConfig is a light-node configuration for chainID: client mode,
