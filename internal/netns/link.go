@@ -1,6 +1,7 @@
 package netns
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -102,8 +103,8 @@ func (l *link) set(imp Impairment) {
 // egress reads what the host sends and queues what survives.
 func (l *link) egress() {
 	defer close(l.queue)
+	buf := make([]byte, maxFrame)
 	for {
-		buf := make([]byte, maxFrame)
 		n, err := l.host.Read(buf)
 		if err != nil {
 			return
@@ -120,7 +121,7 @@ func (l *link) egress() {
 			continue
 		}
 		select {
-		case l.queue <- delayed{f, time.Now().Add(delay)}:
+		case l.queue <- delayed{bytes.Clone(f), time.Now().Add(delay)}:
 		default: // a full queue drops, as a router's would
 		}
 	}
