@@ -64,8 +64,14 @@ func (s *peerSet) remove(p peer.ID) bool {
 }
 
 // penalise drops p and keeps it out until now+penalty; it reports whether
-// p was a member.
+// p was a member. Expired penalties are forgotten here, so the record holds
+// only peers penalised within the last penalty period.
 func (s *peerSet) penalise(p peer.ID, now time.Time) bool {
+	for q, until := range s.penalised {
+		if !now.Before(until) {
+			delete(s.penalised, q)
+		}
+	}
 	s.penalised[p] = now.Add(s.penalty)
 	return s.remove(p)
 }

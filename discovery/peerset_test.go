@@ -43,6 +43,10 @@ func TestPeerSet(t *testing.T) {
 	if s.penalise("z", t0) {
 		t.Fatal("penalising a non-member reported a member")
 	}
+	s.penalise("y", t0.Add(2*time.Minute))
+	if len(s.penalised) != 1 {
+		t.Fatalf("penalties %v, want only y's: z's expired", s.penalised)
+	}
 }
 
 func TestConfigValidate(t *testing.T) {
