@@ -68,7 +68,8 @@ const netnsDeadline = 90 * time.Second
 // TestNetnsLightNodeTraffic runs a validator, a bridge full node and a
 // light node as real processes on three hosts of a netns test network,
 // measures the light node's traffic per header from its veth counters,
-// and cuts the light node off and back: it resumes and catches up.
+// cuts the light node off and back (it resumes and catches up), and slows
+// its link down (it keeps up).
 func TestNetnsLightNodeTraffic(t *testing.T) {
 	n := netns.New(t, 7)
 	vh, fh, lh := n.AddHost(), n.AddHost(), n.AddHost()
@@ -120,6 +121,12 @@ func TestNetnsLightNodeTraffic(t *testing.T) {
 	n.Heal()
 	target := statusIn(vh, vHome)
 	waitFor(t, startDeadline, fmt.Sprintf("the light node to catch up to %d after healing", target), func() bool { return statusIn(lh, lHome) >= target })
+
+	// A slow, lossy home link: 50 ms more on everything the light node
+	// sends and 2% of it lost; it keeps sampling the new heights.
+	lh.Impair(netns.Impairment{Delay: 50 * time.Millisecond, Loss: 0.02})
+	slow := statusIn(vh, vHome)
+	waitFor(t, startDeadline, fmt.Sprintf("the light node to sample %d over a slow, lossy link", slow+10), func() bool { return statusIn(lh, lHome) >= slow+10 })
 }
 
 func counters(t *testing.T, h *netns.Host) netns.Counters {
