@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -110,6 +111,8 @@ func TestNetnsLightNodeTraffic(t *testing.T) {
 		t.Fatal("the light node sampled new heights without receiving a byte on its link")
 	}
 
+	measureWithBlobs(t, dir, vh, lh, fh, vHome, lHome)
+
 	// Cut the light node off: the chain goes on, the light node cannot.
 	n.Partition([]*netns.Host{lh}, []*netns.Host{vh, fh})
 	cut := statusIn(lh, lHome)
@@ -136,4 +139,47 @@ func counters(t *testing.T, h *netns.Host) netns.Counters {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// measureWithBlobs submits 128 KiB blobs back to back from the validator's
+// host (each submission waits for its block) and reports the light and
+// full nodes' traffic per header meanwhile.
+func measureWithBlobs(t *testing.T, dir string, vh, lh, fh *netns.Host, vHome, lHome string) {
+	t.Helper()
+	blob := filepath.Join(dir, "blob")
+	data := make([]byte, 128<<10)
+	for i := range data {
+		data[i] = byte(i*31 + i>>8)
+	}
+	if err := os.WriteFile(blob, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var submitted atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			cmd := vh.Command(ctx, binary, "blob", "submit", "--home", vHome, "--key", "validator", "--namespace", "netns", "--file", blob)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				if ctx.Err() == nil {
+					t.Errorf("blob submit: %v: %s", err, out)
+				}
+				return
+			}
+			submitted.Add(1)
+		}
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	waitFor(t, startDeadline, "a first blob in a block", func() bool { return submitted.Load() > 0 })
+	h1, l1, f1, b1 := statusIn(lh, lHome), counters(t, lh), counters(t, fh), submitted.Load()
+	waitFor(t, startDeadline, "20 more sampled heights with blobs", func() bool { return statusIn(lh, lHome) >= h1+20 })
+	h2, l2, f2, b2 := statusIn(lh, lHome), counters(t, lh), counters(t, fh), submitted.Load()
+	blobs := b2 - b1
+	per := func(a, b uint64) uint64 { return (b - a) / uint64(h2-h1) }
+	t.Logf("with %d blobs of 128 KiB in %d headers (submitted back to back): light node per header %d B sent, %d B received; bridge full node per header %d B sent, %d B received",
+		blobs, h2-h1, per(l1.SentBytes, l2.SentBytes), per(l1.ReceivedBytes, l2.ReceivedBytes), per(f1.SentBytes, f2.SentBytes), per(f1.ReceivedBytes, f2.ReceivedBytes))
 }
