@@ -27,6 +27,8 @@ var layers = []string{
 	"contracts",
 	"coreapi",
 	"chain",
+	"discovery",
+	"manifest",
 	"p2p",
 	"sampling",
 	"blobs",

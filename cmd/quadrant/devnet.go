@@ -392,6 +392,9 @@ func runDevnet(ctx context.Context, out io.Writer, m *devnetManifest, af adapter
 	progressDone := make(chan struct{})
 	go func() {
 		defer close(progressDone)
+		if err := writeDevnetNetwork(pctx, out, m); err != nil && pctx.Err() == nil {
+			fmt.Fprintf(out, "network manifest not written: %v\n", err)
+		}
 		devnetProgress(pctx, out, m)
 	}()
 	endProgress := func() { stopProgress(); <-progressDone }

@@ -346,6 +346,7 @@ func TestDevnetCommand(t *testing.T) {
 		}
 		return false
 	})
+	checkDevnetNetwork(t, home, filepath.Join(outDir, "devnet.out"), m)
 	// quadrant status --json: one object per node, every height within 2 of
 	// validator 0's once the devnet has settled.
 	var nodes []nodeStatus

@@ -38,6 +38,7 @@ type lightFlags struct {
 	metricsAddr    string
 	logLevel       string
 	logFormat      string
+	network        string
 }
 
 func (f *lightFlags) register(fs *pflag.FlagSet) {
@@ -58,6 +59,7 @@ func (f *lightFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "Prometheus /metrics listen address (empty disables)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
+	fs.StringVar(&f.network, "network", "", "network manifest (network.json): chain id, bootstrap peers, trusted checkpoint and trusting period, each overridden by its own flag")
 }
 
 // config loads <home>/light.toml (defaults when absent) and applies the
@@ -87,6 +89,9 @@ func (f *lightFlags) config(fl *pflag.FlagSet) (lightnode.Config, bool, error) {
 	set("metrics-addr", func() { cfg.RPC.MetricsAddr = f.metricsAddr })
 	set("log-level", func() { cfg.LogLevel = f.logLevel })
 	set("log-format", func() { cfg.LogFormat = f.logFormat })
+	if err := applyNetwork(&cfg, f.network, fl); err != nil {
+		return cfg, existed, err
+	}
 	if fl.Changed("bootstrap") {
 		cfg.P2P.Bootstrap = f.bootstrap
 	}
