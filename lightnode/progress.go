@@ -85,6 +85,7 @@ func (m *progressMeter) observe(now time.Time, done, target uint64) Progress {
 // Its zero value is ready; it is safe for concurrent use.
 type catchUp struct {
 	mu        sync.Mutex
+	every     time.Duration // 0: progressLogEvery
 	headers   progressMeter
 	sampling  progressMeter
 	lastLog   time.Time
@@ -109,7 +110,11 @@ func (n *Node) trackProgress() {
 	h := c.headers.observe(now, local, target)
 	s := c.sampling.observe(now, st.SampledChainHead, st.NetworkHead)
 	behind := !h.CaughtUp || !s.CaughtUp
-	due := now.Sub(c.lastLog) >= progressLogEvery
+	every := c.every
+	if every == 0 {
+		every = progressLogEvery
+	}
+	due := now.Sub(c.lastLog) >= every
 	logIt := (behind && due) || (!behind && c.wasBehind)
 	if logIt {
 		c.lastLog = now
