@@ -63,7 +63,10 @@ func newStatusCmd() *cobra.Command {
 the light node), or the one node of a validator, full or light node home,
 for its height and state, and prints one line per node (--json: an array of
 objects with name, role, endpoint, height, peers, state, ok, error). A light
-node's height is its sampled head. It exits non-zero when a node is down,
+node's height is its sampled head; while it catches up its state shows the
+percent, rate and ETA, and --json adds catch_up (headers and sampling:
+from, done, target, percent, rate, eta_seconds, caught_up) and the URL of
+its dashboard. It exits non-zero when a node is down,
 halted, or more than 10 heights behind the first validator.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
