@@ -91,40 +91,9 @@ func TestDevnetSurvivesKilledNodes(t *testing.T) {
 		waitHeight(t, clients[i], 3, startDeadline)
 	}
 
-	// Load: one blob after another from the faucet until told to stop.
-	type landed struct {
-		height           int64
-		ns, commit, data string
-	}
-	var (
-		mu    sync.Mutex
-		acked []landed
-		fails int
-	)
-	stopLoad, loadDone := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(loadDone)
-		for i := 0; ; i++ {
-			select {
-			case <-stopLoad:
-				return
-			default:
-			}
-			data := fmt.Sprintf("supervised blob %d %s", i, strings.Repeat("x", i%700))
-			out, err := runCLIErr("blob", "submit", "--home", home, "--key", "faucet", "--node", m.Validators[0].RPC,
-				"--namespace", "survive", "--data", data, "-o", "json")
-			var res submitResult
-			mu.Lock()
-			if err == nil && json.Unmarshal(out, &res) == nil {
-				acked = append(acked, landed{res.Height, res.Namespace, res.Commitment, data})
-			} else {
-				fails++
-			}
-			mu.Unlock()
-		}
-	}()
-	ackedCount := func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }
-	waitFor(t, startDeadline, "a first acknowledged blob", func() bool { return ackedCount() >= 1 })
+	load := startBlobLoad(home, m.Validators[0].RPC)
+	t.Cleanup(load.stop)
+	waitFor(t, startDeadline, "a first acknowledged blob", func() bool { return load.count() >= 1 })
 
 	bridgePID := childPID(p.cmd.Process.Pid, "full", filepath.Join(home, "bridge"))
 	valPID := childPID(p.cmd.Process.Pid, "validator", m.Validators[1].Home)
@@ -147,11 +116,11 @@ func TestDevnetSurvivesKilledNodes(t *testing.T) {
 	if nb, nv := childPID(p.cmd.Process.Pid, "full", filepath.Join(home, "bridge")), childPID(p.cmd.Process.Pid, "validator", m.Validators[1].Home); nb == 0 || nv == 0 || nb == bridgePID || nv == valPID {
 		t.Fatalf("after the restarts: bridge pid %d (was %d), validator-1 pid %d (was %d)", nb, bridgePID, nv, valPID)
 	}
-	before := ackedCount()
+	before := load.count()
 	for _, c := range clients {
 		waitHeight(t, c, killedAt+10, startDeadline)
 	}
-	waitFor(t, startDeadline, "more blobs acknowledged after the restarts", func() bool { return ackedCount() >= before+3 })
+	waitFor(t, startDeadline, "more blobs acknowledged after the restarts", func() bool { return load.count() >= before+3 })
 	var nodes []nodeStatus
 	waitFor(t, startDeadline, "every node ok, the light node sampling past the kill height", func() bool {
 		out, err := runCLIErr("status", "--json", "--home", home)
@@ -171,17 +140,14 @@ func TestDevnetSurvivesKilledNodes(t *testing.T) {
 			t.Fatalf("status of the light node: dashboard %q, catch-up %+v", n.Dashboard, n.CatchUp)
 		}
 	}
-	close(stopLoad)
-	<-loadDone
+	load.stop()
 	select {
 	case <-p.done:
 		t.Fatalf("the devnet exited: %v", p.err)
 	default:
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	t.Logf("%d blobs acknowledged, %d submissions failed while nodes were down", len(acked), fails)
-	for i, l := range acked {
+	t.Logf("%d blobs acknowledged, %d submissions failed while nodes were down", len(load.acked), load.fails)
+	for i, l := range load.acked {
 		v := m.Validators[i%2]
 		found := false
 		for _, b := range getBlobsCLI(t, v.RPC, l.height, l.ns) {
@@ -194,4 +160,58 @@ func TestDevnetSurvivesKilledNodes(t *testing.T) {
 	if err := p.stop(t, syscall.SIGINT, 30*time.Second); err != nil {
 		t.Fatalf("devnet exit: %v", err)
 	}
+}
+
+// blobLoad submits blobs from a devnet's faucet one after another, through
+// the CLI, and records those whose submission was acknowledged.
+type blobLoad struct {
+	quit, done chan struct{}
+	stopOnce   sync.Once
+	mu         sync.Mutex
+	acked      []ackedBlob // guarded by mu until stop
+	fails      int
+}
+
+type ackedBlob struct {
+	height           int64
+	ns, commit, data string
+}
+
+func startBlobLoad(home, node string) *blobLoad {
+	l := &blobLoad{quit: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		for i := 0; ; i++ {
+			select {
+			case <-l.quit:
+				return
+			default:
+			}
+			data := fmt.Sprintf("supervised blob %d %s", i, strings.Repeat("x", i%700))
+			out, err := runCLIErr("blob", "submit", "--home", home, "--key", "faucet", "--node", node,
+				"--namespace", "survive", "--data", data, "-o", "json")
+			var res submitResult
+			l.mu.Lock()
+			if err == nil && json.Unmarshal(out, &res) == nil {
+				l.acked = append(l.acked, ackedBlob{res.Height, res.Namespace, res.Commitment, data})
+			} else {
+				l.fails++
+			}
+			l.mu.Unlock()
+		}
+	}()
+	return l
+}
+
+func (l *blobLoad) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.acked)
+}
+
+// stop waits for the submission in flight; acked and fails are then final.
+// It may be called more than once.
+func (l *blobLoad) stop() {
+	l.stopOnce.Do(func() { close(l.quit) })
+	<-l.done
 }
