@@ -212,7 +212,10 @@ one home per validator (validator-N/), a genesis shared by all, and a funded
 faucet account whose key is <home>/keys/faucet.json. It then starts every
 validator as a child process ('quadrant validator --home <home>/validator-N',
 logs in <home>/validator-N/node.log), prints their endpoints and runs until
-Ctrl-C, which stops them all cleanly.
+Ctrl-C, which stops them all cleanly. A node that dies is reported and
+restarted (after 0.5 s, doubling up to 10 s) while the others keep running;
+the devnet gives up, stopping every node, only when one dies 5 times within
+a minute.
 
 Ports: validator N listens for P2P on base+10N, CometBFT RPC on base+10N+1
 (so validator 0's RPC is 127.0.0.1:26657 with the default --base-port 26656),
