@@ -101,6 +101,16 @@ func TestDashboardShowsFrozenState(t *testing.T) {
 		t.Fatalf("peers table %+v, want %+v", v.Peers, st.Peers)
 	}
 	screenshot(t, ctx, "dashboard-frozen.png")
+
+	// A node that accepted a fraud proof says so.
+	st.Fraud = lightnode.FraudStatus{Fraudulent: true, Height: 38, Message: "bad encoding at height 38"}
+	fraud := httptest.NewServer(lightnode.DashboardHandler(frozenSource{st}))
+	defer fraud.Close()
+	if err := chromedpNavigate(ctx, fraud.URL+"/"); err != nil {
+		t.Fatal(err)
+	}
+	pollPage(t, ctx, "the fraud status", `document.getElementById("fraud").dataset.fraudulent == "true" &&
+		document.getElementById("fraud-text").textContent == "FRAUD at 38"`)
 }
 
 // TestDashboardFollowsLiveNode: a light node syncing from a full node
