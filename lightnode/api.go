@@ -197,12 +197,13 @@ func (n *Node) startRPC(ctx context.Context) error {
 		}
 		return nil
 	}
-	srv, err := rpc.NewServer(n.cfg.RPC, secret, rpc.WithLogger(n.log), rpc.WithRegistry(n.reg), rpc.WithClock(n.now), rpc.WithHealth(health))
+	srv, err := rpc.NewServer(n.cfg.RPC, secret, append(n.dashboardPages(),
+		rpc.WithLogger(n.log), rpc.WithRegistry(n.reg), rpc.WithClock(n.now), rpc.WithHealth(health))...)
 	if err != nil {
 		return fmt.Errorf("lightnode: %w", err)
 	}
 	impl := apiImpl{n}
-	for ns, api := range map[string]any{"das": &DASAPI{}, "header": &HeaderAPI{}, "fraud": &FraudAPI{}} {
+	for ns, api := range map[string]any{"das": &DASAPI{}, "header": &HeaderAPI{}, "fraud": &FraudAPI{}, "catchup": &CatchUpAPI{}} {
 		if err := srv.Register(ns, impl, api); err != nil {
 			return fmt.Errorf("lightnode: register %s: %w", ns, err)
 		}

@@ -37,6 +37,7 @@ func (n *Node) runDAS(ctx context.Context) error {
 			}()
 		}
 		n.reportVerdicts()
+		n.trackProgress()
 		if n.now().Sub(lastSave) >= time.Second || ctx.Err() != nil {
 			if err := n.saveCheckpoint(); err != nil {
 				n.log.Error("lightnode: save sampling checkpoint", "err", err)
@@ -124,6 +125,7 @@ func (n *Node) sampleHeader(ctx context.Context, hdr *da.LightHeader) (sampling.
 	if err != nil {
 		return sampling.Result{}, fmt.Errorf("lightnode: coordinates of height %d: %w", hdr.Height(), err)
 	}
+	n.samplelog.begin(uint64(hdr.Height()), width, coords, n.now())
 	pending := make([]int, len(coords))
 	for i := range pending {
 		pending[i] = i
@@ -204,6 +206,7 @@ func (n *Node) requestBatches(ctx context.Context, hdr *da.LightHeader, coords [
 			rctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
 			samples, err := n.client.Samples(rctx, p, hdr, req)
 			cancel()
+			n.samplelog.served(uint64(hdr.Height()), p, idx, samples, err)
 			n.metrics.sampleRequests.Inc()
 			if err != nil {
 				n.metrics.samples.WithLabelValues("error").Add(float64(len(idx)))

@@ -77,6 +77,9 @@ type Node struct {
 	recent           []sampling.Verdict // last verdicts, newest last
 	unavailable      map[uint64]sampling.Verdict
 	cpDirty          bool
+
+	samplelog sampleLog // which peer served which sample (dashboard)
+	catchup   catchUp   // catch-up progress meters
 }
 
 // Option customizes a Node.

@@ -138,6 +138,7 @@ type Server struct {
 	now     func() time.Time
 	health  func(context.Context) error
 	rpcOpts []jsonrpc.ServerOption
+	pages   []page // WithPage
 	rpc     *jsonrpc.RPCServer
 	limiter *RateLimiter
 	metrics *metrics
@@ -248,7 +249,7 @@ func (s *Server) Start(ctx context.Context) error {
 	s.stopDone = make(chan struct{})
 	mux := http.NewServeMux()
 	mux.HandleFunc(HealthPath, s.serveHealth)
-	mux.Handle("/", s.handler())
+	mux.Handle("/", s.mountPages(mux, s.handler()))
 	s.addrs[0] = rl.Addr().String()
 	s.serve(base, rl, mux)
 	if ml != nil {

@@ -8,9 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -219,7 +217,10 @@ one home per validator (validator-N/), a genesis shared by all, and a funded
 faucet account whose key is <home>/keys/faucet.json. It then starts every
 validator as a child process ('quadrant validator --home <home>/validator-N',
 logs in <home>/validator-N/node.log), prints their endpoints and runs until
-Ctrl-C, which stops them all cleanly.
+Ctrl-C, which stops them all cleanly. A node that dies is reported and
+restarted (after 0.5 s, doubling up to 10 s) while the others keep running;
+the devnet gives up, stopping every node, only when one dies 5 times within
+a minute.
 
 Ports: validator N listens for P2P on base+10N, CometBFT RPC on base+10N+1
 (so validator 0's RPC is 127.0.0.1:26657 with the default --base-port 26656),
@@ -287,87 +288,10 @@ peer address is printed. It runs the rollup adapter (JSON-RPC 127.0.0.1:26658, A
 	return cmd
 }
 
-// devnetProcs are the running validator processes of a devnet.
-type devnetProcs struct {
-	children []*devnetChild
-	exited   chan *devnetChild
-}
-
-type devnetChild struct {
-	cmd  *exec.Cmd
-	done chan error
-	name string
-}
-
-// startDevnetProcs starts `quadrant validator --home <home>` for every
-// validator of m, logging to its node.log.
-func startDevnetProcs(m *devnetManifest, af adapterFlags) (*devnetProcs, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	type proc struct {
-		name, log string
-		args      []string
-	}
-	var procs []proc
-	for _, v := range m.Validators {
-		procs = append(procs, proc{v.Name, v.Log, []string{"validator", "--home", v.Home}})
-	}
-	for _, f := range m.FullNodes {
-		procs = append(procs, proc{f.Name, f.Log, fullNodeArgs(f, af)})
-	}
-	if l, ok := devnetLightNode(m); ok {
-		if err := os.MkdirAll(l.home, 0o700); err != nil {
-			return nil, err
-		}
-		procs = append(procs, proc{l.name, l.log, l.args})
-	}
-	d := &devnetProcs{exited: make(chan *devnetChild, len(procs))}
-	for _, v := range procs {
-		logf, err := os.OpenFile(v.log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-		if err != nil {
-			d.stop()
-			return nil, err
-		}
-		c := &devnetChild{cmd: exec.Command(self, v.args...), done: make(chan error, 1), name: v.name}
-		c.cmd.Stdout, c.cmd.Stderr = logf, logf
-		setChildAttrs(c.cmd)
-		if err := c.cmd.Start(); err != nil {
-			logf.Close()
-			d.stop()
-			return nil, fmt.Errorf("starting %s: %w", v.name, err)
-		}
-		d.children = append(d.children, c)
-		go func() {
-			err := c.cmd.Wait()
-			logf.Close()
-			c.done <- err
-			close(c.done)
-			d.exited <- c
-		}()
-	}
-	return d, nil
-}
-
-// stop sends SIGTERM to every child and waits up to 20 s, then kills.
-func (d *devnetProcs) stop() {
-	for _, c := range d.children {
-		_ = c.cmd.Process.Signal(syscall.SIGTERM)
-	}
-	deadline := time.After(20 * time.Second)
-	for _, c := range d.children {
-		select {
-		case <-c.done:
-		case <-deadline:
-			_ = c.cmd.Process.Kill()
-			<-c.done
-		}
-	}
-}
-
-// runDevnet starts one child process per validator and waits for ctx to end
-// or a child to exit, then stops them all.
+// runDevnet starts one child process per node and supervises them until
+// ctx ends: a node that dies is reported and restarted with backoff while
+// the others keep running; one that keeps dying (devnetRestartPolicy) ends
+// the devnet with an error. Either way every node is then stopped.
 func runDevnet(ctx context.Context, out io.Writer, m *devnetManifest, af adapterFlags) error {
 	d, err := startDevnetProcs(m, af)
 	if err != nil {
@@ -397,18 +321,11 @@ func runDevnet(ctx context.Context, out io.Writer, m *devnetManifest, af adapter
 		}
 		devnetProgress(pctx, out, m)
 	}()
-	endProgress := func() { stopProgress(); <-progressDone }
-	select {
-	case <-ctx.Done():
-		endProgress()
-		fmt.Fprintln(out, "stopping devnet...")
-		d.stop()
-		fmt.Fprintln(out, "devnet stopped")
-		return nil
-	case c := <-d.exited:
-		endProgress()
-		err := <-c.done
-		d.stop()
-		return fmt.Errorf("%s exited unexpectedly (%v); see its node.log", c.name, err)
-	}
+	err = d.supervise(ctx, out, devnetRestartPolicy)
+	stopProgress()
+	<-progressDone
+	fmt.Fprintln(out, "stopping devnet...")
+	d.stop()
+	fmt.Fprintln(out, "devnet stopped")
+	return err
 }

@@ -36,6 +36,12 @@ type nodeStatus struct {
 	State    string `json:"state"`
 	OK       bool   `json:"ok"`
 	Error    string `json:"error,omitempty"`
+	// CatchUp is a light node's header sync and sampling progress
+	// (percent, heights per second, ETA).
+	CatchUp *lightnode.CatchUpProgress `json:"catch_up,omitempty"`
+	// Dashboard is a light node's dashboard page (it asks for a read
+	// token: `quadrant auth read --home <light home>`).
+	Dashboard string `json:"dashboard,omitempty"`
 }
 
 // maxLag is how many heights behind the first validator a node may be and
@@ -57,7 +63,10 @@ func newStatusCmd() *cobra.Command {
 the light node), or the one node of a validator, full or light node home,
 for its height and state, and prints one line per node (--json: an array of
 objects with name, role, endpoint, height, peers, state, ok, error). A light
-node's height is its sampled head. It exits non-zero when a node is down,
+node's height is its sampled head; while it catches up its state shows the
+percent, rate and ETA, and --json adds catch_up (headers and sampling:
+from, done, target, percent, rate, eta_seconds, caught_up) and the URL of
+its dashboard. It exits non-zero when a node is down,
 halted, or more than 10 heights behind the first validator.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -182,13 +191,18 @@ func lightStatus(ctx context.Context, name, home, url string) nodeStatus {
 		return s
 	}
 	s.Height = int64(stats.SampledHead)
+	s.Dashboard = url + "/"
+	var cu lightnode.CatchUpProgress
+	if err := lightCall(ctx, home, url, "catchup.Progress", &cu); err == nil {
+		s.CatchUp = &cu
+	}
 	switch {
 	case !stats.IsRunning:
 		s.State, s.Error = "stopped", "sampling is not running (fraud proof, or stopping)"
 	case stats.CatchUpDone:
 		s.State, s.OK = fmt.Sprintf("sampling (network head %d)", stats.NetworkHead), true
 	default:
-		s.State, s.OK = fmt.Sprintf("catching up to %d", stats.NetworkHead), true
+		s.State, s.OK = fmt.Sprintf("catching up to %d%s", stats.NetworkHead, catchUpText(s.CatchUp)), true
 	}
 	return s
 }
@@ -276,6 +290,26 @@ func printStatus(w io.Writer, nodes []nodeStatus) {
 		}
 		fmt.Fprintf(w, "%-12s %-9s %8d %5d  %-4s %s\n", n.Name, n.Role, n.Height, n.Peers, ok, state)
 	}
+}
+
+// catchUpText is the progress part of a catching-up light node's state:
+// sampling's percent, rate and ETA, and header sync's while it is behind.
+func catchUpText(cu *lightnode.CatchUpProgress) string {
+	if cu == nil {
+		return ""
+	}
+	one := func(what string, p lightnode.Progress) string {
+		eta := "unknown"
+		if p.ETASeconds >= 0 {
+			eta = (time.Duration(p.ETASeconds) * time.Second).String()
+		}
+		return fmt.Sprintf("%s %.1f%%, %.1f/s, ETA %s", what, p.Percent, p.Rate, eta)
+	}
+	out := ": " + one("sampled", cu.Sampling)
+	if !cu.Headers.CaughtUp && cu.Headers.Target > 0 {
+		out += "; " + one("headers", cu.Headers)
+	}
+	return out
 }
 
 func fileExists(path string) bool {
