@@ -165,6 +165,40 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if err := n.checkTrustingPeriod(); err != nil {
 		return err
 	}
+	if err := n.restoreSampling(ctx); err != nil {
+		return err
+	}
+	n.gossip, err = p2p.NewGossip(runCtx, n.host, n.cfg.ChainID, n.host.Scores, n.validateGossipHeader, p2p.VerifyBEFP(n.dataRoot))
+	if err != nil {
+		return fmt.Errorf("lightnode: %w", err)
+	}
+	if n.cfg.RPC.ListenAddr != "" {
+		if err := n.startRPC(runCtx); err != nil {
+			return err
+		}
+	}
+	befps := p2p.NewBEFPSync(n.host, n.client, n.host.Scores, p2p.VerifyBEFP(n.dataRoot), n.acceptSyncedBEFP, n.log)
+	n.mu.Lock()
+	n.befps = befps
+	n.mu.Unlock()
+	// Logged before sync starts: n.local is sync's once it runs.
+	n.log.Info("lightnode: started", "chain", n.cfg.ChainID, "peer_id", n.host.ID(),
+		"trusted_height", n.trusted, "local_head", n.LocalHead().Height(), "rpc", n.RPCAddr())
+	g, gctx := errgroup.WithContext(runCtx)
+	n.group = g
+	g.Go(func() error { return n.runSync(gctx) })
+	g.Go(func() error { return n.runHeaderGossip(gctx) })
+	g.Go(func() error { return n.runBEFPGossip(gctx) })
+	g.Go(func() error { return befps.Run(gctx) })
+	g.Go(func() error { return n.runDAS(gctx) })
+	g.Go(func() error { return n.runPrune(gctx) })
+	return nil
+}
+
+// restoreSampling builds the DAS scheduler from the stored checkpoint,
+// and restores the pruning mark and a stored fraud proof (which keeps
+// sampling halted).
+func (n *Node) restoreSampling(ctx context.Context) error {
 	cp, err := n.store.checkpoint(ctx)
 	if err != nil {
 		return err
@@ -198,31 +232,6 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	}
 	n.metrics.localHead.Set(float64(n.local.Height()))
 	n.metrics.networkHead.Set(float64(n.netHead.Height()))
-
-	n.gossip, err = p2p.NewGossip(runCtx, n.host, n.cfg.ChainID, n.host.Scores, n.validateGossipHeader, p2p.VerifyBEFP(n.dataRoot))
-	if err != nil {
-		return fmt.Errorf("lightnode: %w", err)
-	}
-	if n.cfg.RPC.ListenAddr != "" {
-		if err := n.startRPC(runCtx); err != nil {
-			return err
-		}
-	}
-	befps := p2p.NewBEFPSync(n.host, n.client, n.host.Scores, p2p.VerifyBEFP(n.dataRoot), n.acceptSyncedBEFP, n.log)
-	n.mu.Lock()
-	n.befps = befps
-	n.mu.Unlock()
-	// Logged before sync starts: n.local is sync's once it runs.
-	n.log.Info("lightnode: started", "chain", n.cfg.ChainID, "peer_id", n.host.ID(),
-		"trusted_height", n.trusted, "local_head", n.LocalHead().Height(), "rpc", n.RPCAddr())
-	g, gctx := errgroup.WithContext(runCtx)
-	n.group = g
-	g.Go(func() error { return n.runSync(gctx) })
-	g.Go(func() error { return n.runHeaderGossip(gctx) })
-	g.Go(func() error { return n.runBEFPGossip(gctx) })
-	g.Go(func() error { return befps.Run(gctx) })
-	g.Go(func() error { return n.runDAS(gctx) })
-	g.Go(func() error { return n.runPrune(gctx) })
 	return nil
 }
 
