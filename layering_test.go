@@ -4,11 +4,20 @@
 package quadrant_test
 
 import (
+	"context"
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/quadrant-da/quadrant/fullnode"
+	"github.com/quadrant-da/quadrant/lightnode"
+	"github.com/quadrant-da/quadrant/p2p"
 )
 
 const module = "github.com/quadrant-da/quadrant"
@@ -107,9 +116,13 @@ var engine = []string{
 }
 
 type listedPackage struct {
-	ImportPath string
-	Imports    []string
-	Deps       []string
+	ImportPath     string
+	Dir            string
+	Imports        []string
+	Deps           []string
+	GoFiles        []string
+	CgoFiles       []string
+	IgnoredGoFiles []string // other platforms' files: hand-written all the same
 }
 
 func listPackages(t *testing.T) map[string]listedPackage {
@@ -264,4 +277,91 @@ func TestGoEthereumStaysInBindings(t *testing.T) {
 			}
 		}
 	}
+}
+
+// lifecycle is the one contract of every node part that runs in the
+// background (STYLE.md "one lifecycle idiom"): built by New(cfg, opts)
+// from a Config that passed Validate and injected parts (logger, clock,
+// metrics registry), Start(ctx) starts it and returns — ctx bounds only the
+// start — and Close stops everything Start started and waits for it. No
+// setter exists after construction.
+type lifecycle interface {
+	Start(ctx context.Context) error
+	Close() error
+}
+
+// The node parts share the lifecycle contract: a compile-time proof.
+var (
+	_ lifecycle = (*fullnode.Node)(nil)
+	_ lifecycle = (*lightnode.Node)(nil)
+	_ lifecycle = (*p2p.Server)(nil)
+)
+
+// Hand-written code stays readable (STYLE.md habit 13): no file over
+// maxFileLines lines and no function over maxFuncLines lines, tests
+// excepted; generated files ("Code generated … DO NOT EDIT.") are exempt.
+const (
+	maxFileLines = 600
+	maxFuncLines = 100
+)
+
+func TestFileAndFunctionLength(t *testing.T) {
+	fset := token.NewFileSet()
+	checked := 0
+	for _, p := range listPackages(t) {
+		for _, name := range append(append(append([]string{}, p.GoFiles...), p.CgoFiles...), p.IgnoredGoFiles...) {
+			if strings.HasSuffix(name, "_test.go") || !strings.HasSuffix(name, ".go") {
+				continue
+			}
+			path := filepath.Join(p.Dir, name)
+			f, err := parser.ParseFile(fset, path, nil, parser.ParseComments|parser.SkipObjectResolution)
+			if err != nil {
+				t.Errorf("parse %s: %v", path, err)
+				continue
+			}
+			if ast.IsGenerated(f) {
+				continue
+			}
+			checked++
+			rel := strings.TrimPrefix(p.ImportPath, module+"/") + "/" + name
+			if n := fset.File(f.Pos()).LineCount(); n > maxFileLines {
+				t.Errorf("%s has %d lines, more than %d: split it by responsibility", rel, n, maxFileLines)
+			}
+			for _, d := range f.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Body == nil {
+					continue
+				}
+				n := fset.Position(fd.End()).Line - fset.Position(fd.Pos()).Line + 1
+				if n > maxFuncLines {
+					t.Errorf("%s: %s has %d lines, more than %d: split it", rel, funcName(fd), n, maxFuncLines)
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no Go file checked")
+	}
+}
+
+// funcName returns "F" or "(*T).M".
+func funcName(fd *ast.FuncDecl) string {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return fd.Name.Name
+	}
+	typ := fd.Recv.List[0].Type
+	star := ""
+	if s, ok := typ.(*ast.StarExpr); ok {
+		star, typ = "*", s.X
+	}
+	if ix, ok := typ.(*ast.IndexExpr); ok {
+		typ = ix.X
+	}
+	if ix, ok := typ.(*ast.IndexListExpr); ok {
+		typ = ix.X
+	}
+	if id, ok := typ.(*ast.Ident); ok {
+		return "(" + star + id.Name + ")." + fd.Name.Name
+	}
+	return fd.Name.Name
 }

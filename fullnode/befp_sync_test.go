@@ -13,6 +13,7 @@ import (
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/erasure"
 	"github.com/quadrant-da/quadrant/fullnode"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -59,7 +60,7 @@ func TestFraudProofSync(t *testing.T) {
 
 	homeA := t.TempDir()
 	a := startNode(t, homeA, p2pConfig(c.ChainID, 1, good.hdr.Hash(), server.FullAddrs()[0]), "builder")
-	waitFor(t, 30*time.Second, "a fraud proof for height 2", func() bool { return len(a.Status().FraudHeights) > 0 })
+	wait.For(t, 2*time.Minute, "a fraud proof for height 2", func() bool { return len(a.Status().FraudHeights) > 0 })
 	enc, ok := a.FraudProof(2)
 	if !ok {
 		t.Fatal("no fraud proof kept")
@@ -70,7 +71,10 @@ func TestFraudProofSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	client := p2p.NewClient(cl, c.ChainID, cl.Scores)
+	client, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: cl, ChainID: c.ChainID, Scores: cl.Scores})
+	if err != nil {
+		t.Fatal(err)
+	}
 	fetch := func(n *fullnode.Node) [][]byte {
 		t.Helper()
 		if err := cl.Connect(ctx, peer.AddrInfo{ID: n.Host().ID(), Addrs: n.Host().Addrs()}); err != nil {
@@ -90,7 +94,7 @@ func TestFraudProofSync(t *testing.T) {
 	// connects to A only afterwards.
 	partial := servingHost(t, c.ChainID, blocks, func(s *fullnode.Store) p2p.SquareSource { return heightWithheld{s, 2} })
 	b := startNode(t, t.TempDir(), p2pConfig(c.ChainID, 1, good.hdr.Hash(), partial.FullAddrs()[0]), "late")
-	waitFor(t, 20*time.Second, "the late node stuck at height 1", func() bool {
+	wait.For(t, 80*time.Second, "the late node stuck at height 1", func() bool {
 		return b.Status().Head == 1 && strings.Contains(b.Status().LastError, "2")
 	})
 	if st := b.Status(); st.Halted || len(st.FraudHeights) != 0 {
@@ -99,7 +103,7 @@ func TestFraudProofSync(t *testing.T) {
 	if err := b.Host().Connect(ctx, peer.AddrInfo{ID: a.Host().ID(), Addrs: a.Host().Addrs()}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 30*time.Second, "the late node halted by the synced proof", func() bool { return b.Status().Halted })
+	wait.For(t, 2*time.Minute, "the late node halted by the synced proof", func() bool { return b.Status().Halted })
 	st := b.Status()
 	if len(st.FraudHeights) != 1 || st.FraudHeights[0] != 2 || !strings.Contains(st.Alert, "synced from peer "+a.Host().ID().String()) {
 		t.Fatalf("late node status %+v", st)
@@ -112,7 +116,7 @@ func TestFraudProofSync(t *testing.T) {
 	}
 
 	// A restarted builder serves the proof from disk.
-	if err := a.Stop(); err != nil {
+	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
 	a2 := startNode(t, homeA, p2pConfig(c.ChainID, 1, good.hdr.Hash(), server.FullAddrs()[0]), "builder-restarted")

@@ -174,7 +174,10 @@ func BenchmarkServeSamples(b *testing.B) {
 	if err := cli.Connect(ctx, peer.AddrInfo{ID: n.Host().ID(), Addrs: n.Host().Addrs()}); err != nil {
 		b.Fatal(err)
 	}
-	client := p2p.NewClient(cli, chain.ChainID, cli.Scores)
+	client, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: cli, ChainID: chain.ChainID, Scores: cli.Scores})
+	if err != nil {
+		b.Fatal(err)
+	}
 	light := hdr.Light()
 	var seed atomic.Uint64
 	b.ReportAllocs()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
+	cmthttp "github.com/cometbft/cometbft/rpc/client/http"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 	"github.com/cometbft/cometbft/types"
 
@@ -26,28 +27,71 @@ type CoreClient interface {
 	Validators(ctx context.Context, height *int64, page, perPage *int) (*coretypes.ResultValidators, error)
 }
 
+// bridge is bridge-mode ingestion: it follows a consensus node and
+// stores every committed block. Its state is the consensus node's clients.
+type bridge struct {
+	*shared
+	core     CoreClient
+	coreGRPC *grpcCore // with Bridge.CoreGRPC: closed by close
+}
+
+// connect builds the consensus node's clients (HTTP unless one was
+// injected; gRPC for blocks when configured) and, without a configured
+// chain ID, asks the consensus node for it (bounded by ctx and the
+// request timeout). With a configured chain ID the consensus node need
+// not be up yet: run checks the ID once it answers.
+func (b *bridge) connect(ctx context.Context, u *undo) (err error) {
+	if b.core == nil {
+		c, err := cmthttp.New(b.cfg.Bridge.CoreRPC, "/websocket")
+		if err != nil {
+			return fmt.Errorf("fullnode: core RPC client for %s: %w", b.cfg.Bridge.CoreRPC, err)
+		}
+		b.core = c
+	}
+	if b.cfg.Bridge.CoreGRPC != "" {
+		g, err := dialCoreGRPC(b.cfg.Bridge.CoreGRPC, b.core)
+		if err != nil {
+			return err
+		}
+		b.core, b.coreGRPC = g, g
+		u.push(func() { _ = g.Close() })
+	}
+	if b.chainID == "" {
+		b.chainID, err = b.coreChainID(ctx)
+	}
+	return err
+}
+
+// close closes the gRPC connection, if any.
+func (b *bridge) close() error {
+	if b.coreGRPC == nil {
+		return nil
+	}
+	return b.coreGRPC.Close()
+}
+
 // coreChainID asks the consensus node for its chain ID and checks it
 // against the configured one.
-func (n *Node) coreChainID(ctx context.Context) (string, error) {
-	rctx, cancel := context.WithTimeout(ctx, n.cfg.Bridge.RequestTimeout)
+func (b *bridge) coreChainID(ctx context.Context) (string, error) {
+	rctx, cancel := context.WithTimeout(ctx, b.cfg.Bridge.RequestTimeout)
 	defer cancel()
-	st, err := n.core.Status(rctx)
+	st, err := b.core.Status(rctx)
 	if err != nil {
-		return "", fmt.Errorf("fullnode: consensus node %s: status: %w", n.cfg.Bridge.CoreRPC, err)
+		return "", fmt.Errorf("fullnode: consensus node %s: status: %w", b.cfg.Bridge.CoreRPC, err)
 	}
 	id := st.NodeInfo.Network
-	if n.cfg.ChainID != "" && n.cfg.ChainID != id {
-		return "", fmt.Errorf("%w: chain_id %q, but the consensus node runs %q", ErrConfig, n.cfg.ChainID, id)
+	if b.cfg.ChainID != "" && b.cfg.ChainID != id {
+		return "", fmt.Errorf("%w: chain_id %q, but the consensus node runs %q", ErrConfig, b.cfg.ChainID, id)
 	}
 	return id, nil
 }
 
 // coreMaxSquareSize reads the chain's max square size from the app's
 // "/params" query. Parameters are fixed at genesis, so it is read once.
-func (n *Node) coreMaxSquareSize(ctx context.Context) (int, error) {
-	rctx, cancel := context.WithTimeout(ctx, n.cfg.Bridge.RequestTimeout)
+func (b *bridge) coreMaxSquareSize(ctx context.Context) (int, error) {
+	rctx, cancel := context.WithTimeout(ctx, b.cfg.Bridge.RequestTimeout)
 	defer cancel()
-	res, err := n.core.ABCIQuery(rctx, "/params", nil)
+	res, err := b.core.ABCIQuery(rctx, "/params", nil)
 	if err != nil {
 		return 0, fmt.Errorf("fullnode: query /params: %w", err)
 	}
@@ -66,57 +110,57 @@ func (n *Node) coreMaxSquareSize(ctx context.Context) (int, error) {
 	return p.MaxSquareSize, nil
 }
 
-// runBridge ingests every committed block in height order, from the
+// run ingests every committed block in height order, from the
 // store's head + 1 (or the start height), polling the consensus node's
 // latest height. A block whose txs and square disagree, or whose header
 // does not verify against the previous one, halts ingestion with an alert.
-func (n *Node) runBridge(ctx context.Context) error {
+func (b *bridge) run(ctx context.Context) error {
 	var maxSq int
 	for {
 		var err error
-		if _, err = n.coreChainID(ctx); errors.Is(err, ErrConfig) {
-			n.halt("config", err.Error())
+		if _, err = b.coreChainID(ctx); errors.Is(err, ErrConfig) {
+			b.health.halt("config", err.Error())
 			return nil
 		}
 		if err == nil {
-			maxSq, err = n.coreMaxSquareSize(ctx)
+			maxSq, err = b.coreMaxSquareSize(ctx)
 		}
-		if err == nil && n.coreGRPC != nil {
-			if err = n.coreGRPC.check(ctx, n.cfg.Bridge.RequestTimeout); errors.Is(err, ErrConfig) {
-				n.halt("config", err.Error())
+		if err == nil && b.coreGRPC != nil {
+			if err = b.coreGRPC.check(ctx, b.cfg.Bridge.RequestTimeout); errors.Is(err, ErrConfig) {
+				b.health.halt("config", err.Error())
 				return nil
 			}
 		}
 		if err == nil {
 			break
 		}
-		n.setLastErr(err)
-		n.log.Warn("consensus node not ready (chain id, parameters, gRPC block service); retrying", "core", n.cfg.Bridge.CoreRPC, "err", err)
+		b.health.setLastErr(err)
+		b.log.Warn("consensus node not ready (chain id, parameters, gRPC block service); retrying", "core", b.cfg.Bridge.CoreRPC, "err", err)
 		if !sleep(ctx, time.Second) {
 			return nil
 		}
 	}
-	next := n.store.HeadHeight() + 1
-	fresh := n.store.HeadHeight() == 0
-	if fresh && n.cfg.Bridge.StartHeight > 0 {
-		next = n.cfg.Bridge.StartHeight
+	next := b.store.HeadHeight() + 1
+	fresh := b.store.HeadHeight() == 0
+	if fresh && b.cfg.Bridge.StartHeight > 0 {
+		next = b.cfg.Bridge.StartHeight
 	}
-	n.log.Info("bridge ingestion starts", "from", next, "core", n.cfg.Bridge.CoreRPC, "max_square_size", maxSq)
-	for ctx.Err() == nil && !n.halted() {
-		st, err := n.coreStatus(ctx)
+	b.log.Info("bridge ingestion starts", "from", next, "core", b.cfg.Bridge.CoreRPC, "max_square_size", maxSq)
+	for ctx.Err() == nil && !b.health.halted() {
+		st, err := b.coreStatus(ctx)
 		if err != nil {
-			n.setLastErr(err)
-			n.log.Warn("consensus node status failed; retrying", "err", err)
-			sleep(ctx, n.cfg.Bridge.PollInterval)
+			b.health.setLastErr(err)
+			b.log.Warn("consensus node status failed; retrying", "err", err)
+			sleep(ctx, b.cfg.Bridge.PollInterval)
 			continue
 		}
 		latest, earliest := uint64(st.SyncInfo.LatestBlockHeight), uint64(max(st.SyncInfo.EarliestBlockHeight, 1))
 		if fresh && next < earliest {
-			n.log.Warn("the consensus node no longer holds the first heights; starting at its earliest block", "wanted", next, "earliest", earliest)
+			b.log.Warn("the consensus node no longer holds the first heights; starting at its earliest block", "wanted", next, "earliest", earliest)
 			next = earliest
 		}
 		if next <= latest {
-			stored, err := n.ingestRange(ctx, next, latest, maxSq)
+			stored, err := b.ingestRange(ctx, next, latest, maxSq)
 			next += stored
 			if stored > 0 {
 				fresh = false
@@ -124,29 +168,29 @@ func (n *Node) runBridge(ctx context.Context) error {
 			var bde *BlockDataError
 			switch {
 			case err == nil:
-				n.setLastErr(nil)
+				b.health.setLastErr(nil)
 			case ctx.Err() != nil:
 				return nil
 			case errors.As(err, &bde):
-				n.halt("block_data", err.Error())
+				b.health.halt("block_data", err.Error())
 				return nil
 			case errors.Is(err, da.ErrHeader):
-				n.halt("header", fmt.Sprintf("height %d: %v", next, err))
+				b.health.halt("header", fmt.Sprintf("height %d: %v", next, err))
 				return nil
 			default:
-				n.setLastErr(err)
-				n.log.Warn("ingesting a height failed; retrying", "height", next, "err", err)
+				b.health.setLastErr(err)
+				b.log.Warn("ingesting a height failed; retrying", "height", next, "err", err)
 			}
 		}
-		sleep(ctx, n.cfg.Bridge.PollInterval)
+		sleep(ctx, b.cfg.Bridge.PollInterval)
 	}
 	return nil
 }
 
-func (n *Node) coreStatus(ctx context.Context) (*coretypes.ResultStatus, error) {
-	rctx, cancel := context.WithTimeout(ctx, n.cfg.Bridge.RequestTimeout)
+func (b *bridge) coreStatus(ctx context.Context) (*coretypes.ResultStatus, error) {
+	rctx, cancel := context.WithTimeout(ctx, b.cfg.Bridge.RequestTimeout)
 	defer cancel()
-	return n.core.Status(rctx)
+	return b.core.Status(rctx)
 }
 
 // fetchedBlock is one height read from the consensus node.
@@ -165,13 +209,13 @@ type fetchedBlock struct {
 // rebuilds, checks and stores, so the RPC transfer of a block overlaps the
 // work on the previous one. It stops at the first error; the reader is
 // cancelled and waited for before returning.
-func (n *Node) ingestRange(ctx context.Context, from, to uint64, maxSq int) (uint64, error) {
+func (b *bridge) ingestRange(ctx context.Context, from, to uint64, maxSq int) (uint64, error) {
 	fctx, cancel := context.WithCancel(ctx)
 	ch := make(chan fetchedBlock, 2)
 	go func() {
 		defer close(ch)
 		for h := from; h <= to; h++ {
-			fb := n.fetchBlock(fctx, h)
+			fb := b.fetchBlock(fctx, h)
 			select {
 			case ch <- fb:
 			case <-fctx.Done():
@@ -192,7 +236,7 @@ func (n *Node) ingestRange(ctx context.Context, from, to uint64, maxSq int) (uin
 		if fb.err != nil {
 			return stored, fb.err
 		}
-		if err := n.storeBlock(ctx, fb, maxSq); err != nil {
+		if err := b.storeBlock(ctx, fb, maxSq); err != nil {
 			return stored, err
 		}
 		stored++
@@ -201,18 +245,18 @@ func (n *Node) ingestRange(ctx context.Context, from, to uint64, maxSq int) (uin
 }
 
 // fetchBlock reads block h, its commit and its validator set.
-func (n *Node) fetchBlock(ctx context.Context, h uint64) (fb fetchedBlock) {
+func (b *bridge) fetchBlock(ctx context.Context, h uint64) (fb fetchedBlock) {
 	fb = fetchedBlock{height: h, start: time.Now()}
 	defer func() { fb.took = time.Since(fb.start) }()
-	rctx, cancel := context.WithTimeout(ctx, n.cfg.Bridge.RequestTimeout)
+	rctx, cancel := context.WithTimeout(ctx, b.cfg.Bridge.RequestTimeout)
 	defer cancel()
 	height := int64(h)
-	blk, err := n.core.Block(rctx, &height)
+	blk, err := b.core.Block(rctx, &height)
 	if err != nil {
 		fb.err = fmt.Errorf("fullnode: block %d: %w", h, err)
 		return fb
 	}
-	com, err := n.core.Commit(rctx, &height)
+	com, err := b.core.Commit(rctx, &height)
 	if err != nil {
 		fb.err = fmt.Errorf("fullnode: commit %d: %w", h, err)
 		return fb
@@ -225,7 +269,7 @@ func (n *Node) fetchBlock(ctx context.Context, h uint64) (fb fetchedBlock) {
 		fb.err = fmt.Errorf("fullnode: height %d: commit for block %X, block is %X", h, com.Commit.BlockID.Hash, blk.BlockID.Hash)
 		return fb
 	}
-	if fb.vals, err = n.coreValidators(rctx, height); err != nil {
+	if fb.vals, err = b.coreValidators(rctx, height); err != nil {
 		fb.err = err
 		return fb
 	}
@@ -240,39 +284,39 @@ func (n *Node) fetchBlock(ctx context.Context, h uint64) (fb fetchedBlock) {
 // storeBlock rebuilds and checks a fetched block's square (BuildBlock),
 // verifies its header against the stored previous one, stores it and
 // gossips its light header.
-func (n *Node) storeBlock(ctx context.Context, fb fetchedBlock, maxSq int) error {
+func (b *bridge) storeBlock(ctx context.Context, fb fetchedBlock, maxSq int) error {
 	h := fb.height
 	start := time.Now()
 	eh, eds, err := BuildBlock(fb.sh, fb.vals, fb.txs, maxSq)
 	if err != nil {
 		return err
 	}
-	if prev, err := n.store.HeaderByHeight(ctx, h-1); err == nil {
+	if prev, err := b.store.HeaderByHeight(ctx, h-1); err == nil {
 		err = eh.Verify(prev.Light())
 		if err != nil {
 			return fmt.Errorf("fullnode: header %d against the stored %d: %w", h, h-1, err)
 		}
-	} else if err := eh.Validate(n.chainID); err != nil {
+	} else if err := eh.Validate(b.chainID); err != nil {
 		return fmt.Errorf("fullnode: header %d: %w", h, err)
 	}
 	built := time.Now()
-	if err := n.store.Put(ctx, eh, eds); err != nil {
+	if err := b.store.Put(ctx, eh, eds); err != nil {
 		return err
 	}
-	n.log.Debug("bridge timings", "height", h, "fetch", fb.took, "build", built.Sub(start), "store", time.Since(built))
-	n.stored(ctx, eh.Light(), time.Since(start)+fb.took)
-	if err := n.gossip.PublishHeader(ctx, eh.Light()); err != nil && ctx.Err() == nil {
-		n.log.Debug("header gossip failed", "height", h, "err", err)
+	b.log.Debug("bridge timings", "height", h, "fetch", fb.took, "build", built.Sub(start), "store", time.Since(built))
+	b.stored(eh.Light(), time.Since(start)+fb.took)
+	if err := b.gossip.PublishHeader(ctx, eh.Light()); err != nil && ctx.Err() == nil {
+		b.log.Debug("header gossip failed", "height", h, "err", err)
 	}
 	return nil
 }
 
 // coreValidators fetches the whole validator set of height, page by page.
-func (n *Node) coreValidators(ctx context.Context, height int64) (*types.ValidatorSet, error) {
+func (b *bridge) coreValidators(ctx context.Context, height int64) (*types.ValidatorSet, error) {
 	var vals []*types.Validator
 	perPage := 100
 	for page := 1; ; page++ {
-		res, err := n.core.Validators(ctx, &height, &page, &perPage)
+		res, err := b.core.Validators(ctx, &height, &page, &perPage)
 		if err != nil {
 			return nil, fmt.Errorf("fullnode: validators of %d: %w", height, err)
 		}

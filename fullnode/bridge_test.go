@@ -19,6 +19,7 @@ import (
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/da/headertest"
 	"github.com/quadrant-da/quadrant/fullnode"
+	"github.com/quadrant-da/quadrant/internal/wait"
 )
 
 // scriptedCore answers a bridge node's RPC calls from blocks signed by a
@@ -147,15 +148,15 @@ func TestBridgeHaltsOnBlockDataMismatch(t *testing.T) {
 
 	cfg := bridgeConfig("http://127.0.0.1:1")
 	cfg.Metrics.ListenAddress = ""
-	n, err := fullnode.New(fullnode.Options{Home: t.TempDir(), Config: cfg, Core: core, Logger: discard})
+	n, err := fullnode.New(cfg, fullnode.Options{Home: t.TempDir(), Core: core, Logger: discard})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := n.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer n.Stop()
-	waitFor(t, 10*time.Second, "the bridge to halt", func() bool { return n.Status().Halted })
+	defer n.Close()
+	wait.For(t, 40*time.Second, "the bridge to halt", func() bool { return n.Status().Halted })
 	st := n.Status()
 	if st.Head != 2 || !strings.HasPrefix(st.Alert, "block_data") || !strings.Contains(st.Alert, "height 3") {
 		t.Fatalf("status %+v, want head 2 and a block_data alert for height 3", st)
@@ -163,7 +164,7 @@ func TestBridgeHaltsOnBlockDataMismatch(t *testing.T) {
 	if ok, _ := n.Store().Has(context.Background(), 3); ok {
 		t.Fatal("the mismatching height was stored")
 	}
-	time.Sleep(100 * time.Millisecond) // several poll intervals: it stays halted
+	time.Sleep(100 * time.Millisecond) // time is under test: it stays halted over several poll intervals
 	if h := n.Store().HeadHeight(); h != 2 {
 		t.Fatalf("head moved to %d after the alert", h)
 	}

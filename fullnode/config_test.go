@@ -69,7 +69,7 @@ func TestConfigRejects(t *testing.T) {
 	if _, err := fullnode.ParseConfig([]byte("mode = \"bridge\"\nunknown_key = 1\n")); err == nil || !strings.Contains(err.Error(), "unknown_key") {
 		t.Errorf("unknown key: %v", err)
 	}
-	if _, err := fullnode.New(fullnode.Options{Config: fullnode.DefaultConfig()}); !errors.Is(err, fullnode.ErrConfig) {
+	if _, err := fullnode.New(fullnode.DefaultConfig(), fullnode.Options{}); !errors.Is(err, fullnode.ErrConfig) {
 		t.Errorf("New without a home: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/quadrant-da/quadrant/fullnode"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/validator/validatortest"
 )
 
@@ -56,7 +57,7 @@ func TestBridgeOverCoreGRPC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	grpcBridge, err := fullnode.New(fullnode.Options{Home: home, Config: cfg, Logger: fileLogger(t, home, "bridge-grpc"), Core: jsonWithoutBlocks{httpc}})
+	grpcBridge, err := fullnode.New(cfg, fullnode.Options{Home: home, Logger: fileLogger(t, home, "bridge-grpc"), Core: jsonWithoutBlocks{httpc}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func TestBridgeOverCoreGRPC(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := grpcBridge.Stop(); err != nil {
+		if err := grpcBridge.Close(); err != nil {
 			t.Errorf("stop gRPC bridge: %v", err)
 		}
 	})
@@ -74,7 +75,7 @@ func TestBridgeOverCoreGRPC(t *testing.T) {
 	for _, h := range heights {
 		top = max(top, uint64(h)+1)
 	}
-	waitFor(t, 45*time.Second, "both bridges to store the blobs' heights", func() bool {
+	wait.For(t, 3*time.Minute, "both bridges to store the blobs' heights", func() bool {
 		return jsonBridge.Store().HeadHeight() >= top && grpcBridge.Store().HeadHeight() >= top
 	})
 	maxK := sameStores(t, ctx, jsonBridge, grpcBridge, top)
@@ -97,7 +98,7 @@ func TestBridgeCoreGRPCUnreachable(t *testing.T) {
 	cfg.Bridge.CoreGRPC = fmt.Sprintf("127.0.0.1:%d", validatortest.FreePort(t))
 	n := startNode(t, t.TempDir(), cfg, "bridge")
 	want := "fullnode: core gRPC " + cfg.Bridge.CoreGRPC + ": core API unreachable"
-	waitFor(t, 20*time.Second, "the bridge to report the unreachable block service", func() bool {
+	wait.For(t, 80*time.Second, "the bridge to report the unreachable block service", func() bool {
 		return strings.Contains(n.Status().LastError, want)
 	})
 	if st := n.Status(); st.Halted || n.Store().HeadHeight() != 0 {
@@ -123,7 +124,7 @@ func TestBridgeCoreGRPCWithoutBlockService(t *testing.T) {
 	cfg := bridgeConfig(c.rpcURL())
 	cfg.Bridge.CoreGRPC = l.Addr().String()
 	n := startNode(t, t.TempDir(), cfg, "bridge")
-	waitFor(t, 20*time.Second, "the bridge to halt", func() bool { return n.Status().Halted })
+	wait.For(t, 80*time.Second, "the bridge to halt", func() bool { return n.Status().Halted })
 	want := "config: " + fullnode.ErrConfig.Error() + ": core gRPC " + cfg.Bridge.CoreGRPC + ": no Quadrant core API there"
 	if st := n.Status(); !strings.HasPrefix(st.Alert, want) || n.Store().HeadHeight() != 0 {
 		t.Fatalf("alert %q (want prefix %q), head %d", st.Alert, want, n.Store().HeadHeight())

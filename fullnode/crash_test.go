@@ -16,6 +16,7 @@ import (
 
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/fullnode"
+	"github.com/quadrant-da/quadrant/internal/wait"
 )
 
 const (
@@ -37,7 +38,7 @@ func TestBridgeCrashHelper(t *testing.T) {
 	}
 	cfg := bridgeConfig(os.Getenv(crashCoreEnv))
 	cfg.Metrics.ListenAddress = ""
-	n, err := fullnode.New(fullnode.Options{Home: home, Config: cfg, Logger: slog.New(slog.NewTextHandler(f, nil))})
+	n, err := fullnode.New(cfg, fullnode.Options{Home: home, Logger: slog.New(slog.NewTextHandler(f, nil))})
 	if err == nil {
 		err = n.Start(context.Background())
 	}
@@ -45,7 +46,8 @@ func TestBridgeCrashHelper(t *testing.T) {
 		fmt.Fprintln(f, "start:", err)
 		os.Exit(3)
 	}
-	time.Sleep(2 * time.Minute) // until killed
+	// The sleep only bounds an orphan's life.
+	time.Sleep(2 * time.Minute) // time is under test: the parent kills this process at a moment of its choosing
 	os.Exit(4)
 }
 
@@ -120,10 +122,10 @@ func TestBridgeSurvivesSIGKILL(t *testing.T) {
 	go func() {
 		for i := 0; ctx.Err() == nil; i++ {
 			_, _ = s.SubmitBlobs(ctx, testBlob(t, byte(i%7+1), 20_000+i%5*30_000))
-			time.Sleep(60 * time.Millisecond)
+			time.Sleep(60 * time.Millisecond) // the offered load is a rate in time: one blob per 60 ms
 		}
 	}()
-	waitFor(t, 30*time.Second, "the chain to reach height 30", func() bool {
+	wait.For(t, 2*time.Minute, "the chain to reach height 30", func() bool {
 		st, err := c.node.Client().Status(ctx)
 		return err == nil && st.SyncInfo.LatestBlockHeight >= 30
 	})
@@ -142,7 +144,7 @@ func TestBridgeSurvivesSIGKILL(t *testing.T) {
 	var head uint64
 	for round, after := range []int{4, 9, 3} {
 		cmd, logPath := run(round)
-		waitFor(t, 30*time.Second, fmt.Sprintf("round %d to store %d heights", round, after), func() bool {
+		wait.For(t, 2*time.Minute, fmt.Sprintf("round %d to store %d heights", round, after), func() bool {
 			return len(storedHeights(t, logPath)) >= after
 		})
 		got := storedHeights(t, logPath)

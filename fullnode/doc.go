@@ -65,9 +65,15 @@
 // p2p.Host, a p2p.Server reading the store through a layer that refuses
 // every height a fraud proof condemned (serve.go), header and BEFP gossip,
 // a p2p.Client, pruning on a timer (retention cut from the injected clock)
-// and Prometheus metrics in a registry of its own (metrics.go). Start
-// returns at once; every loop runs in one errgroup that Stop cancels and
-// waits for. Configuration is a plain Config (config.go) loaded from
+// and Prometheus metrics in a registry (metrics.go). Its work is split
+// into parts that share the store and the p2p parts but keep their own
+// state: the bridge (bridge mode) or the syncer (p2p mode) ingests, the
+// fraudGuard keeps and judges fraud proofs, serving answers peers, and
+// health (health.go) holds the alert that halts ingestion. The lifecycle
+// is the one every node part shares (p2p's package doc): New(Config,
+// Options) → Start(ctx), which returns at once (ctx bounds only the start)
+// → Close, which cancels the one errgroup every loop runs in and waits for
+// it. Configuration is a plain Config (config.go) loaded from
 // <home>/fullnode.toml, with DefaultConfig and Validate.
 //
 // Bridge mode (bridge.go) follows a consensus node over CometBFT's RPC
@@ -86,7 +92,8 @@
 // quadrant_full_ingestion_halted) and the height is never stored.
 //
 // P2P mode (sync.go) starts from the store's head, or from the configured
-// trusted height and hash. It follows peers' heads (header gossip, plus a
+// trusted height and hash (p2p.FetchTrusted: a peer serving another hash is
+// scored down; trust on first use only with trust_first_peer). It follows peers' heads (header gossip, plus a
 // periodic head poll so a lost message only delays it), fetches header
 // ranges and verifies each against the previous one, then fetches squares,
 // Concurrency at a time, stored in height order: the whole original square

@@ -14,6 +14,7 @@ import (
 	"github.com/quadrant-da/quadrant/da/headertest"
 	"github.com/quadrant-da/quadrant/erasure"
 	"github.com/quadrant-da/quadrant/fullnode"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -72,9 +73,14 @@ func servingHost(t testing.TB, chainID string, blocks []signedBlock, squares fun
 	if squares != nil {
 		sq = squares(st)
 	}
-	srv := p2p.NewServer(h, chainID, st, sq, h.Scores, p2p.DefaultServerConfig(), discard)
-	srv.Start(ctx)
-	t.Cleanup(srv.Stop)
+	srv, err := p2p.NewServer(p2p.DefaultServerConfig(), p2p.ServerOptions{Host: h, ChainID: chainID, Headers: st, Squares: sq, Scores: h.Scores, Logger: discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
 	return h
 }
 
@@ -111,7 +117,7 @@ func TestFraudProofFromBadlyEncodedBlock(t *testing.T) {
 	good, bad := blocks[0], blocks[1]
 	home := t.TempDir()
 	n := startNode(t, home, p2pConfig(c.ChainID, 1, good.hdr.Hash(), server.FullAddrs()[0], obs.FullAddrs()[0]), "p2p")
-	waitFor(t, 30*time.Second, "a fraud proof for height 2", func() bool { return len(n.Status().FraudHeights) > 0 })
+	wait.For(t, 2*time.Minute, "a fraud proof for height 2", func() bool { return len(n.Status().FraudHeights) > 0 })
 
 	st := n.Status()
 	if len(st.FraudHeights) != 1 || st.FraudHeights[0] != 2 || !st.Halted || st.Head != 1 {
@@ -163,14 +169,14 @@ func TestFraudProofFromBadlyEncodedBlock(t *testing.T) {
 	if err := og.PublishBEFP(ctx, fenc); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the forger to be scored down", func() bool { return n.Host().Scores.Score(obs.ID()) < 0 })
+	wait.For(t, 40*time.Second, "the forger to be scored down", func() bool { return n.Host().Scores.Score(obs.ID()) < 0 })
 	if _, ok := n.FraudProof(1); ok {
 		t.Fatal("the node recorded the forged proof")
 	}
 
 	// A restarted node remembers the fraud proof: still halted, height 2
 	// still condemned.
-	if err := n.Stop(); err != nil {
+	if err := n.Close(); err != nil {
 		t.Fatal(err)
 	}
 	n2 := startNode(t, home, p2pConfig(c.ChainID, 1, good.hdr.Hash(), server.FullAddrs()[0]), "p2p-restarted")
@@ -239,7 +245,7 @@ func TestLyingPeerDoesNotFoolRepair(t *testing.T) {
 	honest := servingHost(t, c.ChainID, blocks, func(s *fullnode.Store) p2p.SquareSource { return wholeSquareWithheld{s} })
 
 	n := startNode(t, t.TempDir(), p2pConfig(c.ChainID, 1, blocks[0].hdr.Hash(), liar.FullAddrs()[0], honest.FullAddrs()[0]), "p2p")
-	waitFor(t, 30*time.Second, "both heights stored", func() bool { return n.Store().HeadHeight() >= 2 })
+	wait.For(t, 2*time.Minute, "both heights stored", func() bool { return n.Store().HeadHeight() >= 2 })
 	for i, b := range blocks {
 		got, err := n.Store().Square(ctx, uint64(i+1))
 		if err != nil || !got.Equal(b.eds) {

@@ -1,12 +1,15 @@
 package fullnode
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
-// metrics are the full node's Prometheus metrics, in a registry of the
-// node's own (no global state).
+// metrics are the full node's Prometheus metrics, in the registry the node
+// was given or one of its own (no global state).
 type metrics struct {
 	reg *prometheus.Registry
 
@@ -26,9 +29,9 @@ type metrics struct {
 	pruned          prometheus.Counter
 }
 
-func newMetrics() *metrics {
+func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 	m := &metrics{
-		reg: prometheus.NewRegistry(),
+		reg: reg,
 		heightsIngested: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "quadrant", Subsystem: "full", Name: "heights_ingested_total",
 			Help: "Heights whose extended square was verified and stored.",
@@ -72,9 +75,19 @@ func newMetrics() *metrics {
 			Help: "Heights removed by retention pruning.",
 		}),
 	}
-	m.reg.MustRegister(m.heightsIngested, m.headHeight, m.tailHeight, m.ingestSeconds, m.blockToStored,
-		m.served, m.alerts, m.halted, m.fraudProofs, m.pruned,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, c := range []prometheus.Collector{m.heightsIngested, m.headHeight, m.tailHeight, m.ingestSeconds, m.blockToStored,
+		m.served, m.alerts, m.halted, m.fraudProofs, m.pruned} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("fullnode: metrics: %w", err)
+		}
+	}
+	// The process's collectors may be in a shared registry already.
+	for _, c := range []prometheus.Collector{collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+		var dup prometheus.AlreadyRegisteredError
+		if err := reg.Register(c); err != nil && !errors.As(err, &dup) {
+			return nil, fmt.Errorf("fullnode: metrics: %w", err)
+		}
+	}
 	m.servedSample = m.served.WithLabelValues("sample")
 	m.servedAxis = m.served.WithLabelValues("half_axis")
 	m.servedNS = m.served.WithLabelValues("namespace")
@@ -82,8 +95,9 @@ func newMetrics() *metrics {
 	for _, k := range []string{"block_data", "fraud"} {
 		m.alerts.WithLabelValues(k)
 	}
-	return m
+	return m, nil
 }
 
-// Registry returns the node's metrics registry (for tests and embedding).
+// Registry returns the registry the node's metrics are in (Options.Registry
+// or the node's own).
 func (n *Node) Registry() *prometheus.Registry { return n.metrics.reg }

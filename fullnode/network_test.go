@@ -14,6 +14,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/quadrant-da/quadrant/erasure"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -35,7 +36,7 @@ func TestBridgeAndP2PNodes(t *testing.T) {
 
 	bridgeHome := t.TempDir()
 	bridge := startNode(t, bridgeHome, bridgeConfig(c.rpcURL()), "bridge")
-	waitFor(t, 20*time.Second, "the bridge to store height 1", func() bool { return bridge.Store().HeadHeight() >= 1 })
+	wait.For(t, 80*time.Second, "the bridge to store height 1", func() bool { return bridge.Store().HeadHeight() >= 1 })
 	h1, err := bridge.Store().HeaderByHeight(ctx, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +53,7 @@ func TestBridgeAndP2PNodes(t *testing.T) {
 	for _, h := range heights {
 		top = max(top, uint64(h)+2)
 	}
-	waitFor(t, 45*time.Second, "the p2p node to catch up", func() bool {
+	wait.For(t, 3*time.Minute, "the p2p node to catch up", func() bool {
 		return full.Store().HeadHeight() >= top && bridge.Store().HeadHeight() >= top
 	})
 	maxK := sameStores(t, ctx, bridge, full, top)
@@ -70,7 +71,10 @@ func TestBridgeAndP2PNodes(t *testing.T) {
 	if err := obs.Connect(ctx, peer.AddrInfo{ID: full.Host().ID(), Addrs: full.Host().Addrs()}); err != nil {
 		t.Fatal(err)
 	}
-	client := p2p.NewClient(obs, chainID, obs.Scores)
+	client, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: obs, ChainID: chainID, Scores: obs.Scores})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, h := range heights {
 		hdr, err := full.Store().HeaderByHeight(ctx, uint64(h))
 		if err != nil {

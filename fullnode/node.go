@@ -11,14 +11,13 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
-	cmthttp "github.com/cometbft/cometbft/rpc/client/http"
-
+	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -28,14 +27,13 @@ var ErrNodeState = errors.New("fullnode: node already started or stopped")
 // StoreDir is the store's directory inside the node's home.
 const StoreDir = "store"
 
-// Options are what a Node is built from: its home, its configuration and
+// Options are what a Node is built from besides its Config: its home and
 // the parts a caller injects.
 type Options struct {
 	// Home is the node's directory: fullnode.toml, the libp2p key
 	// (p2p_key), the store (store/) and kept fraud proofs (befp/).
+	// Required.
 	Home string
-	// Config must pass Validate.
-	Config Config
 	// Logger receives the node's logs; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock for retention and peer scoring; nil means time.Now.
@@ -46,87 +44,112 @@ type Options struct {
 	// With Config.Bridge.CoreGRPC set, blocks are fetched over gRPC
 	// instead and Core serves the other calls.
 	Core CoreClient
+	// Registry receives the node's metrics (and its p2p server's), and is
+	// what the metrics endpoint serves; nil means a fresh registry of the
+	// node's own.
+	Registry *prometheus.Registry
+}
+
+// shared is what every part of a node reads: the configuration, logger,
+// clock, metrics and health from New; the chain ID, store and p2p parts
+// from Start, before any part runs, read-only afterwards (each is safe for
+// concurrent use).
+type shared struct {
+	home    string
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	metrics *metrics
+	health  *health
+
+	chainID string
+	store   *Store
+	host    *p2p.Host
+	gossip  *p2p.Gossip
+	client  *p2p.Client
 }
 
 // Node is a Quadrant full node: it ingests blocks (bridge or p2p mode, see
 // Config.Mode), keeps their extended squares in its Store, serves them over
 // libp2p, gossips headers, and builds, checks and relays bad-encoding fraud
-// proofs. New builds it; Start runs it; Stop stops every goroutine it
-// started and closes what it opened.
+// proofs. Lifecycle: New → Start (once) → Close, which stops every
+// goroutine the node started, waits for them and closes what it opened.
+//
+// A Node is the wiring of parts that share its store: the bridge (bridge
+// mode) or the syncer (p2p mode) ingests, the fraudGuard keeps fraud proofs
+// and judges gossiped ones, and serving answers peers through the p2p
+// server. Each part keeps its own state.
 type Node struct {
-	home    string
-	cfg     Config
-	log     *slog.Logger
-	now     func() time.Time
-	core    CoreClient
-	metrics *metrics
-
-	coreGRPC *grpcCore // bridge with Bridge.CoreGRPC: closed by Stop
+	*shared
+	bridge *bridge // bridge mode only
+	syncer *syncer // p2p mode only
+	fraud  *fraudGuard
 
 	// Set by Start, read-only afterwards.
-	chainID    string
-	store      *Store
-	host       *p2p.Host
 	server     *p2p.Server
-	gossip     *p2p.Gossip
-	client     *p2p.Client
 	metricsSrv *http.Server
 	metricsLn  net.Listener
 	cancel     context.CancelFunc
 	group      *errgroup.Group
-	headerSub  *p2p.HeaderSubscription
-	befpSub    *p2p.BEFPSubscription
-
-	wake     chan struct{} // p2p mode: a newer head is known
-	target   atomic.Uint64 // p2p mode: highest height peers announced
-	rr       atomic.Uint64 // round-robin offset over peers
-	anyFraud atomic.Bool   // fast path of isFraudulent
-	befpSync *p2p.BEFPSync // p2p mode: fetches peers' fraud proofs on connect
 
 	mu      sync.Mutex
 	started bool
 	stopped bool
-	fraud   map[uint64][]byte         // height → encoded fraud proof
-	pending map[uint64]*pendingHeader // verified headers whose square is being fetched
-	alert   string                    // why ingestion halted, "" while running
-	lastErr string                    // last transient ingestion error
 	stopErr error
 }
 
-// New validates the options and returns a node that is not started.
-func New(opts Options) (*Node, error) {
+// New validates cfg and opts and returns a node that is not started.
+func New(cfg Config, opts Options) (*Node, error) {
 	if opts.Home == "" {
 		return nil, fmt.Errorf("%w: no home directory", ErrConfig)
 	}
-	if err := opts.Config.Validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	n := &Node{
-		home:    opts.Home,
-		cfg:     opts.Config,
-		log:     opts.Logger,
-		now:     opts.Now,
-		core:    opts.Core,
-		metrics: newMetrics(),
-		wake:    make(chan struct{}, 1),
-		fraud:   map[uint64][]byte{},
-		pending: map[uint64]*pendingHeader{},
+	reg := opts.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
 	}
-	if n.log == nil {
-		n.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	m, err := newMetrics(reg)
+	if err != nil {
+		return nil, err
 	}
-	if n.now == nil {
-		n.now = time.Now
+	sh := &shared{home: opts.Home, cfg: cfg, log: opts.Logger, now: opts.Now, metrics: m}
+	if sh.log == nil {
+		sh.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	n.log = n.log.With("mode", string(n.cfg.Mode))
+	if sh.now == nil {
+		sh.now = time.Now
+	}
+	sh.log = sh.log.With("mode", string(sh.cfg.Mode))
+	sh.health = &health{log: sh.log, metrics: sh.metrics}
+	n := &Node{shared: sh, fraud: newFraudGuard(sh)}
+	switch sh.cfg.Mode {
+	case ModeBridge:
+		n.bridge = &bridge{shared: sh, core: opts.Core}
+	case ModeP2P:
+		n.syncer = newSyncer(sh, n.fraud)
+		n.fraud.pending = n.syncer.pendingHeader
+	}
 	return n, nil
+}
+
+// undo is what Start opened, closed again in reverse order if it fails.
+type undo []func()
+
+func (u *undo) push(f func()) { *u = append(*u, f) }
+
+func (u undo) run() {
+	for _, f := range slices.Backward(u) {
+		f()
+	}
 }
 
 // Start opens the store, starts the libp2p host, the p2p server, gossip,
 // ingestion, pruning and the metrics endpoint, and returns. In bridge mode
-// it first asks the consensus node for its chain ID (bounded by the
-// bridge's request timeout). Cancelling ctx stops the node as Stop does
-// (call Stop to wait for it). On error everything opened is closed again.
+// without a configured chain ID it first asks the consensus node for it
+// (bounded by the bridge's request timeout). ctx bounds only the start;
+// the node runs until Close. On error everything opened is closed again.
 func (n *Node) Start(ctx context.Context) (err error) {
 	n.mu.Lock()
 	if n.started || n.stopped {
@@ -136,140 +159,152 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	n.started = true
 	n.mu.Unlock()
 
-	var closers []func()
+	var u undo
 	defer func() {
 		if err != nil {
-			slices.Reverse(closers)
-			for _, c := range closers {
-				c()
-			}
+			u.run()
 		}
 	}()
-
 	n.chainID = n.cfg.ChainID
-	if n.cfg.Mode == ModeBridge {
-		if n.core == nil {
-			c, err := cmthttp.New(n.cfg.Bridge.CoreRPC, "/websocket")
-			if err != nil {
-				return fmt.Errorf("fullnode: core RPC client for %s: %w", n.cfg.Bridge.CoreRPC, err)
-			}
-			n.core = c
-		}
-		if n.cfg.Bridge.CoreGRPC != "" {
-			g, err := dialCoreGRPC(n.cfg.Bridge.CoreGRPC, n.core)
-			if err != nil {
-				return err
-			}
-			n.core, n.coreGRPC = g, g
-			closers = append(closers, func() { _ = g.Close() })
-		}
-		// With a configured chain ID the consensus node need not be up yet
-		// (runBridge checks the ID once it answers); without, ask it now.
-		if n.chainID == "" {
-			if n.chainID, err = n.coreChainID(ctx); err != nil {
-				return err
-			}
-		}
-	}
-	if err := n.loadFraudProofs(); err != nil {
-		return err
-	}
-
-	n.store, err = OpenStore(filepath.Join(n.home, StoreDir), n.cfg.Store, n.log.With("component", "pebble"))
-	if err != nil {
-		return fmt.Errorf("fullnode: open store: %w", err)
-	}
-	closers = append(closers, func() { _ = n.store.Close() })
-	n.updateHeightGauges()
-	if n.cfg.Mode == ModeP2P {
-		if err := n.checkStoredTrust(ctx); err != nil {
+	if n.bridge != nil {
+		if err := n.bridge.connect(ctx, &u); err != nil {
 			return err
 		}
 	}
-
-	n.host, err = p2p.NewHost(n.cfg.P2P, n.home, n.log.With("component", "p2p"), n.now)
-	if err != nil {
+	if err := n.fraud.load(); err != nil {
+		return err
+	}
+	if err := n.openStore(ctx, &u); err != nil {
+		return err
+	}
+	if n.host, err = p2p.NewHost(n.cfg.P2P, n.home, n.log.With("component", "p2p"), n.now); err != nil {
 		return fmt.Errorf("fullnode: start libp2p host: %w", err)
 	}
-	closers = append(closers, func() { _ = n.host.Close() })
-
-	runCtx, cancel := context.WithCancel(ctx)
-	closers = append(closers, cancel)
+	u.push(func() { _ = n.host.Close() })
+	runCtx, cancel := context.WithCancel(context.Background())
+	u.push(cancel)
 	n.cancel = cancel
-
-	n.gossip, err = p2p.NewGossip(runCtx, n.host, n.chainID, n.host.Scores, n.validateGossipHeader, n.validateGossipBEFP)
-	if err != nil {
-		return fmt.Errorf("fullnode: gossip: %w", err)
-	}
-	closers = append(closers, func() { _ = n.gossip.Close() })
-	if n.befpSub, err = n.gossip.SubscribeBEFP(); err != nil {
+	if err := n.startP2P(ctx, runCtx, &u); err != nil {
 		return err
 	}
-	closers = append(closers, n.befpSub.Cancel)
-	if n.cfg.Mode == ModeP2P {
-		if n.headerSub, err = n.gossip.SubscribeHeaders(); err != nil {
-			return err
-		}
-		closers = append(closers, n.headerSub.Cancel)
+	if err := n.listenMetrics(&u); err != nil {
+		return err
 	}
-
-	src := serving{store: n.store, n: n}
-	n.server = p2p.NewServer(n.host, n.chainID, src, src, n.host.Scores, p2p.DefaultServerConfig(), n.log.With("component", "p2p-server"))
-	n.server.SetBEFPSource(n)
-	n.server.Start(runCtx)
-	closers = append(closers, n.server.Stop)
-	n.client = p2p.NewClient(n.host, n.chainID, n.host.Scores)
-	n.client.Timeout = n.cfg.Sync.RequestTimeout
-	if n.cfg.Mode == ModeP2P {
-		n.befpSync = p2p.NewBEFPSync(n.host, n.client, n.host.Scores, n.verifySyncedBEFP, n.acceptSyncedBEFP, n.log.With("component", "befp-sync"))
-	}
-
-	if a := n.cfg.Metrics.ListenAddress; a != "" {
-		if n.metricsLn, err = net.Listen("tcp", a); err != nil {
-			return fmt.Errorf("fullnode: metrics listener on %s: %w", a, err)
-		}
-		closers = append(closers, func() { _ = n.metricsLn.Close() })
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
-		n.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	}
-
 	n.host.Start(runCtx)
-	g, gctx := errgroup.WithContext(runCtx)
-	n.group = g
-	switch n.cfg.Mode {
-	case ModeBridge:
-		g.Go(func() error { return n.runBridge(gctx) })
-	case ModeP2P:
-		g.Go(func() error { return n.runSync(gctx) })
-		g.Go(func() error { return n.runHeaderGossip(gctx) })
-		g.Go(func() error { return n.befpSync.Run(gctx) })
-	}
-	g.Go(func() error { return n.runBEFPGossip(gctx) })
-	g.Go(func() error { return n.runPrune(gctx) })
-	if n.metricsSrv != nil {
-		g.Go(func() error {
-			if err := n.metricsSrv.Serve(n.metricsLn); !errors.Is(err, http.ErrServerClosed) {
-				return fmt.Errorf("fullnode: metrics server: %w", err)
-			}
-			return nil
-		})
-		g.Go(func() error {
-			<-gctx.Done()
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			return n.metricsSrv.Shutdown(sctx)
-		})
-	}
+	n.run(runCtx)
 	n.log.Info("full node started", "chain_id", n.chainID, "peer_id", n.host.ID().String(),
 		"addrs", n.host.FullAddrs(), "head", n.store.HeadHeight(), "metrics", n.MetricsAddr())
 	return nil
 }
 
-// Stop stops ingestion, serving and gossip, waits for every goroutine the
-// node started, and closes the host and the store. It is idempotent; it
-// returns the first error a background task failed with, if any.
-func (n *Node) Stop() error {
+// openStore opens the store and, in p2p mode, checks the configured
+// trusted hash against the chain it holds.
+func (n *Node) openStore(ctx context.Context, u *undo) (err error) {
+	n.store, err = OpenStore(filepath.Join(n.home, StoreDir), n.cfg.Store, n.log.With("component", "pebble"))
+	if err != nil {
+		return fmt.Errorf("fullnode: open store: %w", err)
+	}
+	u.push(func() { _ = n.store.Close() })
+	n.updateHeightGauges()
+	if n.syncer != nil {
+		return n.syncer.checkStoredTrust(ctx)
+	}
+	return nil
+}
+
+// startP2P joins gossip (for runCtx), starts the p2p server reading
+// through serving, and builds the client (and, in p2p mode, the
+// fraud-proof sync).
+func (n *Node) startP2P(ctx, runCtx context.Context, u *undo) (err error) {
+	n.gossip, err = p2p.NewGossip(runCtx, n.host, n.chainID, n.host.Scores, n.validateGossipHeader, n.fraud.validateGossip)
+	if err != nil {
+		return fmt.Errorf("fullnode: gossip: %w", err)
+	}
+	u.push(func() { _ = n.gossip.Close() })
+	if n.fraud.sub, err = n.gossip.SubscribeBEFP(); err != nil {
+		return err
+	}
+	u.push(n.fraud.sub.Cancel)
+	if n.syncer != nil {
+		if n.syncer.headerSub, err = n.gossip.SubscribeHeaders(); err != nil {
+			return err
+		}
+		u.push(n.syncer.headerSub.Cancel)
+	}
+	src := serving{store: n.store, fraud: n.fraud, metrics: n.metrics}
+	n.server, err = p2p.NewServer(p2p.DefaultServerConfig(), p2p.ServerOptions{
+		Host: n.host, ChainID: n.chainID, Headers: src, Squares: src, BEFPs: n.fraud,
+		Scores: n.host.Scores, Logger: n.log.With("component", "p2p-server"), Registry: n.metrics.reg,
+	})
+	if err != nil {
+		return fmt.Errorf("fullnode: p2p server: %w", err)
+	}
+	if err := n.server.Start(ctx); err != nil {
+		return err
+	}
+	u.push(func() { _ = n.server.Close() })
+	n.client, err = p2p.NewClient(p2p.ClientConfig{RequestTimeout: n.cfg.Sync.RequestTimeout}, p2p.ClientOptions{Host: n.host, ChainID: n.chainID, Scores: n.host.Scores})
+	if err != nil {
+		return fmt.Errorf("fullnode: p2p client: %w", err)
+	}
+	if n.syncer != nil {
+		n.syncer.befpSync = p2p.NewBEFPSync(n.host, n.client, n.host.Scores, n.fraud.verifySynced, n.fraud.acceptSynced, n.log.With("component", "befp-sync"))
+	}
+	return nil
+}
+
+// listenMetrics opens the metrics listener, if one is configured.
+func (n *Node) listenMetrics(u *undo) (err error) {
+	a := n.cfg.Metrics.ListenAddress
+	if a == "" {
+		return nil
+	}
+	if n.metricsLn, err = net.Listen("tcp", a); err != nil {
+		return fmt.Errorf("fullnode: metrics listener on %s: %w", a, err)
+	}
+	u.push(func() { _ = n.metricsLn.Close() })
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
+	n.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return nil
+}
+
+// run starts every loop of the node in one errgroup that Close waits for.
+func (n *Node) run(ctx context.Context) {
+	g, gctx := errgroup.WithContext(ctx)
+	n.group = g
+	if n.bridge != nil {
+		g.Go(func() error { return n.bridge.run(gctx) })
+	}
+	if s := n.syncer; s != nil {
+		g.Go(func() error { return s.run(gctx) })
+		g.Go(func() error { return s.runHeaderGossip(gctx) })
+		g.Go(func() error { return s.befpSync.Run(gctx) })
+	}
+	g.Go(func() error { return n.fraud.runGossip(gctx) })
+	g.Go(func() error { return n.runPrune(gctx) })
+	if n.metricsSrv == nil {
+		return
+	}
+	g.Go(func() error {
+		if err := n.metricsSrv.Serve(n.metricsLn); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("fullnode: metrics server: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return n.metricsSrv.Shutdown(sctx)
+	})
+}
+
+// Close stops ingestion, serving and gossip, waits for every goroutine the
+// node started, and closes the host and the store. It is idempotent and
+// safe after a failed Start; it returns the first error a background task
+// failed with, if any.
+func (n *Node) Close() error {
 	n.mu.Lock()
 	if n.stopped {
 		n.mu.Unlock()
@@ -283,20 +318,19 @@ func (n *Node) Stop() error {
 	}
 	// Leave gossip first (its router lives on the run context), then stop
 	// the loops and wait for them, then close what they used.
-	if n.headerSub != nil {
-		n.headerSub.Cancel()
+	if n.syncer != nil {
+		n.syncer.headerSub.Cancel()
 	}
-	n.befpSub.Cancel()
+	n.fraud.sub.Cancel()
 	gerr := n.gossip.Close()
 	if errors.Is(gerr, context.Canceled) {
 		gerr = nil // the run context ended first: the topics are closed already
 	}
 	n.cancel()
 	err := n.group.Wait()
-	n.server.Stop()
-	err = errors.Join(err, gerr, n.host.Close(), n.store.Close())
-	if n.coreGRPC != nil {
-		err = errors.Join(err, n.coreGRPC.Close())
+	err = errors.Join(err, gerr, n.server.Close(), n.host.Close(), n.store.Close())
+	if n.bridge != nil {
+		err = errors.Join(err, n.bridge.close())
 	}
 	n.mu.Lock()
 	n.stopErr = err
@@ -323,6 +357,15 @@ func (n *Node) MetricsAddr() string {
 	return n.metricsLn.Addr().String()
 }
 
+// FraudProof returns the encoded fraud proof the node holds for height, if
+// any.
+func (n *Node) FraudProof(height uint64) ([]byte, bool) { return n.fraud.proof(height) }
+
+// BEFPs returns the encoded fraud proofs the node holds, lowest height
+// first; the p2p server answers them over the befp protocol
+// (p2p.BEFPSource).
+func (n *Node) BEFPs(ctx context.Context) ([][]byte, error) { return n.fraud.BEFPs(ctx) }
+
 // Status is a snapshot of a node's progress and health.
 type Status struct {
 	Mode    Mode     `json:"mode"`
@@ -348,7 +391,10 @@ type Status struct {
 
 // Status returns the node's current status (after Start).
 func (n *Node) Status() Status {
-	st := Status{Mode: n.cfg.Mode, ChainID: n.chainID, Target: n.target.Load()}
+	st := Status{Mode: n.cfg.Mode, ChainID: n.chainID}
+	if n.syncer != nil {
+		st.Target = n.syncer.target.Load()
+	}
 	if n.host != nil {
 		st.PeerID = n.host.ID().String()
 		st.Addrs = n.host.FullAddrs()
@@ -357,53 +403,26 @@ func (n *Node) Status() Status {
 	if n.store != nil {
 		st.Head, st.Tail = n.store.HeadHeight(), n.store.TailHeight()
 	}
-	n.mu.Lock()
-	st.Halted, st.Alert, st.LastError = n.alert != "", n.alert, n.lastErr
-	for h := range n.fraud {
-		st.FraudHeights = append(st.FraudHeights, h)
-	}
-	n.mu.Unlock()
-	slices.Sort(st.FraudHeights)
+	st.Alert, st.LastError = n.health.snapshot()
+	st.Halted = st.Alert != ""
+	st.FraudHeights = n.fraud.heights()
 	return st
 }
 
-// halt stops ingestion for good (until restart) with an ERROR alert.
-func (n *Node) halt(kind, reason string) {
-	n.mu.Lock()
-	n.haltLocked(kind, reason)
-	n.mu.Unlock()
+func (sh *shared) updateHeightGauges() {
+	sh.metrics.headHeight.Set(float64(sh.store.HeadHeight()))
+	sh.metrics.tailHeight.Set(float64(sh.store.TailHeight()))
 }
 
-// haltLocked is halt with n.mu held.
-func (n *Node) haltLocked(kind, reason string) {
-	if n.alert == "" {
-		n.alert = kind + ": " + reason
+// stored updates metrics and logs after a height was stored.
+func (sh *shared) stored(h *da.LightHeader, took time.Duration) {
+	sh.metrics.heightsIngested.Inc()
+	sh.metrics.ingestSeconds.Observe(took.Seconds())
+	if d := sh.now().Sub(h.Time()); d > 0 {
+		sh.metrics.blockToStored.Observe(d.Seconds())
 	}
-	n.metrics.alerts.WithLabelValues(kind).Inc()
-	n.metrics.halted.Set(1)
-	n.log.Error("ALERT: full node stops ingesting", "kind", kind, "reason", reason)
-}
-
-// halted reports whether ingestion stopped on an alert.
-func (n *Node) halted() bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.alert != ""
-}
-
-func (n *Node) setLastErr(err error) {
-	n.mu.Lock()
-	if err == nil {
-		n.lastErr = ""
-	} else {
-		n.lastErr = err.Error()
-	}
-	n.mu.Unlock()
-}
-
-func (n *Node) updateHeightGauges() {
-	n.metrics.headHeight.Set(float64(n.store.HeadHeight()))
-	n.metrics.tailHeight.Set(float64(n.store.TailHeight()))
+	sh.updateHeightGauges()
+	sh.log.Info("stored height", "height", h.Height(), "width", h.SquareWidth(), "took", took.Round(time.Microsecond))
 }
 
 // runPrune removes heights older than the retention window at start and

@@ -166,7 +166,7 @@ func p2pConfig(chainID string, trustedHeight uint64, trustedHash []byte, bootstr
 // startNode starts a full node in home until the test ends.
 func startNode(t testing.TB, home string, cfg fullnode.Config, name string) *fullnode.Node {
 	t.Helper()
-	n, err := fullnode.New(fullnode.Options{Home: home, Config: cfg, Logger: fileLogger(t, home, name)})
+	n, err := fullnode.New(cfg, fullnode.Options{Home: home, Logger: fileLogger(t, home, name)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,30 +174,11 @@ func startNode(t testing.TB, home string, cfg fullnode.Config, name string) *ful
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := n.Stop(); err != nil {
+		if err := n.Close(); err != nil {
 			t.Errorf("stop %s: %v", name, err)
 		}
 	})
 	return n
-}
-
-// waitFor polls cond every 20 ms until it holds or within elapses.
-// deadlineSlack multiplies every waitFor deadline (see waitFor).
-const deadlineSlack = 4
-
-func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	// Deadlines at the call sites are written for an idle machine; CI runs
-	// these packages side by side under -race on 2 cores, so allow
-	// deadlineSlack times as long. Passing tests return as soon as cond
-	// holds; only a real hang takes the whole wait.
-	deadline := time.Now().Add(deadlineSlack * within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", deadlineSlack*within, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // submitSizes submits one blob of each size from one account, concurrently,

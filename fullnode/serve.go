@@ -15,8 +15,9 @@ import (
 // peer ever receives data the node knows to be badly encoded), counting
 // what it serves.
 type serving struct {
-	store *Store
-	n     *Node
+	store   *Store
+	fraud   *fraudGuard
+	metrics *metrics
 }
 
 var (
@@ -25,7 +26,7 @@ var (
 )
 
 func (s serving) refuse(height uint64) error {
-	if s.n.isFraudulent(height) {
+	if s.fraud.isFraudulent(height) {
 		return fmt.Errorf("%w: height %d is condemned by a bad-encoding fraud proof", p2p.ErrNotFound, height)
 	}
 	return nil
@@ -55,7 +56,7 @@ func (s serving) Samples(ctx context.Context, height uint64, coords []p2p.Coord)
 	}
 	out, err := s.store.Samples(ctx, height, coords)
 	if err == nil {
-		s.n.metrics.servedSample.Add(float64(len(coords)))
+		s.metrics.servedSample.Add(float64(len(coords)))
 	}
 	return out, err
 }
@@ -66,7 +67,7 @@ func (s serving) HalfAxis(ctx context.Context, height uint64, axis erasure.Axis,
 	}
 	out, err := s.store.HalfAxis(ctx, height, axis, index, half)
 	if err == nil {
-		s.n.metrics.servedAxis.Inc()
+		s.metrics.servedAxis.Inc()
 	}
 	return out, err
 }
@@ -77,7 +78,7 @@ func (s serving) NamespaceRows(ctx context.Context, height uint64, ns da.Namespa
 	}
 	heads, shares, err := s.store.NamespaceRows(ctx, height, ns)
 	if err == nil {
-		s.n.metrics.servedNS.Inc()
+		s.metrics.servedNS.Inc()
 	}
 	return heads, shares, err
 }
@@ -88,7 +89,7 @@ func (s serving) OriginalRows(ctx context.Context, height uint64) (int, iter.Seq
 	}
 	k, rows, err := s.store.OriginalRows(ctx, height)
 	if err == nil {
-		s.n.metrics.servedSquare.Inc()
+		s.metrics.servedSquare.Inc()
 	}
 	return k, rows, err
 }

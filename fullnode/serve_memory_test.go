@@ -21,6 +21,7 @@ import (
 	"github.com/quadrant-da/quadrant/da/headertest"
 	"github.com/quadrant-da/quadrant/erasure"
 	"github.com/quadrant-da/quadrant/fullnode"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -150,14 +151,17 @@ func TestBulkMemoryHelper(t *testing.T) {
 		// Once identify told it the server's protocols, a stream's protocol
 		// is negotiated with its first write: all requests go out before
 		// any response can fill the connection's flow-control window.
-		waitFor(t, 10*time.Second, "identify", func() bool {
+		wait.For(t, 40*time.Second, "identify", func() bool {
 			ok, _ := p.Peerstore().SupportsProtocols(server.ID(), p2p.ProtocolID(id, p2p.ProtoSquare))
 			return len(ok) == 1
 		})
 		return p
 	}
 	honest := newPeer()
-	cl := p2p.NewClient(honest, id, honest.Scores)
+	cl, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: honest, ChainID: id, Scores: honest.Scores})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		proto  string
 		req    []byte
@@ -210,7 +214,7 @@ func TestBulkMemoryHelper(t *testing.T) {
 			}
 			// Every request is either being answered (the source was asked)
 			// or was refused (its stream reset).
-			waitFor(t, 20*time.Second, "every stalled request answered or refused", func() bool {
+			wait.For(t, 80*time.Second, "every stalled request answered or refused", func() bool {
 				return int(started.Load()+reset.Load()) == attempts
 			})
 			held := int64(heapInUse()) - int64(base)

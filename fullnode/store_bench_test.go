@@ -170,9 +170,14 @@ func BenchmarkSamplesLoopback(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer sh.Close()
-	srv := p2p.NewServer(sh, "store-bench", s, s, sh.Scores, p2p.DefaultServerConfig(), log)
-	srv.Start(context.Background())
-	defer srv.Stop()
+	srv, err := p2p.NewServer(p2p.DefaultServerConfig(), p2p.ServerOptions{Host: sh, ChainID: "store-bench", Headers: s, Squares: s, Scores: sh.Scores, Logger: log})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := srv.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
 	ch, err := p2p.NewHost(cfg, b.TempDir(), log, time.Now)
 	if err != nil {
 		b.Fatal(err)
@@ -181,7 +186,10 @@ func BenchmarkSamplesLoopback(b *testing.B) {
 	if err := ch.Connect(context.Background(), peer.AddrInfo{ID: sh.ID(), Addrs: sh.Addrs()}); err != nil {
 		b.Fatal(err)
 	}
-	cl := p2p.NewClient(ch, "store-bench", ch.Scores)
+	cl, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: ch, ChainID: "store-bench", Scores: ch.Scores})
+	if err != nil {
+		b.Fatal(err)
+	}
 	hdr := blocks[0].hdr.Light()
 	var next atomic.Int64
 	b.ResetTimer()

@@ -71,7 +71,7 @@ func TestStoreSurvivesSIGKILL(t *testing.T) {
 		if _, err := out.Read(buf); err != nil || string(buf[:5]) != "ready" {
 			t.Fatalf("helper did not start: %q %v", buf, err)
 		}
-		time.Sleep(wait)
+		time.Sleep(wait) // time is under test: the kill lands this far into the writes
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}

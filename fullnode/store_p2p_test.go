@@ -32,9 +32,14 @@ func TestStoreServedOverP2P(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer server.Close()
-	srv := p2p.NewServer(server, "store-test", s, s, server.Scores, p2p.DefaultServerConfig(), discardLog)
-	srv.Start(ctx)
-	defer srv.Stop()
+	srv, err := p2p.NewServer(p2p.DefaultServerConfig(), p2p.ServerOptions{Host: server, ChainID: "store-test", Headers: s, Squares: s, Scores: server.Scores, Logger: discardLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
 	client, err := p2p.NewHost(cfg, t.TempDir(), discardLog, time.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +48,10 @@ func TestStoreServedOverP2P(t *testing.T) {
 	if err := client.Connect(ctx, peer.AddrInfo{ID: server.ID(), Addrs: server.Addrs()}); err != nil {
 		t.Fatal(err)
 	}
-	cl := p2p.NewClient(client, "store-test", client.Scores)
+	cl, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: client, ChainID: "store-test", Scores: client.Scores})
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := server.ID()
 
 	hs, err := cl.LightHeaders(ctx, p, 1, 3)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/quadrant-da/quadrant/da/headertest"
 	"github.com/quadrant-da/quadrant/fullnode"
+	"github.com/quadrant-da/quadrant/internal/wait"
 )
 
 // goodChain returns n correctly encoded heights (k=4) of a headertest chain.
@@ -39,7 +40,7 @@ func TestP2PTrustedHashRequired(t *testing.T) {
 	if !errors.Is(err, fullnode.ErrConfig) || !strings.Contains(err.Error(), "sync.trusted_hash is required") || !strings.Contains(err.Error(), "trust_first_peer = true") {
 		t.Fatalf("p2p without a trusted hash: Validate = %v, want ErrConfig naming sync.trusted_hash and trust_first_peer", err)
 	}
-	if _, err := fullnode.New(fullnode.Options{Home: t.TempDir(), Config: cfg}); !errors.Is(err, fullnode.ErrConfig) {
+	if _, err := fullnode.New(cfg, fullnode.Options{Home: t.TempDir()}); !errors.Is(err, fullnode.ErrConfig) {
 		t.Fatalf("New without a trusted hash: %v", err)
 	}
 	cfg.TrustFirstPeer = true
@@ -64,14 +65,14 @@ func TestTrustedHashAgainstStoredChain(t *testing.T) {
 	server := servingHost(t, id, blocks[:3], nil)
 	home := t.TempDir()
 	n := startNode(t, home, p2pConfig(id, 2, hash(2), server.FullAddrs()[0]), "first")
-	waitFor(t, 10*time.Second, "heights 2..3 stored", func() bool { return n.Status().Head == 3 })
-	if err := n.Stop(); err != nil {
+	wait.For(t, 40*time.Second, "heights 2..3 stored", func() bool { return n.Status().Head == 3 })
+	if err := n.Close(); err != nil {
 		t.Fatal(err)
 	}
 
 	// Below the stored chain (tail 2): started, with a warning.
 	n = startNode(t, home, p2pConfig(id, 1, hash(1), server.FullAddrs()[0]), "below")
-	if err := n.Stop(); err != nil {
+	if err := n.Close(); err != nil {
 		t.Fatal(err)
 	}
 	log, _ := os.ReadFile(filepath.Join(home, "below.log"))
@@ -81,12 +82,12 @@ func TestTrustedHashAgainstStoredChain(t *testing.T) {
 
 	// At a stored height with another hash: refused.
 	wrong := p2pConfig(id, 3, hash(2), server.FullAddrs()[0])
-	w, err := fullnode.New(fullnode.Options{Home: home, Config: wrong, Logger: discard})
+	w, err := fullnode.New(wrong, fullnode.Options{Home: home, Logger: discard})
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = w.Start(context.Background())
-	_ = w.Stop()
+	_ = w.Close()
 	if !errors.Is(err, fullnode.ErrConfig) || !strings.Contains(err.Error(), "stored chain has") {
 		t.Fatalf("trusted hash at a stored height differing from the store: Start = %v, want ErrConfig", err)
 	}
@@ -94,7 +95,7 @@ func TestTrustedHashAgainstStoredChain(t *testing.T) {
 	// Above the stored chain: checked when sync gets there.
 	ahead := servingHost(t, id, blocks, nil)
 	n = startNode(t, home, p2pConfig(id, 4, hash(3), ahead.FullAddrs()[0]), "ahead")
-	waitFor(t, 10*time.Second, "the node halted at the trusted height", func() bool { return n.Status().Halted })
+	wait.For(t, 40*time.Second, "the node halted at the trusted height", func() bool { return n.Status().Halted })
 	if st := n.Status(); st.Head != 3 || !strings.HasPrefix(st.Alert, "trust: height 4") {
 		t.Fatalf("status %+v, want halted at head 3 with a trust alert for height 4", st)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/da/headertest"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/lightnode"
 	"github.com/quadrant-da/quadrant/sampling"
 )
@@ -33,18 +34,18 @@ func TestMissRateWithFewSamples(t *testing.T) {
 	cfg.Sampling.RetryBase = time.Hour // one verdict per height
 	cfg.Sampling.RetryMax = time.Hour
 	seed := byte(7)
-	n, err := lightnode.New(cfg, discard, lightnode.WithClock(testClock), lightnode.WithRandom(func(p []byte) (int, error) {
+	n, err := lightnode.New(cfg, lightnode.Options{Logger: discard, Now: testClock, Random: func(p []byte) (int, error) {
 		for i := range p {
 			p[i] = seed + byte(i)
 		}
 		return len(p), nil
-	}))
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	startNode(t, n)
 	first := map[uint64]sampling.Status{}
-	waitFor(t, 60*time.Second, "a verdict for every height", func() bool {
+	wait.For(t, 4*time.Minute, "a verdict for every height", func() bool {
 		for _, v := range n.Verdicts() {
 			if _, ok := first[v.Height]; !ok {
 				first[v.Height] = v.Status
@@ -96,7 +97,7 @@ func TestLyingPeerScoredDown(t *testing.T) {
 	liar, _ := serve(t, id, lies)
 	cfg := lightConfig(t.TempDir(), id, blocks[0].hdr, liar, honest)
 	n := startLight(t, cfg)
-	waitFor(t, 10*time.Second, "the honest chain sampled and the liar scored down", func() bool {
+	wait.For(t, 40*time.Second, "the honest chain sampled and the liar scored down", func() bool {
 		sc := n.Host().Scores
 		return n.SamplingStats().SampledChainHead == heights && (sc.Score(liar.ID()) < 0 || sc.Blocked(liar.ID()))
 	})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/fullnode"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/lightnode"
 	"github.com/quadrant-da/quadrant/p2p"
 )
@@ -49,15 +50,15 @@ func startFraudBuilder(t *testing.T, id string, f *p2p.Host, trustedHash []byte)
 	cfg.Sync.RequestTimeout = 5 * time.Second
 	cfg.P2P = loopback(f.FullAddrs()[0])
 	cfg.Metrics.ListenAddress = ""
-	fn, err := fullnode.New(fullnode.Options{Home: t.TempDir(), Config: cfg, Logger: discard})
+	fn, err := fullnode.New(cfg, fullnode.Options{Home: t.TempDir(), Logger: discard})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := fn.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = fn.Stop() })
-	waitFor(t, 30*time.Second, "the full node to build a fraud proof", func() bool { return len(fn.Status().FraudHeights) > 0 })
+	t.Cleanup(func() { _ = fn.Close() })
+	wait.For(t, 2*time.Minute, "the full node to build a fraud proof", func() bool { return len(fn.Status().FraudHeights) > 0 })
 	enc, ok := fn.FraudProof(2)
 	if !ok {
 		t.Fatalf("full node status %+v: no proof for height 2", fn.Status())
@@ -79,24 +80,24 @@ func TestLateLightNodeLearnsFraudProof(t *testing.T) {
 	var logs logBuffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	home := t.TempDir()
-	n, err := lightnode.New(lightConfig(home, id, blocks[0].hdr, f, fn.Host()), log, lightnode.WithClock(testClock))
+	n, err := lightnode.New(lightConfig(home, id, blocks[0].hdr, f, fn.Host()), lightnode.Options{Logger: log, Now: testClock})
 	if err != nil {
 		t.Fatal(err)
 	}
 	startNode(t, n)
-	waitFor(t, 30*time.Second, "the light node halted by the synced proof", func() bool { return n.Fraud().Fraudulent })
+	wait.For(t, 2*time.Minute, "the light node halted by the synced proof", func() bool { return n.Fraud().Fraudulent })
 	fs := n.Fraud()
 	if fs.Height != 2 || !bytes.Equal(fs.Proof, enc) || !strings.Contains(fs.Message, "FRAUDULENT from height 2") {
 		t.Fatalf("fraud status %+v", fs)
 	}
-	waitFor(t, 10*time.Second, "sampling stopped", func() bool { return !n.SamplingStats().IsRunning })
+	wait.For(t, 40*time.Second, "sampling stopped", func() bool { return !n.SamplingStats().IsRunning })
 	if want := "synced from peer " + fn.Host().ID().String(); !strings.Contains(logs.String(), want) {
 		t.Fatalf("no fraud recorded from %q in the log:\n%s", want, logs.String())
 	}
 	if s := n.Host().Scores.Score(fn.Host().ID()); s < 0 {
 		t.Fatalf("the honest full node was scored %d", s)
 	}
-	if err := n.Stop(); err != nil {
+	if err := n.Close(); err != nil {
 		t.Fatal(err)
 	}
 	n2 := startLight(t, lightConfig(home, id, blocks[0].hdr, f))
@@ -122,13 +123,17 @@ func TestForgedSyncedProofDoesNotHalt(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { forger.Close() })
-	srv := p2p.NewServer(forger, id, nil, nil, forger.Scores, p2p.DefaultServerConfig(), discard)
-	srv.SetBEFPSource(forgedProofs{fenc})
-	srv.Start(context.Background())
-	t.Cleanup(srv.Stop)
+	srv, err := p2p.NewServer(p2p.DefaultServerConfig(), p2p.ServerOptions{Host: forger, ChainID: id, BEFPs: forgedProofs{fenc}, Scores: forger.Scores, Logger: discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
 
 	n := startLight(t, lightConfig(t.TempDir(), id, blocks[0].hdr, f, forger))
-	waitFor(t, 20*time.Second, "the forger scored down", func() bool {
+	wait.For(t, 80*time.Second, "the forger scored down", func() bool {
 		return n.Host().Scores.Score(forger.ID()) <= -p2p.PenaltyInvalid
 	})
 	if fs := n.Fraud(); fs.Fraudulent || !n.SamplingStats().IsRunning {
@@ -160,13 +165,17 @@ func TestProofsBelowAnchorJudgedAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { server.Close() })
-	srv := p2p.NewServer(server, id, nil, nil, server.Scores, p2p.DefaultServerConfig(), discard)
-	srv.SetBEFPSource(forgedProofs{enc, tampered}) // checked in this order
-	srv.Start(context.Background())
-	t.Cleanup(srv.Stop)
+	srv, err := p2p.NewServer(p2p.DefaultServerConfig(), p2p.ServerOptions{Host: server, ChainID: id, BEFPs: forgedProofs{enc, tampered}, Scores: server.Scores, Logger: discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
 
 	n := startLight(t, lightConfig(t.TempDir(), id, blocks[2].hdr, f, server))
-	waitFor(t, 20*time.Second, "the tampered proof's server scored down", func() bool {
+	wait.For(t, 80*time.Second, "the tampered proof's server scored down", func() bool {
 		return n.Host().Scores.Score(server.ID()) < 0
 	})
 	if s := n.Host().Scores.Score(server.ID()); s != -p2p.PenaltyInvalid {

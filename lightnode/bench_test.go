@@ -13,6 +13,7 @@ import (
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/erasure"
 	"github.com/quadrant-da/quadrant/fullnode"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/p2p"
 	"github.com/quadrant-da/quadrant/sampling"
 )
@@ -40,13 +41,16 @@ func BenchmarkSampleHeader(b *testing.B) {
 	cfg := lightConfig(b.TempDir(), id, blocks[0].hdr, f)
 	cfg.RPC.ListenAddr = ""
 	n := startLight(b, cfg)
-	waitFor(b, 60*time.Second, "synced", func() bool { return n.LocalHead().Height() == 2 })
+	wait.For(b, 4*time.Minute, "synced", func() bool { return n.LocalHead().Height() == 2 })
 	hdr := n.LocalHead()
 	ctx := context.Background()
 
 	// Bytes per header: the light header and the 16 samples as encoded.
 	hb, _ := hdr.Marshal()
-	client := p2p.NewClient(n.Host(), id, n.Host().Scores)
+	client, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: n.Host(), ChainID: id, Scores: n.Host().Scores})
+	if err != nil {
+		b.Fatal(err)
+	}
 	coords := []p2p.Coord{}
 	for i := 0; i < 16; i++ {
 		coords = append(coords, p2p.Coord{Row: i * 13 % 256, Col: i * 29 % 256})
@@ -103,12 +107,12 @@ func BenchmarkCatchUp(b *testing.B) {
 			cfg.Sampling.CatchUpRange = 100
 			t0 := time.Now()
 			n := startLight(b, cfg)
-			waitFor(b, 300*time.Second, "catch-up", func() bool { return n.SamplingStats().SampledChainHead == heights })
+			wait.For(b, 20*time.Minute, "catch-up", func() bool { return n.SamplingStats().SampledChainHead == heights })
 			el := time.Since(t0)
 			if u := n.Unavailable(); len(u) != 0 {
 				b.Fatalf("heights found unavailable: %v", u)
 			}
-			n.Stop()
+			n.Close()
 			b.ReportMetric(float64(heights)/el.Seconds(), "headers/s")
 			b.Logf("k=%d: %d headers in %s: %.0f headers/s (s=16, confidence %.4f), peak RSS %s",
 				k, heights, el, float64(heights)/el.Seconds(), sampling.Confidence(k, 16), peakRSS())

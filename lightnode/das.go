@@ -66,7 +66,7 @@ func (n *Node) saveCheckpoint() error {
 	return n.store.saveCheckpoint(context.Background(), cp)
 }
 
-// runJob samples one height. An attempt cut short by Stop reports nothing,
+// runJob samples one height. An attempt cut short by Close reports nothing,
 // so the height stays out of the checkpoint and is sampled after a restart.
 func (n *Node) runJob(ctx context.Context, j sampling.Job) {
 	hctx, cancel := context.WithTimeout(ctx, n.cfg.HeaderDeadline)

@@ -13,6 +13,7 @@ import (
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/da/headertest"
 	"github.com/quadrant-da/quadrant/erasure"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -33,7 +34,7 @@ func TestWithheldSubSquareIsUnavailable(t *testing.T) {
 	// height off the unavailable list while it is sampled again.
 	cfg.Sampling.RetryBase, cfg.Sampling.RetryMax = time.Hour, time.Hour
 	n := startLight(t, cfg)
-	waitFor(t, 30*time.Second, "heights 3 and 6 unavailable, the rest sampled", func() bool {
+	wait.For(t, 2*time.Minute, "heights 3 and 6 unavailable, the rest sampled", func() bool {
 		st := n.SamplingStats()
 		return slices.Equal(n.Unavailable(), []uint64{3, 6}) && st.SampledChainHead == 2 && st.CatchUpDone && len(st.Failed) == 2
 	})
@@ -122,18 +123,26 @@ func TestFraudProofHaltsLightNode(t *testing.T) {
 
 	home := t.TempDir()
 	n := startLight(t, lightConfig(home, id, blocks[0].hdr, f, pub))
-	waitFor(t, 30*time.Second, "3 heights synced and sampled", func() bool {
+	wait.For(t, 2*time.Minute, "3 heights synced and sampled", func() bool {
 		return n.SamplingStats().SampledChainHead == 3
 	})
-	waitFor(t, 10*time.Second, "gossip mesh", func() bool {
+	wait.For(t, 40*time.Second, "gossip mesh", func() bool {
 		return len(n.Host().Network().ConnsToPeer(pub.ID())) > 0
 	})
-	time.Sleep(1200 * time.Millisecond) // let gossipsub graft the mesh
+	gsub, err := g.SubscribeBEFP() // to have a mesh to wait for
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gsub.Cancel()
+	wait.For(t, 10*time.Second, "the light node in the forger's fraud-topic mesh", func() bool {
+		_, peers := g.MeshPeers()
+		return slices.Contains(peers, n.Host().ID())
+	})
 
 	if err := g.PublishBEFP(ctx, fenc); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the forger scored down", func() bool { return n.Host().Scores.Score(pub.ID()) < 0 })
+	wait.For(t, 40*time.Second, "the forger scored down", func() bool { return n.Host().Scores.Score(pub.ID()) < 0 })
 	if n.Fraud().Fraudulent || !n.SamplingStats().IsRunning {
 		t.Fatalf("forged proof halted the node: %+v", n.Fraud())
 	}
@@ -152,20 +161,25 @@ func TestFraudProofHaltsLightNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g2.Close()
-	waitFor(t, 10*time.Second, "connected", func() bool { return len(n.Host().Network().ConnsToPeer(pub2.ID())) > 0 })
-	time.Sleep(1200 * time.Millisecond)
-	waitFor(t, 20*time.Second, "the node halted by the real proof", func() bool {
-		if !n.Fraud().Fraudulent {
-			g2.PublishBEFP(ctx, enc)
-			time.Sleep(200 * time.Millisecond)
-		}
-		return n.Fraud().Fraudulent
+	wait.For(t, 40*time.Second, "connected", func() bool { return len(n.Host().Network().ConnsToPeer(pub2.ID())) > 0 })
+	g2sub, err := g2.SubscribeBEFP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g2sub.Cancel()
+	wait.For(t, 10*time.Second, "the light node in the honest peer's fraud-topic mesh", func() bool {
+		_, peers := g2.MeshPeers()
+		return slices.Contains(peers, n.Host().ID())
 	})
+	if err := g2.PublishBEFP(ctx, enc); err != nil {
+		t.Fatal(err)
+	}
+	wait.For(t, 80*time.Second, "the node halted by the real proof", func() bool { return n.Fraud().Fraudulent })
 	fs := n.Fraud()
 	if fs.Height != 2 || !strings.Contains(fs.Message, "FRAUDULENT from height 2") || n.SamplingStats().IsRunning {
 		t.Fatalf("fraud status %+v, stats %+v", fs, n.SamplingStats())
 	}
-	if err := n.Stop(); err != nil {
+	if err := n.Close(); err != nil {
 		t.Fatal(err)
 	}
 	n2 := startLight(t, lightConfig(home, id, blocks[0].hdr, f))
@@ -186,8 +200,8 @@ func TestRestartResumesFromCheckpoint(t *testing.T) {
 	cfg := lightConfig(home, id, blocks[0].hdr, f)
 	cfg.Sampling.Workers = 1
 	n := startLight(t, cfg)
-	waitFor(t, 30*time.Second, "some heights sampled", func() bool { return n.SamplingStats().SampledChainHead >= 15 })
-	if err := n.Stop(); err != nil {
+	wait.For(t, 2*time.Minute, "some heights sampled", func() bool { return n.SamplingStats().SampledChainHead >= 15 })
+	if err := n.Close(); err != nil {
 		t.Fatal(err)
 	}
 	before := src.counts()
@@ -205,7 +219,7 @@ func TestRestartResumesFromCheckpoint(t *testing.T) {
 	src.delay = 0
 	src.mu.Unlock()
 	n2 := startLight(t, cfg)
-	waitFor(t, 30*time.Second, "every height sampled after restart", func() bool { return n2.SamplingStats().SampledChainHead == heights })
+	wait.For(t, 2*time.Minute, "every height sampled after restart", func() bool { return n2.SamplingStats().SampledChainHead == heights })
 	after := src.counts()
 	resampled := 0
 	for _, h := range decided {

@@ -8,10 +8,17 @@
 // or consensus and does not link the consensus engine (layering_test.go).
 // cmd/quadrant wires it into `quadrant light` and `quadrant devnet`.
 //
+// # Lifecycle
+//
+// New(Config, Options) → Start(ctx) → Close, the contract every node part
+// shares (p2p's package doc): ctx bounds only the start (which waits for
+// the trusted header), Close stops every goroutine and waits for it.
+//
 // # Trust and header sync
 //
 // The node starts from a trusted height and hash given by the operator: it
-// fetches that light header from peers, validates it and checks its hash,
+// fetches that light header from peers under p2p.FetchTrusted's policy
+// (a peer serving another hash is scored down; never trust on first use),
 // then follows the chain with light headers only (signed header, validator
 // set, data-root tx and its proof; no DA header). Ranges come from the p2p
 // header exchange and are verified header by header (da.LightHeader.Verify:

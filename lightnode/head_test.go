@@ -8,6 +8,7 @@ import (
 
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/da/headertest"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -53,7 +54,7 @@ func TestStrangerHeadIgnoredWithoutSkipping(t *testing.T) {
 	// Head polls are sequential: a second request to the liar means its
 	// first answer was handled (unless that answer raised the target, after
 	// which sync keeps asking for heights no one has and polls no more).
-	waitFor(t, 10*time.Second, "the honest chain synced and the liar's head handled", func() bool {
+	wait.For(t, 40*time.Second, "the honest chain synced and the liar's head handled", func() bool {
 		return n.LocalHead().Height() == heights && (liar.polls.Load() >= 2 || n.SyncState().ToHeight > heights)
 	})
 	if st := n.SyncState(); st.ToHeight != heights {

@@ -60,7 +60,7 @@ func (s *source) Samples(ctx context.Context, height uint64, coords []p2p.Coord)
 	withhold, delay := s.withhold[height], s.delay
 	s.mu.Unlock()
 	if delay > 0 {
-		time.Sleep(delay)
+		time.Sleep(delay) // a slow full node: its latency is what the test is about
 	}
 	out, err := s.Store.Samples(ctx, height, coords)
 	if err != nil || !withhold {
@@ -116,9 +116,14 @@ func startServer(t testing.TB, chainID string, headers p2p.HeaderSource, squares
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Close() })
-	srv := p2p.NewServer(h, chainID, headers, squares, h.Scores, p2p.DefaultServerConfig(), discard)
-	srv.Start(context.Background())
-	t.Cleanup(srv.Stop)
+	srv, err := p2p.NewServer(p2p.DefaultServerConfig(), p2p.ServerOptions{Host: h, ChainID: chainID, Headers: headers, Squares: squares, Scores: h.Scores, Logger: discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
 	return h
 }
 
@@ -162,7 +167,7 @@ func lightConfig(home, chainID string, trusted *da.ExtendedHeader, peers ...*p2p
 
 func startLight(t testing.TB, cfg lightnode.Config) *lightnode.Node {
 	t.Helper()
-	n, err := lightnode.New(cfg, discard, lightnode.WithClock(testClock))
+	n, err := lightnode.New(cfg, lightnode.Options{Logger: discard, Now: testClock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,24 +181,6 @@ func startNode(t testing.TB, n *lightnode.Node) *lightnode.Node {
 	if err := n.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { n.Stop() })
+	t.Cleanup(func() { _ = n.Close() })
 	return n
-}
-
-// deadlineSlack multiplies every waitFor deadline (see waitFor).
-const deadlineSlack = 4
-
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	// Deadlines at the call sites are written for an idle machine; CI runs
-	// these packages side by side under -race on 2 cores, so allow
-	// deadlineSlack times as long. Passing tests return as soon as cond
-	// holds; only a real hang takes the whole wait.
-	deadline := time.Now().Add(deadlineSlack * d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", deadlineSlack*d, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

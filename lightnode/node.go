@@ -36,8 +36,8 @@ var (
 
 // Node is a light node: it keeps a verified chain of light headers from a
 // trusted height, samples every header in the sampling window, listens for
-// fraud proofs and serves its status over JSON-RPC. Start it once; Stop
-// releases everything.
+// fraud proofs and serves its status over JSON-RPC. Lifecycle: New →
+// Start (once) → Close, which waits for everything Start started.
 type Node struct {
 	cfg  Config
 	log  *slog.Logger
@@ -82,38 +82,41 @@ type Node struct {
 	catchup   catchUp   // catch-up progress meters
 }
 
-// Option customizes a Node.
-type Option func(*Node)
+// Options are what a Node is built from besides its Config: the parts a
+// caller injects. The zero value is valid.
+type Options struct {
+	// Logger receives the node's logs; nil discards them.
+	Logger *slog.Logger
+	// Now is the node's clock (trusting period, sampling window, peer
+	// scores, retries); nil means time.Now.
+	Now func() time.Time
+	// Random is the source the sampling seed is drawn from on first
+	// start; nil means crypto/rand.
+	Random func([]byte) (int, error)
+	// Registry receives the node's metrics (and the JSON-RPC server's);
+	// nil means a fresh registry of the node's own.
+	Registry *prometheus.Registry
+}
 
-// WithClock sets the node's clock (trusting period, sampling window, peer
-// scores, retries). Default time.Now.
-func WithClock(now func() time.Time) Option { return func(n *Node) { n.now = now } }
-
-// WithRandom sets the source the sampling seed is drawn from on first
-// start. Default crypto/rand.
-func WithRandom(r func([]byte) (int, error)) Option { return func(n *Node) { n.rand = r } }
-
-// WithRegistry registers the node's metrics (and the JSON-RPC server's)
-// in reg instead of a fresh registry of its own.
-func WithRegistry(reg *prometheus.Registry) Option { return func(n *Node) { n.reg = reg } }
-
-// New validates cfg and returns a node that is not started. A nil log
-// discards.
-func New(cfg Config, log *slog.Logger, opts ...Option) (*Node, error) {
+// New validates cfg and returns a node that is not started.
+func New(cfg Config, opts Options) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	n := &Node{
-		cfg: cfg, log: log, now: time.Now, rand: rand.Read,
+		cfg: cfg, log: opts.Logger, now: opts.Now, rand: opts.Random, reg: opts.Registry,
 		wake:        make(chan struct{}, 1),
 		progress:    make(chan struct{}),
 		unavailable: map[uint64]sampling.Verdict{},
 	}
-	for _, o := range opts {
-		o(n)
+	if n.log == nil {
+		n.log = slog.New(slog.DiscardHandler)
+	}
+	if n.now == nil {
+		n.now = time.Now
+	}
+	if n.rand == nil {
+		n.rand = rand.Read
 	}
 	if n.reg == nil {
 		n.reg = prometheus.NewRegistry()
@@ -127,7 +130,8 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Node, error) {
 // checked against the trusted hash — this waits for a peer, bounded by ctx),
 // refuses to continue when the newest verified header is older than the
 // trusting period, then starts header sync, sampling, fraud-proof gossip and
-// the JSON-RPC server in the background. The node runs until Stop.
+// the JSON-RPC server in the background. ctx bounds only the start; the
+// node runs until Close.
 func (n *Node) Start(ctx context.Context) (err error) {
 	n.mu.Lock()
 	if n.started || n.stopped {
@@ -153,7 +157,10 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	runCtx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
 	n.host.Start(runCtx)
-	n.client = p2p.NewClient(n.host, n.cfg.ChainID, n.host.Scores)
+	n.client, err = p2p.NewClient(p2p.ClientConfig{RequestTimeout: n.cfg.RequestTimeout}, p2p.ClientOptions{Host: n.host, ChainID: n.cfg.ChainID, Scores: n.host.Scores})
+	if err != nil {
+		return fmt.Errorf("lightnode: %w", err)
+	}
 
 	if err := n.establishTrust(ctx); err != nil {
 		return err
@@ -161,6 +168,40 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if err := n.checkTrustingPeriod(); err != nil {
 		return err
 	}
+	if err := n.restoreSampling(ctx); err != nil {
+		return err
+	}
+	n.gossip, err = p2p.NewGossip(runCtx, n.host, n.cfg.ChainID, n.host.Scores, n.validateGossipHeader, p2p.VerifyBEFP(n.dataRoot))
+	if err != nil {
+		return fmt.Errorf("lightnode: %w", err)
+	}
+	if n.cfg.RPC.ListenAddr != "" {
+		if err := n.startRPC(runCtx); err != nil {
+			return err
+		}
+	}
+	befps := p2p.NewBEFPSync(n.host, n.client, n.host.Scores, p2p.VerifyBEFP(n.dataRoot), n.acceptSyncedBEFP, n.log)
+	n.mu.Lock()
+	n.befps = befps
+	n.mu.Unlock()
+	// Logged before sync starts: n.local is sync's once it runs.
+	n.log.Info("lightnode: started", "chain", n.cfg.ChainID, "peer_id", n.host.ID(),
+		"trusted_height", n.trusted, "local_head", n.LocalHead().Height(), "rpc", n.RPCAddr())
+	g, gctx := errgroup.WithContext(runCtx)
+	n.group = g
+	g.Go(func() error { return n.runSync(gctx) })
+	g.Go(func() error { return n.runHeaderGossip(gctx) })
+	g.Go(func() error { return n.runBEFPGossip(gctx) })
+	g.Go(func() error { return befps.Run(gctx) })
+	g.Go(func() error { return n.runDAS(gctx) })
+	g.Go(func() error { return n.runPrune(gctx) })
+	return nil
+}
+
+// restoreSampling builds the DAS scheduler from the stored checkpoint,
+// and restores the pruning mark and a stored fraud proof (which keeps
+// sampling halted).
+func (n *Node) restoreSampling(ctx context.Context) error {
 	cp, err := n.store.checkpoint(ctx)
 	if err != nil {
 		return err
@@ -194,37 +235,13 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	}
 	n.metrics.localHead.Set(float64(n.local.Height()))
 	n.metrics.networkHead.Set(float64(n.netHead.Height()))
-
-	n.gossip, err = p2p.NewGossip(runCtx, n.host, n.cfg.ChainID, n.host.Scores, n.validateGossipHeader, p2p.VerifyBEFP(n.dataRoot))
-	if err != nil {
-		return fmt.Errorf("lightnode: %w", err)
-	}
-	if n.cfg.RPC.ListenAddr != "" {
-		if err := n.startRPC(runCtx); err != nil {
-			return err
-		}
-	}
-	befps := p2p.NewBEFPSync(n.host, n.client, n.host.Scores, p2p.VerifyBEFP(n.dataRoot), n.acceptSyncedBEFP, n.log)
-	n.mu.Lock()
-	n.befps = befps
-	n.mu.Unlock()
-	// Logged before sync starts: n.local is sync's once it runs.
-	n.log.Info("lightnode: started", "chain", n.cfg.ChainID, "peer_id", n.host.ID(),
-		"trusted_height", n.trusted, "local_head", n.LocalHead().Height(), "rpc", n.RPCAddr())
-	g, gctx := errgroup.WithContext(runCtx)
-	n.group = g
-	g.Go(func() error { return n.runSync(gctx) })
-	g.Go(func() error { return n.runHeaderGossip(gctx) })
-	g.Go(func() error { return n.runBEFPGossip(gctx) })
-	g.Go(func() error { return befps.Run(gctx) })
-	g.Go(func() error { return n.runDAS(gctx) })
-	g.Go(func() error { return n.runPrune(gctx) })
 	return nil
 }
 
-// Stop stops every goroutine, persists the sampling checkpoint and closes
-// the server, host and store. It is safe to call more than once.
-func (n *Node) Stop() error {
+// Close stops every goroutine the node started and waits for them,
+// persists the sampling checkpoint and closes the JSON-RPC server, host
+// and store. It is safe to call more than once, and after a failed Start.
+func (n *Node) Close() error {
 	n.mu.Lock()
 	if n.stopped {
 		n.mu.Unlock()
@@ -357,40 +374,36 @@ func (n *Node) checkStoredTrust(ctx context.Context, anchor uint64, want []byte)
 	return nil
 }
 
-// fetchTrusted asks peers for the header at height until one returns a
-// header that validates and has hash want.
+// fetchTrusted asks peers for the header at height until one serves a
+// header that validates and has hash want, under p2p.FetchTrusted's policy
+// (a light node never trusts on first use). It fails with ErrTrust when
+// ctx ends first.
 func (n *Node) fetchTrusted(ctx context.Context, height uint64, want []byte) (*da.LightHeader, error) {
-	var last error = errors.New("no peer connected yet")
-	for {
-		for _, p := range n.fullPeers() {
-			rctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
-			hs, err := n.client.LightHeaders(rctx, p, height, 1)
-			cancel()
-			if err != nil || len(hs) == 0 {
-				last = fmt.Errorf("peer %s: %v", p, err)
-				continue
-			}
-			h := hs[0]
-			// The hash first: it is cheap, and a header with another hash
-			// is refused whoever signed it (no signature is checked).
-			if !bytes.Equal(h.Hash(), want) {
-				last = fmt.Errorf("peer %s serves hash %X at height %d, not the trusted %X", p, h.Hash(), height, want)
-				n.log.Warn("lightnode: peer disagrees with the trusted hash", "peer", p, "height", height)
-				continue
-			}
-			if err := h.Validate(n.cfg.ChainID); err != nil {
-				n.host.Scores.Penalize(p, p2p.PenaltyInvalid)
-				last = fmt.Errorf("peer %s served an invalid header: %w", p, err)
-				continue
-			}
-			return h, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("%w: could not fetch height %d with hash %X from any peer: %v (%w)", ErrTrust, height, want, last, ctx.Err())
-		case <-time.After(200 * time.Millisecond):
-		}
+	pol := p2p.TrustPolicy{
+		ChainID: n.cfg.ChainID, Height: height, Hash: want,
+		RequestTimeout: n.cfg.RequestTimeout, RetryAfter: trustRetryAfter,
 	}
+	h, err := p2p.FetchTrusted(ctx, pol, n.fullPeers, n.fetchHeader, n.host.Scores, n.log)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrTrust, err)
+	}
+	return h, nil
+}
+
+// trustRetryAfter is the pause between rounds of asking peers for the
+// trusted header.
+const trustRetryAfter = 200 * time.Millisecond
+
+// fetchHeader asks p for the light header at height.
+func (n *Node) fetchHeader(ctx context.Context, p peer.ID, height uint64) (*da.LightHeader, error) {
+	hs, err := n.client.LightHeaders(ctx, p, height, 1)
+	if err == nil && len(hs) != 1 {
+		err = fmt.Errorf("lightnode: %d headers for height %d, want 1", len(hs), height)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return hs[0], nil
 }
 
 // checkTrustingPeriod refuses a local head older than the trusting period.

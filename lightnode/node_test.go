@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/lightnode"
 	"github.com/quadrant-da/quadrant/rpc"
 	"github.com/quadrant-da/quadrant/sampling"
@@ -30,7 +31,7 @@ func TestLightNodesSampleEveryHeight(t *testing.T) {
 	}
 	want := sampling.Confidence(k, 16)
 	for i, n := range nodes {
-		waitFor(t, 30*time.Second, "every height sampled", func() bool {
+		wait.For(t, 2*time.Minute, "every height sampled", func() bool {
 			st := n.SamplingStats()
 			return st.SampledChainHead == heights && st.CatchUpDone
 		})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/quadrant-da/quadrant/da/headertest"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/lightnode"
 )
 
@@ -24,7 +25,7 @@ func TestHeadersPrunedOutsideWindow(t *testing.T) {
 	cfg := lightConfig(home, id, blocks[0].hdr, f)
 	cfg.Sampling.Window = time.Hour
 	cfg.PruneEvery = 50 * time.Millisecond
-	n, err := lightnode.New(cfg, discard, lightnode.WithClock(clock))
+	n, err := lightnode.New(cfg, lightnode.Options{Logger: discard, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,16 +38,16 @@ func TestHeadersPrunedOutsideWindow(t *testing.T) {
 		}
 		return true
 	}
-	waitFor(t, 10*time.Second, "headers 1..5 pruned", func() bool {
+	wait.For(t, 40*time.Second, "headers 1..5 pruned", func() bool {
 		return n.LocalHead().Height() == heights && pruned(n)
 	})
 	if h, err := n.HeaderByHeight(t.Context(), heights); err != nil || h.Height() != heights {
 		t.Fatalf("the local head was pruned: %v", err)
 	}
-	if err := n.Stop(); err != nil {
+	if err := n.Close(); err != nil {
 		t.Fatal(err)
 	}
-	n2, err := lightnode.New(cfg, discard, lightnode.WithClock(clock))
+	n2, err := lightnode.New(cfg, lightnode.Options{Logger: discard, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

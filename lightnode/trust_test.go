@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/quadrant-da/quadrant/da/headertest"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/lightnode"
 )
 
@@ -67,7 +68,7 @@ func TestTrust(t *testing.T) {
 
 	cfg := lightConfig(t.TempDir(), id, blocks[0].hdr, f)
 	cfg.TrustedHash = hex.EncodeToString(blocks[1].hdr.Hash())
-	n, err := lightnode.New(cfg, discard, lightnode.WithClock(testClock))
+	n, err := lightnode.New(cfg, lightnode.Options{Logger: discard, Now: testClock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,11 +77,11 @@ func TestTrust(t *testing.T) {
 	if err := n.Start(ctx); !errors.Is(err, lightnode.ErrTrust) {
 		t.Fatalf("wrong trusted hash: Start = %v, want ErrTrust", err)
 	}
-	n.Stop()
+	n.Close()
 
 	cfg = lightConfig(t.TempDir(), id, blocks[0].hdr, f)
 	late := func() time.Time { return headertest.Genesis.Add(15 * 24 * time.Hour) }
-	n, err = lightnode.New(cfg, discard, lightnode.WithClock(late))
+	n, err = lightnode.New(cfg, lightnode.Options{Logger: discard, Now: late})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func TestTrust(t *testing.T) {
 	if !errors.Is(err, lightnode.ErrTrustExpired) || !strings.Contains(err.Error(), "--trusted-hash") {
 		t.Fatalf("expired trust: Start = %v", err)
 	}
-	n.Stop()
+	n.Close()
 }
 
 // TestTrustedHashBelowAnchor: restarted with a trusted height below the
@@ -104,13 +105,13 @@ func TestTrustedHashBelowAnchor(t *testing.T) {
 	f, _ := serve(t, id, blocks)
 	home := t.TempDir()
 	n := startLight(t, lightConfig(home, id, blocks[2].hdr, f))
-	waitFor(t, 10*time.Second, "synced to 4", func() bool { return n.LocalHead().Height() == 4 })
-	if err := n.Stop(); err != nil {
+	wait.For(t, 40*time.Second, "synced to 4", func() bool { return n.LocalHead().Height() == 4 })
+	if err := n.Close(); err != nil {
 		t.Fatal(err)
 	}
 
 	var logs logBuffer
-	n, err := lightnode.New(lightConfig(home, id, blocks[0].hdr, f), slog.New(slog.NewTextHandler(&logs, nil)), lightnode.WithClock(testClock))
+	n, err := lightnode.New(lightConfig(home, id, blocks[0].hdr, f), lightnode.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Now: testClock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,13 +122,13 @@ func TestTrustedHashBelowAnchor(t *testing.T) {
 	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "below the stored trust anchor") {
 		t.Fatalf("no warning about the unchecked trusted hash:\n%s", logs.String())
 	}
-	if err := n.Stop(); err != nil {
+	if err := n.Close(); err != nil {
 		t.Fatal(err)
 	}
 
 	cfg := lightConfig(home, id, blocks[3].hdr, f)
 	cfg.TrustedHash = hex.EncodeToString(blocks[2].hdr.Hash())
-	wrong, err := lightnode.New(cfg, discard, lightnode.WithClock(testClock))
+	wrong, err := lightnode.New(cfg, lightnode.Options{Logger: discard, Now: testClock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,5 +137,5 @@ func TestTrustedHashBelowAnchor(t *testing.T) {
 	if err := wrong.Start(ctx); !errors.Is(err, lightnode.ErrTrust) {
 		t.Fatalf("stored height with another hash: Start = %v, want ErrTrust", err)
 	}
-	wrong.Stop()
+	wrong.Close()
 }

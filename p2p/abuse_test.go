@@ -13,6 +13,7 @@ import (
 
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/erasure"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -69,7 +70,10 @@ func TestAbusiveRequests(t *testing.T) {
 	abuser := newHost(t, testConfig())
 	connect(t, good, server)
 	connect(t, abuser, server)
-	cl := p2p.NewClient(good, chainID, good.Scores)
+	cl, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: good, ChainID: chainID, Scores: good.Scores})
+	if err != nil {
+		t.Fatal(err)
+	}
 	goodRequests(t, cl, server.ID(), src)
 
 	// Slow: announce a request and never send it. Held open while good
@@ -132,10 +136,9 @@ func TestAbusiveRequests(t *testing.T) {
 	if !server.Scores.Blocked(abuser.ID()) {
 		t.Fatalf("abuser not blocked, score %d", server.Scores.Score(abuser.ID()))
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for len(server.Network().ConnsToPeer(abuser.ID())) > 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	wait.For(t, 2*time.Second, "the blocked abuser to be disconnected", func() bool {
+		return len(server.Network().ConnsToPeer(abuser.ID())) == 0
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	abuser.Peerstore().AddAddrs(server.ID(), server.Addrs(), time.Minute)
@@ -158,7 +161,7 @@ func TestPerPeerLimit(t *testing.T) {
 	cfg := p2p.DefaultServerConfig()
 	cfg.MaxPerPeer = 2
 	cfg.ReadTimeout = 2 * time.Second
-	server := serve(t, src, cfg)
+	server, srv := bulkServer(t, src, cfg)
 	hog, good := newHost(t, testConfig()), newHost(t, testConfig())
 	connect(t, hog, server)
 	connect(t, good, server)
@@ -171,7 +174,7 @@ func TestPerPeerLimit(t *testing.T) {
 		_, _ = st.Write([]byte{0}) // start a request, never finish it
 		held = append(held, st)
 	}
-	time.Sleep(100 * time.Millisecond) // let the server take both
+	wait.For(t, 5*time.Second, "the server to hold both of the hog's streams", func() bool { return srv.InFlight(hog.ID()) == 2 })
 	st, err := rawStream(t, hog, server.ID(), p2p.ProtoSample)
 	if err == nil {
 		_, _ = st.Write((p2p.SampleRequest{Height: 1, Coords: []p2p.Coord{{}}}).Marshal())
@@ -179,7 +182,10 @@ func TestPerPeerLimit(t *testing.T) {
 			t.Fatalf("third stream of a peer at its limit served: %x", b)
 		}
 	}
-	cl := p2p.NewClient(good, chainID, good.Scores)
+	cl, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: good, ChainID: chainID, Scores: good.Scores})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, err := cl.ExtendedHeaders(ctx, server.ID(), 1, 1); err != nil {
@@ -211,7 +217,7 @@ func TestSlowRequestScoredSlowOnEveryTransport(t *testing.T) {
 		if _, err := io.ReadAll(st); err == nil {
 			t.Fatalf("%s: slow request not cut off", addr)
 		}
-		pollUntil(t, 5*time.Second, "the slow peer scored", func() bool { return server.Scores.Score(slow.ID()) != 0 })
+		wait.For(t, 5*time.Second, "the slow peer scored", func() bool { return server.Scores.Score(slow.ID()) != 0 })
 		if s := server.Scores.Score(slow.ID()); s != -p2p.PenaltySlow {
 			t.Fatalf("%s: slow peer scored %d, want %d", addr, s, -p2p.PenaltySlow)
 		}

@@ -55,10 +55,6 @@ type BEFPSource interface {
 	BEFPs(ctx context.Context) ([][]byte, error)
 }
 
-// SetBEFPSource makes the server answer the befp protocol from src. Call it
-// before Start.
-func (s *Server) SetBEFPSource(src BEFPSource) { s.befps = src }
-
 // serveBEFPs answers the stored proofs: OK, a u16 count and one frame per
 // proof, at most MaxBEFPSyncCount proofs and MaxBEFPSyncBytes in all.
 // The request is an empty frame (a longer one is over the frame limit:

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -14,7 +15,10 @@ import (
 func runBEFPSync(t *testing.T, f *befpFixture) (*p2p.Host, *p2p.BEFPSync, *accepted) {
 	t.Helper()
 	me := newHost(t, testConfig())
-	cl := p2p.NewClient(me, chainID, me.Scores)
+	cl, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: me, ChainID: chainID, Scores: me.Scores})
+	if err != nil {
+		t.Fatal(err)
+	}
 	acc := &accepted{}
 	s := p2p.NewBEFPSync(me, cl, me.Scores, p2p.VerifyBEFP(f.dataRoot), acc.accept, discard)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -56,7 +60,7 @@ func TestBEFPSyncJudgesProofsBelowTheAnchor(t *testing.T) {
 	for _, h := range []*p2p.Host{zero1, zero2, below} {
 		connect(t, me, h)
 	}
-	pollUntil(t, 10*time.Second, "the height-0 and below-anchor forgers scored down", func() bool {
+	wait.For(t, 10*time.Second, "the height-0 and below-anchor forgers scored down", func() bool {
 		return me.Scores.Score(zero1.ID()) < 0 && me.Scores.Score(zero2.ID()) < 0 &&
 			me.Scores.Score(below.ID()) == -3*p2p.PenaltyInvalid
 	})
@@ -69,10 +73,10 @@ func TestBEFPSyncJudgesProofsBelowTheAnchor(t *testing.T) {
 	// order.
 	honest := befpServer(t, f.forged, f.honest)
 	connect(t, me, honest)
-	pollUntil(t, 10*time.Second, "the honest proof pending", func() bool { return sync.Pending() == 1 })
+	wait.For(t, 10*time.Second, "the honest proof pending", func() bool { return sync.Pending() == 1 })
 	f.setRoot(2, f.h2Root)
 	sync.Synced(2)
-	pollUntil(t, 10*time.Second, "the honest proof accepted", func() bool { _, ok := acc.has(f.honest); return ok })
+	wait.For(t, 10*time.Second, "the honest proof accepted", func() bool { _, ok := acc.has(f.honest); return ok })
 	if acc.count() != 1 || sync.Pending() != 0 || me.Scores.Score(honest.ID()) != 0 {
 		t.Fatalf("accepted %d, pending %d, honest server scored %d; want 1, 0, 0", acc.count(), sync.Pending(), me.Scores.Score(honest.ID()))
 	}
@@ -98,7 +102,7 @@ func TestBEFPSyncLimitsAndFetchesAgain(t *testing.T) {
 	for _, h := range syb {
 		connect(t, me, h)
 	}
-	pollUntil(t, 10*time.Second, "every sybil holding its share of the slots, one proof each owed", func() bool {
+	wait.For(t, 10*time.Second, "every sybil holding its share of the slots, one proof each owed", func() bool {
 		for _, h := range syb {
 			if at, ok := sync.Owed(h.ID()); !ok || at != 1 {
 				return false
@@ -109,7 +113,7 @@ func TestBEFPSyncLimitsAndFetchesAgain(t *testing.T) {
 
 	honest := befpServer(t, f.honest)
 	connect(t, me, honest)
-	pollUntil(t, 10*time.Second, "the honest proof refused and owed", func() bool {
+	wait.For(t, 10*time.Second, "the honest proof refused and owed", func() bool {
 		at, ok := sync.Owed(honest.ID())
 		return ok && at == 2
 	})
@@ -121,7 +125,7 @@ func TestBEFPSyncLimitsAndFetchesAgain(t *testing.T) {
 	// owed fifth proofs are fetched again and judged at once.
 	f.setRoot(1, h1Root)
 	sync.Synced(1)
-	pollUntil(t, 10*time.Second, "the sybils scored down and nothing pending", func() bool {
+	wait.For(t, 10*time.Second, "the sybils scored down and nothing pending", func() bool {
 		for _, h := range syb {
 			if me.Scores.Score(h.ID()) >= 0 && !me.Scores.Blocked(h.ID()) {
 				return false
@@ -135,7 +139,7 @@ func TestBEFPSyncLimitsAndFetchesAgain(t *testing.T) {
 	// Height 2 lands: the honest server is asked again.
 	f.setRoot(2, f.h2Root)
 	sync.Synced(2)
-	pollUntil(t, 10*time.Second, "the honest proof fetched again and accepted", func() bool { _, ok := acc.has(f.honest); return ok })
+	wait.For(t, 10*time.Second, "the honest proof fetched again and accepted", func() bool { _, ok := acc.has(f.honest); return ok })
 	if from, _ := acc.has(f.honest); from != honest.ID() || me.Scores.Score(honest.ID()) != 0 {
 		t.Fatalf("accepted from %s (honest %s), honest scored %d", from, honest.ID(), me.Scores.Score(honest.ID()))
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/da/headertest"
 	"github.com/quadrant-da/quadrant/erasure"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -124,10 +125,14 @@ func (s befpStore) BEFPs(context.Context) ([][]byte, error) { return s, nil }
 func befpServer(t testing.TB, proofs ...[]byte) *p2p.Host {
 	t.Helper()
 	h := newHost(t, testConfig())
-	s := p2p.NewServer(h, chainID, nil, nil, h.Scores, p2p.DefaultServerConfig(), discard)
-	s.SetBEFPSource(befpStore(proofs))
-	s.Start(context.Background())
-	t.Cleanup(s.Stop)
+	s, err := p2p.NewServer(p2p.DefaultServerConfig(), p2p.ServerOptions{Host: h, ChainID: chainID, BEFPs: befpStore(proofs), Scores: h.Scores, Logger: discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
 	return h
 }
 
@@ -162,17 +167,6 @@ func (a *accepted) count() int {
 	return len(a.got)
 }
 
-func pollUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // TestFetchBEFPs: a server answers the proofs its source holds, bounded by
 // MaxBEFPSyncCount; an empty source answers an empty list.
 func TestFetchBEFPs(t *testing.T) {
@@ -185,7 +179,10 @@ func TestFetchBEFPs(t *testing.T) {
 	c := newHost(t, testConfig())
 	connect(t, c, full)
 	connect(t, c, empty)
-	cl := p2p.NewClient(c, chainID, c.Scores)
+	cl, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: c, ChainID: chainID, Scores: c.Scores})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	got, err := cl.FetchBEFPs(ctx, full.ID())
 	if err != nil || len(got) != p2p.MaxBEFPSyncCount || !bytes.Equal(got[0], f.honest) {
@@ -251,7 +248,10 @@ func TestBEFPSyncOnConnect(t *testing.T) {
 	forger := befpServer(t, f.forged)
 	early := befpServer(t, f.early)
 	me := newHost(t, testConfig())
-	cl := p2p.NewClient(me, chainID, me.Scores)
+	cl, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: me, ChainID: chainID, Scores: me.Scores})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var acc accepted
 	sync := p2p.NewBEFPSync(me, cl, me.Scores, p2p.VerifyBEFP(f.dataRoot), acc.accept, discard)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -265,10 +265,10 @@ func TestBEFPSyncOnConnect(t *testing.T) {
 	}()
 
 	connect(t, me, forger)
-	pollUntil(t, 10*time.Second, "forger scored down", func() bool { return me.Scores.Score(forger.ID()) == -p2p.PenaltyInvalid })
+	wait.For(t, 10*time.Second, "forger scored down", func() bool { return me.Scores.Score(forger.ID()) == -p2p.PenaltyInvalid })
 	connect(t, me, honest)
 	connect(t, me, early)
-	pollUntil(t, 10*time.Second, "two proofs pending", func() bool { return sync.Pending() == 2 })
+	wait.For(t, 10*time.Second, "two proofs pending", func() bool { return sync.Pending() == 2 })
 	if acc.count() != 0 {
 		t.Fatal("a proof for an unknown height was accepted")
 	}
@@ -277,7 +277,7 @@ func TestBEFPSyncOnConnect(t *testing.T) {
 	f.roots[2] = f.h2Root
 	f.mu.Unlock()
 	sync.Retry()
-	pollUntil(t, 10*time.Second, "honest proof accepted", func() bool { _, ok := acc.has(f.honest); return ok })
+	wait.For(t, 10*time.Second, "honest proof accepted", func() bool { _, ok := acc.has(f.honest); return ok })
 	if from, _ := acc.has(f.honest); from != honest.ID() {
 		t.Fatalf("accepted from %s, want %s", from, honest.ID())
 	}
@@ -288,8 +288,8 @@ func TestBEFPSyncOnConnect(t *testing.T) {
 	f.roots[3] = f.roots[1]
 	f.mu.Unlock()
 	sync.Retry()
-	pollUntil(t, 10*time.Second, "early forger scored down", func() bool { return me.Scores.Score(early.ID()) == -p2p.PenaltyInvalid })
-	pollUntil(t, 10*time.Second, "nothing pending", func() bool { return sync.Pending() == 0 })
+	wait.For(t, 10*time.Second, "early forger scored down", func() bool { return me.Scores.Score(early.ID()) == -p2p.PenaltyInvalid })
+	wait.For(t, 10*time.Second, "nothing pending", func() bool { return sync.Pending() == 0 })
 	if acc.count() != 1 || me.Scores.Score(honest.ID()) != 0 || me.Scores.Score(honest2.ID()) != 0 {
 		t.Fatalf("accepted %d proofs; honest scored %d, %d", acc.count(), me.Scores.Score(honest.ID()), me.Scores.Score(honest2.ID()))
 	}
@@ -329,7 +329,10 @@ func TestBEFPSyncBadReplies(t *testing.T) {
 			})
 			c := newHost(t, testConfig())
 			connect(t, c, srv)
-			cl := p2p.NewClient(c, chainID, c.Scores)
+			cl, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: c, ChainID: chainID, Scores: c.Scores})
+			if err != nil {
+				t.Fatal(err)
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			got, err := cl.FetchBEFPs(ctx, srv.ID())

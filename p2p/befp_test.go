@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/da/headertest"
 	"github.com/quadrant-da/quadrant/erasure"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -84,7 +86,10 @@ func TestBEFPGossip(t *testing.T) {
 	sub, _ := gb.SubscribeBEFP()
 	defer sub.Cancel()
 	_, _ = ga.SubscribeBEFP()
-	time.Sleep(1500 * time.Millisecond) // mesh
+	wait.For(t, 5*time.Second, "b in a's fraud-topic mesh", func() bool {
+		_, peers := ga.MeshPeers()
+		return slices.Contains(peers, b.ID())
+	})
 	for _, m := range [][]byte{forgedEnc, unknownEnc, enc} {
 		if err := ga.PublishBEFP(ctx, m); err != nil {
 			t.Fatal(err)
@@ -96,12 +101,9 @@ func TestBEFPGossip(t *testing.T) {
 	if err != nil || from != a.ID() || string(got) != string(enc) {
 		t.Fatalf("received %d bytes from %s (%v), want the honest proof", len(got), from, err)
 	}
-	for b.Scores.Score(a.ID()) > -p2p.PenaltyInvalid { // the forged one, not the unknown-height one
-		if rctx.Err() != nil {
-			t.Fatalf("forger scored %d", b.Scores.Score(a.ID()))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	wait.For(t, 5*time.Second, "the forger to be scored down", func() bool {
+		return b.Scores.Score(a.ID()) <= -p2p.PenaltyInvalid // the forged one, not the unknown-height one
+	})
 	if s := b.Scores.Score(a.ID()); s != -p2p.PenaltyInvalid {
 		t.Fatalf("sender scored %d, want exactly one rejection", s)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/network"
 
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -17,9 +18,14 @@ import (
 func bulkServer(t *testing.T, src *memSource, cfg p2p.ServerConfig) (*p2p.Host, *p2p.Server) {
 	t.Helper()
 	h := newHost(t, testConfig())
-	s := p2p.NewServer(h, chainID, src, src, h.Scores, cfg, discard)
-	s.Start(context.Background())
-	t.Cleanup(s.Stop)
+	s, err := p2p.NewServer(cfg, p2p.ServerOptions{Host: h, ChainID: chainID, Headers: src, Squares: src, Scores: h.Scores, Logger: discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
 	return h, s
 }
 
@@ -30,7 +36,7 @@ func identified(t *testing.T, server *p2p.Host) *p2p.Host {
 	t.Helper()
 	h := newHost(t, testConfig())
 	connect(t, h, server)
-	pollUntil(t, 10*time.Second, "identify", func() bool {
+	wait.For(t, 10*time.Second, "identify", func() bool {
 		ok, _ := h.Peerstore().SupportsProtocols(server.ID(), p2p.ProtocolID(chainID, p2p.ProtoSquare))
 		return len(ok) == 1
 	})
@@ -85,7 +91,7 @@ func TestBulkLimits(t *testing.T) {
 		aStreams, aFirst = append(aStreams, st), append(aFirst, first)
 	}
 	resets := 0
-	pollUntil(t, 10*time.Second, "two of a's streams answered, one reset", func() bool {
+	wait.For(t, 10*time.Second, "two of a's streams answered, one reset", func() bool {
 		for _, first := range aFirst {
 			select {
 			case err := <-first:
@@ -106,7 +112,7 @@ func TestBulkLimits(t *testing.T) {
 	defer cancel()
 
 	_, bFirst := stalledSquare(t, b, server)
-	pollUntil(t, 10*time.Second, "b's stream answered: the budget is full", func() bool { n, _ := srv.BulkInFlight(); return n == 3 })
+	wait.For(t, 10*time.Second, "b's stream answered: the budget is full", func() bool { n, _ := srv.BulkInFlight(); return n == 3 })
 	_, cFirst := stalledSquare(t, c, server)
 	if err := <-cFirst; !isReset(err) {
 		t.Fatalf("c's stream over the bulk budget: first read %v, want a reset", err)
@@ -114,7 +120,10 @@ func TestBulkLimits(t *testing.T) {
 	if n, bytes := srv.BulkInFlight(); n != 3 || bytes != 3*p2p.BulkReplyBytes {
 		t.Fatalf("in flight %d (%d bytes), want 3", n, bytes)
 	}
-	cl := p2p.NewClient(c, chainID, c.Scores)
+	cl, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: c, ChainID: chainID, Scores: c.Scores})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := cl.ExtendedHeaders(ctx, server.ID(), 1, 1); err != nil {
 		t.Fatalf("c's header request refused with the bulk budget full: %v", err)
 	}
@@ -122,7 +131,7 @@ func TestBulkLimits(t *testing.T) {
 	for _, st := range aStreams {
 		_ = st.Reset()
 	}
-	pollUntil(t, 10*time.Second, "a's responses ended", func() bool { n, _ := srv.BulkInFlight(); return n == 1 })
+	wait.For(t, 10*time.Second, "a's responses ended", func() bool { n, _ := srv.BulkInFlight(); return n == 1 })
 	if _, _, err := cl.Square(ctx, server.ID(), hdr.Light()); err != nil {
 		t.Fatalf("c's square once a's slots were freed: %v", err)
 	}
@@ -145,9 +154,9 @@ func TestBulkWriteTimeout(t *testing.T) {
 	server, srv := bulkServer(t, src, cfg)
 	a := identified(t, server)
 	st, _ := stalledSquare(t, a, server)
-	pollUntil(t, 10*time.Second, "the stalled response started", func() bool { n, _ := srv.BulkInFlight(); return n == 1 })
+	wait.For(t, 10*time.Second, "the stalled response started", func() bool { n, _ := srv.BulkInFlight(); return n == 1 })
 	start := time.Now()
-	pollUntil(t, 10*time.Second, "the stalled response cut off", func() bool { n, _ := srv.BulkInFlight(); return n == 0 })
+	wait.For(t, 10*time.Second, "the stalled response cut off", func() bool { n, _ := srv.BulkInFlight(); return n == 0 })
 	t.Logf("cut off %v after it started", time.Since(start).Round(time.Millisecond))
 	got, err := io.ReadAll(st)
 	if err == nil || len(got) >= 2+64*64*512 {

@@ -18,21 +18,55 @@ import (
 	"github.com/quadrant-da/quadrant/erasure"
 )
 
+// ClientConfig tunes a Client.
+type ClientConfig struct {
+	// RequestTimeout bounds a request whose context has no deadline.
+	RequestTimeout time.Duration
+}
+
+// DefaultClientConfig returns a 30-second request timeout.
+func DefaultClientConfig() ClientConfig { return ClientConfig{RequestTimeout: 30 * time.Second} }
+
+// Validate checks that the request timeout is positive.
+func (c ClientConfig) Validate() error {
+	if c.RequestTimeout <= 0 {
+		return fmt.Errorf("p2p: client config: request_timeout %v must be positive", c.RequestTimeout)
+	}
+	return nil
+}
+
+// ClientOptions are what a Client uses, besides its ClientConfig.
+type ClientOptions struct {
+	// Host opens the streams. Required.
+	Host host.Host
+	// ChainID names the protocols requested (ProtocolID). Required.
+	ChainID string
+	// Scores is the scorer peers with bad responses are charged to.
+	// Required.
+	Scores *Scorer
+}
+
 // Client makes requests to peers' Servers and verifies what comes back
 // against the header the caller trusts. A peer whose response is malformed
 // or does not verify is scored down on the shared Scorer. Safe for
-// concurrent use.
+// concurrent use; it starts no goroutine, so it has no Start or Close.
 type Client struct {
 	host    host.Host
 	chainID string
 	scores  *Scorer
-	// Timeout applies to requests whose context has no deadline.
-	Timeout time.Duration
+	timeout time.Duration
 }
 
-// NewClient returns a client for chainID's protocols.
-func NewClient(h host.Host, chainID string, scores *Scorer) *Client {
-	return &Client{host: h, chainID: chainID, scores: scores, Timeout: 30 * time.Second}
+// NewClient validates cfg and opts and returns a client for opts.ChainID's
+// protocols.
+func NewClient(cfg ClientConfig, opts ClientOptions) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Host == nil || opts.Scores == nil || opts.ChainID == "" {
+		return nil, errors.New("p2p: client: a host, a chain ID and a scorer are required")
+	}
+	return &Client{host: opts.Host, chainID: opts.ChainID, scores: opts.Scores, timeout: cfg.RequestTimeout}, nil
 }
 
 // response is an open stream positioned after an OK status.
@@ -48,7 +82,7 @@ func (r *response) close() { _ = r.st.Close() }
 func (c *Client) request(ctx context.Context, p peer.ID, proto string, req []byte) (*response, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
 	deadline, _ := ctx.Deadline()

@@ -14,6 +14,19 @@
 // caller never handles unverified square data unless it asks for it
 // (Client.HalfAxisShares, for repair).
 //
+// # Lifecycle
+//
+// Every node part shares one lifecycle contract: New from a Config with
+// DefaultConfig and Validate plus an Options struct of injected parts
+// (logger, clock, Prometheus registry) — no setter after construction;
+// Start(ctx), where ctx bounds only the start and the part runs until
+// Close; Close, which stops and waits for everything Start started. The
+// Server follows it (NewServer(ServerConfig, ServerOptions) → Start →
+// Close), as do fullnode.Node and lightnode.Node; layering_test.go proves
+// all three implement it. A Client starts no goroutine and so has only a
+// constructor, NewClient(ClientConfig, ClientOptions). FetchTrusted
+// (trust.go) is the one policy both node types use to anchor trust.
+//
 // # Protocols
 //
 // IDs are /quadrant/<chain-id>/<name>/v1. A request is one frame (big-endian

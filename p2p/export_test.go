@@ -10,3 +10,10 @@ func (s *BEFPSync) Owed(p peer.ID) (uint64, bool) {
 	h, ok := s.owed[p]
 	return h, ok
 }
+
+// InFlight returns how many streams of p the server is serving.
+func (s *Server) InFlight(p peer.ID) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.perPeer[p]
+}

@@ -48,6 +48,7 @@ type Gossip struct {
 	befp    *pubsub.Topic
 	hname   string
 	bname   string
+	mesh    *meshTracer
 }
 
 // NewGossip joins the header and BEFP topics of chainID on h. The
@@ -56,7 +57,9 @@ func NewGossip(ctx context.Context, h host.Host, chainID string, scores *Scorer,
 	if vh == nil || vb == nil {
 		return nil, errors.New("p2p: gossip needs a header and a BEFP validator")
 	}
+	mesh := newMeshTracer()
 	ps, err := pubsub.NewGossipSub(ctx, h,
+		pubsub.WithRawTracer(mesh),
 		pubsub.WithMaxMessageSize(max(da.MaxLightHeaderSize, MaxBEFPMessageSize)+1024),
 		pubsub.WithPeerExchange(true),
 		// Content-addressed IDs: the same header or proof published by many
@@ -69,7 +72,7 @@ func NewGossip(ctx context.Context, h host.Host, chainID string, scores *Scorer,
 	if err != nil {
 		return nil, fmt.Errorf("p2p: start gossipsub: %w", err)
 	}
-	g := &Gossip{host: h, ps: ps, scores: scores, hname: Topic(chainID, TopicHeaders), bname: Topic(chainID, TopicBEFP)}
+	g := &Gossip{host: h, ps: ps, scores: scores, hname: Topic(chainID, TopicHeaders), bname: Topic(chainID, TopicBEFP), mesh: mesh}
 	err = ps.RegisterTopicValidator(g.hname, func(ctx context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
 		hdr, err := da.UnmarshalLightHeader(m.Data)
 		if err == nil && from != h.ID() {
@@ -149,6 +152,13 @@ func (g *Gossip) PublishBEFP(ctx context.Context, proof []byte) error {
 		}
 	}
 	return g.befp.Publish(ctx, proof)
+}
+
+// MeshPeers returns this node's gossipsub mesh peers of the header topic
+// and of the fraud-proof topic: those a message it publishes now is pushed
+// to (a peer merely subscribed is grafted on a later heartbeat).
+func (g *Gossip) MeshPeers() (headers, befp []peer.ID) {
+	return g.mesh.peers(g.hname), g.mesh.peers(g.bname)
 }
 
 // HeaderSubscription delivers validated gossiped headers.

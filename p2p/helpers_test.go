@@ -199,9 +199,14 @@ func serveWith(t testing.TB, src *memSource, hcfg p2p.Config, cfg p2p.ServerConf
 	if src != nil {
 		hs, ss = src, src
 	}
-	s := p2p.NewServer(h, chainID, hs, ss, h.Scores, cfg, discard)
-	s.Start(context.Background())
-	t.Cleanup(s.Stop)
+	s, err := p2p.NewServer(cfg, p2p.ServerOptions{Host: h, ChainID: chainID, Headers: hs, Squares: ss, Scores: h.Scores, Logger: discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
 	return h
 }
 

@@ -184,7 +184,7 @@ func NewHost(cfg Config, homeDir string, log *slog.Logger, now func() time.Time)
 	if err != nil {
 		return nil, fmt.Errorf("p2p: start host: %w", err)
 	}
-	scores.OnBlock(func(p peer.ID) {
+	scores.onBlock(func(p peer.ID) {
 		log.Warn("p2p: peer blocked for misbehaving", "peer", p, "for", cfg.Score.BlockFor)
 		_ = h.Network().ClosePeer(p)
 	})

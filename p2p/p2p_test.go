@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/erasure"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -80,13 +82,7 @@ func TestBootstrapConnects(t *testing.T) {
 	cfg.Bootstrap = a.FullAddrs()[:1]
 	b := newHost(t, cfg)
 	b.Start(context.Background())
-	deadline := time.Now().Add(5 * time.Second)
-	for len(b.Network().ConnsToPeer(a.ID())) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("bootstrap peer not connected")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	wait.For(t, 5*time.Second, "the bootstrap peer to be connected", func() bool { return len(b.Network().ConnsToPeer(a.ID())) > 0 })
 }
 
 func TestHeaderExchange(t *testing.T) {
@@ -94,7 +90,10 @@ func TestHeaderExchange(t *testing.T) {
 	server := serve(t, src, p2p.DefaultServerConfig())
 	client := newHost(t, testConfig())
 	connect(t, client, server)
-	cl := p2p.NewClient(client, chainID, client.Scores)
+	cl, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: client, ChainID: chainID, Scores: client.Scores})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 
 	head, err := cl.ExtendedHeaders(ctx, server.ID(), 0, 1)
@@ -133,7 +132,10 @@ func TestSamples(t *testing.T) {
 	server := serve(t, src, p2p.DefaultServerConfig())
 	client := newHost(t, testConfig())
 	connect(t, client, server)
-	cl := p2p.NewClient(client, chainID, client.Scores)
+	cl, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: client, ChainID: chainID, Scores: client.Scores})
+	if err != nil {
+		t.Fatal(err)
+	}
 	hdr := src.blocks[0].hdr
 	var coords []p2p.Coord
 	for i := 0; i < 16; i++ { // all four quadrants, both axes
@@ -167,7 +169,10 @@ func TestHalfAxisAndSquare(t *testing.T) {
 	server := serve(t, src, p2p.DefaultServerConfig())
 	client := newHost(t, testConfig())
 	connect(t, client, server)
-	cl := p2p.NewClient(client, chainID, client.Scores)
+	cl, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: client, ChainID: chainID, Scores: client.Scores})
+	if err != nil {
+		t.Fatal(err)
+	}
 	b := src.blocks[0]
 	ctx := context.Background()
 	for _, axis := range []erasure.Axis{erasure.Row, erasure.Col} {
@@ -196,7 +201,10 @@ func TestNamespaceData(t *testing.T) {
 	server := serve(t, src, p2p.DefaultServerConfig())
 	client := newHost(t, testConfig())
 	connect(t, client, server)
-	cl := p2p.NewClient(client, chainID, client.Scores)
+	cl, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: client, ChainID: chainID, Scores: client.Scores})
+	if err != nil {
+		t.Fatal(err)
+	}
 	b := src.blocks[0]
 	ctx := context.Background()
 	orig := b.eds.Original()
@@ -270,7 +278,11 @@ func TestGossip(t *testing.T) {
 	defer bs.Cancel()
 	_, _ = ga.SubscribeHeaders() // join the mesh on both sides
 	_, _ = ga.SubscribeBEFP()
-	time.Sleep(1500 * time.Millisecond) // a gossipsub heartbeat to form the mesh
+	wait.For(t, 5*time.Second, "a and b in each other's mesh of both topics", func() bool {
+		ah, ab := ga.MeshPeers()
+		bh, bb := gb.MeshPeers()
+		return slices.Contains(ah, b.ID()) && slices.Contains(ab, b.ID()) && slices.Contains(bh, a.ID()) && slices.Contains(bb, a.ID())
+	})
 
 	// An invalid header (does not follow the trusted one) is dropped at b.
 	if err := ga.PublishHeader(ctx, src.blocks[0].hdr.Light()); err != nil {
@@ -292,10 +304,7 @@ func TestGossip(t *testing.T) {
 		t.Fatalf("befp %q: %v", p, err)
 	}
 	// Validation is asynchronous: wait for both rejections to be scored.
-	for b.Scores.Score(a.ID()) > -2*p2p.PenaltyInvalid {
-		if rctx.Err() != nil {
-			t.Fatalf("sender of an invalid header and proof scored %d", b.Scores.Score(a.ID()))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	wait.For(t, 5*time.Second, "the sender of an invalid header and proof to be scored down twice", func() bool {
+		return b.Scores.Score(a.ID()) <= -2*p2p.PenaltyInvalid
+	})
 }

@@ -64,9 +64,11 @@ func NewScorer(cfg ScoreConfig, now func() time.Time) *Scorer {
 	return &Scorer{cfg: cfg, now: now, scores: map[peer.ID]*peerScore{}}
 }
 
-// OnBlock sets the function called (outside the lock) when a peer becomes
-// blocked, typically closing its connections. Call before use.
-func (s *Scorer) OnBlock(f func(peer.ID)) { s.disconnect = f }
+// onBlock sets the function called (outside the lock) when a peer becomes
+// blocked, typically closing its connections. Only NewHost calls it,
+// between building the scorer (the host's connection gater) and the host
+// it disconnects through, before either is used.
+func (s *Scorer) onBlock(f func(peer.ID)) { s.disconnect = f }
 
 // Penalize lowers p's score by points and reports whether p is now blocked.
 func (s *Scorer) Penalize(p peer.ID, points int) bool {

@@ -11,7 +11,7 @@ func TestScorerBlocksRecoversAndForgets(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	s := NewScorer(ScoreConfig{BlockThreshold: -30, BlockFor: 10 * time.Minute, RecoverPerMinute: 5}, func() time.Time { return now })
 	var blockedPeers []peer.ID
-	s.OnBlock(func(p peer.ID) { blockedPeers = append(blockedPeers, p) })
+	s.onBlock(func(p peer.ID) { blockedPeers = append(blockedPeers, p) })
 	p := peer.ID("bad")
 	if s.Penalize(p, 10) || s.Score(p) != -10 {
 		t.Fatalf("score %d", s.Score(p))

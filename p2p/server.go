@@ -15,6 +15,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/erasure"
@@ -96,27 +97,51 @@ func DefaultServerConfig() ServerConfig {
 	}
 }
 
-// Server answers Quadrant's request/response protocols from a HeaderSource
-// and a SquareSource. Either source may be nil (a light node serves
-// nothing; a node may serve headers only). Every handler has the go-libp2p
-// shape: bounded read → deadline → validate → Reset on error, Close on
-// success. Peer input never makes it panic.
-type Server struct {
-	host    host.Host
-	chainID string
-	headers HeaderSource
-	squares SquareSource
-	befps   BEFPSource // optional; SetBEFPSource
-	scores  *Scorer
-	cfg     ServerConfig
-	log     *slog.Logger
+// ServerOptions are what a Server reads from and reports to, besides its
+// ServerConfig.
+type ServerOptions struct {
+	// Host is the libp2p host the handlers are registered on. Required.
+	Host host.Host
+	// ChainID names the protocols served (ProtocolID). Required.
+	ChainID string
+	// Headers, Squares and BEFPs are what the server answers from; a nil
+	// source's protocols are not served (a node may serve headers only,
+	// or only fraud proofs).
+	Headers HeaderSource
+	Squares SquareSource
+	BEFPs   BEFPSource
+	// Scores is the peer scorer malformed and slow requests are charged
+	// to. Required.
+	Scores *Scorer
+	// Logger receives the server's logs; nil discards them.
+	Logger *slog.Logger
+	// Registry, when set, receives the server's metrics
+	// (quadrant_p2p_server_requests_total).
+	Registry prometheus.Registerer
+}
 
-	ctx    context.Context
+// Server answers Quadrant's request/response protocols from the sources
+// in its ServerOptions. Every handler has the go-libp2p shape: bounded
+// read → deadline → validate → Reset on error, Close on success. Peer
+// input never makes it panic. Lifecycle: NewServer → Start → Close.
+type Server struct {
+	host     host.Host
+	chainID  string
+	headers  HeaderSource
+	squares  SquareSource
+	befps    BEFPSource
+	scores   *Scorer
+	cfg      ServerConfig
+	log      *slog.Logger
+	requests *prometheus.CounterVec
+
+	ctx    context.Context // ends on Close
 	cancel context.CancelFunc
-	protos []string
 
 	mu          sync.Mutex // guards the fields below and the wg.Add/Wait ordering
+	started     bool
 	stopped     bool
+	protos      []string
 	perPeer     map[peer.ID]int
 	bulkPerPeer map[peer.ID]int
 	bulkBytes   int
@@ -136,50 +161,53 @@ func (c ServerConfig) Validate() error {
 	return nil
 }
 
-// withDefaults fills zero limits from DefaultServerConfig.
-func (c ServerConfig) withDefaults() ServerConfig {
-	d := DefaultServerConfig()
-	if c.ReadTimeout <= 0 {
-		c.ReadTimeout = d.ReadTimeout
-	}
-	if c.RequestTimeout <= 0 {
-		c.RequestTimeout = d.RequestTimeout
-	}
-	if c.MaxConcurrent <= 0 {
-		c.MaxConcurrent = d.MaxConcurrent
-	}
-	if c.MaxPerPeer <= 0 {
-		c.MaxPerPeer = d.MaxPerPeer
-	}
-	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = d.WriteTimeout
-	}
-	if c.MaxBulkPerPeer <= 0 {
-		c.MaxBulkPerPeer = d.MaxBulkPerPeer
-	}
-	if c.BulkBudget <= 0 {
-		c.BulkBudget = d.BulkBudget
-	}
-	return c
-}
+// ErrServerState is returned by Server.Start on a server already started
+// or closed.
+var ErrServerState = errors.New("p2p: server already started or closed")
 
-// NewServer returns a server; Start registers its handlers. Zero limits in
-// cfg take their DefaultServerConfig values; a nil log discards.
-func NewServer(h host.Host, chainID string, headers HeaderSource, squares SquareSource, scores *Scorer, cfg ServerConfig, log *slog.Logger) *Server {
+// NewServer validates cfg and opts and returns a server that serves
+// nothing until Start.
+func NewServer(cfg ServerConfig, opts ServerOptions) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Host == nil || opts.Scores == nil || opts.ChainID == "" {
+		return nil, errors.New("p2p: server: a host, a chain ID and a scorer are required")
+	}
+	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	cfg = cfg.withDefaults()
-	return &Server{
-		host: h, chainID: chainID, headers: headers, squares: squares, scores: scores, cfg: cfg, log: log,
+	s := &Server{
+		host: opts.Host, chainID: opts.ChainID, headers: opts.Headers, squares: opts.Squares, befps: opts.BEFPs,
+		scores: opts.Scores, cfg: cfg, log: log,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "quadrant", Subsystem: "p2p_server", Name: "requests_total",
+			Help: "Requests received, by protocol and result (ok, failed, refused: over a limit or closed).",
+		}, []string{"protocol", "result"}),
 		perPeer: map[peer.ID]int{}, bulkPerPeer: map[peer.ID]int{},
 	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if opts.Registry != nil {
+		if err := opts.Registry.Register(s.requests); err != nil {
+			return nil, fmt.Errorf("p2p: server metrics: %w", err)
+		}
+	}
+	return s, nil
 }
 
-// Start registers the stream handlers. Handlers stop when ctx ends or on
-// Stop.
-func (s *Server) Start(ctx context.Context) {
-	s.ctx, s.cancel = context.WithCancel(ctx)
+// Start registers the stream handlers and returns; ctx bounds only the
+// start (an ended ctx is an error). Handlers run until Close.
+func (s *Server) Start(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started || s.stopped {
+		return ErrServerState
+	}
+	s.started = true
 	reg := func(name string, limit int, fn handlerFunc) {
 		sem := make(chan struct{}, s.cfg.MaxConcurrent)
 		s.host.SetStreamHandler(ProtocolID(s.chainID, name), s.wrap(name, limit, sem, fn))
@@ -197,20 +225,23 @@ func (s *Server) Start(ctx context.Context) {
 	if s.befps != nil {
 		reg(ProtoBEFP, befpRequestSize, s.serveBEFPs)
 	}
+	return nil
 }
 
-// Stop removes the handlers and waits for in-flight requests.
-func (s *Server) Stop() {
-	for _, name := range s.protos {
-		s.host.RemoveStreamHandler(ProtocolID(s.chainID, name))
-	}
+// Close removes the handlers, cancels in-flight requests and waits for
+// them. It is idempotent and always returns nil.
+func (s *Server) Close() error {
 	s.mu.Lock()
 	s.stopped = true
+	protos := s.protos
+	s.protos = nil
 	s.mu.Unlock()
-	if s.cancel != nil {
-		s.cancel()
+	for _, name := range protos {
+		s.host.RemoveStreamHandler(ProtocolID(s.chainID, name))
 	}
+	s.cancel()
 	s.wg.Wait()
+	return nil
 }
 
 // handlerFunc serves one decoded request frame; it writes the status and
@@ -229,12 +260,14 @@ func (s *Server) wrap(name string, limit int, sem chan struct{}, fn handlerFunc)
 		case sem <- struct{}{}:
 		default:
 			s.log.Debug("p2p: too many concurrent requests", "protocol", name, "peer", from)
+			s.requests.WithLabelValues(name, "refused").Inc()
 			_ = st.Reset()
 			return
 		}
 		if !s.admit(from, bulk) {
 			<-sem
 			s.log.Debug("p2p: request over the per-peer or bulk limits", "protocol", name, "peer", from)
+			s.requests.WithLabelValues(name, "refused").Inc()
 			_ = st.Reset()
 			return
 		}
@@ -255,6 +288,7 @@ func (s *Server) wrap(name string, limit int, sem chan struct{}, fn handlerFunc)
 			}
 			s.scores.Penalize(from, points)
 			s.log.Debug("p2p: bad request frame", "protocol", name, "peer", from, "err", err)
+			s.requests.WithLabelValues(name, "failed").Inc()
 			_ = st.Reset()
 			return
 		}
@@ -265,9 +299,11 @@ func (s *Server) wrap(name string, limit int, sem chan struct{}, fn handlerFunc)
 		}
 		if err != nil {
 			s.log.Debug("p2p: request failed", "protocol", name, "peer", from, "err", err)
+			s.requests.WithLabelValues(name, "failed").Inc()
 			_ = st.Reset()
 			return
 		}
+		s.requests.WithLabelValues(name, "ok").Inc()
 		_ = st.Close()
 	}
 }

@@ -53,7 +53,10 @@ func TestClientRejectsBadResponses(t *testing.T) {
 	ccfg.Score.BlockThreshold = -1 << 30 // keep talking to the liar
 	client := newHost(t, ccfg)
 	connect(t, client, liar)
-	cl := p2p.NewClient(client, chainID, client.Scores)
+	cl, err := p2p.NewClient(p2p.DefaultClientConfig(), p2p.ClientOptions{Host: client, ChainID: chainID, Scores: client.Scores})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	calls := map[string]func() error{

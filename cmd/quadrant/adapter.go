@@ -45,17 +45,23 @@ type adapterFlags struct {
 	altdaHosts   []string // Host names the Alt-DA server answers besides localhost
 }
 
-func (a *adapterFlags) register(fs *pflag.FlagSet, withBridgeOnly bool) {
+// registerListen registers the adapter's listen-address flags (`quadrant
+// full` and `quadrant devnet`).
+func (a *adapterFlags) registerListen(fs *pflag.FlagSet) {
 	fs.StringVar(&a.rpcAddr, "adapter-rpc", "127.0.0.1:26658", "bridge mode: rollup adapter JSON-RPC listen address (blob/header/share/das/da modules; empty disables the adapter)")
 	fs.StringVar(&a.altda, "altda", "127.0.0.1:3100", "bridge mode: OP Stack Alt-DA HTTP listen address (empty disables)")
 	fs.StringVar(&a.dac, "dac", "", "bridge mode: Polygon CDK DAC member JSON-RPC listen address (empty disables)")
-	if withBridgeOnly {
-		fs.StringVar(&a.dacSequencer, "dac-sequencer", "", "0x address of the trusted sequencer whose signed sequences the DAC member accepts (required with --dac)")
-		fs.Float64Var(&a.rateLimit, "adapter-rate-limit", rpc.DefaultConfig().RateLimit, "adapter JSON-RPC requests per second per client IP (0: unlimited)")
-		fs.StringVar(&a.key, "adapter-key", "adapter", "name of the funded key in <home>/keys the adapter submits blobs with")
-		fs.StringVar(&a.altdaToken, "altda-token-file", "", "file holding a token the Alt-DA server requires (as a Bearer token, or as URL userinfo: http://TOKEN@host:3100); required when --altda listens beyond loopback")
-		fs.StringSliceVar(&a.altdaHosts, "altda-allowed-hosts", nil, "host names the Alt-DA server answers besides localhost and its listen address (requests naming others are refused: DNS rebinding)")
-	}
+}
+
+// registerBridge registers the flags only a bridge full node's adapter
+// takes (`quadrant full`): its key, limits and the DAC and Alt-DA
+// policies.
+func (a *adapterFlags) registerBridge(fs *pflag.FlagSet) {
+	fs.StringVar(&a.dacSequencer, "dac-sequencer", "", "0x address of the trusted sequencer whose signed sequences the DAC member accepts (required with --dac)")
+	fs.Float64Var(&a.rateLimit, "adapter-rate-limit", rpc.DefaultConfig().RateLimit, "adapter JSON-RPC requests per second per client IP (0: unlimited)")
+	fs.StringVar(&a.key, "adapter-key", "adapter", "name of the funded key in <home>/keys the adapter submits blobs with")
+	fs.StringVar(&a.altdaToken, "altda-token-file", "", "file holding a token the Alt-DA server requires (as a Bearer token, or as URL userinfo: http://TOKEN@host:3100); required when --altda listens beyond loopback")
+	fs.StringSliceVar(&a.altdaHosts, "altda-allowed-hosts", nil, "host names the Alt-DA server answers besides localhost and its listen address (requests naming others are refused: DNS rebinding)")
 }
 
 // args are the flags that pass the devnet's adapter addresses to its bridge.
@@ -76,7 +82,7 @@ func (a *adapterFlags) args(devnetHome string) []string {
 // sets them (one definition of each default).
 func defaultAdapterFlags() adapterFlags {
 	var a adapterFlags
-	a.register(pflag.NewFlagSet("defaults", pflag.ContinueOnError), false)
+	a.registerListen(pflag.NewFlagSet("defaults", pflag.ContinueOnError))
 	return a
 }
 

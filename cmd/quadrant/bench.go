@@ -290,133 +290,33 @@ func benchLoad(ctx context.Context, home string, clients []*rpchttp.HTTP, core *
 	interval := time.Duration(float64(time.Second) * float64(size) / perSecond)
 	r := benchResult{K: k, Load: load, BlobSize: size, OfferedMiBs: perSecond / (1 << 20)}
 
-	ns, _ := da.NewNamespaceV0([]byte("bench"))
-	payload := make([]byte, size)
-	for i := range payload {
-		payload[i] = byte(i * 7)
-	}
-	type sample struct {
-		start   time.Time
-		latency time.Duration // 0: not included
-		shed    bool
-	}
-	var (
-		mu      sync.Mutex
-		samples []sample
-		wg      sync.WaitGroup
-	)
-	// Offer the load from now until stopOffer is closed.
-	stopOffer := make(chan struct{})
-	offerDone := make(chan error, 1)
-	go func() {
-		next := time.Now()
-		outstanding := make(chan struct{}, 16*len(subs))
-		for i := 0; ; i++ {
-			select {
-			case <-stopOffer:
-				offerDone <- nil
-				return
-			case <-ctx.Done():
-				offerDone <- ctx.Err()
-				return
-			case <-time.After(time.Until(next)):
-			}
-			next = next.Add(interval)
-			start := time.Now()
-			select {
-			case outstanding <- struct{}{}:
-			default:
-				mu.Lock() // the chain is not keeping up; do not pile on
-				samples = append(samples, sample{start: start, shed: true})
-				mu.Unlock()
-				continue
-			}
-			data := append([]byte(nil), payload...)
-			data[0], data[1], data[2] = byte(i), byte(i>>8), byte(i>>16)
-			b, err := blobs.NewBlob(ns, data, 0, nil)
-			if err != nil {
-				offerDone <- err
-				return
-			}
-			s := subs[i%len(subs)]
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-outstanding }()
-				sub, err := s.SubmitBlobs(ctx, b)
-				if err == nil {
-					_, err = sub.Wait(ctx)
-				}
-				sm := sample{start: start}
-				if err == nil {
-					sm.latency = max(time.Since(start), time.Nanosecond)
-				}
-				mu.Lock()
-				samples = append(samples, sm)
-				mu.Unlock()
-			}()
-		}
-	}()
-	stop := func() error {
-		close(stopOffer)
-		err := <-offerDone
-		wg.Wait()
-		return err
-	}
-
+	offer := startLoadOffer(ctx, subs, size, interval)
 	// The window opens at the first commit after the warm-up and closes at
 	// the first commit after --duration more.
 	time.Sleep(o.Duration / 4)
 	h0, w0, err := waitCommit(ctx, clients[0], 2*time.Minute)
 	if err != nil {
-		stop()
+		offer.stop()
 		return r, err
 	}
 	cpu0, self0 := procs.cpuSeconds(), selfCPUSeconds()
 	var profiles sync.WaitGroup
 	if o.Profile {
-		for i := range clients {
-			profiles.Add(1)
-			go func() {
-				defer profiles.Done()
-				path := filepath.Join(home, fmt.Sprintf("validator-%d", i), fmt.Sprintf("cpu-%.0f.pprof", 100*load))
-				url := fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", benchPprofPort(o.BasePort, i), int(o.Duration.Seconds()))
-				if err := fetchToFile(ctx, url, path); err != nil {
-					fmt.Fprintf(os.Stderr, "bench: profile of validator %d: %v\n", i, err)
-				}
-			}()
-		}
+		profileValidators(ctx, &profiles, home, len(clients), load, o)
 	}
 	time.Sleep(time.Until(w0.Add(o.Duration)))
 	h1, w1, err := waitCommit(ctx, clients[0], 2*time.Minute)
 	cpu1, self1 := procs.cpuSeconds(), selfCPUSeconds()
-	if serr := stop(); err == nil {
+	if serr := offer.stop(); err == nil {
 		err = serr
 	}
 	profiles.Wait()
 	if err != nil {
 		return r, err
 	}
-
-	var bytes int64
-	for h := h0 + 1; h <= h1; h++ {
-		_, blk, err := core.Block(ctx, h)
-		if err != nil {
-			return r, err
-		}
-		txs := blk.Txs
-		for _, tx := range txs {
-			if btx, ok, err := blobs.UnmarshalBlobTx(tx); ok && err == nil {
-				for _, b := range btx.Blobs {
-					bytes += int64(len(b.Data))
-				}
-			}
-		}
-		if n := len(txs); n > 0 {
-			if drt, err := blobs.DecodeDataRootTx(txs[n-1]); err == nil {
-				r.MaxSquare = max(r.MaxSquare, int(drt.SquareSize))
-			}
-		}
+	bytes, err := windowBlobBytes(ctx, core, h0, h1, &r)
+	if err != nil {
+		return r, err
 	}
 	r.Blocks = h1 - h0
 	span := w1.Sub(w0)
@@ -427,9 +327,107 @@ func benchLoad(ctx context.Context, home string, clients []*rpchttp.HTTP, core *
 		r.OtherCores = (cpu1.others - cpu0.others) / span.Seconds()
 		r.BenchCores = (self1 - self0) / span.Seconds()
 	}
-	// Latency and counts of what was offered inside the window.
+	offer.summarize(w0, w1, &r)
+	return r, nil
+}
+
+// loadSample is one blob offered by a loadOffer.
+type loadSample struct {
+	start   time.Time
+	latency time.Duration // 0: not included
+	shed    bool
+}
+
+// loadOffer submits a blob of size bytes every interval, round-robin over
+// subs, until stop; a blob that finds 16 per submitter outstanding is shed
+// (the chain is not keeping up; do not pile on).
+type loadOffer struct {
+	stopOffer chan struct{}
+	done      chan error
+	wg        sync.WaitGroup
+
+	mu      sync.Mutex
+	samples []loadSample
+}
+
+func startLoadOffer(ctx context.Context, subs []*wallet.Submitter, size int, interval time.Duration) *loadOffer {
+	ns, _ := da.NewNamespaceV0([]byte("bench"))
+	payload := make([]byte, size)
+	for i := range payload {
+		payload[i] = byte(i * 7)
+	}
+	l := &loadOffer{stopOffer: make(chan struct{}), done: make(chan error, 1)}
+	go func() {
+		next := time.Now()
+		outstanding := make(chan struct{}, 16*len(subs))
+		for i := 0; ; i++ {
+			select {
+			case <-l.stopOffer:
+				l.done <- nil
+				return
+			case <-ctx.Done():
+				l.done <- ctx.Err()
+				return
+			case <-time.After(time.Until(next)):
+			}
+			next = next.Add(interval)
+			start := time.Now()
+			select {
+			case outstanding <- struct{}{}:
+			default:
+				l.add(loadSample{start: start, shed: true})
+				continue
+			}
+			data := append([]byte(nil), payload...)
+			data[0], data[1], data[2] = byte(i), byte(i>>8), byte(i>>16)
+			b, err := blobs.NewBlob(ns, data, 0, nil)
+			if err != nil {
+				l.done <- err
+				return
+			}
+			l.wg.Add(1)
+			go func() {
+				defer l.wg.Done()
+				defer func() { <-outstanding }()
+				l.add(submitOne(ctx, subs[i%len(subs)], b, start))
+			}()
+		}
+	}()
+	return l
+}
+
+// submitOne submits b and waits for its inclusion.
+func submitOne(ctx context.Context, s *wallet.Submitter, b *blobs.Blob, start time.Time) loadSample {
+	sub, err := s.SubmitBlobs(ctx, b)
+	if err == nil {
+		_, err = sub.Wait(ctx)
+	}
+	sm := loadSample{start: start}
+	if err == nil {
+		sm.latency = max(time.Since(start), time.Nanosecond)
+	}
+	return sm
+}
+
+func (l *loadOffer) add(s loadSample) {
+	l.mu.Lock()
+	l.samples = append(l.samples, s)
+	l.mu.Unlock()
+}
+
+// stop ends the offer and waits for every submission in flight.
+func (l *loadOffer) stop() error {
+	close(l.stopOffer)
+	err := <-l.done
+	l.wg.Wait()
+	return err
+}
+
+// summarize fills r's latency and counts from what was offered inside the
+// window [w0, w1]; call it after stop.
+func (l *loadOffer) summarize(w0, w1 time.Time, r *benchResult) {
 	var latencies []time.Duration
-	for _, sm := range samples {
+	for _, sm := range l.samples {
 		if sm.start.Before(w0) || sm.start.After(w1) {
 			continue
 		}
@@ -450,7 +448,48 @@ func benchLoad(ctx context.Context, home string, clients []*rpchttp.HTTP, core *
 		r.P50 = latencies[n/2]
 		r.P99 = latencies[min(n-1, n*99/100)]
 	}
-	return r, nil
+}
+
+// profileValidators fetches a CPU profile of the window from each of the
+// n validators into its home, in the background (wg).
+func profileValidators(ctx context.Context, wg *sync.WaitGroup, home string, n int, load float64, o chainBenchOptions) {
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			path := filepath.Join(home, fmt.Sprintf("validator-%d", i), fmt.Sprintf("cpu-%.0f.pprof", 100*load))
+			url := fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", benchPprofPort(o.BasePort, i), int(o.Duration.Seconds()))
+			if err := fetchToFile(ctx, url, path); err != nil {
+				fmt.Fprintf(os.Stderr, "bench: profile of validator %d: %v\n", i, err)
+			}
+		}()
+	}
+}
+
+// windowBlobBytes returns the blob bytes committed in heights h0+1..h1 and
+// records the largest square in r.
+func windowBlobBytes(ctx context.Context, core *coreapi.Client, h0, h1 int64, r *benchResult) (int64, error) {
+	var bytes int64
+	for h := h0 + 1; h <= h1; h++ {
+		_, blk, err := core.Block(ctx, h)
+		if err != nil {
+			return 0, err
+		}
+		txs := blk.Txs
+		for _, tx := range txs {
+			if btx, ok, err := blobs.UnmarshalBlobTx(tx); ok && err == nil {
+				for _, b := range btx.Blobs {
+					bytes += int64(len(b.Data))
+				}
+			}
+		}
+		if n := len(txs); n > 0 {
+			if drt, err := blobs.DecodeDataRootTx(txs[n-1]); err == nil {
+				r.MaxSquare = max(r.MaxSquare, int(drt.SquareSize))
+			}
+		}
+	}
+	return bytes, nil
 }
 
 // waitCommit polls c until its latest height moves and returns the new

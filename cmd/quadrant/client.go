@@ -35,16 +35,22 @@ type clientFlags struct {
 	output  string
 }
 
-func (c *clientFlags) register(cmd *cobra.Command, withKey bool) {
+// register registers the flags of a command that reads from a node.
+func (c *clientFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&c.home, "home", clientHome(), "home whose keys/ holds the signing key ($QUADRANT_HOME)")
 	f.StringVar(&c.node, "node", "", "CometBFT RPC of a node (default: the home's rpc.listen_address, else http://127.0.0.1:26657)")
-	if withKey {
-		f.StringVar(&c.key, "key", "faucet", "name of the signing key")
-		f.StringVar(&c.grpc, "grpc", "", "core API of a validator, host:port, that takes signed transactions in binary (default: the home's rpc.grpc_listen_address, else validator 0's of a devnet home, else 127.0.0.1:26659)")
-	}
 	f.DurationVar(&c.timeout, "timeout", 2*time.Minute, "give up after this long")
 	f.StringVarP(&c.output, "output", "o", "text", "output format: text or json")
+}
+
+// registerSigner is register plus the flags of a command that signs and
+// submits: the key and the validator's core API.
+func (c *clientFlags) registerSigner(cmd *cobra.Command) {
+	c.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&c.key, "key", "faucet", "name of the signing key")
+	f.StringVar(&c.grpc, "grpc", "", "core API of a validator, host:port, that takes signed transactions in binary (default: the home's rpc.grpc_listen_address, else validator 0's of a devnet home, else 127.0.0.1:26659)")
 }
 
 // nodeURL returns --node, or the RPC address in the home's config.toml, or
@@ -285,7 +291,7 @@ func newBlobSubmitCmd() *cobra.Command {
 			})
 		},
 	}
-	c.register(cmd, true)
+	c.registerSigner(cmd)
 	f := cmd.Flags()
 	f.StringVar(&nsArg, "namespace", "", "namespace: 0x-prefixed hex (29 bytes or a ≤10-byte id) or a name of ≤10 characters")
 	f.StringVar(&file, "file", "", "file holding the blob")
@@ -370,7 +376,7 @@ func newBlobGetCmd() *cobra.Command {
 			})
 		},
 	}
-	c.register(cmd, false)
+	c.register(cmd)
 	cmd.Flags().Int64Var(&height, "height", 0, "block height")
 	cmd.Flags().StringVar(&nsArg, "namespace", "", "namespace: 0x-prefixed hex or a name of ≤10 characters")
 	cmd.Flags().StringVar(&commitArg, "commitment", "", "only the blob with this share commitment (hex, as blob submit prints it)")
@@ -491,7 +497,7 @@ func newTxCmd() *cobra.Command {
 			})
 		},
 	}
-	c.register(send, true)
+	c.registerSigner(send)
 	send.Flags().StringVar(&to, "to", "", "recipient address (40 hex digits)")
 	send.Flags().Uint64Var(&amount, "amount", 0, "amount in base units")
 	_ = send.MarkFlagRequired("to")
@@ -544,7 +550,7 @@ func newAccountCmd() *cobra.Command {
 			})
 		},
 	}
-	c.register(balance, true)
+	c.registerSigner(balance)
 	cmd.AddCommand(balance)
 	return cmd
 }

@@ -284,7 +284,7 @@ peer address is printed. It runs the rollup adapter (JSON-RPC 127.0.0.1:26658, A
 	f.DurationVar(&o.TimeoutPropose, "timeout-propose", 0, "how long validators wait for a proposal (default max(1s, 3×block time); raise for k=256 squares)")
 	f.BoolVar(&initOnly, "init-only", false, "create the homes and exit without starting anything")
 	f.BoolVar(&reset, "reset", false, "delete --home first and create a fresh devnet")
-	af.register(f, false)
+	af.registerListen(f)
 	return cmd
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/quadrant-da/quadrant/coreapi"
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/erasure"
+	"github.com/quadrant-da/quadrant/internal/wait"
 )
 
 // binary is the quadrant binary built once for the whole test run.
@@ -213,18 +214,6 @@ func (p *proc) stop(t *testing.T, sig syscall.Signal, d time.Duration) error {
 	}
 }
 
-// waitFor polls cond every 50 ms until it holds or the deadline passes.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", within, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func height(c *rpchttp.HTTP) int64 {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -237,7 +226,7 @@ func height(c *rpchttp.HTTP) int64 {
 
 func waitHeight(t *testing.T, c *rpchttp.HTTP, h int64, within time.Duration) {
 	t.Helper()
-	waitFor(t, within, fmt.Sprintf("height %d at %s", h, c.Remote()), func() bool { return height(c) >= h })
+	wait.For(t, within, fmt.Sprintf("height %d at %s", h, c.Remote()), func() bool { return height(c) >= h })
 }
 
 // blockID returns the block hash and app hash a node reports for height h.

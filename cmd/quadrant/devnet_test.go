@@ -19,6 +19,7 @@ import (
 	"github.com/quadrant-da/quadrant/blobs"
 	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/wallet"
 )
 
@@ -186,7 +187,7 @@ func TestDevnetBadDataRootProposer(t *testing.T) {
 
 	// Keep going until the bad validator had its turns and was rejected.
 	log0 := filepath.Join(n.m.Validators[0].Home, "node.log")
-	waitFor(t, 90*time.Second, "a rejected proposal from the bad validator", func() bool {
+	wait.For(t, 90*time.Second, "a rejected proposal from the bad validator", func() bool {
 		b, _ := os.ReadFile(log0)
 		return bytes.Contains(b, []byte("rejecting proposal"))
 	})
@@ -305,7 +306,7 @@ func TestDevnetCommand(t *testing.T) {
 		"--block-time", testBlockTime.String(), "--base-port", fmt.Sprint(base))
 	m := func() *devnetManifest {
 		var m *devnetManifest
-		waitFor(t, startDeadline, "devnet manifest", func() bool {
+		wait.For(t, startDeadline, "devnet manifest", func() bool {
 			var err error
 			m, err = loadManifest(home)
 			return err == nil
@@ -325,7 +326,7 @@ func TestDevnetCommand(t *testing.T) {
 	// The light node serves its JSON-RPC on base+12 (127.0.0.1:26668 with
 	// the default ports).
 	lightHealth := fmt.Sprintf("http://127.0.0.1:%d/health", base+12)
-	waitFor(t, startDeadline, "the light node's JSON-RPC on base+12", func() bool {
+	wait.For(t, startDeadline, "the light node's JSON-RPC on base+12", func() bool {
 		resp, err := http.Get(lightHealth)
 		if err != nil {
 			return false
@@ -337,7 +338,7 @@ func TestDevnetCommand(t *testing.T) {
 		t.Fatalf("faucet key: %v %v", st, err)
 	}
 	// The terminal is not silent: a progress line every few seconds.
-	waitFor(t, startDeadline, "a progress line in the devnet's output", func() bool {
+	wait.For(t, startDeadline, "a progress line in the devnet's output", func() bool {
 		b, _ := os.ReadFile(filepath.Join(outDir, "devnet.out"))
 		for _, line := range strings.Split(string(b), "\n") {
 			if strings.HasPrefix(line, "height ") && strings.Contains(line, "last block:") && strings.Contains(line, "light sampled") {
@@ -350,7 +351,7 @@ func TestDevnetCommand(t *testing.T) {
 	// quadrant status --json: one object per node, every height within 2 of
 	// validator 0's once the devnet has settled.
 	var nodes []nodeStatus
-	waitFor(t, startDeadline, "every node's status to be ok and within 2 heights of validator 0", func() bool {
+	wait.For(t, startDeadline, "every node's status to be ok and within 2 heights of validator 0", func() bool {
 		out, err := runCLIErr("status", "--json", "--home", home)
 		nodes = nil
 		if jerr := json.Unmarshal(out, &nodes); jerr != nil || err != nil || len(nodes) != 4 {

@@ -36,25 +36,29 @@ type fullFlags struct {
 	logFormat     string
 }
 
+// register registers the flags, with the defaults of
+// fullnode.DefaultConfig.
 func (f *fullFlags) register(fs *pflag.FlagSet) {
+	d := fullnode.DefaultConfig()
 	fs.StringVar(&f.home, "home", defaultHome("full"), "full node home (fullnode.toml, p2p_key, store/, befp/)")
-	fs.StringVar(&f.mode, "mode", "bridge", "bridge (ingest from a consensus node) or p2p (sync from other full nodes)")
-	fs.StringVar(&f.coreRPC, "core-rpc", "http://127.0.0.1:26657", "bridge mode: the consensus node's CometBFT RPC")
-	fs.StringVar(&f.coreGRPC, "core-grpc", "", "bridge mode: the consensus node's CometBFT gRPC block service, host:port (its rpc.grpc_listen_address); blocks then come as protobuf instead of JSON (empty: JSON RPC only)")
-	fs.StringVar(&f.chainID, "chain-id", "", "chain id (required in p2p mode; bridge mode reads it from the consensus node)")
-	fs.StringSliceVar(&f.bootstrap, "bootstrap", nil, "full libp2p multiaddrs (with /p2p/<id>) of peers to keep connected, comma-separated")
-	fs.StringSliceVar(&f.p2pListen, "p2p-listen", nil, "libp2p listen multiaddrs (default TCP and QUIC on port 2121 of all interfaces)")
-	fs.Uint64Var(&f.trustedHeight, "trusted-height", 1, "p2p mode: height of the trusted header an empty store starts from")
-	fs.StringVar(&f.trustedHash, "trusted-hash", "", "p2p mode: hex block hash of the trusted header (required unless --trust-first-peer)")
-	fs.BoolVar(&f.trustFirst, "trust-first-peer", false, "p2p mode without --trusted-hash: trust the first valid header peers give (a peer you do not control can then feed you its own chain)")
-	fs.StringVar(&f.metricsAddr, "metrics-addr", fullnode.DefaultMetricsAddress, "Prometheus /metrics listen address (empty disables)")
-	fs.DurationVar(&f.retention, "retention", fullnode.DefaultRetention, "how long (by block time) heights are kept")
-	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
-	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
+	fs.StringVar(&f.mode, "mode", string(d.Mode), "bridge (ingest from a consensus node) or p2p (sync from other full nodes)")
+	fs.StringVar(&f.coreRPC, "core-rpc", d.Bridge.CoreRPC, "bridge mode: the consensus node's CometBFT RPC")
+	fs.StringVar(&f.coreGRPC, "core-grpc", d.Bridge.CoreGRPC, "bridge mode: the consensus node's CometBFT gRPC block service, host:port (its rpc.grpc_listen_address); blocks then come as protobuf instead of JSON (empty: JSON RPC only)")
+	fs.StringVar(&f.chainID, "chain-id", d.ChainID, "chain id (required in p2p mode; bridge mode reads it from the consensus node)")
+	fs.StringSliceVar(&f.bootstrap, "bootstrap", d.P2P.Bootstrap, "full libp2p multiaddrs (with /p2p/<id>) of peers to keep connected, comma-separated")
+	fs.StringSliceVar(&f.p2pListen, "p2p-listen", d.P2P.ListenAddrs, "libp2p listen multiaddrs")
+	fs.Uint64Var(&f.trustedHeight, "trusted-height", d.Sync.TrustedHeight, "p2p mode: height of the trusted header an empty store starts from")
+	fs.StringVar(&f.trustedHash, "trusted-hash", d.Sync.TrustedHash, "p2p mode: hex block hash of the trusted header (required unless --trust-first-peer)")
+	fs.BoolVar(&f.trustFirst, "trust-first-peer", d.TrustFirstPeer, "p2p mode without --trusted-hash: trust the first valid header peers give (a peer you do not control can then feed you its own chain)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", d.Metrics.ListenAddress, "Prometheus /metrics listen address (empty disables)")
+	fs.DurationVar(&f.retention, "retention", d.Store.Retention, "how long (by block time) heights are kept")
+	fs.StringVar(&f.logLevel, "log-level", d.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&f.logFormat, "log-format", d.LogFormat, "text or json")
 }
 
-// config loads <home>/fullnode.toml (or the defaults when it does not exist
-// yet) and applies the flags given on the command line.
+// config loads <home>/fullnode.toml (or fullnode.DefaultConfig when it
+// does not exist yet) and applies the flags set on the command line: a
+// flag left at its default never overrides the file.
 func (f *fullFlags) config(fl *pflag.FlagSet) (cfg fullnode.Config, existed bool, err error) {
 	cfg, err = fullnode.LoadConfig(f.home)
 	switch {
@@ -66,7 +70,7 @@ func (f *fullFlags) config(fl *pflag.FlagSet) (cfg fullnode.Config, existed bool
 		existed = true
 	}
 	set := func(name string, apply func()) {
-		if fl.Changed(name) || !existed && fl.Lookup(name) != nil {
+		if fl.Changed(name) {
 			apply()
 		}
 	}
@@ -81,12 +85,8 @@ func (f *fullFlags) config(fl *pflag.FlagSet) (cfg fullnode.Config, existed bool
 	set("retention", func() { cfg.Store.Retention = f.retention })
 	set("log-level", func() { cfg.LogLevel = f.logLevel })
 	set("log-format", func() { cfg.LogFormat = f.logFormat })
-	if fl.Changed("bootstrap") {
-		cfg.P2P.Bootstrap = f.bootstrap
-	}
-	if fl.Changed("p2p-listen") {
-		cfg.P2P.ListenAddrs = f.p2pListen
-	}
+	set("bootstrap", func() { cfg.P2P.Bootstrap = f.bootstrap })
+	set("p2p-listen", func() { cfg.P2P.ListenAddrs = f.p2pListen })
 	return cfg, existed, cfg.Validate()
 }
 
@@ -134,61 +134,71 @@ The first run writes <home>/fullnode.toml from the defaults and the flags;
 later runs read it, and flags given override it for that run.
 SIGINT or SIGTERM stop the node cleanly.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, existed, err := f.config(cmd.Flags())
-			if err != nil {
-				return err
-			}
-			if !existed {
-				if err := fullnode.SaveConfig(f.home, cfg); err != nil {
-					return err
-				}
-			}
-			log, err := newLogger(os.Stderr, cfg.LogLevel, cfg.LogFormat)
-			if err != nil {
-				return err
-			}
-			slog.SetDefault(log)
-			ctx := cmd.Context()
-			node, err := fullnode.New(fullnode.Options{Home: f.home, Config: cfg, Logger: log})
-			if err != nil {
-				return err
-			}
-			if err := node.Start(ctx); err != nil {
-				_ = node.Stop()
-				return err
-			}
-			out := cmd.OutOrStdout()
-			st := node.Status()
-			fmt.Fprintf(out, "full node (%s) running: chain %s, peer id %s, head %d\n", cfg.Mode, node.ChainID(), st.PeerID, st.Head)
-			for _, a := range st.Addrs {
-				fmt.Fprintf(out, "peer address: %s\n", a)
-			}
-			if a := node.MetricsAddr(); a != "" {
-				fmt.Fprintf(out, "metrics: http://%s/metrics\n", a)
-			}
-			stopAdapter := func() {}
-			if cfg.Mode == fullnode.ModeBridge {
-				var lines []string
-				if stopAdapter, lines, err = startAdapter(ctx, node, cfg.Bridge.CoreRPC, cfg.Bridge.CoreGRPC, log, node.Registry(), f.home, af); err != nil {
-					_ = node.Stop()
-					return err
-				}
-				for _, l := range lines {
-					fmt.Fprintln(out, l)
-				}
-			}
-			<-ctx.Done()
-			stopAdapter()
-			st = node.Status()
-			err = node.Stop()
-			fmt.Fprintf(out, "full node stopped at head %d\n", st.Head)
-			return err
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runFull(cmd, &f, af) },
 	}
 	f.register(cmd.Flags())
-	af.register(cmd.Flags(), true)
+	af.registerListen(cmd.Flags())
+	af.registerBridge(cmd.Flags())
+	cmd.AddCommand(newFullInitCmd())
+	return cmd
+}
 
+// runFull is `quadrant full`: the node (and in bridge mode the rollup
+// adapter) until the command's context ends.
+func runFull(cmd *cobra.Command, f *fullFlags, af adapterFlags) error {
+	cfg, existed, err := f.config(cmd.Flags())
+	if err != nil {
+		return err
+	}
+	if !existed {
+		if err := fullnode.SaveConfig(f.home, cfg); err != nil {
+			return err
+		}
+	}
+	log, err := newLogger(os.Stderr, cfg.LogLevel, cfg.LogFormat)
+	if err != nil {
+		return err
+	}
+	slog.SetDefault(log)
+	ctx := cmd.Context()
+	node, err := fullnode.New(cfg, fullnode.Options{Home: f.home, Logger: log})
+	if err != nil {
+		return err
+	}
+	if err := node.Start(ctx); err != nil {
+		_ = node.Close()
+		return err
+	}
+	out := cmd.OutOrStdout()
+	st := node.Status()
+	fmt.Fprintf(out, "full node (%s) running: chain %s, peer id %s, head %d\n", cfg.Mode, node.ChainID(), st.PeerID, st.Head)
+	for _, a := range st.Addrs {
+		fmt.Fprintf(out, "peer address: %s\n", a)
+	}
+	if a := node.MetricsAddr(); a != "" {
+		fmt.Fprintf(out, "metrics: http://%s/metrics\n", a)
+	}
+	stopAdapter := func() {}
+	if cfg.Mode == fullnode.ModeBridge {
+		var lines []string
+		if stopAdapter, lines, err = startAdapter(ctx, node, cfg.Bridge.CoreRPC, cfg.Bridge.CoreGRPC, log, node.Registry(), f.home, af); err != nil {
+			_ = node.Close()
+			return err
+		}
+		for _, l := range lines {
+			fmt.Fprintln(out, l)
+		}
+	}
+	<-ctx.Done()
+	stopAdapter()
+	st = node.Status()
+	err = node.Close()
+	fmt.Fprintf(out, "full node stopped at head %d\n", st.Head)
+	return err
+}
+
+// newFullInitCmd is `quadrant full init`.
+func newFullInitCmd() *cobra.Command {
 	var fi fullFlags
 	initCmd := &cobra.Command{
 		Use:   "init",
@@ -218,6 +228,5 @@ SIGINT or SIGTERM stop the node cleanly.`,
 		},
 	}
 	fi.register(initCmd.Flags())
-	cmd.AddCommand(initCmd)
-	return cmd
+	return initCmd
 }

@@ -17,6 +17,7 @@ import (
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 
 	"github.com/quadrant-da/quadrant/fullnode"
+	"github.com/quadrant-da/quadrant/internal/wait"
 )
 
 var headMetricRE = regexp.MustCompile(`(?m)^quadrant_full_head_height (\d+)`)
@@ -48,7 +49,7 @@ func TestDevnetBridgeAndFullP2P(t *testing.T) {
 	devnet := startProc(t, filepath.Join(t.TempDir(), "devnet.out"), "devnet", "--home", home, "--validators", "1",
 		"--block-time", testBlockTime.String(), "--base-port", fmt.Sprint(base))
 	var m *devnetManifest
-	waitFor(t, startDeadline, "devnet manifest", func() bool {
+	wait.For(t, startDeadline, "devnet manifest", func() bool {
 		var err error
 		m, err = loadManifest(home)
 		return err == nil
@@ -63,7 +64,7 @@ func TestDevnetBridgeAndFullP2P(t *testing.T) {
 	if want := fmt.Sprintf("/ip4/127.0.0.1/tcp/%d/p2p/", base+10); len(bridge.PeerAddress) <= len(want) || bridge.PeerAddress[:len(want)] != want {
 		t.Fatalf("bridge peer address %s, want %s<id>", bridge.PeerAddress, want)
 	}
-	waitFor(t, startDeadline, "the bridge to store height 3", func() bool { return metricsHead(bridge.Metrics) >= 3 })
+	wait.For(t, startDeadline, "the bridge to store height 3", func() bool { return metricsHead(bridge.Metrics) >= 3 })
 
 	c, err := rpchttp.New(m.Validators[0].RPC, "/websocket")
 	if err != nil {
@@ -84,7 +85,7 @@ func TestDevnetBridgeAndFullP2P(t *testing.T) {
 	full := startProc(t, filepath.Join(fullHome, "full.out"), "full", "--home", fullHome, "--mode", "p2p",
 		"--chain-id", m.ChainID, "--bootstrap", bridge.PeerAddress, "--p2p-listen", "/ip4/127.0.0.1/tcp/0",
 		"--trusted-height", "1", "--trusted-hash", blk.BlockID.Hash.String(), "--metrics-addr", metricsAddr)
-	waitFor(t, startDeadline, "the p2p full node to sync 5 heights", func() bool {
+	wait.For(t, startDeadline, "the p2p full node to sync 5 heights", func() bool {
 		return metricsHead("http://"+metricsAddr+"/metrics") >= 5
 	})
 	if err := full.stop(t, syscall.SIGINT, 20*time.Second); err != nil {

@@ -41,29 +41,33 @@ type lightFlags struct {
 	network        string
 }
 
+// register registers the flags, with the defaults of
+// lightnode.DefaultConfig.
 func (f *lightFlags) register(fs *pflag.FlagSet) {
+	d := lightnode.DefaultConfig()
 	fs.StringVar(&f.home, "home", defaultHome("light"), "light node home (light.toml, p2p_key, sampling_seed, jwt_secret, light-store/)")
-	fs.StringVar(&f.chainID, "chain-id", "", "chain id (required on first run)")
-	fs.StringSliceVar(&f.bootstrap, "bootstrap", nil, "full libp2p multiaddrs (with /p2p/<id>) of full nodes, comma-separated")
-	fs.StringSliceVar(&f.p2pListen, "p2p-listen", nil, "libp2p listen multiaddrs (default TCP and QUIC on ephemeral ports)")
-	fs.Uint64Var(&f.trustedHeight, "trusted-height", 0, "height of a recent header you trust (required on first run)")
-	fs.StringVar(&f.trustedHash, "trusted-hash", "", "hex block hash of the trusted header (required on first run)")
+	fs.StringVar(&f.chainID, "chain-id", d.ChainID, "chain id (required on first run)")
+	fs.StringSliceVar(&f.bootstrap, "bootstrap", d.P2P.Bootstrap, "full libp2p multiaddrs (with /p2p/<id>) of full nodes, comma-separated")
+	fs.StringSliceVar(&f.p2pListen, "p2p-listen", d.P2P.ListenAddrs, "libp2p listen multiaddrs")
+	fs.Uint64Var(&f.trustedHeight, "trusted-height", d.TrustedHeight, "height of a recent header you trust (required on first run)")
+	fs.StringVar(&f.trustedHash, "trusted-hash", d.TrustedHash, "hex block hash of the trusted header (required on first run)")
 	fs.StringVar(&f.trustedRPC, "trusted-rpc", "", "instead of --trusted-hash: read the hash of --trusted-height from this CometBFT RPC (a consensus node you run yourself), waiting for that height")
-	fs.DurationVar(&f.trustingPeriod, "trusting-period", 14*24*time.Hour, "refuse to continue when the newest verified header is older than this")
-	fs.IntVar(&f.samples, "samples", 16, "shares sampled per header")
-	fs.Float64Var(&f.confidence, "confidence", 0, "target confidence per header (e.g. 0.999; overrides --samples)")
-	fs.IntVar(&f.workers, "workers", 16, "concurrent catch-up sampling jobs")
-	fs.DurationVar(&f.deadline, "header-deadline", 30*time.Second, "time allowed to sample one header before it is marked unavailable")
-	fs.DurationVar(&f.window, "sampling-window", 30*24*time.Hour, "headers older than this are not sampled")
-	fs.StringVar(&f.rpcAddr, "rpc-addr", lightnode.DefaultRPCAddress, "JSON-RPC listen address (empty disables)")
-	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "Prometheus /metrics listen address (empty disables)")
-	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
-	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
+	fs.DurationVar(&f.trustingPeriod, "trusting-period", d.TrustingPeriod, "refuse to continue when the newest verified header is older than this")
+	fs.IntVar(&f.samples, "samples", d.Samples, "shares sampled per header")
+	fs.Float64Var(&f.confidence, "confidence", d.Confidence, "target confidence per header (e.g. 0.999; overrides --samples)")
+	fs.IntVar(&f.workers, "workers", d.Sampling.Workers, "concurrent catch-up sampling jobs")
+	fs.DurationVar(&f.deadline, "header-deadline", d.HeaderDeadline, "time allowed to sample one header before it is marked unavailable")
+	fs.DurationVar(&f.window, "sampling-window", d.Sampling.Window, "headers older than this are not sampled")
+	fs.StringVar(&f.rpcAddr, "rpc-addr", d.RPC.ListenAddr, "JSON-RPC listen address (empty disables)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", d.RPC.MetricsAddr, "Prometheus /metrics listen address (empty disables)")
+	fs.StringVar(&f.logLevel, "log-level", d.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&f.logFormat, "log-format", d.LogFormat, "text or json")
 	fs.StringVar(&f.network, "network", "", "network manifest (network.json): chain id, bootstrap peers, trusted checkpoint and trusting period, each overridden by its own flag")
 }
 
-// config loads <home>/light.toml (defaults when absent) and applies the
-// flags given on the command line.
+// config loads <home>/light.toml (lightnode.DefaultConfig when absent) and
+// applies the flags set on the command line: a flag left at its default
+// never overrides the file.
 func (f *lightFlags) config(fl *pflag.FlagSet) (lightnode.Config, bool, error) {
 	_, statErr := os.Stat(filepath.Join(f.home, lightnode.ConfigFileName))
 	existed := statErr == nil
@@ -72,7 +76,7 @@ func (f *lightFlags) config(fl *pflag.FlagSet) (lightnode.Config, bool, error) {
 		return cfg, existed, err
 	}
 	set := func(name string, apply func()) {
-		if fl.Changed(name) || !existed && fl.Lookup(name) != nil {
+		if fl.Changed(name) {
 			apply()
 		}
 	}
@@ -92,12 +96,8 @@ func (f *lightFlags) config(fl *pflag.FlagSet) (lightnode.Config, bool, error) {
 	if err := applyNetwork(&cfg, f.network, fl); err != nil {
 		return cfg, existed, err
 	}
-	if fl.Changed("bootstrap") {
-		cfg.P2P.Bootstrap = f.bootstrap
-	}
-	if fl.Changed("p2p-listen") {
-		cfg.P2P.ListenAddrs = f.p2pListen
-	}
+	set("bootstrap", func() { cfg.P2P.Bootstrap = f.bootstrap })
+	set("p2p-listen", func() { cfg.P2P.ListenAddrs = f.p2pListen })
 	return cfg, existed, cfg.Validate()
 }
 
@@ -148,12 +148,12 @@ tokens signed by <home>/jwt_secret. SIGINT or SIGTERM stop it cleanly.`,
 				return err
 			}
 			ctx := cmd.Context()
-			node, err := lightnode.New(cfg, log)
+			node, err := lightnode.New(cfg, lightnode.Options{Logger: log})
 			if err != nil {
 				return err
 			}
 			if err := node.Start(ctx); err != nil {
-				_ = node.Stop()
+				_ = node.Close()
 				return err
 			}
 			out := cmd.OutOrStdout()
@@ -163,7 +163,7 @@ tokens signed by <home>/jwt_secret. SIGINT or SIGTERM stop it cleanly.`,
 			}
 			<-ctx.Done()
 			st := node.SamplingStats()
-			err = node.Stop()
+			err = node.Close()
 			fmt.Fprintf(out, "light node stopped: sampled chain head %d, network head %d\n", st.SampledChainHead, st.NetworkHead)
 			return err
 		},

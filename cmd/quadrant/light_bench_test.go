@@ -25,6 +25,7 @@ import (
 	"github.com/quadrant-da/quadrant/da/headertest"
 	"github.com/quadrant-da/quadrant/erasure"
 	"github.com/quadrant-da/quadrant/fullnode"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -151,23 +152,26 @@ func lightBenchRun(b *testing.B, chainID string, first *da.ExtendedHeader, serve
 	return lightBenchResult{elapsed: elapsed, hwmKiB: hwm, rssKiB: rss, cpu: cpu, verified: m[`quadrant_light_samples_total{result="verified"}`]}
 }
 
-// lightBenchPoll polls cond every 50 ms until it holds; the process exiting
+// lightBenchPoll waits (wait.For) until cond holds; the process exiting
 // or the deadline passing fails the benchmark with the log's tail.
 func lightBenchPoll(b *testing.B, within time.Duration, what string, done chan error, logPath string, cond func() bool) {
 	b.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
+	ok := false
+	defer func() {
+		if !ok {
+			b.Logf("light process log:\n%s", lightBenchTail(logPath))
+		}
+	}()
+	wait.For(b, within, what, func() bool {
 		select {
 		case err := <-done:
 			done <- err
-			b.Fatalf("light process exited (%v) while waiting for %s; log:\n%s", err, what, lightBenchTail(logPath))
+			b.Fatalf("light process exited (%v) while waiting for %s", err, what)
 		default:
 		}
-		if time.Now().After(deadline) {
-			b.Fatalf("timed out after %s waiting for %s; log:\n%s", within, what, lightBenchTail(logPath))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return cond()
+	})
+	ok = true
 }
 
 // lightBenchMetricsAddr returns the metrics address the light process logged
@@ -335,9 +339,14 @@ func lightBenchServe(b *testing.B, chainID string, hdrs []*da.ExtendedHeader, ed
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { host.Close() })
-	srv := p2p.NewServer(host, chainID, src, src, host.Scores, p2p.DefaultServerConfig(), log)
-	srv.Start(ctx)
-	b.Cleanup(srv.Stop)
+	srv, err := p2p.NewServer(p2p.DefaultServerConfig(), p2p.ServerOptions{Host: host, ChainID: chainID, Headers: src, Squares: src, Scores: host.Scores, Logger: log})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := srv.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = srv.Close() })
 	return host
 }
 

@@ -1,0 +1,80 @@
+package p2p
+
+import (
+	"sync"
+	"time"
+
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+)
+
+// meshTracer follows gossipsub's mesh: the peers each topic's messages are
+// pushed to (a message published is sent to the mesh, or to fanout peers
+// when the node is not subscribed). Gossipsub grafts peers into the mesh
+// on its heartbeat, so "a peer subscribed" is not yet "a peer reached";
+// Gossip.MeshPeers tells the latter. It implements pubsub.RawTracer; only
+// Graft, Prune, Leave and a closed stream matter.
+type meshTracer struct {
+	mu   sync.Mutex
+	mesh map[string]map[peer.ID]struct{}
+}
+
+var _ pubsub.RawTracer = (*meshTracer)(nil)
+
+func newMeshTracer() *meshTracer { return &meshTracer{mesh: map[string]map[peer.ID]struct{}{}} }
+
+// peers returns the mesh peers of topic.
+func (m *meshTracer) peers(topic string) []peer.ID {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]peer.ID, 0, len(m.mesh[topic]))
+	for p := range m.mesh[topic] {
+		out = append(out, p)
+	}
+	return out
+}
+
+func (m *meshTracer) Graft(p peer.ID, topic string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.mesh[topic] == nil {
+		m.mesh[topic] = map[peer.ID]struct{}{}
+	}
+	m.mesh[topic][p] = struct{}{}
+}
+
+func (m *meshTracer) Prune(p peer.ID, topic string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.mesh[topic], p)
+}
+
+func (m *meshTracer) Leave(topic string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.mesh, topic)
+}
+
+// OnClosedOutboundStream: the peer is gone, and gossipsub drops it from
+// every mesh without tracing a prune.
+func (m *meshTracer) OnClosedOutboundStream(p peer.ID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, peers := range m.mesh {
+		delete(peers, p)
+	}
+}
+
+func (*meshTracer) OnNewOutboundStream(peer.ID, protocol.ID)             {}
+func (*meshTracer) Join(string)                                          {}
+func (*meshTracer) ValidateMessage(*pubsub.Message)                      {}
+func (*meshTracer) DeliverMessage(*pubsub.Message)                       {}
+func (*meshTracer) RejectMessage(*pubsub.Message, string)                {}
+func (*meshTracer) DuplicateMessage(*pubsub.Message)                     {}
+func (*meshTracer) ThrottlePeer(peer.ID)                                 {}
+func (*meshTracer) RecvRPC(*pubsub.RPC)                                  {}
+func (*meshTracer) SendRPC(*pubsub.RPC, peer.ID)                         {}
+func (*meshTracer) SendRPCCompleted(*pubsub.RPC, peer.ID, time.Duration) {}
+func (*meshTracer) DropRPC(*pubsub.RPC, peer.ID)                         {}
+func (*meshTracer) UndeliverableMessage(*pubsub.Message)                 {}
