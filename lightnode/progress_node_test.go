@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/lightnode"
 )
 
@@ -34,13 +35,13 @@ func TestCatchUpProgressLogged(t *testing.T) {
 	cfg.Sampling.Workers = 1
 	cfg.Sampling.RecentWorkers = 1
 	logs := &logBuffer{}
-	n, err := lightnode.New(cfg, slog.New(slog.NewJSONHandler(logs, nil)), lightnode.WithClock(testClock))
+	n, err := lightnode.New(cfg, lightnode.Options{Logger: slog.New(slog.NewJSONHandler(logs, nil)), Now: testClock})
 	if err != nil {
 		t.Fatal(err)
 	}
 	n.SetProgressEvery(every)
 	startNode(t, n)
-	waitFor(t, 60*time.Second, "caught up", func() bool { return len(logRecords(logs, "lightnode: caught up")) > 0 })
+	wait.For(t, 60*time.Second, "caught up", func() bool { return len(logRecords(logs, "lightnode: caught up")) > 0 })
 	recs := logRecords(logs, "lightnode: catching up")
 	if len(recs) < 2 {
 		t.Fatalf("%d progress lines while catching up, want at least 2", len(recs))

@@ -147,14 +147,16 @@ func startAdapter(ctx context.Context, node *fullnode.Node, coreRPC, coreGRPC st
 		return func() {}, nil, nil
 	}
 	var stops []func()
-	stop = func() {
+	stopAll := func() {
 		for i := len(stops) - 1; i >= 0; i-- {
 			stops[i]()
 		}
 	}
+	// On error, undo what was started: the deferred call uses stopAll, not
+	// the named result stop, which every error return sets to nil.
 	defer func() {
 		if err != nil {
-			stop()
+			stopAll()
 		}
 	}()
 	core, err := cmthttp.New(coreRPC, "/websocket")
@@ -238,7 +240,7 @@ func startAdapter(ctx context.Context, node *fullnode.Node, coreRPC, coreGRPC st
 		stops = append(stops, dacStop)
 		lines = append(lines, line)
 	}
-	return stop, lines, nil
+	return stopAll, lines, nil
 }
 
 // stopWithin returns a function that calls stop with a 10 s deadline.

@@ -11,6 +11,7 @@ import (
 
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/manifest"
 )
 
@@ -21,7 +22,7 @@ func checkDevnetNetwork(t *testing.T, home, outPath string, m *devnetManifest) {
 	t.Helper()
 	path := filepath.Join(home, manifest.FileName)
 	var nm *manifest.Manifest
-	waitFor(t, startDeadline, "network.json", func() bool {
+	wait.For(t, startDeadline, "network.json", func() bool {
 		var err error
 		nm, err = manifest.Load(path)
 		return err == nil
@@ -36,7 +37,7 @@ func checkDevnetNetwork(t *testing.T, home, outPath string, m *devnetManifest) {
 		t.Fatalf("network.json %+v, want chain %s, bootstrap %s, checkpoint 1/%s", nm, m.ChainID, m.FullNodes[0].PeerAddress, hash1)
 	}
 	var join []string
-	waitFor(t, startDeadline, "the join command in the devnet's output", func() bool {
+	wait.For(t, startDeadline, "the join command in the devnet's output", func() bool {
 		b, _ := os.ReadFile(outPath)
 		for _, line := range strings.Split(string(b), "\n") {
 			if rest, ok := strings.CutPrefix(line, "join:"); ok {
@@ -57,7 +58,7 @@ func checkDevnetNetwork(t *testing.T, home, outPath string, m *devnetManifest) {
 			lightHome = join[i+1]
 		}
 	}
-	waitFor(t, startDeadline, "the joined light node's JSON-RPC address", func() bool {
+	wait.For(t, startDeadline, "the joined light node's JSON-RPC address", func() bool {
 		b, _ := os.ReadFile(lightOut)
 		for _, line := range strings.Split(string(b), "\n") {
 			if u, ok := strings.CutPrefix(line, "json-rpc: "); ok {
@@ -67,7 +68,7 @@ func checkDevnetNetwork(t *testing.T, home, outPath string, m *devnetManifest) {
 		}
 		return false
 	})
-	waitFor(t, startDeadline, "the joined light node to sample height 3", func() bool {
+	wait.For(t, startDeadline, "the joined light node to sample height 3", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		return lightStatus(ctx, "light2", lightHome, url).Height >= 3

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	"github.com/quadrant-da/quadrant/internal/wait"
 )
 
 // TestRestartPolicy: the backoff doubles with each recent death up to the
@@ -80,7 +81,7 @@ func TestDevnetSurvivesKilledNodes(t *testing.T) {
 	p := startProc(t, outPath, "devnet", "--home", home, "--validators", "2",
 		"--block-time", testBlockTime.String(), "--base-port", fmt.Sprint(base))
 	var m *devnetManifest
-	waitFor(t, startDeadline, "devnet manifest", func() bool {
+	wait.For(t, startDeadline, "devnet manifest", func() bool {
 		var err error
 		m, err = loadManifest(home)
 		return err == nil
@@ -93,7 +94,7 @@ func TestDevnetSurvivesKilledNodes(t *testing.T) {
 
 	load := startBlobLoad(home, m.Validators[0].RPC)
 	t.Cleanup(load.stop)
-	waitFor(t, startDeadline, "a first acknowledged blob", func() bool { return load.count() >= 1 })
+	wait.For(t, startDeadline, "a first acknowledged blob", func() bool { return load.count() >= 1 })
 
 	bridgePID := childPID(p.cmd.Process.Pid, "full", filepath.Join(home, "bridge"))
 	valPID := childPID(p.cmd.Process.Pid, "validator", m.Validators[1].Home)
@@ -107,7 +108,7 @@ func TestDevnetSurvivesKilledNodes(t *testing.T) {
 		}
 	}
 	t.Logf("killed the bridge (pid %d) and validator-1 (pid %d) at height %d", bridgePID, valPID, killedAt)
-	waitFor(t, time.Minute, "both deaths reported and both nodes restarted", func() bool {
+	wait.For(t, time.Minute, "both deaths reported and both nodes restarted", func() bool {
 		b, _ := os.ReadFile(outPath)
 		s := string(b)
 		return strings.Contains(s, "bridge exited unexpectedly") && strings.Contains(s, "validator-1 exited unexpectedly") &&
@@ -120,9 +121,9 @@ func TestDevnetSurvivesKilledNodes(t *testing.T) {
 	for _, c := range clients {
 		waitHeight(t, c, killedAt+10, startDeadline)
 	}
-	waitFor(t, startDeadline, "more blobs acknowledged after the restarts", func() bool { return load.count() >= before+3 })
+	wait.For(t, startDeadline, "more blobs acknowledged after the restarts", func() bool { return load.count() >= before+3 })
 	var nodes []nodeStatus
-	waitFor(t, startDeadline, "every node ok, the light node sampling past the kill height", func() bool {
+	wait.For(t, startDeadline, "every node ok, the light node sampling past the kill height", func() bool {
 		out, err := runCLIErr("status", "--json", "--home", home)
 		nodes = nil
 		if json.Unmarshal(out, &nodes) != nil || err != nil || len(nodes) != 4 {

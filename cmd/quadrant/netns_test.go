@@ -14,6 +14,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/quadrant-da/quadrant/internal/netns"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -88,20 +89,20 @@ func TestNetnsLightNodeTraffic(t *testing.T) {
 	}
 	coreRPC := fmt.Sprintf("http://%s:26657", vh.IP)
 	startIn(t, vh, filepath.Join(dir, "validator.log"), "validator", "--home", vHome)
-	waitFor(t, netnsDeadline, "the validator at height 2", func() bool { return statusIn(vh, vHome) >= 2 })
+	wait.For(t, netnsDeadline, "the validator at height 2", func() bool { return statusIn(vh, vHome) >= 2 })
 	startIn(t, fh, filepath.Join(dir, "full.log"), "full", "--home", fHome, "--core-rpc", coreRPC,
 		"--p2p-listen", "/ip4/0.0.0.0/tcp/2121", "--adapter-rpc", "", "--altda", "")
-	waitFor(t, netnsDeadline, "the full node at height 2", func() bool { return statusIn(fh, fHome) >= 2 })
+	wait.For(t, netnsDeadline, "the full node at height 2", func() bool { return statusIn(fh, fHome) >= 2 })
 	startIn(t, lh, filepath.Join(dir, "light.log"), "light", "--home", lHome, "--chain-id", "netns-1",
 		"--bootstrap", fmt.Sprintf("/ip4/%s/tcp/2121/p2p/%s", fh.IP, fullID),
 		"--trusted-height", "1", "--trusted-rpc", coreRPC,
 		"--p2p-listen", "/ip4/0.0.0.0/tcp/0", "--rpc-addr", "127.0.0.1:26668")
 
-	waitFor(t, netnsDeadline, "the light node to sample height 5", func() bool { return statusIn(lh, lHome) >= 5 })
+	wait.For(t, netnsDeadline, "the light node to sample height 5", func() bool { return statusIn(lh, lHome) >= 5 })
 
 	// Traffic per header at the head: counters over 20 sampled heights.
 	h1, l1, f1 := statusIn(lh, lHome), counters(t, lh), counters(t, fh)
-	waitFor(t, startDeadline, "20 more sampled heights", func() bool { return statusIn(lh, lHome) >= h1+20 })
+	wait.For(t, startDeadline, "20 more sampled heights", func() bool { return statusIn(lh, lHome) >= h1+20 })
 	h2, l2, f2 := statusIn(lh, lHome), counters(t, lh), counters(t, fh)
 	per := func(a, b uint64) uint64 { return (b - a) / uint64(h2-h1) }
 	t.Logf("light node per header (%d headers, empty blocks): %d B sent, %d B received, %d packets sent, %d received",
@@ -117,19 +118,19 @@ func TestNetnsLightNodeTraffic(t *testing.T) {
 	n.Partition([]*netns.Host{lh}, []*netns.Host{vh, fh})
 	cut := statusIn(lh, lHome)
 	v0 := statusIn(vh, vHome)
-	waitFor(t, startDeadline, "the chain to advance 15 heights during the partition", func() bool { return statusIn(vh, vHome) >= v0+15 })
+	wait.For(t, startDeadline, "the chain to advance 15 heights during the partition", func() bool { return statusIn(vh, vHome) >= v0+15 })
 	if got := statusIn(lh, lHome); got > cut+2 {
 		t.Fatalf("the partitioned light node sampled up to %d (from %d): traffic got through", got, cut)
 	}
 	n.Heal()
 	target := statusIn(vh, vHome)
-	waitFor(t, startDeadline, fmt.Sprintf("the light node to catch up to %d after healing", target), func() bool { return statusIn(lh, lHome) >= target })
+	wait.For(t, startDeadline, fmt.Sprintf("the light node to catch up to %d after healing", target), func() bool { return statusIn(lh, lHome) >= target })
 
 	// A slow, lossy home link: 50 ms more on everything the light node
 	// sends and 2% of it lost; it keeps sampling the new heights.
 	lh.Impair(netns.Impairment{Delay: 50 * time.Millisecond, Loss: 0.02})
 	slow := statusIn(vh, vHome)
-	waitFor(t, startDeadline, fmt.Sprintf("the light node to sample %d over a slow, lossy link", slow+10), func() bool { return statusIn(lh, lHome) >= slow+10 })
+	wait.For(t, startDeadline, fmt.Sprintf("the light node to sample %d over a slow, lossy link", slow+10), func() bool { return statusIn(lh, lHome) >= slow+10 })
 }
 
 func counters(t *testing.T, h *netns.Host) netns.Counters {
@@ -174,9 +175,9 @@ func measureWithBlobs(t *testing.T, dir string, vh, lh, fh *netns.Host, vHome, l
 		cancel()
 		<-done
 	}()
-	waitFor(t, startDeadline, "a first blob in a block", func() bool { return submitted.Load() > 0 })
+	wait.For(t, startDeadline, "a first blob in a block", func() bool { return submitted.Load() > 0 })
 	h1, l1, f1, b1 := statusIn(lh, lHome), counters(t, lh), counters(t, fh), submitted.Load()
-	waitFor(t, startDeadline, "20 more sampled heights with blobs", func() bool { return statusIn(lh, lHome) >= h1+20 })
+	wait.For(t, startDeadline, "20 more sampled heights with blobs", func() bool { return statusIn(lh, lHome) >= h1+20 })
 	h2, l2, f2, b2 := statusIn(lh, lHome), counters(t, lh), counters(t, fh), submitted.Load()
 	blobs := b2 - b1
 	per := func(a, b uint64) uint64 { return (b - a) / uint64(h2-h1) }

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/quadrant-da/quadrant/internal/wait"
 )
 
 // readmeSnippet is a shell block of README.md marked `<!-- test: devnet -->`,
@@ -122,7 +124,7 @@ func TestREADMESnippets(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
-	waitFor(t, startDeadline, "quadrant status to report every node ok", func() bool {
+	wait.For(t, startDeadline, "quadrant status to report every node ok", func() bool {
 		_, err := run("./quadrant status")
 		return err == nil
 	})

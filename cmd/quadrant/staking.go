@@ -129,7 +129,7 @@ within max_validators.`,
 			})
 		},
 	}
-	c.register(cmd, true)
+	c.registerSigner(cmd)
 	f := cmd.Flags()
 	f.StringVar(&valHome, "validator-home", "", "node home holding the validator (consensus) key (default: --home)")
 	f.StringVar(&moniker, "moniker", "", "validator name (1..64 bytes)")
@@ -160,7 +160,7 @@ func newEditValidatorCmd() *cobra.Command {
 			})
 		},
 	}
-	c.register(cmd, true)
+	c.registerSigner(cmd)
 	cmd.Flags().StringVar(&moniker, "moniker", "", "new moniker (empty: unchanged)")
 	cmd.Flags().StringVar(&eth, "eth-address", "", "Ethereum address (0x + 40 hex); empty removes it")
 	return cmd
@@ -185,7 +185,7 @@ func newWithdrawCmd() *cobra.Command {
 			})
 		},
 	}
-	c.register(cmd, true)
+	c.registerSigner(cmd)
 	cmd.Flags().StringVar(&val, "validator", "", "the validator's operator address (40 hex digits)")
 	_ = cmd.MarkFlagRequired("validator")
 	return cmd
@@ -214,7 +214,7 @@ func newBondCmd(use, short string, undelegate bool) *cobra.Command {
 			})
 		},
 	}
-	c.register(cmd, true)
+	c.registerSigner(cmd)
 	cmd.Flags().StringVar(&val, "validator", "", "the validator's operator address (40 hex digits)")
 	cmd.Flags().Uint64Var(&amount, "amount", 0, "tokens, in base units")
 	_ = cmd.MarkFlagRequired("validator")
@@ -234,7 +234,7 @@ func newUnjailCmd() *cobra.Command {
 			})
 		},
 	}
-	c.register(cmd, true)
+	c.registerSigner(cmd)
 	return cmd
 }
 
@@ -280,7 +280,7 @@ commission_bps and eth_address.`,
 			return c.print(cmd.OutOrStdout(), vals, func(w io.Writer) { printValidators(w, vals) })
 		},
 	}
-	c.register(cmd, false)
+	c.register(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (same as -o json)")
 	return cmd
 }
