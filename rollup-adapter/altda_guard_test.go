@@ -16,6 +16,7 @@ import (
 
 	"github.com/ipfs/go-datastore"
 	dssync "github.com/ipfs/go-datastore/sync"
+	"github.com/quadrant-da/quadrant/internal/wait"
 )
 
 // countingNode counts submissions; with gate set, each submission signals
@@ -274,19 +275,11 @@ func TestAltDAOneFlightPerCommitment(t *testing.T) {
 	wg.Add(1)
 	go func() { defer wg.Done(); put(b) }()
 	waitFor(b) // b did not wait for a
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	wait.For(t, 30*time.Second, "4 puts of the same data waiting for its flight", func() bool {
 		s.mu.Lock()
-		waiting := s.flights[string(Keccak256(a))].waiters
-		s.mu.Unlock()
-		if waiting == 4 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d puts of the same data wait for its flight, want 4", waiting)
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer s.mu.Unlock()
+		return s.flights[string(Keccak256(a))].waiters == 4
+	})
 	cn.gate <- struct{}{} // let a's submission go (b's too)
 	cn.gate <- struct{}{}
 	seen := map[string]int{}

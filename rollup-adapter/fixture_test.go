@@ -151,10 +151,22 @@ func (s *memStore) forget(h uint64) {
 func (s *memStore) ingest(ctx context.Context, c *validator.Node, maxSquare int) {
 	cl := c.Client()
 	next := int64(1)
+	// Poll the chain like a bridge does: a follower's cadence, not a test
+	// waiting for an event.
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	pause := func() bool {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-tick.C:
+			return true
+		}
+	}
 	for ctx.Err() == nil {
 		st, err := cl.Status(ctx)
 		if err != nil || st.SyncInfo.LatestBlockHeight < next {
-			time.Sleep(20 * time.Millisecond)
+			pause()
 			continue
 		}
 		h := next
@@ -162,7 +174,7 @@ func (s *memStore) ingest(ctx context.Context, c *validator.Node, maxSquare int)
 		com, err2 := cl.Commit(ctx, &h)
 		vals, err3 := cl.Validators(ctx, &h, nil, nil)
 		if err1 != nil || err2 != nil || err3 != nil {
-			time.Sleep(20 * time.Millisecond)
+			pause()
 			continue
 		}
 		txs := make([][]byte, len(blk.Block.Txs))

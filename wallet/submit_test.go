@@ -224,7 +224,12 @@ func TestSubmitterRebroadcastsEvicted(t *testing.T) {
 		t.Fatal(err)
 	}
 	hash := sub.Status().Hash
-	time.Sleep(300 * time.Millisecond) // a few blocks go by without it
+	// A few blocks go by without it.
+	st0, err := n.Client().Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validatortest.WaitHeight(t, n.Client(), st0.SyncInfo.LatestBlockHeight+3, 20*time.Second)
 	if st := sub.Status(); st.State != wallet.StatePending {
 		t.Fatalf("dropped tx is %v, want pending", st.State)
 	}
