@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/erasure"
+	"github.com/quadrant-da/quadrant/internal/pebblex"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -92,7 +92,7 @@ func OpenStore(dir string, cfg StoreConfig, log *slog.Logger) (*Store, error) {
 	}
 	cache := pebble.NewCache(cfg.CacheBytes)
 	defer cache.Unref()
-	db, err := pebble.Open(dir, &pebble.Options{Cache: cache, Logger: pebbleLogger{log}})
+	db, err := pebble.Open(dir, &pebble.Options{Cache: cache, Logger: pebblex.Logger(log)})
 	if err != nil {
 		return nil, fmt.Errorf("fullnode: open store %s: %w", dir, err)
 	}
@@ -112,24 +112,6 @@ func OpenStore(dir string, cfg StoreConfig, log *slog.Logger) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// pebbleLogger routes Pebble's logs to the node's logger (its chatty
-// informational messages at debug level). Fatalf stops the process, as
-// Pebble expects of it.
-type pebbleLogger struct{ log *slog.Logger }
-
-func (l pebbleLogger) Infof(format string, args ...any) {
-	l.log.Debug("pebble: " + fmt.Sprintf(format, args...))
-}
-
-func (l pebbleLogger) Errorf(format string, args ...any) {
-	l.log.Error("pebble: " + fmt.Sprintf(format, args...))
-}
-
-func (l pebbleLogger) Fatalf(format string, args ...any) {
-	l.log.Error("pebble: fatal: " + fmt.Sprintf(format, args...))
-	os.Exit(1)
 }
 
 // view calls fn with the value of k without copying it; fn must not retain
@@ -176,20 +158,12 @@ func keyTree(h uint64, a erasure.Axis, i int) ds.Key {
 }
 
 func (s *Store) getHeight(ctx context.Context, k ds.Key) (uint64, error) {
-	b, err := s.ds.Get(ctx, k)
-	if errors.Is(err, ds.ErrNotFound) {
-		return 0, nil
-	}
+	v, err := pebblex.GetU64(ctx, s.ds, k)
 	if err != nil {
-		return 0, fmt.Errorf("fullnode: read %s: %w", k, err)
+		return 0, fmt.Errorf("fullnode: %w", err)
 	}
-	if len(b) != 8 {
-		return 0, fmt.Errorf("fullnode: %s holds %d bytes, want 8", k, len(b))
-	}
-	return binary.BigEndian.Uint64(b), nil
+	return v, nil
 }
-
-func heightBytes(h uint64) []byte { return binary.BigEndian.AppendUint64(nil, h) }
 
 // Put stores a verified extended header and its extended square in one
 // atomic batch whose last entry is the height's completion marker, so a
@@ -235,17 +209,17 @@ func (s *Store) Put(ctx context.Context, h *da.ExtendedHeader, eds *erasure.Exte
 		put(keyTree(height, erasure.Col, r), colTrees[r])
 	}
 	put(keyHeader(height), hb)
-	put(keyHash(h.Hash()), heightBytes(height))
+	put(keyHash(h.Hash()), pebblex.U64(height))
 	s.mu.Lock()
 	head, tail := s.head, s.tail
 	s.mu.Unlock()
 	if height > head {
 		head = height
-		put(keyHead, heightBytes(head))
+		put(keyHead, pebblex.U64(head))
 	}
 	if tail == 0 || height < tail {
 		tail = height
-		put(keyTail, heightBytes(tail))
+		put(keyTail, pebblex.U64(tail))
 	}
 	put(keyDone(height), []byte{1}) // last: the height is complete
 	if err == nil {
@@ -559,7 +533,7 @@ func (s *Store) deleteHeight(ctx context.Context, height uint64, hdr *da.Extende
 		next++
 	}
 	if err == nil {
-		err = b.Put(ctx, keyTail, heightBytes(next))
+		err = b.Put(ctx, keyTail, pebblex.U64(next))
 	}
 	if err == nil {
 		err = b.Commit(ctx)

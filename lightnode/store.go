@@ -2,7 +2,6 @@ package lightnode
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 	pebbleds "github.com/ipfs/go-ds-pebble"
 
 	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/internal/pebblex"
 	"github.com/quadrant-da/quadrant/sampling"
 )
 
@@ -52,22 +52,9 @@ type store struct {
 	ds *pebbleds.Datastore
 }
 
-type pebbleLogger struct{ log *slog.Logger }
-
-func (l pebbleLogger) Infof(format string, args ...any) {
-	l.log.Debug("pebble: " + fmt.Sprintf(format, args...))
-}
-func (l pebbleLogger) Errorf(format string, args ...any) {
-	l.log.Error("pebble: " + fmt.Sprintf(format, args...))
-}
-func (l pebbleLogger) Fatalf(format string, args ...any) {
-	l.log.Error("pebble: fatal: " + fmt.Sprintf(format, args...))
-	os.Exit(1)
-}
-
 func openStore(home string, log *slog.Logger) (*store, error) {
 	dir := filepath.Join(home, StoreDir)
-	d, err := pebbleds.NewDatastore(dir, pebbleds.WithPebbleOpts(&pebble.Options{Logger: pebbleLogger{log}}))
+	d, err := pebbleds.NewDatastore(dir, pebbleds.WithPebbleOpts(&pebble.Options{Logger: pebblex.Logger(log)}))
 	if err != nil {
 		return nil, fmt.Errorf("lightnode: open store %s: %w", dir, err)
 	}
@@ -77,20 +64,12 @@ func openStore(home string, log *slog.Logger) (*store, error) {
 func (s *store) close() error { return s.ds.Close() }
 
 func (s *store) getU64(ctx context.Context, k ds.Key) (uint64, error) {
-	b, err := s.ds.Get(ctx, k)
-	if errors.Is(err, ds.ErrNotFound) {
-		return 0, nil
-	}
+	v, err := pebblex.GetU64(ctx, s.ds, k)
 	if err != nil {
-		return 0, fmt.Errorf("lightnode: read %s: %w", k, err)
+		return 0, fmt.Errorf("lightnode: %w", err)
 	}
-	if len(b) != 8 {
-		return 0, fmt.Errorf("lightnode: corrupt %s: %d bytes, want 8", k, len(b))
-	}
-	return binary.BigEndian.Uint64(b), nil
+	return v, nil
 }
-
-func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
 // putHeader stores a verified header; when local is non-zero the contiguous
 // head moves to it in the same batch.
@@ -109,7 +88,7 @@ func (s *store) putHeaders(ctx context.Context, hs []*da.LightHeader, local uint
 		}
 	}
 	if local > 0 {
-		if err := b.Put(ctx, keyLocal, u64(local)); err != nil {
+		if err := b.Put(ctx, keyLocal, pebblex.U64(local)); err != nil {
 			return err
 		}
 	}
@@ -177,7 +156,7 @@ func (s *store) pruneHeaders(ctx context.Context, below uint64, cutoff time.Time
 	if removed == 0 {
 		return 0, 0, nil
 	}
-	if err := b.Put(ctx, keyPruned, u64(mark)); err != nil {
+	if err := b.Put(ctx, keyPruned, pebblex.U64(mark)); err != nil {
 		return 0, 0, err
 	}
 	if err := b.Commit(ctx); err != nil {
@@ -192,7 +171,7 @@ func (s *store) setAnchor(ctx context.Context, h *da.LightHeader) error {
 	if err := s.putHeaders(ctx, []*da.LightHeader{h}, uint64(h.Height())); err != nil {
 		return err
 	}
-	return s.ds.Put(ctx, keyTrusted, u64(uint64(h.Height())))
+	return s.ds.Put(ctx, keyTrusted, pebblex.U64(uint64(h.Height())))
 }
 
 func (s *store) saveCheckpoint(ctx context.Context, cp sampling.Checkpoint) error {

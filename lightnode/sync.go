@@ -10,6 +10,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/internal/pebblex"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -225,7 +226,7 @@ func (n *Node) handleHead(h *da.LightHeader) error {
 	if err := n.store.putHeaders(ctx, []*da.LightHeader{h}, 0); err != nil {
 		return err
 	}
-	if err := n.store.ds.Put(ctx, keyNetHead, u64(height)); err != nil {
+	if err := n.store.ds.Put(ctx, keyNetHead, pebblex.U64(height)); err != nil {
 		return err
 	}
 	n.mu.Lock()
