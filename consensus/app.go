@@ -30,7 +30,8 @@ type AppConfig struct {
 	Logger *slog.Logger
 	// RetainBlocks is how many recent blocks a node keeps: Commit asks
 	// CometBFT to prune blocks below height−RetainBlocks+1, and the blob
-	// index is pruned alike. 0 keeps everything.
+	// index is pruned alike; while snapshots are taken, the blocks after
+	// the oldest one kept are retained too. 0 keeps everything.
 	RetainBlocks int64
 	// BadDataRootForTesting is a test-only hook: as proposer, the app puts a
 	// wrong data root into its data-root transaction, so honest validators
@@ -255,7 +256,7 @@ func (a *App) Commit(ctx context.Context, _ *abci.RequestCommit) (*abci.Response
 	}
 	retain := int64(0)
 	if w := a.cfg.RetainBlocks; w > 0 && p.state.Height > w {
-		retain = p.state.Height - w + 1
+		retain = a.snaps.retainHeight(p.state.Height, p.state.Height-w+1)
 	}
 	err := a.store.commit(ctx, commitBatch{meta: metaOf(p.state), changes: p.changes, staking: p.staking, records: p.records, pruneBelow: retain})
 	if err != nil {

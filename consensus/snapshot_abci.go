@@ -91,6 +91,21 @@ func (s *snapshotter) start(view *State) {
 
 func (s *snapshotter) wait() { s.wg.Wait() }
 
+// retainHeight lowers the retain height want that Commit of height asks
+// CometBFT for, so that the blocks after every snapshot this App may still
+// serve (the last KeepRecent × Interval heights) are kept: a node restoring
+// the oldest one must fetch the blocks after it. 0 keeps every block.
+func (s *snapshotter) retainHeight(height, want int64) int64 {
+	if s.store == nil {
+		return want
+	}
+	floor := height - s.cfg.Interval*int64(s.cfg.KeepRecent)
+	if floor < 1 {
+		return 0
+	}
+	return min(want, floor)
+}
+
 func (s *snapshotter) list() []*abci.Snapshot {
 	if s.store == nil {
 		return nil

@@ -290,3 +290,25 @@ func TestSnapshotConfigValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSnapshotRetainHeight: pruning keeps the blocks after every snapshot
+// still served, so a node restoring the oldest can fetch what follows it.
+func TestSnapshotRetainHeight(t *testing.T) {
+	s, err := newSnapshotter(SnapshotConfig{Dir: t.TempDir(), Interval: 10, KeepRecent: 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ height, want, got int64 }{
+		{60, 41, 40}, // snapshots at 50 and 60 (and 40 until 60's is written): keep from 40
+		{60, 30, 30}, // retain-blocks already keeps more
+		{20, 15, 0},  // every block is after a kept snapshot
+	} {
+		if got := s.retainHeight(tc.height, tc.want); got != tc.got {
+			t.Errorf("retainHeight(%d, %d) = %d, want %d", tc.height, tc.want, got, tc.got)
+		}
+	}
+	off, _ := newSnapshotter(SnapshotConfig{}, nil)
+	if got := off.retainHeight(60, 41); got != 41 {
+		t.Errorf("without snapshots: %d, want 41", got)
+	}
+}
