@@ -36,6 +36,7 @@ type restoreState struct {
 	meta    snapshotMeta
 	appHash []byte // the trusted app hash at snap.Height
 	chunks  [][]byte
+	got     []bool // chunks[i] was applied (a chunk may be empty)
 	senders []string
 	have    int
 }
@@ -152,7 +153,7 @@ func (s *snapshotter) offer(req *abci.RequestOfferSnapshot, committedHeight int6
 	}
 	s.restoreMu.Lock()
 	s.restore = &restoreState{snap: snap, meta: meta, appHash: bytes.Clone(req.AppHash),
-		chunks: make([][]byte, len(meta.hashes)), senders: make([]string, len(meta.hashes))}
+		chunks: make([][]byte, len(meta.hashes)), got: make([]bool, len(meta.hashes)), senders: make([]string, len(meta.hashes))}
 	s.restoreMu.Unlock()
 	s.log.Info("consensus: restoring snapshot", "height", snap.Height, "chunks", snap.Chunks, "app_hash", fmt.Sprintf("%X", req.AppHash))
 	return abci.ResponseOfferSnapshot_ACCEPT
@@ -181,7 +182,8 @@ func (s *snapshotter) apply(req *abci.RequestApplySnapshotChunk, chainID string)
 		}
 		return resp, nil
 	}
-	if r.chunks[req.Index] == nil {
+	if !r.got[req.Index] {
+		r.got[req.Index] = true
 		r.have++
 	}
 	r.chunks[req.Index], r.senders[req.Index] = bytes.Clone(req.Chunk), req.Sender
