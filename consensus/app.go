@@ -30,7 +30,8 @@ type AppConfig struct {
 	Logger *slog.Logger
 	// RetainBlocks is how many recent blocks a node keeps: Commit asks
 	// CometBFT to prune blocks below height−RetainBlocks+1, and the blob
-	// index is pruned alike. 0 keeps everything.
+	// index is pruned alike; while snapshots are taken, the blocks after
+	// the oldest one kept are retained too. 0 keeps everything.
 	RetainBlocks int64
 	// BadDataRootForTesting is a test-only hook: as proposer, the app puts a
 	// wrong data root into its data-root transaction, so honest validators
@@ -41,6 +42,11 @@ type AppConfig struct {
 	// bounded by Pool), matching CometBFT's mempool.type.
 	Mempool MempoolType
 	Pool    PoolConfig
+	// Snapshots configures the state-sync snapshots the App takes.
+	Snapshots SnapshotConfig
+	// ChainID, when set, is the chain a restored snapshot must be of (the
+	// genesis chain id; the app hash does not commit to it).
+	ChainID string
 }
 
 // App is Quadrant's CometBFT ABCI++ application. It is safe for concurrent
@@ -72,6 +78,8 @@ type App struct {
 
 	ownProposal ownProposal
 	decided     decidedCache
+
+	snaps *snapshotter
 }
 
 var _ abci.Application = (*App)(nil)
@@ -107,6 +115,10 @@ func NewApp(cfg AppConfig) (*App, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	snaps, err := newSnapshotter(cfg.Snapshots, logger)
+	if err != nil {
+		return nil, err
+	}
 	st, err := openPebbleStore(cfg.Dir)
 	if err != nil {
 		return nil, err
@@ -119,7 +131,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 	if !found {
 		committed = &State{Params: chain.DefaultParams(), Accounts: Accounts{}, Staking: NewStaking(chain.DefaultStakingParams())}
 	}
-	a := &App{log: logger, cfg: cfg, store: st, committed: committed}
+	a := &App{log: logger, cfg: cfg, store: st, committed: committed, snaps: snaps}
 	if cfg.Mempool == MempoolApp {
 		a.pool = newTxPool(cfg.Pool)
 	}
@@ -131,8 +143,10 @@ func NewApp(cfg AppConfig) (*App, error) {
 	return a, nil
 }
 
-// Close closes the state store. The App must not be used afterwards.
+// Close waits for a snapshot being written and closes the state store. The
+// App must not be used afterwards.
 func (a *App) Close() error {
+	a.snaps.wait()
 	a.stateMu.Lock()
 	defer a.stateMu.Unlock()
 	return a.store.close()
@@ -242,7 +256,7 @@ func (a *App) Commit(ctx context.Context, _ *abci.RequestCommit) (*abci.Response
 	}
 	retain := int64(0)
 	if w := a.cfg.RetainBlocks; w > 0 && p.state.Height > w {
-		retain = p.state.Height - w + 1
+		retain = a.snaps.retainHeight(p.state.Height, p.state.Height-w+1)
 	}
 	err := a.store.commit(ctx, commitBatch{meta: metaOf(p.state), changes: p.changes, staking: p.staking, records: p.records, pruneBelow: retain})
 	if err != nil {
@@ -257,8 +271,10 @@ func (a *App) Commit(ctx context.Context, _ *abci.RequestCommit) (*abci.Response
 	}
 	a.committed = next
 	a.pending = nil
+	view := a.snaps.viewLocked(next)
 	a.stateMu.Unlock()
 
+	a.snaps.start(view)
 	a.afterCommit(p.txs)
 	a.log.Debug("consensus: committed", "height", next.Height, "app_hash", fmt.Sprintf("%X", next.AppHash),
 		"blobs", len(p.records))
@@ -349,25 +365,28 @@ func (a *App) VerifyVoteExtension(_ context.Context, req *abci.RequestVerifyVote
 	return &abci.ResponseVerifyVoteExtension{Status: status}, nil
 }
 
-// State sync is not supported (later work): no snapshots are offered and
-// offers are rejected, so nodes sync by replaying blocks.
+// State sync: the App takes snapshots every AppConfig.Snapshots.Interval
+// heights and restores from a peer's (snapshot.go, snapshot_abci.go).
 
-// ListSnapshots returns no snapshots.
+// ListSnapshots returns the kept snapshots, newest first.
 func (a *App) ListSnapshots(context.Context, *abci.RequestListSnapshots) (*abci.ResponseListSnapshots, error) {
-	return &abci.ResponseListSnapshots{}, nil
+	return &abci.ResponseListSnapshots{Snapshots: a.snaps.list()}, nil
 }
 
-// OfferSnapshot rejects every snapshot.
-func (a *App) OfferSnapshot(context.Context, *abci.RequestOfferSnapshot) (*abci.ResponseOfferSnapshot, error) {
-	return &abci.ResponseOfferSnapshot{Result: abci.ResponseOfferSnapshot_REJECT}, nil
+// OfferSnapshot accepts a snapshot of SnapshotFormat with well-formed
+// metadata when the App has no state yet.
+func (a *App) OfferSnapshot(_ context.Context, req *abci.RequestOfferSnapshot) (*abci.ResponseOfferSnapshot, error) {
+	return a.offerSnapshot(req), nil
 }
 
-// LoadSnapshotChunk returns nothing.
-func (a *App) LoadSnapshotChunk(context.Context, *abci.RequestLoadSnapshotChunk) (*abci.ResponseLoadSnapshotChunk, error) {
-	return &abci.ResponseLoadSnapshotChunk{}, nil
+// LoadSnapshotChunk returns a chunk of a kept snapshot, or none.
+func (a *App) LoadSnapshotChunk(_ context.Context, req *abci.RequestLoadSnapshotChunk) (*abci.ResponseLoadSnapshotChunk, error) {
+	return &abci.ResponseLoadSnapshotChunk{Chunk: a.snaps.chunk(req)}, nil
 }
 
-// ApplySnapshotChunk aborts state sync.
-func (a *App) ApplySnapshotChunk(context.Context, *abci.RequestApplySnapshotChunk) (*abci.ResponseApplySnapshotChunk, error) {
-	return &abci.ResponseApplySnapshotChunk{Result: abci.ResponseApplySnapshotChunk_ABORT}, nil
+// ApplySnapshotChunk verifies a chunk against the snapshot's metadata
+// (a bad one is refetched from another peer) and, after the last, restores
+// the state if it matches the trusted app hash.
+func (a *App) ApplySnapshotChunk(ctx context.Context, req *abci.RequestApplySnapshotChunk) (*abci.ResponseApplySnapshotChunk, error) {
+	return a.applySnapshotChunk(ctx, req)
 }

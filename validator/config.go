@@ -25,6 +25,7 @@ import (
 //	                                        config.toml at every start (for reading only)
 //	<home>/cometbft/data/                   CometBFT's block store, state and WAL
 //	<home>/app/                             the application's datastore (AppConfig.Dir)
+//	<home>/snapshots/                       state-sync snapshots the node took (SnapshotConfig.Dir)
 //	<home>/keys/<name>.json                 account keys (Keyring, 0600, dir 0700)
 const (
 	ConfigFileName = "config.toml"
@@ -40,6 +41,9 @@ func CometHome(home string) string { return filepath.Join(home, cometDirName) }
 
 // AppDir returns the application's data directory inside a node home.
 func AppDir(home string) string { return filepath.Join(home, appDirName) }
+
+// SnapshotDir returns the directory of the node's state-sync snapshots.
+func SnapshotDir(home string) string { return filepath.Join(home, "snapshots") }
 
 // GenesisPath returns the path of genesis.json inside a node home.
 func GenesisPath(home string) string {
@@ -81,6 +85,7 @@ type NodeConfig struct {
 	Mempool   MempoolSection   `toml:"mempool"`
 	Storage   StorageSection   `toml:"storage"`
 	Metrics   MetricsSection   `toml:"metrics"`
+	StateSync StateSyncSection `toml:"statesync"`
 }
 
 // ConsensusSection holds the block time and the round timeouts.
@@ -159,6 +164,13 @@ type StorageSection struct {
 	// RetainBlocks is the number of most recent blocks a node keeps; older
 	// blocks are pruned. 0 keeps everything.
 	RetainBlocks uint64 `toml:"retain_blocks"`
+	// SnapshotInterval is how many heights apart the node takes state-sync
+	// snapshots for joining nodes (0: none).
+	SnapshotInterval uint64 `toml:"snapshot_interval"`
+	// SnapshotKeepRecent is how many snapshots the node keeps.
+	SnapshotKeepRecent uint32 `toml:"snapshot_keep_recent"`
+	// SnapshotChunkBytes is the snapshot chunk size (0: 4 MiB, the most).
+	SnapshotChunkBytes int `toml:"snapshot_chunk_bytes,omitempty"`
 }
 
 // MetricsSection configures CometBFT's Prometheus endpoint.
@@ -198,7 +210,9 @@ func DefaultNodeConfig() NodeConfig {
 			MaxTxsBytes: DefaultMempoolMaxTxsBytes,
 			Size:        DefaultMempoolSize,
 		},
-		Metrics: MetricsSection{ListenAddress: "127.0.0.1:26660"},
+		Metrics:   MetricsSection{ListenAddress: "127.0.0.1:26660"},
+		Storage:   StorageSection{SnapshotInterval: consensus.DefaultSnapshotInterval, SnapshotKeepRecent: consensus.DefaultSnapshotKeepRecent},
+		StateSync: StateSyncSection{DiscoveryTime: DefaultStateSyncDiscoveryTime, ChunkRequestTimeout: DefaultStateSyncChunkTimeout},
 	}
 }
 
@@ -279,7 +293,10 @@ func (c NodeConfig) Validate() error {
 			return fmt.Errorf("%w: persistent peer %q, want <node id>@<host>:<port>", ErrInvalidConfig, p)
 		}
 	}
-	return nil
+	if err := c.Storage.validateSnapshots(); err != nil {
+		return err
+	}
+	return c.StateSync.Validate()
 }
 
 func splitPeers(s string) []string {
@@ -393,6 +410,8 @@ func (c NodeConfig) CometConfig(home string) *cmtcfg.Config {
 	cc.Mempool.Size = c.Mempool.Size
 
 	cc.TxIndex.Indexer = "null"
+
+	c.StateSync.apply(cc.StateSync)
 
 	cc.Instrumentation.Prometheus = c.Metrics.Prometheus
 	cc.Instrumentation.PrometheusListenAddr = c.Metrics.ListenAddress

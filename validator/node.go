@@ -104,8 +104,14 @@ func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	genDoc, _, err := ReadGenesisFile(GenesisPath(opts.Home))
+	if err != nil {
+		return nil, err
+	}
 	app, err := consensus.NewApp(consensus.AppConfig{
 		Dir:                   AppDir(opts.Home),
+		ChainID:               genDoc.ChainID,
+		Snapshots:             opts.Config.Storage.snapshotConfig(opts.Home),
 		Logger:                logger.With("module", "app"),
 		RetainBlocks:          int64(opts.Config.Storage.RetainBlocks),
 		BadDataRootForTesting: opts.BadDataRootForTesting,

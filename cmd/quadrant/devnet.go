@@ -80,6 +80,10 @@ type devnetOptions struct {
 // devnetUnbondingSeconds is a devnet's unbonding period: 5 minutes.
 const devnetUnbondingSeconds = 300
 
+// devnetSnapshotInterval is how many heights apart devnet validators take
+// state-sync snapshots.
+const devnetSnapshotInterval = 50
+
 // createDevnet writes the homes of a new devnet: one per validator, a shared
 // genesis with every validator and a funded faucet account whose key is
 // written to <home>/keys/faucet.json, and the manifest.
@@ -108,6 +112,9 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 		if o.Mempool != "" {
 			cfg.Mempool.Type = o.Mempool
 		}
+		// Snapshots often enough that a node can join by state sync within
+		// a minute of the devnet's start (production: every 1000 heights).
+		cfg.Storage.SnapshotInterval = devnetSnapshotInterval
 		info, err := initHome(filepath.Join(o.Home, name), cfg, "validator", wallet.KeyTypeSecp256k1)
 		if err != nil {
 			return nil, err

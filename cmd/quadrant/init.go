@@ -117,6 +117,8 @@ func newInitCmd() *cobra.Command {
 		blockTime                                    time.Duration
 		balance                                      uint64
 		maxSquare                                    int
+		storage                                      storageFlags
+		stateSync                                    stateSyncFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "init",
@@ -124,7 +126,9 @@ func newInitCmd() *cobra.Command {
 		Long: `init writes a node home. Without --genesis it creates a new single-validator
 chain (this node is the validator, its account is funded). With --genesis FILE
 it joins an existing network: the genesis is copied in and --peers
-(id@host:port,...) are dialled at start.`,
+(id@host:port,...) are dialled at start. With --state-sync as well (and
+--state-sync-rpc, --trust-height, --trust-hash) the node restores a peer's
+state snapshot instead of replaying every block from genesis.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg := validator.DefaultNodeConfig()
@@ -134,13 +138,18 @@ it joins an existing network: the genesis is copied in and --peers
 			cfg.RPC.ListenAddress = rpcAddr
 			cfg.RPC.GRPCListenAddress = grpcAddr
 			cfg.Consensus.BlockTime = blockTime
+			storage.apply(&cfg)
 			var doc *cmttypes.GenesisDoc
+			var joined *consensus.GenesisState
 			if genesisFile != "" {
-				d, _, err := validator.ReadGenesisFile(genesisFile)
+				d, g, err := validator.ReadGenesisFile(genesisFile)
 				if err != nil {
 					return err
 				}
-				doc = d
+				doc, joined = d, &g
+			}
+			if err := stateSync.apply(&cfg, joined); err != nil {
+				return err
 			}
 			info, err := initHome(home, cfg, keyName, keyType)
 			if err != nil {
@@ -183,6 +192,8 @@ it joins an existing network: the genesis is copied in and --peers
 	f.StringVar(&keyType, "key-type", wallet.KeyTypeSecp256k1, "account key type: secp256k1 or ed25519")
 	f.DurationVar(&blockTime, "block-time", validator.DefaultBlockTime, "block time (CometBFT timeout_commit); same on every node")
 	f.Uint64Var(&balance, "balance", defaultAccountBalance, "genesis balance of the new account (new chain only)")
+	storage.register(f)
+	stateSync.register(f)
 	f.IntVar(&maxSquare, "max-square-size", chain.DefaultMaxSquareSize, "largest original square width k (new chain only; power of two ≤ 256)")
 	return cmd
 }

@@ -1,0 +1,103 @@
+package validator
+
+import (
+	"encoding/hex"
+	"fmt"
+	"math"
+	"time"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+
+	"github.com/quadrant-da/quadrant/consensus"
+)
+
+// State-sync defaults (CometBFT's minimum discovery time and chunk timeout
+// are 5 s).
+const (
+	DefaultStateSyncDiscoveryTime = 15 * time.Second
+	DefaultStateSyncChunkTimeout  = 10 * time.Second
+)
+
+// StateSyncSection makes a new node join by CometBFT's state sync: it
+// restores the application state from a peer's snapshot instead of
+// replaying blocks from genesis, trusting the light-client header at
+// TrustHeight whose hash is TrustHash. It is only used while the node has
+// no state; a node that already has blocks ignores it.
+type StateSyncSection struct {
+	Enable bool `toml:"enable"`
+	// RPCServers are two or more comma-separated CometBFT RPC endpoints
+	// (host:port) the light client verifies the snapshot's header against;
+	// the same one twice is allowed (a devnet with one reachable node).
+	RPCServers string `toml:"rpc_servers"`
+	// TrustHeight and TrustHash (hex) name a block header the operator
+	// trusts, taken from a source they trust (a block explorer, another
+	// operator, their own node's /block?height=H).
+	TrustHeight int64  `toml:"trust_height"`
+	TrustHash   string `toml:"trust_hash"`
+	// TrustPeriod is how long the trusted header may be used; `quadrant
+	// init` sets two thirds of the chain's unbonding period.
+	TrustPeriod time.Duration `toml:"trust_period"`
+	// DiscoveryTime is how long to gather snapshots before choosing one
+	// (at least 5 s).
+	DiscoveryTime time.Duration `toml:"discovery_time"`
+	// ChunkRequestTimeout is how long to wait for a chunk before asking
+	// another peer (at least 5 s).
+	ChunkRequestTimeout time.Duration `toml:"chunk_request_timeout"`
+}
+
+// Validate checks s; with Enable off nothing else is required.
+func (s StateSyncSection) Validate() error {
+	if !s.Enable {
+		return nil
+	}
+	servers := len(splitPeers(s.RPCServers))
+	h, err := hex.DecodeString(s.TrustHash)
+	switch {
+	case servers < 2:
+		return fmt.Errorf("%w: statesync.rpc_servers has %d entries, want 2 or more host:port (the same one twice is allowed)", ErrInvalidConfig, servers)
+	case s.TrustHeight <= 0 || s.TrustHash == "":
+		return fmt.Errorf("%w: statesync needs trust_height and trust_hash: the height and hex hash of a block you trust (e.g. from a synced node's /block?height=H)", ErrInvalidConfig)
+	case err != nil || len(h) != 32:
+		return fmt.Errorf("%w: statesync.trust_hash %q, want 64 hex digits (a block hash)", ErrInvalidConfig, s.TrustHash)
+	case s.TrustPeriod <= 0:
+		return fmt.Errorf("%w: statesync.trust_period must be positive (two thirds of the unbonding period)", ErrInvalidConfig)
+	case s.DiscoveryTime < 5*time.Second || s.ChunkRequestTimeout < 5*time.Second:
+		return fmt.Errorf("%w: statesync discovery_time and chunk_request_timeout must be at least 5s", ErrInvalidConfig)
+	}
+	return nil
+}
+
+// apply writes s into CometBFT's state-sync config.
+func (s StateSyncSection) apply(cc *cmtcfg.StateSyncConfig) {
+	cc.Enable = s.Enable
+	cc.RPCServers = splitPeers(s.RPCServers)
+	cc.TrustHeight = s.TrustHeight
+	cc.TrustHash = s.TrustHash
+	if s.TrustPeriod > 0 {
+		cc.TrustPeriod = s.TrustPeriod
+	}
+	if s.DiscoveryTime > 0 {
+		cc.DiscoveryTime = s.DiscoveryTime
+	}
+	if s.ChunkRequestTimeout > 0 {
+		cc.ChunkRequestTimeout = s.ChunkRequestTimeout
+	}
+}
+
+func (s StorageSection) validateSnapshots() error {
+	switch {
+	case s.SnapshotInterval > math.MaxInt64:
+		return fmt.Errorf("%w: storage.snapshot_interval %d is too large", ErrInvalidConfig, s.SnapshotInterval)
+	case s.SnapshotInterval > 0 && s.SnapshotKeepRecent == 0:
+		return fmt.Errorf("%w: storage.snapshot_keep_recent is 0, want ≥ 1 (or snapshot_interval 0 to take none)", ErrInvalidConfig)
+	case s.SnapshotChunkBytes < 0 || s.SnapshotChunkBytes > consensus.MaxSnapshotChunkBytes:
+		return fmt.Errorf("%w: storage.snapshot_chunk_bytes %d, want 0 (4 MiB) or 1..%d", ErrInvalidConfig, s.SnapshotChunkBytes, consensus.MaxSnapshotChunkBytes)
+	}
+	return nil
+}
+
+// snapshotConfig is the App's snapshot configuration for a node in home.
+func (s StorageSection) snapshotConfig(home string) consensus.SnapshotConfig {
+	return consensus.SnapshotConfig{Dir: SnapshotDir(home), Interval: int64(s.SnapshotInterval),
+		KeepRecent: int(s.SnapshotKeepRecent), ChunkBytes: s.SnapshotChunkBytes}
+}
