@@ -187,7 +187,14 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 	if layout, err := layoutFromPlan(plan); err == nil {
 		a.layouts.put(drt, layout)
 	}
-	txs := append(plan.txs[:len(plan.txs):len(plan.txs)], drt)
+	txs := plan.txs[:len(plan.txs):len(plan.txs)]
+	a.stateMu.RLock()
+	att := attestTxFor(a.committed.Attest, a.committed.Staking, req.LocalLastCommit.Votes)
+	a.stateMu.RUnlock()
+	if att != nil {
+		txs = append(txs, att) // outside the square, just before the data-root tx
+	}
+	txs = append(txs, drt)
 	if !a.cfg.BadDataRootForTesting {
 		a.ownProposal.set(req.Height, txs, plan.decoded)
 	}
@@ -210,10 +217,14 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 		return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
 	}
 	start := time.Now()
+	att, body := splitAttestTx(req.Txs)
 	a.stateMu.RLock()
 	params := a.committed.Params
 	at := lockedReader{a: a, height: req.Height, now: req.Time.UnixNano()}
-	plan, err := processBlock(at, req.Txs, params, a.checkerLocked())
+	plan, err := processBlock(at, body, params, a.checkerLocked())
+	if err == nil && att != nil {
+		err = applyAttestTx(a.committed.Attest.Clone(), a.committed.Staking, att, req.ProposedLastCommit.Votes)
+	}
 	a.stateMu.RUnlock()
 	a.log.Info("consensus: processed proposal", "height", req.Height, "txs", len(req.Txs), "ok", err == nil,
 		"took", time.Since(start).Round(time.Millisecond))
@@ -222,7 +233,7 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 		return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
 	}
 	if layout, err := layoutFromPlan(plan); err == nil {
-		a.layouts.put(req.Txs[len(req.Txs)-1], layout)
+		a.layouts.put(body[len(body)-1], layout)
 	}
 	a.decided.put(req.Hash, req.Height, plan.decoded)
 	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
@@ -243,13 +254,14 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		return nil, fmt.Errorf("consensus: FinalizeBlock at height %d, want %d (committed height %d)", req.Height, want, cur.Height)
 	}
 	params := cur.Params
+	att, body := splitAttestTx(req.Txs)
 
 	var layout *blockLayout
-	if n := len(req.Txs); n > 0 && blobs.IsDataRootTx(req.Txs[n-1]) {
-		layout = a.layouts.get(req.Txs[n-1])
+	if n := len(body); n > 0 && blobs.IsDataRootTx(body[n-1]) {
+		layout = a.layouts.get(body[n-1])
 		if layout == nil {
 			var err error
-			if layout, err = layoutOf(req.Txs[:n-1], params); err != nil {
+			if layout, err = layoutOf(body[:n-1], params); err != nil {
 				a.log.Error("consensus: cannot rebuild the square of a decided block; its blobs are not indexed",
 					"height", req.Height, "err", err)
 			}
@@ -259,7 +271,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	// Transactions this node checked in ProcessProposal or PrepareProposal
 	// (the block hash commits to their bytes) are not decoded and hashed
 	// again; every transaction is still applied to the state.
-	decoded := a.decided.take(req.Hash, req.Height, len(req.Txs))
+	decoded := a.decided.take(req.Hash, req.Height, len(body))
 	a.ownProposal.forget(req.Height)
 	a.stateMu.RLock()
 	fresh := a.checkerLocked()
@@ -271,16 +283,21 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	}
 	env := blockEnv{height: req.Height, now: req.Time.UnixNano(),
 		stakingBlock: stakingBlock{votes: req.DecidedLastCommit.Votes, misbehavior: req.Misbehavior}}
-	res := executeBlock(lockedReader{a: a}, req.Txs, env, check, layout)
+	res := executeBlock(lockedReader{a: a}, body, env, check, layout)
 	staking := cur.Staking
 	if res.staking != nil {
 		staking = res.staking
 	}
-	appHash := AppHash(params, cur.Accounts, res.changes, staking)
+	attest, attResult := a.finalizeAttestations(cur, staking, req, att, body)
+	if att != nil {
+		n := len(res.results)
+		res.results = append(res.results[:n-1:n-1], attResult, res.results[n-1])
+	}
+	appHash := StateHash(params, cur.Accounts, res.changes, staking, attest)
 	a.stateMu.RUnlock()
 
 	next := &State{ChainID: cur.ChainID, InitialHeight: cur.InitialHeight, Height: req.Height, AppHash: appHash, Params: params,
-		Staking: staking, LastBlockTime: env.now}
+		Staking: staking, Attest: attest, LastBlockTime: env.now}
 	a.stateMu.Lock()
 	a.pending = &pendingBlock{state: next, changes: res.changes, staking: res.staking, records: res.records, txs: req.Txs}
 	a.stateMu.Unlock()
