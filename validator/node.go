@@ -104,7 +104,12 @@ func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	ethKey, err := LoadEthKey(opts.Home)
+	if err != nil {
+		return nil, err
+	}
 	app, err := consensus.NewApp(consensus.AppConfig{
+		AttestationKey:        ethKey,
 		Dir:                   AppDir(opts.Home),
 		Logger:                logger.With("module", "app"),
 		RetainBlocks:          int64(opts.Config.Storage.RetainBlocks),
