@@ -220,3 +220,30 @@ func TestValsetMoved(t *testing.T) {
 		}
 	}
 }
+
+// TestValsetCheckpointSignedByOutgoingSet moves power by delegation: the
+// window's end adds the data commitment (signed by the genesis set) and
+// then a checkpoint of the new set, signed by the genesis set; the next
+// commitment is signed by the new set.
+func TestValsetCheckpointSignedByOutgoingSet(t *testing.T) {
+	n := newAttestNet(t, 2, 10, 10, 10)
+	n.step([][]byte{stakeTx(t, alice, 0, chain.StakeMsg{Delegate: &chain.Delegation{Validator: n.ops[0].addr, Amount: 10 * pr}})})
+	for range 5 {
+		n.step(nil)
+	}
+	dc, vs, next := queryAttestation(t, n.apps[0], "1"), queryAttestation(t, n.apps[0], "2"), queryAttestation(t, n.apps[0], "3")
+	if dc.Kind != chain.AttestationDataCommitment || dc.SignerNonce != 0 || !dc.Complete() {
+		t.Fatalf("nonce 1: %+v", dc)
+	}
+	if vs.Kind != chain.AttestationValset || vs.SignerNonce != 0 || vs.SignerThreshold != 21 || !vs.Complete() ||
+		len(vs.Valset) != 3 || vs.Valset[0].Power != 20 || vs.PowerThreshold != 27 {
+		t.Fatalf("nonce 2: %+v", vs)
+	}
+	if next.Kind != chain.AttestationDataCommitment || next.SignerNonce != 2 || next.SignerThreshold != 27 || !next.Complete() || next.SignedPower < 27 {
+		t.Fatalf("nonce 3: %+v", next)
+	}
+	hash, _ := blobstream.ValidatorSetHash(SignerSet(n.apps[0].committed.Attest, next))
+	if !bytes.Equal(hash[:], vs.ValsetHash) {
+		t.Fatalf("the new set's hash %x is not the checkpoint's %x", hash, vs.ValsetHash)
+	}
+}
