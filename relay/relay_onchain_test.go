@@ -27,7 +27,9 @@ import (
 	"github.com/quadrant-da/quadrant/contracts/bindings"
 	"github.com/quadrant-da/quadrant/contracts/blobstream"
 	"github.com/quadrant-da/quadrant/relay"
+	"github.com/quadrant-da/quadrant/validator"
 	"github.com/quadrant-da/quadrant/validator/validatortest"
+	"github.com/quadrant-da/quadrant/wallet"
 )
 
 // newEthChain starts go-ethereum's simulated backend served over HTTP JSON-RPC on
@@ -126,13 +128,16 @@ func waitNonce(t *testing.T, sink relay.Sink, n uint64, within time.Duration) {
 // relays: a first relay lands nonce 1 and is stopped (a restart), a second
 // one meets a lost receipt and a failed call and still lands nonces 2 and
 // 3 exactly once each. verifyAttestation then accepts a real block's tuple
-// and rejects it at a wrong height.
+// and rejects it at a wrong height. Last, a validator doubles its power by
+// delegation and the relay installs the checkpoint the genesis set signed
+// with updateValidatorSet, then the next commitment signed by the new set.
 func TestAttestationOnChainRelay(t *testing.T) {
 	nw := validatortest.NewNetwork(t, 3, 0, 200*time.Millisecond, 10*chain.DefaultPowerReduction, func(g *consensus.GenesisState) {
 		g.Attestation.DataCommitmentWindow = 4
 	})
+	nodes := make([]*validator.Node, len(nw.Members))
 	for i := range nw.Members {
-		nw.Start(t, i)
+		nodes[i] = nw.Start(t, i)
 	}
 	cl, err := rpchttp.New("http://"+strings.TrimPrefix(nw.Members[0].Config.RPC.ListenAddress, "tcp://"), "/websocket")
 	if err != nil {
@@ -201,9 +206,64 @@ func TestAttestationOnChainRelay(t *testing.T) {
 	t.Logf("nonces 1-3 on chain %v after the relay first started", time.Since(start).Round(time.Millisecond))
 	checkEvents(t, ec, addr, c, 3)
 	checkVerifyAttestation(t, cl, src, ec, addr, c)
+
+	// Validator 0 doubles its power: the next window's end adds a
+	// checkpoint signed by the genesis set, and the relay installs it.
+	delegate(t, nodes[0], nw.Members[0].Operator, chain.StakeMsg{Delegate: &chain.Delegation{
+		Validator: nw.Members[0].Operator.Address(), Amount: 10 * chain.DefaultPowerReduction}})
+	stop = run(newSink())
+	defer stop()
+	v := waitValset(t, src, 2*time.Minute)
+	waitNonce(t, second, v+1, 2*time.Minute)
+	checkEvents(t, ec, addr, c, v+1)
 }
 
-// checkEvents checks the contract logged data commitments 1..n once each.
+// delegate submits a staking message through node n and waits for it.
+func delegate(t *testing.T, n *validator.Node, key *wallet.Key, msg chain.StakeMsg) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := wallet.NewSubmitter(wallet.SubmitterConfig{Client: n.Client(), Mempool: n.Mempool(), Key: key, PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start(ctx)
+	defer s.Stop()
+	sub, err := s.Stake(ctx, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := sub.Wait(ctx); err != nil || st.Code != chain.CodeOK {
+		t.Fatalf("%s: %v %+v", msg.Name(), err, st)
+	}
+}
+
+// waitValset waits for a valset attestation after nonce 0 and returns its
+// nonce.
+func waitValset(t *testing.T, src *relay.NodeSource, within time.Duration) uint64 {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for seen := uint64(1); ; {
+		a, err := src.Attestation(context.Background(), seen)
+		if err == nil && a.Kind == chain.AttestationValset {
+			if len(a.Valset) != 3 || a.Valset[0].Power != 20 {
+				t.Fatalf("checkpoint %d: set %+v, want validator 0 at power 20 first", a.Nonce, a.Valset)
+			}
+			return a.Nonce
+		}
+		if err == nil {
+			seen++
+			continue
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no valset checkpoint within %v (at nonce %d: %v)", within, seen, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// checkEvents checks the contract logged nonces 1..n (data commitments and
+// valset updates) once each, in order, and logs their gas.
 func checkEvents(t *testing.T, ec *ethclient.Client, addr common.Address, c *bindings.QuadrantBlobstream, n uint64) {
 	t.Helper()
 	logs, err := ec.FilterLogs(context.Background(), ethereum.FilterQuery{Addresses: []common.Address{addr}})
@@ -212,11 +272,17 @@ func checkEvents(t *testing.T, ec *ethclient.Client, addr common.Address, c *bin
 	}
 	var nonces []uint64
 	for i := range logs {
+		what, nonce := "submitDataRootTupleRoot", uint64(0)
 		if ev, err := c.UnpackDataRootTupleRootEventEvent(&logs[i]); err == nil {
-			nonces = append(nonces, ev.Nonce.Uint64())
-			if r, err := ec.TransactionReceipt(context.Background(), logs[i].TxHash); err == nil {
-				t.Logf("nonce %d: submitDataRootTupleRoot used %d gas (3 validators, 3 signatures)", ev.Nonce, r.GasUsed)
-			}
+			nonce = ev.Nonce.Uint64()
+		} else if ev, err := c.UnpackValidatorSetUpdatedEventEvent(&logs[i]); err == nil && ev.Nonce.Sign() > 0 {
+			what, nonce = "updateValidatorSet", ev.Nonce.Uint64()
+		} else {
+			continue
+		}
+		nonces = append(nonces, nonce)
+		if r, err := ec.TransactionReceipt(context.Background(), logs[i].TxHash); err == nil {
+			t.Logf("nonce %d: %s used %d gas (3 validators)", nonce, what, r.GasUsed)
 		}
 	}
 	if uint64(len(nonces)) < n {
