@@ -166,10 +166,11 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 	}
 	a.stateMu.RLock()
 	params := a.committed.Params
+	att := attestTxFor(a.committed.Attest, a.committed.Staking, req.LocalLastCommit.Votes)
 	// Staking messages that depend on time (unjail) are judged at the
 	// proposed block's time, as FinalizeBlock will.
 	at := lockedReader{a: a, height: req.Height, now: req.Time.UnixNano()}
-	plan, dropped, err := prepareBlock(at, mempool, params, a.validatorLocked(), req.MaxTxBytes)
+	plan, dropped, err := prepareBlock(at, mempool, params, a.validatorLocked(), req.MaxTxBytes-int64(len(att)), att)
 	a.stateMu.RUnlock()
 	if err != nil {
 		return nil, fmt.Errorf("consensus: preparing proposal at height %d: %w", req.Height, err)
@@ -187,14 +188,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 	if layout, err := layoutFromPlan(plan); err == nil {
 		a.layouts.put(drt, layout)
 	}
-	txs := plan.txs[:len(plan.txs):len(plan.txs)]
-	a.stateMu.RLock()
-	att := attestTxFor(a.committed.Attest, a.committed.Staking, req.LocalLastCommit.Votes)
-	a.stateMu.RUnlock()
-	if att != nil {
-		txs = append(txs, att) // outside the square, just before the data-root tx
-	}
-	txs = append(txs, drt)
+	txs := append(plan.txs[:len(plan.txs):len(plan.txs)], drt)
 	if !a.cfg.BadDataRootForTesting {
 		a.ownProposal.set(req.Height, txs, plan.decoded)
 	}
@@ -217,11 +211,11 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 		return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
 	}
 	start := time.Now()
-	att, body := splitAttestTx(req.Txs)
+	att := attestTxOf(req.Txs)
 	a.stateMu.RLock()
 	params := a.committed.Params
 	at := lockedReader{a: a, height: req.Height, now: req.Time.UnixNano()}
-	plan, err := processBlock(at, body, params, a.checkerLocked())
+	plan, err := processBlock(at, req.Txs, params, a.checkerLocked())
 	if err == nil && att != nil {
 		err = applyAttestTx(a.committed.Attest.Clone(), a.committed.Staking, att, req.ProposedLastCommit.Votes)
 	}
@@ -233,7 +227,7 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 		return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
 	}
 	if layout, err := layoutFromPlan(plan); err == nil {
-		a.layouts.put(body[len(body)-1], layout)
+		a.layouts.put(req.Txs[len(req.Txs)-1], layout)
 	}
 	a.decided.put(req.Hash, req.Height, plan.decoded)
 	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
@@ -254,14 +248,13 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		return nil, fmt.Errorf("consensus: FinalizeBlock at height %d, want %d (committed height %d)", req.Height, want, cur.Height)
 	}
 	params := cur.Params
-	att, body := splitAttestTx(req.Txs)
 
 	var layout *blockLayout
-	if n := len(body); n > 0 && blobs.IsDataRootTx(body[n-1]) {
-		layout = a.layouts.get(body[n-1])
+	if n := len(req.Txs); n > 0 && blobs.IsDataRootTx(req.Txs[n-1]) {
+		layout = a.layouts.get(req.Txs[n-1])
 		if layout == nil {
 			var err error
-			if layout, err = layoutOf(body[:n-1], params); err != nil {
+			if layout, err = layoutOf(req.Txs[:n-1], params); err != nil {
 				a.log.Error("consensus: cannot rebuild the square of a decided block; its blobs are not indexed",
 					"height", req.Height, "err", err)
 			}
@@ -271,7 +264,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	// Transactions this node checked in ProcessProposal or PrepareProposal
 	// (the block hash commits to their bytes) are not decoded and hashed
 	// again; every transaction is still applied to the state.
-	decoded := a.decided.take(req.Hash, req.Height, len(body))
+	decoded := a.decided.take(req.Hash, req.Height, len(req.Txs))
 	a.ownProposal.forget(req.Height)
 	a.stateMu.RLock()
 	fresh := a.checkerLocked()
@@ -283,15 +276,15 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	}
 	env := blockEnv{height: req.Height, now: req.Time.UnixNano(),
 		stakingBlock: stakingBlock{votes: req.DecidedLastCommit.Votes, misbehavior: req.Misbehavior}}
-	res := executeBlock(lockedReader{a: a}, body, env, check, layout)
+	res := executeBlock(lockedReader{a: a}, req.Txs, env, check, layout)
 	staking := cur.Staking
 	if res.staking != nil {
 		staking = res.staking
 	}
-	attest, attResult := a.finalizeAttestations(cur, staking, req, att, body)
+	att := attestTxOf(req.Txs)
+	attest, attResult := a.finalizeAttestations(cur, staking, req, att)
 	if att != nil {
-		n := len(res.results)
-		res.results = append(res.results[:n-1:n-1], attResult, res.results[n-1])
+		res.results[0] = attResult
 	}
 	appHash := StateHash(params, cur.Accounts, res.changes, staking, attest)
 	a.stateMu.RUnlock()

@@ -178,17 +178,13 @@ func applyAttestTx(s *Attestations, st *Staking, tx []byte, commit []abci.VoteIn
 	return nil
 }
 
-// splitAttestTx splits a block's transactions into the attestation
-// transaction (the one before the data-root transaction, or nil) and the
-// rest, in order.
-func splitAttestTx(txs [][]byte) (att []byte, body [][]byte) {
-	n := len(txs)
-	if n < 2 || !isAttestTx(txs[n-2]) {
-		return nil, txs
+// attestTxOf returns the block's attestation transaction (its first, if
+// the block has more than the data-root transaction), or nil.
+func attestTxOf(txs [][]byte) []byte {
+	if len(txs) < 2 || !isAttestTx(txs[0]) {
+		return nil
 	}
-	body = make([][]byte, 0, n-1)
-	body = append(append(body, txs[:n-2]...), txs[n-1])
-	return txs[n-2], body
+	return txs[0]
 }
 
 // attestationQuery answers /attestation/<nonce> and /attestation/latest
@@ -218,7 +214,7 @@ func attestationQuery(s *Attestations, parts []string) (any, error) {
 // cur's with the attestation transaction att (if any) applied — an invalid
 // one changes nothing — and the block's data root recorded (endBlock). It
 // returns att's result. cur.Attest is not modified.
-func (a *App) finalizeAttestations(cur *State, staking *Staking, req *abci.RequestFinalizeBlock, att []byte, body [][]byte) (*Attestations, *abci.ExecTxResult) {
+func (a *App) finalizeAttestations(cur *State, staking *Staking, req *abci.RequestFinalizeBlock, att []byte) (*Attestations, *abci.ExecTxResult) {
 	if cur.Attest == nil {
 		return nil, &abci.ExecTxResult{Code: chain.CodeDataRootTx, Log: "attestation transaction on a chain without attestations"}
 	}
@@ -231,8 +227,8 @@ func (a *App) finalizeAttestations(cur *State, staking *Staking, req *abci.Reque
 		}
 	}
 	var root []byte
-	if n := len(body); n > 0 {
-		if drt, err := blobs.DecodeDataRootTx(body[n-1]); err == nil {
+	if n := len(req.Txs); n > 0 {
+		if drt, err := blobs.DecodeDataRootTx(req.Txs[n-1]); err == nil {
 			root = drt.DataRoot
 		}
 	}

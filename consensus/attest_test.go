@@ -46,8 +46,17 @@ func TestAttestationsSignedThroughVoteExtensions(t *testing.T) {
 			t.Fatal(err)
 		}
 		roots[uint64(h)] = [32]byte(drt.DataRoot)
-		if len(txs) >= 2 && isAttestTx(txs[len(txs)-2]) {
+		if attestTxOf(txs) != nil {
 			sawAttestTx = true
+			// A reader that rebuilds the square from every transaction but
+			// the last (a full node) gets the stated data root.
+			sq, err := blobs.Construct(txs[:len(txs)-1], chain.DefaultParams().MaxSquareSize)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if root, err := squareDataRoot(sq); err != nil || !bytes.Equal(root, drt.DataRoot) {
+				t.Fatalf("height %d: square of the block's txs has data root %X (%v), the data-root tx states %X", h, root, err, drt.DataRoot)
+			}
 		}
 	}
 	if !sawAttestTx {
@@ -165,20 +174,20 @@ func TestProcessProposalChecksAttestationTx(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := len(prep.Txs)
-	if k < 2 || !isAttestTx(prep.Txs[k-2]) {
-		t.Fatalf("proposal without an attestation transaction: %d txs", k)
+	att := attestTxOf(prep.Txs)
+	if att == nil {
+		t.Fatalf("proposal without an attestation transaction first: %d txs", len(prep.Txs))
 	}
-	entries, err := decodeAttestTx(prep.Txs[k-2])
+	entries, err := decodeAttestTx(att)
 	if err != nil || len(entries) != 2 {
 		t.Fatalf("attestation tx: %d entries, %v", len(entries), err)
 	}
 	s, st := n.apps[1].committed.Attest, n.apps[1].committed.Staking
 	commit := []abci.VoteInfo{{Validator: abci.Validator{Address: n.cons[0][:]}, BlockIdFlag: 2}, {Validator: abci.Validator{Address: n.cons[1][:]}, BlockIdFlag: 2}}
-	if err := applyAttestTx(s.Clone(), st, prep.Txs[k-2], commit); err != nil {
+	if err := applyAttestTx(s.Clone(), st, att, commit); err != nil {
 		t.Fatalf("valid tx: %v", err)
 	}
-	if err := applyAttestTx(s.Clone(), st, prep.Txs[k-2], commit[:1]); err == nil || !strings.Contains(err.Error(), "did not vote") {
+	if err := applyAttestTx(s.Clone(), st, att, commit[:1]); err == nil || !strings.Contains(err.Error(), "did not vote") {
 		t.Errorf("entry of a validator missing from the last commit: %v", err)
 	}
 	forged := bytes.Clone(entries[1].Signature)
@@ -191,12 +200,12 @@ func TestProcessProposalChecksAttestationTx(t *testing.T) {
 	if err := applyAttestTx(s.Clone(), st, dup, commit); err == nil || !strings.Contains(err.Error(), "already signed") {
 		t.Errorf("repeated entry: %v", err)
 	}
-	txs := append([][]byte{prep.Txs[k-2]}, prep.Txs...)
+	txs := append([][]byte{att}, prep.Txs...) // a second one, at index 1
 	res, err := n.apps[1].ProcessProposal(context.Background(), &abci.RequestProcessProposal{Txs: txs, Height: 4})
 	if err != nil || res.Status != abci.ResponseProcessProposal_REJECT {
 		t.Errorf("attestation tx out of place: %v %v", res, err)
 	}
-	if code, _ := checkTx(t, n.apps[1], prep.Txs[k-2]); code == chain.CodeOK {
+	if code, _ := checkTx(t, n.apps[1], att); code == chain.CodeOK {
 		t.Errorf("CheckTx admitted an attestation transaction")
 	}
 }

@@ -17,7 +17,8 @@
 //     transaction — its blobs use allowed namespaces, fit the square and match
 //     their share commitments. A transaction that decodes as a data-root
 //     transaction is always rejected.
-//   - PrepareProposal orders the mempool by gas price, each signer's
+//   - PrepareProposal puts the attestation transaction, if any, first
+//     (see Attestations below), orders the mempool by gas price, each signer's
 //     transactions kept in sequence order, drops what is invalid or does not
 //     fit the square (and the same signer's later transactions), builds the
 //     square, extends it, computes the data root and appends one data-root
@@ -78,11 +79,14 @@
 // the sender's registered address over an incomplete attestation it is to
 // sign. The proposer of H+1 puts the signatures of the extended commit
 // (votes for the block only) that may still be recorded into one
-// attestation transaction, placed just before the data-root transaction:
-// like that one it is outside the data square (it is not in the square's
-// transactions nor its data root), at most one per block and never
-// admitted by CheckTx; the data-root transaction stays the last and only
-// one of its kind. ProcessProposal rejects the block unless every entry
+// attestation transaction, the block's first transaction. It is part of
+// the square, laid out like any plain transaction in the transaction
+// namespace — so every reader that rebuilds the square from all
+// transactions but the last (full nodes, clients) gets the same data
+// root — and at most one per block; CheckTx never admits one and
+// ProcessProposal rejects one anywhere else. The data-root transaction
+// stays the last and only one of its kind. ProcessProposal rejects the
+// block unless every entry
 // comes from a validator that voted for the previous block (its
 // ProposedLastCommit) and verifies against the committed state; the
 // Ethereum signature authenticates itself, so the CometBFT extension

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"io"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	ethcrypto "github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/quadrant-da/quadrant/chain"
 )
 
 // TestRelayFlags: quadrant relay names what is wrong with its flags before
@@ -36,5 +41,27 @@ func TestRelayFlags(t *testing.T) {
 		if err := root.Execute(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: err %v, want %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// checkDevnetAttestation waits for a devnet's first data commitment
+// (heights 1-10) and checks the four validators' signatures completed it.
+func checkDevnetAttestation(t *testing.T, c *rpchttp.HTTP) {
+	t.Helper()
+	waitHeight(t, c, devnetDataCommitmentWindow+3, time.Minute)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var a chain.Attestation
+		_, err := queryApp(context.Background(), c, "/attestation/1", "attestation", &a)
+		if err == nil && a.Complete() {
+			if a.Kind != chain.AttestationDataCommitment || a.BeginHeight != 1 || a.EndHeight != devnetDataCommitmentWindow || len(a.Signatures) == 0 {
+				t.Fatalf("attestation 1: %+v", a)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("attestation 1 not complete within a minute: %+v, %v", a, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
