@@ -26,6 +26,7 @@ const module = "github.com/quadrant-da/quadrant"
 // only packages that come after it, minus its explicit exclusions.
 var layers = []string{
 	"cmd/quadrant",
+	"relay",
 	"rollup-adapter",
 	"lightnode",
 	"fullnode",
@@ -57,6 +58,7 @@ var forbidden = map[string][]string{
 	"consensus":      {"coreapi", "p2p", "sampling"},
 	"blobs":          {"sampling"},
 	"contracts":      {"p2p", "sampling"},
+	"relay":          {"consensus", "validator", "lightnode", "fullnode", "wallet"},
 }
 
 // clients are the packages that submit to or read from a validator without
@@ -99,11 +101,13 @@ var impureDeps = []string{
 }
 
 // ethereumUsers are the only packages that may link go-ethereum: the
-// generated contract bindings (and, with them, whatever relays to
-// Ethereum). Everything else — the light node first — stays free of it,
-// which also keeps it out of the conformance module, where go-ethereum is
-// replaced by op-geth.
-var ethereumUsers = []string{"contracts/bindings"}
+// generated contract bindings and the relay that submits through them,
+// and the validator side — consensus signs and recovers attestation
+// signatures with go-ethereum's crypto, so validator and cmd/quadrant
+// link it too. Everything else — the light node, the full node and the
+// rollup adapter first — stays free of it, which also keeps it out of the
+// conformance module, where go-ethereum is replaced by op-geth.
+var ethereumUsers = []string{"contracts/bindings", "relay", "consensus", "validator", "cmd/quadrant"}
 
 // engine is what "linking the consensus engine" means for the light node.
 var engine = []string{
@@ -364,4 +368,24 @@ func funcName(fd *ast.FuncDecl) string {
 		return "(" + star + id.Name + ")." + fd.Name.Name
 	}
 	return fd.Name.Name
+}
+
+func TestLightNodeDoesNotLinkGoEthereum(t *testing.T) {
+	pkgs := listPackages(t)
+	found := false
+	for rel, p := range pkgs {
+		if layerOf(rel) != layerOf("lightnode") {
+			continue
+		}
+		found = true
+		for _, d := range p.Deps {
+			if strings.HasPrefix(d, "github.com/ethereum/go-ethereum") {
+				t.Errorf("light node package %s links %s: Ethereum belongs to the validators and the relay", rel, d)
+				break
+			}
+		}
+	}
+	if !found {
+		t.Error("no light node package found")
+	}
 }

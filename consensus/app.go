@@ -47,6 +47,9 @@ type AppConfig struct {
 	// ChainID, when set, is the chain a restored snapshot must be of (the
 	// genesis chain id; the app hash does not commit to it).
 	ChainID string
+	// AttestationKey, when set, is the validator's Ethereum key: ExtendVote
+	// signs attestations with it (attest_abci.go). Nil signs nothing.
+	AttestationKey AttestationKey
 }
 
 // App is Quadrant's CometBFT ABCI++ application. It is safe for concurrent
@@ -203,7 +206,7 @@ func (a *App) InitChain(ctx context.Context, req *abci.RequestInitChain) (*abci.
 	if a.committed.Height > 0 {
 		return nil, fmt.Errorf("consensus: InitChain at committed height %d, want an empty state", a.committed.Height)
 	}
-	err = a.store.commit(ctx, commitBatch{meta: metaOf(st), changes: st.Accounts, staking: st.Staking, all: true})
+	err = a.store.commit(ctx, commitBatch{meta: metaOf(st), changes: st.Accounts, staking: st.Staking, attest: st.Attest, all: true})
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +261,7 @@ func (a *App) Commit(ctx context.Context, _ *abci.RequestCommit) (*abci.Response
 	if w := a.cfg.RetainBlocks; w > 0 && p.state.Height > w {
 		retain = a.snaps.retainHeight(p.state.Height, p.state.Height-w+1)
 	}
-	err := a.store.commit(ctx, commitBatch{meta: metaOf(p.state), changes: p.changes, staking: p.staking, records: p.records, pruneBelow: retain})
+	err := a.store.commit(ctx, commitBatch{meta: metaOf(p.state), changes: p.changes, staking: p.staking, attest: p.state.Attest, records: p.records, pruneBelow: retain})
 	if err != nil {
 		a.stateMu.Unlock()
 		return nil, err
@@ -289,6 +292,7 @@ func (a *App) Commit(ctx context.Context, _ *abci.RequestCommit) (*abci.Response
 //	/validators                     []chain.ValidatorInfo JSON, by power then address
 //	/stake/<hex address>            chain.StakeInfo JSON
 //	/staking/params                 chain.StakingParams JSON
+//	/attestation/<nonce>|latest     chain.Attestation JSON with its signatures
 //
 // Only the latest committed state is kept: a request for another height
 // (other than 0, "latest") fails. The response's Height is the committed
@@ -331,6 +335,14 @@ func (a *App) Query(ctx context.Context, req *abci.RequestQuery) (*abci.Response
 			return fail(err)
 		}
 		v = recs
+	case parts[0] == "attestation":
+		a.stateMu.RLock()
+		s := a.committed.Attest
+		a.stateMu.RUnlock()
+		var err error
+		if v, err = attestationQuery(s, parts); err != nil {
+			return fail(err)
+		}
 	case len(parts) == 1 && parts[0] == "params":
 		v = params
 	case parts[0] == "validators" || parts[0] == "stake" || parts[0] == "staking":
@@ -342,27 +354,13 @@ func (a *App) Query(ctx context.Context, req *abci.RequestQuery) (*abci.Response
 			return fail(err)
 		}
 	default:
-		return fail(fmt.Errorf("consensus: unknown query path %q, want /account/<hex>, /blobs/<height>/<namespace>, /params, /validators, /stake/<hex> or /staking/params", req.Path))
+		return fail(fmt.Errorf("consensus: unknown query path %q, want /account/<hex>, /blobs/<height>/<namespace>, /params, /validators, /stake/<hex>, /staking/params or /attestation/<nonce>", req.Path))
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fail(err)
 	}
 	return &abci.ResponseQuery{Code: chain.CodeOK, Value: b, Height: height}, nil
-}
-
-// ExtendVote returns an empty vote extension: Quadrant does not use them.
-func (a *App) ExtendVote(context.Context, *abci.RequestExtendVote) (*abci.ResponseExtendVote, error) {
-	return &abci.ResponseExtendVote{}, nil
-}
-
-// VerifyVoteExtension accepts only empty vote extensions.
-func (a *App) VerifyVoteExtension(_ context.Context, req *abci.RequestVerifyVoteExtension) (*abci.ResponseVerifyVoteExtension, error) {
-	status := abci.ResponseVerifyVoteExtension_ACCEPT
-	if len(req.VoteExtension) > 0 {
-		status = abci.ResponseVerifyVoteExtension_REJECT
-	}
-	return &abci.ResponseVerifyVoteExtension{Status: status}, nil
 }
 
 // State sync: the App takes snapshots every AppConfig.Snapshots.Interval

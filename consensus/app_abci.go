@@ -166,10 +166,11 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 	}
 	a.stateMu.RLock()
 	params := a.committed.Params
+	att := attestTxFor(a.committed.Attest, a.committed.Staking, req.LocalLastCommit.Votes)
 	// Staking messages that depend on time (unjail) are judged at the
 	// proposed block's time, as FinalizeBlock will.
 	at := lockedReader{a: a, height: req.Height, now: req.Time.UnixNano()}
-	plan, dropped, err := prepareBlock(at, mempool, params, a.validatorLocked(), req.MaxTxBytes)
+	plan, dropped, err := prepareBlock(at, mempool, params, a.validatorLocked(), req.MaxTxBytes-int64(len(att)), att)
 	a.stateMu.RUnlock()
 	if err != nil {
 		return nil, fmt.Errorf("consensus: preparing proposal at height %d: %w", req.Height, err)
@@ -210,10 +211,14 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 		return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
 	}
 	start := time.Now()
+	att := attestTxOf(req.Txs)
 	a.stateMu.RLock()
 	params := a.committed.Params
 	at := lockedReader{a: a, height: req.Height, now: req.Time.UnixNano()}
 	plan, err := processBlock(at, req.Txs, params, a.checkerLocked())
+	if err == nil && att != nil {
+		err = applyAttestTx(a.committed.Attest.Clone(), a.committed.Staking, att, req.ProposedLastCommit.Votes)
+	}
 	a.stateMu.RUnlock()
 	a.log.Info("consensus: processed proposal", "height", req.Height, "txs", len(req.Txs), "ok", err == nil,
 		"took", time.Since(start).Round(time.Millisecond))
@@ -276,11 +281,16 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if res.staking != nil {
 		staking = res.staking
 	}
-	appHash := AppHash(params, cur.Accounts, res.changes, staking)
+	att := attestTxOf(req.Txs)
+	attest, attResult := a.finalizeAttestations(cur, staking, req, att)
+	if att != nil {
+		res.results[0] = attResult
+	}
+	appHash := StateHash(params, cur.Accounts, res.changes, staking, attest)
 	a.stateMu.RUnlock()
 
 	next := &State{ChainID: cur.ChainID, InitialHeight: cur.InitialHeight, Height: req.Height, AppHash: appHash, Params: params,
-		Staking: staking, LastBlockTime: env.now}
+		Staking: staking, Attest: attest, LastBlockTime: env.now}
 	a.stateMu.Lock()
 	a.pending = &pendingBlock{state: next, changes: res.changes, staking: res.staking, records: res.records, txs: req.Txs}
 	a.stateMu.Unlock()

@@ -40,7 +40,8 @@ type blockEnv struct {
 // executeBlock applies a decided block's transactions in order on top of
 // base: each is decoded and checked (check, given its index), then applied (applyTx); a
 // transaction that fails gets a non-zero code and changes nothing. The last
-// transaction, if it is the data-root transaction, is skipped with code 0.
+// transaction, if it is the data-root transaction, is skipped with code 0,
+// and so is the first if it is an attestation transaction.
 // For each applied pay-for-blobs it records where its blobs landed (layout
 // may be nil when the square could not be rebuilt: the records are then left
 // out, the state is not affected). It is deterministic and does not write
@@ -55,6 +56,11 @@ func executeBlock(base AccountReader, blockTxs [][]byte, env blockEnv, check fun
 	for i, raw := range blockTxs {
 		if i == len(blockTxs)-1 && blobs.IsDataRootTx(raw) {
 			res.results[i] = &abci.ExecTxResult{Code: chain.CodeOK, Log: "data-root transaction"}
+			continue
+		}
+		if i == 0 && len(blockTxs) > 1 && isAttestTx(raw) {
+			// Applied to the attestation state by the caller.
+			res.results[i] = &abci.ExecTxResult{Code: chain.CodeOK, Log: "attestation transaction"}
 			continue
 		}
 		d, terr := check(i, raw)

@@ -107,6 +107,9 @@ func decodeTx(raw []byte, params chain.Params) (*decodedTx, *TxError) {
 	if blobs.IsDataRootTx(raw) {
 		return nil, txErr(chain.CodeDataRootTx, "%w: the transaction decodes as one", ErrDataRootTxInTx)
 	}
+	if isAttestTx(raw) {
+		return nil, txErr(chain.CodeDataRootTx, "%w: an attestation transaction is the proposer's, never a user's", ErrAttestation)
+	}
 	if chain.IsStakeTx(raw) {
 		return decodeStake(raw)
 	}

@@ -17,7 +17,8 @@
 //     transaction — its blobs use allowed namespaces, fit the square and match
 //     their share commitments. A transaction that decodes as a data-root
 //     transaction is always rejected.
-//   - PrepareProposal orders the mempool by gas price, each signer's
+//   - PrepareProposal puts the attestation transaction, if any, first
+//     (see Attestations below), orders the mempool by gas price, each signer's
 //     transactions kept in sequence order, drops what is invalid or does not
 //     fit the square (and the same signer's later transactions), builds the
 //     square, extends it, computes the data root and appends one data-root
@@ -55,6 +56,49 @@
 // validators and thousands of delegations, to be split into per-record
 // keys when it grows.
 //
+// Attestations (attest*.go, chain.Attestation). Validators attest, for
+// Blobstream-compatible contracts on Ethereum (contracts/, relay/), what
+// the chain holds. Every data_commitment_window heights (genesis
+// "attestation" params; default 100) FinalizeBlock adds a data commitment:
+// the RFC-6962 root over ABI-encoded (height, data root) tuples of the
+// window, the data root being each block's data-root transaction's. At the
+// same boundary, if more than valset_change_bps (default 5 %) of normalised
+// power moved between the last attested Ethereum set (active validators
+// with a registered eth_address, CometBFT power, sorted by power desc)
+// and the current one, a valset checkpoint follows it. One nonce counts
+// both; nonce 0 is the genesis set, which deploys the contract. Each
+// attestation is signed by the set of the last valset nonce below it
+// (the outgoing set, for a checkpoint), with the validator's secp256k1
+// key as an EIP-191 message over Blobstream's digest (package
+// contracts/blobstream).
+//
+// Signatures travel in vote extensions: ExtendVote at height H signs the
+// lowest incomplete attestations of the state after H−1 (at most
+// MaxExtensionEntries, MaxVoteExtensionSize bytes); VerifyVoteExtension
+// rejects an extension that does not decode or whose signatures are not
+// the sender's registered address over an incomplete attestation it is to
+// sign. The proposer of H+1 puts the signatures of the extended commit
+// (votes for the block only) that may still be recorded into one
+// attestation transaction, the block's first transaction. It is part of
+// the square, laid out like any plain transaction in the transaction
+// namespace — so every reader that rebuilds the square from all
+// transactions but the last (full nodes, clients) gets the same data
+// root — and at most one per block; CheckTx never admits one and
+// ProcessProposal rejects one anywhere else. The data-root transaction
+// stays the last and only one of its kind. ProcessProposal rejects the
+// block unless every entry
+// comes from a validator that voted for the previous block (its
+// ProposedLastCommit) and verifies against the committed state; the
+// Ethereum signature authenticates itself, so the CometBFT extension
+// signature need not be carried. The attestation state (every attestation
+// with its signatures, signer addresses and power; the current window's
+// tuples) is one app-hash leaf, 0x04 ‖ SHA-256 of its JSON, and is served
+// by the /attestation/<nonce> and /attestation/latest queries. It is
+// rewritten by every Commit and grows by one entry per window: to be
+// split into per-nonce keys and pruned below the contract's nonce later.
+// A chain whose genesis validators registered no Ethereum address attests
+// nothing.
+//
 // Decision logic (validation, ordering, fee math, the app hash) consists of
 // pure functions taking state and inputs as parameters; the App methods are
 // the edge that locks, reads the datastore and logs.
@@ -70,6 +114,8 @@
 // Not yet supported, and written down as later work: state sync snapshots,
 // upgrades, key rotation and commission changes of a validator.
 //
-// Layering: consensus imports chain, blobs, da and erasure; of Quadrant's
+// Layering: consensus imports chain, blobs, da, erasure and
+// contracts/blobstream (and go-ethereum's crypto, to sign and recover
+// attestation signatures); of Quadrant's
 // packages only validator (and cmd/quadrant) import it.
 package consensus

@@ -32,6 +32,8 @@ type GenesisState struct {
 	// used: the chain then runs with genesis.json's validators, and the
 	// app changes the set only once a validator is created.
 	Staking GenesisStaking `json:"staking"`
+	// Attestation holds the attestation params (zero fields: defaults).
+	Attestation AttestParams `json:"attestation"`
 }
 
 // GenesisStaking is the staking section of the genesis app state. Its zero
@@ -114,6 +116,9 @@ func (g GenesisState) Validate() error {
 			return fmt.Errorf("%w: staking validator %d: balances and self-bonds overflow uint64 in sum", ErrInvalidGenesis, i)
 		}
 		total += v.SelfBond
+	}
+	if err := g.Attestation.withDefaults().Validate(); err != nil {
+		return err
 	}
 	return g.Staking.validate()
 }

@@ -47,6 +47,7 @@ type BlobRecord struct {
 const (
 	keyMeta          = "/quadrant/meta"
 	keyStaking       = "/quadrant/staking"
+	keyAttest        = "/quadrant/attestations"
 	prefixAccount    = "/quadrant/acct"
 	prefixBlobIndex  = "/quadrant/blobidx"
 	heightKeyDigits  = 20

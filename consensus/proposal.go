@@ -88,7 +88,11 @@ func selectTxs(base AccountReader, ordered []*decodedTx, params chain.Params, ma
 // maxBytes and is valid (selectTxs; validate is asked at most once per
 // transaction), build the square and compute its data root. The result does
 // not yet contain the data-root transaction.
-func prepareBlock(base AccountReader, raws [][]byte, params chain.Params, validate txValidator, maxBytes int64) (*blockPlan, []droppedTx, error) {
+//
+// lead, when not nil, is the attestation transaction: it goes first in the
+// block and the square, ahead of everything selected (its bytes are taken
+// off maxBytes by the caller).
+func prepareBlock(base AccountReader, raws [][]byte, params chain.Params, validate txValidator, maxBytes int64, lead []byte) (*blockPlan, []droppedTx, error) {
 	var decoded []*decodedTx
 	var dropped []droppedTx
 	for i, raw := range raws {
@@ -113,22 +117,32 @@ func prepareBlock(base AccountReader, raws [][]byte, params chain.Params, valida
 	}
 	for {
 		kept, left := selectTxs(base, ordered, params, maxBytes, excluded, valid)
-		txs := make([][]byte, len(kept))
-		for i, d := range kept {
-			txs[i] = d.raw
+		txs := make([][]byte, 0, len(kept)+1)
+		decodedTxs := make([]*decodedTx, 0, len(kept)+1)
+		if lead != nil {
+			txs, decodedTxs = append(txs, lead), append(decodedTxs, nil)
+		}
+		for _, d := range kept {
+			txs, decodedTxs = append(txs, d.raw), append(decodedTxs, d)
 		}
 		sq, built, err := blobs.Build(txs, params.MaxSquareSize)
 		if err != nil {
 			return nil, nil, fmt.Errorf("consensus: building the square: %w", err)
 		}
 		if len(built) == len(txs) {
-			plan, err := planFor(txs, kept, sq)
+			plan, err := planFor(txs, decodedTxs, sq)
 			return plan, append(dropped, left...), err
 		}
 		// The builder left something out that the budget admitted: exclude
 		// it (and so its signer's later transactions) and select again.
 		// Build keeps the input order, so built is a subsequence of txs.
 		j, newlyExcluded := 0, 0
+		if lead != nil {
+			if len(built) == 0 || !bytes.Equal(built[0], lead) {
+				return nil, nil, errors.New("consensus: the square builder left out the attestation transaction")
+			}
+			j = 1
+		}
 		for _, d := range kept {
 			if j < len(built) && bytes.Equal(built[j], d.raw) {
 				j++
@@ -144,8 +158,9 @@ func prepareBlock(base AccountReader, raws [][]byte, params chain.Params, valida
 }
 
 // processBlock is a validator's decision on a proposed block: the last
-// transaction must be the block's only data-root transaction; every other
-// transaction must decode, be valid and apply in order against base; the
+// transaction must be the block's only data-root transaction; the first may
+// be an attestation transaction (left to the caller, but in the square);
+// every other transaction must decode, be valid and apply in order against base; the
 // square constructed from them must have the data root and square size the
 // data-root transaction states.
 func processBlock(base AccountReader, blockTxs [][]byte, params chain.Params, check txChecker) (*blockPlan, error) {
@@ -163,6 +178,9 @@ func processBlock(base AccountReader, blockTxs [][]byte, params chain.Params, ch
 	for i, raw := range txs {
 		if blobs.IsDataRootTx(raw) {
 			return nil, fmt.Errorf("%w: data-root transaction at index %d, want exactly one, last (index %d)", ErrProposal, i, n-1)
+		}
+		if i == 0 && isAttestTx(raw) {
+			continue // checked by the caller against the last commit (applyAttestTx)
 		}
 		d, terr := check(raw)
 		if terr != nil {

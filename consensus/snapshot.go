@@ -18,6 +18,8 @@ import (
 //	payload  = u32 len ‖ stateMeta JSON
 //	         ‖ u64 n ‖ n × (address (20) ‖ balance (8) ‖ sequence (8)), by address
 //	         ‖ u32 len ‖ staking JSON (Staking's canonical encoding)
+//	         ‖ u32 len ‖ attestation JSON (Attestations; length 0 when the
+//	           state has none)
 //	metadata = u64 payload size ‖ SHA-256 of each chunk, in order
 //	hash     = SHA-256(metadata)
 //
@@ -114,7 +116,11 @@ func encodeSnapshotPayload(st *State) []byte {
 	slices.SortFunc(addrs, func(a, b chain.Address) int { return bytes.Compare(a[:], b[:]) })
 
 	const rec = chain.AddressSize + accountSize
-	b := make([]byte, 0, 4+len(meta)+8+len(addrs)*rec+4+len(stakingJSON))
+	var attestJSON []byte
+	if st.Attest != nil {
+		attestJSON = st.Attest.marshal()
+	}
+	b := make([]byte, 0, 4+len(meta)+8+len(addrs)*rec+4+len(stakingJSON)+4+len(attestJSON))
 	b = binary.BigEndian.AppendUint32(b, uint32(len(meta)))
 	b = append(b, meta...)
 	b = binary.BigEndian.AppendUint64(b, uint64(len(addrs)))
@@ -123,7 +129,9 @@ func encodeSnapshotPayload(st *State) []byte {
 		b = append(b, st.Accounts[addr].marshal()...)
 	}
 	b = binary.BigEndian.AppendUint32(b, uint32(len(stakingJSON)))
-	return append(b, stakingJSON...)
+	b = append(b, stakingJSON...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(attestJSON)))
+	return append(b, attestJSON...)
 }
 
 // decodeSnapshotPayload decodes a payload into a State whose AppHash is the
@@ -158,11 +166,12 @@ func decodeSnapshotPayload(b []byte) (*State, error) {
 		accounts[chain.Address(raw[:chain.AddressSize])] = acc
 	}
 	stakingJSON := r.next(int(r.u32()))
+	attestJSON := r.next(int(r.u32()))
 	if r.err != nil {
 		return nil, r.err
 	}
 	if len(r.b) != 0 {
-		return nil, fmt.Errorf("%w: %d bytes after the staking state", ErrBadSnapshot, len(r.b))
+		return nil, fmt.Errorf("%w: %d bytes after the attestation state", ErrBadSnapshot, len(r.b))
 	}
 	var meta stateMeta
 	if err := json.Unmarshal(metaJSON, &meta); err != nil {
@@ -172,11 +181,17 @@ func decodeSnapshotPayload(b []byte) (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: staking state: %w", ErrBadSnapshot, err)
 	}
+	var attest *Attestations
+	if len(attestJSON) > 0 {
+		if attest, err = unmarshalAttestations(attestJSON); err != nil {
+			return nil, fmt.Errorf("%w: attestation state: %w", ErrBadSnapshot, err)
+		}
+	}
 	if meta.Height < 1 || meta.InitialHeight < 1 || meta.Height < meta.InitialHeight-1 {
 		return nil, fmt.Errorf("%w: height %d, initial height %d", ErrBadSnapshot, meta.Height, meta.InitialHeight)
 	}
 	return &State{ChainID: meta.ChainID, InitialHeight: meta.InitialHeight, Height: meta.Height, AppHash: meta.AppHash,
-		Params: meta.Params, Accounts: accounts, Staking: staking, LastBlockTime: meta.LastBlockTime}, nil
+		Params: meta.Params, Accounts: accounts, Staking: staking, Attest: attest, LastBlockTime: meta.LastBlockTime}, nil
 }
 
 // payloadReader reads a payload front to back; the first shortfall sets

@@ -216,7 +216,7 @@ func (r *restoreState) finish(chainID string) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch got := AppHash(st.Params, st.Accounts, nil, st.Staking); {
+	switch got := StateHash(st.Params, st.Accounts, nil, st.Staking, st.Attest); {
 	case uint64(st.Height) != r.snap.Height:
 		return nil, fmt.Errorf("%w: payload is of height %d, snapshot of %d", ErrBadSnapshot, st.Height, r.snap.Height)
 	case chainID != "" && st.ChainID != chainID:

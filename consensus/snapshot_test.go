@@ -265,7 +265,7 @@ func TestSnapshotPayloadRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := AppHash(st.Params, st.Accounts, nil, st.Staking); !bytes.Equal(got, src.committed.AppHash) {
+	if got := StateHash(st.Params, st.Accounts, nil, st.Staking, st.Attest); !bytes.Equal(got, src.committed.AppHash) {
 		t.Fatalf("decoded app hash %X, want %X", got, src.committed.AppHash)
 	}
 	if !bytes.Equal(encodeSnapshotPayload(st), payload) {

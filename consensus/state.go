@@ -157,6 +157,9 @@ type State struct {
 	Params   chain.Params
 	Accounts Accounts
 	Staking  *Staking
+	// Attest is the attestation state (attest*.go); never modified in
+	// place once committed.
+	Attest *Attestations
 	// LastBlockTime is the time of block Height (unix nanoseconds; the
 	// genesis time at height 0). Not part of the app hash.
 	LastBlockTime int64
@@ -172,6 +175,9 @@ func (s *State) Clone() *State {
 	}
 	if s.Staking != nil {
 		c.Staking = s.Staking.Clone()
+	}
+	if s.Attest != nil {
+		c.Attest = s.Attest.Clone()
 	}
 	return &c
 }
@@ -192,6 +198,7 @@ const (
 	leafParams  = 0x01
 	leafAccount = 0x02
 	leafStaking = 0x03
+	leafAttest  = 0x04
 )
 
 // AppHash returns the app hash committing to params and the non-zero
@@ -208,6 +215,12 @@ const (
 // It is a pure function of its inputs and costs O(n log n) in the number of
 // accounts.
 func AppHash(params chain.Params, base Accounts, changes map[chain.Address]Account, staking *Staking) []byte {
+	return StateHash(params, base, changes, staking, nil)
+}
+
+// StateHash is AppHash with one more leaf, after staking, when attest is
+// not nil: 0x04 ‖ SHA-256 of the attestation state's JSON (Attestations).
+func StateHash(params chain.Params, base Accounts, changes map[chain.Address]Account, staking *Staking, attest *Attestations) []byte {
 	addrs := make([]chain.Address, 0, len(base)+len(changes))
 	for addr, a := range base {
 		if _, changed := changes[addr]; !changed && !a.IsZero() {
@@ -239,6 +252,9 @@ func AppHash(params chain.Params, base Accounts, changes map[chain.Address]Accou
 	if staking != nil {
 		leaves = append(leaves, staking.hashLeaf())
 	}
+	if attest != nil {
+		leaves = append(leaves, attest.hashLeaf())
+	}
 	return da.MerkleRoot(leaves)
 }
 
@@ -269,7 +285,8 @@ func GenesisToState(chainID string, g GenesisState) (*State, error) {
 		}
 	}
 	s.Staking = genesisStaking(g.Staking.withDefaults())
-	s.AppHash = AppHash(s.Params, s.Accounts, nil, s.Staking)
+	s.Attest = newAttestations(g.Attestation.withDefaults(), s.Staking)
+	s.AppHash = StateHash(s.Params, s.Accounts, nil, s.Staking, s.Attest)
 	return s, nil
 }
 

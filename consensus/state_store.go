@@ -104,7 +104,14 @@ func (s *stateStore) load(ctx context.Context) (st *State, found bool, err error
 	}
 	// The app hash is recomputed rather than trusted, so a store that was
 	// tampered with or half-written is caught at start.
-	if got := AppHash(st.Params, st.Accounts, nil, st.Staking); string(got) != string(st.AppHash) {
+	if rawAttest, err := s.ds.Get(ctx, ds.NewKey(keyAttest)); err == nil {
+		if st.Attest, err = unmarshalAttestations(rawAttest); err != nil {
+			return nil, false, err
+		}
+	} else if !errors.Is(err, ds.ErrNotFound) {
+		return nil, false, fmt.Errorf("consensus: reading attestation state: %w", err)
+	}
+	if got := StateHash(st.Params, st.Accounts, nil, st.Staking, st.Attest); string(got) != string(st.AppHash) {
 		return nil, false, fmt.Errorf("consensus: stored state at height %d does not match its app hash %X (recomputed %X)",
 			st.Height, st.AppHash, got)
 	}
@@ -119,6 +126,8 @@ type commitBatch struct {
 	changes map[chain.Address]Account
 	// staking, when not nil, is the new staking state.
 	staking *Staking
+	// attest, when not nil, is the new attestation state.
+	attest *Attestations
 	// all, when true, means changes hold the complete account set and every
 	// stored account not in it must be deleted (InitChain).
 	all bool
@@ -159,6 +168,11 @@ func (s *stateStore) commit(ctx context.Context, b commitBatch) error {
 	if b.staking != nil {
 		if err := batch.Put(ctx, ds.NewKey(keyStaking), b.staking.marshal()); err != nil {
 			return fmt.Errorf("consensus: writing staking state: %w", err)
+		}
+	}
+	if b.attest != nil {
+		if err := batch.Put(ctx, ds.NewKey(keyAttest), b.attest.marshal()); err != nil {
+			return fmt.Errorf("consensus: writing attestation state: %w", err)
 		}
 	}
 	ordinals := make(map[string]int)

@@ -14,7 +14,8 @@ import (
 
 // ConsensusParams returns the CometBFT consensus parameters Quadrant chains
 // start with: block.max_bytes = -1, so that PrepareProposal sees the whole
-// mempool and the App alone enforces the square limit; everything else is
+// mempool and the App alone enforces the square limit; vote extensions on
+// from height 1 (they carry attestation signatures); everything else is
 // CometBFT's default.
 //
 // The price, measured with `quadrant bench chain` at k=256: CometBFT v1.0.1
@@ -29,6 +30,8 @@ func ConsensusParams() *cmttypes.ConsensusParams {
 	p := cmttypes.DefaultConsensusParams()
 	p.Block.MaxBytes = -1
 	p.Block.MaxGas = -1
+	// Attestation signatures travel in vote extensions (consensus/doc.go).
+	p.ABCI.VoteExtensionsEnableHeight = 1
 	return p
 }
 

@@ -5,6 +5,12 @@
 // coreapi) on rpc.grpc_listen_address, through which bridges fetch committed
 // blocks and wallets submit transactions in binary.
 //
+// A validator home may hold an Ethereum attestation key (EthKeyPath,
+// written by quadrant init; its address is what a genesis validator or
+// create-validator registers as eth_address): NewNode hands it to the
+// application, which signs the chain's attestations with it in vote
+// extensions (ConsensusParams turns them on from height 1).
+//
 // Node follows the lifecycle of every Quadrant node part: NewNode builds it
 // (opening the application's store and replaying blocks it has not applied),
 // Start starts CometBFT and the core API, Stop stops both and waits.

@@ -108,7 +108,12 @@ func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	ethKey, err := LoadEthKey(opts.Home)
+	if err != nil {
+		return nil, err
+	}
 	app, err := consensus.NewApp(consensus.AppConfig{
+		AttestationKey:        ethKey,
 		Dir:                   AppDir(opts.Home),
 		ChainID:               genDoc.ChainID,
 		Snapshots:             opts.Config.Storage.snapshotConfig(opts.Home),

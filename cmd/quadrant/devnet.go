@@ -84,6 +84,9 @@ const devnetUnbondingSeconds = 300
 // state-sync snapshots.
 const devnetSnapshotInterval = 50
 
+// devnetDataCommitmentWindow is a devnet's attestation window in heights.
+const devnetDataCommitmentWindow = 10
+
 // createDevnet writes the homes of a new devnet: one per validator, a shared
 // genesis with every validator and a funded faucet account whose key is
 // written to <home>/keys/faucet.json, and the manifest.
@@ -137,6 +140,9 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 	// minutes, a validator jailed for downtime may unjail after 1.
 	app.Staking.Params.UnbondingSeconds = devnetUnbondingSeconds
 	app.Staking.Params.DowntimeJailSeconds = 60
+	// Attestations every 10 heights, so a relay has something to carry
+	// within a minute or so.
+	app.Attestation.DataCommitmentWindow = devnetDataCommitmentWindow
 	for _, info := range infos {
 		app.Staking.Validators = append(app.Staking.Validators, info.genesisValidator(app.Staking.Params))
 		app.Accounts = append(app.Accounts, consensus.GenesisAccount{Address: info.Account.Address().String(), Balance: defaultAccountBalance})

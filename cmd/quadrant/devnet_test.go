@@ -166,6 +166,7 @@ func TestDevnetFourValidators(t *testing.T) {
 			t.Fatalf("blob %s not found at height %d namespace %s (got %d blobs)", l.commitment, l.height, l.ns, len(got))
 		}
 	}
+	checkDevnetAttestation(t, clients[2])
 }
 
 // TestDevnetBadDataRootProposer starts one validator that proposes wrong data

@@ -36,6 +36,9 @@ type homeInfo struct {
 	ValKey  crypto.PubKey
 	Account *wallet.Key
 	Config  validator.NodeConfig
+	// EthAddress is the address of the home's Ethereum attestation key
+	// (validator.EthKeyPath), registered by a genesis validator.
+	EthAddress [20]byte
 }
 
 // genesisValidator returns the home's validator for a genesis: its
@@ -44,6 +47,7 @@ func (h *homeInfo) genesisValidator(params chain.StakingParams) consensus.Genesi
 	return consensus.GenesisValidator{
 		Operator: h.Account.Address(), PubKey: h.ValKey.Bytes(), Moniker: h.Config.Moniker,
 		CommissionBps: validatorCommissionBps, SelfBond: validatorPower * params.PowerReduction,
+		EthAddress: h.EthAddress[:],
 	}
 }
 
@@ -53,8 +57,8 @@ func (h *homeInfo) peerAddress() string {
 }
 
 // initHome writes a node home: config.toml, CometBFT's directories and
-// derived config, a node key, a validator key (both 0600) and an account
-// key named keyName. It refuses a home that already has a config.toml. The
+// derived config, a node key, a validator key, an Ethereum attestation key
+// (all 0600) and an account key named keyName. It refuses a home that already has a config.toml. The
 // genesis is written separately.
 func initHome(home string, cfg validator.NodeConfig, keyName, keyType string) (*homeInfo, error) {
 	if _, err := os.Stat(validator.ConfigPath(home)); err == nil {
@@ -85,7 +89,11 @@ func initHome(home string, cfg validator.NodeConfig, keyName, keyType string) (*
 	if err != nil {
 		return nil, err
 	}
-	return &homeInfo{Home: home, NodeID: string(nodeKey.ID()), ValKey: pub, Account: acct, Config: cfg}, nil
+	_, eth, err := validator.LoadOrGenEthKey(home)
+	if err != nil {
+		return nil, err
+	}
+	return &homeInfo{Home: home, NodeID: string(nodeKey.ID()), ValKey: pub, Account: acct, Config: cfg, EthAddress: eth}, nil
 }
 
 // genFilePV writes a fresh ed25519 validator key and its sign state; the

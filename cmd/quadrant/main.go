@@ -55,6 +55,8 @@ func newRootCmd() *cobra.Command {
 		newAuthCmd(),
 		newVersionCmd(),
 		newStatusCmd(),
+		newRelayCmd(),
+		newAttestationsCmd(),
 	)
 	return root
 }

@@ -2,6 +2,7 @@ package validatortest
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"fmt"
 	"strings"
 	"testing"
@@ -28,6 +29,10 @@ type Member struct {
 	// Operator is its funded account; for a genesis validator, the
 	// operator of its self-bonded stake.
 	Operator *wallet.Key
+	// EthKey is its Ethereum attestation key (validator.EthKeyPath), whose
+	// address a genesis validator registers.
+	EthKey     *ecdsa.PrivateKey
+	EthAddress [20]byte
 }
 
 // Network is a multi-node chain on loopback: Members[:Validators] are
@@ -55,7 +60,7 @@ func NewNetwork(t testing.TB, validators, extra int, blockTime time.Duration, se
 		if i < validators {
 			nw.Genesis.Staking.Validators = append(nw.Genesis.Staking.Validators, consensus.GenesisValidator{
 				Operator: m.Operator.Address(), PubKey: m.ValKey.PubKey().Bytes(), Moniker: m.Config.Moniker,
-				CommissionBps: 1000, SelfBond: selfBond})
+				CommissionBps: 1000, SelfBond: selfBond, EthAddress: m.EthAddress[:]})
 		}
 	}
 	if tweak != nil {
@@ -100,7 +105,11 @@ func newMember(t testing.TB, name string, blockTime time.Duration) *Member {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Member{Home: home, Config: cfg, NodeID: string(nk.ID()), ValKey: pv.Key.PrivKey, Operator: op}
+	ek, eth, err := validator.LoadOrGenEthKey(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Member{Home: home, Config: cfg, NodeID: string(nk.ID()), ValKey: pv.Key.PrivKey, Operator: op, EthKey: ek, EthAddress: eth}
 }
 
 // Start runs member i until the test ends (with
