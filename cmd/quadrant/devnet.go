@@ -101,28 +101,9 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 		return nil, err
 	}
 	m := &devnetManifest{ChainID: o.ChainID, BlockTime: jsonDuration(o.BlockTime)}
-	infos := make([]*homeInfo, o.Validators)
-	for i := range infos {
-		p2p, rpc, metrics := devnetPorts(o.BasePort, i)
-		name := fmt.Sprintf("validator-%d", i)
-		cfg := validator.LoopbackConfig(name, p2p, rpc, metrics, o.BlockTime)
-		// The core API: the bridge fetches blocks and clients submit
-		// transactions over it.
-		cfg.RPC.GRPCListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", validator.LoopbackGRPCPort(rpc))
-		if o.TimeoutPropose > 0 {
-			cfg.Consensus.TimeoutPropose = o.TimeoutPropose
-		}
-		if o.Mempool != "" {
-			cfg.Mempool.Type = o.Mempool
-		}
-		// Snapshots often enough that a node can join by state sync within
-		// a minute of the devnet's start (production: every 1000 heights).
-		cfg.Storage.SnapshotInterval = devnetSnapshotInterval
-		info, err := initHome(filepath.Join(o.Home, name), cfg, "validator", wallet.KeyTypeSecp256k1)
-		if err != nil {
-			return nil, err
-		}
-		infos[i] = info
+	infos, err := initDevnetValidators(o)
+	if err != nil {
+		return nil, err
 	}
 	faucet, err := wallet.NewKeyring(o.Home).Add("faucet", wallet.KeyTypeSecp256k1)
 	if err != nil {
@@ -190,6 +171,35 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// initDevnetValidators creates the home of each devnet validator, with its
+// loopback ports, core API, and devnet snapshot cadence.
+func initDevnetValidators(o devnetOptions) ([]*homeInfo, error) {
+	infos := make([]*homeInfo, o.Validators)
+	for i := range infos {
+		p2p, rpc, metrics := devnetPorts(o.BasePort, i)
+		name := fmt.Sprintf("validator-%d", i)
+		cfg := validator.LoopbackConfig(name, p2p, rpc, metrics, o.BlockTime)
+		// The core API: the bridge fetches blocks and clients submit
+		// transactions over it.
+		cfg.RPC.GRPCListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", validator.LoopbackGRPCPort(rpc))
+		if o.TimeoutPropose > 0 {
+			cfg.Consensus.TimeoutPropose = o.TimeoutPropose
+		}
+		if o.Mempool != "" {
+			cfg.Mempool.Type = o.Mempool
+		}
+		// Snapshots often enough that a node can join by state sync within
+		// a minute of the devnet's start (production: every 1000 heights).
+		cfg.Storage.SnapshotInterval = devnetSnapshotInterval
+		info, err := initHome(filepath.Join(o.Home, name), cfg, "validator", wallet.KeyTypeSecp256k1)
+		if err != nil {
+			return nil, err
+		}
+		infos[i] = info
+	}
+	return infos, nil
 }
 
 func joinComma(s []string) string {
