@@ -30,7 +30,7 @@ func (n *Node) bisectHead(ctx context.Context, h *da.LightHeader) error {
 	if height <= target {
 		return p2p.ErrIgnore // verified up to there already
 	}
-	trace, err := da.Bisect(ctx, local, h, peerHeaders{n}, da.Bisection{TrustingPeriod: n.cfg.TrustingPeriod}, n.now())
+	trace, err := da.Bisect(ctx, local, h, peerHeaders{n}, da.Bisection{TrustingPeriod: n.cfg.Trusting()}, n.now())
 	if errors.Is(err, da.ErrTrustExpired) {
 		n.mu.Lock()
 		if n.syncErr == nil {
