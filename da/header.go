@@ -14,8 +14,8 @@ import (
 // Header limits.
 const (
 	// MaxValidators bounds the validator set an extended header may carry.
-	// Quadrant's validator set is fixed at genesis and small (Celestia runs
-	// 100); the bound keeps a header well under MaxLightHeaderSize.
+	// Quadrant's validator set is small (Celestia runs 100); the bound
+	// keeps a header well under MaxLightHeaderSize.
 	MaxValidators = 1000
 	// MaxBlockTxs bounds the tx count a data-root proof may claim.
 	MaxBlockTxs = 1 << 24
@@ -29,6 +29,12 @@ var (
 	// trusted header it is verified against (height, time, validator-set
 	// hash or block ID continuity).
 	ErrHeaderNotAdjacent = errors.New("da: header does not follow the trusted header")
+	// ErrNotEnoughTrust is wrapped (with ErrHeaderNotAdjacent) when
+	// VerifySkipping refuses a header because validators holding more than
+	// the trust level of the trusted set did not sign it: the set changed
+	// too much in between, or the header is a stranger's. Bisect then
+	// verifies a header in between first.
+	ErrNotEnoughTrust = errors.New("da: not enough of the trusted validator set signed")
 )
 
 // LightHeader is what a light node syncs and verifies for each height: the
@@ -271,8 +277,8 @@ func (h *LightHeader) Verify(trusted *LightHeader) error {
 // more than 2/3 of the validator set trusted names as next
 // (h.ValidatorsHash = trusted.NextValidatorsHash, then Validate for
 // trusted's chain ID). That is the trust Verify gives as long as the set
-// does not change in between, which is Quadrant's case (the set is fixed
-// at genesis). A header signed by any other set — a stranger's, carried in
+// does not change in between; across a set change use VerifySkipping and
+// Bisect, which fetch headers in between. A header signed by any other set — a stranger's, carried in
 // the header itself — fails with ErrHeaderNotAdjacent before any signature
 // is checked, as do height and time failures; the caller cannot tell such
 // a header from one after a set change, so it ignores it (no sync target
@@ -351,16 +357,18 @@ func DefaultTrustLevel() cmtmath.Fraction {
 }
 
 // VerifySkipping checks h against a trusted header of the same chain at
-// any lower height, as CometBFT's light client does when it skips: h must
-// be later in time, valid on its own (Validate: more than 2/3 of its own
-// validator set signed it), and validators holding more than trustLevel
-// (≥ 1/3, ≤ 1) of the voting power of the set trusted names as next must
-// have signed it (types.VerifyCommitLightTrusting). Because a header
-// carries only its own validator set, the trusted header's next set must be
-// that same set (NextValidatorsHash = ValidatorsHash), as it is while
-// Quadrant's validator set is fixed; otherwise verify adjacent headers with
-// Verify. For adjacent heights it is Verify. It takes no clock: the caller
-// enforces the trusting period (trusted must not be older than it).
+// any lower height, as CometBFT's light client does when it skips
+// (light.VerifyNonAdjacent with the trusted header's own validator set, as
+// its verifySkipping passes): h must be later in time, valid on its own
+// (Validate: more than 2/3 of its own validator set signed it), and
+// validators holding more than trustLevel (≥ 1/3, ≤ 1) of the voting power
+// of the trusted header's validator set must have signed it
+// (types.VerifyCommitLightTrusting). When too little of that set signed
+// (the set changed too much in between, or h is a stranger's) the error
+// wraps ErrNotEnoughTrust and ErrHeaderNotAdjacent: Bisect then verifies a
+// header in between first. For adjacent heights it is Verify (which follows
+// NextValidatorsHash). It takes no clock: the caller enforces the trusting
+// period (trusted must not be older than it; Bisect does).
 //
 // The checks run cheapest first: after the signed header's structural
 // checks, whether enough of the trusted set signed (at most one signature
@@ -390,15 +398,19 @@ func (h *LightHeader) VerifySkipping(trusted *LightHeader, trustLevel cmtmath.Fr
 	if !u.Time.After(t.Time) {
 		return fmt.Errorf("%w: height %d: time %s is not after the trusted header's %s", ErrHeaderNotAdjacent, u.Height, u.Time, t.Time)
 	}
-	if !bytes.Equal(t.NextValidatorsHash, t.ValidatorsHash) || !bytes.Equal(trusted.ValidatorSet.Hash(), t.ValidatorsHash) {
-		return fmt.Errorf("%w: the trusted header's next validator set is not its own (or its set does not match its hash); verify adjacent headers instead",
-			ErrHeaderNotAdjacent)
+	if !bytes.Equal(trusted.ValidatorSet.Hash(), t.ValidatorsHash) {
+		return fmt.Errorf("%w: the trusted header %d carries a validator set that does not match its validators hash", ErrHeaderNotAdjacent, t.Height)
 	}
 	if err := h.validateSigned(t.ChainID); err != nil {
 		return err
 	}
 	if err := types.VerifyCommitLightTrusting(t.ChainID, trusted.ValidatorSet, u.Commit, trustLevel); err != nil {
-		return fmt.Errorf("%w: height %d: not enough of the trusted validator set signed: %w", ErrHeaderNotAdjacent, u.Height, err)
+		var few types.ErrNotEnoughVotingPowerSigned
+		if errors.As(err, &few) {
+			return fmt.Errorf("%w: %w: height %d: %d of the trusted header %d's voting power signed, more than %d needed",
+				ErrHeaderNotAdjacent, ErrNotEnoughTrust, u.Height, few.Got, t.Height, few.Needed)
+		}
+		return fmt.Errorf("%w: height %d: the trusted validator set's signatures: %w", ErrHeaderNotAdjacent, u.Height, err)
 	}
 	if err := h.validateValidatorSet(); err != nil {
 		return err

@@ -95,10 +95,12 @@ func (s *syncer) raiseTarget(h uint64) {
 // validateGossipHeader is the header topic validator (both modes). A
 // header right after the local head must verify against it; a header
 // further ahead must pass da's VerifyAhead against it (signed by the
-// validator set the head names as next; Quadrant's set is fixed at
-// genesis, so that is the same trust). Headers at or below the head, or
-// that cannot be checked (another set, no head yet), are ignored without
-// blame; headers that fail verification are rejected.
+// validator set the head names as next). After a validator-set change such
+// a head is ignored (not relayed) rather than verified by bisection: the
+// sync target also rises from polled heads, and every header up to it is
+// verified against its predecessor, which follows set changes. Headers at
+// or below the head, or that cannot be checked (another set, no head yet),
+// are ignored without blame; headers that fail verification are rejected.
 func (sh *shared) validateGossipHeader(ctx context.Context, from peer.ID, h *da.LightHeader) error {
 	head, err := sh.store.Head(ctx)
 	if err != nil {

@@ -47,8 +47,16 @@ type Config struct {
 	// longer than the trusting period).
 	TrustedHeight uint64 `toml:"trusted_height"`
 	TrustedHash   string `toml:"trusted_hash"`
+	// UnbondingPeriod is the chain's unbonding period (its staking genesis
+	// and network manifest state it): how long validators that leave stay
+	// slashable. A light node cannot learn it from untrusted peers, so it
+	// is configuration. Default 21 days.
+	UnbondingPeriod time.Duration `toml:"unbonding_period"`
 	// TrustingPeriod: when the newest verified header is older than this,
-	// the node refuses to continue and asks for a new trusted hash.
+	// the node refuses to continue and asks for a new trusted hash. It must
+	// be shorter than UnbondingPeriod (the validators trusted must still be
+	// slashable); 0 means DefaultTrustingPeriod(UnbondingPeriod), two
+	// thirds of it. Use Trusting for the effective value.
 	TrustingPeriod time.Duration `toml:"trusting_period"`
 	// SkipVerification lets a gossiped head far ahead of the local head be
 	// verified by CometBFT's skipping rule (≥ 1/3 of the trusted voting power
@@ -88,9 +96,27 @@ type Config struct {
 	RPC rpc.Config `toml:"rpc"`
 }
 
+// DefaultUnbondingPeriod is the unbonding period assumed when none is
+// configured: 21 days, chain.DefaultUnbondingSeconds.
+const DefaultUnbondingPeriod = 21 * 24 * time.Hour
+
+// DefaultTrustingPeriod returns the trusting period derived from an
+// unbonding period: two thirds of it, as CometBFT's light client advises
+// and manifest.Join computes.
+func DefaultTrustingPeriod(unbonding time.Duration) time.Duration { return unbonding / 3 * 2 }
+
+// Trusting returns the effective trusting period: TrustingPeriod, or when
+// it is 0, DefaultTrustingPeriod(UnbondingPeriod).
+func (c Config) Trusting() time.Duration {
+	if c.TrustingPeriod > 0 {
+		return c.TrustingPeriod
+	}
+	return DefaultTrustingPeriod(c.UnbondingPeriod)
+}
+
 // DefaultConfig returns a light node sampling 16 shares per header within
-// a 30-day window with celestia-node's worker shape, a 14-day trusting
-// period, libp2p on an ephemeral port and JSON-RPC on DefaultRPCAddress.
+// a 30-day window with celestia-node's worker shape, a 21-day unbonding
+// period and so a 14-day trusting period, libp2p on an ephemeral port and JSON-RPC on DefaultRPCAddress.
 func DefaultConfig() Config {
 	pc := p2p.DefaultConfig()
 	pc.ListenAddrs = []string{"/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"}
@@ -99,7 +125,7 @@ func DefaultConfig() Config {
 	return Config{
 		LogLevel:         "info",
 		LogFormat:        "text",
-		TrustingPeriod:   14 * 24 * time.Hour,
+		UnbondingPeriod:  DefaultUnbondingPeriod,
 		SkipVerification: true,
 		Samples:          16,
 		HeaderDeadline:   30 * time.Second,
@@ -131,8 +157,16 @@ func (c Config) Validate() error {
 	if _, err := c.TrustedHashBytes(); err != nil {
 		return err
 	}
-	if c.TrustingPeriod <= 0 {
-		return bad("trusting_period must be positive")
+	if c.UnbondingPeriod <= 0 {
+		return bad("unbonding_period %s: must be positive (the chain's unbonding period, from its genesis or network manifest)", c.UnbondingPeriod)
+	}
+	if c.TrustingPeriod < 0 {
+		return bad("trusting_period %s: must be positive (or 0 for two thirds of unbonding_period)", c.TrustingPeriod)
+	}
+	if tp := c.Trusting(); tp <= 0 || tp >= c.UnbondingPeriod {
+		return bad("trusting_period %s is not shorter than the unbonding period %s: validators trusted that long ago may have unbonded "+
+			"and could sign a fork without being slashed; use a trusting period below the unbonding period (default two thirds of it, %s)",
+			tp, c.UnbondingPeriod, DefaultTrustingPeriod(c.UnbondingPeriod))
 	}
 	if c.Confidence != 0 && (c.Confidence <= 0 || c.Confidence >= 1) {
 		return bad("confidence %v: want 0 < c < 1 (or 0 to use samples)", c.Confidence)

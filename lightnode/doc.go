@@ -27,9 +27,14 @@
 // SkipVerification, a head far ahead is verified by CometBFT's skipping rule
 // so it can be sampled first; without it, a far head raises the sync target
 // only if signed by the set the local head names as next
-// (da.LightHeader.VerifyAhead), and is ignored otherwise. Peers serving
-// invalid headers are scored down; the node never steps back. When its
-// newest verified header is older than the trusting period it refuses to
+// (da.LightHeader.VerifyAhead). A polled far head that does not follow by
+// itself because the validator set changed in between is verified by
+// bisection (da.Bisect: pivots fetched from full-node peers, at most
+// da.DefaultMaxBisectFetches per head; bisect.go) before it raises the
+// target; gossip never triggers bisection. Peers serving invalid headers
+// are scored down; the node never steps back. When its newest verified
+// header is older than the trusting period (by default two thirds of the
+// configured unbonding period, which must exceed it) it refuses to
 // continue and asks for a new trusted hash (ErrTrustExpired). On restart a
 // configured trusted header is checked against the stored one at its
 // height; one the store does not hold is logged as not checked. Headers

@@ -415,13 +415,13 @@ func (n *Node) checkTrustingPeriod() error {
 
 func (n *Node) trustExpiredLocked() error {
 	age := n.now().Sub(n.local.Time())
-	if age <= n.cfg.TrustingPeriod {
+	if age <= n.cfg.Trusting() {
 		return nil
 	}
 	return fmt.Errorf("%w: the newest verified header (height %d, %s) is %s old, longer than the trusting period of %s; "+
 		"the validators trusted then may no longer secure the chain. Obtain a recent block height and hash from a source you trust "+
 		"and restart with --trusted-height H --trusted-hash HASH",
-		ErrTrustExpired, n.local.Height(), n.local.Time().UTC().Format(time.RFC3339), age.Round(time.Second), n.cfg.TrustingPeriod)
+		ErrTrustExpired, n.local.Height(), n.local.Time().UTC().Format(time.RFC3339), age.Round(time.Second), n.cfg.Trusting())
 }
 
 // fullPeers returns connected, unblocked peers that serve the sample

@@ -14,8 +14,13 @@ import (
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
-// errConflict is returned for a header that disagrees with a verified one.
-var errConflict = errors.New("lightnode: header conflicts with a verified header")
+var (
+	// errConflict is returned for a header that disagrees with a verified one.
+	errConflict = errors.New("lightnode: header conflicts with a verified header")
+	// errUnlinked is wrapped (with p2p.ErrIgnore) by handleHead for a head
+	// far ahead that does not follow from the local head by itself.
+	errUnlinked = errors.New("lightnode: head does not follow from the local head without the headers in between")
+)
 
 // runSync keeps the contiguous verified chain growing towards the network
 // head: it polls peers for their head (gossip brings it sooner) and fetches
@@ -50,7 +55,11 @@ func (n *Node) pollHead(ctx context.Context) {
 		if err != nil || len(hs) == 0 {
 			continue
 		}
-		if err := n.handleHead(hs[0]); err != nil && !errors.Is(err, p2p.ErrIgnore) {
+		err = n.handleHead(hs[0])
+		if errors.Is(err, errUnlinked) {
+			err = n.bisectHead(ctx, hs[0])
+		}
+		if err != nil && !errors.Is(err, p2p.ErrIgnore) {
 			n.host.Scores.Penalize(p, p2p.PenaltyInvalid)
 			n.metrics.invalidHeaders.Inc()
 			n.log.Warn("lightnode: peer's head rejected", "peer", p, "height", hs[0].Height(), "err", err)
@@ -179,13 +188,16 @@ func (n *Node) NetworkHeadHeight() uint64 {
 // handleHead takes a head announced by a peer: adjacent to the local head it
 // is verified and appended; further ahead it must follow from the local
 // head before it raises the sync target (and so is relayed by gossip):
-// with SkipVerification it is verified by the skipping rule and stored so
-// it can be sampled first, otherwise it must pass da's VerifyAhead (signed
-// by the validator set the local head names as next, as a full node
-// checks gossiped heads). A head that cannot be shown to follow (another
-// validator set, however well it signed itself) is ignored without raising
-// the target. Older heads are ignored (never step back); an invalid one
-// returns an error (the caller blames the sender).
+// with SkipVerification it is verified by the skipping rule (≥ 1/3 of the
+// local head's validator set signed it) and stored so it can be sampled
+// first, otherwise it must pass da's VerifyAhead (signed by the validator
+// set the local head names as next, as a full node checks gossiped heads).
+// A head that cannot be shown to follow by itself (the validator set
+// changed too much in between, or a stranger's set, however well it signed
+// itself) is ignored without raising the target, wrapping errUnlinked:
+// pollHead then bisects towards it (bisectHead), which gossip never does.
+// Older heads are ignored (never step back); an invalid one returns an
+// error (the caller blames the sender).
 func (n *Node) handleHead(h *da.LightHeader) error {
 	if h.ChainID() != n.cfg.ChainID {
 		return fmt.Errorf("lightnode: head for chain %q, want %q", h.ChainID(), n.cfg.ChainID)
@@ -213,16 +225,25 @@ func (n *Node) handleHead(h *da.LightHeader) error {
 	}
 	if !n.cfg.SkipVerification {
 		if err := h.VerifyAhead(local); errors.Is(err, da.ErrHeaderNotAdjacent) {
-			return fmt.Errorf("%w: head %d does not follow from the local head %d: %w", p2p.ErrIgnore, height, local.Height(), err)
+			return fmt.Errorf("%w: %w: head %d, local head %d: %w", p2p.ErrIgnore, errUnlinked, height, local.Height(), err)
 		} else if err != nil {
 			return err
 		}
 		n.raiseTarget(height)
 		return nil
 	}
-	if err := h.VerifySkipping(local, da.DefaultTrustLevel()); err != nil {
+	if err := h.VerifySkipping(local, da.DefaultTrustLevel()); errors.Is(err, da.ErrNotEnoughTrust) {
+		return fmt.Errorf("%w: %w: head %d, local head %d: %w", p2p.ErrIgnore, errUnlinked, height, local.Height(), err)
+	} else if err != nil {
 		return err
 	}
+	return n.acceptSkipped(ctx, h)
+}
+
+// acceptSkipped stores a head verified by skipping (or bisection) as the
+// network head, so it is sampled first, and raises the sync target to it.
+func (n *Node) acceptSkipped(ctx context.Context, h *da.LightHeader) error {
+	height := uint64(h.Height())
 	if err := n.store.putHeaders(ctx, []*da.LightHeader{h}, 0); err != nil {
 		return err
 	}

@@ -41,7 +41,27 @@ func TestConfigValidateAndTOML(t *testing.T) {
 			t.Fatalf("bad config accepted: %+v", c)
 		}
 	}
+	// The trusting period derives from the unbonding period and must be
+	// shorter than it.
+	if cfg.UnbondingPeriod != 21*24*time.Hour || cfg.Trusting() != 14*24*time.Hour {
+		t.Fatalf("defaults: unbonding %s trusting %s, want 21 and 14 days", cfg.UnbondingPeriod, cfg.Trusting())
+	}
 	c := cfg
+	c.UnbondingPeriod = 300 * time.Second
+	if err := c.Validate(); err != nil || c.Trusting() != 200*time.Second {
+		t.Fatalf("unbonding 300 s: trusting %s, %v; want 200 s", c.Trusting(), err)
+	}
+	for _, tp := range []time.Duration{300 * time.Second, time.Hour} {
+		c.TrustingPeriod = tp
+		if err := c.Validate(); !errors.Is(err, lightnode.ErrConfig) || !strings.Contains(err.Error(), "is not shorter than the unbonding period 5m0s") {
+			t.Fatalf("trusting %s with unbonding 5m: %v, want a refusal naming the unbonding period", tp, err)
+		}
+	}
+	c.TrustingPeriod = 199 * time.Second
+	if err := c.Validate(); err != nil {
+		t.Fatalf("trusting 199 s, unbonding 300 s: %v", err)
+	}
+	c = cfg
 	c.Confidence = 0.999
 	if s, err := c.SamplesFor(128); err != nil || s < 20 || s > 26 {
 		t.Fatalf("SamplesFor(128) at 0.999 = %d, %v", s, err)

@@ -18,6 +18,8 @@ type Join struct {
 	// verification (lightnode.Config's TrustedHeight and TrustedHash).
 	TrustedHeight uint64
 	TrustedHash   string
+	// UnbondingPeriod is the chain's unbonding period (the manifest's).
+	UnbondingPeriod time.Duration
 	// TrustingPeriod is two thirds of the unbonding period: a light node
 	// whose newest verified header is older must be given a new checkpoint.
 	TrustingPeriod time.Duration
@@ -33,11 +35,12 @@ func (m *Manifest) Join() (Join, error) {
 		return Join{}, err
 	}
 	return Join{
-		ChainID:        m.ChainID,
-		Bootstrap:      infos,
-		BootstrapAddrs: append([]string(nil), m.Bootstrap...),
-		TrustedHeight:  m.Checkpoint.Height,
-		TrustedHash:    strings.ToLower(m.Checkpoint.Hash),
-		TrustingPeriod: time.Duration(m.UnbondingPeriod) / 3 * 2,
+		ChainID:         m.ChainID,
+		Bootstrap:       infos,
+		BootstrapAddrs:  append([]string(nil), m.Bootstrap...),
+		TrustedHeight:   m.Checkpoint.Height,
+		TrustedHash:     strings.ToLower(m.Checkpoint.Hash),
+		UnbondingPeriod: time.Duration(m.UnbondingPeriod),
+		TrustingPeriod:  time.Duration(m.UnbondingPeriod) / 3 * 2,
 	}, nil
 }

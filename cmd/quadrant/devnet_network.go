@@ -10,10 +10,10 @@ import (
 	"github.com/quadrant-da/quadrant/manifest"
 )
 
-// devnetUnbonding is the unbonding period the devnet's manifest states.
-// The chain has no staking yet (wave 2); 21 days makes Join's trusting
-// period the light node's default, 14 days.
-const devnetUnbonding = 21 * 24 * time.Hour
+// devnetUnbonding is the unbonding period the devnet's manifest states:
+// its staking genesis's (devnetUnbondingSeconds, 5 minutes), so Join gives
+// a light node joining with the manifest a 200 s trusting period.
+const devnetUnbonding = devnetUnbondingSeconds * time.Second
 
 // devnetNetworkPath is <devnet home>/network.json.
 func devnetNetworkPath(m *devnetManifest) string {

@@ -29,6 +29,7 @@ type lightFlags struct {
 	trustedHash    string
 	trustedRPC     string
 	trustingPeriod time.Duration
+	unbonding      time.Duration
 	samples        int
 	confidence     float64
 	workers        int
@@ -52,7 +53,8 @@ func (f *lightFlags) register(fs *pflag.FlagSet) {
 	fs.Uint64Var(&f.trustedHeight, "trusted-height", d.TrustedHeight, "height of a recent header you trust (required on first run)")
 	fs.StringVar(&f.trustedHash, "trusted-hash", d.TrustedHash, "hex block hash of the trusted header (required on first run)")
 	fs.StringVar(&f.trustedRPC, "trusted-rpc", "", "instead of --trusted-hash: read the hash of --trusted-height from this CometBFT RPC (a consensus node you run yourself), waiting for that height")
-	fs.DurationVar(&f.trustingPeriod, "trusting-period", d.TrustingPeriod, "refuse to continue when the newest verified header is older than this")
+	fs.DurationVar(&f.unbonding, "unbonding-period", d.UnbondingPeriod, "the chain's unbonding period (from its genesis or network manifest); the trusting period must be shorter")
+	fs.DurationVar(&f.trustingPeriod, "trusting-period", d.TrustingPeriod, "refuse to continue when the newest verified header is older than this (0: two thirds of --unbonding-period); must be shorter than the unbonding period")
 	fs.IntVar(&f.samples, "samples", d.Samples, "shares sampled per header")
 	fs.Float64Var(&f.confidence, "confidence", d.Confidence, "target confidence per header (e.g. 0.999; overrides --samples)")
 	fs.IntVar(&f.workers, "workers", d.Sampling.Workers, "concurrent catch-up sampling jobs")
@@ -83,6 +85,7 @@ func (f *lightFlags) config(fl *pflag.FlagSet) (lightnode.Config, bool, error) {
 	set("chain-id", func() { cfg.ChainID = f.chainID })
 	set("trusted-height", func() { cfg.TrustedHeight = f.trustedHeight })
 	set("trusted-hash", func() { cfg.TrustedHash = f.trustedHash })
+	set("unbonding-period", func() { cfg.UnbondingPeriod = f.unbonding })
 	set("trusting-period", func() { cfg.TrustingPeriod = f.trustingPeriod })
 	set("samples", func() { cfg.Samples = f.samples })
 	set("confidence", func() { cfg.Confidence = f.confidence })

@@ -96,6 +96,7 @@ func lightBenchRun(b *testing.B, chainID string, first *da.ExtendedHeader, serve
 		"--p2p-listen", "/ip4/127.0.0.1/tcp/0",
 		"--rpc-addr", "127.0.0.1:0",
 		"--metrics-addr", "127.0.0.1:0",
+		"--unbonding-period", "1000000h",
 		"--trusting-period", "876000h",
 		"--sampling-window", "876000h",
 		"--log-format", "json")

@@ -5,12 +5,17 @@ import (
 	"net/url"
 	"path/filepath"
 	"strconv"
+
+	"github.com/quadrant-da/quadrant/lightnode"
 )
 
 // devnetLight is the devnet's light node: it follows the bridge full node,
 // anchored at height 1 whose hash it reads from validator 0's RPC, and
 // serves JSON-RPC on base+12 (127.0.0.1:26668 with the default ports, where
 // celestia-node users expect a node's RPC); devnetPorts keeps that port free.
+// Its unbonding period is the devnet's (5 minutes, devnetUnbonding) and its
+// trusting period two thirds of it (200 s), as for a node joining with the
+// devnet's manifest.
 type devnetLight struct {
 	name, home, log, rpcAddr string
 	args                     []string
@@ -40,6 +45,8 @@ func devnetLightNode(m *devnetManifest) (devnetLight, bool) {
 	l.args = []string{"light", "--home", home, "--chain-id", m.ChainID,
 		"--bootstrap", m.FullNodes[0].PeerAddress,
 		"--trusted-height", "1", "--trusted-rpc", m.Validators[0].RPC,
+		"--unbonding-period", devnetUnbonding.String(),
+		"--trusting-period", lightnode.DefaultTrustingPeriod(devnetUnbonding).String(),
 		"--p2p-listen", "/ip4/127.0.0.1/tcp/0",
 		"--rpc-addr", l.rpcAddr}
 	return l, true

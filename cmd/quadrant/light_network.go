@@ -8,7 +8,7 @@ import (
 )
 
 // applyNetwork sets cfg's chain id, bootstrap peers, trusted checkpoint
-// and trusting period from the network manifest at path (nothing when path
+// and unbonding and trusting periods from the network manifest at path (nothing when path
 // is empty). A flag given on the command line wins over the manifest; the
 // manifest wins over light.toml.
 func applyNetwork(cfg *lightnode.Config, path string, fl *pflag.FlagSet) error {
@@ -28,6 +28,9 @@ func applyNetwork(cfg *lightnode.Config, path string, fl *pflag.FlagSet) error {
 	}
 	if !fl.Changed("trusted-height") && !fl.Changed("trusted-hash") {
 		cfg.TrustedHeight, cfg.TrustedHash = j.TrustedHeight, j.TrustedHash
+	}
+	if !fl.Changed("unbonding-period") {
+		cfg.UnbondingPeriod = j.UnbondingPeriod
 	}
 	if !fl.Changed("trusting-period") {
 		cfg.TrustingPeriod = j.TrustingPeriod

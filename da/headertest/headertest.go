@@ -27,32 +27,73 @@ import (
 // Genesis is the time of height 0; height h is at Genesis + h seconds.
 var Genesis = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// Chain is a chain of extended headers signed by a fixed validator set.
-// It is not safe for concurrent use.
+// Chain is a chain of extended headers signed by its validator set, which
+// is fixed unless the test changes it with Replace. It is not safe for
+// concurrent use.
 type Chain struct {
 	ChainID string
+	// Vals is the set signing the next header.
 	Vals    *types.ValidatorSet
 	privs   []types.PrivValidator // in Vals order
 	headers []*da.ExtendedHeader
+	// next and nextPrivs, when set, are the set the next header names as
+	// NextValidatorsHash and that signs the header after it.
+	next      *types.ValidatorSet
+	nextPrivs []types.PrivValidator
 }
 
 // NewChain returns an empty chain with n validators of voting power 10
 // whose keys derive from seed.
 func NewChain(chainID string, n int, seed string) *Chain {
-	byAddr := map[string]types.PrivValidator{}
-	vals := make([]*types.Validator, n)
+	pvs := make([]types.PrivValidator, n)
 	for i := range n {
-		priv := ed25519.GenPrivKeyFromSecret(fmt.Appendf(nil, "%s/validator/%d", seed, i))
-		pv := types.NewMockPVWithParams(priv, false, false)
-		vals[i] = types.NewValidator(priv.PubKey(), 10)
-		byAddr[string(priv.PubKey().Address())] = pv
+		pvs[i] = Key(seed, i)
+	}
+	vs, privs := valSet(pvs)
+	return &Chain{ChainID: chainID, Vals: vs, privs: privs}
+}
+
+// Key returns validator i of the keys derived from seed (NewChain's
+// validators are Key(seed, 0..n-1)).
+func Key(seed string, i int) types.PrivValidator {
+	priv := ed25519.GenPrivKeyFromSecret(fmt.Appendf(nil, "%s/validator/%d", seed, i))
+	return types.NewMockPVWithParams(priv, false, false)
+}
+
+// valSet returns the set of pvs, each of voting power 10, and pvs in the
+// set's order.
+func valSet(pvs []types.PrivValidator) (*types.ValidatorSet, []types.PrivValidator) {
+	byAddr := map[string]types.PrivValidator{}
+	vals := make([]*types.Validator, len(pvs))
+	for i, pv := range pvs {
+		pk, err := pv.GetPubKey()
+		if err != nil {
+			panic(fmt.Sprintf("headertest: %v", err)) // mock keys cannot fail
+		}
+		vals[i] = types.NewValidator(pk, 10)
+		byAddr[string(pk.Address())] = pv
 	}
 	vs := types.NewValidatorSet(vals)
-	c := &Chain{ChainID: chainID, Vals: vs}
+	ordered := make([]types.PrivValidator, 0, len(pvs))
 	for _, v := range vs.Validators {
-		c.privs = append(c.privs, byAddr[string(v.Address)])
+		ordered = append(ordered, byAddr[string(v.Address)])
 	}
-	return c
+	return vs, ordered
+}
+
+// Replace changes the validator set as CometBFT applies an update: the
+// next header names the set where validator i (in Vals order) is replaced
+// by pv as its NextValidatorsHash, and the header after it is the first one
+// signed by that set. Calling it again before Next replaces another
+// validator of the same pending set.
+func (c *Chain) Replace(i int, pv types.PrivValidator) {
+	pvs := c.privs
+	if c.next != nil {
+		pvs = c.nextPrivs
+	}
+	pvs = append([]types.PrivValidator(nil), pvs...)
+	pvs[i] = pv
+	c.next, c.nextPrivs = valSet(pvs)
 }
 
 // Headers returns the headers built so far; Headers()[i] has height i+1.
@@ -89,6 +130,10 @@ func (c *Chain) Next(dah *da.DAHeader, userTxs ...[]byte) (*da.ExtendedHeader, e
 		return nil, err
 	}
 	c.headers = append(c.headers, e)
+	if c.next != nil {
+		c.Vals, c.privs = c.next, c.nextPrivs
+		c.next, c.nextPrivs = nil, nil
+	}
 	return e, nil
 }
 
@@ -115,13 +160,20 @@ func (c *Chain) NextHeader(txs [][]byte) *types.Header {
 		LastCommitHash:     h32(fmt.Sprint("last-commit", height)),
 		DataHash:           ctxs.Hash(),
 		ValidatorsHash:     c.Vals.Hash(),
-		NextValidatorsHash: c.Vals.Hash(),
+		NextValidatorsHash: c.nextVals().Hash(),
 		ConsensusHash:      h32("consensus"),
 		AppHash:            h32(fmt.Sprint("app", height)),
 		LastResultsHash:    h32(fmt.Sprint("results", height)),
 		EvidenceHash:       h32(""),
 		ProposerAddress:    c.Vals.Validators[0].Address,
 	}
+}
+
+func (c *Chain) nextVals() *types.ValidatorSet {
+	if c.next != nil {
+		return c.next
+	}
+	return c.Vals
 }
 
 // Sign returns h with a commit from every validator of the chain.
