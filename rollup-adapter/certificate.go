@@ -49,12 +49,17 @@ func NewCertificate(ctx context.Context, a *Adapter, height uint64, ns da.Namesp
 }
 
 // VerifyCertificate checks c without trusting whoever produced it: the header
-// must be a valid block of chainID committed by more than 2/3 of trusted (the
-// chain's validator set, fixed at genesis) — its validator set must be
-// exactly trusted —, carry c's data root, and the proof must put a blob of
-// c's namespace with c's commitment in the square of that data root. If data
-// is not nil, it must be the blob's data (its share commitment is
-// recomputed). It returns nil or an error wrapping ErrCertificate.
+// must be a valid block of chainID, committed by more than 2/3 of its own
+// validator set, and that set must be trusted itself or validators holding
+// more than 1/3 of trusted's voting power (da.DefaultTrustLevel) must have
+// signed it — the light client's skipping rule, so a certificate stays
+// checkable while the set changes through staking. trusted is a validator
+// set the caller trusts (from its light node, say), and a trust that is
+// only as good as its age: refresh it well within the unbonding period.
+// The header must carry c's data root, and the proof must put a blob of c's
+// namespace with c's commitment in the square of that data root. If data is
+// not nil, it must be the blob's data (its share commitment is recomputed).
+// It returns nil or an error wrapping ErrCertificate.
 func VerifyCertificate(c *Certificate, chainID string, trusted *cmttypes.ValidatorSet, data []byte) error {
 	if c == nil || c.Proof == nil || trusted == nil {
 		return fmt.Errorf("%w: missing certificate, proof or trusted validator set", ErrCertificate)
@@ -67,7 +72,10 @@ func VerifyCertificate(c *Certificate, chainID string, trusted *cmttypes.Validat
 		return fmt.Errorf("%w: header: %w", ErrCertificate, err)
 	}
 	if !bytes.Equal(lh.ValidatorSet.Hash(), trusted.Hash()) {
-		return fmt.Errorf("%w: header signed by validator set %X, not the trusted %X", ErrCertificate, lh.ValidatorSet.Hash(), trusted.Hash())
+		if err := cmttypes.VerifyCommitLightTrusting(chainID, trusted, lh.SignedHeader.Commit, da.DefaultTrustLevel()); err != nil {
+			return fmt.Errorf("%w: header signed by validator set %X, not the trusted %X, and not by more than 1/3 of the trusted power: %w",
+				ErrCertificate, lh.ValidatorSet.Hash(), trusted.Hash(), err)
+		}
 	}
 	if uint64(lh.Height()) != c.Height {
 		return fmt.Errorf("%w: header is height %d, certificate says %d", ErrCertificate, lh.Height(), c.Height)

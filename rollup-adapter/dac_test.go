@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cometbft/cometbft/crypto/ed25519"
 	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/ipfs/go-datastore"
 	dssync "github.com/ipfs/go-datastore/sync"
@@ -154,7 +155,34 @@ func TestDACMember(t *testing.T) {
 	if err := VerifyCertificate(&bad, "adapter-test", vals, nil); err == nil {
 		t.Fatal("certificate with a changed commitment verified")
 	}
+	checkCertificateTrust(t, &cert, vals)
 	if _, e := rpcCall(t, hs.URL, "nope_nope"); e == nil || e.Code != dacMethodNotFound {
 		t.Fatalf("unknown method: %+v", e)
+	}
+}
+
+// checkCertificateTrust: a certificate verifies against a trusted set that
+// differs from the signing one as long as more than 1/3 of the trusted
+// power signed (the set changed through staking), and not otherwise.
+func checkCertificateTrust(t *testing.T, cert *Certificate, vals *cmttypes.ValidatorSet) {
+	t.Helper()
+	with := func(extraPower int64) *cmttypes.ValidatorSet {
+		vs := vals.Copy()
+		extra := cmttypes.NewValidator(ed25519.GenPrivKey().PubKey(), extraPower)
+		if err := vs.UpdateWithChangeSet([]*cmttypes.Validator{extra}); err != nil {
+			t.Fatal(err)
+		}
+		return vs
+	}
+	total := vals.TotalVotingPower()
+	if err := VerifyCertificate(cert, "adapter-test", with(total/2+1), nil); err != nil {
+		t.Fatalf("trusted set where 2/3 of the power signed: %v", err)
+	}
+	if err := VerifyCertificate(cert, "adapter-test", with(3*total), nil); err == nil {
+		t.Fatal("certificate verified against a trusted set of which only 1/4 of the power signed")
+	}
+	stranger := cmttypes.NewValidatorSet([]*cmttypes.Validator{cmttypes.NewValidator(ed25519.GenPrivKey().PubKey(), 10)})
+	if err := VerifyCertificate(cert, "adapter-test", stranger, nil); err == nil {
+		t.Fatal("certificate verified against a set none of whose validators signed")
 	}
 }
