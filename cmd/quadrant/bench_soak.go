@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -239,7 +240,7 @@ func runSoak(ctx context.Context, out *soakLog, home string, m *devnetManifest, 
 		sampler.stop()
 		return nil, fmt.Errorf("validator-0 does not answer after the soak: %w", err)
 	}
-	r.lost = verifySoakAcks(ctx, clients, cores, r.acks, 2*time.Minute)
+	r.lost = verifySoakAcks(ctx, out, clients, cores, r.acks, 2*time.Minute)
 	if l, ok := devnetLightNode(m); ok {
 		r.light = checkSoakLight(ctx, l.home, "http://"+l.rpcAddr, endHeight, time.Now().Add(3*time.Minute))
 	}
@@ -296,8 +297,23 @@ func printSoak(out io.Writer, r *soakResult) {
 		fmt.Fprintf(out, "%s %d", n.name, killed[n.name])
 	}
 	fmt.Fprintln(out, ")")
-	fmt.Fprintf(out, "lost: %d of %d acknowledged\n", len(r.lost), len(r.acks))
+	lostBy, readOnly := map[string]int{}, map[string]int{}
 	for _, l := range r.lost {
+		lostBy[l.ack.front]++
+		if strings.HasPrefix(l.reason, l.ack.front+" read:") { // on chain with a valid proof; the front-end cannot serve it
+			readOnly[l.ack.front]++
+		}
+	}
+	fmt.Fprintf(out, "lost: %d of %d acknowledged", len(r.lost), len(r.acks))
+	for _, f := range []string{"blob", "go-da", "alt-da", "dac"} {
+		fmt.Fprintf(out, "; %s %d (%d only unreadable through %s)", f, lostBy[f], readOnly[f], f)
+	}
+	fmt.Fprintln(out)
+	for i, l := range r.lost {
+		if i == 20 {
+			fmt.Fprintf(out, "  ... and %d more\n", len(r.lost)-i)
+			break
+		}
 		fmt.Fprintf(out, "  LOST %s blob at height %d commitment %x: %s\n", l.ack.front, l.ack.height, l.ack.commitment, l.reason)
 	}
 	fmt.Fprintf(out, "panics: %d nodes\n", len(r.panics))

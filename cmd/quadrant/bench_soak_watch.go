@@ -79,8 +79,10 @@ type soakKill struct {
 	pid  int
 }
 
-// soakKiller SIGKILLs a node drawn at random every period; the devnet's
-// supervisor restarts it.
+// soakKiller SIGKILLs a node drawn at random every period — first the kind
+// (validator, bridge, light: each as likely, so the one bridge that
+// carries every front-end is not outnumbered by the validators), then one
+// node of that kind; the devnet's supervisor restarts it.
 type soakKiller struct {
 	quit chan struct{}
 	done chan struct{}
@@ -93,6 +95,15 @@ type soakKiller struct {
 func startSoakKiller(self string, nodes []soakNode, every time.Duration, seed uint64, t0 time.Time, out *soakLog) *soakKiller {
 	k := &soakKiller{quit: make(chan struct{}), done: make(chan struct{})}
 	rng := rand.New(rand.NewPCG(seed, 0x6b696c6c))
+	kinds := map[string][]soakNode{}
+	var order []string
+	for _, n := range nodes {
+		kind, _, _ := strings.Cut(n.name, "-")
+		if kinds[kind] == nil {
+			order = append(order, kind)
+		}
+		kinds[kind] = append(kinds[kind], n)
+	}
 	go func() {
 		defer close(k.done)
 		tick := time.NewTicker(every)
@@ -103,7 +114,8 @@ func startSoakKiller(self string, nodes []soakNode, every time.Duration, seed ui
 				return
 			case <-tick.C:
 			}
-			n := nodes[rng.IntN(len(nodes))]
+			of := kinds[order[rng.IntN(len(order))]]
+			n := of[rng.IntN(len(of))]
 			pid := soakPIDs(self, nodes)[n.name]
 			if pid == 0 {
 				out.printf("soak: %s is not running (restarting); no kill this round\n", n.name)
@@ -288,34 +300,40 @@ type soakLoss struct {
 // verifySoakAcks reads every acknowledged blob back through the blob API
 // (data and recomputed commitment), checks its commitment proof against
 // the data root a validator committed at its height, and reads it again
-// through the front-end that acknowledged it. A blob whose checks fail is
-// retried for up to retry (the bridge may be restarting); what still fails
-// is lost.
-func verifySoakAcks(ctx context.Context, c *soakClients, cores []*coreapi.Client, acks []soakAck, retry time.Duration) []soakLoss {
+// through the front-end that acknowledged it. The blobs that fail a first
+// pass are retried in rounds for up to retry (the bridge may be
+// restarting); what still fails is lost. The first failures are reported
+// on out as they are found.
+func verifySoakAcks(ctx context.Context, out *soakLog, c *soakClients, cores []*coreapi.Client, acks []soakAck, retry time.Duration) []soakLoss {
 	fronts := map[string]soakFront{}
 	for _, f := range c.fronts {
 		fronts[f.name()] = f
 	}
 	roots := map[uint64][]byte{}
-	var lost []soakLoss
+	var failing []soakLoss
 	for _, a := range acks {
-		deadline := time.Now().Add(retry)
-		for {
-			err := verifySoakAck(ctx, c, fronts[a.front], cores, roots, a)
-			if err == nil {
-				break
+		if err := verifySoakAck(ctx, c, fronts[a.front], cores, roots, a); err != nil {
+			if len(failing) < 10 {
+				out.printf("soak: %s blob at height %d not verified yet: %v\n", a.front, a.height, err)
 			}
-			if time.Now().After(deadline) || ctx.Err() != nil {
-				lost = append(lost, soakLoss{a, err.Error()})
-				break
-			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Second): // the node may be restarting
-			}
+			failing = append(failing, soakLoss{a, err.Error()})
 		}
 	}
-	return lost
+	deadline := time.Now().Add(retry)
+	for len(failing) > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second): // the node may be restarting
+		}
+		still := failing[:0]
+		for _, l := range failing {
+			if err := verifySoakAck(ctx, c, fronts[l.ack.front], cores, roots, l.ack); err != nil {
+				still = append(still, soakLoss{l.ack, err.Error()})
+			}
+		}
+		failing = still
+	}
+	return failing
 }
 
 func verifySoakAck(ctx context.Context, c *soakClients, f soakFront, cores []*coreapi.Client, roots map[uint64][]byte, a soakAck) error {
