@@ -79,7 +79,7 @@ each validator's CPU profile over the window to
 	f.BoolVar(&o.Profile, "profile", false, "write each validator's CPU profile over every window under --home")
 	f.StringVar(&squares, "squares", "128,256", "max square sizes k to run")
 	f.StringVar(&loads, "loads", "0.1,0.5,0.9", "offered loads as fractions of a k×k square's blob capacity per block")
-	cmd.AddCommand(chain)
+	cmd.AddCommand(chain, newBenchSoakCmd())
 	return cmd
 }
 
