@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2"
 	cmthttp "github.com/cometbft/cometbft/rpc/client/http"
 	pebbleds "github.com/ipfs/go-ds-pebble"
 	"github.com/prometheus/client_golang/prometheus"
@@ -214,9 +215,13 @@ func startAdapter(ctx context.Context, node *fullnode.Node, coreRPC, coreGRPC st
 	stops = append(stops, stopWithin(srv.Stop))
 	lines = append(lines, fmt.Sprintf("adapter json-rpc: http://%s (tokens: quadrant auth read|write|admin --home %s)", srv.Addr(), home))
 	if af.altda == "" && af.dac == "" {
-		return stop, lines, nil
+		return stopAll, lines, nil
 	}
-	ds, err := pebbleds.NewDatastore(filepath.Join(home, adapterDataDir))
+	// Synced writes: a DAC member answers for every batch it signed and the
+	// Alt-DA server for every commitment it returned, so an index entry
+	// must survive a SIGKILL the moment the caller has its answer (without
+	// sync, bench soak lost 337 of 759 signed DAC batches to bridge kills).
+	ds, err := pebbleds.NewDatastore(filepath.Join(home, adapterDataDir), pebbleds.WithPebbleWriteOptions(pebble.Sync))
 	if err != nil {
 		return nil, nil, fmt.Errorf("adapter: open %s: %w", filepath.Join(home, adapterDataDir), err)
 	}
