@@ -69,19 +69,18 @@ func TestLightNodeDiscoversFullNodes(t *testing.T) {
 	wait.For(t, 2*time.Minute, "every height sampled", func() bool {
 		return n.SamplingStats().SampledChainHead == heights
 	})
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	gauge := -1.0
-	for _, mf := range mfs {
-		if mf.GetName() == "quadrant_light_discovered_full_peers" {
-			gauge = mf.Metric[0].GetGauge().GetValue()
+	wait.For(t, 10*time.Second, "quadrant_light_discovered_full_peers ≥ 2", func() bool {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if gauge < 2 {
-		t.Fatalf("quadrant_light_discovered_full_peers = %v, want ≥ 2", gauge)
-	}
+		for _, mf := range mfs {
+			if mf.GetName() == "quadrant_light_discovered_full_peers" {
+				return mf.Metric[0].GetGauge().GetValue() >= 2
+			}
+		}
+		return false
+	})
 	servers := map[string]bool{}
 	for _, m := range peerShares(n.SampleLog()) {
 		for p, c := range m {
