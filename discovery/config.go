@@ -37,6 +37,9 @@ func (m Mode) String() string {
 // manifest); the rest are operator tunables with TOML keys, meant to sit
 // in a [discovery] table of the node's TOML file.
 type Config struct {
+	// Enabled runs discovery in the node; off, the node keeps only its
+	// bootstrap peers (and whoever dials it).
+	Enabled bool `toml:"enabled"`
 	// ChainID scopes the DHT protocol and the rendezvous.
 	ChainID string `toml:"-"`
 	// Mode is the DHT role: ModeServer for full nodes, ModeClient for
@@ -71,6 +74,7 @@ type Config struct {
 // eight full-node peers. Full nodes set Mode = ModeServer and Advertise.
 func DefaultConfig(chainID string) Config {
 	return Config{
+		Enabled:        true,
 		ChainID:        chainID,
 		Mode:           ModeClient,
 		TargetPeers:    8,

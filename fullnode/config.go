@@ -15,6 +15,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/quadrant-da/quadrant/discovery"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -61,6 +62,11 @@ type Config struct {
 	P2P     p2p.Config    `toml:"p2p"`
 	Store   StoreConfig   `toml:"store"`
 	Metrics MetricsConfig `toml:"metrics"`
+	// Discovery runs the chain's DHT in server mode and advertises this
+	// node as a full node, and (in p2p mode) finds full nodes to sync
+	// from beyond the bootstrap peers; Discovery.Enabled = false turns it
+	// off. Its chain id, mode and bootstrap peers come from this config.
+	Discovery discovery.Config `toml:"discovery"`
 
 	// PruneEvery is how often heights older than Store.Retention are
 	// removed.
@@ -144,6 +150,7 @@ func DefaultConfig() Config {
 		P2P:        p2p.DefaultConfig(),
 		Store:      DefaultStoreConfig(),
 		Metrics:    MetricsConfig{ListenAddress: DefaultMetricsAddress},
+		Discovery:  discovery.DefaultConfig(""),
 		PruneEvery: 10 * time.Minute,
 	}
 }
@@ -211,7 +218,30 @@ func (c Config) Validate() error {
 	if c.PruneEvery <= 0 {
 		return bad("prune_every must be positive")
 	}
+	if c.Discovery.Enabled {
+		id := c.ChainID
+		if id == "" {
+			id = "unknown" // bridge mode: read from the consensus node at start
+		}
+		if _, err := c.discoveryConfig(id); err != nil {
+			return fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+	}
 	return nil
+}
+
+// discoveryConfig is c.Discovery completed for a full node of chainID: the
+// chain's DHT in server mode, advertised, entered through the bootstrap
+// peers.
+func (c Config) discoveryConfig(chainID string) (discovery.Config, error) {
+	d := c.Discovery
+	d.ChainID, d.Mode, d.Advertise = chainID, discovery.ModeServer, true
+	bs, err := p2p.ParseBootstrap(c.P2P.Bootstrap)
+	if err != nil {
+		return d, err
+	}
+	d.Bootstrap = bs
+	return d, d.Validate()
 }
 
 // TrustedHashBytes decodes Sync.TrustedHash (nil when empty).

@@ -104,6 +104,13 @@
 // before it is gossiped; if it does not verify a peer lied and the height
 // is retried.
 //
+// Discovery (discovery.go): both modes join the chain's DHT as servers and
+// advertise under the full-node rendezvous, so light nodes and other full
+// nodes find them; the full nodes found are connected, so p2p mode syncs
+// from them beside its bootstrap peers. Peers that p2p scoring penalises
+// for invalid data, or blocks, are reported to discovery.Penalise.
+// [discovery] in fullnode.toml; enabled = false keeps bootstrap peers only.
+//
 // Fraud proofs (fraud.go): the BEFP topic validator relays a proof only if
 // it verifies against the data root of a header this node holds (stored or
 // being fetched); anything else is rejected and its sender scored down by

@@ -27,6 +27,7 @@ type metrics struct {
 	halted          prometheus.Gauge
 	fraudProofs     prometheus.Counter
 	pruned          prometheus.Counter
+	discoveredPeers prometheus.Gauge
 }
 
 func newMetrics(reg *prometheus.Registry) (*metrics, error) {
@@ -74,9 +75,13 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 			Namespace: "quadrant", Subsystem: "full", Name: "heights_pruned_total",
 			Help: "Heights removed by retention pruning.",
 		}),
+		discoveredPeers: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "quadrant", Subsystem: "full", Name: "discovered_full_peers",
+			Help: "Full-node peers currently found by discovery.",
+		}),
 	}
 	for _, c := range []prometheus.Collector{m.heightsIngested, m.headHeight, m.tailHeight, m.ingestSeconds, m.blockToStored,
-		m.served, m.alerts, m.halted, m.fraudProofs, m.pruned} {
+		m.served, m.alerts, m.halted, m.fraudProofs, m.pruned, m.discoveredPeers} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("fullnode: metrics: %w", err)
 		}

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/discovery"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -89,6 +90,8 @@ type Node struct {
 	server     *p2p.Server
 	metricsSrv *http.Server
 	metricsLn  net.Listener
+	disc       *discovery.Discovery // nil when disabled
+	stopDisc   func() error         // stops disc (nil when disabled)
 	cancel     context.CancelFunc
 	group      *errgroup.Group
 
@@ -191,6 +194,9 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		return err
 	}
 	n.host.Start(runCtx)
+	if err := n.startDiscovery(runCtx, &u); err != nil {
+		return err
+	}
 	n.run(runCtx)
 	n.log.Info("full node started", "chain_id", n.chainID, "peer_id", n.host.ID().String(),
 		"addrs", n.host.FullAddrs(), "head", n.store.HeadHeight(), "metrics", n.MetricsAddr())
@@ -283,6 +289,9 @@ func (n *Node) run(ctx context.Context) {
 	}
 	g.Go(func() error { return n.fraud.runGossip(gctx) })
 	g.Go(func() error { return n.runPrune(gctx) })
+	if n.disc != nil {
+		g.Go(func() error { return n.runDiscoveryGauge(gctx) })
+	}
 	if n.metricsSrv == nil {
 		return
 	}
@@ -328,6 +337,9 @@ func (n *Node) Close() error {
 	}
 	n.cancel()
 	err := n.group.Wait()
+	if n.stopDisc != nil {
+		err = errors.Join(err, n.stopDisc())
+	}
 	err = errors.Join(err, gerr, n.server.Close(), n.host.Close(), n.store.Close())
 	if n.bridge != nil {
 		err = errors.Join(err, n.bridge.close())

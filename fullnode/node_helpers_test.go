@@ -145,6 +145,7 @@ func bridgeConfig(coreRPC string) fullnode.Config {
 	cfg.Bridge.PollInterval = 20 * time.Millisecond
 	cfg.P2P = loopbackP2P()
 	cfg.Metrics.ListenAddress = "127.0.0.1:0"
+	cfg.Discovery.Enabled = false // discovery_test turns it on
 	return cfg
 }
 
@@ -160,6 +161,7 @@ func p2pConfig(chainID string, trustedHeight uint64, trustedHash []byte, bootstr
 	cfg.Sync.RequestTimeout = 5 * time.Second
 	cfg.P2P = loopbackP2P(bootstrap...)
 	cfg.Metrics.ListenAddress = ""
+	cfg.Discovery.Enabled = false // discovery_test turns it on
 	return cfg
 }
 

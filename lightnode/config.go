@@ -12,6 +12,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/quadrant-da/quadrant/discovery"
 	"github.com/quadrant-da/quadrant/p2p"
 	"github.com/quadrant-da/quadrant/rpc"
 	"github.com/quadrant-da/quadrant/sampling"
@@ -91,6 +92,10 @@ type Config struct {
 	PruneEvery time.Duration `toml:"prune_every"`
 
 	P2P p2p.Config `toml:"p2p"`
+	// Discovery finds full nodes beyond the bootstrap peers through the
+	// chain's DHT (client mode); Discovery.Enabled = false turns it off.
+	// Its chain id, mode and bootstrap peers come from this config.
+	Discovery discovery.Config `toml:"discovery"`
 	// RPC is the JSON-RPC server (its MetricsAddr serves Prometheus).
 	// An empty RPC.ListenAddr disables it.
 	RPC rpc.Config `toml:"rpc"`
@@ -135,6 +140,7 @@ func DefaultConfig() Config {
 		HeadPollInterval: 2 * time.Second,
 		PruneEvery:       10 * time.Minute,
 		P2P:              pc,
+		Discovery:        discovery.DefaultConfig(""),
 		RPC:              rc,
 	}
 }
@@ -185,6 +191,11 @@ func (c Config) Validate() error {
 	}
 	if err := c.P2P.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if c.Discovery.Enabled {
+		if _, err := c.discoveryConfig(); err != nil {
+			return fmt.Errorf("%w: %w", ErrConfig, err)
+		}
 	}
 	if c.RPC.ListenAddr != "" {
 		if _, _, err := net.SplitHostPort(c.RPC.ListenAddr); err != nil {

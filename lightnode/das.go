@@ -110,10 +110,12 @@ func (n *Node) runJob(ctx context.Context, j sampling.Job) {
 }
 
 // sampleHeader requests the header's coordinates from several full nodes
-// in parallel; each sample is verified by the p2p client down to the data
-// root of hdr. A coordinate that a peer does not serve (or serves wrongly)
-// is asked of the next peer, round after round, until the context's
-// deadline; what is still missing then makes the header unavailable.
+// in parallel under a samplePlan; each sample is verified by the p2p client
+// down to the data root of hdr. A peer that fails, serves a bad proof or
+// does not serve a coordinate is dropped from this header's plan and its
+// coordinates are asked of the others, round after round, until the
+// context's deadline; what is still missing then makes the header
+// unavailable. So one honest reachable full node is enough.
 func (n *Node) sampleHeader(ctx context.Context, hdr *da.LightHeader) (sampling.Result, error) {
 	width := hdr.SquareWidth()
 	k := width / 2
@@ -126,67 +128,24 @@ func (n *Node) sampleHeader(ctx context.Context, hdr *da.LightHeader) (sampling.
 		return sampling.Result{}, fmt.Errorf("lightnode: coordinates of height %d: %w", hdr.Height(), err)
 	}
 	n.samplelog.begin(uint64(hdr.Height()), width, coords, n.now())
-	pending := make([]int, len(coords))
-	for i := range pending {
-		pending[i] = i
-	}
-	tried := make([]map[peer.ID]bool, len(coords))
-	for i := range tried {
-		tried[i] = map[peer.ID]bool{}
-	}
-	for round := 0; len(pending) > 0; round++ {
+	plan := newSamplePlan(len(coords))
+	for !plan.done() && ctx.Err() == nil {
 		peers := n.fullPeers()
-		if round == 0 && len(peers) > n.cfg.PeersPerHeader {
-			off := int(hdr.Height()) % len(peers)
-			peers = append(peers[off:], peers[:off]...)[:n.cfg.PeersPerHeader]
+		if len(peers) > 1 { // spread headers over peers: start at a height-dependent one
+			off := int(hdr.Height() % int64(len(peers)))
+			peers = append(peers[off:], peers[:off]...)
 		}
-		batches := map[peer.ID][]int{}
-		if len(peers) > 0 {
-			for _, i := range pending {
-				var pick peer.ID
-				for t := range peers {
-					p := peers[(i+round+t)%len(peers)]
-					if !tried[i][p] {
-						pick = p
-						break
-					}
-				}
-				if pick == "" { // every peer tried: start over after a pause
-					clear(tried[i])
-					continue
-				}
-				batches[pick] = append(batches[pick], i)
-			}
-		}
+		batches := plan.assign(peers, n.cfg.PeersPerHeader)
 		if len(batches) == 0 {
 			select {
 			case <-ctx.Done():
-				return n.result(k, coords, pending), nil
 			case <-time.After(250 * time.Millisecond):
-				continue
 			}
+			continue
 		}
-		got := n.requestBatches(ctx, hdr, coords, batches)
-		for p, idx := range batches {
-			for _, i := range idx {
-				if !got[i] {
-					tried[i][p] = true
-				}
-			}
-		}
-		next := pending[:0]
-		for _, i := range pending {
-			if got[i] {
-				continue
-			}
-			next = append(next, i)
-		}
-		pending = next
-		if ctx.Err() != nil {
-			break
-		}
+		plan.report(batches, n.requestBatches(ctx, hdr, coords, batches))
 	}
-	return n.result(k, coords, pending), nil
+	return n.result(k, coords, plan.missing()), nil
 }
 
 // requestBatches sends each peer its batch concurrently and returns which

@@ -47,9 +47,16 @@
 // coordinates drawn from the node's private seed (<home>/sampling_seed,
 // 0600), requested in parallel from several full nodes through
 // p2p.Client.Samples, which verifies share → NMT proof → axis root → Merkle
-// proof → data root of the verified light header. Missing coordinates are
-// asked of other peers until the per-header deadline, then the header is
-// reported unavailable (API, WARN log, metrics) and retried with backoff.
+// proof → data root of the verified light header. A header's plan
+// (samplePlan, plan.go) spreads its coordinates over the connected full
+// nodes, none asked for more than half when two or more are connected; a
+// peer that fails, serves a bad proof or withholds a coordinate is dropped
+// from that header's plan and the others are asked, until the per-header
+// deadline, then the header is reported unavailable (API, WARN log,
+// metrics) and retried with backoff. So one honest reachable full node is
+// enough. Full nodes come from the bootstrap peers and from discovery
+// (discovery.go: the chain's DHT in client mode, [discovery] in light.toml,
+// fed the peers p2p scoring penalises for invalid data or blocks).
 // Verdicts carry the exact confidence reached. The checkpoint is stored so
 // a restart samples nothing twice.
 //

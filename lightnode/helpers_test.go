@@ -154,6 +154,7 @@ func lightConfig(home, chainID string, trusted *da.ExtendedHeader, peers ...*p2p
 		boot = append(boot, p.FullAddrs()[0])
 	}
 	cfg.P2P = loopback(boot...)
+	cfg.Discovery.Enabled = false // only the given peers; discovery_test turns it on
 	cfg.RPC.ListenAddr = "127.0.0.1:0"
 	cfg.HeadPollInterval = 100 * time.Millisecond
 	cfg.HeaderDeadline = 2 * time.Second

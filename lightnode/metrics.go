@@ -7,6 +7,7 @@ type metrics struct {
 	localHead, networkHead, sampledHead prometheus.Gauge
 	failedHeights, unavailableHeights   prometheus.Gauge
 	confidence, fraud                   prometheus.Gauge
+	discoveredPeers                     prometheus.Gauge
 	invalidHeaders, sampleRequests      prometheus.Counter
 	samples, verdicts                   *prometheus.CounterVec
 	headerSeconds                       prometheus.Histogram
@@ -26,6 +27,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		failedHeights:      g("failed_heights", "Heights whose last sampling attempt did not end available."),
 		unavailableHeights: g("unavailable_heights", "Heights whose last verdict is unavailable."),
 		confidence:         g("last_confidence", "Confidence reached by the last header found available."),
+		discoveredPeers:    g("discovered_full_peers", "Full-node peers currently found by discovery."),
 		fraud:              g("fraud_height", "Height of an accepted bad-encoding fraud proof (0: none)."),
 		invalidHeaders:     c("invalid_headers_total", "Headers from peers that failed verification."),
 		sampleRequests:     c("sample_requests_total", "Sample requests sent to peers."),
@@ -37,6 +39,6 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Help: "Time to sample one header.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
 	}
 	reg.MustRegister(m.localHead, m.networkHead, m.sampledHead, m.failedHeights, m.unavailableHeights, m.confidence,
-		m.fraud, m.invalidHeaders, m.sampleRequests, m.samples, m.verdicts, m.headerSeconds)
+		m.fraud, m.invalidHeaders, m.sampleRequests, m.samples, m.verdicts, m.headerSeconds, m.discoveredPeers)
 	return m
 }

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/discovery"
 	"github.com/quadrant-da/quadrant/p2p"
 	"github.com/quadrant-da/quadrant/rpc"
 	"github.com/quadrant-da/quadrant/sampling"
@@ -54,6 +55,10 @@ type Node struct {
 	store  *store
 	seed   sampling.Seed
 	rpc    *rpc.Server
+	// disc finds full nodes (nil when disabled; the pointer is guarded by
+	// mu); stopWatch ends its feed of peer penalties.
+	disc      *discovery.Discovery
+	stopWatch func()
 
 	wake chan struct{} // nudges the DAS loop
 
@@ -157,6 +162,9 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	runCtx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
 	n.host.Start(runCtx)
+	if err := n.startDiscovery(runCtx); err != nil {
+		return err
+	}
 	n.client, err = p2p.NewClient(p2p.ClientConfig{RequestTimeout: n.cfg.RequestTimeout}, p2p.ClientOptions{Host: n.host, ChainID: n.cfg.ChainID, Scores: n.host.Scores})
 	if err != nil {
 		return fmt.Errorf("lightnode: %w", err)
@@ -195,6 +203,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	g.Go(func() error { return befps.Run(gctx) })
 	g.Go(func() error { return n.runDAS(gctx) })
 	g.Go(func() error { return n.runPrune(gctx) })
+	g.Go(func() error { return n.runDiscoveryGauge(gctx) })
 	return nil
 }
 
@@ -281,6 +290,7 @@ func (n *Node) closeAll() error {
 		n.gossip.Close()
 		n.gossip = nil
 	}
+	err = errors.Join(err, n.closeDiscovery())
 	if n.host != nil {
 		err = errors.Join(err, n.host.Close())
 		n.host = nil

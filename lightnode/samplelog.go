@@ -135,3 +135,7 @@ func cmpU64(a, b uint64) int {
 	}
 	return 0
 }
+
+// SampleLog returns what the node sampled of its last sampled heights (at
+// most 64), by increasing height: per coordinate, the peer that served it.
+func (n *Node) SampleLog() []SquareRecord { return n.samplelog.records() }

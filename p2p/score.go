@@ -49,8 +49,36 @@ type Scorer struct {
 	// disconnect, when set, closes all connections to a newly blocked peer.
 	disconnect func(peer.ID)
 
-	mu     sync.Mutex
-	scores map[peer.ID]*peerScore
+	mu       sync.Mutex
+	scores   map[peer.ID]*peerScore
+	watchers map[int]func(PenaltyEvent)
+	nextW    int
+}
+
+// PenaltyEvent is one Penalize call, as seen by a watcher.
+type PenaltyEvent struct {
+	Peer    peer.ID
+	Points  int
+	Blocked bool // the penalty blocked the peer
+}
+
+// Watch calls f (outside the scorer's lock, on the penalising goroutine;
+// f must not block) after every Penalize, until the returned stop is
+// called. Peer discovery watches penalties to replace misbehaving peers.
+func (s *Scorer) Watch(f func(PenaltyEvent)) (stop func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.watchers == nil {
+		s.watchers = map[int]func(PenaltyEvent){}
+	}
+	id := s.nextW
+	s.nextW++
+	s.watchers[id] = f
+	return func() {
+		s.mu.Lock()
+		delete(s.watchers, id)
+		s.mu.Unlock()
+	}
 }
 
 type peerScore struct {
@@ -82,7 +110,14 @@ func (s *Scorer) Penalize(p peer.ID, points int) bool {
 		ps.score = 0 // start afresh once the block expires
 		blocked = true
 	}
+	watchers := make([]func(PenaltyEvent), 0, len(s.watchers))
+	for _, f := range s.watchers {
+		watchers = append(watchers, f)
+	}
 	s.mu.Unlock()
+	for _, f := range watchers {
+		f(PenaltyEvent{Peer: p, Points: points, Blocked: blocked})
+	}
 	if blocked && s.disconnect != nil {
 		s.disconnect(p)
 	}

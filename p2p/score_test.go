@@ -1,6 +1,7 @@
 package p2p
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -43,5 +44,21 @@ func TestScorerBlocksRecoversAndForgets(t *testing.T) {
 	}
 	if n := len(s.scores); n > maxTracked+1 {
 		t.Fatalf("tracking %d peers, bound %d", n, maxTracked)
+	}
+}
+
+func TestScorerWatch(t *testing.T) {
+	now := time.Unix(0, 0)
+	s := NewScorer(ScoreConfig{BlockThreshold: -30, BlockFor: time.Minute, RecoverPerMinute: 1}, func() time.Time { return now })
+	var got []PenaltyEvent
+	stop := s.Watch(func(e PenaltyEvent) { got = append(got, e) })
+	s.Penalize("a", PenaltySlow)
+	s.Penalize("a", PenaltyInvalid)
+	s.Penalize("a", PenaltyInvalid)
+	stop()
+	s.Penalize("b", PenaltyInvalid)
+	want := []PenaltyEvent{{Peer: "a", Points: PenaltySlow}, {Peer: "a", Points: PenaltyInvalid}, {Peer: "a", Points: PenaltyInvalid, Blocked: true}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("events %+v, want %+v", got, want)
 	}
 }

@@ -34,6 +34,8 @@ type fullFlags struct {
 	retention     time.Duration
 	logLevel      string
 	logFormat     string
+	network       string
+	discovery     bool
 }
 
 // register registers the flags, with the defaults of
@@ -54,6 +56,8 @@ func (f *fullFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.retention, "retention", d.Store.Retention, "how long (by block time) heights are kept")
 	fs.StringVar(&f.logLevel, "log-level", d.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", d.LogFormat, "text or json")
+	fs.StringVar(&f.network, "network", "", "network manifest (network.json): chain id and bootstrap peers, and in p2p mode the trusted checkpoint, each overridden by its own flag")
+	fs.BoolVar(&f.discovery, "discovery", d.Discovery.Enabled, "find and advertise full nodes through the chain's DHT (--discovery=false: bootstrap peers only)")
 }
 
 // config loads <home>/fullnode.toml (or fullnode.DefaultConfig when it
@@ -85,8 +89,15 @@ func (f *fullFlags) config(fl *pflag.FlagSet) (cfg fullnode.Config, existed bool
 	set("retention", func() { cfg.Store.Retention = f.retention })
 	set("log-level", func() { cfg.LogLevel = f.logLevel })
 	set("log-format", func() { cfg.LogFormat = f.logFormat })
+	set("discovery", func() { cfg.Discovery.Enabled = f.discovery })
+	if err := applyFullNetwork(&cfg, f.network, fl); err != nil {
+		return cfg, existed, err
+	}
 	set("bootstrap", func() { cfg.P2P.Bootstrap = f.bootstrap })
 	set("p2p-listen", func() { cfg.P2P.ListenAddrs = f.p2pListen })
+	if err := needCheckpoint(cfg); err != nil {
+		return cfg, existed, err
+	}
 	return cfg, existed, cfg.Validate()
 }
 

@@ -40,6 +40,7 @@ type lightFlags struct {
 	logLevel       string
 	logFormat      string
 	network        string
+	discovery      bool
 }
 
 // register registers the flags, with the defaults of
@@ -64,6 +65,7 @@ func (f *lightFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.metricsAddr, "metrics-addr", d.RPC.MetricsAddr, "Prometheus /metrics listen address (empty disables)")
 	fs.StringVar(&f.logLevel, "log-level", d.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", d.LogFormat, "text or json")
+	fs.BoolVar(&f.discovery, "discovery", d.Discovery.Enabled, "find full nodes through the chain's DHT beyond --bootstrap (--discovery=false: bootstrap peers only)")
 	fs.StringVar(&f.network, "network", "", "network manifest (network.json): chain id, bootstrap peers, trusted checkpoint and trusting period, each overridden by its own flag")
 }
 
@@ -96,6 +98,7 @@ func (f *lightFlags) config(fl *pflag.FlagSet) (lightnode.Config, bool, error) {
 	set("metrics-addr", func() { cfg.RPC.MetricsAddr = f.metricsAddr })
 	set("log-level", func() { cfg.LogLevel = f.logLevel })
 	set("log-format", func() { cfg.LogFormat = f.logFormat })
+	set("discovery", func() { cfg.Discovery.Enabled = f.discovery })
 	if err := applyNetwork(&cfg, f.network, fl); err != nil {
 		return cfg, existed, err
 	}
