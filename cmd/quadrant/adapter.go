@@ -194,26 +194,12 @@ func startAdapter(ctx context.Context, node *fullnode.Node, coreRPC, coreGRPC st
 		return nil, nil, err
 	}
 	stops = append(stops, ad.Close)
-	secret, err := rpc.LoadOrCreateSecret(filepath.Join(home, rpc.SecretFile))
+	rpcStop, line, err := startAdapterRPC(ctx, ad, log, reg, home, af)
 	if err != nil {
 		return nil, nil, err
 	}
-	rcfg := rpc.DefaultConfig()
-	rcfg.ListenAddr = af.rpcAddr
-	rcfg.RateLimit = af.rateLimit
-	srv, err := rpc.NewServer(rcfg, secret, rpc.WithLogger(log), rpc.WithRegistry(reg),
-		rpc.WithHealth(func(ctx context.Context) error { _, err := ad.LocalHead(ctx); return err }))
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := ad.Register(srv); err != nil {
-		return nil, nil, err
-	}
-	if err := srv.Start(ctx); err != nil {
-		return nil, nil, err
-	}
-	stops = append(stops, stopWithin(srv.Stop))
-	lines = append(lines, fmt.Sprintf("adapter json-rpc: http://%s (tokens: quadrant auth read|write|admin --home %s)", srv.Addr(), home))
+	stops = append(stops, rpcStop)
+	lines = append(lines, line)
 	if af.altda == "" && af.dac == "" {
 		return stopAll, lines, nil
 	}
@@ -246,6 +232,30 @@ func startAdapter(ctx context.Context, node *fullnode.Node, coreRPC, coreGRPC st
 		lines = append(lines, line)
 	}
 	return stopAll, lines, nil
+}
+
+// startAdapterRPC serves the adapter's JSON-RPC API (the Celestia-style and
+// go-da modules) on af.rpcAddr, with the tokens of home's secret.
+func startAdapterRPC(ctx context.Context, ad *rollupadapter.Adapter, log *slog.Logger, reg *prometheus.Registry, home string, af adapterFlags) (stop func(), line string, err error) {
+	secret, err := rpc.LoadOrCreateSecret(filepath.Join(home, rpc.SecretFile))
+	if err != nil {
+		return nil, "", err
+	}
+	rcfg := rpc.DefaultConfig()
+	rcfg.ListenAddr = af.rpcAddr
+	rcfg.RateLimit = af.rateLimit
+	srv, err := rpc.NewServer(rcfg, secret, rpc.WithLogger(log), rpc.WithRegistry(reg),
+		rpc.WithHealth(func(ctx context.Context) error { _, err := ad.LocalHead(ctx); return err }))
+	if err != nil {
+		return nil, "", err
+	}
+	if err := ad.Register(srv); err != nil {
+		return nil, "", err
+	}
+	if err := srv.Start(ctx); err != nil {
+		return nil, "", err
+	}
+	return stopWithin(srv.Stop), fmt.Sprintf("adapter json-rpc: http://%s (tokens: quadrant auth read|write|admin --home %s)", srv.Addr(), home), nil
 }
 
 // stopWithin returns a function that calls stop with a 10 s deadline.
