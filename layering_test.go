@@ -45,6 +45,7 @@ var layers = []string{
 	"da",
 	"erasure",
 	"internal/pebblex",
+	"internal/wire",
 }
 
 // forbidden maps a package to Quadrant packages it must not import even
@@ -78,7 +79,7 @@ var clientEngine = []string{
 
 // pure packages (and their sub-packages) take no network, disk, engine or
 // global-state dependencies.
-var pure = []string{"erasure", "da", "blobs", "sampling", "chain", "contracts/blobstream"}
+var pure = []string{"erasure", "da", "blobs", "sampling", "chain", "contracts/blobstream", "internal/wire"}
 
 // impureImports are standard packages a pure package must not import
 // directly: network, disk, processes, randomness from the OS, global loggers.

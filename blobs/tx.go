@@ -10,6 +10,7 @@ import (
 	"github.com/cometbft/cometbft/crypto/secp256k1"
 
 	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/internal/wire"
 )
 
 // Transaction format limits.
@@ -250,55 +251,8 @@ func IsTx(b []byte) bool {
 	return len(b) >= len(txMagic) && [4]byte(b[:4]) == txMagic
 }
 
-// txReader reads the Tx encoding strictly.
-type txReader struct {
-	b   []byte
-	err error
-}
-
-func (r *txReader) fail(format string, args ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf("%w: "+format, append([]any{ErrInvalidTx}, args...)...)
-	}
-}
-
-func (r *txReader) bytes(n int, what string) []byte {
-	if r.err != nil {
-		return nil
-	}
-	if n < 0 || len(r.b) < n {
-		r.fail("truncated %s: need %d bytes, %d left", what, n, len(r.b))
-		return nil
-	}
-	v := r.b[:n:n]
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *txReader) byte1(what string) byte {
-	v := r.bytes(1, what)
-	if v == nil {
-		return 0
-	}
-	return v[0]
-}
-
-func (r *txReader) uvarint(what string) uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail("bad varint %s", what)
-		return 0
-	}
-	if n != uvarintLen(v) {
-		r.fail("non-minimal varint %s", what)
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
+// txReader reads the encoding strictly; the first failure sticks.
+type txReader struct{ wire.Reader }
 
 // DecodeTx decodes a Tx strictly: magic and version, every field in order,
 // minimal varints, known key and body types, exact key and signature
@@ -311,18 +265,18 @@ func DecodeTx(b []byte) (*Tx, error) {
 	if !IsTx(b) {
 		return nil, fmt.Errorf("%w: missing the %q magic", ErrInvalidTx, txMagic[:])
 	}
-	r := &txReader{b: b[len(txMagic):]}
-	if v := r.byte1("version"); r.err == nil && v != txVersion {
+	r := &txReader{wire.Reader{B: b[len(txMagic):], Invalid: ErrInvalidTx}}
+	if v := r.Byte("version"); r.Err == nil && v != txVersion {
 		return nil, fmt.Errorf("%w: version %d (want %d)", ErrInvalidTx, v, txVersion)
 	}
 	tx := &Tx{}
-	idLen := r.uvarint("chain id length")
-	if r.err == nil && idLen > MaxChainIDLen {
+	idLen := r.Uvarint("chain id length")
+	if r.Err == nil && idLen > MaxChainIDLen {
 		return nil, fmt.Errorf("%w: chain id of %d bytes, the limit is %d", ErrInvalidTx, idLen, MaxChainIDLen)
 	}
-	tx.ChainID = string(r.bytes(int(idLen), "chain id"))
-	switch code := r.byte1("key type"); {
-	case r.err != nil:
+	tx.ChainID = string(r.Bytes(int(idLen), "chain id"))
+	switch code := r.Byte("key type"); {
+	case r.Err != nil:
 	case code == keyCodeEd25519:
 		tx.KeyType = KeyTypeEd25519
 	case code == keyCodeSecp256k1:
@@ -330,29 +284,29 @@ func DecodeTx(b []byte) (*Tx, error) {
 	default:
 		return nil, fmt.Errorf("%w: unknown key type %d (want 1 ed25519 or 2 secp256k1)", ErrInvalidTx, code)
 	}
-	if r.err == nil {
+	if r.Err == nil {
 		size, _, _ := pubKeySize(tx.KeyType)
-		tx.PubKey = append([]byte(nil), r.bytes(size, "public key")...)
+		tx.PubKey = append([]byte(nil), r.Bytes(size, "public key")...)
 	}
-	tx.Sequence = r.uvarint("sequence")
-	tx.GasLimit = r.uvarint("gas limit")
-	tx.GasPrice = r.uvarint("gas price")
-	switch body := r.byte1("body type"); {
-	case r.err != nil:
+	tx.Sequence = r.Uvarint("sequence")
+	tx.GasLimit = r.Uvarint("gas limit")
+	tx.GasPrice = r.Uvarint("gas price")
+	switch body := r.Byte("body type"); {
+	case r.Err != nil:
 	case body == bodyPayForBlobs:
 		tx.PayForBlobs = decodePayForBlobs(r)
 	case body == bodyTransfer:
-		tx.Transfer = &Transfer{To: append([]byte(nil), r.bytes(AddressSize, "transfer recipient")...)}
-		tx.Transfer.Amount = r.uvarint("transfer amount")
+		tx.Transfer = &Transfer{To: append([]byte(nil), r.Bytes(AddressSize, "transfer recipient")...)}
+		tx.Transfer.Amount = r.Uvarint("transfer amount")
 	default:
 		return nil, fmt.Errorf("%w: unknown body type %d (want 1 pay-for-blobs or 2 transfer)", ErrInvalidTx, body)
 	}
-	tx.Signature = append([]byte(nil), r.bytes(signatureSize, "signature")...)
-	if r.err != nil {
-		return nil, r.err
+	tx.Signature = append([]byte(nil), r.Bytes(signatureSize, "signature")...)
+	if r.Err != nil {
+		return nil, r.Err
 	}
-	if len(r.b) != 0 {
-		return nil, fmt.Errorf("%w: %d trailing bytes after the signature", ErrInvalidTx, len(r.b))
+	if len(r.B) != 0 {
+		return nil, fmt.Errorf("%w: %d trailing bytes after the signature", ErrInvalidTx, len(r.B))
 	}
 	if err := tx.ValidateBasic(); err != nil {
 		return nil, err
@@ -361,12 +315,12 @@ func DecodeTx(b []byte) (*Tx, error) {
 }
 
 func decodePayForBlobs(r *txReader) *PayForBlobs {
-	n := r.uvarint("blob count")
-	if r.err != nil {
+	n := r.Uvarint("blob count")
+	if r.Err != nil {
 		return nil
 	}
 	if n == 0 || n > MaxBlobsPerTx {
-		r.fail("pay-for-blobs must pay for 1 to %d blobs, got %d", MaxBlobsPerTx, n)
+		r.Fail("pay-for-blobs must pay for 1 to %d blobs, got %d", MaxBlobsPerTx, n)
 		return nil
 	}
 	p := &PayForBlobs{
@@ -376,15 +330,15 @@ func decodePayForBlobs(r *txReader) *PayForBlobs {
 		ShareCommitments: make([][]byte, n),
 	}
 	for i := range int(n) {
-		copy(p.Namespaces[i][:], r.bytes(da.NamespaceSize, "namespace"))
-		size := r.uvarint("blob size")
-		if r.err == nil && size > 1<<32-1 {
-			r.fail("blob %d size %d does not fit 32 bits", i, size)
+		copy(p.Namespaces[i][:], r.Bytes(da.NamespaceSize, "namespace"))
+		size := r.Uvarint("blob size")
+		if r.Err == nil && size > 1<<32-1 {
+			r.Fail("blob %d size %d does not fit 32 bits", i, size)
 		}
 		p.BlobSizes[i] = uint32(size)
-		p.ShareVersions[i] = r.byte1("share version")
-		p.ShareCommitments[i] = append([]byte(nil), r.bytes(CommitmentSize, "share commitment")...)
-		if r.err != nil {
+		p.ShareVersions[i] = r.Byte("share version")
+		p.ShareCommitments[i] = append([]byte(nil), r.Bytes(CommitmentSize, "share commitment")...)
+		if r.Err != nil {
 			return nil
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cometbft/cometbft/crypto"
+	"github.com/quadrant-da/quadrant/internal/wire"
 )
 
 // stakeSignDomain separates staking tx signatures from any other signed
@@ -121,71 +122,25 @@ func (tx *StakeTx) Marshal() ([]byte, error) {
 }
 
 // stakeReader reads the encoding strictly; the first failure sticks.
-type stakeReader struct {
-	b   []byte
-	err error
-}
-
-func (r *stakeReader) fail(format string, args ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf("%w: "+format, append([]any{ErrInvalidStakeTx}, args...)...)
-	}
-}
-
-func (r *stakeReader) bytes(n int, what string) []byte {
-	if r.err != nil {
-		return nil
-	}
-	if n < 0 || len(r.b) < n {
-		r.fail("truncated %s: need %d bytes, %d left", what, n, len(r.b))
-		return nil
-	}
-	v := append([]byte(nil), r.b[:n]...)
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *stakeReader) byte1(what string) byte {
-	if v := r.bytes(1, what); v != nil {
-		return v[0]
-	}
-	return 0
-}
-
-func (r *stakeReader) uvarint(what string) uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail("bad varint %s", what)
-		return 0
-	}
-	if n != len(binary.AppendUvarint(nil, v)) {
-		r.fail("non-minimal varint %s", what)
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
+type stakeReader struct{ wire.Reader }
 
 // lenBytes reads a varint length of at most limit, then that many bytes.
 func (r *stakeReader) lenBytes(limit int, what string) []byte {
-	n := r.uvarint(what + " length")
-	if r.err == nil && n > uint64(limit) {
-		r.fail("%s of %d bytes, at most %d", what, n, limit)
+	n := r.Uvarint(what + " length")
+	if r.Err == nil && n > uint64(limit) {
+		r.Fail("%s of %d bytes, at most %d", what, n, limit)
 	}
-	return r.bytes(int(n), what)
+	return r.Clone(int(n), what)
 }
 
 func (r *stakeReader) keyType(what string) string {
-	code := r.byte1(what)
-	if r.err != nil {
+	code := r.Byte(what)
+	if r.Err != nil {
 		return ""
 	}
 	kt, ok := keyTypeOf(code)
 	if !ok {
-		r.fail("unknown %s %d (want 1 ed25519 or 2 secp256k1)", what, code)
+		r.Fail("unknown %s %d (want 1 ed25519 or 2 secp256k1)", what, code)
 	}
 	return kt
 }
@@ -200,26 +155,26 @@ func DecodeStakeTx(b []byte) (*StakeTx, error) {
 	if !IsStakeTx(b) {
 		return nil, fmt.Errorf("%w: missing the %q magic", ErrInvalidStakeTx, stakeTxMagic[:])
 	}
-	r := &stakeReader{b: b[len(stakeTxMagic):]}
-	if v := r.byte1("version"); r.err == nil && v != stakeTxVersion {
+	r := &stakeReader{wire.Reader{B: b[len(stakeTxMagic):], Invalid: ErrInvalidStakeTx}}
+	if v := r.Byte("version"); r.Err == nil && v != stakeTxVersion {
 		return nil, fmt.Errorf("%w: version %d (want %d)", ErrInvalidStakeTx, v, stakeTxVersion)
 	}
 	tx := &StakeTx{ChainID: string(r.lenBytes(maxTxChainIDLen, "chain id"))}
 	tx.KeyType = r.keyType("key type")
-	if r.err == nil {
+	if r.Err == nil {
 		_, size, _ := keyCode(tx.KeyType)
-		tx.PubKey = r.bytes(size, "public key")
+		tx.PubKey = r.Clone(size, "public key")
 	}
-	tx.Sequence = r.uvarint("sequence")
-	tx.GasLimit = r.uvarint("gas limit")
-	tx.GasPrice = r.uvarint("gas price")
+	tx.Sequence = r.Uvarint("sequence")
+	tx.GasLimit = r.Uvarint("gas limit")
+	tx.GasPrice = r.Uvarint("gas price")
 	tx.Msg = decodeStakeMsg(r)
-	tx.Signature = r.bytes(stakeSigSize, "signature")
-	if r.err != nil {
-		return nil, r.err
+	tx.Signature = r.Clone(stakeSigSize, "signature")
+	if r.Err != nil {
+		return nil, r.Err
 	}
-	if len(r.b) != 0 {
-		return nil, fmt.Errorf("%w: %d trailing bytes after the signature", ErrInvalidStakeTx, len(r.b))
+	if len(r.B) != 0 {
+		return nil, fmt.Errorf("%w: %d trailing bytes after the signature", ErrInvalidStakeTx, len(r.B))
 	}
 	if err := tx.ValidateBasic(); err != nil {
 		return nil, err
@@ -229,15 +184,15 @@ func DecodeStakeTx(b []byte) (*StakeTx, error) {
 
 func decodeStakeMsg(r *stakeReader) StakeMsg {
 	var m StakeMsg
-	switch typ := r.byte1("message type"); {
-	case r.err != nil:
+	switch typ := r.Byte("message type"); {
+	case r.Err != nil:
 	case typ == msgCreateValidator:
 		c := &CreateValidator{ConsKeyType: r.keyType("consensus key type")}
 		c.ConsPubKey = r.lenBytes(maxConsKeyLen, "consensus key")
 		c.ProofOfPossession = r.lenBytes(maxPopLen, "proof of possession")
 		c.Moniker = string(r.lenBytes(MaxMonikerLen, "moniker"))
-		c.CommissionBps = r.uvarint("commission")
-		c.SelfBond = r.uvarint("self-bond")
+		c.CommissionBps = r.Uvarint("commission")
+		c.SelfBond = r.Uvarint("self-bond")
 		c.EthAddress = r.lenBytes(EthAddressSize, "eth address")
 		m.CreateValidator = c
 	case typ == msgEditValidator:
@@ -246,8 +201,8 @@ func decodeStakeMsg(r *stakeReader) StakeMsg {
 		m.EditValidator = e
 	case typ == msgDelegate, typ == msgUndelegate:
 		d := &Delegation{}
-		copy(d.Validator[:], r.bytes(AddressSize, "validator"))
-		d.Amount = r.uvarint("amount")
+		copy(d.Validator[:], r.Clone(AddressSize, "validator"))
+		d.Amount = r.Uvarint("amount")
 		if typ == msgDelegate {
 			m.Delegate = d
 		} else {
@@ -257,10 +212,10 @@ func decodeStakeMsg(r *stakeReader) StakeMsg {
 		m.Unjail = true
 	case typ == msgWithdrawRewards:
 		var v Address
-		copy(v[:], r.bytes(AddressSize, "validator"))
+		copy(v[:], r.Clone(AddressSize, "validator"))
 		m.WithdrawRewards = &v
 	default:
-		r.fail("unknown message type %d (want 1..6)", typ)
+		r.Fail("unknown message type %d (want 1..6)", typ)
 	}
 	return m
 }
