@@ -26,6 +26,7 @@ import (
 	"github.com/quadrant-da/quadrant/consensus"
 	"github.com/quadrant-da/quadrant/contracts/bindings"
 	"github.com/quadrant-da/quadrant/contracts/blobstream"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/relay"
 	"github.com/quadrant-da/quadrant/validator"
 	"github.com/quadrant-da/quadrant/validator/validatortest"
@@ -109,17 +110,10 @@ func (f *flakySink) Submit(ctx context.Context, a, signer *chain.Attestation) er
 // waitNonce waits until the contract's nonce reaches n.
 func waitNonce(t *testing.T, sink relay.Sink, n uint64, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
+	wait.For(t, within, fmt.Sprintf("the contract's nonce to reach %d", n), func() bool {
 		got, err := sink.Nonce(context.Background())
-		if err == nil && got >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("contract nonce %d (err %v), not %d, after %v", got, err, n, within)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return err == nil && got >= n
+	})
 }
 
 // TestAttestationOnChainRelay runs three CometBFT validators that attest
@@ -242,24 +236,25 @@ func delegate(t *testing.T, n *validator.Node, key *wallet.Key, msg chain.StakeM
 // nonce.
 func waitValset(t *testing.T, src *relay.NodeSource, within time.Duration) uint64 {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for seen := uint64(1); ; {
-		a, err := src.Attestation(context.Background(), seen)
-		if err == nil && a.Kind == chain.AttestationValset {
-			if len(a.Valset) != 3 || a.Valset[0].Power != 20 {
-				t.Fatalf("checkpoint %d: set %+v, want validator 0 at power 20 first", a.Nonce, a.Valset)
+	var found *chain.Attestation
+	seen := uint64(1)
+	wait.For(t, within, "a valset checkpoint after nonce 0", func() bool {
+		for {
+			a, err := src.Attestation(context.Background(), seen)
+			if err != nil {
+				return false // not there yet
 			}
-			return a.Nonce
-		}
-		if err == nil {
+			if a.Kind == chain.AttestationValset {
+				found = a
+				return true
+			}
 			seen++
-			continue
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no valset checkpoint within %v (at nonce %d: %v)", within, seen, err)
-		}
-		time.Sleep(100 * time.Millisecond)
+	})
+	if len(found.Valset) != 3 || found.Valset[0].Power != 20 {
+		t.Fatalf("checkpoint %d: set %+v, want validator 0 at power 20 first", found.Nonce, found.Valset)
 	}
+	return found.Nonce
 }
 
 // checkEvents checks the contract logged nonces 1..n (data commitments and

@@ -13,6 +13,7 @@ import (
 
 	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/validator"
 	"github.com/quadrant-da/quadrant/validator/validatortest"
 	"github.com/quadrant-da/quadrant/wallet"
@@ -79,21 +80,19 @@ func TestDoubleSignSlashes(t *testing.T) {
 
 	// Wait for the block that carries it.
 	var evHeight int64
-	deadline := time.Now().Add(60 * time.Second)
-	for h := int64(4); evHeight == 0; {
-		if time.Now().After(deadline) {
-			t.Fatal("evidence not committed within 60 s")
-		}
+	h := int64(4)
+	wait.For(t, 60*time.Second, "the block that carries the evidence", func() bool {
 		b, err := c.Block(context.Background(), &h)
 		if err != nil {
-			time.Sleep(50 * time.Millisecond) // not there yet
-			continue
+			return false // not there yet
 		}
 		if len(b.Block.Evidence.Evidence) > 0 {
 			evHeight = h
+			return true
 		}
 		h++
-	}
+		return false
+	})
 	validatortest.WaitHeight(t, c, evHeight+3, 60*time.Second)
 	addr3 := nw.ConsAddress(3).String()
 	if set := cometSet(t, nodes[0], evHeight+1); set[addr3] != 100 {
@@ -164,18 +163,14 @@ func TestDowntimeJail(t *testing.T) {
 		t.Fatalf("validator %s missing from %+v", op3, vals)
 		return false, chain.ValidatorInfo{}
 	}
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		if j, v := jailed(); j {
-			if v.Tombstoned || v.Tokens != 10*pr-10*pr/10000 {
-				t.Fatalf("jailed for downtime: %+v, want tokens %d and not tombstoned", v, 10*pr-10*pr/10000)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("stopped validator not jailed within 90 s")
-		}
-		time.Sleep(50 * time.Millisecond)
+	var v chain.ValidatorInfo
+	wait.For(t, 90*time.Second, "the stopped validator jailed", func() bool {
+		var j bool
+		j, v = jailed()
+		return j
+	})
+	if v.Tombstoned || v.Tokens != 10*pr-10*pr/10000 {
+		t.Fatalf("jailed for downtime: %+v, want tokens %d and not tombstoned", v, 10*pr-10*pr/10000)
 	}
 	st, err := c.Status(context.Background())
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/quadrant-da/quadrant/chain"
 	"github.com/quadrant-da/quadrant/consensus"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/validator"
 	"github.com/quadrant-da/quadrant/validator/validatortest"
 	"github.com/quadrant-da/quadrant/wallet"
@@ -118,20 +119,13 @@ func TestOpenValidatorSet(t *testing.T) {
 	}
 
 	// The stake comes back after the unbonding period (2 s of block time).
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	wait.For(t, 60*time.Second, "the unbonded stake returned", func() bool {
 		var stake chain.StakeInfo
 		queryJSON(t, nodes[0], "/stake/"+op3.String(), &stake)
 		var acc chain.AccountInfo
 		queryJSON(t, nodes[0], "/account/"+op3.String(), &acc)
-		if stake.Unbonding == 0 && stake.Bonded == 0 && acc.Balance >= before.Balance+10*pr-chain.DefaultFixedTxGas {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("unbonded stake not returned: stake %+v, balance %d (was %d)", stake, acc.Balance, before.Balance)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return stake.Unbonding == 0 && stake.Bonded == 0 && acc.Balance >= before.Balance+10*pr-chain.DefaultFixedTxGas
+	})
 
 	// Blocks keep committing on every node, with one app hash per height.
 	top, err := nodes[0].Client().Status(context.Background())

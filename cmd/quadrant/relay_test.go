@@ -12,6 +12,7 @@ import (
 	ethcrypto "github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/quadrant-da/quadrant/chain"
+	"github.com/quadrant-da/quadrant/internal/wait"
 )
 
 // TestRelayFlags: quadrant relay names what is wrong with its flags before
@@ -49,19 +50,14 @@ func TestRelayFlags(t *testing.T) {
 func checkDevnetAttestation(t *testing.T, c *rpchttp.HTTP) {
 	t.Helper()
 	waitHeight(t, c, devnetDataCommitmentWindow+3, time.Minute)
-	deadline := time.Now().Add(time.Minute)
-	for {
-		var a chain.Attestation
-		_, err := queryApp(context.Background(), c, "/attestation/1", "attestation", &a)
-		if err == nil && a.Complete() {
-			if a.Kind != chain.AttestationDataCommitment || a.BeginHeight != 1 || a.EndHeight != devnetDataCommitmentWindow || len(a.Signatures) == 0 {
-				t.Fatalf("attestation 1: %+v", a)
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("attestation 1 not complete within a minute: %+v, %v", a, err)
-		}
-		time.Sleep(100 * time.Millisecond)
+	var a chain.Attestation
+	wait.For(t, time.Minute, "attestation 1 complete", func() bool {
+		var got chain.Attestation
+		_, err := queryApp(context.Background(), c, "/attestation/1", "attestation", &got)
+		a = got
+		return err == nil && got.Complete()
+	})
+	if a.Kind != chain.AttestationDataCommitment || a.BeginHeight != 1 || a.EndHeight != devnetDataCommitmentWindow || len(a.Signatures) == 0 {
+		t.Fatalf("attestation 1: %+v", a)
 	}
 }
