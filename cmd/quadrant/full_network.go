@@ -19,15 +19,11 @@ func applyFullNetwork(cfg *fullnode.Config, path string, fl *pflag.FlagSet) erro
 	if path == "" {
 		return nil
 	}
-	m, err := manifest.Load(path)
+	j, err := joinNetwork(path)
 	if errors.Is(err, manifest.ErrCheckpoint) {
 		return fmt.Errorf("%w; a full node never trusts the first peer it meets: fix the manifest's trusted_checkpoint, "+
 			"or pass --trusted-height H --trusted-hash HASH of a block you trust with a manifest that has one", err)
 	}
-	if err != nil {
-		return err
-	}
-	j, err := m.Join()
 	if err != nil {
 		return err
 	}

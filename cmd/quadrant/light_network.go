@@ -15,11 +15,7 @@ func applyNetwork(cfg *lightnode.Config, path string, fl *pflag.FlagSet) error {
 	if path == "" {
 		return nil
 	}
-	m, err := manifest.Load(path)
-	if err != nil {
-		return err
-	}
-	j, err := m.Join()
+	j, err := joinNetwork(path)
 	if err != nil {
 		return err
 	}
@@ -39,4 +35,14 @@ func applyNetwork(cfg *lightnode.Config, path string, fl *pflag.FlagSet) error {
 		cfg.P2P.Bootstrap = j.BootstrapAddrs
 	}
 	return nil
+}
+
+// joinNetwork loads the network manifest at path and returns what a node
+// configures from it.
+func joinNetwork(path string) (manifest.Join, error) {
+	m, err := manifest.Load(path)
+	if err != nil {
+		return manifest.Join{}, err
+	}
+	return m.Join()
 }
