@@ -269,7 +269,7 @@ func validateBlobs(bs []*blobs.Blob, pfb *blobs.PayForBlobs, signer chain.Addres
 		}
 		total += len(b.Data)
 		if total > params.MaxBlobSize() {
-			return txErr(chain.CodeBlobSize, "%w: %d bytes of blobs, the limit is %d", ErrBlobTooLarge, total, params.MaxBlobSize())
+			return txErr(chain.CodeBlobSize, "%w: %d bytes of blobs, the largest that fits is %d bytes", ErrBlobTooLarge, total, params.MaxBlobSize())
 		}
 		if err := b.ValidateForSquare(params.MaxSquareSize); err != nil {
 			if errors.Is(err, blobs.ErrBlobTooLarge) {

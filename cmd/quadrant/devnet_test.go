@@ -372,9 +372,11 @@ func TestDevnetCommand(t *testing.T) {
 	if roles["validator"] != 2 || roles["full"] != 1 || roles["light"] != 1 || nodes[0].Name != "validator-0" {
 		t.Fatalf("status lists %+v, want 2 validators, a full node and a light node", nodes)
 	}
+	checkCLIStumbles(t, home, m)
 	if err := p.stop(t, syscall.SIGINT, 30*time.Second); err != nil {
 		t.Fatalf("devnet exit: %v", err)
 	}
+	checkCleanShutdownLogs(t, m)
 	// With every node down, status says so and exits non-zero.
 	if out, err := runCLIErr("status", "--home", home); err == nil || !strings.Contains(string(out), "down") {
 		t.Fatalf("status of a stopped devnet: %v\n%s", err, out)
