@@ -327,7 +327,7 @@ func runDevnet(ctx context.Context, out io.Writer, m *devnetManifest, af adapter
 		fmt.Fprintf(out, "%-12s %s full node on %s, peer %s  metrics %s  log %s\n", f.Name, f.Mode, f.CoreRPC, f.PeerAddress, f.Metrics, f.Log)
 	}
 	if l, ok := devnetLightNode(m); ok {
-		fmt.Fprintf(out, "%-12s light node, json-rpc http://%s  log %s\n", l.name, l.rpcAddr, l.log)
+		fmt.Fprintf(out, "%-12s light node, json-rpc http://%s  metrics http://%s/metrics  log %s\n", l.name, l.rpcAddr, l.metricsAddr, l.log)
 	}
 	for _, l := range devnetAdapterBanner(filepath.Dir(filepath.Dir(m.FaucetKey)), af) {
 		fmt.Fprintln(out, l)

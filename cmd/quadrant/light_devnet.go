@@ -15,10 +15,12 @@ import (
 // celestia-node users expect a node's RPC); devnetPorts keeps that port free.
 // Its unbonding period is the devnet's (5 minutes, devnetUnbonding) and its
 // trusting period two thirds of it (200 s), as for a node joining with the
-// devnet's manifest.
+// devnet's manifest. Its Prometheus metrics are on base+10N+7 for N
+// validators (127.0.0.1:26703 with the defaults), beside the bridge's
+// base+10N+5.
 type devnetLight struct {
-	name, home, log, rpcAddr string
-	args                     []string
+	name, home, log, rpcAddr, metricsAddr string
+	args                                  []string
 }
 
 // devnetLightNode returns the light node of m, or false when the devnet has
@@ -35,12 +37,21 @@ func devnetLightNode(m *devnetManifest) (devnetLight, bool) {
 	if err != nil {
 		return devnetLight{}, false
 	}
+	fm, err := url.Parse(m.FullNodes[0].Metrics)
+	if err != nil {
+		return devnetLight{}, false
+	}
+	bridgeMetrics, err := strconv.Atoi(fm.Port())
+	if err != nil {
+		return devnetLight{}, false
+	}
 	home := filepath.Join(filepath.Dir(m.Validators[0].Home), "light")
 	l := devnetLight{
-		name:    "light",
-		home:    home,
-		log:     filepath.Join(home, "node.log"),
-		rpcAddr: fmt.Sprintf("127.0.0.1:%d", port-1+12), // validator 0's RPC is base+1
+		name:        "light",
+		home:        home,
+		log:         filepath.Join(home, "node.log"),
+		rpcAddr:     fmt.Sprintf("127.0.0.1:%d", port-1+12), // validator 0's RPC is base+1
+		metricsAddr: fmt.Sprintf("127.0.0.1:%d", bridgeMetrics+2),
 	}
 	l.args = []string{"light", "--home", home, "--chain-id", m.ChainID,
 		"--bootstrap", m.FullNodes[0].PeerAddress,
@@ -48,6 +59,6 @@ func devnetLightNode(m *devnetManifest) (devnetLight, bool) {
 		"--unbonding-period", devnetUnbonding.String(),
 		"--trusting-period", lightnode.DefaultTrustingPeriod(devnetUnbonding).String(),
 		"--p2p-listen", "/ip4/127.0.0.1/tcp/0",
-		"--rpc-addr", l.rpcAddr}
+		"--rpc-addr", l.rpcAddr, "--metrics-addr", l.metricsAddr}
 	return l, true
 }
