@@ -226,7 +226,8 @@ func checkBlobstreamErrors(t *testing.T, tn *testNet, api *BlobstreamAPI, h uint
 			_, err := api.GetSharesProof(ctx, h, ns.Bytes(), bytes.Repeat([]byte{7}, 32))
 			return err
 		}, "blob: not found"},
-		"empty commitment": {func() error { _, err := api.GetSharesProof(ctx, h, ns.Bytes(), nil); return err }, "empty commitment"},
+		"empty commitment": {func() error { _, err := api.GetSharesProof(ctx, h, ns.Bytes(), nil); return err }, "commitment of 0 bytes"},
+		"short commitment": {func() error { _, err := api.GetSharesProof(ctx, h, ns.Bytes(), commitment[:31]); return err }, "commitment of 31 bytes"},
 		"bad namespace":    {func() error { _, err := api.GetSharesProof(ctx, h, []byte{1, 2}, commitment); return err }, "namespace"},
 	} {
 		err := c.call()
@@ -242,5 +243,67 @@ func checkBlobstreamErrors(t *testing.T, tn *testNet, api *BlobstreamAPI, h uint
 	defer light.Close()
 	if _, err := light.SharesProof(ctx, h, ns, commitment); !errors.Is(err, ErrNoAttestations) {
 		t.Errorf("node without attestations: err %v, want ErrNoAttestations", err)
+	}
+}
+
+// TestSharesProofJSON round-trips a real SharesProof (of two shares) through its JSON form
+// and checks that Blobstream refuses malformed fields.
+func TestSharesProofJSON(t *testing.T) {
+	// Two shares of the transaction namespace: any namespace's shares
+	// take the same JSON form.
+	sq, err := blobs.Construct([][]byte{bytes.Repeat([]byte("tx"), 600)}, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := sq.Extend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc, err := blobstream.NewDataCommitment([]blobstream.DataRootTuple{{Height: 7, DataRoot: [32]byte(x.DAH.Hash())}, {Height: 8}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ap, err := dc.AttestationProof(3, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := blobstream.NewSharesProof(x, 0, 2, ap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(NewSharesProof(want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back SharesProof
+	if err := json.Unmarshal(raw, &back); err != nil {
+		t.Fatal(err)
+	}
+	got, err := back.Blobstream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("round trip changed the proof:\n%s", raw)
+	}
+	for name, spoil := range map[string]func(p *SharesProof){
+		"short share":        func(p *SharesProof) { p.Data[0] = p.Data[0][:10] },
+		"no shares":          func(p *SharesProof) { p.Data = nil },
+		"row roots missing":  func(p *SharesProof) { p.RowRoots = nil },
+		"long namespace id":  func(p *SharesProof) { p.Namespace.ID = append(p.Namespace.ID, 0) },
+		"short digest":       func(p *SharesProof) { p.RowRoots[0].Digest = p.RowRoots[0].Digest[:31] },
+		"short data root":    func(p *SharesProof) { p.AttestationProof.Tuple.DataRoot = nil },
+		"short side node":    func(p *SharesProof) { p.AttestationProof.Proof.SideNodes[0] = EthBytes{1} },
+		"two-byte version":   func(p *SharesProof) { p.Namespace.Version = EthBytes{0, 0} },
+		"short row min node": func(p *SharesProof) { p.RowRoots[0].Min.ID = nil },
+	} {
+		var p SharesProof
+		if err := json.Unmarshal(raw, &p); err != nil {
+			t.Fatal(err)
+		}
+		spoil(&p)
+		if _, err := p.Blobstream(); !errors.Is(err, ErrInvalidProof) {
+			t.Errorf("%s: err %v, want ErrInvalidProof", name, err)
+		}
 	}
 }

@@ -200,8 +200,8 @@ func (a *Adapter) DataRootTupleInclusionProof(ctx context.Context, height, start
 // root tuple's proof to the data commitment attested at its nonce. The
 // height must be attested (AttestedWindow).
 func (a *Adapter) SharesProof(ctx context.Context, height uint64, ns da.Namespace, commitment []byte) (*blobstream.SharesProof, error) {
-	if len(commitment) == 0 {
-		return nil, fmt.Errorf("%w: empty commitment", ErrInvalidBlob)
+	if len(commitment) != blobs.CommitmentSize {
+		return nil, fmt.Errorf("%w: commitment of %d bytes, want %d", ErrInvalidBlob, len(commitment), blobs.CommitmentSize)
 	}
 	att, err := a.AttestedWindow(ctx, height)
 	if err != nil {
