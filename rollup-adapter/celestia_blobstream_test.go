@@ -307,3 +307,27 @@ func TestSharesProofJSON(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSharesProofJSON decodes arbitrary JSON as a SharesProof: Blobstream
+// never panics, and a proof it accepts survives another round trip.
+func FuzzSharesProofJSON(f *testing.F) {
+	f.Add([]byte(`{"data":["0x00"],"shareProofs":[{"beginKey":0,"endKey":1,"sideNodes":[]}],"namespace":{"version":"0x00","id":"0x00"}}`))
+	f.Add([]byte(`{"data":[],"rowRoots":[{"min":{"version":"0x","id":"0x"},"digest":"0x01"}],"attestationProof":{"tupleRootNonce":1}}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var p SharesProof
+		if json.Unmarshal(raw, &p) != nil {
+			return
+		}
+		bp, err := p.Blobstream()
+		if err != nil {
+			if !errors.Is(err, ErrInvalidProof) {
+				t.Fatalf("error %v does not wrap ErrInvalidProof", err)
+			}
+			return
+		}
+		again, err := NewSharesProof(bp).Blobstream()
+		if err != nil || !reflect.DeepEqual(again, bp) {
+			t.Fatalf("accepted proof does not round-trip: %v", err)
+		}
+	})
+}

@@ -132,6 +132,9 @@ func (d *attestDevnet) checkRelayed() uint64 {
 		if e.nonce != uint64(i+1) || e.valset != (a.Kind == chain.AttestationValset) {
 			d.t.Fatalf("event %d: nonce %d (valset %v), Quadrant's attestation there is a %s: skipped or repeated", i, e.nonce, e.valset, a.Kind)
 		}
+		if !e.valset && !bytes.Equal(e.root[:], a.TupleRoot) {
+			d.t.Fatalf("nonce %d: the contract holds tuple root %x, Quadrant attested %x", e.nonce, e.root, []byte(a.TupleRoot))
+		}
 		r, err := d.eth.ec.TransactionReceipt(context.Background(), e.tx)
 		if err != nil {
 			d.t.Fatal(err)

@@ -202,6 +202,7 @@ func customError(md *bind.MetaData, revert []byte) (string, bool) {
 type contractEvent struct {
 	nonce  uint64
 	valset bool
+	root   [32]byte // a data commitment's tuple root
 	tx     common.Hash
 }
 
@@ -216,7 +217,7 @@ func (c *ethChain) events(addr common.Address, bs *bindings.QuadrantBlobstream) 
 	var out []contractEvent
 	for i := range logs {
 		if ev, err := bs.UnpackDataRootTupleRootEventEvent(&logs[i]); err == nil {
-			out = append(out, contractEvent{nonce: ev.Nonce.Uint64(), tx: logs[i].TxHash})
+			out = append(out, contractEvent{nonce: ev.Nonce.Uint64(), root: ev.DataRootTupleRoot, tx: logs[i].TxHash})
 		} else if ev, err := bs.UnpackValidatorSetUpdatedEventEvent(&logs[i]); err == nil && ev.Nonce.Sign() > 0 {
 			out = append(out, contractEvent{nonce: ev.Nonce.Uint64(), valset: true, tx: logs[i].TxHash})
 		}
