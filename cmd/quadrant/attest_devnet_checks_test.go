@@ -139,7 +139,11 @@ func (d *attestDevnet) checkRelayed() uint64 {
 		if err != nil {
 			d.t.Fatal(err)
 		}
-		d.t.Logf("nonce %d (%s, heights %d-%d): %d gas", e.nonce, a.Kind, a.BeginHeight, a.EndHeight, r.GasUsed)
+		what := fmt.Sprintf("valset at height %d", a.Height)
+		if !e.valset {
+			what = fmt.Sprintf("data commitment of heights %d-%d", a.BeginHeight, a.EndHeight)
+		}
+		d.t.Logf("nonce %d (%s): %d gas", e.nonce, what, r.GasUsed)
 	}
 	ok, failed := d.eth.txsFrom(d.relayer)
 	if uint64(len(ok)) != n || len(failed) != 0 {
