@@ -387,6 +387,8 @@ func internal(api any) any {
 		return &a.Internal
 	case *DAAPI:
 		return &a.Internal
+	case *BlobstreamAPI:
+		return &a.Internal
 	}
 	panic(fmt.Sprintf("unknown api %T", api))
 }

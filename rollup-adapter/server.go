@@ -8,7 +8,7 @@ import (
 
 // Register serves the adapter's JSON-RPC modules on srv (helper rpc's server:
 // JWT permissions, rate limits, health, metrics): "blob", "header", "share",
-// "das" (celestia-node's API) and "da" (go-da's). Call before srv.Start.
+// "das", "blobstream" (celestia-node's API) and "da" (go-da's). Call before srv.Start.
 func (a *Adapter) Register(srv *rpc.Server) error {
 	for _, m := range []struct {
 		ns        string
@@ -19,6 +19,7 @@ func (a *Adapter) Register(srv *rpc.Server) error {
 		{"share", shareModule{a}, &ShareAPI{}},
 		{"das", dasModule{a}, &DASAPI{}},
 		{"da", godaModule{a}, &DAAPI{}},
+		{"blobstream", blobstreamModule{a}, &BlobstreamAPI{}},
 	} {
 		if err := srv.Register(m.ns, m.impl, m.api); err != nil {
 			return fmt.Errorf("rollupadapter: registering %q: %w", m.ns, err)

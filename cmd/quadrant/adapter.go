@@ -49,7 +49,7 @@ type adapterFlags struct {
 // registerListen registers the adapter's listen-address flags (`quadrant
 // full` and `quadrant devnet`).
 func (a *adapterFlags) registerListen(fs *pflag.FlagSet) {
-	fs.StringVar(&a.rpcAddr, "adapter-rpc", "127.0.0.1:26658", "bridge mode: rollup adapter JSON-RPC listen address (blob/header/share/das/da modules; empty disables the adapter)")
+	fs.StringVar(&a.rpcAddr, "adapter-rpc", "127.0.0.1:26658", "bridge mode: rollup adapter JSON-RPC listen address (blob/header/share/das/blobstream/da modules; empty disables the adapter)")
 	fs.StringVar(&a.altda, "altda", "127.0.0.1:3100", "bridge mode: OP Stack Alt-DA HTTP listen address (empty disables)")
 	fs.StringVar(&a.dac, "dac", "", "bridge mode: Polygon CDK DAC member JSON-RPC listen address (empty disables)")
 }
