@@ -293,7 +293,7 @@ func (c NodeConfig) Validate() error {
 			return fmt.Errorf("%w: persistent peer %q, want <node id>@<host>:<port>", ErrInvalidConfig, p)
 		}
 	}
-	if err := c.Storage.validateSnapshots(); err != nil {
+	if err := c.Storage.validateSnapshots(c.Consensus.BlockTime); err != nil {
 		return err
 	}
 	return c.StateSync.Validate()
