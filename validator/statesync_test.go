@@ -188,8 +188,8 @@ func testStateSyncJoin(t *testing.T, sc joinScale) {
 // joinByStateSync starts the network's third member by state sync,
 // trusting the latest block of vals[0] (as README's walkthrough does: the
 // snapshot is older, so the light client verifies backwards from it), and
-// waits until it is past the validators' head at that moment. It returns
-// the node and its first block.
+// waits until it has caught up with the validators. It returns the node and
+// its first block.
 func joinByStateSync(t *testing.T, nw *validatortest.Network, vals []*validator.Node) (*validator.Node, int64) {
 	t.Helper()
 	trustHeight, _ := status(t, vals[0])
@@ -210,7 +210,11 @@ func joinByStateSync(t *testing.T, nw *validatortest.Network, vals []*validator.
 		}
 	})
 	head, _ := status(t, vals[0])
-	validatortest.WaitHeight(t, j.Client(), head+2, ssStepTimeout)
+	wait.For(t, ssStepTimeout, fmt.Sprintf("the joiner to pass height %d and catch up with validator 0", head), func() bool {
+		mine, _ := status(t, j)
+		theirs, _ := status(t, vals[0])
+		return mine > head && mine >= theirs-1
+	})
 	_, joinedAt := status(t, j)
 	return j, joinedAt
 }
