@@ -133,8 +133,9 @@ func TestStateSyncJoin(t *testing.T) {
 
 // TestStateSyncJoinIssueScale is TestStateSyncJoin at the issue's scale
 // (issueScale: retain-blocks 100, joining after 300 heights). It took
-// 3.4 minutes on a 2-core machine with a load average of 25, more than CI
-// should spend on it, so it runs only with QUADRANT_TEST_STATESYNC_300=1.
+// 2.5–3.5 minutes on a 2-core machine with a load average of 20–25, more
+// than CI should spend on it, so it runs only with
+// QUADRANT_TEST_STATESYNC_300=1.
 func TestStateSyncJoinIssueScale(t *testing.T) {
 	if os.Getenv("QUADRANT_TEST_STATESYNC_300") == "" {
 		t.Skip("the issue-scale join takes minutes; set QUADRANT_TEST_STATESYNC_300=1 to run it (TestStateSyncJoin runs the same steps at ciScale)")
