@@ -167,7 +167,9 @@ type StorageSection struct {
 	// SnapshotInterval is how many heights apart the node takes state-sync
 	// snapshots for joining nodes (0: none).
 	SnapshotInterval uint64 `toml:"snapshot_interval"`
-	// SnapshotKeepRecent is how many snapshots the node keeps.
+	// SnapshotKeepRecent is how many snapshots the node keeps. A pruning
+	// node keeps the blocks after its oldest one too, and those after its
+	// newest for at least MinSnapshotJoinWindow (Validate refuses less).
 	SnapshotKeepRecent uint32 `toml:"snapshot_keep_recent"`
 	// SnapshotChunkBytes is the snapshot chunk size (0: 4 MiB, the most).
 	SnapshotChunkBytes int `toml:"snapshot_chunk_bytes,omitempty"`
@@ -293,7 +295,7 @@ func (c NodeConfig) Validate() error {
 			return fmt.Errorf("%w: persistent peer %q, want <node id>@<host>:<port>", ErrInvalidConfig, p)
 		}
 	}
-	if err := c.Storage.validateSnapshots(); err != nil {
+	if err := c.Storage.validateSnapshots(c.Consensus.BlockTime); err != nil {
 		return err
 	}
 	return c.StateSync.Validate()

@@ -84,7 +84,22 @@ func (s StateSyncSection) apply(cc *cmtcfg.StateSyncConfig) {
 	}
 }
 
-func (s StorageSection) validateSnapshots() error {
+// MinSnapshotJoinWindow is the least time a pruning node must keep the
+// blocks after its newest snapshot. A node that restores that snapshot S
+// (state sync chooses the newest) must then fetch block S+1 by blocksync —
+// with vote extensions enabled CometBFT does not switch to consensus before
+// it has synced one block, whose extended commit state sync cannot give
+// it — and blocksync learns its peers' heights when they connect and then
+// only every 10 s. So S+1 must still be on its peers after the joiner's
+// snapshot discovery (at least 5 s), the chunk fetch, blocksync's 3 s wait
+// for peers and those 10 s; if every peer has pruned it, blocksync waits
+// for it forever.
+const MinSnapshotJoinWindow = 30 * time.Second
+
+// validateSnapshots checks the snapshot settings; blockTime (CometBFT's
+// timeout_commit, a lower bound on the time between blocks) bounds how
+// long a number of heights lasts.
+func (s StorageSection) validateSnapshots(blockTime time.Duration) error {
 	switch {
 	case s.SnapshotInterval > math.MaxInt64:
 		return fmt.Errorf("%w: storage.snapshot_interval %d is too large", ErrInvalidConfig, s.SnapshotInterval)
@@ -93,11 +108,33 @@ func (s StorageSection) validateSnapshots() error {
 	case s.SnapshotChunkBytes < 0 || s.SnapshotChunkBytes > consensus.MaxSnapshotChunkBytes:
 		return fmt.Errorf("%w: storage.snapshot_chunk_bytes %d, want 0 (4 MiB) or 1..%d", ErrInvalidConfig, s.SnapshotChunkBytes, consensus.MaxSnapshotChunkBytes)
 	}
-	return nil
+	return s.validateJoinWindow(blockTime)
 }
 
 // snapshotConfig is the App's snapshot configuration for a node in home.
 func (s StorageSection) snapshotConfig(home string) consensus.SnapshotConfig {
 	return consensus.SnapshotConfig{Dir: SnapshotDir(home), Interval: int64(s.SnapshotInterval),
 		KeepRecent: int(s.SnapshotKeepRecent), ChunkBytes: s.SnapshotChunkBytes}
+}
+
+// validateJoinWindow checks that a pruning node that takes snapshots keeps
+// the blocks after its newest one for MinSnapshotJoinWindow. It keeps the
+// last max(retain_blocks, snapshot_interval × snapshot_keep_recent) blocks
+// (consensus keeps those after its oldest snapshot), and the newest
+// snapshot is up to one interval old.
+func (s StorageSection) validateJoinWindow(blockTime time.Duration) error {
+	if s.RetainBlocks == 0 || s.SnapshotInterval == 0 || s.RetainBlocks > math.MaxInt64 ||
+		s.SnapshotInterval > math.MaxInt64/uint64(s.SnapshotKeepRecent) {
+		return nil // nothing pruned, no snapshots, or more heights than int64 holds
+	}
+	kept := max(s.RetainBlocks, s.SnapshotInterval*uint64(s.SnapshotKeepRecent))
+	heights := int64(kept) - int64(s.SnapshotInterval)
+	if heights > 0 && (blockTime <= 0 || heights >= int64(MinSnapshotJoinWindow/blockTime)) {
+		return nil // block_time 0 bounds nothing: only a window of no heights is refused
+	}
+	return fmt.Errorf("%w: storage keeps the blocks after the newest snapshot for only %d heights (%v at block_time %v); "+
+		"a node restoring it must fetch the next block within %v (state-sync discovery, chunk fetch and CometBFT's 10 s blocksync status interval), "+
+		"or it stalls: raise snapshot_keep_recent or retain_blocks so that "+
+		"max(retain_blocks, snapshot_interval × snapshot_keep_recent) − snapshot_interval heights last that long",
+		ErrInvalidConfig, max(heights, 0), time.Duration(max(heights, 0))*blockTime, blockTime, MinSnapshotJoinWindow)
 }

@@ -71,3 +71,40 @@ func TestStateSyncCometConfig(t *testing.T) {
 		t.Fatalf("default snapshot settings %+v, want every 1000 heights, keep 2", d)
 	}
 }
+
+// TestSnapshotJoinWindow: a pruning node must keep the blocks after its
+// newest snapshot for MinSnapshotJoinWindow, or a node that restores it may
+// find the next block gone and stall in blocksync.
+func TestSnapshotJoinWindow(t *testing.T) {
+	for name, tc := range map[string]struct {
+		retain, interval uint64
+		keep             uint32
+		blockTime        time.Duration
+		ok               bool
+	}{
+		"defaults, pruning":          {100, 1000, 2, time.Second, true},
+		"no pruning":                 {0, 10, 1, 10 * time.Millisecond, true},
+		"no snapshots":               {20, 0, 2, 10 * time.Millisecond, true},
+		"issue scale at 200 ms":      {100, 50, 4, 200 * time.Millisecond, true},
+		"retain covers it":           {400, 50, 1, 100 * time.Millisecond, true},
+		"block_time 0, some heights": {20, 10, 2, 0, true},
+		"40 heights at 200 ms":       {20, 10, 5, 200 * time.Millisecond, false},
+		"keep 1, retain ≤ interval":  {100, 1000, 1, 0, false},
+		"one interval at 1 s":        {20, 25, 2, time.Second, false},
+	} {
+		s := StorageSection{RetainBlocks: tc.retain, SnapshotInterval: tc.interval, SnapshotKeepRecent: tc.keep}
+		err := s.validateSnapshots(tc.blockTime)
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("%s: %v", name, err)
+		case !tc.ok && (!errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "blocks after the newest snapshot")):
+			t.Errorf("%s: err %v, want ErrInvalidConfig about the blocks after the newest snapshot", name, err)
+		}
+	}
+	c := DefaultNodeConfig()
+	c.Consensus.BlockTime = 200 * time.Millisecond
+	c.Storage = StorageSection{RetainBlocks: 20, SnapshotInterval: 10, SnapshotKeepRecent: 5}
+	if err := c.Validate(); !errors.Is(err, ErrInvalidConfig) {
+		t.Fatalf("NodeConfig.Validate with a 40-height join window: %v, want ErrInvalidConfig", err)
+	}
+}
