@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+
+	"github.com/quadrant-da/quadrant/internal/wait"
+)
+
+// TestValidatorRotation replaces a whole validator set while the chain
+// runs, every node a process of the quadrant binary: 4 genesis validators
+// (a `quadrant devnet --init-only` network) and its bridge full node; 3
+// validators join with `quadrant tx create-validator`, then the 4 genesis
+// validators each `quadrant tx undelegate` their whole self-bond, one by
+// one, each leaving CometBFT's set two heights after the block that applied
+// it, until the set is only the 3 new ones. Blocks keep committing
+// throughout, and every validator process (those that left keep running
+// as non-validator nodes; the bridge follows validator 0) has the same
+// block and app hash at every height. A light node started at height 1
+// follows to the end without bisection; one that was offline for the whole
+// rotation, trusting the height where it began, catches up by skipping
+// verification with bisection; one whose trusting period has expired stops
+// with a message naming the expired trust.
+func TestValidatorRotation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs seven validator processes, a full node and three light nodes")
+	}
+	began := time.Now()
+	r := newRotationNet(t)
+	r.startAll()
+	r.startBridge()
+	c0 := r.client(0)
+	waitHeight(t, c0, 2, startDeadline)
+
+	// The light node that follows the whole rotation, from height 1.
+	followHome := filepath.Join(t.TempDir(), "light-follow")
+	followLog := filepath.Join(t.TempDir(), "light-follow.log")
+	startProc(t, followLog, r.lightArgs(followHome, 1, blockHash(t, c0, 1), fmt.Sprintf("127.0.0.1:%d", r.base+2))...)
+
+	// The checkpoint of the light node that is offline for the rotation.
+	offlineFrom := height(c0)
+	offlineHash := blockHash(t, c0, offlineFrom)
+	genesisSet := cometSet(t, c0, offlineFrom)
+	if len(genesisSet) != rotationGenesis {
+		t.Fatalf("CometBFT set at %d: %d validators, want %d", offlineFrom, len(genesisSet), rotationGenesis)
+	}
+
+	selfBond := strconv.FormatUint(validatorPower*r.params.PowerReduction, 10)
+	for i := range rotationJoiners {
+		r.startJoiner(i)
+	}
+	for i, j := range r.joiners {
+		waitHeight(t, j.rpc, height(c0), startDeadline) // caught up before it signs
+		h := stakeCLI(t, "create-validator", "--home", j.home, "--key", "validator",
+			"--moniker", fmt.Sprintf("joiner-%d", i), "--self-bond", selfBond)
+		checkSetChange(t, c0, h, j.consAddr, true)
+	}
+	for i, v := range r.m.Validators {
+		amount := bonded(t, v.Home)
+		if amount != validatorPower*r.params.PowerReduction {
+			t.Fatalf("genesis validator %d bonds %d, want its self-bond %s", i, amount, selfBond)
+		}
+		h := stakeCLI(t, "undelegate", "--home", v.Home, "--key", "validator",
+			"--validator", v.Account, "--amount", strconv.FormatUint(amount, 10))
+		checkSetChange(t, c0, h, consAddr(t, v.Home), false)
+	}
+	rotated := time.Now()
+
+	// A few more blocks signed by the new set alone.
+	end := height(c0) + 5
+	clients := []*rpchttp.HTTP{c0}
+	for i := 1; i < rotationGenesis; i++ {
+		clients = append(clients, r.client(i))
+	}
+	for _, j := range r.joiners {
+		clients = append(clients, j.rpc)
+	}
+	for _, c := range clients {
+		waitHeight(t, c, end+1, startDeadline) // the app hash of end is in end+1
+	}
+	final := cometSet(t, c0, end)
+	for _, j := range r.joiners {
+		delete(final, j.consAddr)
+	}
+	if len(final) != 0 || len(cometSet(t, c0, end)) != rotationJoiners {
+		t.Fatalf("CometBFT set at %d: %v beyond the joiners (or a joiner missing)", end, final)
+	}
+	chk := checkChain(t, clients, end+1)
+	t.Logf("rotation of %d+%d validators: heights %d..%d in %s, longest gap between blocks %s (after height %d)",
+		rotationGenesis, rotationJoiners, offlineFrom, end, rotated.Sub(began).Round(time.Second), chk.maxGap.Round(time.Millisecond), chk.gapAfter)
+	if chk.maxGap > 30*time.Second {
+		t.Fatalf("no block for %s after height %d: the chain stalled during the rotation", chk.maxGap, chk.gapAfter)
+	}
+
+	wait.For(t, startDeadline, fmt.Sprintf("the following light node to sample height %d", end), func() bool {
+		h, ok := lightStatusOf(followHome)
+		return ok && h >= end
+	})
+	if log := readLog(t, followLog); strings.Contains(log, "verified by bisection") {
+		t.Fatalf("the light node that followed from height 1 needed bisection: %s", log)
+	}
+
+	checkOfflineLight(t, r, offlineFrom, offlineHash, end)
+	checkExpiredLight(t, r, offlineFrom, offlineHash)
+}
+
+// checkOfflineLight starts a light node trusting the height where the
+// rotation began: no validator of that set signs the head, so it must
+// bisect, and then sample up to end.
+func checkOfflineLight(t *testing.T, r *rotationNet, from int64, hash string, end int64) {
+	t.Helper()
+	home, logPath := filepath.Join(t.TempDir(), "light-offline"), filepath.Join(t.TempDir(), "light-offline.log")
+	if age := time.Since(blockTime(t, r.client(0), from)); age >= r.trusting() {
+		t.Fatalf("the rotation took %s, longer than the trusting period %s of the light node that trusts its start", age, r.trusting())
+	}
+	started := time.Now()
+	startProc(t, logPath, r.lightArgs(home, from, hash, fmt.Sprintf("127.0.0.1:%d", r.base+10*(rotationGenesis+1)+2))...)
+	wait.For(t, startDeadline, fmt.Sprintf("the offline light node to sample height %d", end), func() bool {
+		h, ok := lightStatusOf(home)
+		return ok && h >= end
+	})
+	log := readLog(t, logPath)
+	if !strings.Contains(log, "verified by bisection across a validator-set change") {
+		t.Fatalf("the light node trusting height %d reached %d without bisection:\n%s", from, end, log)
+	}
+	t.Logf("light node offline from height %d: bisected and sampled up to %d in %s", from, end, time.Since(started).Round(time.Millisecond))
+}
+
+// checkExpiredLight starts a light node with the same checkpoint but a
+// trusting period the checkpoint has outlived: it must stop at once,
+// naming the expired trust.
+func checkExpiredLight(t *testing.T, r *rotationNet, from int64, hash string) {
+	t.Helper()
+	const trusting = 5 * time.Second
+	if age := time.Since(blockTime(t, r.client(0), from)); age <= trusting {
+		t.Fatalf("checkpoint %d is only %s old: not expired under a %s trusting period", from, age, trusting)
+	}
+	home, logPath := filepath.Join(t.TempDir(), "light-expired"), filepath.Join(t.TempDir(), "light-expired.log")
+	p := startProc(t, logPath, append(r.lightArgs(home, from, hash, ""), "--trusting-period", trusting.String())...)
+	wait.For(t, startDeadline, "the light node with expired trust to exit", func() bool {
+		select {
+		case <-p.done:
+			return true
+		default:
+			return false
+		}
+	})
+	log := readLog(t, logPath)
+	want := fmt.Sprintf("trusting period expired: the newest verified header (height %d", from)
+	if p.err == nil || !strings.Contains(log, want) || !strings.Contains(log, "longer than the trusting period of "+trusting.String()) {
+		t.Fatalf("light node with a %s trusting period exited with %v, want a message containing %q:\n%s", trusting, p.err, want, log)
+	}
+}
+
+func blockHash(t *testing.T, c *rpchttp.HTTP, h int64) string {
+	t.Helper()
+	hash, _ := blockID(t, c, h)
+	return hash
+}
+
+func blockTime(t *testing.T, c *rpchttp.HTTP, h int64) time.Time {
+	t.Helper()
+	b, err := c.Block(context.Background(), &h)
+	if err != nil {
+		t.Fatalf("block %d: %v", h, err)
+	}
+	return b.Block.Time
+}
