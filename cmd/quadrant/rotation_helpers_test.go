@@ -13,6 +13,7 @@ import (
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 
 	"github.com/quadrant-da/quadrant/chain"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/lightnode"
 	"github.com/quadrant-da/quadrant/validator"
 	"github.com/quadrant-da/quadrant/wallet"
@@ -129,6 +130,73 @@ func (r *rotationNet) startJoiner(i int) *rotationJoiner {
 	j := &rotationJoiner{home: home, account: key.Address, consAddr: consAddr(t, home), rpc: c}
 	r.joiners = append(r.joiners, j)
 	return j
+}
+
+// joinAll starts the joiners and makes each a validator with `quadrant tx
+// create-validator` (self-bond: a genesis validator's), once it has caught
+// up, checking it enters CometBFT's set two heights after its block.
+func (r *rotationNet) joinAll() {
+	t := r.t
+	t.Helper()
+	for i := range rotationJoiners {
+		r.startJoiner(i)
+	}
+	c0 := r.client(0)
+	for i, j := range r.joiners {
+		waitHeight(t, j.rpc, height(c0), startDeadline) // caught up before it signs
+		h := stakeCLI(t, "create-validator", "--home", j.home, "--key", "validator",
+			"--moniker", fmt.Sprintf("joiner-%d", i), "--self-bond", strconv.FormatUint(validatorPower*r.params.PowerReduction, 10))
+		checkSetChange(t, c0, h, j.consAddr, true)
+	}
+}
+
+// leaveAll makes each genesis validator, in turn, `quadrant tx undelegate`
+// its whole self-bond, checking it leaves CometBFT's set two heights after
+// its block before the next one goes.
+func (r *rotationNet) leaveAll() {
+	t := r.t
+	t.Helper()
+	c0 := r.client(0)
+	for i, v := range r.m.Validators {
+		amount := bonded(t, v.Home)
+		if amount != validatorPower*r.params.PowerReduction {
+			t.Fatalf("genesis validator %d bonds %d, want its self-bond %d", i, amount, validatorPower*r.params.PowerReduction)
+		}
+		h := stakeCLI(t, "undelegate", "--home", v.Home, "--key", "validator",
+			"--validator", v.Account, "--amount", strconv.FormatUint(amount, 10))
+		checkSetChange(t, c0, h, consAddr(t, v.Home), false)
+	}
+}
+
+// validatorClients returns the RPC clients of every validator process:
+// the genesis validators, then the joiners.
+func (r *rotationNet) validatorClients() []*rpchttp.HTTP {
+	var cs []*rpchttp.HTTP
+	for i := range r.m.Validators {
+		cs = append(cs, r.client(i))
+	}
+	for _, j := range r.joiners {
+		cs = append(cs, j.rpc)
+	}
+	return cs
+}
+
+// startFollowingLight starts the light node that follows the whole
+// rotation, trusting height 1, and waits until it samples the current
+// height (so it follows from before the first set change). It returns its
+// home and log.
+func (r *rotationNet) startFollowingLight() (home, logPath string) {
+	t := r.t
+	t.Helper()
+	c0 := r.client(0)
+	home, logPath = filepath.Join(r.home, "light-follow"), filepath.Join(r.home, "light-follow.log")
+	startProc(t, logPath, r.lightArgs(home, 1, blockHash(t, c0, 1), fmt.Sprintf("127.0.0.1:%d", r.base+2))...)
+	now := height(c0)
+	wait.For(t, startDeadline, fmt.Sprintf("the following light node to sample height %d", now), func() bool {
+		h, ok := lightStatusOf(home)
+		return ok && h >= now
+	})
+	return home, logPath
 }
 
 // stakeCLI runs a `quadrant tx` staking command with -o json and returns

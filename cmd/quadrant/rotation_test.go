@@ -30,7 +30,7 @@ import (
 // with a message naming the expired trust.
 func TestValidatorRotation(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs seven validator processes, a full node and three light nodes")
+		t.Skip("runs seven validator processes, two full nodes and three light nodes")
 	}
 	began := time.Now()
 	r := newRotationNet(t)
@@ -38,50 +38,21 @@ func TestValidatorRotation(t *testing.T) {
 	r.startBridge()
 	c0 := r.client(0)
 	waitHeight(t, c0, 2, startDeadline)
+	followHome, followLog := r.startFollowingLight()
 
-	// The light node that follows the whole rotation, from height 1.
-	followHome := filepath.Join(t.TempDir(), "light-follow")
-	followLog := filepath.Join(t.TempDir(), "light-follow.log")
-	startProc(t, followLog, r.lightArgs(followHome, 1, blockHash(t, c0, 1), fmt.Sprintf("127.0.0.1:%d", r.base+2))...)
-
-	// The checkpoint of the light node that is offline for the rotation.
-	offlineFrom := height(c0)
-	offlineHash := blockHash(t, c0, offlineFrom)
-	genesisSet := cometSet(t, c0, offlineFrom)
-	if len(genesisSet) != rotationGenesis {
-		t.Fatalf("CometBFT set at %d: %d validators, want %d", offlineFrom, len(genesisSet), rotationGenesis)
+	// The checkpoint of the nodes that are offline for the rotation.
+	from := height(c0)
+	hash := blockHash(t, c0, from)
+	if set := cometSet(t, c0, from); len(set) != rotationGenesis {
+		t.Fatalf("CometBFT set at %d: %d validators, want %d", from, len(set), rotationGenesis)
 	}
-
-	selfBond := strconv.FormatUint(validatorPower*r.params.PowerReduction, 10)
-	for i := range rotationJoiners {
-		r.startJoiner(i)
-	}
-	for i, j := range r.joiners {
-		waitHeight(t, j.rpc, height(c0), startDeadline) // caught up before it signs
-		h := stakeCLI(t, "create-validator", "--home", j.home, "--key", "validator",
-			"--moniker", fmt.Sprintf("joiner-%d", i), "--self-bond", selfBond)
-		checkSetChange(t, c0, h, j.consAddr, true)
-	}
-	for i, v := range r.m.Validators {
-		amount := bonded(t, v.Home)
-		if amount != validatorPower*r.params.PowerReduction {
-			t.Fatalf("genesis validator %d bonds %d, want its self-bond %s", i, amount, selfBond)
-		}
-		h := stakeCLI(t, "undelegate", "--home", v.Home, "--key", "validator",
-			"--validator", v.Account, "--amount", strconv.FormatUint(amount, 10))
-		checkSetChange(t, c0, h, consAddr(t, v.Home), false)
-	}
+	r.joinAll()
+	r.leaveAll()
 	rotated := time.Now()
 
 	// A few more blocks signed by the new set alone.
 	end := height(c0) + 5
-	clients := []*rpchttp.HTTP{c0}
-	for i := 1; i < rotationGenesis; i++ {
-		clients = append(clients, r.client(i))
-	}
-	for _, j := range r.joiners {
-		clients = append(clients, j.rpc)
-	}
+	clients := r.validatorClients()
 	for _, c := range clients {
 		waitHeight(t, c, end+1, startDeadline) // the app hash of end is in end+1
 	}
@@ -94,7 +65,7 @@ func TestValidatorRotation(t *testing.T) {
 	}
 	chk := checkChain(t, clients, end+1)
 	t.Logf("rotation of %d+%d validators: heights %d..%d in %s, longest gap between blocks %s (after height %d)",
-		rotationGenesis, rotationJoiners, offlineFrom, end, rotated.Sub(began).Round(time.Second), chk.maxGap.Round(time.Millisecond), chk.gapAfter)
+		rotationGenesis, rotationJoiners, from, end, rotated.Sub(began).Round(time.Second), chk.maxGap.Round(time.Millisecond), chk.gapAfter)
 	if chk.maxGap > 30*time.Second {
 		t.Fatalf("no block for %s after height %d: the chain stalled during the rotation", chk.maxGap, chk.gapAfter)
 	}
@@ -104,11 +75,12 @@ func TestValidatorRotation(t *testing.T) {
 		return ok && h >= end
 	})
 	if log := readLog(t, followLog); strings.Contains(log, "verified by bisection") {
-		t.Fatalf("the light node that followed from height 1 needed bisection: %s", log)
+		t.Fatalf("the light node that followed from height 1 needed bisection:\n%s", log)
 	}
 
-	checkOfflineLight(t, r, offlineFrom, offlineHash, end)
-	checkExpiredLight(t, r, offlineFrom, offlineHash)
+	checkOfflineLight(t, r, from, hash, end)
+	checkOfflineFull(t, r, from, hash, end)
+	checkExpiredLight(t, r, from, hash)
 }
 
 // checkOfflineLight starts a light node trusting the height where the
@@ -116,7 +88,7 @@ func TestValidatorRotation(t *testing.T) {
 // bisect, and then sample up to end.
 func checkOfflineLight(t *testing.T, r *rotationNet, from int64, hash string, end int64) {
 	t.Helper()
-	home, logPath := filepath.Join(t.TempDir(), "light-offline"), filepath.Join(t.TempDir(), "light-offline.log")
+	home, logPath := filepath.Join(r.home, "light-offline"), filepath.Join(r.home, "light-offline.log")
 	if age := time.Since(blockTime(t, r.client(0), from)); age >= r.trusting() {
 		t.Fatalf("the rotation took %s, longer than the trusting period %s of the light node that trusts its start", age, r.trusting())
 	}
@@ -142,7 +114,7 @@ func checkExpiredLight(t *testing.T, r *rotationNet, from int64, hash string) {
 	if age := time.Since(blockTime(t, r.client(0), from)); age <= trusting {
 		t.Fatalf("checkpoint %d is only %s old: not expired under a %s trusting period", from, age, trusting)
 	}
-	home, logPath := filepath.Join(t.TempDir(), "light-expired"), filepath.Join(t.TempDir(), "light-expired.log")
+	home, logPath := filepath.Join(r.home, "light-expired"), filepath.Join(r.home, "light-expired.log")
 	p := startProc(t, logPath, append(r.lightArgs(home, from, hash, ""), "--trusting-period", trusting.String())...)
 	wait.For(t, startDeadline, "the light node with expired trust to exit", func() bool {
 		select {
@@ -157,6 +129,23 @@ func checkExpiredLight(t *testing.T, r *rotationNet, from int64, hash string) {
 	if p.err == nil || !strings.Contains(log, want) || !strings.Contains(log, "longer than the trusting period of "+trusting.String()) {
 		t.Fatalf("light node with a %s trusting period exited with %v, want a message containing %q:\n%s", trusting, p.err, want, log)
 	}
+}
+
+// checkOfflineFull starts a p2p full node trusting the height where the
+// rotation began: it syncs from the bridge, verifying every header against
+// its predecessor across the set changes, up to end.
+func checkOfflineFull(t *testing.T, r *rotationNet, from int64, hash string, end int64) {
+	t.Helper()
+	home := filepath.Join(r.home, "full-offline")
+	metrics := fmt.Sprintf("127.0.0.1:%d", r.base+10*(rotationGenesis+2)+2)
+	started := time.Now()
+	startProc(t, filepath.Join(r.home, "full-offline.log"), "full", "--home", home, "--mode", "p2p",
+		"--chain-id", r.m.ChainID, "--bootstrap", r.m.FullNodes[0].PeerAddress, "--p2p-listen", "/ip4/127.0.0.1/tcp/0",
+		"--trusted-height", strconv.FormatInt(from, 10), "--trusted-hash", hash, "--metrics-addr", metrics)
+	wait.For(t, startDeadline, fmt.Sprintf("the offline p2p full node to store height %d", end), func() bool {
+		return metricsHead("http://"+metrics+"/metrics") >= int(end)
+	})
+	t.Logf("p2p full node offline from height %d: synced up to %d in %s", from, end, time.Since(started).Round(time.Millisecond))
 }
 
 func blockHash(t *testing.T, c *rpchttp.HTTP, h int64) string {
