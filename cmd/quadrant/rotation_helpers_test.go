@@ -21,8 +21,9 @@ import (
 
 // The rotation network's port slots (pickBasePort's base+10·slot): the
 // genesis validators take slots 0..3, the devnet's bridge slot 4, and the
-// validators that join by create-validator slots 5..7. Light node JSON-RPC
-// listens on the free +2 of slots 0 and 5.
+// validators that join by create-validator slots 5..7. The free +2 of
+// slots 0, 5 and 7 serve light nodes' JSON-RPC, that of slot 6 the p2p
+// full node's metrics.
 const (
 	rotationGenesis = 4
 	rotationJoiners = 3
@@ -181,22 +182,26 @@ func (r *rotationNet) validatorClients() []*rpchttp.HTTP {
 	return cs
 }
 
-// startFollowingLight starts the light node that follows the whole
-// rotation, trusting height 1, and waits until it samples the current
-// height (so it follows from before the first set change). It returns its
-// home and log.
-func (r *rotationNet) startFollowingLight() (home, logPath string) {
+// rotationLight is a `quadrant light` process of the test.
+type rotationLight struct {
+	home, log string
+	p         *proc
+}
+
+// startLight starts a light node trusting height 1, with JSON-RPC on
+// rpcAddr, and waits until it samples the current height.
+func (r *rotationNet) startLight(name, rpcAddr string) *rotationLight {
 	t := r.t
 	t.Helper()
 	c0 := r.client(0)
-	home, logPath = filepath.Join(r.home, "light-follow"), filepath.Join(r.home, "light-follow.log")
-	startProc(t, logPath, r.lightArgs(home, 1, blockHash(t, c0, 1), fmt.Sprintf("127.0.0.1:%d", r.base+2))...)
+	l := &rotationLight{home: filepath.Join(r.home, name), log: filepath.Join(r.home, name+".log")}
+	l.p = startProc(t, l.log, r.lightArgs(l.home, 1, blockHash(t, c0, 1), rpcAddr)...)
 	now := height(c0)
-	wait.For(t, startDeadline, fmt.Sprintf("the following light node to sample height %d", now), func() bool {
-		h, ok := lightStatusOf(home)
+	wait.For(t, startDeadline, fmt.Sprintf("light node %s to sample height %d", name, now), func() bool {
+		h, ok := lightStatusOf(l.home)
 		return ok && h >= now
 	})
-	return home, logPath
+	return l
 }
 
 // stakeCLI runs a `quadrant tx` staking command with -o json and returns

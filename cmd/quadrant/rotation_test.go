@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,13 +25,15 @@ import (
 // throughout, and every validator process (those that left keep running
 // as non-validator nodes; the bridge follows validator 0) has the same
 // block and app hash at every height. A light node started at height 1
-// follows to the end without bisection; one that was offline for the whole
-// rotation, trusting the height where it began, catches up by skipping
-// verification with bisection; one whose trusting period has expired stops
-// with a message naming the expired trust.
+// follows to the end without bisection. Light nodes offline for the whole
+// rotation catch up by skipping verification with bisection: one stopped
+// before it and restarted from its store, one started after it trusting
+// the height where it began; a p2p full node started after it with that
+// checkpoint syncs across it header by header. A light node whose trusting
+// period has expired stops with a message naming the expired trust.
 func TestValidatorRotation(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs seven validator processes, two full nodes and three light nodes")
+		t.Skip("runs seven validator processes, two full nodes and four light nodes")
 	}
 	began := time.Now()
 	r := newRotationNet(t)
@@ -38,7 +41,11 @@ func TestValidatorRotation(t *testing.T) {
 	r.startBridge()
 	c0 := r.client(0)
 	waitHeight(t, c0, 2, startDeadline)
-	followHome, followLog := r.startFollowingLight()
+	follow := r.startLight("light-follow", fmt.Sprintf("127.0.0.1:%d", r.base+2))
+	paused := r.startLight("light-paused", fmt.Sprintf("127.0.0.1:%d", r.base+10*(rotationGenesis+3)+2))
+	if err := paused.p.stop(t, syscall.SIGINT, 30*time.Second); err != nil {
+		t.Fatalf("light node stopped before the rotation: %v", err)
+	}
 
 	// The checkpoint of the nodes that are offline for the rotation.
 	from := height(c0)
@@ -71,12 +78,13 @@ func TestValidatorRotation(t *testing.T) {
 	}
 
 	wait.For(t, startDeadline, fmt.Sprintf("the following light node to sample height %d", end), func() bool {
-		h, ok := lightStatusOf(followHome)
+		h, ok := lightStatusOf(follow.home)
 		return ok && h >= end
 	})
-	if log := readLog(t, followLog); strings.Contains(log, "verified by bisection") {
+	if log := readLog(t, follow.log); strings.Contains(log, "verified by bisection") {
 		t.Fatalf("the light node that followed from height 1 needed bisection:\n%s", log)
 	}
+	checkRestartedLight(t, paused, end)
 
 	checkOfflineLight(t, r, from, hash, end)
 	checkOfflineFull(t, r, from, hash, end)
@@ -129,6 +137,25 @@ func checkExpiredLight(t *testing.T, r *rotationNet, from int64, hash string) {
 	if p.err == nil || !strings.Contains(log, want) || !strings.Contains(log, "longer than the trusting period of "+trusting.String()) {
 		t.Fatalf("light node with a %s trusting period exited with %v, want a message containing %q:\n%s", trusting, p.err, want, log)
 	}
+}
+
+// checkRestartedLight restarts light node l, stopped before the rotation,
+// from its home alone (its light.toml and store): it must bisect from its
+// stored head to one the new set signed, and sample up to end.
+func checkRestartedLight(t *testing.T, l *rotationLight, end int64) {
+	t.Helper()
+	before := len(readLog(t, l.log))
+	started := time.Now()
+	l.p = startProc(t, l.log, "light", "--home", l.home)
+	wait.For(t, startDeadline, fmt.Sprintf("the restarted light node to sample height %d", end), func() bool {
+		h, ok := lightStatusOf(l.home)
+		return ok && h >= end
+	})
+	log := readLog(t, l.log)[before:]
+	if !strings.Contains(log, "verified by bisection across a validator-set change") {
+		t.Fatalf("the light node restarted after the rotation reached %d without bisection:\n%s", end, log)
+	}
+	t.Logf("light node restarted after the rotation: bisected and sampled up to %d in %s", end, time.Since(started).Round(time.Millisecond))
 }
 
 // checkOfflineFull starts a p2p full node trusting the height where the
