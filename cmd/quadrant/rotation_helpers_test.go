@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -46,6 +47,7 @@ type rotationJoiner struct {
 	home     string
 	account  string // operator address
 	consAddr string // CometBFT validator address (hex)
+	eth      string // registered Ethereum address (hex, no 0x)
 	rpc      *rpchttp.HTTP
 }
 
@@ -144,9 +146,15 @@ func (r *rotationNet) joinAll() {
 	}
 	c0 := r.client(0)
 	for i, j := range r.joiners {
-		waitHeight(t, j.rpc, height(c0), startDeadline) // caught up before it signs
+		waitHeight(t, j.rpc, height(c0), startDeadline)  // caught up before it signs
+		_, eth, err := validator.LoadOrGenEthKey(j.home) // written by init
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.eth = hex.EncodeToString(eth[:])
 		h := stakeCLI(t, "create-validator", "--home", j.home, "--key", "validator",
-			"--moniker", fmt.Sprintf("joiner-%d", i), "--self-bond", strconv.FormatUint(validatorPower*r.params.PowerReduction, 10))
+			"--moniker", fmt.Sprintf("joiner-%d", i), "--self-bond", strconv.FormatUint(validatorPower*r.params.PowerReduction, 10),
+			"--eth-address", "0x"+j.eth)
 		checkSetChange(t, c0, h, j.consAddr, true)
 	}
 }
@@ -334,4 +342,62 @@ func readLog(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// attestations returns every attestation the node at c holds, by nonce.
+func attestations(t *testing.T, c *rpchttp.HTTP) []chain.Attestation {
+	t.Helper()
+	var latest chain.Attestation
+	if _, err := queryApp(context.Background(), c, "/attestation/latest", "attestation", &latest); err != nil {
+		t.Fatal(err)
+	}
+	out := make([]chain.Attestation, latest.Nonce+1)
+	for n := range out {
+		if _, err := queryApp(context.Background(), c, fmt.Sprintf("/attestation/%d", n), "attestation", &out[n]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// checkAttestations waits for a data commitment signed by an Ethereum set
+// of exactly the joiners, and checks that every attestation up to it is
+// complete: Blobstream's chain of checkpoints survived the rotation.
+func (r *rotationNet) checkAttestations() {
+	t := r.t
+	t.Helper()
+	want := map[string]bool{}
+	for _, j := range r.joiners {
+		want[j.eth] = true
+	}
+	joinersSet := func(a chain.Attestation) bool {
+		if a.Kind != chain.AttestationValset || len(a.Valset) != len(want) {
+			return false
+		}
+		for _, v := range a.Valset {
+			if !want[hex.EncodeToString(v.Address)] {
+				return false
+			}
+		}
+		return true
+	}
+	var items []chain.Attestation
+	last := -1
+	wait.For(t, startDeadline, "a data commitment signed by the joiners' Ethereum set", func() bool {
+		items = attestations(t, r.client(0))
+		for _, a := range items {
+			if a.Kind == chain.AttestationDataCommitment && joinersSet(items[a.SignerNonce]) && a.Complete() {
+				last = int(a.Nonce)
+				return true
+			}
+		}
+		return false
+	})
+	for _, a := range items[:last+1] {
+		if !a.Complete() {
+			t.Fatalf("attestation %d (%s at height %d) incomplete: %d of %d power signed; later ones are: %+v",
+				a.Nonce, a.Kind, a.Height, a.SignedPower, a.SignerThreshold, items[a.Nonce+1:last+1])
+		}
+	}
+	t.Logf("attestations: %d up to the first data commitment signed by the joiners' set, all complete", last+1)
 }
