@@ -207,32 +207,35 @@ func SignerSet(s *Attestations, a *chain.Attestation) []blobstream.Validator {
 	return out
 }
 
-// endBlock records height's data root and, at the end of a window, adds
-// the window's data commitment and then, if the Ethereum set moved by more
-// than ValsetChangeBps, a valset attestation signed by the outgoing set.
-// It changes s in place.
+// endBlock records height's data root; at the end of a window it adds the
+// window's data commitment, signed by the last attested set. Then, at any
+// height, if the Ethereum set moved by more than ValsetChangeBps from the
+// last attested one, it adds a valset attestation signed by that outgoing
+// set: at once, in the block that decided the change, because validators
+// that left stop voting (so stop signing) two heights later, and a set
+// whose signers left before signing could never be replaced. It changes s
+// in place.
 func (s *Attestations) endBlock(height int64, dataRoot []byte, st *Staking) error {
 	if len(s.Items) == 0 || height < 1 {
 		return nil
 	}
 	s.Window = append(s.Window, windowTuple{Height: uint64(height), DataRoot: bytes.Clone(dataRoot)})
-	if uint64(height)%s.Params.DataCommitmentWindow != 0 {
-		return nil
-	}
-	tuples := make([]blobstream.DataRootTuple, len(s.Window))
-	for i, w := range s.Window {
-		tuples[i] = blobstream.DataRootTuple{Height: w.Height, DataRoot: [32]byte(w.DataRoot)}
-	}
-	dc, err := blobstream.NewDataCommitment(tuples)
-	if err != nil {
-		return fmt.Errorf("consensus: data commitment at height %d: %w", height, err)
-	}
 	signer := s.Items[s.LastValset]
-	root := dc.Root()
-	s.Items = append(s.Items, &chain.Attestation{Nonce: uint64(len(s.Items)), Kind: chain.AttestationDataCommitment,
-		Height: height, BeginHeight: dc.BeginHeight(), EndHeight: dc.EndHeight(), TupleRoot: root[:],
-		SignerNonce: signer.Nonce, SignerThreshold: signer.PowerThreshold})
-	s.Window = nil
+	if uint64(height)%s.Params.DataCommitmentWindow == 0 {
+		tuples := make([]blobstream.DataRootTuple, len(s.Window))
+		for i, w := range s.Window {
+			tuples[i] = blobstream.DataRootTuple{Height: w.Height, DataRoot: [32]byte(w.DataRoot)}
+		}
+		dc, err := blobstream.NewDataCommitment(tuples)
+		if err != nil {
+			return fmt.Errorf("consensus: data commitment at height %d: %w", height, err)
+		}
+		root := dc.Root()
+		s.Items = append(s.Items, &chain.Attestation{Nonce: uint64(len(s.Items)), Kind: chain.AttestationDataCommitment,
+			Height: height, BeginHeight: dc.BeginHeight(), EndHeight: dc.EndHeight(), TupleRoot: root[:],
+			SignerNonce: signer.Nonce, SignerThreshold: signer.PowerThreshold})
+		s.Window = nil
+	}
 	if next := ethValset(st); len(next) > 0 && valsetMoved(signer.Valset, next, s.Params.ValsetChangeBps) {
 		a := valsetAttestation(uint64(len(s.Items)), height, next, signer)
 		s.Items = append(s.Items, a)

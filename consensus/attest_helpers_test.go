@@ -7,6 +7,7 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/crypto/ed25519"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	ethcrypto "github.com/ethereum/go-ethereum/crypto"
 
@@ -30,7 +31,10 @@ func ethAddr(k AttestationKey) chain.HexBytes {
 }
 
 // attestNet is n Apps run in lock step as one chain: app 0 proposes, every
-// app processes, extends and verifies votes, finalizes and commits.
+// app processes, finalizes and commits; the apps whose validator is in
+// CometBFT's set at the height (the genesis set, changed by each block's
+// validator updates two heights later, as CometBFT does) extend votes, and
+// every app verifies them.
 type attestNet struct {
 	t      testing.TB
 	apps   []*App
@@ -42,11 +46,15 @@ type attestNet struct {
 	last []abci.ExtendedVoteInfo
 	// roots are the data roots by height.
 	roots map[int64][]byte
+	// out marks the apps whose validator left CometBFT's set; due holds
+	// the validator updates that take effect at a height.
+	out map[int]bool
+	due map[int64][]abci.ValidatorUpdate
 }
 
 func newAttestNet(t testing.TB, window uint64, bonds ...uint64) *attestNet {
 	t.Helper()
-	n := &attestNet{t: t, roots: map[int64][]byte{}}
+	n := &attestNet{t: t, roots: map[int64][]byte{}, out: map[int]bool{}, due: map[int64][]abci.ValidatorUpdate{}}
 	g := genesisFor(chain.DefaultParams(), alice)
 	g.Attestation = AttestParams{DataCommitmentWindow: window}
 	for i, b := range bonds {
@@ -56,6 +64,7 @@ func newAttestNet(t testing.TB, window uint64, bonds ...uint64) *attestNet {
 		gv := genesisVal(op, ck, b*pr)
 		gv.EthAddress = ethAddr(ek)
 		g.Staking.Validators = append(g.Staking.Validators, gv)
+		g.Accounts = append(g.Accounts, GenesisAccount{Address: op.addr.String(), Balance: richBalance}) // fees of its stake txs
 		n.ops, n.eth = append(n.ops, op), append(n.eth, ek)
 		var ca chain.Address
 		copy(ca[:], ck.PubKey().Address())
@@ -75,6 +84,7 @@ func (n *attestNet) step(mempool [][]byte) [][]byte {
 	ctx := context.Background()
 	n.height++
 	h, at := n.height, time.Unix(1_700_000_000+n.height, 0)
+	n.applyUpdates(h)
 	prep, err := n.apps[0].PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: mempool, Height: h, Time: at, MaxTxBytes: 1 << 30,
 		LocalLastCommit: abci.ExtendedCommitInfo{Votes: n.last}})
 	if err != nil {
@@ -94,6 +104,9 @@ func (n *attestNet) step(mempool [][]byte) [][]byte {
 	}
 	n.last = nil
 	for i, app := range n.apps {
+		if n.out[i] {
+			continue // not a validator at h: CometBFT does not ask it to vote
+		}
 		ext, err := app.ExtendVote(ctx, &abci.RequestExtendVote{Height: h, Hash: hash[:], Txs: prep.Txs})
 		if err != nil {
 			t.Fatal(err)
@@ -121,9 +134,26 @@ func (n *attestNet) step(mempool [][]byte) [][]byte {
 			t.Fatalf("height %d: app %d's app hash %X differs from app 0's %X", h, i, fin.AppHash, appHash)
 		}
 		appHash = fin.AppHash
+		if i == 0 {
+			n.due[h+2] = fin.ValidatorUpdates
+		}
 		if _, err := app.Commit(ctx, &abci.RequestCommit{}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return prep.Txs
+}
+
+// applyUpdates applies the validator updates due at height h to the
+// apps' membership in CometBFT's set.
+func (n *attestNet) applyUpdates(h int64) {
+	for _, u := range n.due[h] {
+		addr := ed25519.PubKey(u.PubKey.GetEd25519()).Address()
+		for i, c := range n.cons {
+			if string(c[:]) == string(addr) {
+				n.out[i] = u.Power == 0
+			}
+		}
+	}
+	delete(n.due, h)
 }

@@ -231,28 +231,54 @@ func TestValsetMoved(t *testing.T) {
 }
 
 // TestValsetCheckpointSignedByOutgoingSet moves power by delegation: the
-// window's end adds the data commitment (signed by the genesis set) and
-// then a checkpoint of the new set, signed by the genesis set; the next
-// commitment is signed by the new set.
+// block that applies it adds a checkpoint of the new set, signed by the
+// genesis set; the window's data commitments are signed by the new set.
 func TestValsetCheckpointSignedByOutgoingSet(t *testing.T) {
 	n := newAttestNet(t, 2, 10, 10, 10)
 	n.step([][]byte{stakeTx(t, alice, 0, chain.StakeMsg{Delegate: &chain.Delegation{Validator: n.ops[0].addr, Amount: 10 * pr}})})
 	for range 5 {
 		n.step(nil)
 	}
-	dc, vs, next := queryAttestation(t, n.apps[0], "1"), queryAttestation(t, n.apps[0], "2"), queryAttestation(t, n.apps[0], "3")
-	if dc.Kind != chain.AttestationDataCommitment || dc.SignerNonce != 0 || !dc.Complete() {
-		t.Fatalf("nonce 1: %+v", dc)
-	}
-	if vs.Kind != chain.AttestationValset || vs.SignerNonce != 0 || vs.SignerThreshold != 21 || !vs.Complete() ||
+	vs, dc, next := queryAttestation(t, n.apps[0], "1"), queryAttestation(t, n.apps[0], "2"), queryAttestation(t, n.apps[0], "3")
+	if vs.Kind != chain.AttestationValset || vs.Height != 1 || vs.SignerNonce != 0 || vs.SignerThreshold != 21 || !vs.Complete() ||
 		len(vs.Valset) != 3 || vs.Valset[0].Power != 20 || vs.PowerThreshold != 27 {
-		t.Fatalf("nonce 2: %+v", vs)
+		t.Fatalf("nonce 1: %+v", vs)
 	}
-	if next.Kind != chain.AttestationDataCommitment || next.SignerNonce != 2 || next.SignerThreshold != 27 || !next.Complete() || next.SignedPower < 27 {
-		t.Fatalf("nonce 3: %+v", next)
+	for _, a := range []*chain.Attestation{dc, next} {
+		if a.Kind != chain.AttestationDataCommitment || a.SignerNonce != 1 || a.SignerThreshold != 27 || !a.Complete() || a.SignedPower < 27 {
+			t.Fatalf("nonce %d: %+v", a.Nonce, a)
+		}
+	}
+	if dc.BeginHeight != 1 || dc.EndHeight != 2 || next.BeginHeight != 3 || next.EndHeight != 4 {
+		t.Fatalf("data commitments over %d-%d and %d-%d, want 1-2 and 3-4", dc.BeginHeight, dc.EndHeight, next.BeginHeight, next.EndHeight)
 	}
 	hash, _ := blobstream.ValidatorSetHash(SignerSet(n.apps[0].committed.Attest, next))
 	if !bytes.Equal(hash[:], vs.ValsetHash) {
 		t.Fatalf("the new set's hash %x is not the checkpoint's %x", hash, vs.ValsetHash)
+	}
+}
+
+// TestValsetAttestedWhenValidatorsLeaveMidWindow has one of three equal
+// validators undelegate its whole bond early in a window: it leaves
+// CometBFT's set two heights later and never signs again, so the two left
+// (two thirds of the genesis set, short of its threshold) could never sign
+// anything the genesis set must sign. The new set is attested at once, in
+// the block that decided it, while the leaving validator still votes; the
+// window's data commitment is then signed by the new set.
+func TestValsetAttestedWhenValidatorsLeaveMidWindow(t *testing.T) {
+	n := newAttestNet(t, 10, 10, 10, 10)
+	n.step([][]byte{stakeTx(t, n.ops[0], 0, chain.StakeMsg{Undelegate: &chain.Delegation{Validator: n.ops[0].addr, Amount: 10 * pr}})})
+	for range 11 {
+		n.step(nil)
+	}
+	if !n.out[0] || n.out[1] || n.out[2] {
+		t.Fatalf("CometBFT set membership %v, want only validator 0 out", n.out)
+	}
+	vs, dc := queryAttestation(t, n.apps[1], "1"), queryAttestation(t, n.apps[1], "2")
+	if vs.Kind != chain.AttestationValset || vs.Height != 1 || vs.SignerNonce != 0 || len(vs.Valset) != 2 || !vs.Complete() {
+		t.Fatalf("nonce 1: %+v, want the two remaining validators attested at height 1, signed by the genesis set", vs)
+	}
+	if dc.Kind != chain.AttestationDataCommitment || dc.EndHeight != 10 || dc.SignerNonce != 1 || !dc.Complete() {
+		t.Fatalf("nonce 2: %+v, want heights 1-10 signed by the set of nonce 1", dc)
 	}
 }
