@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
@@ -266,11 +269,31 @@ func (c cometLogger) Debug(msg string, kv ...any) { c.l.Debug(msg, kv...) }
 func (c cometLogger) Info(msg string, kv ...any)  { c.l.Info(msg, kv...) }
 func (c cometLogger) Warn(msg string, kv ...any)  { c.l.Warn(msg, kv...) }
 func (c cometLogger) Error(msg string, kv ...any) {
-	if c.stopping.Load() {
+	switch {
+	case c.stopping.Load():
 		c.l.Info(msg, append(kv, "shutdown", true)...)
-		return
+	case peerWentAway(kv):
+		// A peer that closed its connection (it stopped or restarted) is
+		// an ordinary event for this node, not an error of its own: the
+		// devnet's validators stop one after the other, and the last ones
+		// see the first ones go.
+		c.l.Info(msg, append(kv, "peer_gone", true)...)
+	default:
+		c.l.Error(msg, kv...)
 	}
-	c.l.Error(msg, kv...)
+}
+
+// peerWentAway reports whether CometBFT's key-value pairs carry an "err"
+// that only says the remote side closed the connection.
+func peerWentAway(kv []any) bool {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if k, _ := kv[i].(string); k != "err" {
+			continue
+		}
+		err, _ := kv[i+1].(error)
+		return err != nil && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed))
+	}
+	return false
 }
 func (c cometLogger) With(kv ...any) cmtlog.Logger {
 	return cometLogger{c.l.With(kv...), c.stopping}
