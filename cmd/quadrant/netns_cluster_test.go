@@ -72,6 +72,7 @@ type nsCluster struct {
 	net     *netns.Net
 	dir     string
 	chainID string
+	devnet  string // the devnet home: genesis, faucet key
 	cfg     clusterConfig
 	vals    []*nsNode
 	fulls   []*nsNode
@@ -188,6 +189,7 @@ func newCluster(t *testing.T, cfg clusterConfig) *nsCluster {
 func (c *nsCluster) initValidators() {
 	t := c.t
 	home := filepath.Join(c.dir, "devnet")
+	c.devnet = home
 	runCLI(t, "devnet", "--init-only", "--home", home, "--validators", strconv.Itoa(len(c.vals)),
 		"--block-time", c.cfg.BlockTime.String(), "--chain-id", c.chainID, "--max-square-size", strconv.Itoa(c.cfg.MaxSquare))
 	m, err := loadManifest(home)
@@ -279,12 +281,18 @@ func (c *nsCluster) lightState(j int) *lightnode.DashboardState {
 	return dashboardIn(c.lights[j].host, c.lights[j].token, nsLightRPC)
 }
 
-// lightMetrics reads light node j's Prometheus metrics: sample name with
-// labels → value (nil when it does not answer).
+// lightMetrics reads light node j's Prometheus metrics (nil when it does
+// not answer).
 func (c *nsCluster) lightMetrics(j int) map[string]float64 {
+	return metricsIn(c.lights[j].host, nsLightMetrics)
+}
+
+// metricsIn reads the Prometheus metrics served at addr inside h: sample
+// name with labels → value (nil when they do not answer).
+func metricsIn(h *netns.Host, addr string) map[string]float64 {
 	ctx, cancel := context.WithTimeout(context.Background(), statusTimeout)
 	defer cancel()
-	out, err := c.lights[j].host.Command(ctx, "curl", "-sf", "http://"+nsLightMetrics+"/metrics").Output()
+	out, err := h.Command(ctx, "curl", "-sf", "http://"+addr+"/metrics").Output()
 	if err != nil {
 		return nil
 	}
@@ -356,11 +364,12 @@ func (c *nsCluster) blockHashes(i int, from, to int64) map[int64]string {
 	return out
 }
 
-// blobLoad submits blobs of size bytes back to back from the first
-// submitters validators' hosts with each one's funded key (each submission
-// waits for its block), until the returned stop is called; it returns how
-// many landed.
-func (c *nsCluster) blobLoad(size, submitters int) (stop func() int64) {
+// blobLoad submits blobs of size bytes back to back until the returned
+// stop is called, which returns how many landed: from the first
+// submitters validators' hosts with each one's funded key, and with
+// faucet also from validator 0's host with the devnet's faucet key. Each
+// submission waits for its block.
+func (c *nsCluster) blobLoad(size, submitters int, faucet bool) (stop func() int64) {
 	t := c.t
 	blob := filepath.Join(c.dir, fmt.Sprintf("blob-%d", size))
 	data := make([]byte, size)
@@ -370,17 +379,28 @@ func (c *nsCluster) blobLoad(size, submitters int) (stop func() int64) {
 	if err := os.WriteFile(blob, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	type submitter struct {
+		host *netns.Host
+		args []string
+	}
+	var subs []submitter
+	for _, v := range c.vals[:submitters] {
+		subs = append(subs, submitter{v.host, []string{"--home", v.home, "--key", "validator"}})
+	}
+	if faucet {
+		subs = append(subs, submitter{c.vals[0].host, []string{"--home", c.devnet, "--key", "faucet",
+			"--node", fmt.Sprintf("http://127.0.0.1:%d", nsRPCPort), "--grpc", fmt.Sprintf("127.0.0.1:%d", nsGRPCPort)}})
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var submitted atomic.Int64
 	var wg sync.WaitGroup
-	for _, v := range c.vals[:submitters] {
+	for _, s := range subs {
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				cmd := v.host.Command(ctx, binary, "blob", "submit", "--home", v.home, "--key", "validator",
-					"--namespace", "netns", "--file", blob)
-				if out, err := cmd.CombinedOutput(); err != nil {
+				args := append([]string{"blob", "submit", "--namespace", "netns", "--file", blob}, s.args...)
+				if out, err := s.host.Command(ctx, binary, args...).CombinedOutput(); err != nil {
 					if ctx.Err() == nil {
-						t.Errorf("blob submit from %s: %v: %.300s", v.host.Name, err, out)
+						t.Errorf("blob submit from %s: %v: %.300s", s.host.Name, err, out)
 					}
 					return
 				}
@@ -388,9 +408,12 @@ func (c *nsCluster) blobLoad(size, submitters int) (stop func() int64) {
 			}
 		})
 	}
+	var once sync.Once
 	return func() int64 {
-		cancel()
-		wg.Wait()
+		once.Do(func() {
+			cancel()
+			wg.Wait()
+		})
 		return submitted.Load()
 	}
 }
