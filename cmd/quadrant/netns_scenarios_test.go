@@ -370,11 +370,18 @@ func (c *nsCluster) measureTraffic(n uint64) trafficWindow {
 // full nodes to sample from: first over empty blocks, then over k=128
 // squares.
 func clusterTraffic(c *nsCluster) {
+	// Steady state first: whatever an earlier phase left (catch-up, blobs
+	// still in the mempool) is sampled before the counters start.
+	c.waitLightsSampled(uint64(c.maxValHeight()) + 2)
 	empty := c.measureTraffic(10)
 	for j := range c.lights {
+		widths := map[int]int{}
+		for _, hr := range c.stripOf(j, empty.from[j]+1, empty.to[j]) {
+			widths[hr.Width/2]++
+		}
 		recv, sent := empty.perHeader(j)
-		c.t.Logf("light node %d, empty blocks, %d headers in %v: per header %d B received, %d B sent",
-			j, empty.to[j]-empty.from[j], empty.took.Round(time.Second), recv, sent)
+		c.t.Logf("light node %d, no blob load, %d headers in %v (heights by k: %v): per header %d B received, %d B sent",
+			j, empty.to[j]-empty.from[j], empty.took.Round(time.Second), widths, recv, sent)
 	}
 	// 2.2 MiB is ≈ 4,800 shares: one blob alone makes a k=128 square,
 	// three together (≈ 14,400) still fit one; five submitters keep one
