@@ -71,6 +71,22 @@ type Config struct {
 	// PruneEvery is how often heights older than Store.Retention are
 	// removed.
 	PruneEvery time.Duration `toml:"prune_every"`
+
+	// Fault injects faults for tests and soaks: a node with any set is
+	// dishonest on purpose. Empty (the default) in every real deployment.
+	Fault FaultConfig `toml:"fault,omitempty"`
+}
+
+// FaultConfig is fault injection: what a deliberately dishonest full node
+// does wrong.
+type FaultConfig struct {
+	// Withhold is a withhold spec (ParseWithhold): comma-separated heights
+	// "H", ranges "A-B" and "%N" (every height divisible by N). For those
+	// heights the node still stores, follows and gossips headers and
+	// serves them, but answers every square-data request of its p2p server
+	// (samples, half axes, namespace data, whole squares) exactly as a
+	// node without the data: NOT_FOUND.
+	Withhold string `toml:"withhold,omitempty"`
 }
 
 // BridgeConfig configures bridge mode.
@@ -217,6 +233,9 @@ func (c Config) Validate() error {
 	}
 	if c.PruneEvery <= 0 {
 		return bad("prune_every must be positive")
+	}
+	if _, err := ParseWithhold(c.Fault.Withhold); err != nil {
+		return bad("fault.withhold: %v", err)
 	}
 	if c.Discovery.Enabled {
 		id := c.ChainID

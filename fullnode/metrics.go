@@ -28,6 +28,8 @@ type metrics struct {
 	fraudProofs     prometheus.Counter
 	pruned          prometheus.Counter
 	discoveredPeers prometheus.Gauge
+	faultWithhold   prometheus.Gauge
+	withheld        prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry) (*metrics, error) {
@@ -79,9 +81,17 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 			Namespace: "quadrant", Subsystem: "full", Name: "discovered_full_peers",
 			Help: "Full-node peers currently found by discovery.",
 		}),
+		faultWithhold: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "quadrant", Subsystem: "full", Name: "fault_withhold",
+			Help: "1 when the node withholds square data on purpose (fault injection, fault.withhold): it is dishonest by configuration.",
+		}),
+		withheld: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "quadrant", Subsystem: "full", Name: "withheld_requests_total",
+			Help: "Square-data requests answered NOT_FOUND because fault.withhold names their height.",
+		}),
 	}
 	for _, c := range []prometheus.Collector{m.heightsIngested, m.headHeight, m.tailHeight, m.ingestSeconds, m.blockToStored,
-		m.served, m.alerts, m.halted, m.fraudProofs, m.pruned, m.discoveredPeers} {
+		m.served, m.alerts, m.halted, m.fraudProofs, m.pruned, m.discoveredPeers, m.faultWithhold, m.withheld} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("fullnode: metrics: %w", err)
 		}

@@ -62,6 +62,8 @@ type shared struct {
 	now     func() time.Time
 	metrics *metrics
 	health  *health
+	// withhold is Config.Fault.Withhold, parsed (fault injection).
+	withhold Withhold
 
 	chainID string
 	store   *Store
@@ -118,6 +120,10 @@ func New(cfg Config, opts Options) (*Node, error) {
 		return nil, err
 	}
 	sh := &shared{home: opts.Home, cfg: cfg, log: opts.Logger, now: opts.Now, metrics: m}
+	sh.withhold, _ = ParseWithhold(cfg.Fault.Withhold) // checked by Validate
+	if !sh.withhold.Empty() {
+		m.faultWithhold.Set(1)
+	}
 	if sh.log == nil {
 		sh.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -198,6 +204,10 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		return err
 	}
 	n.run(runCtx)
+	if !n.withhold.Empty() {
+		n.log.Warn("FAULT INJECTION: this full node withholds square data on purpose (dishonest, for tests): samples, half axes, namespace data and whole squares of these heights are answered NOT_FOUND",
+			"withheld_heights", n.withhold.String())
+	}
 	n.log.Info("full node started", "chain_id", n.chainID, "peer_id", n.host.ID().String(),
 		"addrs", n.host.FullAddrs(), "head", n.store.HeadHeight(), "metrics", n.MetricsAddr())
 	return nil
@@ -237,7 +247,7 @@ func (n *Node) startP2P(ctx, runCtx context.Context, u *undo) (err error) {
 		}
 		u.push(n.syncer.headerSub.Cancel)
 	}
-	src := serving{store: n.store, fraud: n.fraud, metrics: n.metrics}
+	src := serving{store: n.store, fraud: n.fraud, withhold: n.withhold, metrics: n.metrics}
 	n.server, err = p2p.NewServer(p2p.DefaultServerConfig(), p2p.ServerOptions{
 		Host: n.host, ChainID: n.chainID, Headers: src, Squares: src, BEFPs: n.fraud,
 		Scores: n.host.Scores, Logger: n.log.With("component", "p2p-server"), Registry: n.metrics.reg,
@@ -399,6 +409,9 @@ type Status struct {
 	FraudHeights []uint64 `json:"fraud_heights,omitempty"`
 	// LastError is the last transient ingestion error (retried).
 	LastError string `json:"last_error,omitempty"`
+	// FaultWithhold is the withhold spec of a node that withholds square
+	// data on purpose (Config.Fault.Withhold, canonical), empty otherwise.
+	FaultWithhold string `json:"fault_withhold,omitempty"`
 }
 
 // Status returns the node's current status (after Start).
@@ -418,6 +431,7 @@ func (n *Node) Status() Status {
 	st.Alert, st.LastError = n.health.snapshot()
 	st.Halted = st.Alert != ""
 	st.FraudHeights = n.fraud.heights()
+	st.FaultWithhold = n.withhold.String()
 	return st
 }
 

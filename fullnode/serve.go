@@ -12,12 +12,16 @@ import (
 
 // serving is what the node's p2p server reads through: the store, minus
 // every height a valid fraud proof condemned (answered NOT_FOUND, so no
-// peer ever receives data the node knows to be badly encoded), counting
-// what it serves.
+// peer ever receives data the node knows to be badly encoded), minus the
+// square data of the heights Config.Fault.Withhold names (fault injection:
+// answered NOT_FOUND with the error the store gives for a height it does
+// not hold, headers still served), counting what it serves. It is the one
+// place that decides what the server may serve.
 type serving struct {
-	store   *Store
-	fraud   *fraudGuard
-	metrics *metrics
+	store    *Store
+	fraud    *fraudGuard
+	withhold Withhold
+	metrics  *metrics
 }
 
 var (
@@ -28,6 +32,19 @@ var (
 func (s serving) refuse(height uint64) error {
 	if s.fraud.isFraudulent(height) {
 		return fmt.Errorf("%w: height %d is condemned by a bad-encoding fraud proof", p2p.ErrNotFound, height)
+	}
+	return nil
+}
+
+// refuseData is refuse for square data: also NOT_FOUND for a withheld
+// height, worded as Store.height words a height it does not hold.
+func (s serving) refuseData(height uint64) error {
+	if err := s.refuse(height); err != nil {
+		return err
+	}
+	if s.withhold.Has(height) {
+		s.metrics.withheld.Inc()
+		return fmt.Errorf("fullnode: height %d: %w", height, p2p.ErrNotFound)
 	}
 	return nil
 }
@@ -51,7 +68,7 @@ func (s serving) HeaderByHeight(ctx context.Context, height uint64) (*da.Extende
 }
 
 func (s serving) Samples(ctx context.Context, height uint64, coords []p2p.Coord) ([]*da.Sample, error) {
-	if err := s.refuse(height); err != nil {
+	if err := s.refuseData(height); err != nil {
 		return nil, err
 	}
 	out, err := s.store.Samples(ctx, height, coords)
@@ -62,7 +79,7 @@ func (s serving) Samples(ctx context.Context, height uint64, coords []p2p.Coord)
 }
 
 func (s serving) HalfAxis(ctx context.Context, height uint64, axis erasure.Axis, index, half int) ([][]byte, error) {
-	if err := s.refuse(height); err != nil {
+	if err := s.refuseData(height); err != nil {
 		return nil, err
 	}
 	out, err := s.store.HalfAxis(ctx, height, axis, index, half)
@@ -73,7 +90,7 @@ func (s serving) HalfAxis(ctx context.Context, height uint64, axis erasure.Axis,
 }
 
 func (s serving) NamespaceRows(ctx context.Context, height uint64, ns da.Namespace) ([]p2p.NamespaceRowHead, iter.Seq2[[]byte, error], error) {
-	if err := s.refuse(height); err != nil {
+	if err := s.refuseData(height); err != nil {
 		return nil, nil, err
 	}
 	heads, shares, err := s.store.NamespaceRows(ctx, height, ns)
@@ -84,7 +101,7 @@ func (s serving) NamespaceRows(ctx context.Context, height uint64, ns da.Namespa
 }
 
 func (s serving) OriginalRows(ctx context.Context, height uint64) (int, iter.Seq2[[]byte, error], error) {
-	if err := s.refuse(height); err != nil {
+	if err := s.refuseData(height); err != nil {
 		return 0, nil, err
 	}
 	k, rows, err := s.store.OriginalRows(ctx, height)

@@ -68,6 +68,8 @@ type HeaderRecord struct {
 	Bytes      int64   `json:"bytes"`
 	// Peers counts the distinct peers that served its samples.
 	Peers int `json:"peers"`
+	// Width is the extended square's width 2k (0 before it is sampled).
+	Width int `json:"width,omitempty"`
 }
 
 // PeerRecord is one peer's share of the samples of the strip's heights.
@@ -185,7 +187,7 @@ func headerStrip(st sampling.Stats, verdicts []sampling.Verdict, recs []SquareRe
 			hr.Status = HeaderSampling
 		}
 		if r, ok := byHeight[h]; ok {
-			hr.Bytes = r.Bytes
+			hr.Bytes, hr.Width = r.Bytes, r.Width
 			peers := map[string]bool{}
 			for _, sm := range r.Samples {
 				if sm.Peer != "" {

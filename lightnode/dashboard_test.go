@@ -167,6 +167,11 @@ func TestDashboardFollowsLiveNode(t *testing.T) {
 	if st.Square == nil || st.Square.Height != 12 || len(v.Samples) != len(st.Square.Samples) {
 		t.Fatalf("page draws %d samples of height %s; the node sampled %+v", len(v.Samples), v.SquareHeight, st.Square)
 	}
+	for _, hr := range st.Headers {
+		if hr.Height == 12 && hr.Width != st.Square.Width {
+			t.Errorf("strip says height 12 is %d wide, its square record %d", hr.Width, st.Square.Width)
+		}
+	}
 	for i, s := range v.Samples {
 		w := st.Square.Samples[i]
 		if s.Row != strconv.Itoa(w.Row) || s.Col != strconv.Itoa(w.Col) || s.Peer != f.ID().String() {

@@ -36,6 +36,7 @@ type fullFlags struct {
 	logFormat     string
 	network       string
 	discovery     bool
+	faultWithhold string
 }
 
 // register registers the flags, with the defaults of
@@ -58,6 +59,15 @@ func (f *fullFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.logFormat, "log-format", d.LogFormat, "text or json")
 	fs.StringVar(&f.network, "network", "", "network manifest (network.json): chain id and bootstrap peers, and in p2p mode the trusted checkpoint, each overridden by its own flag")
 	fs.BoolVar(&f.discovery, "discovery", d.Discovery.Enabled, "find and advertise full nodes through the chain's DHT (--discovery=false: bootstrap peers only)")
+}
+
+// registerFault registers --fault-withhold (on `quadrant full` only: a
+// fault is injected per run, never written to a new home's fullnode.toml).
+func (f *fullFlags) registerFault(fs *pflag.FlagSet) {
+	fs.StringVar(&f.faultWithhold, "fault-withhold", "", "FAULT INJECTION for tests: a node run with it is dishonest on purpose. "+
+		"Withhold the square data of these heights: comma-separated H, A-B (inclusive) or %N (every height divisible by N); "+
+		"samples, half rows/columns, namespace data and whole squares of them are answered NOT_FOUND as by a node without the data, "+
+		"while headers are still followed, gossiped and served (overrides fault.withhold of fullnode.toml)")
 }
 
 // config loads <home>/fullnode.toml (or fullnode.DefaultConfig when it
@@ -90,6 +100,12 @@ func (f *fullFlags) config(fl *pflag.FlagSet) (cfg fullnode.Config, existed bool
 	set("log-level", func() { cfg.LogLevel = f.logLevel })
 	set("log-format", func() { cfg.LogFormat = f.logFormat })
 	set("discovery", func() { cfg.Discovery.Enabled = f.discovery })
+	if fl.Changed("fault-withhold") {
+		if _, err := fullnode.ParseWithhold(f.faultWithhold); err != nil {
+			return cfg, existed, fmt.Errorf("--fault-withhold: %w", err)
+		}
+		cfg.Fault.Withhold = f.faultWithhold
+	}
 	if err := applyFullNetwork(&cfg, f.network, fl); err != nil {
 		return cfg, existed, err
 	}
@@ -148,6 +164,7 @@ SIGINT or SIGTERM stop the node cleanly.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runFull(cmd, &f, af) },
 	}
 	f.register(cmd.Flags())
+	f.registerFault(cmd.Flags())
 	af.registerListen(cmd.Flags())
 	af.registerBridge(cmd.Flags())
 	cmd.AddCommand(newFullInitCmd())
@@ -162,7 +179,9 @@ func runFull(cmd *cobra.Command, f *fullFlags, af adapterFlags) error {
 		return err
 	}
 	if !existed {
-		if err := fullnode.SaveConfig(f.home, cfg); err != nil {
+		saved := cfg
+		saved.Fault = fullnode.FaultConfig{} // --fault-withhold holds for this run only
+		if err := fullnode.SaveConfig(f.home, saved); err != nil {
 			return err
 		}
 	}
