@@ -339,6 +339,12 @@ func printSoak(out io.Writer, r *soakResult) {
 		fmt.Fprintf(out, " (%s)", lt.err)
 	}
 	fmt.Fprintln(out)
+	for _, n := range r.nodes {
+		if n.withhold != "" {
+			fmt.Fprintf(out, "withholding: %s (heights %s) answered %d square-data requests NOT_FOUND on purpose (as sampled every %v)\n",
+				n.name, n.withhold, soakWithheld(r.samples, n.name), r.sampleEvery)
+		}
+	}
 	printSoakResources(out, r)
 	fmt.Fprintf(out, "result soak duration=%s acked=%d lost=%d kills=%d panics=%d light_unaccounted=%d\n",
 		r.duration.Round(time.Second), len(r.acks), len(r.lost), len(r.kills), len(r.panics), len(r.light.unaccounted))
