@@ -3,6 +3,7 @@ package lightnode_test
 import (
 	"context"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -20,9 +21,13 @@ import (
 // These tests run real full nodes (fullnode.Node in p2p mode, on-disk
 // stores, libp2p on loopback) with the fault injection of
 // Config.Fault.Withhold, and a real light node connected to them only.
-// The full nodes sync from a seed that first holds heights 1..3; the rest
-// is added once the light node is connected to every full node, so the
-// withheld height is sampled with both full nodes in its plan.
+// Each full node syncs from a seed of its own that first holds heights
+// 1..3; the rest is added once the light node is connected to every full
+// node, to one seed after the other, each full node syncing it before the
+// next gets it. So the light node first hears of a height from the first
+// full node, which then holds it: the withholding node (the first) is
+// asked for the withheld height while it holds it, not merely before it
+// synced it.
 
 const withholdFirst = 3 // heights the seed holds before the light node starts
 
@@ -30,16 +35,17 @@ const withholdFirst = 3 // heights the seed holds before the light node starts
 // from it, and the chain still to be added.
 type withholdNet struct {
 	blocks []block
-	seed   *source
+	seeds  []*source // seeds[i] feeds full[i]
 	full   []*fullnode.Node
 }
 
 func newWithholdNet(t *testing.T, id string, heights int, specs ...string) *withholdNet {
 	t.Helper()
 	_, blocks := chain(t, id, heights, 4)
-	seedHost, seed := serve(t, id, blocks[:withholdFirst])
-	w := &withholdNet{blocks: blocks, seed: seed}
+	w := &withholdNet{blocks: blocks}
 	for _, spec := range specs {
+		seedHost, seed := serve(t, id, blocks[:withholdFirst])
+		w.seeds = append(w.seeds, seed)
 		cfg := fullnode.DefaultConfig()
 		cfg.Mode, cfg.ChainID = fullnode.ModeP2P, id
 		cfg.Sync.TrustedHeight, cfg.Sync.TrustedHash = 1, hex.EncodeToString(blocks[0].hdr.Hash())
@@ -59,21 +65,16 @@ func newWithholdNet(t *testing.T, id string, heights int, specs ...string) *with
 		t.Cleanup(func() { _ = n.Close() })
 		w.full = append(w.full, n)
 	}
-	w.waitSynced(t, withholdFirst)
+	for _, n := range w.full {
+		waitSynced(t, n, withholdFirst)
+	}
 	return w
 }
 
-// waitSynced waits until every full node stored heights up to h.
-func (w *withholdNet) waitSynced(t *testing.T, h uint64) {
+// waitSynced waits until n stored heights up to h.
+func waitSynced(t *testing.T, n *fullnode.Node, h uint64) {
 	t.Helper()
-	wait.For(t, time.Minute, "every full node to store the seed's heights", func() bool {
-		for _, n := range w.full {
-			if n.Status().Head < h {
-				return false
-			}
-		}
-		return true
-	})
+	wait.For(t, time.Minute, fmt.Sprintf("a full node to store height %d", h), func() bool { return n.Status().Head >= h })
 }
 
 // startLight starts a light node connected to the full nodes only, waits
@@ -101,12 +102,14 @@ func (w *withholdNet) startLight(t *testing.T, id string, tune func(*lightnode.C
 		}
 		return true
 	})
-	for _, b := range w.blocks[withholdFirst:] {
-		if err := w.seed.Put(context.Background(), b.hdr, b.eds); err != nil {
-			t.Fatal(err)
+	for i, seed := range w.seeds {
+		for _, b := range w.blocks[withholdFirst:] {
+			if err := seed.Put(context.Background(), b.hdr, b.eds); err != nil {
+				t.Fatal(err)
+			}
 		}
+		waitSynced(t, w.full[i], uint64(len(w.blocks)))
 	}
-	w.waitSynced(t, uint64(len(w.blocks)))
 	return n, pens
 }
 
@@ -174,17 +177,26 @@ func verifiedBy(n *lightnode.Node, q peer.ID) map[uint64]int {
 	return out
 }
 
-// checkNoPenalty fails if the light node penalised the full node q or no
-// longer counts it a peer: withholding is indistinguishable from not
-// holding a height, which costs a peer nothing but its place in that
-// height's sample plan.
+// checkNoPenalty fails if the light node penalised the full node q for
+// anything but slowness, or blocked or dropped it: withholding answers
+// NOT_FOUND, indistinguishable from not holding a height, which costs a
+// peer nothing but its place in that height's sample plan. (A request
+// that times out costs p2p.PenaltySlow whatever the answer would have
+// been; on a loaded machine a 1 s request timeout is sometimes reached.)
 func checkNoPenalty(t *testing.T, n *lightnode.Node, pens *penalties, q peer.ID) {
 	t.Helper()
-	if ev := pens.of(q); len(ev) > 0 {
-		t.Fatalf("the light node penalised withholding full node %s: %+v", q, ev)
+	slow := 0
+	for _, e := range pens.of(q) {
+		if e.Points != p2p.PenaltySlow || e.Blocked {
+			t.Fatalf("the light node penalised withholding full node %s beyond slowness: %+v", q, e)
+		}
+		slow += e.Points
 	}
-	if s := n.Host().Scores.Score(q); s != 0 || n.Host().Scores.Blocked(q) {
-		t.Fatalf("withholding full node %s: score %d, blocked %v; want 0, not blocked", q, s, n.Host().Scores.Blocked(q))
+	if slow > 0 {
+		t.Logf("withholding full node %s: %d points of slowness penalties (request timeouts), nothing else", q, slow)
+	}
+	if s := n.Host().Scores.Score(q); s > 0 || s < -slow || n.Host().Scores.Blocked(q) {
+		t.Fatalf("withholding full node %s: score %d, blocked %v; want 0 less its %d slowness points at most, not blocked", q, s, n.Host().Scores.Blocked(q), slow)
 	}
 	if len(n.Host().Network().ConnsToPeer(q)) == 0 {
 		t.Fatalf("the light node disconnected withholding full node %s", q)
@@ -233,10 +245,17 @@ func TestOneFullNodeWithholds(t *testing.T) {
 	if fromBad[withheld] != 0 || fromGood[withheld] != v.Samples || v.Verified != v.Samples {
 		t.Fatalf("height %d: %d samples verified from the withholding node, %d from the honest one, verdict %+v", withheld, fromBad[withheld], fromGood[withheld], v)
 	}
-	for _, h := range []uint64{4, 6} { // sampled with both full nodes connected
-		if fromBad[h] == 0 {
-			t.Fatalf("height %d: the withholding full node served no sample, but it withholds only height %d (served: %v)", h, withheld, fromBad)
+	// It serves the heights it does not withhold. (Not necessarily 4 and 6:
+	// the light node may ask before this node has synced them, and a
+	// height not yet held drops it from that height's plan like any peer.)
+	served := 0
+	for h, c := range fromBad {
+		if h != withheld {
+			served += c
 		}
+	}
+	if served == 0 {
+		t.Fatalf("the withholding full node served no sample of any height, but it withholds only height %d", withheld)
 	}
 	checkNoPenalty(t, n, pens, bad.Host().ID())
 	for _, fn := range w.full {
