@@ -31,6 +31,8 @@ type soakOptions struct {
 	BlockTime   time.Duration
 	BasePort    int
 	MaxBlob     int
+	FullNodes   int
+	Withhold    string
 }
 
 func newBenchSoakCmd() *cobra.Command {
@@ -43,8 +45,10 @@ given) with its bridge full node, rollup adapter (JSON-RPC, Alt-DA and DAC
 member) and light node, and for --duration submits blobs through all four
 rollup front-ends (blob.Submit, go-da da.Submit, Alt-DA PUT /put, DAC
 datacom_signSequence), one submission in flight each. Every --kill-every it
-SIGKILLs a node drawn at random (--seed) — a validator, the bridge or the
-light node — which the devnet's supervisor restarts. Every --sample-every it
+SIGKILLs a node drawn at random (--seed) — a validator, a full node or the
+light node — which the devnet's supervisor restarts. With --full-nodes N,
+N-1 p2p-mode full nodes follow the bridge; with --withhold one of them
+withholds data on purpose (fault injection). Every --sample-every it
 reads each process's resident memory (/proc) and goroutines (go_goroutines
 from the node's /metrics where it exports them).
 
@@ -88,6 +92,9 @@ and exits non-zero when anything was lost, panicked or left unaccounted.`,
 	f.DurationVar(&o.BlockTime, "block-time", time.Second, "block time")
 	f.IntVar(&o.BasePort, "base-port", 36656, "first port of the devnet; the adapter takes base+2 (JSON-RPC), base+4 (Alt-DA), base+6 (DAC)")
 	f.IntVar(&o.MaxBlob, "max-blob", 16<<10, "largest blob in bytes (sizes are drawn from 512 up to it)")
+	f.IntVar(&o.FullNodes, "full-nodes", 1, "full nodes: the bridge and N-1 p2p-mode full nodes following it (as quadrant devnet --full-nodes)")
+	f.StringVar(&o.Withhold, "withhold", "", "fault injection: the last p2p-mode full node withholds the square data of these heights on purpose "+
+		"(a --fault-withhold spec: H, A-B or %N, comma-separated; needs --full-nodes ≥ 2); the light node must still judge every height available through the honest ones")
 	return cmd
 }
 
@@ -133,7 +140,7 @@ func benchSoak(ctx context.Context, stdout io.Writer, o soakOptions) error {
 		home = dir
 	}
 	m, err := createDevnet(devnetOptions{Home: home, Validators: o.Validators, BlockTime: o.BlockTime,
-		BasePort: o.BasePort, ChainID: "quadrant-soak", MaxSquareSize: chain.DefaultMaxSquareSize})
+		BasePort: o.BasePort, ChainID: "quadrant-soak", MaxSquareSize: chain.DefaultMaxSquareSize, FullNodes: o.FullNodes, Withhold: o.Withhold})
 	if err != nil {
 		return err
 	}
@@ -151,8 +158,13 @@ func benchSoak(ctx context.Context, stdout io.Writer, o soakOptions) error {
 	af.rpcAddr = fmt.Sprintf("127.0.0.1:%d", o.BasePort+2)
 	af.altda = fmt.Sprintf("127.0.0.1:%d", o.BasePort+4)
 	af.dac = fmt.Sprintf("127.0.0.1:%d", o.BasePort+6)
-	out.printf("bench soak: %d validators, bridge, light node; block time %v; %v with a SIGKILL every %v; seed %d; home %s\n",
-		o.Validators, o.BlockTime, o.Duration, o.KillEvery, o.Seed, home)
+	out.printf("bench soak: %d validators, %d full nodes, light node; block time %v; %v with a SIGKILL every %v; seed %d; home %s\n",
+		o.Validators, len(m.FullNodes), o.BlockTime, o.Duration, o.KillEvery, o.Seed, home)
+	for _, f := range m.FullNodes {
+		if f.FaultWithhold != "" {
+			out.printf("bench soak: %s withholds the square data of heights %s on purpose\n", f.Name, f.FaultWithhold)
+		}
+	}
 	procs, err := startDevnetProcs(m, af)
 	if err != nil {
 		return err
@@ -327,6 +339,12 @@ func printSoak(out io.Writer, r *soakResult) {
 		fmt.Fprintf(out, " (%s)", lt.err)
 	}
 	fmt.Fprintln(out)
+	for _, n := range r.nodes {
+		if n.withhold != "" {
+			fmt.Fprintf(out, "withholding: %s (heights %s) answered %d square-data requests NOT_FOUND on purpose (as sampled every %v)\n",
+				n.name, n.withhold, soakWithheld(r.samples, n.name), r.sampleEvery)
+		}
+	}
 	printSoakResources(out, r)
 	fmt.Fprintf(out, "result soak duration=%s acked=%d lost=%d kills=%d panics=%d light_unaccounted=%d\n",
 		r.duration.Round(time.Second), len(r.acks), len(r.lost), len(r.kills), len(r.panics), len(r.light.unaccounted))

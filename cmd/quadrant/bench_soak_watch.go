@@ -28,6 +28,9 @@ import (
 type soakNode struct {
 	name, log, metrics string
 	args               []string
+	// withhold is the --fault-withhold spec of a full node that withholds
+	// on purpose ("" for an honest node).
+	withhold string
 }
 
 // soakNodes lists the nodes of procs; validators serve metrics on their
@@ -42,6 +45,7 @@ func soakNodes(m *devnetManifest, procs *devnetProcs, base int) []soakNode {
 			n.metrics = fmt.Sprintf("http://127.0.0.1:%d/metrics", metrics)
 		case i-len(m.Validators) < len(m.FullNodes):
 			n.metrics = m.FullNodes[i-len(m.Validators)].Metrics
+			n.withhold = m.FullNodes[i-len(m.Validators)].FaultWithhold
 		}
 		out = append(out, n)
 	}
@@ -148,6 +152,9 @@ type soakSample struct {
 	node       string
 	rssKiB     int64
 	goroutines int // -1: not exported
+	// withheld is a full node's quadrant_full_withheld_requests_total
+	// (-1: not read); it restarts from 0 with the process.
+	withheld float64
 }
 
 // soakSampler reads every node's VmRSS and go_goroutines every period.
@@ -171,10 +178,13 @@ func startSoakSampler(ctx context.Context, self string, nodes []soakNode, every 
 				if pid == 0 {
 					continue
 				}
-				sm := soakSample{at: time.Since(t0), node: n.name, rssKiB: procRSSKiB(pid), goroutines: -1}
+				sm := soakSample{at: time.Since(t0), node: n.name, rssKiB: procRSSKiB(pid), goroutines: -1, withheld: -1}
 				if n.metrics != "" {
 					if body, err := httpGet(ctx, n.metrics); err == nil && bytes.Contains(body, []byte("go_goroutines ")) {
 						sm.goroutines = int(metricValue(body, "go_goroutines"))
+						if n.withhold != "" && bytes.Contains(body, []byte("quadrant_full_withheld_requests_total ")) {
+							sm.withheld = metricValue(body, "quadrant_full_withheld_requests_total")
+						}
 					}
 				}
 				s.mu.Lock()
@@ -394,4 +404,22 @@ func soakDataRoot(ctx context.Context, cores []*coreapi.Client, cache map[uint64
 		return drt.DataRoot, nil
 	}
 	return nil, fmt.Errorf("block %d from no validator: %w", height, err)
+}
+
+// soakWithheld returns, for the node named node, the square-data requests
+// it answered NOT_FOUND on purpose over all its processes, as sampled: its
+// counter restarts from 0 with each process, so each run's last reading
+// before a drop is added up.
+func soakWithheld(samples []soakSample, node string) int {
+	total, prev := 0.0, 0.0
+	for _, s := range samples {
+		if s.node != node || s.withheld < 0 {
+			continue
+		}
+		if s.withheld < prev {
+			total += prev
+		}
+		prev = s.withheld
+	}
+	return int(total + prev)
 }

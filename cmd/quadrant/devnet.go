@@ -75,6 +75,13 @@ type devnetOptions struct {
 	TimeoutPropose time.Duration
 	// Mempool is the validators' mempool.type ("" keeps the default).
 	Mempool string
+	// FullNodes is how many full nodes run: the bridge and FullNodes-1
+	// p2p-mode full nodes following it (0 means 1: the bridge alone).
+	FullNodes int
+	// Withhold, when set, is the --fault-withhold spec of the last p2p-mode
+	// full node (fault injection: bench soak --withhold); it needs
+	// FullNodes ≥ 2.
+	Withhold string
 }
 
 // devnetUnbondingSeconds is a devnet's unbonding period: 5 minutes.
@@ -94,8 +101,11 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 	if o.Validators < 1 || o.Validators > 64 {
 		return nil, fmt.Errorf("--validators %d: want 1..64", o.Validators)
 	}
-	if o.BasePort < 1024 || o.BasePort+10*o.Validators+10 > 65535 {
-		return nil, fmt.Errorf("--base-port %d: the ports base..base+10×(validators+1) must lie in 1024..65535", o.BasePort)
+	if err := o.checkFullNodes(); err != nil {
+		return nil, err
+	}
+	if o.BasePort < 1024 || o.BasePort+10*(o.Validators+o.FullNodes) > 65535 {
+		return nil, fmt.Errorf("--base-port %d: the ports base..base+10×(validators+full nodes) must lie in 1024..65535", o.BasePort)
 	}
 	if err := os.MkdirAll(o.Home, 0o700); err != nil {
 		return nil, err
@@ -158,11 +168,9 @@ func createDevnet(o devnetOptions) (*devnetManifest, error) {
 	m.Faucet = faucet.Address().String()
 	m.FaucetKey = filepath.Join(wallet.KeysDir(o.Home), "faucet.json")
 	m.Params = app.Params
-	bridge, err := createDevnetBridge(o.Home, o.ChainID, m.Validators[0].RPC, o.BasePort, o.Validators)
-	if err != nil {
+	if err := createDevnetFullNodes(o, m); err != nil {
 		return nil, err
 	}
-	m.FullNodes = append(m.FullNodes, bridge)
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return nil, err
@@ -252,7 +260,9 @@ base+10N+3 and CometBFT metrics (when enabled) on base+10N+5. A bridge full
 node ('quadrant full --home <home>/bridge', log <home>/bridge/node.log)
 follows validator 0, fetching blocks from its core API; with V validators its libp2p address is
 127.0.0.1:base+10V (TCP and QUIC) and its metrics 127.0.0.1:base+10V+5. Its
-peer address is printed. It runs the rollup adapter (JSON-RPC 127.0.0.1:26658, Alt-DA
+peer address is printed. With --full-nodes N, N-1 more full nodes in p2p mode
+('quadrant full --home <home>/full-I') follow the bridge, trusting validator
+0's block 1, on the next port slots (base+10(V+I), metrics +5). It runs the rollup adapter (JSON-RPC 127.0.0.1:26658, Alt-DA
 127.0.0.1:3100). A light node follows the bridge with its JSON-RPC on
 127.0.0.1:base+12 (26668 by default).`,
 		Args: cobra.NoArgs,
@@ -284,6 +294,9 @@ peer address is printed. It runs the rollup adapter (JSON-RPC 127.0.0.1:26658, A
 				if cmd.Flags().Changed("validators") && o.Validators != len(m.Validators) {
 					return fmt.Errorf("%s holds a devnet of %d validators, not %d: use --reset to recreate it", o.Home, len(m.Validators), o.Validators)
 				}
+				if cmd.Flags().Changed("full-nodes") && o.FullNodes != len(m.FullNodes) {
+					return fmt.Errorf("%s holds a devnet of %d full nodes, not %d: use --reset to recreate it", o.Home, len(m.FullNodes), o.FullNodes)
+				}
 				for _, v := range m.Validators {
 					if err := validator.CheckEngine(v.Home); err != nil {
 						return err
@@ -300,6 +313,7 @@ peer address is printed. It runs the rollup adapter (JSON-RPC 127.0.0.1:26658, A
 	f := cmd.Flags()
 	f.StringVar(&o.Home, "home", defaultHome("devnet"), "devnet directory")
 	f.IntVar(&o.Validators, "validators", 4, "number of validators")
+	f.IntVar(&o.FullNodes, "full-nodes", 1, "number of full nodes: the bridge, and N-1 full nodes in p2p mode (<home>/full-I) that follow it, trusting validator 0's block 1, each in the next port slot (libp2p base+10(V+I), metrics +5)")
 	f.DurationVar(&o.BlockTime, "block-time", time.Second, "block time of every validator")
 	f.IntVar(&o.BasePort, "base-port", 26656, "first port; validator N uses base+10N (P2P), +1 (RPC), +5 (metrics); the light node base+12")
 	f.StringVar(&o.ChainID, "chain-id", "quadrant-devnet", "chain id")
@@ -324,7 +338,15 @@ func runDevnet(ctx context.Context, out io.Writer, m *devnetManifest, af adapter
 		fmt.Fprintf(out, "%-12s rpc %-24s p2p %-18s node %s  log %s\n", v.Name, v.RPC, v.P2P, v.NodeID, v.Log)
 	}
 	for _, f := range m.FullNodes {
-		fmt.Fprintf(out, "%-12s %s full node on %s, peer %s  metrics %s  log %s\n", f.Name, f.Mode, f.CoreRPC, f.PeerAddress, f.Metrics, f.Log)
+		on := f.CoreRPC
+		if on == "" {
+			on = "the bridge"
+		}
+		fault := ""
+		if f.FaultWithhold != "" {
+			fault = "  WITHHOLDING heights " + f.FaultWithhold + " on purpose"
+		}
+		fmt.Fprintf(out, "%-12s %s full node on %s, peer %s  metrics %s  log %s%s\n", f.Name, f.Mode, on, f.PeerAddress, f.Metrics, f.Log, fault)
 	}
 	if l, ok := devnetLightNode(m); ok {
 		fmt.Fprintf(out, "%-12s light node, json-rpc http://%s  metrics http://%s/metrics  log %s\n", l.name, l.rpcAddr, l.metricsAddr, l.log)

@@ -37,6 +37,7 @@ type fullFlags struct {
 	network       string
 	discovery     bool
 	faultWithhold string
+	trustedRPC    string
 }
 
 // register registers the flags, with the defaults of
@@ -61,9 +62,11 @@ func (f *fullFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.discovery, "discovery", d.Discovery.Enabled, "find and advertise full nodes through the chain's DHT (--discovery=false: bootstrap peers only)")
 }
 
-// registerFault registers --fault-withhold (on `quadrant full` only: a
+// registerRun registers the flags of `quadrant full` that `full init` does
+// not take: --trusted-rpc (read at each start) and --fault-withhold (a
 // fault is injected per run, never written to a new home's fullnode.toml).
-func (f *fullFlags) registerFault(fs *pflag.FlagSet) {
+func (f *fullFlags) registerRun(fs *pflag.FlagSet) {
+	fs.StringVar(&f.trustedRPC, "trusted-rpc", "", "p2p mode, instead of --trusted-hash: read the hash of --trusted-height from this CometBFT RPC (a consensus node you run yourself), waiting for that height")
 	fs.StringVar(&f.faultWithhold, "fault-withhold", "", "FAULT INJECTION for tests: a node run with it is dishonest on purpose. "+
 		"Withhold the square data of these heights: comma-separated H, A-B (inclusive) or %N (every height divisible by N); "+
 		"samples, half rows/columns, namespace data and whole squares of them are answered NOT_FOUND as by a node without the data, "+
@@ -164,7 +167,7 @@ SIGINT or SIGTERM stop the node cleanly.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runFull(cmd, &f, af) },
 	}
 	f.register(cmd.Flags())
-	f.registerFault(cmd.Flags())
+	f.registerRun(cmd.Flags())
 	af.registerListen(cmd.Flags())
 	af.registerBridge(cmd.Flags())
 	cmd.AddCommand(newFullInitCmd())
@@ -174,6 +177,15 @@ SIGINT or SIGTERM stop the node cleanly.`,
 // runFull is `quadrant full`: the node (and in bridge mode the rollup
 // adapter) until the command's context ends.
 func runFull(cmd *cobra.Command, f *fullFlags, af adapterFlags) error {
+	if f.trustedRPC != "" && !cmd.Flags().Changed("trusted-hash") {
+		h, err := trustedHashFromRPC(cmd.Context(), f.trustedRPC, f.trustedHeight)
+		if err != nil {
+			return err
+		}
+		if err := cmd.Flags().Set("trusted-hash", h); err != nil {
+			return err
+		}
+	}
 	cfg, existed, err := f.config(cmd.Flags())
 	if err != nil {
 		return err

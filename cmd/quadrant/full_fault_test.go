@@ -16,7 +16,7 @@ func TestFullFaultWithholdFlag(t *testing.T) {
 		var f fullFlags
 		fs := pflag.NewFlagSet("full", pflag.ContinueOnError)
 		f.register(fs)
-		f.registerFault(fs)
+		f.registerRun(fs)
 		if err := fs.Parse(append([]string{"--home", t.TempDir()}, args...)); err != nil {
 			t.Fatal(err)
 		}

@@ -54,11 +54,21 @@ func devnetLightNode(m *devnetManifest) (devnetLight, bool) {
 		metricsAddr: fmt.Sprintf("127.0.0.1:%d", bridgeMetrics+2),
 	}
 	l.args = []string{"light", "--home", home, "--chain-id", m.ChainID,
-		"--bootstrap", m.FullNodes[0].PeerAddress,
+		"--bootstrap", devnetFullAddrs(m),
 		"--trusted-height", "1", "--trusted-rpc", m.Validators[0].RPC,
 		"--unbonding-period", devnetUnbonding.String(),
 		"--trusting-period", lightnode.DefaultTrustingPeriod(devnetUnbonding).String(),
 		"--p2p-listen", "/ip4/127.0.0.1/tcp/0",
 		"--rpc-addr", l.rpcAddr, "--metrics-addr", l.metricsAddr}
 	return l, true
+}
+
+// devnetFullAddrs is the peer address of every devnet full node (the
+// bridge first), comma-separated: the light node samples from all of them.
+func devnetFullAddrs(m *devnetManifest) string {
+	addrs := make([]string, len(m.FullNodes))
+	for i, f := range m.FullNodes {
+		addrs[i] = f.PeerAddress
+	}
+	return joinComma(addrs)
 }
