@@ -82,8 +82,8 @@ type Config struct {
 	// — default 30 days — and retry backoff).
 	Sampling sampling.Config `toml:"sampling"`
 
-	// HeadPollInterval is how often peers are asked for their head on top
-	// of header gossip.
+	// HeadPollInterval is how often peers are asked for their head when
+	// header gossip has brought no new head for that long.
 	HeadPollInterval time.Duration `toml:"head_poll_interval"`
 	// PruneEvery is how often headers that left the sampling window (by
 	// more than HeaderRetentionMargin, and already sampled or judged out of

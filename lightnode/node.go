@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -61,6 +62,9 @@ type Node struct {
 	stopWatch func()
 
 	wake chan struct{} // nudges the DAS loop
+	// lastGossipHead is when (unix ns, n.now) gossip last brought a new
+	// head; head polling pauses while it is recent.
+	lastGossipHead atomic.Int64
 
 	cancel context.CancelFunc
 	group  *errgroup.Group

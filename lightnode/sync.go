@@ -23,8 +23,11 @@ var (
 )
 
 // runSync keeps the contiguous verified chain growing towards the network
-// head: it polls peers for their head (gossip brings it sooner) and fetches
-// the range in between, verifying each header against the previous one.
+// head: it polls peers for their head when gossip has brought no new head
+// for a poll interval (gossip brings it sooner, and polling every peer on
+// top of it was a few KB per header of pure overhead with several full
+// peers), and fetches the range in between, verifying each header against
+// the previous one.
 func (n *Node) runSync(ctx context.Context) error {
 	poll := time.NewTicker(n.cfg.HeadPollInterval)
 	defer poll.Stop()
@@ -38,7 +41,9 @@ func (n *Node) runSync(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-poll.C:
-			n.pollHead(ctx)
+			if !n.gossipFresh() {
+				n.pollHead(ctx)
+			}
 		case <-progress:
 		}
 	}
@@ -65,6 +70,13 @@ func (n *Node) pollHead(ctx context.Context) {
 			n.log.Warn("lightnode: peer's head rejected", "peer", p, "height", hs[0].Height(), "err", err)
 		}
 	}
+}
+
+// gossipFresh reports whether gossip brought a new head within the last
+// head-poll interval, so polling peers for theirs would add nothing.
+func (n *Node) gossipFresh() bool {
+	last := n.lastGossipHead.Load()
+	return last != 0 && n.now().Sub(time.Unix(0, last)) < n.cfg.HeadPollInterval
 }
 
 // target returns the height the contiguous chain should reach.
@@ -279,6 +291,9 @@ func (n *Node) raiseTargetLocked(h uint64) {
 // validateGossipHeader is the header gossip validator.
 func (n *Node) validateGossipHeader(_ context.Context, from peer.ID, h *da.LightHeader) error {
 	err := n.handleHead(h)
+	if err == nil {
+		n.lastGossipHead.Store(n.now().UnixNano())
+	}
 	if err != nil && !errors.Is(err, p2p.ErrIgnore) {
 		n.metrics.invalidHeaders.Inc()
 		n.log.Warn("lightnode: invalid gossiped header", "peer", from, "height", h.Height(), "err", err)

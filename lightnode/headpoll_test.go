@@ -1,0 +1,102 @@
+package lightnode_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/internal/wait"
+	"github.com/quadrant-da/quadrant/p2p"
+)
+
+// revealing serves a store's headers up to a head the test moves forward,
+// and counts head requests (the light node's polls).
+type revealing struct {
+	p2p.HeaderSource
+	blocks []block
+	shown  atomic.Int32 // index in blocks of the newest header served
+	polls  atomic.Int32
+}
+
+func (r *revealing) Head(context.Context) (*da.ExtendedHeader, error) {
+	r.polls.Add(1)
+	return r.blocks[r.shown.Load()].hdr, nil
+}
+
+func (r *revealing) HeaderByHeight(ctx context.Context, h uint64) (*da.ExtendedHeader, error) {
+	if h > uint64(r.blocks[r.shown.Load()].hdr.Height()) {
+		return nil, fmt.Errorf("height %d: %w", h, p2p.ErrNotFound)
+	}
+	return r.HeaderSource.HeaderByHeight(ctx, h)
+}
+
+// TestHeadPollPausesWhileGossipFlows: while gossip brings every new head,
+// the light node does not also poll its peers for theirs; once gossip goes
+// quiet, polling finds the head again.
+func TestHeadPollPausesWhileGossipFlows(t *testing.T) {
+	const id, heights, gossiped = "head-poll-test", 40, 30
+	const pollEvery, blockEvery = 400 * time.Millisecond, 100 * time.Millisecond
+	_, blocks := chain(t, id, heights, 4)
+	_, src := serve(t, id, blocks)
+	rev := &revealing{HeaderSource: src.Store, blocks: blocks}
+	h := startServer(t, id, rev, src)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ignore := func(context.Context, peer.ID, *da.LightHeader) error { return p2p.ErrIgnore }
+	accept := func(context.Context, peer.ID, []byte) error { return nil }
+	g, err := p2p.NewGossip(ctx, h, id, h.Scores, ignore, accept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	sub, err := g.SubscribeHeaders() // to have a header mesh to wait for
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Cancel()
+
+	cfg := lightConfig(t.TempDir(), id, blocks[0].hdr, h)
+	cfg.HeadPollInterval = pollEvery
+	n := startLight(t, cfg)
+	wait.For(t, 40*time.Second, "the light node in the header mesh", func() bool {
+		peers, _ := g.MeshPeers()
+		for _, p := range peers {
+			if p == n.Host().ID() {
+				return true
+			}
+		}
+		return false
+	})
+
+	// Gossip a new head every blockEvery (the pace is what is under test:
+	// gossip must arrive more often than the poll interval).
+	before := rev.polls.Load()
+	for i := 1; i <= gossiped; i++ {
+		rev.shown.Store(int32(i))
+		if err := g.PublishHeader(ctx, &blocks[i].hdr.LightHeader); err != nil {
+			t.Fatal(err)
+		}
+		want := blocks[i].hdr.Height()
+		wait.For(t, 10*time.Second, fmt.Sprintf("gossiped head %d accepted", want), func() bool {
+			return n.NetworkHead().Height() >= want
+		})
+		time.Sleep(blockEvery)
+	}
+	// 30 heads over ≥ 3 s span ≥ 7 poll intervals; a poll may fire once
+	// before the first gossiped head lands.
+	if polls := rev.polls.Load() - before; polls > 1 {
+		t.Fatalf("%d head polls while gossip brought every head (%d heads, poll interval %v)", polls, gossiped, pollEvery)
+	}
+
+	// Gossip goes quiet: polling finds the newest head by itself.
+	rev.shown.Store(heights - 1)
+	want := blocks[heights-1].hdr.Height()
+	wait.For(t, 20*time.Second, fmt.Sprintf("head %d found by polling", want), func() bool {
+		return n.NetworkHead().Height() == want
+	})
+}
