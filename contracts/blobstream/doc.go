@@ -17,4 +17,8 @@
 // go-ethereum, so consensus (which will sign data commitments) and the
 // rollup adapter (which will serve SharesProofs) may use it while the light
 // node stays free of go-ethereum; only contracts/bindings links it.
+//
+// Package blobstream is a library for other programs (a relayer or validium computing what the contracts check): its exported
+// names are API whether or not Quadrant itself uses them, so api_test.go
+// does not ask each of them for a user outside the package.
 package blobstream
