@@ -23,15 +23,15 @@ func FuzzReadResponses(f *testing.F) {
 			if s, err := da.NewSample(dah, erasure.Row, 0, 1, eds.Row(0)); err == nil {
 				b, _ := s.Marshal()
 				var e bytes.Buffer
-				e.WriteByte(byte(StatusOK))
+				e.WriteByte(byte(statusOK))
 				_ = writeFrame(&e, b)
 				f.Add(e.Bytes())
 			}
 		}
 	}
-	reqs := []HeaderRequest{
-		{Kind: HeaderHead, Form: FormLight},
-		{Kind: HeaderRange, Form: FormExtended, From: 1, Count: 4},
+	reqs := []headerRequest{
+		{Kind: headerHead, Form: formLight},
+		{Kind: headerRange, Form: formExtended, From: 1, Count: 4},
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, req := range reqs {

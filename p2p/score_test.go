@@ -10,7 +10,7 @@ import (
 
 func TestScorerBlocksRecoversAndForgets(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s := NewScorer(ScoreConfig{BlockThreshold: -30, BlockFor: 10 * time.Minute, RecoverPerMinute: 5}, func() time.Time { return now })
+	s := newScorer(ScoreConfig{BlockThreshold: -30, BlockFor: 10 * time.Minute, RecoverPerMinute: 5}, func() time.Time { return now })
 	var blockedPeers []peer.ID
 	s.onBlock(func(p peer.ID) { blockedPeers = append(blockedPeers, p) })
 	p := peer.ID("bad")
@@ -49,15 +49,15 @@ func TestScorerBlocksRecoversAndForgets(t *testing.T) {
 
 func TestScorerWatch(t *testing.T) {
 	now := time.Unix(0, 0)
-	s := NewScorer(ScoreConfig{BlockThreshold: -30, BlockFor: time.Minute, RecoverPerMinute: 1}, func() time.Time { return now })
+	s := newScorer(ScoreConfig{BlockThreshold: -30, BlockFor: time.Minute, RecoverPerMinute: 1}, func() time.Time { return now })
 	var got []PenaltyEvent
 	stop := s.Watch(func(e PenaltyEvent) { got = append(got, e) })
-	s.Penalize("a", PenaltySlow)
+	s.Penalize("a", penaltySlow)
 	s.Penalize("a", PenaltyInvalid)
 	s.Penalize("a", PenaltyInvalid)
 	stop()
 	s.Penalize("b", PenaltyInvalid)
-	want := []PenaltyEvent{{Peer: "a", Points: PenaltySlow}, {Peer: "a", Points: PenaltyInvalid}, {Peer: "a", Points: PenaltyInvalid, Blocked: true}}
+	want := []PenaltyEvent{{Peer: "a", Points: penaltySlow}, {Peer: "a", Points: PenaltyInvalid}, {Peer: "a", Points: PenaltyInvalid, Blocked: true}}
 	if !slices.Equal(got, want) {
 		t.Fatalf("events %+v, want %+v", got, want)
 	}
