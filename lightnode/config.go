@@ -18,16 +18,16 @@ import (
 	"github.com/quadrant-da/quadrant/sampling"
 )
 
-// ErrConfig is wrapped by every configuration error.
-var ErrConfig = errors.New("lightnode: invalid config")
+// errConfig is wrapped by every configuration error.
+var errConfig = errors.New("lightnode: invalid config")
 
 // ConfigFileName is the light node's configuration file inside its home.
 const ConfigFileName = "light.toml"
 
-// DefaultRPCAddress is where a light node serves JSON-RPC by default: not
+// defaultRPCAddress is where a light node serves JSON-RPC by default: not
 // the rollup adapter's 26658 (celestia-node's port) nor the devnet light
 // node's 26668, so a standalone light node starts beside a devnet.
-const DefaultRPCAddress = "127.0.0.1:26670"
+const defaultRPCAddress = "127.0.0.1:26670"
 
 // Config is the operator configuration of a light node: a plain struct,
 // loaded from <home>/light.toml and overridden by flags.
@@ -86,7 +86,7 @@ type Config struct {
 	// of header gossip.
 	HeadPollInterval time.Duration `toml:"head_poll_interval"`
 	// PruneEvery is how often headers that left the sampling window (by
-	// more than HeaderRetentionMargin, and already sampled or judged out of
+	// more than headerRetentionMargin, and already sampled or judged out of
 	// window) are deleted. With no window (Sampling.Window = 0) nothing is
 	// pruned.
 	PruneEvery time.Duration `toml:"prune_every"`
@@ -101,9 +101,9 @@ type Config struct {
 	RPC rpc.Config `toml:"rpc"`
 }
 
-// DefaultUnbondingPeriod is the unbonding period assumed when none is
+// defaultUnbondingPeriod is the unbonding period assumed when none is
 // configured: 21 days, chain.DefaultUnbondingSeconds.
-const DefaultUnbondingPeriod = 21 * 24 * time.Hour
+const defaultUnbondingPeriod = 21 * 24 * time.Hour
 
 // DefaultTrustingPeriod returns the trusting period derived from an
 // unbonding period: two thirds of it, as CometBFT's light client advises
@@ -121,16 +121,16 @@ func (c Config) Trusting() time.Duration {
 
 // DefaultConfig returns a light node sampling 16 shares per header within
 // a 30-day window with celestia-node's worker shape, a 21-day unbonding
-// period and so a 14-day trusting period, libp2p on an ephemeral port and JSON-RPC on DefaultRPCAddress.
+// period and so a 14-day trusting period, libp2p on an ephemeral port and JSON-RPC on defaultRPCAddress.
 func DefaultConfig() Config {
 	pc := p2p.DefaultConfig()
 	pc.ListenAddrs = []string{"/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"}
 	rc := rpc.DefaultConfig()
-	rc.ListenAddr = DefaultRPCAddress
+	rc.ListenAddr = defaultRPCAddress
 	return Config{
 		LogLevel:         "info",
 		LogFormat:        "text",
-		UnbondingPeriod:  DefaultUnbondingPeriod,
+		UnbondingPeriod:  defaultUnbondingPeriod,
 		SkipVerification: true,
 		Samples:          16,
 		HeaderDeadline:   30 * time.Second,
@@ -145,11 +145,11 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate checks the configuration; errors wrap ErrConfig and name the
+// Validate checks the configuration; errors wrap errConfig and name the
 // offending key.
 func (c Config) Validate() error {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...)
+		return fmt.Errorf("%w: "+format, append([]any{errConfig}, args...)...)
 	}
 	if c.ChainID == "" || strings.ContainsAny(c.ChainID, "/ \t\n") {
 		return bad("chain_id %q: required, without '/' or spaces", c.ChainID)
@@ -187,14 +187,14 @@ func (c Config) Validate() error {
 		return bad("peers_per_header %d: want 1..64", c.PeersPerHeader)
 	}
 	if err := c.Sampling.Validate(); err != nil {
-		return fmt.Errorf("%w: sampling: %w", ErrConfig, err)
+		return fmt.Errorf("%w: sampling: %w", errConfig, err)
 	}
 	if err := c.P2P.Validate(); err != nil {
-		return fmt.Errorf("%w: %w", ErrConfig, err)
+		return fmt.Errorf("%w: %w", errConfig, err)
 	}
 	if c.Discovery.Enabled {
 		if _, err := c.discoveryConfig(); err != nil {
-			return fmt.Errorf("%w: %w", ErrConfig, err)
+			return fmt.Errorf("%w: %w", errConfig, err)
 		}
 	}
 	if c.RPC.ListenAddr != "" {
@@ -202,7 +202,7 @@ func (c Config) Validate() error {
 			return bad("rpc.listen_addr %q: want host:port", c.RPC.ListenAddr)
 		}
 		if err := c.RPC.Validate(); err != nil {
-			return fmt.Errorf("%w: %w", ErrConfig, err)
+			return fmt.Errorf("%w: %w", errConfig, err)
 		}
 	}
 	return nil
@@ -212,7 +212,7 @@ func (c Config) Validate() error {
 func (c Config) TrustedHashBytes() ([]byte, error) {
 	b, err := hex.DecodeString(c.TrustedHash)
 	if err != nil || len(b) != 32 {
-		return nil, fmt.Errorf("%w: trusted_hash %q: want 64 hex digits (the block hash of the trusted height)", ErrConfig, c.TrustedHash)
+		return nil, fmt.Errorf("%w: trusted_hash %q: want 64 hex digits (the block hash of the trusted height)", errConfig, c.TrustedHash)
 	}
 	return b, nil
 }
@@ -236,10 +236,10 @@ func LoadConfig(home string) (Config, error) {
 		return cfg, nil
 	}
 	if err != nil {
-		return cfg, fmt.Errorf("%w: %s: %w", ErrConfig, path, err)
+		return cfg, fmt.Errorf("%w: %s: %w", errConfig, path, err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {
-		return cfg, fmt.Errorf("%w: %s: unknown keys %v", ErrConfig, path, und)
+		return cfg, fmt.Errorf("%w: %s: unknown keys %v", errConfig, path, und)
 	}
 	cfg.Home = home
 	return cfg, nil
