@@ -15,18 +15,18 @@ import (
 // home: the secp256k1 secret as hex (go-ethereum's SaveECDSA format), 0600.
 const ethKeyFileName = "eth_key"
 
-// EthKeyPath returns the path of the validator's Ethereum attestation key.
-func EthKeyPath(home string) string { return filepath.Join(home, ethKeyFileName) }
+// ethKeyPath returns the path of the validator's Ethereum attestation key.
+func ethKeyPath(home string) string { return filepath.Join(home, ethKeyFileName) }
 
-// LoadEthKey reads the home's Ethereum attestation key; a home without one
+// loadEthKey reads the home's Ethereum attestation key; a home without one
 // gives nil and no error (the node then signs no attestations).
-func LoadEthKey(home string) (*ecdsa.PrivateKey, error) {
-	k, err := ethcrypto.LoadECDSA(EthKeyPath(home))
+func loadEthKey(home string) (*ecdsa.PrivateKey, error) {
+	k, err := ethcrypto.LoadECDSA(ethKeyPath(home))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("validator: Ethereum key %s: %w", EthKeyPath(home), err)
+		return nil, fmt.Errorf("validator: Ethereum key %s: %w", ethKeyPath(home), err)
 	}
 	return k, nil
 }
@@ -34,11 +34,11 @@ func LoadEthKey(home string) (*ecdsa.PrivateKey, error) {
 // LoadOrGenEthKey reads the home's Ethereum attestation key, creating one
 // (mode 0600) if there is none, and returns it with its address.
 func LoadOrGenEthKey(home string) (*ecdsa.PrivateKey, [20]byte, error) {
-	k, err := LoadEthKey(home)
+	k, err := loadEthKey(home)
 	if err == nil && k == nil {
 		if k, err = ethcrypto.GenerateKey(); err == nil {
 			if err = os.MkdirAll(home, 0o700); err == nil {
-				err = ethcrypto.SaveECDSA(EthKeyPath(home), k)
+				err = ethcrypto.SaveECDSA(ethKeyPath(home), k)
 			}
 		}
 	}

@@ -5,11 +5,11 @@
 // coreapi) on rpc.grpc_listen_address, through which bridges fetch committed
 // blocks and wallets submit transactions in binary.
 //
-// A validator home may hold an Ethereum attestation key (EthKeyPath,
+// A validator home may hold an Ethereum attestation key (ethKeyPath,
 // written by quadrant init; its address is what a genesis validator or
 // create-validator registers as eth_address): NewNode hands it to the
 // application, which signs the chain's attestations with it in vote
-// extensions (ConsensusParams turns them on from height 1).
+// extensions (consensusParams turns them on from height 1).
 //
 // Node follows the lifecycle of every Quadrant node part: NewNode builds it
 // (opening the application's store and replaying blocks it has not applied),

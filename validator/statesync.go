@@ -14,8 +14,8 @@ import (
 // State-sync defaults (CometBFT's minimum discovery time and chunk timeout
 // are 5 s).
 const (
-	DefaultStateSyncDiscoveryTime = 15 * time.Second
-	DefaultStateSyncChunkTimeout  = 10 * time.Second
+	defaultStateSyncDiscoveryTime = 15 * time.Second
+	defaultStateSyncChunkTimeout  = 10 * time.Second
 )
 
 // StateSyncSection makes a new node join by CometBFT's state sync: it
@@ -54,15 +54,15 @@ func (s StateSyncSection) Validate() error {
 	h, err := hex.DecodeString(s.TrustHash)
 	switch {
 	case servers < 2:
-		return fmt.Errorf("%w: statesync.rpc_servers has %d entries, want 2 or more host:port (the same one twice is allowed)", ErrInvalidConfig, servers)
+		return fmt.Errorf("%w: statesync.rpc_servers has %d entries, want 2 or more host:port (the same one twice is allowed)", errInvalidConfig, servers)
 	case s.TrustHeight <= 0 || s.TrustHash == "":
-		return fmt.Errorf("%w: statesync needs trust_height and trust_hash: the height and hex hash of a block you trust (e.g. from a synced node's /block?height=H)", ErrInvalidConfig)
+		return fmt.Errorf("%w: statesync needs trust_height and trust_hash: the height and hex hash of a block you trust (e.g. from a synced node's /block?height=H)", errInvalidConfig)
 	case err != nil || len(h) != 32:
-		return fmt.Errorf("%w: statesync.trust_hash %q, want 64 hex digits (a block hash)", ErrInvalidConfig, s.TrustHash)
+		return fmt.Errorf("%w: statesync.trust_hash %q, want 64 hex digits (a block hash)", errInvalidConfig, s.TrustHash)
 	case s.TrustPeriod <= 0:
-		return fmt.Errorf("%w: statesync.trust_period must be positive (two thirds of the unbonding period)", ErrInvalidConfig)
+		return fmt.Errorf("%w: statesync.trust_period must be positive (two thirds of the unbonding period)", errInvalidConfig)
 	case s.DiscoveryTime < 5*time.Second || s.ChunkRequestTimeout < 5*time.Second:
-		return fmt.Errorf("%w: statesync discovery_time and chunk_request_timeout must be at least 5s", ErrInvalidConfig)
+		return fmt.Errorf("%w: statesync discovery_time and chunk_request_timeout must be at least 5s", errInvalidConfig)
 	}
 	return nil
 }
@@ -87,17 +87,17 @@ func (s StateSyncSection) apply(cc *cmtcfg.StateSyncConfig) {
 func (s StorageSection) validateSnapshots() error {
 	switch {
 	case s.SnapshotInterval > math.MaxInt64:
-		return fmt.Errorf("%w: storage.snapshot_interval %d is too large", ErrInvalidConfig, s.SnapshotInterval)
+		return fmt.Errorf("%w: storage.snapshot_interval %d is too large", errInvalidConfig, s.SnapshotInterval)
 	case s.SnapshotInterval > 0 && s.SnapshotKeepRecent == 0:
-		return fmt.Errorf("%w: storage.snapshot_keep_recent is 0, want ≥ 1 (or snapshot_interval 0 to take none)", ErrInvalidConfig)
+		return fmt.Errorf("%w: storage.snapshot_keep_recent is 0, want ≥ 1 (or snapshot_interval 0 to take none)", errInvalidConfig)
 	case s.SnapshotChunkBytes < 0 || s.SnapshotChunkBytes > consensus.MaxSnapshotChunkBytes:
-		return fmt.Errorf("%w: storage.snapshot_chunk_bytes %d, want 0 (4 MiB) or 1..%d", ErrInvalidConfig, s.SnapshotChunkBytes, consensus.MaxSnapshotChunkBytes)
+		return fmt.Errorf("%w: storage.snapshot_chunk_bytes %d, want 0 (4 MiB) or 1..%d", errInvalidConfig, s.SnapshotChunkBytes, consensus.MaxSnapshotChunkBytes)
 	}
 	return nil
 }
 
 // snapshotConfig is the App's snapshot configuration for a node in home.
 func (s StorageSection) snapshotConfig(home string) consensus.SnapshotConfig {
-	return consensus.SnapshotConfig{Dir: SnapshotDir(home), Interval: int64(s.SnapshotInterval),
+	return consensus.SnapshotConfig{Dir: snapshotDir(home), Interval: int64(s.SnapshotInterval),
 		KeepRecent: int(s.SnapshotKeepRecent), ChunkBytes: s.SnapshotChunkBytes}
 }

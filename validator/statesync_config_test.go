@@ -30,7 +30,7 @@ func TestStateSyncSectionValidate(t *testing.T) {
 		s := good
 		tc.mod(&s)
 		err := s.Validate()
-		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.want) {
+		if !errors.Is(err, errInvalidConfig) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err %v, want ErrInvalidConfig saying %q", name, err, tc.want)
 		}
 	}
@@ -63,7 +63,7 @@ func TestStateSyncCometConfig(t *testing.T) {
 		ss.DiscoveryTime != 6*time.Second || ss.ChunkRequestTimeout != 7*time.Second {
 		t.Fatalf("CometBFT statesync config %+v", ss)
 	}
-	if sc := got.Storage.snapshotConfig(home); sc.Interval != 50 || sc.KeepRecent != 2 || sc.Dir != SnapshotDir(home) {
+	if sc := got.Storage.snapshotConfig(home); sc.Interval != 50 || sc.KeepRecent != 2 || sc.Dir != snapshotDir(home) {
 		t.Fatalf("snapshot config %+v", sc)
 	}
 	d := DefaultNodeConfig().Storage
