@@ -125,7 +125,7 @@ type MetricsConfig struct {
 
 // Default ports of a full node (documented in /work/notes/F.md): libp2p
 // TCP and QUIC on 2121 (p2p.DefaultConfig), metrics on 127.0.0.1:2122.
-const DefaultMetricsAddress = "127.0.0.1:2122"
+const defaultMetricsAddress = "127.0.0.1:2122"
 
 // DefaultConfig returns a bridge node attached to a local consensus node
 // (http://127.0.0.1:26657), libp2p on 2121, metrics on 127.0.0.1:2122, the
@@ -149,7 +149,7 @@ func DefaultConfig() Config {
 		},
 		P2P:        p2p.DefaultConfig(),
 		Store:      DefaultStoreConfig(),
-		Metrics:    MetricsConfig{ListenAddress: DefaultMetricsAddress},
+		Metrics:    MetricsConfig{ListenAddress: defaultMetricsAddress},
 		Discovery:  discovery.DefaultConfig(""),
 		PruneEvery: 10 * time.Minute,
 	}
@@ -259,10 +259,10 @@ func (c Config) TrustedHashBytes() ([]byte, error) {
 // ConfigPath returns the configuration file of the full node home.
 func ConfigPath(home string) string { return filepath.Join(home, ConfigFileName) }
 
-// ParseConfig decodes a TOML configuration over DefaultConfig (keys absent
+// parseConfig decodes a TOML configuration over DefaultConfig (keys absent
 // from b keep their defaults). Unknown keys are an error. The result is not
 // validated.
-func ParseConfig(b []byte) (Config, error) {
+func parseConfig(b []byte) (Config, error) {
 	c := DefaultConfig()
 	md, err := toml.Decode(string(b), &c)
 	if err != nil {
@@ -285,7 +285,7 @@ func LoadConfig(home string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	c, err := ParseConfig(b)
+	c, err := parseConfig(b)
 	if err != nil {
 		return Config{}, fmt.Errorf("%s: %w", ConfigPath(home), err)
 	}

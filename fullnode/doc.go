@@ -87,7 +87,7 @@
 // as the last leaf under Header.DataHash; the extended header (header +
 // commit of that height + validator set + DA header) is verified against
 // the stored previous one, stored, and its light form gossiped. A block
-// whose txs and square disagree is a *BlockDataError: ingestion halts with
+// whose txs and square disagree is a *blockDataError: ingestion halts with
 // an ERROR alert (Status.Alert, quadrant_full_alerts_total,
 // quadrant_full_ingestion_halted) and the height is never stored.
 //

@@ -160,7 +160,7 @@ func TestStoreRefusesMismatchedSquare(t *testing.T) {
 	blocks := testChain(t, 4, 4)
 	s := openTestStore(t, t.TempDir(), DefaultStoreConfig())
 	defer s.Close()
-	if err := s.Put(context.Background(), blocks[0].hdr, blocks[1].eds); !errors.Is(err, ErrSquareMismatch) {
+	if err := s.Put(context.Background(), blocks[0].hdr, blocks[1].eds); !errors.Is(err, errSquareMismatch) {
 		t.Fatalf("err = %v, want ErrSquareMismatch", err)
 	}
 	if ok, _ := s.Has(context.Background(), 1); ok || s.HeadHeight() != 0 {
