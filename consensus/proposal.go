@@ -223,7 +223,7 @@ func planFor(txs [][]byte, decoded []*decodedTx, sq blobs.Square) (*blockPlan, e
 func blobPlacements(sq blobs.Square) ([][]uint32, error) {
 	start, end := -1, -1
 	for i := range sq {
-		if sq[i].Namespace() == da.PayForBlobNamespace {
+		if sq[i].Namespace() == da.PayForBlobNamespace() {
 			if start < 0 {
 				start = i
 			}

@@ -17,7 +17,7 @@ func FuzzReadResponses(f *testing.F) {
 	f.Add([]byte{0x7f, 0xff, 0xff, 0xff})
 	// A real sample entry from a 1×1 square.
 	share := make([]byte, da.ShareSize)
-	copy(share, da.TxNamespace[:])
+	copy(share, da.TxNamespace().Bytes())
 	if eds, err := erasure.Extend(share, 1); err == nil {
 		if dah, err := da.ComputeDAHeader(eds); err == nil {
 			if s, err := da.NewSample(dah, erasure.Row, 0, 1, eds.Row(0)); err == nil {

@@ -163,7 +163,7 @@ func TestBlobErrors(t *testing.T) {
 			return err
 		}, "invalid namespace"},
 		{"reserved namespace submit", func() error {
-			_, err := api.Submit(ctx, []*Blob{{Namespace: da.TxNamespace.Bytes(), Data: []byte("x")}}, nil)
+			_, err := api.Submit(ctx, []*Blob{{Namespace: da.TxNamespace().Bytes(), Data: []byte("x")}}, nil)
 			return err
 		}, "invalid namespace"},
 		{"oversized blob", func() error {
