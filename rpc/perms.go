@@ -21,10 +21,10 @@ const (
 
 // Permission sets, as celestia-node's: defaultPerms is what a request
 // without a token gets; tokens made by `quadrant auth <level>` carry
-// ReadPerms, readWritePerms or allPerms.
+// readPerms, readWritePerms or allPerms.
 var (
 	defaultPerms   = []auth.Permission{permPublic}
-	ReadPerms      = []auth.Permission{permPublic, permRead}
+	readPerms      = []auth.Permission{permPublic, permRead}
 	readWritePerms = []auth.Permission{permPublic, permRead, permWrite}
 	allPerms       = []auth.Permission{permPublic, permRead, permWrite, permAdmin}
 )
@@ -36,7 +36,7 @@ func PermsForLevel(level string) ([]auth.Permission, error) {
 	case permPublic:
 		return slices.Clone(defaultPerms), nil
 	case permRead:
-		return slices.Clone(ReadPerms), nil
+		return slices.Clone(readPerms), nil
 	case permWrite:
 		return slices.Clone(readWritePerms), nil
 	case permAdmin:

@@ -17,7 +17,7 @@ var testSecret = []byte("0123456789abcdef0123456789abcdef")
 
 func TestTokenRoundTrip(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	for _, perms := range [][]auth.Permission{ReadPerms, readWritePerms, allPerms, {permWrite}} {
+	for _, perms := range [][]auth.Permission{readPerms, readWritePerms, allPerms, {permWrite}} {
 		tok, err := NewToken(testSecret, perms, time.Time{})
 		if err != nil {
 			t.Fatal(err)
@@ -39,8 +39,8 @@ func TestTokenRoundTrip(t *testing.T) {
 
 func TestTokenRefused(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	good, _ := NewToken(testSecret, ReadPerms, time.Time{})
-	expired, _ := NewToken(testSecret, ReadPerms, now.Add(-time.Second))
+	good, _ := NewToken(testSecret, readPerms, time.Time{})
+	expired, _ := NewToken(testSecret, readPerms, now.Add(-time.Second))
 	other, _ := NewToken([]byte("another secret of at least 32 bytes!"), allPerms, time.Time{})
 	parts := strings.Split(good, ".")
 	enc := base64.RawURLEncoding.EncodeToString
@@ -64,7 +64,7 @@ func TestTokenRefused(t *testing.T) {
 	if _, err := verifyToken(testSecret, expired, now.Add(-time.Hour)); err != nil {
 		t.Errorf("token refused before its expiry: %v", err)
 	}
-	if _, err := NewToken(testSecret[:31], ReadPerms, time.Time{}); !errors.Is(err, errSecret) {
+	if _, err := NewToken(testSecret[:31], readPerms, time.Time{}); !errors.Is(err, errSecret) {
 		t.Errorf("short secret accepted: %v", err)
 	}
 	if _, err := NewToken(testSecret, []auth.Permission{"root"}, time.Time{}); !errors.Is(err, errToken) {
@@ -73,7 +73,7 @@ func TestTokenRefused(t *testing.T) {
 }
 
 func TestPermsForLevel(t *testing.T) {
-	for level, want := range map[string][]auth.Permission{"public": defaultPerms, "read": ReadPerms, "write": readWritePerms, "admin": allPerms} {
+	for level, want := range map[string][]auth.Permission{"public": defaultPerms, "read": readPerms, "write": readWritePerms, "admin": allPerms} {
 		got, err := PermsForLevel(level)
 		if err != nil || !slices.Equal(got, want) {
 			t.Errorf("PermsForLevel(%q) = %v, %v", level, got, err)
