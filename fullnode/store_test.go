@@ -212,7 +212,7 @@ func TestStorePruneKeepsWindow(t *testing.T) {
 		}
 	}
 	// Height h has time Genesis + h s; the window starts at now − 10 s.
-	now := headertest.Genesis.Add(13 * time.Second)
+	now := headertest.Genesis().Add(13 * time.Second)
 	n, err := s.Prune(ctx, now)
 	if err != nil || n != 2 {
 		t.Fatalf("pruned %d (err %v), want heights 1 and 2", n, err)
