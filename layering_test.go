@@ -1,4 +1,4 @@
-// Package quadrant_test keeps Quadrant's import graph honest (DESIGN.md §2):
+// Package quadrant_test keeps Quadrant's import graph honest:
 // imports only point down the layering, pure packages stay pure, and the
 // light node never links the consensus engine.
 package quadrant_test
@@ -189,13 +189,13 @@ func TestImportsPointDown(t *testing.T) {
 			di := layerOf(dep)
 			switch {
 			case di < 0:
-				t.Errorf("%s imports %s, which is not in the layering of DESIGN.md §2", rel, dep)
+				t.Errorf("%s imports %s, which is not in the layering (layers above)", rel, dep)
 			case di < li:
 				t.Errorf("%s imports %s: imports must point down the layering", rel, dep)
 			case di == li && !strings.HasPrefix(rel, dep+"/") && !strings.HasPrefix(dep, layers[li]+"/"):
 				t.Errorf("%s imports %s, a package beside it", rel, dep)
 			case hasPrefixAny(dep, forbidden[layers[li]]):
-				t.Errorf("%s must not import %s (DESIGN.md §2)", rel, dep)
+				t.Errorf("%s must not import %s (forbidden above)", rel, dep)
 			}
 		}
 	}

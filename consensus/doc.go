@@ -4,7 +4,7 @@
 // is package chain; clients (keys, signing, the submission queue) are
 // package wallet.
 //
-// The application (App: app*.go, state*.go, params.go, genesis.go,
+// The application (App: app*.go, state*.go, genesis.go,
 // checktx.go, proposal*.go, index.go, staking*.go) keeps the consensus
 // state — accounts with balance and sequence, the chain Params and the
 // staking state — and decides which

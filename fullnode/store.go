@@ -23,7 +23,7 @@ import (
 )
 
 // defaultRetention is the sampling window (30 days) plus a margin of an
-// hour (DESIGN.md §5).
+// hour, so a light node sampling the oldest height still finds it.
 const defaultRetention = 30*24*time.Hour + time.Hour
 
 // StoreConfig tunes a Store.

@@ -7,7 +7,7 @@
 // # Place in the layering
 //
 // p2p sits above da/erasure/blobs/sampling and below fullnode and
-// lightnode (DESIGN.md §2). Servers read through HeaderSource and
+// lightnode (layering_test.go). Servers read through HeaderSource and
 // SquareSource, declared here and implemented by the full node's store, so
 // p2p never imports a node package. Clients verify what they receive
 // against the header the caller trusts (da verification functions), so a

@@ -7,7 +7,7 @@
 // DAVerifier input — that prove a blob or share range of a Quadrant square
 // against an attested data root.
 //
-// Every byte follows Celestia's Blobstream contracts (DESIGN.md §9), so a
+// Every byte follows Celestia's Blobstream contracts, so a
 // relayer or validium written for Blobstream reads these values unchanged.
 // The types mirror the Solidity structs field for field but use Go integer
 // types; contracts/bindings converts them to the abigen types.
