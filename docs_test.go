@@ -1,6 +1,7 @@
 package quadrant_test
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
@@ -22,13 +23,14 @@ import (
 //     globs allowed (attest*.go);
 //   - a slash-separated word whose first element is a top-level directory
 //     of the repository (contracts/, contracts/src/, deploy/x.toml), if it
-//     ends in "/" or an extension, or is quoted in backticks or is a
-//     Markdown link target; "da/erasure" style lists of packages are prose.
+//     ends in "/" or an extension: "da/erasure" style lists of packages are
+//     prose, and rpc/client/http names a package of another module.
 //
 // Files a node writes at run time (<home>/fullnode.toml, network.json,
 // bridge/) are not in the repository and are not references: they have
 // no source extension and do not start with a repository directory.
 //
+// Every comment of a hand-written Go file is read, not only package docs.
 // A reference resolves against the repository root, the citing file's
 // directory, or any directory above it; URLs, import paths of other
 // modules and words inside Go or Solidity snippets of other projects are
@@ -81,7 +83,7 @@ func TestDocsCheckFindsMissingFiles(t *testing.T) {
 	write("pkg/doc.go", "// Package pkg is described in NOTES.md and pkg.go (see attest*.go,\n// contracts/, contracts/src/, contracts/gone/ and pkg/contracts; https://x.org/a.md).\npackage pkg\n")
 	write("pkg/pkg.go", "package pkg\n")
 	write("pkg/attest_a.go", "package pkg\n")
-	write("README.md", "See [pkg](pkg/doc.go), <home>/bridge/, `contracts/none`, <home>/x.md and `pkg/missing.go`.\n")
+	write("README.md", "See [pkg](pkg/doc.go), <home>/bridge/, `rpc/client/http`, <home>/x.md and `pkg/missing.go`.\n")
 
 	var missing []string
 	for _, r := range docRefs(t, root) {
@@ -90,7 +92,7 @@ func TestDocsCheckFindsMissingFiles(t *testing.T) {
 		}
 	}
 	sort.Strings(missing)
-	want := []string{"NOTES.md", "contracts/gone/", "contracts/none", "pkg/missing.go"}
+	want := []string{"NOTES.md", "contracts/gone/", "pkg/missing.go"}
 	if strings.Join(missing, ",") != strings.Join(want, ",") {
 		t.Fatalf("missing = %v, want %v", missing, want)
 	}
@@ -138,24 +140,28 @@ func docRefs(t *testing.T, root string) []docRef {
 			}
 			text = strings.Split(string(b), "\n")
 		case strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go"):
-			f, err := parser.ParseFile(fset, p, nil, parser.ParseComments|parser.PackageClauseOnly)
+			f, err := parser.ParseFile(fset, p, nil, parser.ParseComments)
 			if err != nil {
 				return err
 			}
-			if f.Doc == nil {
+			if ast.IsGenerated(f) {
 				return nil
 			}
-			firstLine = fset.Position(f.Doc.Pos()).Line
-			for _, c := range f.Doc.List {
-				text = append(text, strings.Split(c.Text, "\n")...)
+			for _, cg := range f.Comments {
+				line := fset.Position(cg.Pos()).Line
+				for _, c := range cg.List {
+					for k, l := range strings.Split(c.Text, "\n") {
+						refs = append(refs, docLineRefs(l, top, rel, line+k)...)
+					}
+					line += strings.Count(c.Text, "\n") + 1
+				}
 			}
+			return nil
 		default:
 			return nil
 		}
 		for i, line := range text {
-			for _, ref := range lineRefs(line, top) {
-				refs = append(refs, docRef{at: rel + ":" + itoa(firstLine+i), ref: ref, from: path.Dir(rel)})
-			}
+			refs = append(refs, docLineRefs(line, top, rel, firstLine+i)...)
 		}
 		return nil
 	})
@@ -164,6 +170,16 @@ func docRefs(t *testing.T, root string) []docRef {
 	}
 	return refs
 }
+
+func docLineRefs(line string, top map[string]bool, rel string, n int) []docRef {
+	var refs []docRef
+	for _, ref := range lineRefs(line, top) {
+		refs = append(refs, docRef{at: rel + ":" + itoa(n), ref: ref, from: path.Dir(rel)})
+	}
+	return refs
+}
+
+var docExt = regexp.MustCompile(`\.[a-z0-9]+$`)
 
 var docURL = regexp.MustCompile(`[a-z]+://\S+|\b[a-z0-9.-]+\.(com|org|io|dev|net)/\S*`)
 
@@ -197,9 +213,8 @@ func lineRefs(line string, top map[string]bool) []string {
 		if !top[parts[0]] || docRefFile.MatchString(r) {
 			continue
 		}
-		quoted := loc[0] > 0 && (line[loc[0]-1] == '`' || line[loc[0]-1] == '(')
 		prose := len(parts) > 1 && top[parts[1]] // "da/erasure/blobs": a list
-		if (strings.HasSuffix(r, "/") || quoted || strings.Contains(parts[len(parts)-1], ".")) && !prose {
+		if (strings.HasSuffix(r, "/") || docExt.MatchString(parts[len(parts)-1])) && !prose {
 			add(r)
 		}
 	}

@@ -285,7 +285,7 @@ func TestGoEthereumStaysInBindings(t *testing.T) {
 }
 
 // lifecycle is the one contract of every node part that runs in the
-// background (STYLE.md "one lifecycle idiom"): built by New(cfg, opts)
+// background ("one lifecycle idiom"): built by New(cfg, opts)
 // from a Config that passed Validate and injected parts (logger, clock,
 // metrics registry), Start(ctx) starts it and returns — ctx bounds only the
 // start — and Close stops everything Start started and waits for it. No
@@ -302,7 +302,7 @@ var (
 	_ lifecycle = (*p2p.Server)(nil)
 )
 
-// Hand-written code stays readable (STYLE.md habit 13): no file over
+// Hand-written code stays readable (one of the style habits): no file over
 // maxFileLines lines and no function over maxFuncLines lines, tests
 // excepted; generated files ("Code generated … DO NOT EDIT.") are exempt.
 const (

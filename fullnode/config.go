@@ -123,7 +123,7 @@ type MetricsConfig struct {
 	ListenAddress string `toml:"listen_address"`
 }
 
-// Default ports of a full node (documented in /work/notes/F.md): libp2p
+// Default ports of a full node: libp2p
 // TCP and QUIC on 2121 (p2p.DefaultConfig), metrics on 127.0.0.1:2122.
 const defaultMetricsAddress = "127.0.0.1:2122"
 
