@@ -1,4 +1,4 @@
-// Package quadrant_test keeps Quadrant's import graph honest (DESIGN.md §2):
+// Package quadrant_test keeps Quadrant's import graph honest:
 // imports only point down the layering, pure packages stay pure, and the
 // light node never links the consensus engine.
 package quadrant_test
@@ -189,13 +189,13 @@ func TestImportsPointDown(t *testing.T) {
 			di := layerOf(dep)
 			switch {
 			case di < 0:
-				t.Errorf("%s imports %s, which is not in the layering of DESIGN.md §2", rel, dep)
+				t.Errorf("%s imports %s, which is not in the layering (layers above)", rel, dep)
 			case di < li:
 				t.Errorf("%s imports %s: imports must point down the layering", rel, dep)
 			case di == li && !strings.HasPrefix(rel, dep+"/") && !strings.HasPrefix(dep, layers[li]+"/"):
 				t.Errorf("%s imports %s, a package beside it", rel, dep)
 			case hasPrefixAny(dep, forbidden[layers[li]]):
-				t.Errorf("%s must not import %s (DESIGN.md §2)", rel, dep)
+				t.Errorf("%s must not import %s (forbidden above)", rel, dep)
 			}
 		}
 	}
@@ -285,7 +285,7 @@ func TestGoEthereumStaysInBindings(t *testing.T) {
 }
 
 // lifecycle is the one contract of every node part that runs in the
-// background (STYLE.md "one lifecycle idiom"): built by New(cfg, opts)
+// background ("one lifecycle idiom"): built by New(cfg, opts)
 // from a Config that passed Validate and injected parts (logger, clock,
 // metrics registry), Start(ctx) starts it and returns — ctx bounds only the
 // start — and Close stops everything Start started and waits for it. No
@@ -302,7 +302,7 @@ var (
 	_ lifecycle = (*p2p.Server)(nil)
 )
 
-// Hand-written code stays readable (STYLE.md habit 13): no file over
+// Hand-written code stays readable (one of the style habits): no file over
 // maxFileLines lines and no function over maxFuncLines lines, tests
 // excepted; generated files ("Code generated … DO NOT EDIT.") are exempt.
 const (

@@ -17,7 +17,7 @@ func nmtBenchLeaves(n int) [][]byte {
 	r := rand.New(rand.NewSource(int64(n)))
 	leaves := make([][]byte, n)
 	for i := range leaves {
-		ns := da.ParityNamespace
+		ns := da.ParityNamespace()
 		if i < n/2 {
 			ns = da.Namespace{}
 			ns[da.NamespaceSize-2] = byte(i >> 8)

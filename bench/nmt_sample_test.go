@@ -43,7 +43,8 @@ func TestSampleProofsMatchNMT(t *testing.T) {
 			for i := 0; i < w; i++ {
 				tree := nmt.New(sha256.New(), nmt.NamespaceIDSize(da.NamespaceSize), nmt.IgnoreMaxNamespace(true))
 				for j, s := range eds.Axis(a, i) {
-					ns := da.ParityNamespace[:]
+					parity := da.ParityNamespace()
+					ns := parity[:]
 					if i < k && j < k {
 						ns = s[:da.NamespaceSize]
 					}
@@ -84,7 +85,8 @@ func TestSampleProofsMatchNMT(t *testing.T) {
 						t.Fatal(err)
 					}
 					nmtSameProof(t, "sample", s.Proof, ref)
-					ns := da.ParityNamespace[:]
+					parity := da.ParityNamespace()
+					ns := parity[:]
 					if row < k && col < k {
 						ns = s.Share[:da.NamespaceSize]
 					}

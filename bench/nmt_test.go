@@ -31,7 +31,7 @@ func nmtRandNamespace(r *rand.Rand) da.Namespace {
 	ns[da.NamespaceSize-2] = byte(r.Intn(4))
 	ns[da.NamespaceSize-1] = byte(r.Intn(256))
 	if r.Intn(8) == 0 {
-		ns = da.TailPaddingNamespace
+		ns = da.TailPaddingNamespace()
 	}
 	return ns
 }
@@ -47,7 +47,7 @@ func nmtNewCase(t testing.TB, r *rand.Rand, n int) *nmtCase {
 	nss := make([]da.Namespace, n)
 	for i := range nss {
 		if i >= n-nParity {
-			nss[i] = da.ParityNamespace
+			nss[i] = da.ParityNamespace()
 		} else {
 			nss[i] = nmtRandNamespace(r)
 		}
@@ -61,7 +61,7 @@ func nmtNewCase(t testing.TB, r *rand.Rand, n int) *nmtCase {
 		leaf := make([]byte, da.NamespaceSize+da.ShareSize)
 		copy(leaf, ns[:])
 		r.Read(leaf[da.NamespaceSize:])
-		if ns != da.ParityNamespace {
+		if ns != da.ParityNamespace() {
 			copy(leaf[da.NamespaceSize:], ns[:]) // the share begins with its namespace
 		}
 		c.leaves = append(c.leaves, leaf)
@@ -81,7 +81,7 @@ func nmtNewCase(t testing.TB, r *rand.Rand, n int) *nmtCase {
 // nmtProbeNamespaces returns namespaces to prove: every present one, their
 // neighbours (often absent but in range), the extremes and the reserved ones.
 func (c *nmtCase) probeNamespaces() []da.Namespace {
-	out := []da.Namespace{{}, da.TailPaddingNamespace, da.ParityNamespace, da.TxNamespace}
+	out := []da.Namespace{{}, da.TailPaddingNamespace(), da.ParityNamespace(), da.TxNamespace()}
 	for _, ns := range c.nss {
 		out = append(out, ns)
 		up, down := ns, ns

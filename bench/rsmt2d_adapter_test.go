@@ -52,7 +52,7 @@ func (t *refTree) Push(data []byte) error {
 	if t.shareIndex < t.k && t.axisIndex < t.k {
 		leaf = append(leaf, data[:da.NamespaceSize]...)
 	} else {
-		leaf = append(leaf, da.ParityNamespace[:]...)
+		leaf = append(leaf, da.ParityNamespace().Bytes()...)
 	}
 	leaf = append(leaf, data...)
 	if err := t.tree.Push(leaf); err != nil {
@@ -92,7 +92,7 @@ func randOriginal(rng *rand.Rand, k int) []byte {
 		ns[da.NamespaceSize-2] = byte(rng.IntN(3))
 		ns[da.NamespaceSize-1] = byte(rng.IntN(256))
 		if rng.IntN(10) == 0 {
-			ns = da.TailPaddingNamespace
+			ns = da.TailPaddingNamespace()
 		}
 		nss[i] = ns
 	}
@@ -159,7 +159,7 @@ func TestRefTreeMatchesDATree(t *testing.T) {
 			if err := ref.Push(share); err != nil {
 				t.Fatal(err)
 			}
-			ns := da.ParityNamespace[:]
+			ns := da.ParityNamespace().Bytes()
 			if axis < uint(k) && j < k {
 				ns = share[:da.NamespaceSize]
 			}

@@ -23,8 +23,8 @@ func TestBlobValidate(t *testing.T) {
 		{"v0 with signer", Blob{Namespace: ns, Data: []byte{1}, Signer: signer}, false},
 		{"v1 short signer", Blob{Namespace: ns, Data: []byte{1}, ShareVersion: 1, Signer: signer[:19]}, false},
 		{"v2", Blob{Namespace: ns, Data: []byte{1}, ShareVersion: 2}, false},
-		{"tx namespace", Blob{Namespace: da.TxNamespace, Data: []byte{1}}, false},
-		{"tail padding namespace", Blob{Namespace: da.TailPaddingNamespace, Data: []byte{1}}, false},
+		{"tx namespace", Blob{Namespace: da.TxNamespace(), Data: []byte{1}}, false},
+		{"tail padding namespace", Blob{Namespace: da.TailPaddingNamespace(), Data: []byte{1}}, false},
 	}
 	for _, c := range cases {
 		if err := c.b.Validate(); (err == nil) != c.ok {

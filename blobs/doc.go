@@ -47,4 +47,8 @@
 // valid protobuf tag, so a Tx is never mistaken for a BlobTx or an
 // IndexWrapper. The data-root transaction (defined in da, re-exported here)
 // starts with "QDRT" and can be confused with neither (see dataroot.go).
+//
+// Package blobs is a library for other programs (a rollup building or proving its blobs, or another implementation of the square): its exported
+// names are API whether or not Quadrant itself uses them, so api_test.go
+// does not ask each of them for a user outside the package.
 package blobs

@@ -125,7 +125,7 @@ func (x *ExtendedSquare) rowTree(r int) (*da.Tree, error) {
 	nodes := make([][]byte, w)
 	for c := 0; c < w; c++ {
 		share := x.EDS.Share(r, c)
-		ns := da.ParityNamespace
+		ns := da.ParityNamespace()
 		if r < k && c < k {
 			copy(ns[:], share[:da.NamespaceSize])
 		}

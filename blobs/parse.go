@@ -23,7 +23,7 @@ func ParseCompactShares(shares []da.Share) ([][]byte, error) {
 		return nil, nil
 	}
 	ns := shares[0].Namespace()
-	if ns != da.TxNamespace && ns != da.PayForBlobNamespace {
+	if ns != da.TxNamespace() && ns != da.PayForBlobNamespace() {
 		return nil, fmt.Errorf("%w: compact share namespace %s is neither the tx nor the pay-for-blob namespace", ErrInvalidShares, ns)
 	}
 	for i := range shares {

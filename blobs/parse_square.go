@@ -66,10 +66,10 @@ func ParseSquare(sq Square) (*ParsedSquare, error) {
 		return sq[start:i]
 	}
 	var err error
-	if out.Txs, err = ParseCompactShares(run(da.TxNamespace)); err != nil {
+	if out.Txs, err = ParseCompactShares(run(da.TxNamespace())); err != nil {
 		return nil, fmt.Errorf("tx shares: %w", err)
 	}
-	wrapped, err := ParseCompactShares(run(da.PayForBlobNamespace))
+	wrapped, err := ParseCompactShares(run(da.PayForBlobNamespace()))
 	if err != nil {
 		return nil, fmt.Errorf("pay-for-blob shares: %w", err)
 	}
@@ -84,11 +84,11 @@ func ParseSquare(sq Square) (*ParsedSquare, error) {
 		}
 		out.PFBs[j] = *iw
 	}
-	for _, s := range run(da.PrimaryReservedPaddingNamespace) {
+	for _, s := range run(da.PrimaryReservedPaddingNamespace()) {
 		if !isPaddingShare(&s) {
 			return nil, fmt.Errorf("%w: primary reserved padding share that is not padding", ErrInvalidShares)
 		}
-		if err := checkPadding(&s, da.PrimaryReservedPaddingNamespace); err != nil {
+		if err := checkPadding(&s, da.PrimaryReservedPaddingNamespace()); err != nil {
 			return nil, err
 		}
 	}
@@ -98,7 +98,7 @@ func ParseSquare(sq Square) (*ParsedSquare, error) {
 	for i < len(sq) {
 		s := &sq[i]
 		ns := s.Namespace()
-		if ns == da.TailPaddingNamespace {
+		if ns == da.TailPaddingNamespace() {
 			break
 		}
 		if prev != nil && ns.Compare(prev.Namespace) < 0 {
@@ -129,7 +129,7 @@ func ParseSquare(sq Square) (*ParsedSquare, error) {
 		i += n
 	}
 	for ; i < len(sq); i++ {
-		if err := checkPadding(&sq[i], da.TailPaddingNamespace); err != nil || !isPaddingShare(&sq[i]) || sq[i].Version() != 0 {
+		if err := checkPadding(&sq[i], da.TailPaddingNamespace()); err != nil || !isPaddingShare(&sq[i]) || sq[i].Version() != 0 {
 			return nil, fmt.Errorf("%w: share %d: expected tail padding", ErrInvalidShares, i)
 		}
 	}

@@ -306,7 +306,7 @@ func storedRangeProof(ctx context.Context, rr RowReader, height uint64, w, r, s,
 				return da.Proof{}, fmt.Errorf("%w: share (%d, %d) of height %d has %d bytes", ErrInvalidSquare, r, p.Index, height, len(sh))
 			}
 		}
-		ns := da.ParityNamespace
+		ns := da.ParityNamespace()
 		if r < k && p.Index < k {
 			copy(ns[:], sh[:da.NamespaceSize])
 		}

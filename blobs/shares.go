@@ -79,13 +79,13 @@ func NamespacePaddingShare(ns da.Namespace, shareVersion uint8) da.Share {
 // ReservedPaddingShare returns a primary reserved padding share, placed
 // between the pay-for-blob shares and the first blob.
 func ReservedPaddingShare() da.Share {
-	return NamespacePaddingShare(da.PrimaryReservedPaddingNamespace, da.ShareVersionZero)
+	return NamespacePaddingShare(da.PrimaryReservedPaddingNamespace(), da.ShareVersionZero)
 }
 
 // TailPaddingShare returns a tail padding share, filling the square after
 // the last blob.
 func TailPaddingShare() da.Share {
-	return NamespacePaddingShare(da.TailPaddingNamespace, da.ShareVersionZero)
+	return NamespacePaddingShare(da.TailPaddingNamespace(), da.ShareVersionZero)
 }
 
 // compactSharesNeeded returns the number of compact shares holding
@@ -201,13 +201,13 @@ func (w *compactWriter) finish() []da.Share {
 // SplitTxs returns the compact shares of ordinary transactions in the tx
 // namespace.
 func SplitTxs(txs [][]byte) []da.Share {
-	return splitCompact(da.TxNamespace, txs)
+	return splitCompact(da.TxNamespace(), txs)
 }
 
 // SplitPayForBlobs returns the compact shares of IndexWrapper-encoded
 // pay-for-blob transactions in the pay-for-blob namespace.
 func SplitPayForBlobs(wrapped [][]byte) []da.Share {
-	return splitCompact(da.PayForBlobNamespace, wrapped)
+	return splitCompact(da.PayForBlobNamespace(), wrapped)
 }
 
 func splitCompact(ns da.Namespace, txs [][]byte) []da.Share {

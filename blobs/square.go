@@ -161,7 +161,7 @@ func (b *builder) export() (Square, error) {
 	}
 
 	sq := make(Square, total)
-	txw := &compactWriter{ns: da.TxNamespace, shares: sq[:0:txShares]}
+	txw := &compactWriter{ns: da.TxNamespace(), shares: sq[:0:txShares]}
 	for _, tx := range b.txs {
 		txw.write(tx)
 	}
@@ -170,7 +170,7 @@ func (b *builder) export() (Square, error) {
 		return nil, fmt.Errorf("%w: internal: %d tx shares written, %d counted", ErrInvalidSquare, txw.count(), txShares)
 	}
 	pfbArea := sq[txShares:nonReserved]
-	pfbw := &compactWriter{ns: da.PayForBlobNamespace, shares: pfbArea[:0:len(pfbArea)]}
+	pfbw := &compactWriter{ns: da.PayForBlobNamespace(), shares: pfbArea[:0:len(pfbArea)]}
 	var iwBuf []byte
 	for _, p := range b.pfbs {
 		iwBuf = appendIndexWrapper(iwBuf[:0], p.tx, p.indexes)
@@ -181,7 +181,7 @@ func (b *builder) export() (Square, error) {
 		return nil, fmt.Errorf("%w: internal: pay-for-blob shares overflow their reserved area", ErrInvalidSquare)
 	}
 	for i := txShares + pfbw.count(); i < nonReserved; i++ {
-		paddingShare(&sq[i], da.PrimaryReservedPaddingNamespace, da.ShareVersionZero)
+		paddingShare(&sq[i], da.PrimaryReservedPaddingNamespace(), da.ShareVersionZero)
 	}
 	end = nonReserved
 	for i := range b.elems {
@@ -195,7 +195,7 @@ func (b *builder) export() (Square, error) {
 		end = starts[i] + writeBlobShares(sq[starts[i]:], e.blob)
 	}
 	for i := end; i < total; i++ {
-		paddingShare(&sq[i], da.TailPaddingNamespace, da.ShareVersionZero)
+		paddingShare(&sq[i], da.TailPaddingNamespace(), da.ShareVersionZero)
 	}
 	return sq, nil
 }

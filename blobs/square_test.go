@@ -16,7 +16,7 @@ func TestBuildDropsAndConstructRefuses(t *testing.T) {
 	good, _ := MarshalBlobTx(inner, b)
 	// a BlobTx whose blob uses the tx namespace: malformed
 	bad := append([]byte(nil), good...)
-	badBlob := &Blob{Namespace: da.TxNamespace, Data: []byte("x")}
+	badBlob := &Blob{Namespace: da.TxNamespace(), Data: []byte("x")}
 	bad = append(appendBytesField(nil, fieldEnvTx, inner), protowireBlob(badBlob)...)
 	bad = appendBytesField(bad, fieldEnvTypeID, []byte(BlobTxTypeID))
 	if _, isBlob, err := UnmarshalBlobTx(bad); !isBlob || err == nil {
@@ -98,7 +98,7 @@ func TestParseSquareRoundTrip(t *testing.T) {
 	sq := append(Square(nil), x.Square...)
 	pfbShares := SplitPayForBlobs(wrapped)
 	start := 0
-	for sq[start].Namespace() != da.PayForBlobNamespace {
+	for sq[start].Namespace() != da.PayForBlobNamespace() {
 		start++
 	}
 	copy(sq[start:], pfbShares)

@@ -154,7 +154,7 @@ func TestTxValidateBasic(t *testing.T) {
 		"short key":         func(tx *Tx) { tx.PubKey = tx.PubKey[:31] },
 		"no body":           func(tx *Tx) { tx.PayForBlobs = nil },
 		"two bodies":        func(tx *Tx) { tx.Transfer = &Transfer{To: make([]byte, 20)} },
-		"reserved ns":       func(tx *Tx) { tx.PayForBlobs.Namespaces[0] = da.TxNamespace },
+		"reserved ns":       func(tx *Tx) { tx.PayForBlobs.Namespaces[0] = da.TxNamespace() },
 		"zero size":         func(tx *Tx) { tx.PayForBlobs.BlobSizes[0] = 0 },
 		"share version 2":   func(tx *Tx) { tx.PayForBlobs.ShareVersions[0] = 2 },
 		"short commitment":  func(tx *Tx) { tx.PayForBlobs.ShareCommitments[0] = make([]byte, 31) },

@@ -15,8 +15,8 @@ const AddressSize = 20
 // Address is a 20-byte account address.
 type Address [AddressSize]byte
 
-// ErrInvalidAddress is returned for an address that is not 20 bytes of hex.
-var ErrInvalidAddress = errors.New("chain: invalid address")
+// errInvalidAddress is returned for an address that is not 20 bytes of hex.
+var errInvalidAddress = errors.New("chain: invalid address")
 
 // ParseAddress parses a 40-digit hex address, with an optional "0x" prefix.
 func ParseAddress(s string) (Address, error) {
@@ -24,10 +24,10 @@ func ParseAddress(s string) (Address, error) {
 	s = strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")
 	b, err := hex.DecodeString(s)
 	if err != nil {
-		return a, fmt.Errorf("%w: %q is not hex: %w", ErrInvalidAddress, s, err)
+		return a, fmt.Errorf("%w: %q is not hex: %w", errInvalidAddress, s, err)
 	}
 	if len(b) != AddressSize {
-		return a, fmt.Errorf("%w: %d bytes, want %d", ErrInvalidAddress, len(b), AddressSize)
+		return a, fmt.Errorf("%w: %d bytes, want %d", errInvalidAddress, len(b), AddressSize)
 	}
 	copy(a[:], b)
 	return a, nil
@@ -37,7 +37,7 @@ func ParseAddress(s string) (Address, error) {
 func AddressFromBytes(b []byte) (Address, error) {
 	var a Address
 	if len(b) != AddressSize {
-		return a, fmt.Errorf("%w: %d bytes, want %d", ErrInvalidAddress, len(b), AddressSize)
+		return a, fmt.Errorf("%w: %d bytes, want %d", errInvalidAddress, len(b), AddressSize)
 	}
 	copy(a[:], b)
 	return a, nil

@@ -12,15 +12,15 @@ import (
 const (
 	// DefaultMaxSquareSize is the default largest original square width k.
 	DefaultMaxSquareSize = 128
-	// MaxSquareSizeUpperBound is the largest original square width a chain may
+	// maxSquareSizeUpperBound is the largest original square width a chain may
 	// configure (k = 256: 65536 shares, ≈ 30 MiB of blob payload).
-	MaxSquareSizeUpperBound = 256
+	maxSquareSizeUpperBound = 256
 
-	// DefaultMinGasPrice is the default minimum gas price, in base units per gas.
-	DefaultMinGasPrice = 1
-	// DefaultGasPerBlobByte is the default gas charged per byte of share space
+	// defaultMinGasPrice is the default minimum gas price, in base units per gas.
+	defaultMinGasPrice = 1
+	// defaultGasPerBlobByte is the default gas charged per byte of share space
 	// a blob occupies (shares × 512 bytes).
-	DefaultGasPerBlobByte = 8
+	defaultGasPerBlobByte = 8
 	// DefaultFixedTxGas is the default fixed gas every transaction pays.
 	DefaultFixedTxGas = 65_000
 
@@ -37,15 +37,15 @@ const (
 // transaction at k=256 (≈ 30 MiB). Clients size submissions by it.
 const DefaultMaxTxBytes = 64 << 20
 
-// ErrInvalidParams is returned by Params.Validate.
-var ErrInvalidParams = errors.New("chain: invalid params")
+// errInvalidParams is returned by Params.Validate.
+var errInvalidParams = errors.New("chain: invalid params")
 
 // Params are the chain parameters Quadrant's application enforces. They are
 // part of consensus state: set at genesis and committed to by the app hash.
 // The zero value is not valid; start from DefaultParams.
 type Params struct {
 	// MaxSquareSize is the largest original square width k; a power of two in
-	// [1, MaxSquareSizeUpperBound].
+	// [1, maxSquareSizeUpperBound].
 	MaxSquareSize int `json:"max_square_size"`
 	// MinGasPrice is the lowest gas price a transaction may state.
 	MinGasPrice uint64 `json:"min_gas_price"`
@@ -64,8 +64,8 @@ type Params struct {
 func DefaultParams() Params {
 	return Params{
 		MaxSquareSize:  DefaultMaxSquareSize,
-		MinGasPrice:    DefaultMinGasPrice,
-		GasPerBlobByte: DefaultGasPerBlobByte,
+		MinGasPrice:    defaultMinGasPrice,
+		GasPerBlobByte: defaultGasPerBlobByte,
 		FixedTxGas:     DefaultFixedTxGas,
 	}
 }
@@ -75,20 +75,20 @@ func DefaultParams() Params {
 // the tx size limit is not negative.
 func (p Params) Validate() error {
 	k := p.MaxSquareSize
-	if k < 1 || k > MaxSquareSizeUpperBound || k&(k-1) != 0 {
+	if k < 1 || k > maxSquareSizeUpperBound || k&(k-1) != 0 {
 		return fmt.Errorf("%w: max square size %d, want a power of two in [1, %d]",
-			ErrInvalidParams, k, MaxSquareSizeUpperBound)
+			errInvalidParams, k, maxSquareSizeUpperBound)
 	}
 	if p.GasPerBlobByte > maxGasPerBlobByte {
 		return fmt.Errorf("%w: gas per blob byte %d over the maximum %d",
-			ErrInvalidParams, p.GasPerBlobByte, maxGasPerBlobByte)
+			errInvalidParams, p.GasPerBlobByte, maxGasPerBlobByte)
 	}
 	if p.FixedTxGas > maxFixedTxGas {
 		return fmt.Errorf("%w: fixed tx gas %d over the maximum %d",
-			ErrInvalidParams, p.FixedTxGas, uint64(maxFixedTxGas))
+			errInvalidParams, p.FixedTxGas, uint64(maxFixedTxGas))
 	}
 	if p.MaxTxBytes < 0 {
-		return fmt.Errorf("%w: max tx bytes %d is negative", ErrInvalidParams, p.MaxTxBytes)
+		return fmt.Errorf("%w: max tx bytes %d is negative", errInvalidParams, p.MaxTxBytes)
 	}
 	return nil
 }

@@ -32,7 +32,7 @@ func TestParamsValidate(t *testing.T) {
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("Validate() = %v, wantErr %v", err, tt.wantErr)
 			}
-			if err != nil && !errors.Is(err, ErrInvalidParams) {
+			if err != nil && !errors.Is(err, errInvalidParams) {
 				t.Fatalf("error %v does not wrap ErrInvalidParams", err)
 			}
 		})
@@ -87,7 +87,7 @@ func TestStakingParamsValidate(t *testing.T) {
 		{"instant unbonding is allowed", mod(func(p *StakingParams) { p.UnbondingSeconds = 0 }), false},
 	} {
 		err := tt.p.Validate()
-		if (err != nil) != tt.wantErr || (err != nil && !errors.Is(err, ErrInvalidStakingParams)) {
+		if (err != nil) != tt.wantErr || (err != nil && !errors.Is(err, errInvalidStakingParams)) {
 			t.Errorf("%s: Validate() = %v, want error %v", tt.name, err, tt.wantErr)
 		}
 	}

@@ -123,10 +123,10 @@ const (
 
 // Staking tx errors.
 var (
-	// ErrInvalidStakeTx is wrapped by every encoding or structural failure.
-	ErrInvalidStakeTx = errors.New("chain: invalid staking tx")
-	// ErrStakeTxSignature is wrapped when the signature does not verify.
-	ErrStakeTxSignature = errors.New("chain: staking tx signature does not verify")
+	// errInvalidStakeTx is wrapped by every encoding or structural failure.
+	errInvalidStakeTx = errors.New("chain: invalid staking tx")
+	// errStakeTxSignature is wrapped when the signature does not verify.
+	errStakeTxSignature = errors.New("chain: staking tx signature does not verify")
 )
 
 // IsStakeTx reports whether b starts with the staking tx magic (it may
@@ -166,14 +166,14 @@ func keyTypeOf(code byte) (string, bool) {
 	return "", false
 }
 
-// PubKeyOf returns the CometBFT public key of a key type and bytes.
-func PubKeyOf(keyType string, key []byte) (crypto.PubKey, error) {
+// pubKeyOf returns the CometBFT public key of a key type and bytes.
+func pubKeyOf(keyType string, key []byte) (crypto.PubKey, error) {
 	_, size, ok := keyCode(keyType)
 	if !ok {
-		return nil, fmt.Errorf("%w: key type %q, want ed25519 or secp256k1", ErrInvalidStakeTx, keyType)
+		return nil, fmt.Errorf("%w: key type %q, want ed25519 or secp256k1", errInvalidStakeTx, keyType)
 	}
 	if len(key) != size {
-		return nil, fmt.Errorf("%w: %s key of %d bytes, want %d", ErrInvalidStakeTx, keyType, len(key), size)
+		return nil, fmt.Errorf("%w: %s key of %d bytes, want %d", errInvalidStakeTx, keyType, len(key), size)
 	}
 	if keyType == ed25519.KeyType {
 		return ed25519.PubKey(key), nil
@@ -184,7 +184,7 @@ func PubKeyOf(keyType string, key []byte) (crypto.PubKey, error) {
 // Signer returns the address of the signing account, or the zero address
 // for a malformed key.
 func (tx *StakeTx) Signer() Address {
-	pk, err := PubKeyOf(tx.KeyType, tx.PubKey)
+	pk, err := pubKeyOf(tx.KeyType, tx.PubKey)
 	if err != nil {
 		return Address{}
 	}
@@ -198,7 +198,7 @@ func (tx *StakeTx) Signer() Address {
 // MaxMonikerLen, commission ≤ 100 %, eth address of 0 or 20 bytes).
 func (tx *StakeTx) ValidateBasic() error {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidStakeTx}, args...)...)
+		return fmt.Errorf("%w: "+format, append([]any{errInvalidStakeTx}, args...)...)
 	}
 	if tx == nil {
 		return bad("nil tx")
@@ -206,7 +206,7 @@ func (tx *StakeTx) ValidateBasic() error {
 	if tx.ChainID == "" || len(tx.ChainID) > maxTxChainIDLen || !utf8.ValidString(tx.ChainID) {
 		return bad("chain id must be 1 to %d bytes of UTF-8, got %d bytes", maxTxChainIDLen, len(tx.ChainID))
 	}
-	if _, err := PubKeyOf(tx.KeyType, tx.PubKey); err != nil {
+	if _, err := pubKeyOf(tx.KeyType, tx.PubKey); err != nil {
 		return fmt.Errorf("signer: %w", err)
 	}
 	if len(tx.Signature) != 0 && len(tx.Signature) != stakeSigSize {
@@ -243,10 +243,10 @@ func (tx *StakeTx) ValidateBasic() error {
 
 func validateDescription(moniker string, eth []byte, emptyMoniker bool) error {
 	if (moniker == "" && !emptyMoniker) || len(moniker) > MaxMonikerLen || !utf8.ValidString(moniker) {
-		return fmt.Errorf("%w: moniker must be 1 to %d bytes of UTF-8, got %d bytes", ErrInvalidStakeTx, MaxMonikerLen, len(moniker))
+		return fmt.Errorf("%w: moniker must be 1 to %d bytes of UTF-8, got %d bytes", errInvalidStakeTx, MaxMonikerLen, len(moniker))
 	}
 	if len(eth) != 0 && len(eth) != EthAddressSize {
-		return fmt.Errorf("%w: Ethereum address must be %d bytes (or none), got %d", ErrInvalidStakeTx, EthAddressSize, len(eth))
+		return fmt.Errorf("%w: Ethereum address must be %d bytes (or none), got %d", errInvalidStakeTx, EthAddressSize, len(eth))
 	}
 	return nil
 }

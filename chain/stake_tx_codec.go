@@ -12,8 +12,8 @@ import (
 // bytes (blobs.Tx uses "quadrant/tx/v1").
 const stakeSignDomain = "quadrant/stake/v1\x00"
 
-// MaxStakeTxSize is the largest encoded StakeTx.
-const MaxStakeTxSize = 1024
+// maxStakeTxSize is the largest encoded StakeTx.
+const maxStakeTxSize = 1024
 
 func appendBytes(b, v []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(v)))
@@ -79,7 +79,7 @@ func (tx *StakeTx) SignBytes() []byte {
 // Sign sets the signer key from priv (ed25519 or secp256k1) and signs.
 func (tx *StakeTx) Sign(priv crypto.PrivKey) error {
 	if priv == nil {
-		return fmt.Errorf("%w: nil private key", ErrInvalidStakeTx)
+		return fmt.Errorf("%w: nil private key", errInvalidStakeTx)
 	}
 	tx.KeyType, tx.PubKey, tx.Signature = priv.Type(), priv.PubKey().Bytes(), nil
 	msg := tx.SignBytes()
@@ -100,11 +100,11 @@ func (tx *StakeTx) VerifySignature() error {
 		return err
 	}
 	if len(tx.Signature) != stakeSigSize {
-		return fmt.Errorf("%w: unsigned (signature must be %d bytes, got %d)", ErrStakeTxSignature, stakeSigSize, len(tx.Signature))
+		return fmt.Errorf("%w: unsigned (signature must be %d bytes, got %d)", errStakeTxSignature, stakeSigSize, len(tx.Signature))
 	}
-	pk, _ := PubKeyOf(tx.KeyType, tx.PubKey)
+	pk, _ := pubKeyOf(tx.KeyType, tx.PubKey)
 	if !pk.VerifySignature(tx.SignBytes(), tx.Signature) {
-		return fmt.Errorf("%w: %s signature by %s", ErrStakeTxSignature, tx.KeyType, tx.Signer())
+		return fmt.Errorf("%w: %s signature by %s", errStakeTxSignature, tx.KeyType, tx.Signer())
 	}
 	return nil
 }
@@ -112,7 +112,7 @@ func (tx *StakeTx) VerifySignature() error {
 // Marshal returns the canonical encoding of a signed, valid tx.
 func (tx *StakeTx) Marshal() ([]byte, error) {
 	if len(tx.Signature) != stakeSigSize {
-		return nil, fmt.Errorf("%w: unsigned (signature must be %d bytes, got %d)", ErrInvalidStakeTx, stakeSigSize, len(tx.Signature))
+		return nil, fmt.Errorf("%w: unsigned (signature must be %d bytes, got %d)", errInvalidStakeTx, stakeSigSize, len(tx.Signature))
 	}
 	b, err := tx.appendUnsigned(nil)
 	if err != nil {
@@ -149,15 +149,15 @@ func (r *stakeReader) keyType(what string) string {
 // in order, minimal varints, bounded lengths, no trailing bytes, and
 // ValidateBasic. It does not verify the signature; it never panics.
 func DecodeStakeTx(b []byte) (*StakeTx, error) {
-	if len(b) > MaxStakeTxSize {
-		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrInvalidStakeTx, len(b), MaxStakeTxSize)
+	if len(b) > maxStakeTxSize {
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", errInvalidStakeTx, len(b), maxStakeTxSize)
 	}
 	if !IsStakeTx(b) {
-		return nil, fmt.Errorf("%w: missing the %q magic", ErrInvalidStakeTx, stakeTxMagic[:])
+		return nil, fmt.Errorf("%w: missing the %q magic", errInvalidStakeTx, stakeTxMagic[:])
 	}
-	r := &stakeReader{wire.Reader{B: b[len(stakeTxMagic):], Invalid: ErrInvalidStakeTx}}
+	r := &stakeReader{wire.Reader{B: b[len(stakeTxMagic):], Invalid: errInvalidStakeTx}}
 	if v := r.Byte("version"); r.Err == nil && v != stakeTxVersion {
-		return nil, fmt.Errorf("%w: version %d (want %d)", ErrInvalidStakeTx, v, stakeTxVersion)
+		return nil, fmt.Errorf("%w: version %d (want %d)", errInvalidStakeTx, v, stakeTxVersion)
 	}
 	tx := &StakeTx{ChainID: string(r.lenBytes(maxTxChainIDLen, "chain id"))}
 	tx.KeyType = r.keyType("key type")
@@ -174,7 +174,7 @@ func DecodeStakeTx(b []byte) (*StakeTx, error) {
 		return nil, r.Err
 	}
 	if len(r.B) != 0 {
-		return nil, fmt.Errorf("%w: %d trailing bytes after the signature", ErrInvalidStakeTx, len(r.B))
+		return nil, fmt.Errorf("%w: %d trailing bytes after the signature", errInvalidStakeTx, len(r.B))
 	}
 	if err := tx.ValidateBasic(); err != nil {
 		return nil, err

@@ -61,12 +61,12 @@ func TestStakeTxRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if _, err := DecodeStakeTx(append(sampleStakeTxs(t)[5], 0)); !errors.Is(err, ErrInvalidStakeTx) {
+	if _, err := DecodeStakeTx(append(sampleStakeTxs(t)[5], 0)); !errors.Is(err, errInvalidStakeTx) {
 		t.Fatalf("trailing byte: %v", err)
 	}
 }
 
-// FuzzDecodeStakeTx: any input either fails with ErrInvalidStakeTx or
+// FuzzDecodeStakeTx: any input either fails with errInvalidStakeTx or
 // decodes to a tx whose canonical encoding is exactly the input.
 func FuzzDecodeStakeTx(f *testing.F) {
 	for _, raw := range sampleStakeTxs(f) {
@@ -76,7 +76,7 @@ func FuzzDecodeStakeTx(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		tx, err := DecodeStakeTx(raw)
 		if err != nil {
-			if !errors.Is(err, ErrInvalidStakeTx) {
+			if !errors.Is(err, errInvalidStakeTx) {
 				t.Fatalf("error without the sentinel: %v", err)
 			}
 			return

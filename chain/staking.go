@@ -15,28 +15,28 @@ const (
 	// and slashable, this long. It must exceed any light node's trusting
 	// period.
 	DefaultUnbondingSeconds = 21 * 24 * 60 * 60
-	// DefaultMaxValidators is the largest active set.
-	DefaultMaxValidators = 100
+	// defaultMaxValidators is the largest active set.
+	defaultMaxValidators = 100
 	// DefaultPowerReduction turns bonded base units into voting power:
 	// power = tokens / power reduction.
 	DefaultPowerReduction = 1_000_000
-	// DefaultMinSelfBond is the smallest self-bond of create-validator: one
+	// defaultMinSelfBond is the smallest self-bond of create-validator: one
 	// unit of voting power.
-	DefaultMinSelfBond = DefaultPowerReduction
-	// DefaultSlashDoubleSignBps is the fraction of a validator's bond burnt
+	defaultMinSelfBond = DefaultPowerReduction
+	// defaultSlashDoubleSignBps is the fraction of a validator's bond burnt
 	// for equivocation (duplicate vote, light client attack): 5 %.
-	DefaultSlashDoubleSignBps = 500
-	// DefaultSignedBlocksWindow is the number of recent blocks over which a
+	defaultSlashDoubleSignBps = 500
+	// defaultSignedBlocksWindow is the number of recent blocks over which a
 	// validator's missed signatures are counted.
-	DefaultSignedBlocksWindow = 100
-	// DefaultMaxMissedBps: a validator that missed at least this fraction of
+	defaultSignedBlocksWindow = 100
+	// defaultMaxMissedBps: a validator that missed at least this fraction of
 	// the window (50 %) is jailed for downtime.
-	DefaultMaxMissedBps = 5_000
-	// DefaultSlashDowntimeBps is the fraction burnt for downtime: 0.01 %.
-	DefaultSlashDowntimeBps = 1
-	// DefaultDowntimeJailSeconds is how long a validator jailed for
+	defaultMaxMissedBps = 5_000
+	// defaultSlashDowntimeBps is the fraction burnt for downtime: 0.01 %.
+	defaultSlashDowntimeBps = 1
+	// defaultDowntimeJailSeconds is how long a validator jailed for
 	// downtime must wait before unjail: 10 minutes.
-	DefaultDowntimeJailSeconds = 600
+	defaultDowntimeJailSeconds = 600
 
 	// MaxMonikerLen is the longest validator moniker, in bytes.
 	MaxMonikerLen = 64
@@ -44,8 +44,8 @@ const (
 	EthAddressSize = 20
 )
 
-// ErrInvalidStakingParams is returned by StakingParams.Validate.
-var ErrInvalidStakingParams = errors.New("chain: invalid staking params")
+// errInvalidStakingParams is returned by StakingParams.Validate.
+var errInvalidStakingParams = errors.New("chain: invalid staking params")
 
 // StakingParams are the parameters of the open validator set. They are set
 // at genesis (app_state.staking.params) and committed to by the app hash.
@@ -65,14 +65,14 @@ type StakingParams struct {
 func DefaultStakingParams() StakingParams {
 	return StakingParams{
 		UnbondingSeconds:    DefaultUnbondingSeconds,
-		MaxValidators:       DefaultMaxValidators,
+		MaxValidators:       defaultMaxValidators,
 		PowerReduction:      DefaultPowerReduction,
-		MinSelfBond:         DefaultMinSelfBond,
-		SlashDoubleSignBps:  DefaultSlashDoubleSignBps,
-		SignedBlocksWindow:  DefaultSignedBlocksWindow,
-		MaxMissedBps:        DefaultMaxMissedBps,
-		SlashDowntimeBps:    DefaultSlashDowntimeBps,
-		DowntimeJailSeconds: DefaultDowntimeJailSeconds,
+		MinSelfBond:         defaultMinSelfBond,
+		SlashDoubleSignBps:  defaultSlashDoubleSignBps,
+		SignedBlocksWindow:  defaultSignedBlocksWindow,
+		MaxMissedBps:        defaultMaxMissedBps,
+		SlashDowntimeBps:    defaultSlashDowntimeBps,
+		DowntimeJailSeconds: defaultDowntimeJailSeconds,
 	}
 }
 
@@ -83,24 +83,24 @@ const maxStakingSeconds = 100 * 365 * 24 * 60 * 60
 // maxSignedBlocksWindow bounds the per-validator missed-block bitmap.
 const maxSignedBlocksWindow = 1 << 16
 
-// MinPowerReduction is the smallest power reduction: with it, even every
+// minPowerReduction is the smallest power reduction: with it, even every
 // token that can exist (2^64 − 1 base units) bonded is less voting power
 // than CometBFT's MaxTotalVotingPower (2^63 / 8), so an update can never
 // push the set over that limit.
-const MinPowerReduction = 16
+const minPowerReduction = 16
 
 // Validate checks the parameters are usable: power reduction of at least
-// MinPowerReduction, minimum self-bond of at least one unit of power,
+// minPowerReduction, minimum self-bond of at least one unit of power,
 // 1..1000 validators,
 // fractions within 100 %, a window of 1..65536 blocks and durations within
 // 100 years.
 func (p StakingParams) Validate() error {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidStakingParams}, args...)...)
+		return fmt.Errorf("%w: "+format, append([]any{errInvalidStakingParams}, args...)...)
 	}
 	switch {
-	case p.PowerReduction < MinPowerReduction:
-		return bad("power_reduction is %d, want ≥ %d (so total power stays under CometBFT's limit)", p.PowerReduction, MinPowerReduction)
+	case p.PowerReduction < minPowerReduction:
+		return bad("power_reduction is %d, want ≥ %d (so total power stays under CometBFT's limit)", p.PowerReduction, minPowerReduction)
 	case p.MinSelfBond < p.PowerReduction:
 		return bad("min_self_bond %d is below power_reduction %d (a validator needs at least power 1)", p.MinSelfBond, p.PowerReduction)
 	case p.MaxValidators == 0 || p.MaxValidators > 1000:

@@ -16,11 +16,11 @@ import (
 	"github.com/quadrant-da/quadrant/da"
 )
 
-// AppVersion is the application protocol version reported to CometBFT.
-const AppVersion uint64 = 1
+// appVersion is the application protocol version reported to CometBFT.
+const appVersion uint64 = 1
 
-// Version is the software version reported by Info.
-const Version = "0.1.0"
+// version is the software version reported by Info.
+const version = "0.1.0"
 
 // AppConfig configures an App.
 type AppConfig struct {
@@ -62,13 +62,13 @@ type App struct {
 
 	// stateMu guards the committed state and the block being finalized.
 	stateMu   sync.RWMutex
-	committed *State
+	committed *state
 	pending   *pendingBlock
 
 	// checkMu guards the mempool's view: committed state plus the effects
 	// of the transactions CheckTx admitted since the last Commit.
 	checkMu     sync.Mutex
-	checkLedger *Ledger
+	checkLedger *ledger
 
 	layouts layoutCache
 	valid   validCache
@@ -89,7 +89,7 @@ var _ abci.Application = (*App)(nil)
 
 // pendingBlock is the result of FinalizeBlock, kept in memory until Commit.
 type pendingBlock struct {
-	state   *State // state after the block (accounts not yet applied)
+	state   *state // state after the block (accounts not yet applied)
 	changes map[chain.Address]Account
 	staking *Staking // the new staking state, or nil if unchanged
 	records []BlobRecord
@@ -132,13 +132,13 @@ func NewApp(cfg AppConfig) (*App, error) {
 		return nil, err
 	}
 	if !found {
-		committed = &State{Params: chain.DefaultParams(), Accounts: Accounts{}, Staking: NewStaking(chain.DefaultStakingParams())}
+		committed = &state{Params: chain.DefaultParams(), Accounts: Accounts{}, Staking: newStaking(chain.DefaultStakingParams())}
 	}
 	a := &App{log: logger, cfg: cfg, store: st, committed: committed, snaps: snaps}
 	if cfg.Mempool == MempoolApp {
 		a.pool = newTxPool(cfg.Pool)
 	}
-	a.checkLedger = NewLedger(lockedReader{a: a})
+	a.checkLedger = newLedger(lockedReader{a: a})
 	if found {
 		logger.Info("consensus: state loaded", "height", committed.Height, "app_hash", fmt.Sprintf("%X", committed.AppHash),
 			"accounts", len(committed.Accounts))
@@ -177,8 +177,8 @@ func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, erro
 	defer a.stateMu.RUnlock()
 	return &abci.ResponseInfo{
 		Data:             "quadrant",
-		Version:          Version,
-		AppVersion:       AppVersion,
+		Version:          version,
+		AppVersion:       appVersion,
 		LastBlockHeight:  a.committed.Height,
 		LastBlockAppHash: a.committed.AppHash,
 	}, nil
@@ -195,7 +195,7 @@ func (a *App) InitChain(ctx context.Context, req *abci.RequestInitChain) (*abci.
 			return nil, err
 		}
 	}
-	st, err := GenesisToState(req.ChainId, g)
+	st, err := genesisToState(req.ChainId, g)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +233,7 @@ func initialUpdates(st *Staking) []abci.ValidatorUpdate {
 	return out
 }
 
-func metaOf(st *State) stateMeta {
+func metaOf(st *state) stateMeta {
 	return stateMeta{ChainID: st.ChainID, Height: st.Height, InitialHeight: st.InitialHeight,
 		AppHash: st.AppHash, Params: st.Params, LastBlockTime: st.LastBlockTime}
 }
@@ -242,7 +242,7 @@ func metaOf(st *State) stateMeta {
 // rechecks the remaining mempool transactions, in order, after Commit.
 func (a *App) resetCheckState() {
 	a.checkMu.Lock()
-	a.checkLedger = NewLedger(lockedReader{a: a})
+	a.checkLedger = newLedger(lockedReader{a: a})
 	a.checkMu.Unlock()
 }
 
@@ -371,7 +371,7 @@ func (a *App) ListSnapshots(context.Context, *abci.RequestListSnapshots) (*abci.
 	return &abci.ResponseListSnapshots{Snapshots: a.snaps.list()}, nil
 }
 
-// OfferSnapshot accepts a snapshot of SnapshotFormat with well-formed
+// OfferSnapshot accepts a snapshot of snapshotFormat with well-formed
 // metadata when the App has no state yet.
 func (a *App) OfferSnapshot(_ context.Context, req *abci.RequestOfferSnapshot) (*abci.ResponseOfferSnapshot, error) {
 	return a.offerSnapshot(req), nil

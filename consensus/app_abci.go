@@ -48,7 +48,7 @@ func (a *App) checkTx(raw []byte, recheck bool) (code uint32, data []byte, log s
 			return chain.CodeOK, nil, "", int64(min(d.gasLimit(), 1<<62)) // already pooled
 		}
 		if a.pool != nil && !a.pool.room(len(raw)) {
-			terr = txErr(chain.CodeMempoolFull, "%w", ErrMempoolFull)
+			terr = txErr(chain.CodeMempoolFull, "%w", errMempoolFull)
 		}
 		if terr == nil && !a.valid.has(key) {
 			terr = validateTx(d, params, chainID)
@@ -81,14 +81,14 @@ func (a *App) checkTx(raw []byte, recheck bool) (code uint32, data []byte, log s
 
 // admitToPool applies d to the mempool view and adds it to the app's own
 // mempool, atomically with respect to Commit's recheck of the pool.
-func (a *App) admitToPool(d *decodedTx, key [32]byte) *TxError {
+func (a *App) admitToPool(d *decodedTx, key [32]byte) *txError {
 	a.poolMu.Lock()
 	defer a.poolMu.Unlock()
 	if a.pool.has(key) {
 		return nil
 	}
 	if !a.pool.room(len(d.raw)) {
-		return txErr(chain.CodeMempoolFull, "%w", ErrMempoolFull)
+		return txErr(chain.CodeMempoolFull, "%w", errMempoolFull)
 	}
 	if terr := a.applyToMempoolView(d, false); terr != nil {
 		return terr
@@ -141,14 +141,14 @@ func (a *App) ReapTxs(_ context.Context, req *abci.RequestReapTxs) (*abci.Respon
 
 // applyToMempoolView applies d to the mempool's view of the state; with
 // dryRun it only reports whether d would apply.
-func (a *App) applyToMempoolView(d *decodedTx, dryRun bool) *TxError {
+func (a *App) applyToMempoolView(d *decodedTx, dryRun bool) *txError {
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
 	a.stateMu.RLock()
 	defer a.stateMu.RUnlock()
 	l := a.checkLedger
 	if dryRun {
-		l = NewLedger(a.checkLedger)
+		l = newLedger(a.checkLedger)
 	}
 	// The next block's time is not known yet: the last one stands in (so
 	// an unjail is admitted only once the jail period passed by then).
@@ -268,7 +268,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	a.ownProposal.forget(req.Height)
 	a.stateMu.RLock()
 	fresh := a.checkerLocked()
-	check := func(i int, raw []byte) (*decodedTx, *TxError) {
+	check := func(i int, raw []byte) (*decodedTx, *txError) {
 		if i < len(decoded) && decoded[i] != nil && len(decoded[i].raw) == len(raw) {
 			return decoded[i], nil
 		}
@@ -286,10 +286,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if att != nil {
 		res.results[0] = attResult
 	}
-	appHash := StateHash(params, cur.Accounts, res.changes, staking, attest)
+	appHash := stateHash(params, cur.Accounts, res.changes, staking, attest)
 	a.stateMu.RUnlock()
 
-	next := &State{ChainID: cur.ChainID, InitialHeight: cur.InitialHeight, Height: req.Height, AppHash: appHash, Params: params,
+	next := &state{ChainID: cur.ChainID, InitialHeight: cur.InitialHeight, Height: req.Height, AppHash: appHash, Params: params,
 		Staking: staking, Attest: attest, LastBlockTime: env.now}
 	a.stateMu.Lock()
 	a.pending = &pendingBlock{state: next, changes: res.changes, staking: res.staking, records: res.records, txs: req.Txs}
@@ -315,7 +315,7 @@ func layoutFromPlan(p *blockPlan) (*blockLayout, error) {
 // a.stateMu (read or write).
 func (a *App) validatorLocked() txValidator {
 	params, chainID := a.committed.Params, a.committed.ChainID
-	return func(d *decodedTx) *TxError {
+	return func(d *decodedTx) *txError {
 		key := sha256.Sum256(d.raw)
 		if a.valid.has(key) {
 			return nil
@@ -334,7 +334,7 @@ func (a *App) validatorLocked() txValidator {
 func (a *App) checkerLocked() txChecker {
 	params := a.committed.Params
 	validate := a.validatorLocked()
-	return func(raw []byte) (*decodedTx, *TxError) {
+	return func(raw []byte) (*decodedTx, *txError) {
 		d, terr := decodeTx(raw, params)
 		if terr != nil {
 			return nil, terr

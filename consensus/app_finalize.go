@@ -47,9 +47,9 @@ type blockEnv struct {
 // out, the state is not affected). It is deterministic and does not write
 // anywhere. After the transactions, the staking state machine runs
 // (endBlock): the fees paid go to the validators.
-func executeBlock(base AccountReader, blockTxs [][]byte, env blockEnv, check func(i int, raw []byte) (*decodedTx, *TxError), layout *blockLayout) blockResult {
+func executeBlock(base accountReader, blockTxs [][]byte, env blockEnv, check func(i int, raw []byte) (*decodedTx, *txError), layout *blockLayout) blockResult {
 	height := env.height
-	l := NewLedger(base)
+	l := newLedger(base)
 	l.height, l.now = env.height, env.now
 	res := blockResult{results: make([]*abci.ExecTxResult, len(blockTxs))}
 	pfbIndex := 0

@@ -14,13 +14,13 @@ import (
 
 // Attestation parameter defaults.
 const (
-	DefaultDataCommitmentWindow = 100
-	DefaultValsetChangeBps      = 500
+	defaultDataCommitmentWindow = 100
+	defaultValsetChangeBps      = 500
 )
 
-// ErrAttestation is wrapped by every rejected attestation signature, vote
+// errAttestation is wrapped by every rejected attestation signature, vote
 // extension or attestation transaction.
-var ErrAttestation = errors.New("consensus: invalid attestation")
+var errAttestation = errors.New("consensus: invalid attestation")
 
 // AttestParams are the attestation parameters, fixed at genesis.
 type AttestParams struct {
@@ -32,18 +32,18 @@ type AttestParams struct {
 	ValsetChangeBps uint64 `json:"valset_change_bps"`
 }
 
-// DefaultAttestParams returns a window of 100 heights and a 5 % threshold.
-func DefaultAttestParams() AttestParams {
-	return AttestParams{DataCommitmentWindow: DefaultDataCommitmentWindow, ValsetChangeBps: DefaultValsetChangeBps}
+// defaultAttestParams returns a window of 100 heights and a 5 % threshold.
+func defaultAttestParams() AttestParams {
+	return AttestParams{DataCommitmentWindow: defaultDataCommitmentWindow, ValsetChangeBps: defaultValsetChangeBps}
 }
 
 // withDefaults fills zero fields with the defaults.
 func (p AttestParams) withDefaults() AttestParams {
 	if p.DataCommitmentWindow == 0 {
-		p.DataCommitmentWindow = DefaultDataCommitmentWindow
+		p.DataCommitmentWindow = defaultDataCommitmentWindow
 	}
 	if p.ValsetChangeBps == 0 {
-		p.ValsetChangeBps = DefaultValsetChangeBps
+		p.ValsetChangeBps = defaultValsetChangeBps
 	}
 	return p
 }
@@ -60,13 +60,13 @@ func (p AttestParams) Validate() error {
 	return nil
 }
 
-// Attestations is the attestation state: every attestation by nonce
+// attestations is the attestation state: every attestation by nonce
 // (Items[n].Nonce == n; nonce 0 is the genesis Ethereum validator set),
 // the nonce of the latest valset attestation, and the data-root tuples of
 // the current window. It is one app-hash leaf (SHA-256 of its JSON).
 // When the genesis set has no validator with an Ethereum address, Items
 // is empty and nothing is attested.
-type Attestations struct {
+type attestations struct {
 	Params     AttestParams         `json:"params"`
 	Items      []*chain.Attestation `json:"items"`
 	LastValset uint64               `json:"last_valset"`
@@ -80,8 +80,8 @@ type windowTuple struct {
 
 // newAttestations returns the genesis attestation state for the staking
 // state's active set.
-func newAttestations(p AttestParams, st *Staking) *Attestations {
-	s := &Attestations{Params: p}
+func newAttestations(p AttestParams, st *Staking) *attestations {
+	s := &attestations{Params: p}
 	if set := ethValset(st); len(set) > 0 {
 		s.Items = append(s.Items, valsetAttestation(0, 0, set, nil))
 	}
@@ -89,7 +89,7 @@ func newAttestations(p AttestParams, st *Staking) *Attestations {
 }
 
 // Clone returns a deep copy of s.
-func (s *Attestations) Clone() *Attestations {
+func (s *attestations) Clone() *attestations {
 	c, err := unmarshalAttestations(s.marshal())
 	if err != nil {
 		panic(fmt.Sprintf("consensus: attestation state does not round-trip: %v", err)) // programmer error
@@ -97,7 +97,7 @@ func (s *Attestations) Clone() *Attestations {
 	return c
 }
 
-func (s *Attestations) marshal() []byte {
+func (s *attestations) marshal() []byte {
 	b, err := json.Marshal(s)
 	if err != nil {
 		panic(fmt.Sprintf("consensus: encoding attestation state: %v", err)) // plain data
@@ -105,21 +105,21 @@ func (s *Attestations) marshal() []byte {
 	return b
 }
 
-func unmarshalAttestations(b []byte) (*Attestations, error) {
-	var s Attestations
+func unmarshalAttestations(b []byte) (*attestations, error) {
+	var s attestations
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("consensus: decoding attestation state: %w", err)
 	}
 	return &s, nil
 }
 
-func (s *Attestations) hashLeaf() []byte {
+func (s *attestations) hashLeaf() []byte {
 	h := sha256.Sum256(s.marshal())
 	return append([]byte{leafAttest}, h[:]...)
 }
 
 // get returns the attestation at nonce, or nil.
-func (s *Attestations) get(nonce uint64) *chain.Attestation {
+func (s *attestations) get(nonce uint64) *chain.Attestation {
 	if nonce >= uint64(len(s.Items)) {
 		return nil
 	}
@@ -128,7 +128,7 @@ func (s *Attestations) get(nonce uint64) *chain.Attestation {
 
 // pending returns the incomplete attestations, lowest nonce first, at most
 // max of them.
-func (s *Attestations) pending(max int) []*chain.Attestation {
+func (s *attestations) pending(max int) []*chain.Attestation {
 	var out []*chain.Attestation
 	for _, a := range s.Items {
 		if !a.Complete() {
@@ -184,18 +184,18 @@ func valsetAttestation(nonce uint64, height int64, set []blobstream.Validator, s
 	return a
 }
 
-// AttestationDigest returns the digest the validators sign for a: the
+// attestationDigest returns the digest the validators sign for a: the
 // data-commitment digest or the valset checkpoint (package blobstream).
-func AttestationDigest(a *chain.Attestation) [32]byte {
+func attestationDigest(a *chain.Attestation) [32]byte {
 	if a.Kind == chain.AttestationValset {
 		return blobstream.ValidatorSetCheckpoint(a.Nonce, a.PowerThreshold, [32]byte(a.ValsetHash))
 	}
 	return blobstream.DataCommitmentDigest(a.Nonce, [32]byte(a.TupleRoot))
 }
 
-// SignerSet returns the set that signs a (that of a.SignerNonce) as
+// signerSet returns the set that signs a (that of a.SignerNonce) as
 // blobstream validators.
-func SignerSet(s *Attestations, a *chain.Attestation) []blobstream.Validator {
+func signerSet(s *attestations, a *chain.Attestation) []blobstream.Validator {
 	signer := s.get(a.SignerNonce)
 	if signer == nil {
 		return nil
@@ -215,7 +215,7 @@ func SignerSet(s *Attestations, a *chain.Attestation) []blobstream.Validator {
 // that left stop voting (so stop signing) two heights later, and a set
 // whose signers left before signing could never be replaced. It changes s
 // in place.
-func (s *Attestations) endBlock(height int64, dataRoot []byte, st *Staking) error {
+func (s *attestations) endBlock(height int64, dataRoot []byte, st *Staking) error {
 	if len(s.Items) == 0 || height < 1 {
 		return nil
 	}

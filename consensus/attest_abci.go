@@ -19,7 +19,7 @@ import (
 type AttestationKey = *ecdsa.PrivateKey
 
 // ExtendVote signs, with the node's attestation key, the lowest incomplete
-// attestations of the committed state (at most MaxExtensionEntries) that
+// attestations of the committed state (at most maxExtensionEntries) that
 // its address is to sign and has not signed yet. Without a key, or with
 // nothing to sign, the extension is empty.
 func (a *App) ExtendVote(_ context.Context, req *abci.RequestExtendVote) (*abci.ResponseExtendVote, error) {
@@ -36,7 +36,7 @@ func (a *App) ExtendVote(_ context.Context, req *abci.RequestExtendVote) (*abci.
 	}
 	var entries []extEntry
 	for _, att := range s.pending(len(s.Items)) {
-		if len(entries) == MaxExtensionEntries {
+		if len(entries) == maxExtensionEntries {
 			break
 		}
 		if _, err := signable(s, att.Nonce, eth[:]); err != nil {
@@ -55,7 +55,7 @@ func (a *App) ExtendVote(_ context.Context, req *abci.RequestExtendVote) (*abci.
 }
 
 // VerifyVoteExtension accepts an extension only if it decodes (bounded by
-// MaxVoteExtensionSize) and every signature in it is the sending
+// maxVoteExtensionSize) and every signature in it is the sending
 // validator's registered Ethereum address signing an incomplete
 // attestation of the committed state that it is to sign
 // (verifyVoteExtension).
@@ -71,13 +71,13 @@ func (a *App) VerifyVoteExtension(_ context.Context, req *abci.RequestVerifyVote
 }
 
 // verifyVoteExtension is VerifyVoteExtension's decision: nil to accept.
-func verifyVoteExtension(s *Attestations, st *Staking, validator, ext []byte) error {
+func verifyVoteExtension(s *attestations, st *Staking, validator, ext []byte) error {
 	entries, err := decodeVoteExtension(ext)
 	if err != nil || len(entries) == 0 {
 		return err
 	}
 	if s == nil {
-		return fmt.Errorf("%w: the chain attests nothing, the extension must be empty", ErrAttestation)
+		return fmt.Errorf("%w: the chain attests nothing, the extension must be empty", errAttestation)
 	}
 	eth, err := ethAddressOf(st, validator)
 	if err != nil {
@@ -95,11 +95,11 @@ func verifyVoteExtension(s *Attestations, st *Staking, validator, ext []byte) er
 // validator with consensus address cons.
 func ethAddressOf(st *Staking, cons []byte) ([]byte, error) {
 	if st == nil || len(cons) != chain.AddressSize {
-		return nil, fmt.Errorf("%w: validator address %X is not a staking validator's", ErrAttestation, cons)
+		return nil, fmt.Errorf("%w: validator address %X is not a staking validator's", errAttestation, cons)
 	}
 	v := st.byConsAddress()[chain.Address(cons)]
 	if v == nil {
-		return nil, fmt.Errorf("%w: validator address %X is not a staking validator's", ErrAttestation, cons)
+		return nil, fmt.Errorf("%w: validator address %X is not a staking validator's", errAttestation, cons)
 	}
 	return v.EthAddress, nil
 }
@@ -107,7 +107,7 @@ func ethAddressOf(st *Staking, cons []byte) ([]byte, error) {
 // attestTxFor returns the proposer's attestation transaction: every
 // signature in the last commit's vote extensions (votes for the block
 // only) that may still be recorded against s, in vote order, or nil.
-func attestTxFor(s *Attestations, st *Staking, votes []abci.ExtendedVoteInfo) []byte {
+func attestTxFor(s *attestations, st *Staking, votes []abci.ExtendedVoteInfo) []byte {
 	if s == nil {
 		return nil
 	}
@@ -145,13 +145,13 @@ func attestTxFor(s *Attestations, st *Staking, votes []abci.ExtendedVoteInfo) []
 // voted for the last block (commit, from the block's last commit info —
 // so only extensions that were in the extended commit can appear), and
 // passes verifyAttestSig. On error s is unchanged.
-func applyAttestTx(s *Attestations, st *Staking, tx []byte, commit []abci.VoteInfo) error {
+func applyAttestTx(s *attestations, st *Staking, tx []byte, commit []abci.VoteInfo) error {
 	entries, err := decodeAttestTx(tx)
 	if err != nil {
 		return err
 	}
 	if s == nil {
-		return fmt.Errorf("%w: the chain attests nothing", ErrAttestation)
+		return fmt.Errorf("%w: the chain attests nothing", errAttestation)
 	}
 	voted := make(map[chain.Address]bool, len(commit))
 	for _, v := range commit {
@@ -162,7 +162,7 @@ func applyAttestTx(s *Attestations, st *Staking, tx []byte, commit []abci.VoteIn
 	scratch := s.Clone()
 	for i, e := range entries {
 		if !voted[e.Validator] {
-			return fmt.Errorf("%w: entry %d: validator %X did not vote for the last block, so no extension of its can be included", ErrAttestation, i, e.Validator[:])
+			return fmt.Errorf("%w: entry %d: validator %X did not vote for the last block, so no extension of its can be included", errAttestation, i, e.Validator[:])
 		}
 		eth, err := ethAddressOf(st, e.Validator[:])
 		if err != nil {
@@ -189,7 +189,7 @@ func attestTxOf(txs [][]byte) []byte {
 
 // attestationQuery answers /attestation/<nonce> and /attestation/latest
 // (the highest nonce) from s.
-func attestationQuery(s *Attestations, parts []string) (any, error) {
+func attestationQuery(s *attestations, parts []string) (any, error) {
 	if len(parts) != 2 {
 		return nil, fmt.Errorf("consensus: query /attestation: want /attestation/<nonce> or /attestation/latest")
 	}
@@ -214,7 +214,7 @@ func attestationQuery(s *Attestations, parts []string) (any, error) {
 // cur's with the attestation transaction att (if any) applied — an invalid
 // one changes nothing — and the block's data root recorded (endBlock). It
 // returns att's result. cur.Attest is not modified.
-func (a *App) finalizeAttestations(cur *State, staking *Staking, req *abci.RequestFinalizeBlock, att []byte) (*Attestations, *abci.ExecTxResult) {
+func (a *App) finalizeAttestations(cur *state, staking *Staking, req *abci.RequestFinalizeBlock, att []byte) (*attestations, *abci.ExecTxResult) {
 	if cur.Attest == nil {
 		return nil, &abci.ExecTxResult{Code: chain.CodeDataRootTx, Log: "attestation transaction on a chain without attestations"}
 	}

@@ -10,13 +10,13 @@ import (
 func FuzzDecodeVoteExtension(f *testing.F) {
 	f.Add([]byte{})
 	f.Add(encodeVoteExtension([]extEntry{{1, bytes.Repeat([]byte{1}, 65)}, {3, bytes.Repeat([]byte{2}, 65)}}))
-	f.Add(make([]byte, MaxVoteExtensionSize+1))
+	f.Add(make([]byte, maxVoteExtensionSize+1))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		entries, err := decodeVoteExtension(b)
 		if err != nil {
 			return
 		}
-		if len(b) > MaxVoteExtensionSize || len(entries) > MaxExtensionEntries {
+		if len(b) > maxVoteExtensionSize || len(entries) > maxExtensionEntries {
 			t.Fatalf("accepted %d bytes, %d entries", len(b), len(entries))
 		}
 		if got := encodeVoteExtension(entries); !bytes.Equal(got, b) {

@@ -80,7 +80,7 @@ func TestAttestationsSignedThroughVoteExtensions(t *testing.T) {
 		}
 		st := n.apps[0].committed.Attest
 		for _, s := range a.Signatures {
-			if _, err := verifyAttestSig(&Attestations{Items: st.Items[:a.Nonce+1]}, a.Nonce, s.Signer, s.Signature); err == nil ||
+			if _, err := verifyAttestSig(&attestations{Items: st.Items[:a.Nonce+1]}, a.Nonce, s.Signer, s.Signature); err == nil ||
 				!strings.Contains(err.Error(), "complete") {
 				t.Fatalf("a recorded signature does not read back as done: %v", err)
 			}
@@ -130,8 +130,8 @@ func TestVerifyVoteExtensionRejects(t *testing.T) {
 	bad[10] ^= 1
 	highS := bytes.Clone(good)
 	copy(highS[32:64], bytes.Repeat([]byte{0xFF}, 32))
-	oversized := make([]byte, MaxVoteExtensionSize+1)
-	oversized[0], oversized[1] = voteExtVersion, MaxExtensionEntries+1
+	oversized := make([]byte, maxVoteExtensionSize+1)
+	oversized[0], oversized[1] = voteExtVersion, maxExtensionEntries+1
 	for name, tc := range map[string]struct {
 		cons []byte
 		ext  []byte
@@ -151,7 +151,7 @@ func TestVerifyVoteExtensionRejects(t *testing.T) {
 		"empty signature": {n.cons[0][:], encodeVoteExtension([]extEntry{{1, make([]byte, 65)}}), "v 27 or 28"},
 	} {
 		err := verifyVoteExtension(s, st, tc.cons, tc.ext)
-		if !errors.Is(err, ErrAttestation) || !strings.Contains(err.Error(), tc.want) {
+		if !errors.Is(err, errAttestation) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err %v, want ErrAttestation mentioning %q", name, err, tc.want)
 		}
 	}
@@ -193,7 +193,7 @@ func TestProcessProposalChecksAttestationTx(t *testing.T) {
 	forged := bytes.Clone(entries[1].Signature)
 	forged[5] ^= 1
 	tx := encodeAttestTx([]attestEntry{entries[0], {Validator: entries[1].Validator, extEntry: extEntry{entries[1].Nonce, forged}}})
-	if err := applyAttestTx(s.Clone(), st, tx, commit); !errors.Is(err, ErrAttestation) {
+	if err := applyAttestTx(s.Clone(), st, tx, commit); !errors.Is(err, errAttestation) {
 		t.Errorf("forged signature: %v", err)
 	}
 	dup := encodeAttestTx([]attestEntry{entries[0], entries[0]})
@@ -252,7 +252,7 @@ func TestValsetCheckpointSignedByOutgoingSet(t *testing.T) {
 	if dc.BeginHeight != 1 || dc.EndHeight != 2 || next.BeginHeight != 3 || next.EndHeight != 4 {
 		t.Fatalf("data commitments over %d-%d and %d-%d, want 1-2 and 3-4", dc.BeginHeight, dc.EndHeight, next.BeginHeight, next.EndHeight)
 	}
-	hash, _ := blobstream.ValidatorSetHash(SignerSet(n.apps[0].committed.Attest, next))
+	hash, _ := blobstream.ValidatorSetHash(signerSet(n.apps[0].committed.Attest, next))
 	if !bytes.Equal(hash[:], vs.ValsetHash) {
 		t.Fatalf("the new set's hash %x is not the checkpoint's %x", hash, vs.ValsetHash)
 	}

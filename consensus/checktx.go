@@ -11,37 +11,37 @@ import (
 	"github.com/quadrant-da/quadrant/da"
 )
 
-// TxError is the reason a transaction was rejected, with its ABCI code and,
+// txError is the reason a transaction was rejected, with its ABCI code and,
 // for codes that define one, structured details (Data: see ExpectedSequence).
-type TxError struct {
+type txError struct {
 	Code uint32
 	Data []byte
 	Err  error
 }
 
-func (e *TxError) Error() string { return e.Err.Error() }
-func (e *TxError) Unwrap() error { return e.Err }
+func (e *txError) Error() string { return e.Err.Error() }
+func (e *txError) Unwrap() error { return e.Err }
 
-func txErr(code uint32, format string, args ...any) *TxError {
-	return &TxError{Code: code, Err: fmt.Errorf(format, args...)}
+func txErr(code uint32, format string, args ...any) *txError {
+	return &txError{Code: code, Err: fmt.Errorf(format, args...)}
 }
 
-// Rejection sentinels; every TxError wraps one of them (or a blobs error).
+// Rejection sentinels; every txError wraps one of them (or a blobs error).
 var (
-	ErrTxTooLarge        = errors.New("consensus: tx too large")
-	ErrTxDecode          = errors.New("consensus: tx does not decode")
-	ErrDataRootTxInTx    = errors.New("consensus: a data-root transaction may only be added by the proposer")
-	ErrWrongChainID      = errors.New("consensus: wrong chain id")
-	ErrBadSignature      = errors.New("consensus: bad signature")
-	ErrSequence          = errors.New("consensus: incorrect account sequence")
-	ErrGasPrice          = errors.New("consensus: gas price below minimum")
-	ErrGasLimit          = errors.New("consensus: gas limit below required gas")
-	ErrInsufficientFunds = errors.New("consensus: insufficient funds")
-	ErrNamespace         = errors.New("consensus: reserved or malformed namespace")
-	ErrBlobTooLarge      = errors.New("consensus: blob: over size limit")
-	ErrCommitment        = errors.New("consensus: share commitment does not match blob")
-	ErrMalformedTx       = errors.New("consensus: malformed transaction")
-	ErrMempoolFull       = errors.New("consensus: app mempool is full, retry later")
+	errTxTooLarge        = errors.New("consensus: tx too large")
+	errTxDecode          = errors.New("consensus: tx does not decode")
+	errDataRootTxInTx    = errors.New("consensus: a data-root transaction may only be added by the proposer")
+	errWrongChainID      = errors.New("consensus: wrong chain id")
+	errBadSignature      = errors.New("consensus: bad signature")
+	errSequence          = errors.New("consensus: incorrect account sequence")
+	errGasPrice          = errors.New("consensus: gas price below minimum")
+	errGasLimit          = errors.New("consensus: gas limit below required gas")
+	errInsufficientFunds = errors.New("consensus: insufficient funds")
+	errNamespace         = errors.New("consensus: reserved or malformed namespace")
+	errBlobTooLarge      = errors.New("consensus: blob: over size limit")
+	errCommitment        = errors.New("consensus: share commitment does not match blob")
+	errMalformedTx       = errors.New("consensus: malformed transaction")
+	errMempoolFull       = errors.New("consensus: app mempool is full, retry later")
 )
 
 // decodedTx is a mempool or block transaction after decoding.
@@ -86,13 +86,13 @@ func (d *decodedTx) sequence() uint64 {
 }
 
 // decodeStake decodes a staking transaction (chain.StakeTx).
-func decodeStake(raw []byte) (*decodedTx, *TxError) {
+func decodeStake(raw []byte) (*decodedTx, *txError) {
 	tx, err := chain.DecodeStakeTx(raw)
 	if err != nil {
-		return nil, txErr(chain.CodeDecode, "%w: staking tx: %w", ErrTxDecode, err)
+		return nil, txErr(chain.CodeDecode, "%w: staking tx: %w", errTxDecode, err)
 	}
 	if tx.GasPrice != 0 && tx.GasLimit > math.MaxUint64/tx.GasPrice {
-		return nil, txErr(chain.CodeGas, "%w: fee %d × %d overflows", ErrMalformedTx, tx.GasLimit, tx.GasPrice)
+		return nil, txErr(chain.CodeGas, "%w: fee %d × %d overflows", errMalformedTx, tx.GasLimit, tx.GasPrice)
 	}
 	return &decodedTx{raw: raw, inner: raw, stake: tx, signer: tx.Signer()}, nil
 }
@@ -100,15 +100,15 @@ func decodeStake(raw []byte) (*decodedTx, *TxError) {
 // decodeTx decodes raw as a blob transaction (BlobTx envelope around a signed
 // Tx) or a plain signed Tx. It rejects transactions over the size limit and
 // anything that decodes as a data-root transaction.
-func decodeTx(raw []byte, params chain.Params) (*decodedTx, *TxError) {
+func decodeTx(raw []byte, params chain.Params) (*decodedTx, *txError) {
 	if limit := params.TxSizeLimit(); len(raw) > limit {
-		return nil, txErr(chain.CodeTxTooLarge, "%w: %d bytes, the limit is %d", ErrTxTooLarge, len(raw), limit)
+		return nil, txErr(chain.CodeTxTooLarge, "%w: %d bytes, the limit is %d", errTxTooLarge, len(raw), limit)
 	}
 	if blobs.IsDataRootTx(raw) {
-		return nil, txErr(chain.CodeDataRootTx, "%w: the transaction decodes as one", ErrDataRootTxInTx)
+		return nil, txErr(chain.CodeDataRootTx, "%w: the transaction decodes as one", errDataRootTxInTx)
 	}
 	if isAttestTx(raw) {
-		return nil, txErr(chain.CodeDataRootTx, "%w: an attestation transaction is the proposer's, never a user's", ErrAttestation)
+		return nil, txErr(chain.CodeDataRootTx, "%w: an attestation transaction is the proposer's, never a user's", errAttestation)
 	}
 	if chain.IsStakeTx(raw) {
 		return decodeStake(raw)
@@ -130,35 +130,35 @@ func decodeTx(raw []byte, params chain.Params) (*decodedTx, *TxError) {
 	if d.isBlob {
 		iw, err := blobs.MarshalIndexWrapper(inner, worstCaseShareIndexes(len(d.blobs))...)
 		if err != nil {
-			return nil, txErr(chain.CodeDecode, "%w: index wrapper: %w", ErrTxDecode, err)
+			return nil, txErr(chain.CodeDecode, "%w: index wrapper: %w", errTxDecode, err)
 		}
 		d.wrapperLen = len(iw)
 	}
 	signer, err := chain.AddressFromBytes(tx.Signer())
 	if err != nil {
-		return nil, txErr(chain.CodeSignature, "%w: signer: %w", ErrBadSignature, err)
+		return nil, txErr(chain.CodeSignature, "%w: signer: %w", errBadSignature, err)
 	}
 	d.signer = signer
 	if tx.GasPrice != 0 && tx.GasLimit > math.MaxUint64/tx.GasPrice {
-		return nil, txErr(chain.CodeGas, "%w: fee %d × %d overflows", ErrMalformedTx, tx.GasLimit, tx.GasPrice)
+		return nil, txErr(chain.CodeGas, "%w: fee %d × %d overflows", errMalformedTx, tx.GasLimit, tx.GasPrice)
 	}
 	return d, nil
 }
 
 // classifyDecodeError maps a decoding failure to its code and sentinel, so
 // oversized blobs, bad namespaces and oversized txs read as such.
-func classifyDecodeError(what string, err error) *TxError {
+func classifyDecodeError(what string, err error) *txError {
 	switch {
 	case errors.Is(err, blobs.ErrBlobTooLarge):
-		return txErr(chain.CodeBlobSize, "%w: %s: %w", ErrBlobTooLarge, what, err)
+		return txErr(chain.CodeBlobSize, "%w: %s: %w", errBlobTooLarge, what, err)
 	case errors.Is(err, blobs.ErrTxTooLarge):
-		return txErr(chain.CodeTxTooLarge, "%w: %s: %w", ErrTxTooLarge, what, err)
+		return txErr(chain.CodeTxTooLarge, "%w: %s: %w", errTxTooLarge, what, err)
 	case errors.Is(err, da.ErrNamespaceReserved), errors.Is(err, da.ErrNamespaceNotForBlobs),
 		errors.Is(err, da.ErrNamespaceVersion), errors.Is(err, da.ErrNamespaceV0Prefix),
 		errors.Is(err, da.ErrNamespaceSize), errors.Is(err, da.ErrNamespaceIDTooLong):
-		return txErr(chain.CodeNamespace, "%w: %s: %w", ErrNamespace, what, err)
+		return txErr(chain.CodeNamespace, "%w: %s: %w", errNamespace, what, err)
 	}
-	return txErr(chain.CodeDecode, "%w: %s: %w", ErrTxDecode, what, err)
+	return txErr(chain.CodeDecode, "%w: %s: %w", errTxDecode, what, err)
 }
 
 // worstCaseShareIndex is the share index the square builder assumes for
@@ -185,7 +185,7 @@ func requiredGas(tx *blobs.Tx, params chain.Params) uint64 {
 // validateStateless checks everything about d that does not depend on
 // account state: validateTx, then validateBlobTx. The result depends only on
 // (d.raw, params, chainID), so it may be cached.
-func validateStateless(d *decodedTx, params chain.Params, chainID string) *TxError {
+func validateStateless(d *decodedTx, params chain.Params, chainID string) *txError {
 	if err := validateTx(d, params, chainID); err != nil {
 		return err
 	}
@@ -194,31 +194,31 @@ func validateStateless(d *decodedTx, params chain.Params, chainID string) *TxErr
 
 // validateTx is the cheap part of validateStateless: chain id, signature, gas
 // price, gas limit and the pairing of pay-for-blobs and blobs.
-func validateTx(d *decodedTx, params chain.Params, chainID string) *TxError {
+func validateTx(d *decodedTx, params chain.Params, chainID string) *txError {
 	if d.stake != nil {
 		return validateStakeHeader(d, params, chainID)
 	}
 	tx := d.tx
 	if tx.ChainID != chainID {
-		return txErr(chain.CodeChainID, "%w: tx is for chain %q, this is %q", ErrWrongChainID, tx.ChainID, chainID)
+		return txErr(chain.CodeChainID, "%w: tx is for chain %q, this is %q", errWrongChainID, tx.ChainID, chainID)
 	}
 	if err := tx.VerifySignature(); err != nil {
-		return txErr(chain.CodeSignature, "%w: %w", ErrBadSignature, err)
+		return txErr(chain.CodeSignature, "%w: %w", errBadSignature, err)
 	}
 	if tx.GasPrice < params.MinGasPrice {
-		return txErr(chain.CodeGasPrice, "%w: gas price %d, the minimum is %d", ErrGasPrice, tx.GasPrice, params.MinGasPrice)
+		return txErr(chain.CodeGasPrice, "%w: gas price %d, the minimum is %d", errGasPrice, tx.GasPrice, params.MinGasPrice)
 	}
 	if tx.Transfer != nil && len(tx.Transfer.To) != chain.AddressSize {
-		return txErr(chain.CodeMalformed, "%w: transfer recipient is %d bytes, want %d", ErrMalformedTx, len(tx.Transfer.To), chain.AddressSize)
+		return txErr(chain.CodeMalformed, "%w: transfer recipient is %d bytes, want %d", errMalformedTx, len(tx.Transfer.To), chain.AddressSize)
 	}
 	switch pfb := tx.PayForBlobs; {
 	case d.isBlob && pfb == nil:
-		return txErr(chain.CodeMalformed, "%w: blobs attached but the tx is not a pay-for-blobs", ErrMalformedTx)
+		return txErr(chain.CodeMalformed, "%w: blobs attached but the tx is not a pay-for-blobs", errMalformedTx)
 	case !d.isBlob && pfb != nil:
-		return txErr(chain.CodeMalformed, "%w: pay-for-blobs without its blobs (send it wrapped in a blob tx)", ErrMalformedTx)
+		return txErr(chain.CodeMalformed, "%w: pay-for-blobs without its blobs (send it wrapped in a blob tx)", errMalformedTx)
 	}
 	if need := requiredGas(tx, params); tx.GasLimit < need {
-		return txErr(chain.CodeGas, "%w: gas limit %d, the tx needs %d", ErrGasLimit, tx.GasLimit, need)
+		return txErr(chain.CodeGas, "%w: gas limit %d, the tx needs %d", errGasLimit, tx.GasLimit, need)
 	}
 	return nil
 }
@@ -226,70 +226,70 @@ func validateTx(d *decodedTx, params chain.Params, chainID string) *TxError {
 // validateBlobTx is the expensive part of validateStateless, for blob txs
 // only: canonical envelope, blobs matching the pay-for-blobs, namespaces,
 // sizes and share commitments.
-func validateBlobTx(d *decodedTx, params chain.Params) *TxError {
+func validateBlobTx(d *decodedTx, params chain.Params) *txError {
 	if d.tx == nil || d.tx.PayForBlobs == nil {
 		return nil
 	}
 	if _, err := blobs.DecodeBlobTx(d.raw); err != nil {
-		return txErr(chain.CodeDecode, "%w: %w", ErrTxDecode, err)
+		return txErr(chain.CodeDecode, "%w: %w", errTxDecode, err)
 	}
 	return validateBlobs(d.blobs, d.tx.PayForBlobs, d.signer, d.wrapperLen, params)
 }
 
 // validateBlobs checks that the blobs match what the pay-for-blobs pays for
 // and that they fit the square.
-func validateBlobs(bs []*blobs.Blob, pfb *blobs.PayForBlobs, signer chain.Address, wrapperLen int, params chain.Params) *TxError {
+func validateBlobs(bs []*blobs.Blob, pfb *blobs.PayForBlobs, signer chain.Address, wrapperLen int, params chain.Params) *txError {
 	n := len(bs)
 	if n == 0 {
-		return txErr(chain.CodeMalformed, "%w: blob tx without blobs", ErrMalformedTx)
+		return txErr(chain.CodeMalformed, "%w: blob tx without blobs", errMalformedTx)
 	}
 	if len(pfb.Namespaces) != n || len(pfb.BlobSizes) != n || len(pfb.ShareVersions) != n || len(pfb.ShareCommitments) != n {
 		return txErr(chain.CodeMalformed, "%w: pay-for-blobs lists %d namespaces, %d sizes, %d share versions, %d commitments for %d blobs",
-			ErrMalformedTx, len(pfb.Namespaces), len(pfb.BlobSizes), len(pfb.ShareVersions), len(pfb.ShareCommitments), n)
+			errMalformedTx, len(pfb.Namespaces), len(pfb.BlobSizes), len(pfb.ShareVersions), len(pfb.ShareCommitments), n)
 	}
 	total := 0
 	for i, b := range bs {
 		if err := pfb.Namespaces[i].ValidateForBlob(); err != nil {
-			return txErr(chain.CodeNamespace, "%w: pay-for-blobs namespace %d: %w", ErrNamespace, i, err)
+			return txErr(chain.CodeNamespace, "%w: pay-for-blobs namespace %d: %w", errNamespace, i, err)
 		}
 		if err := b.Namespace.ValidateForBlob(); err != nil {
-			return txErr(chain.CodeNamespace, "%w: blob %d: %w", ErrNamespace, i, err)
+			return txErr(chain.CodeNamespace, "%w: blob %d: %w", errNamespace, i, err)
 		}
 		if b.Namespace != pfb.Namespaces[i] {
-			return txErr(chain.CodeMalformed, "%w: blob %d has namespace %s, the pay-for-blobs says %s", ErrMalformedTx, i, b.Namespace, pfb.Namespaces[i])
+			return txErr(chain.CodeMalformed, "%w: blob %d has namespace %s, the pay-for-blobs says %s", errMalformedTx, i, b.Namespace, pfb.Namespaces[i])
 		}
 		if uint64(len(b.Data)) != uint64(pfb.BlobSizes[i]) {
-			return txErr(chain.CodeMalformed, "%w: blob %d has %d bytes, the pay-for-blobs says %d", ErrMalformedTx, i, len(b.Data), pfb.BlobSizes[i])
+			return txErr(chain.CodeMalformed, "%w: blob %d has %d bytes, the pay-for-blobs says %d", errMalformedTx, i, len(b.Data), pfb.BlobSizes[i])
 		}
 		if b.ShareVersion != pfb.ShareVersions[i] {
-			return txErr(chain.CodeMalformed, "%w: blob %d has share version %d, the pay-for-blobs says %d", ErrMalformedTx, i, b.ShareVersion, pfb.ShareVersions[i])
+			return txErr(chain.CodeMalformed, "%w: blob %d has share version %d, the pay-for-blobs says %d", errMalformedTx, i, b.ShareVersion, pfb.ShareVersions[i])
 		}
 		if b.ShareVersion == 1 && !bytes.Equal(b.Signer, signer[:]) {
-			return txErr(chain.CodeMalformed, "%w: blob %d carries signer %X, the tx is signed by %s", ErrMalformedTx, i, b.Signer, signer)
+			return txErr(chain.CodeMalformed, "%w: blob %d carries signer %X, the tx is signed by %s", errMalformedTx, i, b.Signer, signer)
 		}
 		total += len(b.Data)
 		if total > params.MaxBlobSize() {
-			return txErr(chain.CodeBlobSize, "%w: %d bytes of blobs, the largest that fits is %d bytes", ErrBlobTooLarge, total, params.MaxBlobSize())
+			return txErr(chain.CodeBlobSize, "%w: %d bytes of blobs, the largest that fits is %d bytes", errBlobTooLarge, total, params.MaxBlobSize())
 		}
 		if err := b.ValidateForSquare(params.MaxSquareSize); err != nil {
 			if errors.Is(err, blobs.ErrBlobTooLarge) {
-				return txErr(chain.CodeBlobSize, "%w: blob %d: %w", ErrBlobTooLarge, i, err)
+				return txErr(chain.CodeBlobSize, "%w: blob %d: %w", errBlobTooLarge, i, err)
 			}
-			return txErr(chain.CodeMalformed, "%w: blob %d: %w", ErrMalformedTx, i, err)
+			return txErr(chain.CodeMalformed, "%w: blob %d: %w", errMalformedTx, i, err)
 		}
 	}
 	if worst, limit := worstCaseShares(wrapperLen, bs), params.MaxSquareSize*params.MaxSquareSize; worst > limit {
 		return txErr(chain.CodeBlobSize, "%w: the blobs need up to %d shares with alignment, a %d×%d square has %d",
-			ErrBlobTooLarge, worst, params.MaxSquareSize, params.MaxSquareSize, limit)
+			errBlobTooLarge, worst, params.MaxSquareSize, params.MaxSquareSize, limit)
 	}
 	for i, b := range bs {
 		c, err := blobs.CreateCommitment(b)
 		if err != nil {
-			return txErr(chain.CodeCommitment, "%w: blob %d: %w", ErrCommitment, i, err)
+			return txErr(chain.CodeCommitment, "%w: blob %d: %w", errCommitment, i, err)
 		}
 		if !bytes.Equal(c, pfb.ShareCommitments[i]) {
 			return txErr(chain.CodeCommitment, "%w: blob %d: pay-for-blobs commits to %X, the blob's commitment is %X",
-				ErrCommitment, i, pfb.ShareCommitments[i], c)
+				errCommitment, i, pfb.ShareCommitments[i], c)
 		}
 	}
 	return nil
@@ -300,10 +300,10 @@ func validateBlobs(bs []*blobs.Blob, pfb *blobs.PayForBlobs, signer chain.Addres
 // counted in the ledger's fees, which go to the validators) and any
 // transfer, and a staking message must apply (applyStakeMsg). On error the
 // ledger is unchanged.
-func applyTx(l *Ledger, d *decodedTx) *TxError {
+func applyTx(l *ledger, d *decodedTx) *txError {
 	acc := l.Account(d.signer)
 	if seq := d.sequence(); seq != acc.Sequence {
-		e := txErr(chain.CodeSequence, "%w: expected %d, got %d (account %s)", ErrSequence, acc.Sequence, seq, d.signer)
+		e := txErr(chain.CodeSequence, "%w: expected %d, got %d (account %s)", errSequence, acc.Sequence, seq, d.signer)
 		e.Data = chain.SequenceMismatchData(acc.Sequence)
 		return e
 	}
@@ -314,10 +314,10 @@ func applyTx(l *Ledger, d *decodedTx) *TxError {
 	}
 	if fee > acc.Balance || amount > acc.Balance-fee {
 		return txErr(chain.CodeInsufficientFunds, "%w: account %s has %d, the tx needs %d fee + %d transfer",
-			ErrInsufficientFunds, d.signer, acc.Balance, fee, amount)
+			errInsufficientFunds, d.signer, acc.Balance, fee, amount)
 	}
 	if acc.Sequence == math.MaxUint64 {
-		return txErr(chain.CodeSequence, "%w: account %s sequence is exhausted", ErrSequence, d.signer)
+		return txErr(chain.CodeSequence, "%w: account %s sequence is exhausted", errSequence, d.signer)
 	}
 	if d.stake != nil {
 		return applyStakeTx(l, d, acc, fee)
@@ -331,7 +331,7 @@ func applyTx(l *Ledger, d *decodedTx) *TxError {
 		} else {
 			dst := l.Account(to)
 			if dst.Balance > math.MaxUint64-amount {
-				return txErr(chain.CodeMalformed, "%w: recipient %s balance would overflow", ErrMalformedTx, to)
+				return txErr(chain.CodeMalformed, "%w: recipient %s balance would overflow", errMalformedTx, to)
 			}
 			dst.Balance += amount
 			l.Set(to, dst)
@@ -345,7 +345,7 @@ func applyTx(l *Ledger, d *decodedTx) *TxError {
 // applyStakeTx charges the fee and bumps the sequence of a staking tx,
 // then applies its message; if the message does not apply, the ledger is
 // put back as it was.
-func applyStakeTx(l *Ledger, d *decodedTx, acc Account, fee uint64) *TxError {
+func applyStakeTx(l *ledger, d *decodedTx, acc Account, fee uint64) *txError {
 	prev, hadPrev := l.changes[d.signer]
 	acc.Balance -= fee
 	acc.Sequence++
@@ -364,19 +364,19 @@ func applyStakeTx(l *Ledger, d *decodedTx, acc Account, fee uint64) *TxError {
 
 // validateStakeHeader is validateTx for a staking tx: chain id, signature,
 // gas price, gas limit ≥ FixedTxGas, then validateStakeTx.
-func validateStakeHeader(d *decodedTx, params chain.Params, chainID string) *TxError {
+func validateStakeHeader(d *decodedTx, params chain.Params, chainID string) *txError {
 	tx := d.stake
 	if tx.ChainID != chainID {
-		return txErr(chain.CodeChainID, "%w: tx is for chain %q, this is %q", ErrWrongChainID, tx.ChainID, chainID)
+		return txErr(chain.CodeChainID, "%w: tx is for chain %q, this is %q", errWrongChainID, tx.ChainID, chainID)
 	}
 	if err := tx.VerifySignature(); err != nil {
-		return txErr(chain.CodeSignature, "%w: %w", ErrBadSignature, err)
+		return txErr(chain.CodeSignature, "%w: %w", errBadSignature, err)
 	}
 	if tx.GasPrice < params.MinGasPrice {
-		return txErr(chain.CodeGasPrice, "%w: gas price %d, the minimum is %d", ErrGasPrice, tx.GasPrice, params.MinGasPrice)
+		return txErr(chain.CodeGasPrice, "%w: gas price %d, the minimum is %d", errGasPrice, tx.GasPrice, params.MinGasPrice)
 	}
 	if tx.GasLimit < params.FixedTxGas {
-		return txErr(chain.CodeGas, "%w: gas limit %d, the tx needs %d", ErrGasLimit, tx.GasLimit, params.FixedTxGas)
+		return txErr(chain.CodeGas, "%w: gas limit %d, the tx needs %d", errGasLimit, tx.GasLimit, params.FixedTxGas)
 	}
 	return validateStakeTx(tx, d.signer, chainID)
 }

@@ -50,7 +50,7 @@ func FuzzCheckTx(f *testing.F) {
 		} else if err := d.tx.VerifySignature(); err != nil || d.tx.ChainID != testChainID {
 			t.Fatalf("admitted a tx that does not verify: %v", err)
 		}
-		l := NewLedger(testBase{Accounts: base, st: staked})
+		l := newLedger(testBase{Accounts: base, st: staked})
 		if terr := applyTx(l, d); terr != nil && (terr.Code == chain.CodeOK || terr.Error() == "") {
 			t.Fatalf("rejection without code or message: %+v", terr)
 		}

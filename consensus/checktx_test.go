@@ -71,7 +71,7 @@ func TestCheckTxRejections(t *testing.T) {
 	}
 	// A blob in a reserved namespace, built by hand (blobs.NewBlob refuses it).
 	reservedNS := func(last bool) []byte {
-		b := &blobs.Blob{Namespace: da.TxNamespace, Data: []byte("x")}
+		b := &blobs.Blob{Namespace: da.TxNamespace(), Data: []byte("x")}
 		good := testBlob(t, 1, 1)
 		p, err := blobs.NewPayForBlobs(good)
 		if err != nil {
@@ -92,7 +92,7 @@ func TestCheckTxRejections(t *testing.T) {
 			if i < 0 {
 				t.Fatal("namespace id not found in blob tx")
 			}
-			copy(raw[i:], da.TxNamespace.ID())
+			copy(raw[i:], da.TxNamespace().ID())
 		}
 		return raw
 	}

@@ -4,7 +4,7 @@
 // is package chain; clients (keys, signing, the submission queue) are
 // package wallet.
 //
-// The application (App: app*.go, state*.go, params.go, genesis.go,
+// The application (App: app*.go, state*.go, genesis.go,
 // checktx.go, proposal*.go, index.go, staking*.go) keeps the consensus
 // state — accounts with balance and sequence, the chain Params and the
 // staking state — and decides which
@@ -74,7 +74,7 @@
 //
 // Signatures travel in vote extensions: ExtendVote at height H signs the
 // lowest incomplete attestations of the state after H−1 (at most
-// MaxExtensionEntries, MaxVoteExtensionSize bytes); VerifyVoteExtension
+// maxExtensionEntries, maxVoteExtensionSize bytes); VerifyVoteExtension
 // rejects an extension that does not decode or whose signatures are not
 // the sender's registered address over an incomplete attestation it is to
 // sign. The proposer of H+1 puts the signatures of the extended commit

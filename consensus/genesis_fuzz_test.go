@@ -22,7 +22,7 @@ func FuzzParseGenesisState(f *testing.F) {
 		if err := g.Validate(); err != nil {
 			t.Fatalf("parsed genesis does not validate: %v", err)
 		}
-		if _, err := GenesisToState("c", g); err != nil {
+		if _, err := genesisToState("c", g); err != nil {
 			t.Fatalf("valid genesis has no state: %v", err)
 		}
 	})

@@ -68,7 +68,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 	if back.Params != g.Params || len(back.Accounts) != 1 || back.Accounts[0] != g.Accounts[0] {
 		t.Fatalf("round trip: got %+v, want %+v", back, g)
 	}
-	st, err := GenesisToState("c", back)
+	st, err := genesisToState("c", back)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,16 +10,16 @@ import (
 	"github.com/quadrant-da/quadrant/da"
 )
 
-// ErrProposal is wrapped by every reason ProcessProposal rejects a block.
-var ErrProposal = errors.New("consensus: invalid proposal")
+// errProposal is wrapped by every reason ProcessProposal rejects a block.
+var errProposal = errors.New("consensus: invalid proposal")
 
 // txChecker decodes raw and checks everything about it that does not depend
 // on account state (decodeTx + validateStateless, possibly cached).
-type txChecker func(raw []byte) (*decodedTx, *TxError)
+type txChecker func(raw []byte) (*decodedTx, *txError)
 
 // txValidator checks everything about a decoded transaction that does not
 // depend on account state (validateStateless, possibly cached).
-type txValidator func(d *decodedTx) *TxError
+type txValidator func(d *decodedTx) *txError
 
 // droppedTx is a transaction a proposer left out, with the reason.
 type droppedTx struct {
@@ -47,8 +47,8 @@ type blockPlan struct {
 // is skipped as if it were not there. valid is asked only about
 // transactions that fit, so what a full square leaves out is not hashed or
 // verified.
-func selectTxs(base AccountReader, ordered []*decodedTx, params chain.Params, maxBytes int64, excluded map[*decodedTx]bool, valid txValidator) (kept []*decodedTx, dropped []droppedTx) {
-	l := NewLedger(base)
+func selectTxs(base accountReader, ordered []*decodedTx, params chain.Params, maxBytes int64, excluded map[*decodedTx]bool, valid txValidator) (kept []*decodedTx, dropped []droppedTx) {
+	l := newLedger(base)
 	budget := newSquareBudget(params.MaxSquareSize, maxBytes)
 	broken := make(map[chain.Address]bool)
 	drop := func(d *decodedTx, reason error) {
@@ -92,7 +92,7 @@ func selectTxs(base AccountReader, ordered []*decodedTx, params chain.Params, ma
 // lead, when not nil, is the attestation transaction: it goes first in the
 // block and the square, ahead of everything selected (its bytes are taken
 // off maxBytes by the caller).
-func prepareBlock(base AccountReader, raws [][]byte, params chain.Params, validate txValidator, maxBytes int64, lead []byte) (*blockPlan, []droppedTx, error) {
+func prepareBlock(base accountReader, raws [][]byte, params chain.Params, validate txValidator, maxBytes int64, lead []byte) (*blockPlan, []droppedTx, error) {
 	var decoded []*decodedTx
 	var dropped []droppedTx
 	for i, raw := range raws {
@@ -106,8 +106,8 @@ func prepareBlock(base AccountReader, raws [][]byte, params chain.Params, valida
 	}
 	ordered := orderTxs(decoded)
 	excluded := make(map[*decodedTx]bool)
-	verdicts := make(map[*decodedTx]*TxError)
-	valid := func(d *decodedTx) *TxError {
+	verdicts := make(map[*decodedTx]*txError)
+	valid := func(d *decodedTx) *txError {
 		v, ok := verdicts[d]
 		if !ok {
 			v = validate(d)
@@ -163,48 +163,48 @@ func prepareBlock(base AccountReader, raws [][]byte, params chain.Params, valida
 // every other transaction must decode, be valid and apply in order against base; the
 // square constructed from them must have the data root and square size the
 // data-root transaction states.
-func processBlock(base AccountReader, blockTxs [][]byte, params chain.Params, check txChecker) (*blockPlan, error) {
+func processBlock(base accountReader, blockTxs [][]byte, params chain.Params, check txChecker) (*blockPlan, error) {
 	n := len(blockTxs)
 	if n == 0 {
-		return nil, fmt.Errorf("%w: no data-root transaction (the block is empty)", ErrProposal)
+		return nil, fmt.Errorf("%w: no data-root transaction (the block is empty)", errProposal)
 	}
 	drt, err := blobs.DecodeDataRootTx(blockTxs[n-1])
 	if err != nil {
-		return nil, fmt.Errorf("%w: the last transaction is not a data-root transaction: %w", ErrProposal, err)
+		return nil, fmt.Errorf("%w: the last transaction is not a data-root transaction: %w", errProposal, err)
 	}
 	txs := blockTxs[:n-1]
 	decoded := make([]*decodedTx, len(txs))
-	l := NewLedger(base)
+	l := newLedger(base)
 	for i, raw := range txs {
 		if blobs.IsDataRootTx(raw) {
-			return nil, fmt.Errorf("%w: data-root transaction at index %d, want exactly one, last (index %d)", ErrProposal, i, n-1)
+			return nil, fmt.Errorf("%w: data-root transaction at index %d, want exactly one, last (index %d)", errProposal, i, n-1)
 		}
 		if i == 0 && isAttestTx(raw) {
 			continue // checked by the caller against the last commit (applyAttestTx)
 		}
 		d, terr := check(raw)
 		if terr != nil {
-			return nil, fmt.Errorf("%w: transaction %d: %w", ErrProposal, i, terr)
+			return nil, fmt.Errorf("%w: transaction %d: %w", errProposal, i, terr)
 		}
 		if terr := applyTx(l, d); terr != nil {
-			return nil, fmt.Errorf("%w: transaction %d: %w", ErrProposal, i, terr)
+			return nil, fmt.Errorf("%w: transaction %d: %w", errProposal, i, terr)
 		}
 		d.order = i
 		decoded[i] = d
 	}
 	sq, err := blobs.Construct(txs, params.MaxSquareSize)
 	if err != nil {
-		return nil, fmt.Errorf("%w: constructing the square: %w", ErrProposal, err)
+		return nil, fmt.Errorf("%w: constructing the square: %w", errProposal, err)
 	}
 	plan, err := planFor(txs, decoded, sq)
 	if err != nil {
 		return nil, err
 	}
 	if uint64(plan.squareSize) != drt.SquareSize {
-		return nil, fmt.Errorf("%w: square size is %d, the data-root transaction says %d", ErrProposal, plan.squareSize, drt.SquareSize)
+		return nil, fmt.Errorf("%w: square size is %d, the data-root transaction says %d", errProposal, plan.squareSize, drt.SquareSize)
 	}
 	if !bytes.Equal(plan.dataRoot, drt.DataRoot) {
-		return nil, fmt.Errorf("%w: data root is %X, the data-root transaction says %X", ErrProposal, plan.dataRoot, drt.DataRoot)
+		return nil, fmt.Errorf("%w: data root is %X, the data-root transaction says %X", errProposal, plan.dataRoot, drt.DataRoot)
 	}
 	return plan, nil
 }
@@ -223,7 +223,7 @@ func planFor(txs [][]byte, decoded []*decodedTx, sq blobs.Square) (*blockPlan, e
 func blobPlacements(sq blobs.Square) ([][]uint32, error) {
 	start, end := -1, -1
 	for i := range sq {
-		if sq[i].Namespace() == da.PayForBlobNamespace {
+		if sq[i].Namespace() == da.PayForBlobNamespace() {
 			if start < 0 {
 				start = i
 			}

@@ -26,7 +26,7 @@ func FuzzProcessProposal(f *testing.F) {
 	f.Add(join(drt))
 	f.Add([]byte{})
 	base := Accounts{alice.addr: {Balance: richBalance}}
-	check := func(raw []byte) (*decodedTx, *TxError) {
+	check := func(raw []byte) (*decodedTx, *txError) {
 		d, terr := decodeTx(raw, params)
 		if terr != nil {
 			return nil, terr

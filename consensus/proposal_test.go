@@ -372,7 +372,7 @@ func TestSquareBudgetMatchesBuilder(t *testing.T) {
 			base[k.addr] = Account{Balance: richBalance}
 		}
 		ordered := orderTxs(decoded)
-		valid := func(d *decodedTx) *TxError { return validateStateless(d, params, testChainID) }
+		valid := func(d *decodedTx) *txError { return validateStateless(d, params, testChainID) }
 		kept, _ := selectTxs(base, ordered, params, 0, nil, valid)
 		all := make([][]byte, len(ordered))
 		for i, d := range ordered {

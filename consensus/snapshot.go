@@ -29,9 +29,9 @@ import (
 // not part of a snapshot: it is not committed to by the app hash and covers
 // blocks a state-synced node does not have.
 
-// SnapshotFormat is the format version of the snapshots this App takes and
+// snapshotFormat is the format version of the snapshots this App takes and
 // restores.
-const SnapshotFormat uint32 = 1
+const snapshotFormat uint32 = 1
 
 // Snapshot defaults and bounds.
 const (
@@ -42,20 +42,20 @@ const (
 	// MaxSnapshotChunkBytes is the largest chunk this App writes or accepts
 	// (CometBFT's state-sync messages carry at most 16 MB).
 	MaxSnapshotChunkBytes = 4 << 20
-	// MaxSnapshotChunks bounds the chunk count a restore accepts.
-	MaxSnapshotChunks = 4096
-	// MaxSnapshotBytes bounds the payload a restore holds in memory.
-	MaxSnapshotBytes = 1 << 30
+	// maxSnapshotChunks bounds the chunk count a restore accepts.
+	maxSnapshotChunks = 4096
+	// maxSnapshotBytes bounds the payload a restore holds in memory.
+	maxSnapshotBytes = 1 << 30
 	// maxMetaJSONBytes bounds the encoded stateMeta in a payload.
 	maxMetaJSONBytes = 64 << 10
 )
 
-// Snapshot errors; every decoding error wraps ErrBadSnapshot.
+// Snapshot errors; every decoding error wraps errBadSnapshot.
 var (
-	ErrBadSnapshot       = errors.New("consensus: malformed snapshot")
-	ErrSnapshotFormat    = errors.New("consensus: unsupported snapshot format")
-	ErrSnapshotMismatch  = errors.New("consensus: restored state does not match the trusted app hash")
-	errSnapshotTruncated = fmt.Errorf("%w: payload is truncated", ErrBadSnapshot)
+	errBadSnapshot       = errors.New("consensus: malformed snapshot")
+	errSnapshotFormat    = errors.New("consensus: unsupported snapshot format")
+	errSnapshotMismatch  = errors.New("consensus: restored state does not match the trusted app hash")
+	errSnapshotTruncated = fmt.Errorf("%w: payload is truncated", errBadSnapshot)
 )
 
 // SnapshotConfig configures the snapshots an App takes.
@@ -97,14 +97,14 @@ func (c SnapshotConfig) Validate() error {
 }
 
 // encodeSnapshotPayload encodes st (see the format above).
-func encodeSnapshotPayload(st *State) []byte {
+func encodeSnapshotPayload(st *state) []byte {
 	meta, err := json.Marshal(metaOf(st))
 	if err != nil {
 		panic("consensus: state meta does not encode: " + err.Error()) // plain types: a programmer error
 	}
 	staking := st.Staking
 	if staking == nil {
-		staking = NewStaking(chain.DefaultStakingParams())
+		staking = newStaking(chain.DefaultStakingParams())
 	}
 	stakingJSON := staking.marshal()
 	addrs := make([]chain.Address, 0, len(st.Accounts))
@@ -134,19 +134,19 @@ func encodeSnapshotPayload(st *State) []byte {
 	return append(b, attestJSON...)
 }
 
-// decodeSnapshotPayload decodes a payload into a State whose AppHash is the
+// decodeSnapshotPayload decodes a payload into a State whose appHash is the
 // one the payload claims; callers check it against a recomputed one. It
 // never reads past b and allocates at most in proportion to len(b).
-func decodeSnapshotPayload(b []byte) (*State, error) {
+func decodeSnapshotPayload(b []byte) (*state, error) {
 	r := payloadReader{b: b}
 	metaJSON := r.next(int(r.u32()))
 	if r.err == nil && len(metaJSON) > maxMetaJSONBytes {
-		return nil, fmt.Errorf("%w: state meta is %d bytes, want ≤ %d", ErrBadSnapshot, len(metaJSON), maxMetaJSONBytes)
+		return nil, fmt.Errorf("%w: state meta is %d bytes, want ≤ %d", errBadSnapshot, len(metaJSON), maxMetaJSONBytes)
 	}
 	n := r.u64()
 	const rec = chain.AddressSize + accountSize
 	if r.err == nil && n > uint64(len(r.b))/rec {
-		return nil, fmt.Errorf("%w: %d accounts do not fit in %d bytes", ErrBadSnapshot, n, len(r.b))
+		return nil, fmt.Errorf("%w: %d accounts do not fit in %d bytes", errBadSnapshot, n, len(r.b))
 	}
 	accounts := make(Accounts, int(min(n, uint64(len(b)/rec))))
 	var prev []byte
@@ -156,12 +156,12 @@ func decodeSnapshotPayload(b []byte) (*State, error) {
 			break
 		}
 		if prev != nil && bytes.Compare(prev, raw[:chain.AddressSize]) >= 0 {
-			return nil, fmt.Errorf("%w: accounts not in strictly increasing address order at %d", ErrBadSnapshot, i)
+			return nil, fmt.Errorf("%w: accounts not in strictly increasing address order at %d", errBadSnapshot, i)
 		}
 		prev = raw[:chain.AddressSize]
 		acc, _ := unmarshalAccount(raw[chain.AddressSize:])
 		if acc.IsZero() {
-			return nil, fmt.Errorf("%w: account %d is zero (zero accounts are not stored)", ErrBadSnapshot, i)
+			return nil, fmt.Errorf("%w: account %d is zero (zero accounts are not stored)", errBadSnapshot, i)
 		}
 		accounts[chain.Address(raw[:chain.AddressSize])] = acc
 	}
@@ -171,26 +171,26 @@ func decodeSnapshotPayload(b []byte) (*State, error) {
 		return nil, r.err
 	}
 	if len(r.b) != 0 {
-		return nil, fmt.Errorf("%w: %d bytes after the attestation state", ErrBadSnapshot, len(r.b))
+		return nil, fmt.Errorf("%w: %d bytes after the attestation state", errBadSnapshot, len(r.b))
 	}
 	var meta stateMeta
 	if err := json.Unmarshal(metaJSON, &meta); err != nil {
-		return nil, fmt.Errorf("%w: state meta: %w", ErrBadSnapshot, err)
+		return nil, fmt.Errorf("%w: state meta: %w", errBadSnapshot, err)
 	}
 	staking, err := unmarshalStaking(stakingJSON)
 	if err != nil {
-		return nil, fmt.Errorf("%w: staking state: %w", ErrBadSnapshot, err)
+		return nil, fmt.Errorf("%w: staking state: %w", errBadSnapshot, err)
 	}
-	var attest *Attestations
+	var attest *attestations
 	if len(attestJSON) > 0 {
 		if attest, err = unmarshalAttestations(attestJSON); err != nil {
-			return nil, fmt.Errorf("%w: attestation state: %w", ErrBadSnapshot, err)
+			return nil, fmt.Errorf("%w: attestation state: %w", errBadSnapshot, err)
 		}
 	}
 	if meta.Height < 1 || meta.InitialHeight < 1 || meta.Height < meta.InitialHeight-1 {
-		return nil, fmt.Errorf("%w: height %d, initial height %d", ErrBadSnapshot, meta.Height, meta.InitialHeight)
+		return nil, fmt.Errorf("%w: height %d, initial height %d", errBadSnapshot, meta.Height, meta.InitialHeight)
 	}
-	return &State{ChainID: meta.ChainID, InitialHeight: meta.InitialHeight, Height: meta.Height, AppHash: meta.AppHash,
+	return &state{ChainID: meta.ChainID, InitialHeight: meta.InitialHeight, Height: meta.Height, AppHash: meta.AppHash,
 		Params: meta.Params, Accounts: accounts, Staking: staking, Attest: attest, LastBlockTime: meta.LastBlockTime}, nil
 }
 
@@ -242,15 +242,15 @@ func (m snapshotMeta) encode() []byte {
 // decodeSnapshotMeta decodes metadata that must list chunks chunk hashes.
 func decodeSnapshotMeta(b []byte, chunks uint32) (snapshotMeta, error) {
 	if len(b) < 8 || (len(b)-8)%sha256.Size != 0 {
-		return snapshotMeta{}, fmt.Errorf("%w: metadata of %d bytes, want 8 + 32 per chunk", ErrBadSnapshot, len(b))
+		return snapshotMeta{}, fmt.Errorf("%w: metadata of %d bytes, want 8 + 32 per chunk", errBadSnapshot, len(b))
 	}
 	n := (len(b) - 8) / sha256.Size
-	if n == 0 || n > MaxSnapshotChunks || n != int(chunks) {
-		return snapshotMeta{}, fmt.Errorf("%w: metadata lists %d chunk hashes for %d chunks, want 1..%d and equal", ErrBadSnapshot, n, chunks, MaxSnapshotChunks)
+	if n == 0 || n > maxSnapshotChunks || n != int(chunks) {
+		return snapshotMeta{}, fmt.Errorf("%w: metadata lists %d chunk hashes for %d chunks, want 1..%d and equal", errBadSnapshot, n, chunks, maxSnapshotChunks)
 	}
 	m := snapshotMeta{size: binary.BigEndian.Uint64(b), hashes: make([][32]byte, n)}
-	if m.size == 0 || m.size > MaxSnapshotBytes {
-		return snapshotMeta{}, fmt.Errorf("%w: payload of %d bytes, want 1..%d", ErrBadSnapshot, m.size, MaxSnapshotBytes)
+	if m.size == 0 || m.size > maxSnapshotBytes {
+		return snapshotMeta{}, fmt.Errorf("%w: payload of %d bytes, want 1..%d", errBadSnapshot, m.size, maxSnapshotBytes)
 	}
 	for i := range m.hashes {
 		copy(m.hashes[i][:], b[8+i*sha256.Size:])

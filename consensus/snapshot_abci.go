@@ -60,7 +60,7 @@ func newSnapshotter(cfg SnapshotConfig, log *slog.Logger) (*snapshotter, error) 
 // viewLocked returns a copy of st to snapshot if st's height is due and no
 // snapshot is being written, else nil. Callers hold the App's stateMu, so
 // the copy is consistent; the copy costs O(state) but no I/O.
-func (s *snapshotter) viewLocked(st *State) *State {
+func (s *snapshotter) viewLocked(st *state) *state {
 	if s.store == nil || st.Height%s.cfg.Interval != 0 {
 		return nil
 	}
@@ -73,7 +73,7 @@ func (s *snapshotter) viewLocked(st *State) *State {
 
 // start writes the snapshot of view in the background (view from viewLocked;
 // nil does nothing). wait waits for it.
-func (s *snapshotter) start(view *State) {
+func (s *snapshotter) start(view *state) {
 	if view == nil {
 		return
 	}
@@ -128,8 +128,8 @@ func (s *snapshotter) offer(req *abci.RequestOfferSnapshot, committedHeight int6
 	if snap == nil {
 		return abci.ResponseOfferSnapshot_REJECT
 	}
-	if snap.Format != SnapshotFormat {
-		s.log.Info("consensus: snapshot format refused", "height", snap.Height, "format", snap.Format, "want", SnapshotFormat)
+	if snap.Format != snapshotFormat {
+		s.log.Info("consensus: snapshot format refused", "height", snap.Height, "format", snap.Format, "want", snapshotFormat)
 		return abci.ResponseOfferSnapshot_REJECT_FORMAT
 	}
 	if committedHeight > 0 {
@@ -141,11 +141,11 @@ func (s *snapshotter) offer(req *abci.RequestOfferSnapshot, committedHeight int6
 	switch {
 	case err != nil:
 	case snap.Height == 0 || snap.Height > math.MaxInt64:
-		err = fmt.Errorf("%w: height %d", ErrBadSnapshot, snap.Height)
+		err = fmt.Errorf("%w: height %d", errBadSnapshot, snap.Height)
 	case !bytes.Equal(hash[:], snap.Hash):
-		err = fmt.Errorf("%w: hash %X is not SHA-256 of the metadata (%X)", ErrBadSnapshot, snap.Hash, hash)
+		err = fmt.Errorf("%w: hash %X is not SHA-256 of the metadata (%X)", errBadSnapshot, snap.Hash, hash)
 	case len(req.AppHash) == 0:
-		err = fmt.Errorf("%w: no trusted app hash", ErrBadSnapshot)
+		err = fmt.Errorf("%w: no trusted app hash", errBadSnapshot)
 	}
 	if err != nil {
 		s.log.Info("consensus: snapshot refused", "height", snap.Height, "err", err)
@@ -163,7 +163,7 @@ func (s *snapshotter) offer(req *abci.RequestOfferSnapshot, committedHeight int6
 // arrives it decodes the payload, checks it against the trusted app hash
 // and, if chainID is not empty, the chain id, and returns the state; the
 // caller persists it.
-func (s *snapshotter) apply(req *abci.RequestApplySnapshotChunk, chainID string) (*abci.ResponseApplySnapshotChunk, *State) {
+func (s *snapshotter) apply(req *abci.RequestApplySnapshotChunk, chainID string) (*abci.ResponseApplySnapshotChunk, *state) {
 	s.restoreMu.Lock()
 	defer s.restoreMu.Unlock()
 	r := s.restore
@@ -201,28 +201,28 @@ func (s *snapshotter) apply(req *abci.RequestApplySnapshotChunk, chainID string)
 
 // finish decodes the whole payload and checks it against the trusted app
 // hash, the snapshot's height and the chain id.
-func (r *restoreState) finish(chainID string) (*State, error) {
+func (r *restoreState) finish(chainID string) (*state, error) {
 	payload := make([]byte, 0, r.meta.size)
 	for _, c := range r.chunks {
 		if uint64(len(payload)+len(c)) > r.meta.size {
-			return nil, fmt.Errorf("%w: chunks hold more than the %d bytes the metadata gives", ErrBadSnapshot, r.meta.size)
+			return nil, fmt.Errorf("%w: chunks hold more than the %d bytes the metadata gives", errBadSnapshot, r.meta.size)
 		}
 		payload = append(payload, c...)
 	}
 	if uint64(len(payload)) != r.meta.size {
-		return nil, fmt.Errorf("%w: chunks hold %d bytes, metadata gives %d", ErrBadSnapshot, len(payload), r.meta.size)
+		return nil, fmt.Errorf("%w: chunks hold %d bytes, metadata gives %d", errBadSnapshot, len(payload), r.meta.size)
 	}
 	st, err := decodeSnapshotPayload(payload)
 	if err != nil {
 		return nil, err
 	}
-	switch got := StateHash(st.Params, st.Accounts, nil, st.Staking, st.Attest); {
+	switch got := stateHash(st.Params, st.Accounts, nil, st.Staking, st.Attest); {
 	case uint64(st.Height) != r.snap.Height:
-		return nil, fmt.Errorf("%w: payload is of height %d, snapshot of %d", ErrBadSnapshot, st.Height, r.snap.Height)
+		return nil, fmt.Errorf("%w: payload is of height %d, snapshot of %d", errBadSnapshot, st.Height, r.snap.Height)
 	case chainID != "" && st.ChainID != chainID:
-		return nil, fmt.Errorf("%w: payload is of chain %q, this node is on %q", ErrBadSnapshot, st.ChainID, chainID)
+		return nil, fmt.Errorf("%w: payload is of chain %q, this node is on %q", errBadSnapshot, st.ChainID, chainID)
 	case !bytes.Equal(got, r.appHash):
-		return nil, fmt.Errorf("%w: restored %X, trusted %X", ErrSnapshotMismatch, got, r.appHash)
+		return nil, fmt.Errorf("%w: restored %X, trusted %X", errSnapshotMismatch, got, r.appHash)
 	}
 	st.AppHash = bytes.Clone(r.appHash)
 	return st, nil
@@ -240,7 +240,7 @@ func nonEmpty(ss []string) []string {
 
 // restoreSnapshot persists a restored state as the committed state, as if
 // every block up to its height had been committed here.
-func (a *App) restoreSnapshot(ctx context.Context, st *State) error {
+func (a *App) restoreSnapshot(ctx context.Context, st *state) error {
 	a.stateMu.Lock()
 	defer a.stateMu.Unlock()
 	if a.committed.Height > 0 {

@@ -79,11 +79,11 @@ func (s *snapshotStore) snapshots() []*abci.Snapshot {
 
 // save writes the snapshot of st in chunks of chunkBytes and prunes all but
 // the newest keep snapshots.
-func (s *snapshotStore) save(st *State, chunkBytes int) (*abci.Snapshot, error) {
+func (s *snapshotStore) save(st *state, chunkBytes int) (*abci.Snapshot, error) {
 	chunks, meta := chunkPayload(encodeSnapshotPayload(st), chunkBytes)
 	md := meta.encode()
 	hash := sha256.Sum256(md)
-	snap := &abci.Snapshot{Height: uint64(st.Height), Format: SnapshotFormat, Chunks: uint32(len(chunks)), Hash: hash[:], Metadata: md}
+	snap := &abci.Snapshot{Height: uint64(st.Height), Format: snapshotFormat, Chunks: uint32(len(chunks)), Hash: hash[:], Metadata: md}
 	name := strconv.FormatInt(st.Height, 10)
 	tmp := filepath.Join(s.dir, "tmp-"+name)
 	if err := s.writeDir(tmp, snap, chunks); err != nil {

@@ -257,7 +257,7 @@ func TestSnapshotWrongAppHashRejected(t *testing.T) {
 }
 
 // TestSnapshotPayloadRoundTrip: decode(encode(state)) is the state, and
-// every truncation of a payload is an ErrBadSnapshot, never a panic.
+// every truncation of a payload is an errBadSnapshot, never a panic.
 func TestSnapshotPayloadRoundTrip(t *testing.T) {
 	src, _ := snapshotSource(t)
 	payload := encodeSnapshotPayload(src.committed)
@@ -265,14 +265,14 @@ func TestSnapshotPayloadRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := StateHash(st.Params, st.Accounts, nil, st.Staking, st.Attest); !bytes.Equal(got, src.committed.AppHash) {
+	if got := stateHash(st.Params, st.Accounts, nil, st.Staking, st.Attest); !bytes.Equal(got, src.committed.AppHash) {
 		t.Fatalf("decoded app hash %X, want %X", got, src.committed.AppHash)
 	}
 	if !bytes.Equal(encodeSnapshotPayload(st), payload) {
 		t.Fatal("re-encoding the decoded state changed the payload")
 	}
 	for n := range len(payload) {
-		if _, err := decodeSnapshotPayload(payload[:n]); !errors.Is(err, ErrBadSnapshot) {
+		if _, err := decodeSnapshotPayload(payload[:n]); !errors.Is(err, errBadSnapshot) {
 			t.Fatalf("payload cut at %d: err %v, want ErrBadSnapshot", n, err)
 		}
 	}

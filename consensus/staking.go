@@ -86,8 +86,8 @@ type UnbondingEntry struct {
 // rewardScale is the fixed-point scale of RewardPerShare: 10^18.
 var rewardScale = new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil)
 
-// NewStaking returns an empty staking state with params.
-func NewStaking(params chain.StakingParams) *Staking {
+// newStaking returns an empty staking state with params.
+func newStaking(params chain.StakingParams) *Staking {
 	return &Staking{
 		Params:      params,
 		Validators:  map[chain.Address]*Validator{},
@@ -99,7 +99,7 @@ func NewStaking(params chain.StakingParams) *Staking {
 
 // Clone returns a deep copy of s.
 func (s *Staking) Clone() *Staking {
-	c := NewStaking(s.Params)
+	c := newStaking(s.Params)
 	c.FeeRemainder = s.FeeRemainder
 	for k, v := range s.Validators {
 		nv := *v
@@ -138,7 +138,7 @@ func (s *Staking) marshal() []byte {
 
 // unmarshalStaking decodes stored staking JSON.
 func unmarshalStaking(b []byte) (*Staking, error) {
-	s := NewStaking(chain.StakingParams{})
+	s := newStaking(chain.StakingParams{})
 	if err := json.Unmarshal(b, s); err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ type stakingBlock struct {
 // is computed and its difference from the last one returned as
 // CometBFT validator updates (which take effect two heights later). It is
 // deterministic: a pure function of the ledger and b.
-func endBlock(l *Ledger, b stakingBlock) ([]abci.ValidatorUpdate, []abci.Event) {
+func endBlock(l *ledger, b stakingBlock) ([]abci.ValidatorUpdate, []abci.Event) {
 	st := l.StakingState()
 	if len(st.Validators) == 0 && len(st.Unbonding) == 0 {
 		return nil, nil // no staking (fees, if any, are burned)
@@ -61,7 +61,7 @@ func stakingEvent(typ string, v *Validator, kv ...string) abci.Event {
 // (and of its unbonding entries created at or after the infraction
 // height), jails and tombstones it. Evidence against an unknown or already
 // tombstoned validator changes nothing.
-func punishEquivocation(l *Ledger, w *Staking, byCons map[chain.Address]*Validator, m abci.Misbehavior) []abci.Event {
+func punishEquivocation(l *ledger, w *Staking, byCons map[chain.Address]*Validator, m abci.Misbehavior) []abci.Event {
 	addr, err := chain.AddressFromBytes(m.Validator.Address)
 	v := byCons[addr]
 	if err != nil || v == nil || v.Tombstoned {
@@ -79,7 +79,7 @@ func punishEquivocation(l *Ledger, w *Staking, byCons map[chain.Address]*Validat
 // unbonding entry from v created at or after infractionHeight that has
 // not completed (those tokens were bonded when the infraction happened).
 // It returns how much was burnt.
-func slashValidator(l *Ledger, w *Staking, v *Validator, bps uint64, infractionHeight int64) uint64 {
+func slashValidator(l *ledger, w *Staking, v *Validator, bps uint64, infractionHeight int64) uint64 {
 	cut, _ := mulDiv(v.Tokens, bps, chain.BasisPoints)
 	v.Tokens -= cut
 	burnt := cut
@@ -98,7 +98,7 @@ func slashValidator(l *Ledger, w *Staking, v *Validator, bps uint64, infractionH
 // recordSignature records whether v missed the last block in its window
 // and jails it, slashing SlashDowntimeBps, once a full window has been
 // recorded and it missed at least MaxMissedBps of it.
-func recordSignature(l *Ledger, w *Staking, v *Validator, missed bool) []abci.Event {
+func recordSignature(l *ledger, w *Staking, v *Validator, missed bool) []abci.Event {
 	window := w.Params.SignedBlocksWindow
 	if uint64(len(v.Missed)) != (window+7)/8 {
 		v.Missed, v.MissedCount, v.Recorded = make(chain.HexBytes, (window+7)/8), 0, 0
@@ -134,7 +134,7 @@ func recordSignature(l *Ledger, w *Staking, v *Validator, missed bool) []abci.Ev
 // last block) among the active set in proportion to power; the remainder
 // of the integer division is carried. With no active validator the fees
 // are burned.
-func distributeFees(l *Ledger, w *Staking, byCons map[chain.Address]*Validator) {
+func distributeFees(l *ledger, w *Staking, byCons map[chain.Address]*Validator) {
 	total := saturatingAdd(l.fees, w.FeeRemainder)
 	var totalPower uint64
 	addrs := make([]chain.Address, 0, len(w.Active))
@@ -162,7 +162,7 @@ func distributeFees(l *Ledger, w *Staking, byCons map[chain.Address]*Validator) 
 // balance at once, the rest to its delegators lazily, by raising the
 // validator's reward per share (F1-style; a delegation collects when it
 // changes, see withdrawRewards).
-func rewardValidator(l *Ledger, v *Validator, amount uint64) {
+func rewardValidator(l *ledger, v *Validator, amount uint64) {
 	commission, _ := mulDiv(amount, v.CommissionBps, chain.BasisPoints)
 	rest := amount - commission
 	if v.Shares == 0 {
@@ -185,7 +185,7 @@ func rewardValidator(l *Ledger, v *Validator, amount uint64) {
 
 // matureUnbonding pays out, in creation order, the unbonding entries whose
 // completion time has come.
-func matureUnbonding(l *Ledger, w *Staking) []abci.Event {
+func matureUnbonding(l *ledger, w *Staking) []abci.Event {
 	var events []abci.Event
 	kept := w.Unbonding[:0]
 	for _, e := range w.Unbonding {

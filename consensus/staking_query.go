@@ -13,7 +13,7 @@ import (
 func stakingQuery(st *Staking, now int64, parts []string) (any, error) {
 	switch {
 	case len(parts) == 1 && parts[0] == "validators":
-		return ValidatorInfos(st), nil
+		return validatorInfos(st), nil
 	case len(parts) == 2 && parts[0] == "staking" && parts[1] == "params":
 		return st.Params, nil
 	case len(parts) == 2 && parts[0] == "stake":
@@ -21,14 +21,14 @@ func stakingQuery(st *Staking, now int64, parts []string) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return StakeOf(st, addr), nil
+		return stakeOf(st, addr), nil
 	}
 	return nil, fmt.Errorf("consensus: unknown staking query %q, want /validators, /stake/<hex> or /staking/params", parts)
 }
 
-// ValidatorInfos lists every validator (active or not) by power, highest
+// validatorInfos lists every validator (active or not) by power, highest
 // first, then by consensus address.
-func ValidatorInfos(st *Staking) []chain.ValidatorInfo {
+func validatorInfos(st *Staking) []chain.ValidatorInfo {
 	out := make([]chain.ValidatorInfo, 0, len(st.Validators))
 	for _, v := range st.Validators {
 		cons := v.ConsAddress()
@@ -48,8 +48,8 @@ func ValidatorInfos(st *Staking) []chain.ValidatorInfo {
 	return out
 }
 
-// StakeOf is what addr has bonded, unbonding and earned.
-func StakeOf(st *Staking, addr chain.Address) chain.StakeInfo {
+// stakeOf is what addr has bonded, unbonding and earned.
+func stakeOf(st *Staking, addr chain.Address) chain.StakeInfo {
 	info := chain.StakeInfo{Address: addr[:], Delegations: []chain.DelegationInfo{}, Entries: []chain.UnbondingInfo{}}
 	for _, val := range sortedAddrs(st.Delegations) {
 		d := st.Delegations[val][addr]

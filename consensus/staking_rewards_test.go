@@ -23,7 +23,7 @@ func TestRewardsLazySums(t *testing.T) {
 	total := func() uint64 { // every account balance plus bonded, unbonding and pending
 		var sum uint64
 		for _, k := range []testKey{alice, bob, carol, dave} {
-			info := StakeOf(l.StakingState(), k.addr)
+			info := stakeOf(l.StakingState(), k.addr)
 			sum += l.Account(k.addr).Balance + info.Bonded + info.Unbonding + info.Rewards
 		}
 		return sum
@@ -51,7 +51,7 @@ func TestRewardsLazySums(t *testing.T) {
 		t.Fatalf("balances+stake+pending+carry = %d, want %d (fees %d) minus at most %d of dust", got, start+fees, fees, ops+8)
 	}
 	// Power 3 : 1 at the start; a delegator's share follows its stake.
-	a, b := StakeOf(st, alice.addr).Rewards, StakeOf(st, bob.addr).Rewards
+	a, b := stakeOf(st, alice.addr).Rewards, stakeOf(st, bob.addr).Rewards
 	if a == 0 || b == 0 {
 		t.Fatalf("self-bond rewards alice %d bob %d, want both > 0", a, b)
 	}
@@ -86,7 +86,7 @@ func TestFinalizeBlockStaking(t *testing.T) {
 	}
 	// The fee went to alice (the only active validator): 10 % commission
 	// to her balance at once, the rest as pending self-bond rewards.
-	stake := StakeOf(app.committed.Staking, alice.addr)
+	stake := stakeOf(app.committed.Staking, alice.addr)
 	if got := queryAccount(t, app, alice.addr).Balance - richBalance; got != fee/10 || stake.Rewards != fee-fee/10 {
 		t.Fatalf("alice got commission %d and rewards %d, want %d and %d", got, stake.Rewards, fee/10, fee-fee/10)
 	}
@@ -131,19 +131,19 @@ func TestFeesSplitByPower(t *testing.T) {
 	if got := balance(bob) - bobBefore; got != 1_000 {
 		t.Fatalf("bob's commission %d, want 1000 (10 %% of 10000)", got)
 	}
-	a, c, b := StakeOf(st, alice.addr).Rewards, StakeOf(st, carol.addr).Rewards, StakeOf(st, bob.addr).Rewards
+	a, c, b := stakeOf(st, alice.addr).Rewards, stakeOf(st, carol.addr).Rewards, stakeOf(st, bob.addr).Rewards
 	if a != 13_500 || c != 13_500 || b != 9_000 || st.FeeRemainder != 0 {
 		t.Fatalf("pending rewards alice %d carol %d bob %d (carry %d), want 13500, 13500, 9000", a, c, b, st.FeeRemainder)
 	}
 	// Bob withdraws his; carol collects when her delegation changes.
 	bobNow := balance(bob)
 	mustApply(t, l, bob, chain.StakeMsg{WithdrawRewards: &bob.addr})
-	if balance(bob) != bobNow+9_000 || StakeOf(l.StakingState(), bob.addr).Rewards != 0 {
+	if balance(bob) != bobNow+9_000 || stakeOf(l.StakingState(), bob.addr).Rewards != 0 {
 		t.Fatalf("bob's balance %d after withdraw, want %d", balance(bob), bobNow+9_000)
 	}
 	carolBefore := balance(carol)
 	mustApply(t, l, carol, chain.StakeMsg{Delegate: &chain.Delegation{Validator: alice.addr, Amount: 1}})
-	if got := carolBefore - 1 + 13_500; balance(carol) != got || StakeOf(l.StakingState(), carol.addr).Rewards != 0 {
+	if got := carolBefore - 1 + 13_500; balance(carol) != got || stakeOf(l.StakingState(), carol.addr).Rewards != 0 {
 		t.Fatalf("carol's balance %d after collecting, want %d", balance(carol), got)
 	}
 }

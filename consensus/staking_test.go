@@ -14,7 +14,7 @@ import (
 // stakingFixture builds a staking state with genesis validators of the
 // given self-bonds (operators alice, bob, carol, dave in order) and params
 // edited by tweak, and a ledger over it with every test key funded.
-func stakingFixture(t *testing.T, tweak func(*chain.StakingParams), bonds ...uint64) (*Ledger, []testKey) {
+func stakingFixture(t *testing.T, tweak func(*chain.StakingParams), bonds ...uint64) (*ledger, []testKey) {
 	t.Helper()
 	g := GenesisStaking{Params: chain.DefaultStakingParams()}
 	if tweak != nil {
@@ -28,17 +28,17 @@ func stakingFixture(t *testing.T, tweak func(*chain.StakingParams), bonds ...uin
 	for _, k := range []testKey{alice, bob, carol, dave} {
 		base.Accounts[k.addr] = Account{Balance: richBalance}
 	}
-	return NewLedger(base), ops
+	return newLedger(base), ops
 }
 
-func mustApply(t *testing.T, l *Ledger, signer testKey, msg chain.StakeMsg) {
+func mustApply(t *testing.T, l *ledger, signer testKey, msg chain.StakeMsg) {
 	t.Helper()
 	if terr := applyStakeMsg(l, signer.addr, msg); terr != nil {
 		t.Fatalf("%s: %v", msg.Name(), terr)
 	}
 }
 
-func consOf(l *Ledger, op testKey) chain.Address {
+func consOf(l *ledger, op testKey) chain.Address {
 	return l.StakingState().Validators[op.addr].ConsAddress()
 }
 
@@ -89,7 +89,7 @@ func TestUnbondingMaturity(t *testing.T) {
 	mustApply(t, l, carol, chain.StakeMsg{Delegate: &chain.Delegation{Validator: alice.addr, Amount: 4 * pr}})
 	mustApply(t, l, carol, chain.StakeMsg{Undelegate: &chain.Delegation{Validator: alice.addr, Amount: 3 * pr}})
 	before := l.Account(carol.addr).Balance
-	if info := StakeOf(l.StakingState(), carol.addr); info.Bonded != pr || info.Unbonding != 3*pr {
+	if info := stakeOf(l.StakingState(), carol.addr); info.Bonded != pr || info.Unbonding != 3*pr {
 		t.Fatalf("stake after undelegate: %+v", info)
 	}
 	l.now = t0.Add(59 * time.Second).UnixNano()

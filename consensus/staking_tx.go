@@ -10,34 +10,34 @@ import (
 	"github.com/quadrant-da/quadrant/chain"
 )
 
-// Staking rejection sentinels; every staking TxError wraps one of them.
+// Staking rejection sentinels; every staking txError wraps one of them.
 var (
-	ErrConsensusKey       = errors.New("consensus: bad consensus key")
-	ErrProofOfPossession  = errors.New("consensus: proof of possession does not verify")
-	ErrUnknownValidator   = errors.New("consensus: unknown validator")
-	ErrValidatorJailed    = errors.New("consensus: validator jailed")
-	ErrValidatorNotJailed = errors.New("consensus: validator is not jailed")
-	ErrTombstoned         = errors.New("consensus: validator tombstoned")
-	ErrSelfBond           = errors.New("consensus: self-bond below the minimum")
-	ErrValidatorExists    = errors.New("consensus: operator already runs a validator")
-	ErrStakeAmount        = errors.New("consensus: bad staking amount")
+	errConsensusKey       = errors.New("consensus: bad consensus key")
+	errProofOfPossession  = errors.New("consensus: proof of possession does not verify")
+	errUnknownValidator   = errors.New("consensus: unknown validator")
+	errValidatorJailed    = errors.New("consensus: validator jailed")
+	errValidatorNotJailed = errors.New("consensus: validator is not jailed")
+	errTombstoned         = errors.New("consensus: validator tombstoned")
+	errSelfBond           = errors.New("consensus: self-bond below the minimum")
+	errValidatorExists    = errors.New("consensus: operator already runs a validator")
+	errStakeAmount        = errors.New("consensus: bad staking amount")
 )
 
 // validateStakeTx is the stateless part of a staking tx's validation
 // after the common header: a create-validator's consensus key is ed25519
 // and its proof of possession verifies for this chain and the signer.
-func validateStakeTx(tx *chain.StakeTx, signer chain.Address, chainID string) *TxError {
+func validateStakeTx(tx *chain.StakeTx, signer chain.Address, chainID string) *txError {
 	c := tx.Msg.CreateValidator
 	if c == nil {
 		return nil
 	}
 	if c.ConsKeyType != ed25519.KeyType || len(c.ConsPubKey) != ed25519.PubKeySize {
 		return txErr(chain.CodeConsensusKey, "%w: consensus key is %s (%d bytes), CometBFT validators here use ed25519 (%d bytes)",
-			ErrConsensusKey, c.ConsKeyType, len(c.ConsPubKey), ed25519.PubKeySize)
+			errConsensusKey, c.ConsKeyType, len(c.ConsPubKey), ed25519.PubKeySize)
 	}
 	if !ed25519.PubKey(c.ConsPubKey).VerifySignature(chain.PossessionBytes(chainID, signer), c.ProofOfPossession) {
 		return txErr(chain.CodeProofOfPossession, "%w: the consensus key %X did not sign chain id %q and operator %s",
-			ErrProofOfPossession, c.ConsPubKey, chainID, signer)
+			errProofOfPossession, c.ConsPubKey, chainID, signer)
 	}
 	return nil
 }
@@ -45,7 +45,7 @@ func validateStakeTx(tx *chain.StakeTx, signer chain.Address, chainID string) *T
 // applyStakeMsg checks msg from signer against the ledger's state and, if
 // it is valid, applies it. It checks everything before it writes, so on
 // error nothing is changed. The signer's balance already paid the fee.
-func applyStakeMsg(l *Ledger, signer chain.Address, msg chain.StakeMsg) *TxError {
+func applyStakeMsg(l *ledger, signer chain.Address, msg chain.StakeMsg) *txError {
 	st := l.StakingState()
 	switch {
 	case msg.CreateValidator != nil:
@@ -70,37 +70,37 @@ func applyStakeMsg(l *Ledger, signer chain.Address, msg chain.StakeMsg) *TxError
 	case msg.WithdrawRewards != nil:
 		val := *msg.WithdrawRewards
 		if d := st.Delegations[val][signer]; d == nil || st.Validators[val] == nil {
-			return txErr(chain.CodeStakeAmount, "%w: account %s has no delegation to validator %s", ErrStakeAmount, signer, val)
+			return txErr(chain.CodeStakeAmount, "%w: account %s has no delegation to validator %s", errStakeAmount, signer, val)
 		}
 		withdrawRewards(l, l.stakingForWrite(), signer, val)
 		return nil
 	}
-	return txErr(chain.CodeMalformed, "%w: staking tx without a message", ErrMalformedTx)
+	return txErr(chain.CodeMalformed, "%w: staking tx without a message", errMalformedTx)
 }
 
-func operatorValidator(st *Staking, op chain.Address) (*Validator, *TxError) {
+func operatorValidator(st *Staking, op chain.Address) (*Validator, *txError) {
 	v := st.Validators[op]
 	if v == nil {
-		return nil, txErr(chain.CodeUnknownValidator, "%w: account %s runs no validator", ErrUnknownValidator, op)
+		return nil, txErr(chain.CodeUnknownValidator, "%w: account %s runs no validator", errUnknownValidator, op)
 	}
 	return v, nil
 }
 
-func createValidator(l *Ledger, st *Staking, op chain.Address, c *chain.CreateValidator) *TxError {
+func createValidator(l *ledger, st *Staking, op chain.Address, c *chain.CreateValidator) *txError {
 	if st.Validators[op] != nil {
-		return txErr(chain.CodeValidatorExists, "%w: %s (one validator per operator account)", ErrValidatorExists, op)
+		return txErr(chain.CodeValidatorExists, "%w: %s (one validator per operator account)", errValidatorExists, op)
 	}
 	cons, _ := chain.AddressFromBytes(ed25519.PubKey(c.ConsPubKey).Address())
 	if st.byConsAddress()[cons] != nil {
-		return txErr(chain.CodeConsensusKey, "%w: consensus key %X is already used by a validator", ErrConsensusKey, c.ConsPubKey)
+		return txErr(chain.CodeConsensusKey, "%w: consensus key %X is already used by a validator", errConsensusKey, c.ConsPubKey)
 	}
 	if c.SelfBond < st.Params.MinSelfBond {
-		return txErr(chain.CodeSelfBond, "%w: self-bond %d, the minimum is %d", ErrSelfBond, c.SelfBond, st.Params.MinSelfBond)
+		return txErr(chain.CodeSelfBond, "%w: self-bond %d, the minimum is %d", errSelfBond, c.SelfBond, st.Params.MinSelfBond)
 	}
 	acc := l.Account(op)
 	if acc.Balance < c.SelfBond {
 		return txErr(chain.CodeInsufficientFunds, "%w: account %s has %d after the fee, the self-bond is %d",
-			ErrInsufficientFunds, op, acc.Balance, c.SelfBond)
+			errInsufficientFunds, op, acc.Balance, c.SelfBond)
 	}
 	w := l.stakingForWrite()
 	w.Validators[op] = &Validator{
@@ -113,7 +113,7 @@ func createValidator(l *Ledger, st *Staking, op chain.Address, c *chain.CreateVa
 
 // bond moves amount from del's balance to validator val for new shares,
 // paying del's pending rewards first. The caller checked the balance.
-func bond(l *Ledger, w *Staking, del, val chain.Address, amount uint64) *TxError {
+func bond(l *ledger, w *Staking, del, val chain.Address, amount uint64) *txError {
 	v := w.Validators[val]
 	shares, terr := sharesFor(v, amount)
 	if terr != nil {
@@ -132,24 +132,24 @@ func bond(l *Ledger, w *Staking, del, val chain.Address, amount uint64) *TxError
 
 // sharesFor is how many shares of v amount tokens buy, or why they
 // cannot.
-func sharesFor(v *Validator, amount uint64) (uint64, *TxError) {
+func sharesFor(v *Validator, amount uint64) (uint64, *txError) {
 	shares := amount
 	if v.Shares > 0 {
 		var ok bool
 		if shares, ok = mulDiv(amount, v.Shares, v.Tokens); !ok || shares == 0 {
 			return 0, txErr(chain.CodeStakeAmount, "%w: %d tokens buy no shares of validator %s (tokens %d, shares %d)",
-				ErrStakeAmount, amount, v.Operator, v.Tokens, v.Shares)
+				errStakeAmount, amount, v.Operator, v.Tokens, v.Shares)
 		}
 	}
 	if v.Tokens > math.MaxUint64-amount || v.Shares > math.MaxUint64-shares {
-		return 0, txErr(chain.CodeStakeAmount, "%w: validator %s bond would overflow", ErrStakeAmount, v.Operator)
+		return 0, txErr(chain.CodeStakeAmount, "%w: validator %s bond would overflow", errStakeAmount, v.Operator)
 	}
 	return shares, nil
 }
 
 // withdrawRewards pays del's pending rewards from val to its balance and
 // returns its delegation (created if missing), with the reward base reset.
-func withdrawRewards(l *Ledger, w *Staking, del, val chain.Address) *Delegation {
+func withdrawRewards(l *ledger, w *Staking, del, val chain.Address) *Delegation {
 	v := w.Validators[val]
 	ds := w.Delegations[val]
 	if ds == nil {
@@ -178,24 +178,24 @@ func saturatingAdd(a, b uint64) uint64 {
 	return a + b
 }
 
-func delegate(l *Ledger, st *Staking, del chain.Address, m chain.Delegation) *TxError {
+func delegate(l *ledger, st *Staking, del chain.Address, m chain.Delegation) *txError {
 	v, terr := operatorValidator(st, m.Validator)
 	if terr != nil {
 		return terr
 	}
 	switch {
 	case v.Tombstoned:
-		return txErr(chain.CodeValidatorTombstoned, "%w: validator %s double-signed and can never validate again", ErrTombstoned, m.Validator)
+		return txErr(chain.CodeValidatorTombstoned, "%w: validator %s double-signed and can never validate again", errTombstoned, m.Validator)
 	case v.Jailed:
-		return txErr(chain.CodeValidatorJailed, "%w: validator %s is jailed; delegate after it unjails", ErrValidatorJailed, m.Validator)
+		return txErr(chain.CodeValidatorJailed, "%w: validator %s is jailed; delegate after it unjails", errValidatorJailed, m.Validator)
 	case m.Amount == 0:
-		return txErr(chain.CodeStakeAmount, "%w: delegating 0 tokens", ErrStakeAmount)
+		return txErr(chain.CodeStakeAmount, "%w: delegating 0 tokens", errStakeAmount)
 	case v.Shares > 0 && v.Tokens == 0:
-		return txErr(chain.CodeStakeAmount, "%w: validator %s has no tokens left to price shares", ErrStakeAmount, m.Validator)
+		return txErr(chain.CodeStakeAmount, "%w: validator %s has no tokens left to price shares", errStakeAmount, m.Validator)
 	}
 	if acc := l.Account(del); acc.Balance < m.Amount {
 		return txErr(chain.CodeInsufficientFunds, "%w: account %s has %d after the fee, delegating %d",
-			ErrInsufficientFunds, del, acc.Balance, m.Amount)
+			errInsufficientFunds, del, acc.Balance, m.Amount)
 	}
 	if _, terr := sharesFor(v, m.Amount); terr != nil {
 		return terr
@@ -203,19 +203,19 @@ func delegate(l *Ledger, st *Staking, del chain.Address, m chain.Delegation) *Tx
 	return bond(l, l.stakingForWrite(), del, m.Validator, m.Amount)
 }
 
-func undelegate(l *Ledger, st *Staking, del chain.Address, m chain.Delegation) *TxError {
+func undelegate(l *ledger, st *Staking, del chain.Address, m chain.Delegation) *txError {
 	v, terr := operatorValidator(st, m.Validator)
 	if terr != nil {
 		return terr
 	}
 	d := st.Delegations[m.Validator][del]
 	if d == nil || d.Shares == 0 {
-		return txErr(chain.CodeStakeAmount, "%w: account %s has no delegation to validator %s", ErrStakeAmount, del, m.Validator)
+		return txErr(chain.CodeStakeAmount, "%w: account %s has no delegation to validator %s", errStakeAmount, del, m.Validator)
 	}
 	have := tokensOf(v, d.Shares)
 	if m.Amount == 0 || m.Amount > have {
 		return txErr(chain.CodeStakeAmount, "%w: undelegating %d, the delegation is worth %d (want 1..%d)",
-			ErrStakeAmount, m.Amount, have, have)
+			errStakeAmount, m.Amount, have, have)
 	}
 	shares := d.Shares
 	if m.Amount < have {
@@ -251,23 +251,23 @@ func selfBond(st *Staking, v *Validator) uint64 {
 	return tokensOf(v, d.Shares)
 }
 
-func unjail(l *Ledger, st *Staking, op chain.Address) *TxError {
+func unjail(l *ledger, st *Staking, op chain.Address) *txError {
 	v, terr := operatorValidator(st, op)
 	if terr != nil {
 		return terr
 	}
 	switch {
 	case v.Tombstoned:
-		return txErr(chain.CodeValidatorTombstoned, "%w: validator %s double-signed and can never be unjailed", ErrTombstoned, op)
+		return txErr(chain.CodeValidatorTombstoned, "%w: validator %s double-signed and can never be unjailed", errTombstoned, op)
 	case !v.Jailed:
-		return txErr(chain.CodeValidatorJailed, "%w: validator %s", ErrValidatorNotJailed, op)
+		return txErr(chain.CodeValidatorJailed, "%w: validator %s", errValidatorNotJailed, op)
 	case l.now < v.JailedUntil:
 		return txErr(chain.CodeValidatorJailed, "%w: validator %s is jailed until %d (unix ns), the block time is %d",
-			ErrValidatorJailed, op, v.JailedUntil, l.now)
+			errValidatorJailed, op, v.JailedUntil, l.now)
 	}
 	if sb := selfBond(st, v); sb < st.Params.MinSelfBond {
 		return txErr(chain.CodeSelfBond, "%w: validator %s self-bond is %d, the minimum is %d; delegate to it from the operator first",
-			ErrSelfBond, op, sb, st.Params.MinSelfBond)
+			errSelfBond, op, sb, st.Params.MinSelfBond)
 	}
 	l.stakingForWrite().Validators[op].Jailed = false
 	return nil

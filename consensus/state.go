@@ -49,31 +49,31 @@ func unmarshalAccount(b []byte) (Account, error) {
 	}, nil
 }
 
-// AccountReader reads account state. Unknown accounts read as the zero
+// accountReader reads account state. Unknown accounts read as the zero
 // Account.
-type AccountReader interface {
+type accountReader interface {
 	Account(addr chain.Address) Account
 }
 
-// Accounts is a plain account map; it implements AccountReader.
+// Accounts is a plain account map; it implements accountReader.
 type Accounts map[chain.Address]Account
 
 // Account returns the account at addr, or the zero Account.
 func (m Accounts) Account(addr chain.Address) Account { return m[addr] }
 
-// StakingReader reads the staking state. The returned value must not be
+// stakingReader reads the staking state. The returned value must not be
 // modified.
-type StakingReader interface {
+type stakingReader interface {
 	StakingState() *Staking
 }
 
-// Ledger is a copy-on-write overlay over a base AccountReader: reads fall
+// ledger is a copy-on-write overlay over a base accountReader: reads fall
 // through to the base, writes stay in the overlay until the caller takes
 // them with Changes. The staking state is read from the base (when it is a
-// StakingReader; else it is empty with default params) and copied on the
+// stakingReader; else it is empty with default params) and copied on the
 // first write. Not safe for concurrent use.
-type Ledger struct {
-	base    AccountReader
+type ledger struct {
+	base    accountReader
 	changes map[chain.Address]Account
 	staking *Staking // the ledger's own copy once written, else nil
 
@@ -85,11 +85,11 @@ type Ledger struct {
 }
 
 // StakingState returns the staking state as the ledger sees it.
-func (l *Ledger) StakingState() *Staking {
+func (l *ledger) StakingState() *Staking {
 	if l.staking != nil {
 		return l.staking
 	}
-	if r, ok := l.base.(StakingReader); ok {
+	if r, ok := l.base.(stakingReader); ok {
 		if s := r.StakingState(); s != nil {
 			return s
 		}
@@ -98,10 +98,10 @@ func (l *Ledger) StakingState() *Staking {
 }
 
 // emptyStaking is the staking state of a base without one; never written.
-var emptyStaking = NewStaking(chain.DefaultStakingParams())
+var emptyStaking = newStaking(chain.DefaultStakingParams())
 
 // stakingForWrite returns the ledger's own copy of the staking state.
-func (l *Ledger) stakingForWrite() *Staking {
+func (l *ledger) stakingForWrite() *Staking {
 	if l.staking == nil {
 		l.staking = l.StakingState().Clone()
 	}
@@ -110,7 +110,7 @@ func (l *Ledger) stakingForWrite() *Staking {
 
 // StakingChanged returns the ledger's staking state if it was written,
 // else nil.
-func (l *Ledger) StakingChanged() *Staking { return l.staking }
+func (l *ledger) StakingChanged() *Staking { return l.staking }
 
 // blockClock is implemented by a Ledger base that knows the block being
 // built or checked: its height and time (unix nanoseconds).
@@ -118,12 +118,12 @@ type blockClock interface {
 	blockClock() (height, now int64)
 }
 
-func (l *Ledger) blockClock() (height, now int64) { return l.height, l.now }
+func (l *ledger) blockClock() (height, now int64) { return l.height, l.now }
 
-// NewLedger returns an empty overlay over base, for the block base names
+// newLedger returns an empty overlay over base, for the block base names
 // if it is a blockClock.
-func NewLedger(base AccountReader) *Ledger {
-	l := &Ledger{base: base, changes: make(map[chain.Address]Account)}
+func newLedger(base accountReader) *ledger {
+	l := &ledger{base: base, changes: make(map[chain.Address]Account)}
 	if c, ok := base.(blockClock); ok {
 		l.height, l.now = c.blockClock()
 	}
@@ -131,7 +131,7 @@ func NewLedger(base AccountReader) *Ledger {
 }
 
 // Account returns the account's current state in the overlay.
-func (l *Ledger) Account(addr chain.Address) Account {
+func (l *ledger) Account(addr chain.Address) Account {
 	if a, ok := l.changes[addr]; ok {
 		return a
 	}
@@ -139,34 +139,34 @@ func (l *Ledger) Account(addr chain.Address) Account {
 }
 
 // Set records a new state for addr.
-func (l *Ledger) Set(addr chain.Address, a Account) { l.changes[addr] = a }
+func (l *ledger) Set(addr chain.Address, a Account) { l.changes[addr] = a }
 
 // Changes returns the accounts written so far (the map is the ledger's own;
 // callers must not modify it while still using the ledger).
-func (l *Ledger) Changes() map[chain.Address]Account { return l.changes }
+func (l *ledger) Changes() map[chain.Address]Account { return l.changes }
 
-// State is the committed consensus state of the application.
-type State struct {
+// state is the committed consensus state of the application.
+type state struct {
 	ChainID string
 	// InitialHeight is the height of the chain's first block (≥ 1).
 	InitialHeight int64
 	// Height is the height of the last committed block (0 at genesis).
 	Height int64
-	// AppHash is the app hash after Height.
+	// appHash is the app hash after Height.
 	AppHash  []byte
 	Params   chain.Params
 	Accounts Accounts
 	Staking  *Staking
 	// Attest is the attestation state (attest*.go); never modified in
 	// place once committed.
-	Attest *Attestations
+	Attest *attestations
 	// LastBlockTime is the time of block Height (unix nanoseconds; the
 	// genesis time at height 0). Not part of the app hash.
 	LastBlockTime int64
 }
 
 // Clone returns a deep copy of s.
-func (s *State) Clone() *State {
+func (s *state) Clone() *state {
 	c := *s
 	c.AppHash = bytes.Clone(s.AppHash)
 	c.Accounts = maps.Clone(s.Accounts)
@@ -183,7 +183,7 @@ func (s *State) Clone() *State {
 }
 
 // Apply writes changes into s.Accounts, deleting accounts that became zero.
-func (s *State) Apply(changes map[chain.Address]Account) {
+func (s *state) Apply(changes map[chain.Address]Account) {
 	for addr, a := range changes {
 		if a.IsZero() {
 			delete(s.Accounts, addr)
@@ -201,7 +201,7 @@ const (
 	leafAttest  = 0x04
 )
 
-// AppHash returns the app hash committing to params and the non-zero
+// appHash returns the app hash committing to params and the non-zero
 // accounts of base overlaid with changes: the RFC-6962 Merkle root
 // (da.MerkleRoot) over the leaves
 //
@@ -214,13 +214,13 @@ const (
 //
 // It is a pure function of its inputs and costs O(n log n) in the number of
 // accounts.
-func AppHash(params chain.Params, base Accounts, changes map[chain.Address]Account, staking *Staking) []byte {
-	return StateHash(params, base, changes, staking, nil)
+func appHash(params chain.Params, base Accounts, changes map[chain.Address]Account, staking *Staking) []byte {
+	return stateHash(params, base, changes, staking, nil)
 }
 
-// StateHash is AppHash with one more leaf, after staking, when attest is
+// stateHash is appHash with one more leaf, after staking, when attest is
 // not nil: 0x04 ‖ SHA-256 of the attestation state's JSON (Attestations).
-func StateHash(params chain.Params, base Accounts, changes map[chain.Address]Account, staking *Staking, attest *Attestations) []byte {
+func stateHash(params chain.Params, base Accounts, changes map[chain.Address]Account, staking *Staking, attest *attestations) []byte {
 	addrs := make([]chain.Address, 0, len(base)+len(changes))
 	for addr, a := range base {
 		if _, changed := changes[addr]; !changed && !a.IsZero() {
@@ -269,12 +269,12 @@ func paramsLeaf(p chain.Params) []byte {
 	return b
 }
 
-// GenesisToState turns a validated genesis state into the state at height 0.
-func GenesisToState(chainID string, g GenesisState) (*State, error) {
+// genesisToState turns a validated genesis state into the state at height 0.
+func genesisToState(chainID string, g GenesisState) (*state, error) {
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}
-	s := &State{ChainID: chainID, Params: g.Params, Accounts: Accounts{}}
+	s := &state{ChainID: chainID, Params: g.Params, Accounts: Accounts{}}
 	for _, ga := range g.Accounts {
 		addr, err := chain.ParseAddress(ga.Address)
 		if err != nil {
@@ -286,14 +286,14 @@ func GenesisToState(chainID string, g GenesisState) (*State, error) {
 	}
 	s.Staking = genesisStaking(g.Staking.withDefaults())
 	s.Attest = newAttestations(g.Attestation.withDefaults(), s.Staking)
-	s.AppHash = StateHash(s.Params, s.Accounts, nil, s.Staking, s.Attest)
+	s.AppHash = stateHash(s.Params, s.Accounts, nil, s.Staking, s.Attest)
 	return s, nil
 }
 
 // genesisStaking bonds the genesis validators' self-bonds and computes the
 // first active set.
 func genesisStaking(g GenesisStaking) *Staking {
-	st := NewStaking(g.Params)
+	st := newStaking(g.Params)
 	for _, gv := range g.Validators {
 		v := &Validator{
 			Operator: gv.Operator, PubKey: gv.PubKey, Moniker: gv.Moniker, CommissionBps: gv.CommissionBps,

@@ -52,7 +52,7 @@ func (s *stateStore) close() error {
 }
 
 // load reads the committed state. found is false for an empty store.
-func (s *stateStore) load(ctx context.Context) (st *State, found bool, err error) {
+func (s *stateStore) load(ctx context.Context) (st *state, found bool, err error) {
 	raw, err := s.ds.Get(ctx, ds.NewKey(keyMeta))
 	if errors.Is(err, ds.ErrNotFound) {
 		return nil, false, nil
@@ -64,7 +64,7 @@ func (s *stateStore) load(ctx context.Context) (st *State, found bool, err error
 	if err := json.Unmarshal(raw, &meta); err != nil {
 		return nil, false, fmt.Errorf("consensus: decoding state meta: %w", err)
 	}
-	st = &State{
+	st = &state{
 		ChainID:       meta.ChainID,
 		Height:        meta.Height,
 		InitialHeight: meta.InitialHeight,
@@ -111,7 +111,7 @@ func (s *stateStore) load(ctx context.Context) (st *State, found bool, err error
 	} else if !errors.Is(err, ds.ErrNotFound) {
 		return nil, false, fmt.Errorf("consensus: reading attestation state: %w", err)
 	}
-	if got := StateHash(st.Params, st.Accounts, nil, st.Staking, st.Attest); string(got) != string(st.AppHash) {
+	if got := stateHash(st.Params, st.Accounts, nil, st.Staking, st.Attest); string(got) != string(st.AppHash) {
 		return nil, false, fmt.Errorf("consensus: stored state at height %d does not match its app hash %X (recomputed %X)",
 			st.Height, st.AppHash, got)
 	}
@@ -127,7 +127,7 @@ type commitBatch struct {
 	// staking, when not nil, is the new staking state.
 	staking *Staking
 	// attest, when not nil, is the new attestation state.
-	attest *Attestations
+	attest *attestations
 	// all, when true, means changes hold the complete account set and every
 	// stored account not in it must be deleted (InitChain).
 	all bool

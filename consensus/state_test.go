@@ -12,21 +12,21 @@ func addr(b byte) chain.Address { var a chain.Address; a[19] = b; return a }
 func TestAppHash(t *testing.T) {
 	p := chain.DefaultParams()
 	base := Accounts{addr(1): {Balance: 10}, addr(2): {Balance: 20, Sequence: 3}}
-	h := AppHash(p, base, nil, nil)
+	h := appHash(p, base, nil, nil)
 
 	// Independent of how the same state is split between base and changes.
-	split := AppHash(p, Accounts{addr(1): {Balance: 10}}, map[chain.Address]Account{addr(2): {Balance: 20, Sequence: 3}}, nil)
+	split := appHash(p, Accounts{addr(1): {Balance: 10}}, map[chain.Address]Account{addr(2): {Balance: 20, Sequence: 3}}, nil)
 	if !bytes.Equal(h, split) {
 		t.Fatalf("app hash depends on base/changes split: %X vs %X", h, split)
 	}
 	// Deterministic across calls (map iteration order).
 	for range 20 {
-		if !bytes.Equal(h, AppHash(p, base, nil, nil)) {
+		if !bytes.Equal(h, appHash(p, base, nil, nil)) {
 			t.Fatal("app hash not deterministic")
 		}
 	}
 	// A zero account is the same as no account.
-	if !bytes.Equal(h, AppHash(p, base, map[chain.Address]Account{addr(9): {}}, nil)) {
+	if !bytes.Equal(h, appHash(p, base, map[chain.Address]Account{addr(9): {}}, nil)) {
 		t.Fatal("a zero account changed the app hash")
 	}
 	// Every field of state is committed to.
@@ -34,12 +34,12 @@ func TestAppHash(t *testing.T) {
 		name string
 		hash []byte
 	}{
-		{"balance", AppHash(p, base, map[chain.Address]Account{addr(1): {Balance: 11}}, nil)},
-		{"sequence", AppHash(p, base, map[chain.Address]Account{addr(1): {Balance: 10, Sequence: 1}}, nil)},
-		{"new account", AppHash(p, base, map[chain.Address]Account{addr(3): {Balance: 1}}, nil)},
-		{"deleted account", AppHash(p, base, map[chain.Address]Account{addr(2): {}}, nil)},
-		{"params", AppHash(chain.Params{MaxSquareSize: 64, MinGasPrice: 1, GasPerBlobByte: 8, FixedTxGas: 65000}, base, nil, nil)},
-		{"max tx bytes", AppHash(chain.Params{MaxSquareSize: 128, MinGasPrice: 1, GasPerBlobByte: 8, FixedTxGas: 65000, MaxTxBytes: 5}, base, nil, nil)},
+		{"balance", appHash(p, base, map[chain.Address]Account{addr(1): {Balance: 11}}, nil)},
+		{"sequence", appHash(p, base, map[chain.Address]Account{addr(1): {Balance: 10, Sequence: 1}}, nil)},
+		{"new account", appHash(p, base, map[chain.Address]Account{addr(3): {Balance: 1}}, nil)},
+		{"deleted account", appHash(p, base, map[chain.Address]Account{addr(2): {}}, nil)},
+		{"params", appHash(chain.Params{MaxSquareSize: 64, MinGasPrice: 1, GasPerBlobByte: 8, FixedTxGas: 65000}, base, nil, nil)},
+		{"max tx bytes", appHash(chain.Params{MaxSquareSize: 128, MinGasPrice: 1, GasPerBlobByte: 8, FixedTxGas: 65000, MaxTxBytes: 5}, base, nil, nil)},
 	}
 	for _, c := range changed {
 		if bytes.Equal(h, c.hash) {
@@ -50,7 +50,7 @@ func TestAppHash(t *testing.T) {
 
 func TestLedgerOverlay(t *testing.T) {
 	base := Accounts{addr(1): {Balance: 10}}
-	l := NewLedger(base)
+	l := newLedger(base)
 	l.Set(addr(1), Account{Balance: 4, Sequence: 1})
 	l.Set(addr(2), Account{Balance: 6})
 	if got := l.Account(addr(1)); got != (Account{Balance: 4, Sequence: 1}) {
@@ -59,7 +59,7 @@ func TestLedgerOverlay(t *testing.T) {
 	if base[addr(1)].Balance != 10 {
 		t.Fatal("ledger wrote through to its base")
 	}
-	st := &State{Accounts: Accounts{addr(1): {Balance: 10}, addr(3): {Balance: 1}}}
+	st := &state{Accounts: Accounts{addr(1): {Balance: 10}, addr(3): {Balance: 1}}}
 	st.Apply(map[chain.Address]Account{addr(1): {Balance: 4, Sequence: 1}, addr(3): {}})
 	if _, ok := st.Accounts[addr(3)]; ok {
 		t.Fatal("zeroed account not deleted")

@@ -26,8 +26,8 @@ func Dial(addr string) (*Client, error) {
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(
 			grpc.ForceCodecV2(rawCodec{}),
-			grpc.MaxCallRecvMsgSize(MaxBlockMessageBytes),
-			grpc.MaxCallSendMsgSize(MaxBlockMessageBytes),
+			grpc.MaxCallRecvMsgSize(maxBlockMessageBytes),
+			grpc.MaxCallSendMsgSize(maxBlockMessageBytes),
 		),
 	)
 	if err != nil {
@@ -68,37 +68,37 @@ func (c *Client) Block(ctx context.Context, height int64) (*types.BlockID, *type
 	if err := c.conn.Invoke(ctx, methodBlock, &frame{encodeHeight(uint64(height))}, &out); err != nil {
 		return nil, nil, fmt.Errorf("coreapi: block %d from %s: %w", height, c.addr, err)
 	}
-	return DecodeBlock(out.b, height)
+	return decodeVerifiedBlock(out.b, height)
 }
 
-// DecodeBlock decodes a Block reply and checks that it holds a valid block
+// decodeVerifiedBlock decodes a Block reply and checks that it holds a valid block
 // at height whose hash is its BlockID's.
-func DecodeBlock(reply []byte, height int64) (*types.BlockID, *types.Block, error) {
+func decodeVerifiedBlock(reply []byte, height int64) (*types.BlockID, *types.Block, error) {
 	idb, bb, err := decodeBlock(reply)
 	if err != nil {
 		return nil, nil, err
 	}
 	var idpb cmtproto.BlockID
 	if err := idpb.Unmarshal(idb); err != nil {
-		return nil, nil, fmt.Errorf("%w: block id: %w", ErrMessage, err)
+		return nil, nil, fmt.Errorf("%w: block id: %w", errMessage, err)
 	}
 	id, err := types.BlockIDFromProto(&idpb)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: block id: %w", ErrMessage, err)
+		return nil, nil, fmt.Errorf("%w: block id: %w", errMessage, err)
 	}
 	var bpb cmtproto.Block
 	if err := bpb.Unmarshal(bb); err != nil {
-		return nil, nil, fmt.Errorf("%w: block: %w", ErrMessage, err)
+		return nil, nil, fmt.Errorf("%w: block: %w", errMessage, err)
 	}
 	block, err := types.BlockFromProto(&bpb)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: block: %w", ErrMessage, err)
+		return nil, nil, fmt.Errorf("%w: block: %w", errMessage, err)
 	}
 	if block.Height != height {
-		return nil, nil, fmt.Errorf("%w: asked for block %d, got %d", ErrMessage, height, block.Height)
+		return nil, nil, fmt.Errorf("%w: asked for block %d, got %d", errMessage, height, block.Height)
 	}
 	if !block.HashesTo(id.Hash) {
-		return nil, nil, fmt.Errorf("%w: block %d does not hash to its block id", ErrMessage, height)
+		return nil, nil, fmt.Errorf("%w: block %d does not hash to its block id", errMessage, height)
 	}
 	return id, block, nil
 }

@@ -9,25 +9,25 @@ import (
 	"google.golang.org/grpc/mem"
 )
 
-// ServiceName is the gRPC service name.
-const ServiceName = "quadrant.core.v1.Core"
+// serviceName is the gRPC service name.
+const serviceName = "quadrant.core.v1.Core"
 
 // Full method names.
 const (
-	methodBlock  = "/" + ServiceName + "/Block"
-	methodSubmit = "/" + ServiceName + "/Submit"
+	methodBlock  = "/" + serviceName + "/Block"
+	methodSubmit = "/" + serviceName + "/Submit"
 )
 
 // Limits. A block reply holds at most CometBFT's largest block plus its
 // framing; a submitted transaction is bounded by the server's
-// MaxTxBytes (ServerConfig) and a SubmitResult by MaxResultBytes.
+// MaxTxBytes (ServerConfig) and a SubmitResult by maxResultBytes.
 const (
-	MaxBlockMessageBytes = 100<<20 + 1<<20
-	MaxResultBytes       = 64 << 10
+	maxBlockMessageBytes = 100<<20 + 1<<20
+	maxResultBytes       = 64 << 10
 )
 
-// ErrMessage is wrapped by every error decoding a message of this API.
-var ErrMessage = errors.New("coreapi: malformed message")
+// errMessage is wrapped by every error decoding a message of this API.
+var errMessage = errors.New("coreapi: malformed message")
 
 // frame is the one message type on the wire: raw bytes. Requests and
 // replies are encoded into frames by the functions below.
@@ -62,7 +62,7 @@ func encodeHeight(h uint64) []byte { return binary.BigEndian.AppendUint64(nil, h
 
 func decodeHeight(b []byte) (uint64, error) {
 	if len(b) != 8 {
-		return 0, fmt.Errorf("%w: block request of %d bytes, want an 8-byte big-endian height", ErrMessage, len(b))
+		return 0, fmt.Errorf("%w: block request of %d bytes, want an 8-byte big-endian height", errMessage, len(b))
 	}
 	return binary.BigEndian.Uint64(b), nil
 }
@@ -78,11 +78,11 @@ func encodeBlock(blockID, block []byte) []byte {
 
 func decodeBlock(b []byte) (blockID, block []byte, err error) {
 	if len(b) < 4 {
-		return nil, nil, fmt.Errorf("%w: block reply of %d bytes", ErrMessage, len(b))
+		return nil, nil, fmt.Errorf("%w: block reply of %d bytes", errMessage, len(b))
 	}
 	n := binary.BigEndian.Uint32(b)
 	if uint64(n) > uint64(len(b)-4) {
-		return nil, nil, fmt.Errorf("%w: block reply: block id of %d bytes in %d", ErrMessage, n, len(b)-4)
+		return nil, nil, fmt.Errorf("%w: block reply: block id of %d bytes in %d", errMessage, n, len(b)-4)
 	}
 	return b[4 : 4+n], b[4+n:], nil
 }
@@ -149,12 +149,12 @@ func (r *SubmitResult) Admitted() bool {
 func encodeResult(r *SubmitResult) ([]byte, error) { return json.Marshal(r) }
 
 func decodeResult(b []byte) (*SubmitResult, error) {
-	if len(b) > MaxResultBytes {
-		return nil, fmt.Errorf("%w: submit result of %d bytes, limit %d", ErrMessage, len(b), MaxResultBytes)
+	if len(b) > maxResultBytes {
+		return nil, fmt.Errorf("%w: submit result of %d bytes, limit %d", errMessage, len(b), maxResultBytes)
 	}
 	var r SubmitResult
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%w: submit result: %w", ErrMessage, err)
+		return nil, fmt.Errorf("%w: submit result: %w", errMessage, err)
 	}
 	return &r, nil
 }

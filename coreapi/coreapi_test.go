@@ -172,24 +172,24 @@ func TestCheckOtherServer(t *testing.T) {
 	}
 }
 
-// TestDecodeBlockRejects: a reply whose block is not the one asked for, or
+// TestDecodeVerifiedBlockRejects: a reply whose block is not the one asked for, or
 // does not hash to its id, is refused.
-func TestDecodeBlockRejects(t *testing.T) {
+func TestDecodeVerifiedBlockRejects(t *testing.T) {
 	_, idb, bb := testBlock(t, 1, []byte("x"))
-	if _, _, err := DecodeBlock(encodeBlock(idb, bb), 1); err != nil {
+	if _, _, err := decodeVerifiedBlock(encodeBlock(idb, bb), 1); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := DecodeBlock(encodeBlock(idb, bb), 2); !errors.Is(err, ErrMessage) {
+	if _, _, err := decodeVerifiedBlock(encodeBlock(idb, bb), 2); !errors.Is(err, errMessage) {
 		t.Fatalf("wrong height: %v", err)
 	}
 	_, otherID, _ := testBlock(t, 1, []byte("y"))
-	if _, _, err := DecodeBlock(encodeBlock(otherID, bb), 1); !errors.Is(err, ErrMessage) {
+	if _, _, err := decodeVerifiedBlock(encodeBlock(otherID, bb), 1); !errors.Is(err, errMessage) {
 		t.Fatalf("id of another block: %v", err)
 	}
-	if _, _, err := DecodeBlock([]byte{0, 0, 1}, 5); !errors.Is(err, ErrMessage) {
+	if _, _, err := decodeVerifiedBlock([]byte{0, 0, 1}, 5); !errors.Is(err, errMessage) {
 		t.Fatalf("short reply: %v", err)
 	}
-	if _, _, err := DecodeBlock([]byte{0xff, 0xff, 0xff, 0xff, 1}, 5); !errors.Is(err, ErrMessage) {
+	if _, _, err := decodeVerifiedBlock([]byte{0xff, 0xff, 0xff, 0xff, 1}, 5); !errors.Is(err, errMessage) {
 		t.Fatalf("id length past the end: %v", err)
 	}
 }
@@ -202,7 +202,7 @@ func FuzzDecodeBlock(f *testing.F) {
 		if h <= 0 {
 			h = 1
 		}
-		id, blk, err := DecodeBlock(b, h)
+		id, blk, err := decodeVerifiedBlock(b, h)
 		if err == nil && (blk == nil || id == nil || blk.Height != h) {
 			t.Fatalf("accepted %d bytes as block %v (id %v)", len(b), blk, id)
 		}

@@ -56,7 +56,7 @@ func NewServer(b Backend, cfg ServerConfig) (*grpc.Server, error) {
 	s := grpc.NewServer(
 		grpc.ForceServerCodecV2(rawCodec{}),
 		grpc.MaxRecvMsgSize(cfg.MaxTxBytes+1024),
-		grpc.MaxSendMsgSize(MaxBlockMessageBytes),
+		grpc.MaxSendMsgSize(maxBlockMessageBytes),
 		grpc.MaxConcurrentStreams(streams),
 	)
 	s.RegisterService(&serviceDesc, service{b})
@@ -66,7 +66,7 @@ func NewServer(b Backend, cfg ServerConfig) (*grpc.Server, error) {
 type service struct{ b Backend }
 
 var serviceDesc = grpc.ServiceDesc{
-	ServiceName: ServiceName,
+	ServiceName: serviceName,
 	HandlerType: (*any)(nil),
 	Methods: []grpc.MethodDesc{
 		{MethodName: "Block", Handler: handleBlock},

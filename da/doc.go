@@ -14,4 +14,8 @@
 // InnerNodes, InnerNodeIndex and RangeProofPositions define the record of an
 // axis' NMT inner nodes that a full node stores, so that provers (blobs'
 // ProveStoredBlob) assemble proofs from it instead of rehashing the axis.
+//
+// Package da is a library for other programs (a light client, a rollup or another implementation of the format): its exported
+// names are API whether or not Quadrant itself uses them, so api_test.go
+// does not ask each of them for a user outside the package.
 package da

@@ -28,7 +28,7 @@ func leafNamespace(share []byte, i, j, k int) []byte {
 	if i < k && j < k {
 		return share[:NamespaceSize]
 	}
-	return ParityNamespace[:]
+	return parityNS[:]
 }
 
 // HashLeaves writes sha256(0x00 ‖ ns ‖ share) into dst[j][:HashSize] for
@@ -85,7 +85,7 @@ func (NMTRooter) Root(axis erasure.Axis, index, k int, shares, leaves [][]byte) 
 			copy(buf[1+NodeSize:], r[:])
 			sum := sha256.Sum256(buf[:])
 			// min stays l.min; max is r.max unless r is all parity.
-			if !bytes.Equal(r[:NamespaceSize], ParityNamespace[:]) {
+			if !bytes.Equal(r[:NamespaceSize], parityNS[:]) {
 				copy(l[NamespaceSize:2*NamespaceSize], r[NamespaceSize:2*NamespaceSize])
 			}
 			copy(l[2*NamespaceSize:], sum[:])
@@ -118,7 +118,8 @@ func ComputeDAHeader(eds *erasure.ExtendedSquare) (*DAHeader, error) {
 // sequence length 0, zeros after.
 func TailPaddingShare() Share {
 	var s Share
-	copy(s[:], TailPaddingNamespace[:])
+	ns := TailPaddingNamespace()
+	copy(s[:], ns[:])
 	s[NamespaceSize] = ShareVersionZero<<1 | 1
 	return s
 }

@@ -113,7 +113,7 @@ func joinNodes(buf *[1 + 2*NodeSize]byte, l, r []byte) {
 	copy(buf[1:], l[:NodeSize])
 	copy(buf[1+NodeSize:], r[:NodeSize])
 	sum := sha256.Sum256(buf[:])
-	if !bytes.Equal(r[:NamespaceSize], ParityNamespace[:]) {
+	if !bytes.Equal(r[:NamespaceSize], parityNS[:]) {
 		copy(l[NamespaceSize:2*NamespaceSize], r[NamespaceSize:2*NamespaceSize])
 	}
 	copy(l[2*NamespaceSize:NodeSize], sum[:])
@@ -157,7 +157,7 @@ func (b *bandBuilder) joinPair(outA, lA, rA, outB, lB, rB []byte) {
 func setParent(out, lr, sum []byte) {
 	l, r := lr[:NodeSize], lr[NodeSize:]
 	copy(out[:NamespaceSize], l[:NamespaceSize])
-	if bytes.Equal(r[:NamespaceSize], ParityNamespace[:]) {
+	if bytes.Equal(r[:NamespaceSize], parityNS[:]) {
 		copy(out[NamespaceSize:2*NamespaceSize], l[NamespaceSize:2*NamespaceSize])
 	} else {
 		copy(out[NamespaceSize:2*NamespaceSize], r[NamespaceSize:2*NamespaceSize])

@@ -117,7 +117,7 @@ func TestEmptyDAHeader(t *testing.T) {
 		t.Fatalf("empty data root %s, want %s", got, want)
 	}
 	s := TailPaddingShare()
-	if s.Namespace() != TailPaddingNamespace || !s.IsSequenceStart() || s.Version() != 0 || s.SequenceLen() != 0 {
+	if s.Namespace() != TailPaddingNamespace() || !s.IsSequenceStart() || s.Version() != 0 || s.SequenceLen() != 0 {
 		t.Fatal("tail padding share layout is wrong")
 	}
 }

@@ -1,7 +1,6 @@
 package da
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -30,7 +29,7 @@ const (
 )
 
 // DataRootTxMagic opens every data-root transaction.
-var DataRootTxMagic = [4]byte{'Q', 'D', 'R', 'T'}
+const DataRootTxMagic = "QDRT"
 
 // ErrDataRootTx is wrapped by every data-root transaction validation or
 // decoding failure.
@@ -70,7 +69,7 @@ func (d *DataRootTx) Marshal() ([]byte, error) {
 		return nil, err
 	}
 	out := make([]byte, DataRootTxSize)
-	copy(out, DataRootTxMagic[:])
+	copy(out, DataRootTxMagic)
 	out[4] = DataRootTxVersion
 	binary.BigEndian.PutUint64(out[dataRootTxPrefixSize:], d.SquareSize)
 	copy(out[dataRootTxPrefixSize+8:], d.DataRoot)
@@ -81,7 +80,7 @@ func (d *DataRootTx) Marshal() ([]byte, error) {
 // and version), whatever its length. CheckTx uses it to reject any user
 // transaction that even looks like one; DecodeDataRootTx does the full check.
 func IsDataRootTx(b []byte) bool {
-	return len(b) >= dataRootTxPrefixSize && bytes.Equal(b[:4], DataRootTxMagic[:]) && b[4] == DataRootTxVersion
+	return len(b) >= dataRootTxPrefixSize && string(b[:4]) == DataRootTxMagic && b[4] == DataRootTxVersion
 }
 
 // DecodeDataRootTx decodes and validates a data-root transaction encoded by

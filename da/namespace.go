@@ -33,24 +33,34 @@ const (
 // namespace order. Namespace is a value type and is safe to compare with ==.
 type Namespace [NamespaceSize]byte
 
-// Reserved namespaces.
-var (
-	// TxNamespace holds ordinary transactions (compact shares).
-	TxNamespace = reservedV0(0x01)
-	// PayForBlobNamespace holds pay-for-blob transactions (compact shares).
-	PayForBlobNamespace = reservedV0(0x04)
-	// PrimaryReservedPaddingNamespace pads after the reserved shares.
-	PrimaryReservedPaddingNamespace = reservedV0(0xFF)
-	// MaxPrimaryReservedNamespace is the largest version-0 reserved namespace.
-	MaxPrimaryReservedNamespace = reservedV0(0xFF)
-	// MinSecondaryReservedNamespace is the smallest version-255 reserved namespace.
-	MinSecondaryReservedNamespace = reservedV255(0x00)
-	// TailPaddingNamespace pads the square after the last blob.
-	TailPaddingNamespace = reservedV255(0xFE)
-	// ParityNamespace marks shares outside the original quadrant in row and
-	// column trees.
-	ParityNamespace = reservedV255(0xFF)
-)
+// Reserved namespaces. They are functions, not variables, so no program
+// can change what the format reserves: each call returns a fresh value.
+
+// TxNamespace holds ordinary transactions (compact shares).
+func TxNamespace() Namespace { return reservedV0(0x01) }
+
+// PayForBlobNamespace holds pay-for-blob transactions (compact shares).
+func PayForBlobNamespace() Namespace { return reservedV0(0x04) }
+
+// PrimaryReservedPaddingNamespace pads after the reserved shares.
+func PrimaryReservedPaddingNamespace() Namespace { return reservedV0(0xFF) }
+
+// MaxPrimaryReservedNamespace is the largest version-0 reserved namespace.
+func MaxPrimaryReservedNamespace() Namespace { return reservedV0(0xFF) }
+
+// MinSecondaryReservedNamespace is the smallest version-255 reserved namespace.
+func MinSecondaryReservedNamespace() Namespace { return reservedV255(0x00) }
+
+// TailPaddingNamespace pads the square after the last blob.
+func TailPaddingNamespace() Namespace { return reservedV255(0xFE) }
+
+// ParityNamespace marks shares outside the original quadrant in row and
+// column trees.
+func ParityNamespace() Namespace { return reservedV255(0xFF) }
+
+// parityNS is the parity namespace for the hashing hot paths, which slice
+// it; unexported, so no other package can change it.
+var parityNS = ParityNamespace()
 
 func reservedV0(last byte) Namespace {
 	var ns Namespace
@@ -158,7 +168,7 @@ func (ns Namespace) Validate() error {
 // IsReserved reports whether ns lies in a reserved range: every version-0
 // namespace ≤ 0x00…FF and every version-255 namespace ≥ 0xFF…FF00.
 func (ns Namespace) IsReserved() bool {
-	return ns.Compare(MaxPrimaryReservedNamespace) <= 0 || ns.Compare(MinSecondaryReservedNamespace) >= 0
+	return ns.Compare(MaxPrimaryReservedNamespace()) <= 0 || ns.Compare(MinSecondaryReservedNamespace()) >= 0
 }
 
 // ValidateForBlob checks that ns may hold user blobs: well formed, version 0
@@ -171,7 +181,7 @@ func (ns Namespace) ValidateForBlob() error {
 		return fmt.Errorf("%w: blobs must use version 0, got version %d", ErrNamespaceNotForBlobs, ns.Version())
 	}
 	if ns.IsReserved() {
-		return fmt.Errorf("%w: %s is ≤ %s", ErrNamespaceReserved, ns, MaxPrimaryReservedNamespace)
+		return fmt.Errorf("%w: %s is ≤ %s", ErrNamespaceReserved, ns, MaxPrimaryReservedNamespace())
 	}
 	return nil
 }

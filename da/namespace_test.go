@@ -13,11 +13,11 @@ func TestReservedNamespaces(t *testing.T) {
 		last byte
 		v    uint8
 	}{
-		"tx":          {TxNamespace, 0x01, 0},
-		"pfb":         {PayForBlobNamespace, 0x04, 0},
-		"primary pad": {PrimaryReservedPaddingNamespace, 0xFF, 0},
-		"tail pad":    {TailPaddingNamespace, 0xFE, 255},
-		"parity":      {ParityNamespace, 0xFF, 255},
+		"tx":          {TxNamespace(), 0x01, 0},
+		"pfb":         {PayForBlobNamespace(), 0x04, 0},
+		"primary pad": {PrimaryReservedPaddingNamespace(), 0xFF, 0},
+		"tail pad":    {TailPaddingNamespace(), 0xFE, 255},
+		"parity":      {ParityNamespace(), 0xFF, 255},
 	}
 	for name, w := range want {
 		if w.ns.Version() != w.v || w.ns[NamespaceSize-1] != w.last {
@@ -33,12 +33,12 @@ func TestReservedNamespaces(t *testing.T) {
 			t.Errorf("%s accepted for blobs", name)
 		}
 	}
-	if !bytes.Equal(ParityNamespace[:], bytes.Repeat([]byte{0xFF}, NamespaceSize)) {
+	if !bytes.Equal(ParityNamespace().Bytes(), bytes.Repeat([]byte{0xFF}, NamespaceSize)) {
 		t.Error("parity namespace must be 29 × 0xFF")
 	}
 	// Order: reserved v0 < user v0 < tail padding < parity.
 	user, _ := NewNamespaceV0([]byte{0x01, 0x00})
-	order := []Namespace{TxNamespace, PayForBlobNamespace, PrimaryReservedPaddingNamespace, user, MinSecondaryReservedNamespace, TailPaddingNamespace, ParityNamespace}
+	order := []Namespace{TxNamespace(), PayForBlobNamespace(), PrimaryReservedPaddingNamespace(), user, MinSecondaryReservedNamespace(), TailPaddingNamespace(), ParityNamespace()}
 	for i := 1; i < len(order); i++ {
 		if order[i-1].Compare(order[i]) >= 0 {
 			t.Errorf("namespace %d (%s) not below %d (%s)", i-1, order[i-1], i, order[i])
@@ -76,7 +76,7 @@ func TestNamespaceValidation(t *testing.T) {
 	if err := v1.Validate(); !errors.Is(err, ErrNamespaceVersion) {
 		t.Fatalf("version 1: %v", err)
 	}
-	v255 := ParityNamespace
+	v255 := ParityNamespace()
 	v255[NamespaceSize-1] = 0x00
 	v255[5] = 0x00 // below the secondary reserved range
 	if err := v255.ValidateForBlob(); !errors.Is(err, ErrNamespaceNotForBlobs) {
@@ -92,8 +92,8 @@ func TestParseNamespace(t *testing.T) {
 	if err != nil || !strings.HasSuffix(ns.String(), "726f6c6c7570") || ns.Version() != 0 {
 		t.Fatalf("short form: %s %v", ns, err)
 	}
-	full, err := ParseNamespace(ParityNamespace.String())
-	if err != nil || full != ParityNamespace {
+	full, err := ParseNamespace(ParityNamespace().String())
+	if err != nil || full != ParityNamespace() {
 		t.Fatalf("full form: %s %v", full, err)
 	}
 	for _, bad := range []string{"zz", "0x" + strings.Repeat("00", 11), "01" + strings.Repeat("00", 28)} {
@@ -104,8 +104,8 @@ func TestParseNamespace(t *testing.T) {
 }
 
 func FuzzNamespaceFromBytes(f *testing.F) {
-	f.Add(TxNamespace.Bytes())
-	f.Add(ParityNamespace.Bytes())
+	f.Add(TxNamespace().Bytes())
+	f.Add(ParityNamespace().Bytes())
 	f.Add([]byte{1, 2, 3})
 	f.Add(append([]byte{0}, make([]byte, 28)...))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -134,7 +134,7 @@ func FuzzNamespaceFromBytes(f *testing.F) {
 
 func FuzzParseNamespace(f *testing.F) {
 	f.Add("0x01")
-	f.Add(ParityNamespace.String())
+	f.Add(ParityNamespace().String())
 	f.Add("not hex")
 	f.Fuzz(func(t *testing.T, s string) {
 		ns, err := ParseNamespace(s)

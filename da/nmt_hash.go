@@ -120,7 +120,7 @@ func hashNodeUnchecked(dst, left, right []byte) []byte {
 	copy(buf[1+NodeSize:], right)
 	sum := sha256.Sum256(buf[:])
 	dst = append(dst, left[:NamespaceSize]...)
-	if bytes.Equal(right[:NamespaceSize], ParityNamespace[:]) {
+	if bytes.Equal(right[:NamespaceSize], parityNS[:]) {
 		dst = append(dst, left[NamespaceSize:2*NamespaceSize]...)
 	} else {
 		dst = append(dst, right[NamespaceSize:2*NamespaceSize]...)

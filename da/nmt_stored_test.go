@@ -20,7 +20,7 @@ func TestStoredRecordGivesTreeProofs(t *testing.T) {
 				t.Fatal(err)
 			}
 			if i >= w/2 {
-				ns = da.ParityNamespace
+				ns = da.ParityNamespace()
 			}
 			share := bytes.Repeat([]byte{byte(i)}, da.ShareSize)
 			copy(share, ns[:])

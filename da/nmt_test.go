@@ -22,7 +22,7 @@ func naiveRoot(t testing.TB, leaves [][]byte) []byte {
 	l, r := naiveRoot(t, leaves[:k]), naiveRoot(t, leaves[k:])
 	h := sha256.Sum256(append(append([]byte{NodePrefix}, l...), r...))
 	max := r[NamespaceSize : 2*NamespaceSize]
-	if bytes.Equal(r[:NamespaceSize], ParityNamespace[:]) {
+	if bytes.Equal(r[:NamespaceSize], ParityNamespace().Bytes()) {
 		max = l[NamespaceSize : 2*NamespaceSize]
 	}
 	return append(append(append([]byte{}, l[:NamespaceSize]...), max...), h[:]...)
@@ -34,7 +34,7 @@ func testLeaves(r *rand.Rand, n, nParity int) [][]byte {
 	nss := make([]Namespace, n)
 	for i := range nss {
 		if i >= n-nParity {
-			nss[i] = ParityNamespace
+			nss[i] = ParityNamespace()
 			continue
 		}
 		nss[i][NamespaceSize-1] = byte(r.Intn(16))
@@ -97,8 +97,8 @@ func TestTreePushErrors(t *testing.T) {
 	if err := tr.Push(make([]byte, NamespaceSize-1)); !errors.Is(err, ErrLeafSize) {
 		t.Fatalf("short leaf: %v", err)
 	}
-	hi := append(ParityNamespace.Bytes(), 1)
-	lo := append(TxNamespace.Bytes(), 1)
+	hi := append(ParityNamespace().Bytes(), 1)
+	lo := append(TxNamespace().Bytes(), 1)
 	if err := tr.Push(hi); err != nil {
 		t.Fatal(err)
 	}
@@ -116,8 +116,8 @@ func TestTreePushErrors(t *testing.T) {
 }
 
 func TestRootFromLeafNodesErrors(t *testing.T) {
-	a := HashLeaf(nil, TxNamespace, []byte("a"))
-	b := HashLeaf(nil, PayForBlobNamespace, []byte("b"))
+	a := HashLeaf(nil, TxNamespace(), []byte("a"))
+	b := HashLeaf(nil, PayForBlobNamespace(), []byte("b"))
 	if _, err := RootFromLeafNodes([][]byte{b, a}); !errors.Is(err, ErrNodeOrder) {
 		t.Fatalf("order: %v", err)
 	}
@@ -161,7 +161,7 @@ func TestProofsVerify(t *testing.T) {
 		for v := 0; v < 17; v++ {
 			var ns Namespace
 			ns[NamespaceSize-1] = byte(v)
-			for _, ns := range []Namespace{ns, ParityNamespace, TailPaddingNamespace} {
+			for _, ns := range []Namespace{ns, ParityNamespace(), TailPaddingNamespace()} {
 				p, err := tr.ProveNamespace(ns)
 				if err != nil {
 					t.Fatal(err)

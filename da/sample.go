@@ -126,7 +126,7 @@ func treeLeafNamespace(share []byte, row, col, w int) Namespace {
 		copy(ns[:], share)
 		return ns
 	}
-	return ParityNamespace
+	return ParityNamespace()
 }
 
 // AxisLeafNodes returns the NMT leaf nodes of one axis of the extended

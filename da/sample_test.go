@@ -192,7 +192,7 @@ func TestProofEncoding(t *testing.T) {
 	r := rand.New(rand.NewSource(12))
 	leaves := testLeaves(r, 21, 5)
 	tr := buildTree(t, leaves)
-	for _, ns := range []Namespace{NodeMin(tr.LeafNode(3)), {}, ParityNamespace} {
+	for _, ns := range []Namespace{NodeMin(tr.LeafNode(3)), {}, ParityNamespace()} {
 		var mid Namespace
 		mid[NamespaceSize-1] = 7
 		for _, ns := range []Namespace{ns, mid} {

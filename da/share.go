@@ -96,7 +96,7 @@ func (s *Share) SequenceLen() uint32 {
 // IsCompact reports whether the share is a compact (transaction) share.
 func (s *Share) IsCompact() bool {
 	ns := s.Namespace()
-	return ns == TxNamespace || ns == PayForBlobNamespace
+	return ns == TxNamespace() || ns == PayForBlobNamespace()
 }
 
 // IsPadding reports whether the share is a padding share: a sequence start

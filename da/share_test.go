@@ -32,14 +32,14 @@ func TestShareAccessors(t *testing.T) {
 	}
 	// Padding: sequence start with length 0.
 	var pad Share
-	copy(pad[:], TailPaddingNamespace[:])
+	copy(pad[:], TailPaddingNamespace().Bytes())
 	pad[NamespaceSize] = 1
 	if !pad.IsPadding() {
 		t.Fatal("tail padding not recognised")
 	}
 	// Compact shares must be version 0.
 	var tx Share
-	copy(tx[:], TxNamespace[:])
+	copy(tx[:], TxNamespace().Bytes())
 	tx[NamespaceSize], _ = NewInfoByte(1, true)
 	if !tx.IsCompact() || tx.Validate() == nil {
 		t.Fatal("version-1 compact share accepted")
@@ -62,7 +62,7 @@ func TestShareAccessors(t *testing.T) {
 
 func FuzzShareFromBytes(f *testing.F) {
 	var s Share
-	copy(s[:], TxNamespace[:])
+	copy(s[:], TxNamespace().Bytes())
 	f.Add(s[:])
 	f.Add([]byte{0})
 	f.Fuzz(func(t *testing.T, b []byte) {

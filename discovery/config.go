@@ -118,12 +118,12 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// ProtocolPrefix is the chain's private DHT protocol prefix.
-func ProtocolPrefix(chainID string) protocol.ID {
+// protocolPrefix is the chain's private DHT protocol prefix.
+func protocolPrefix(chainID string) protocol.ID {
 	return protocol.ID("/quadrant/" + chainID)
 }
 
-// Rendezvous is the name full nodes advertise under.
-func Rendezvous(chainID string) string {
+// rendezvous is the name full nodes advertise under.
+func rendezvous(chainID string) string {
 	return "/quadrant/" + chainID + "/full"
 }

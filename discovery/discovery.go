@@ -19,8 +19,8 @@ import (
 // protectTag is the connection-manager tag that keeps members connected.
 const protectTag = "quadrant-full"
 
-// ErrClosed is returned by Start after Close.
-var ErrClosed = errors.New("discovery: closed")
+// errClosed is returned by Start after Close.
+var errClosed = errors.New("discovery: closed")
 
 // Discovery runs the chain's DHT on a host and keeps a set of full-node
 // peers. Its methods are safe for concurrent use.
@@ -59,7 +59,7 @@ func New(h host.Host, cfg Config, log *slog.Logger) (*Discovery, error) {
 	}
 	kad, err := dht.New(h,
 		dht.Mode(mode),
-		dht.ProtocolPrefix(ProtocolPrefix(cfg.ChainID)),
+		dht.ProtocolPrefix(protocolPrefix(cfg.ChainID)),
 		dht.BootstrapPeers(cfg.Bootstrap...),
 		dht.RoutingTableRefreshPeriod(cfg.RefreshEvery),
 		dht.DisableValues(),
@@ -70,7 +70,7 @@ func New(h host.Host, cfg Config, log *slog.Logger) (*Discovery, error) {
 	return &Discovery{
 		h: h, cfg: cfg, log: log, now: time.Now, dht: kad,
 		rd:      drouting.NewRoutingDiscovery(kad),
-		ns:      Rendezvous(cfg.ChainID),
+		ns:      rendezvous(cfg.ChainID),
 		wake:    make(chan struct{}, 1),
 		set:     newPeerSet(h.ID(), cfg.TargetPeers, cfg.PenaltyFor),
 		changed: make(chan struct{}),
@@ -87,7 +87,7 @@ func (d *Discovery) Start(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
-		return ErrClosed
+		return errClosed
 	}
 	if d.cancel != nil {
 		return nil

@@ -1,5 +1,5 @@
 // Package discovery finds a node's full-node peers on a Quadrant network
-// and keeps a target number of them connected (DESIGN.md §4, issue 12).
+// and keeps a target number of them connected (issue 12).
 //
 // It runs a private Kademlia DHT (go-libp2p-kad-dht) whose protocol prefix
 // is chain-scoped, /quadrant/<chain-id> (so the DHT protocol is

@@ -54,4 +54,8 @@
 //
 // The package is pure: no I/O, clock, randomness or logging. Every function
 // returns errors; none panics on input it is given.
+//
+// Package erasure is a library for other programs (any program extending or repairing a square): its exported
+// names are API whether or not Quadrant itself uses them, so api_test.go
+// does not ask each of them for a user outside the package.
 package erasure

@@ -165,7 +165,7 @@ func (b *bridge) run(ctx context.Context) error {
 			if stored > 0 {
 				fresh = false
 			}
-			var bde *BlockDataError
+			var bde *blockDataError
 			switch {
 			case err == nil:
 				b.health.setLastErr(nil)

@@ -12,27 +12,27 @@ import (
 	"github.com/quadrant-da/quadrant/erasure"
 )
 
-// ErrBlockData is wrapped by *BlockDataError: a committed block whose
+// errBlockData is wrapped by *blockDataError: a committed block whose
 // transactions and square disagree.
-var ErrBlockData = errors.New("fullnode: block transactions and square disagree")
+var errBlockData = errors.New("fullnode: block transactions and square disagree")
 
-// BlockDataError reports a committed block whose transactions do not
+// blockDataError reports a committed block whose transactions do not
 // rebuild the square its data-root transaction commits to (or that has no
 // valid data-root transaction last). For a bridge node this is an alert:
 // validators accepted a block that Quadrant's own rules reject, so it stops
 // ingesting and never serves that height.
-type BlockDataError struct {
+type blockDataError struct {
 	Height int64
 	Reason string
 }
 
 // Error implements error.
-func (e *BlockDataError) Error() string {
-	return fmt.Sprintf("%v at height %d: %s", ErrBlockData, e.Height, e.Reason)
+func (e *blockDataError) Error() string {
+	return fmt.Sprintf("%v at height %d: %s", errBlockData, e.Height, e.Reason)
 }
 
-// Unwrap returns ErrBlockData.
-func (e *BlockDataError) Unwrap() error { return ErrBlockData }
+// Unwrap returns errBlockData.
+func (e *blockDataError) Unwrap() error { return errBlockData }
 
 // BuildBlock turns a committed block into its extended header and extended
 // square, as a bridge node does for every block: the last transaction must
@@ -41,7 +41,7 @@ func (e *BlockDataError) Unwrap() error { return ErrBlockData }
 // and hashed; its width and data root must equal what the data-root
 // transaction states, and the data-root transaction must be provably the
 // last leaf under Header.DataHash (da.NewExtendedHeader). Any disagreement
-// is a *BlockDataError. sh must carry the commit for its header and vals
+// is a *blockDataError. sh must carry the commit for its header and vals
 // the validator set of that height; signatures are the caller's to verify
 // (ExtendedHeader.Verify). BuildBlock is pure: no I/O, clock or logging.
 func BuildBlock(sh *types.SignedHeader, vals *types.ValidatorSet, txs [][]byte, maxSquareSize int) (*da.ExtendedHeader, *erasure.ExtendedSquare, error) {
@@ -53,7 +53,7 @@ func BuildBlock(sh *types.SignedHeader, vals *types.ValidatorSet, txs [][]byte, 
 		return nil, nil, fmt.Errorf("fullnode: build block %d: validator set hashes to %X, header names %X", height, vals.Hash(), sh.ValidatorsHash)
 	}
 	mismatch := func(format string, args ...any) error {
-		return &BlockDataError{Height: height, Reason: fmt.Sprintf(format, args...)}
+		return &blockDataError{Height: height, Reason: fmt.Sprintf(format, args...)}
 	}
 	if !bytes.Equal(sh.DataHash, types.Txs(toTxs(txs)).Hash()) {
 		return nil, nil, mismatch("the block's txs hash to %X, its header's data hash is %X", types.Txs(toTxs(txs)).Hash(), sh.DataHash)

@@ -139,7 +139,7 @@ type MetricsConfig struct {
 	ListenAddress string `toml:"listen_address"`
 }
 
-// Default ports of a full node (documented in /work/notes/F.md): libp2p
+// Default ports of a full node: libp2p
 // TCP and QUIC on 2121 (p2p.DefaultConfig), metrics on 127.0.0.1:2122.
 const DefaultMetricsAddress = "127.0.0.1:2122"
 
@@ -278,10 +278,10 @@ func (c Config) TrustedHashBytes() ([]byte, error) {
 // ConfigPath returns the configuration file of the full node home.
 func ConfigPath(home string) string { return filepath.Join(home, ConfigFileName) }
 
-// ParseConfig decodes a TOML configuration over DefaultConfig (keys absent
+// parseConfig decodes a TOML configuration over DefaultConfig (keys absent
 // from b keep their defaults). Unknown keys are an error. The result is not
 // validated.
-func ParseConfig(b []byte) (Config, error) {
+func parseConfig(b []byte) (Config, error) {
 	c := DefaultConfig()
 	md, err := toml.Decode(string(b), &c)
 	if err != nil {
@@ -304,7 +304,7 @@ func LoadConfig(home string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	c, err := ParseConfig(b)
+	c, err := parseConfig(b)
 	if err != nil {
 		return Config{}, fmt.Errorf("%s: %w", ConfigPath(home), err)
 	}

@@ -6,7 +6,7 @@
 // # Place in the layering
 //
 // fullnode sits above p2p, sampling, blobs, da and erasure; it never imports
-// lightnode or consensus (DESIGN.md §2). Its Store implements the
+// lightnode or consensus (layering_test.go). Its Store implements the
 // p2p.HeaderSource and p2p.SquareSource interfaces the p2p servers read
 // through; cmd/quadrant wires the two together.
 //
@@ -24,7 +24,7 @@
 //	/done/<h>          completion marker
 //	/meta/head, /meta/tail  highest and lowest complete heights
 //
-// Why this layout (measured, see /work/notes/E.md): a sample must be
+// Why this layout (measured when the store was designed): a sample must be
 // answered with a bounded number of reads in any quadrant and without
 // rehashing a row (2k leaf hashes + 2k−1 inner hashes ≈ 100 µs at k=128,
 // which alone would cap a core at ~10k samples/s). With the inner nodes
@@ -87,7 +87,7 @@
 // as the last leaf under Header.DataHash; the extended header (header +
 // commit of that height + validator set + DA header) is verified against
 // the stored previous one, stored, and its light form gossiped. A block
-// whose txs and square disagree is a *BlockDataError: ingestion halts with
+// whose txs and square disagree is a *blockDataError: ingestion halts with
 // an ERROR alert (Status.Alert, quadrant_full_alerts_total,
 // quadrant_full_ingestion_halted) and the height is never stored.
 //

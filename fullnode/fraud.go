@@ -18,10 +18,10 @@ import (
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
-// FraudDir is the directory, inside the home, where the node keeps every
+// fraudDir is the directory, inside the home, where the node keeps every
 // valid fraud proof it built or received (<height>.befp, da encoding), so
 // that a restarted node still refuses to serve the heights they condemn.
-const FraudDir = "befp"
+const fraudDir = "befp"
 
 // fraudGuard is fraud handling: it keeps every valid fraud proof (in
 // memory and in the home), judges gossiped and synced ones against the
@@ -132,7 +132,7 @@ func (f *fraudGuard) record(height uint64, enc []byte, source string) bool {
 }
 
 func (f *fraudGuard) save(height uint64, enc []byte) error {
-	dir := filepath.Join(f.home, FraudDir)
+	dir := filepath.Join(f.home, fraudDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func (f *fraudGuard) save(height uint64, enc []byte) error {
 // they were written; a file that does not decode is refused loudly rather
 // than skipped. Any proof on disk keeps ingestion halted.
 func (f *fraudGuard) load() error {
-	dir := filepath.Join(f.home, FraudDir)
+	dir := filepath.Join(f.home, fraudDir)
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil

@@ -22,8 +22,8 @@ import (
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
-// ErrNodeState is returned by Start on a node already started or stopped.
-var ErrNodeState = errors.New("fullnode: node already started or stopped")
+// errNodeState is returned by Start on a node already started or stopped.
+var errNodeState = errors.New("fullnode: node already started or stopped")
 
 // StoreDir is the store's directory inside the node's home.
 const StoreDir = "store"
@@ -163,7 +163,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	n.mu.Lock()
 	if n.started || n.stopped {
 		n.mu.Unlock()
-		return ErrNodeState
+		return errNodeState
 	}
 	n.started = true
 	n.mu.Unlock()

@@ -22,9 +22,9 @@ import (
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
-// DefaultRetention is the sampling window (30 days) plus a margin of an
-// hour (DESIGN.md §5).
-const DefaultRetention = 30*24*time.Hour + time.Hour
+// defaultRetention is the sampling window (30 days) plus a margin of an
+// hour, so a light node sampling the oldest height still finds it.
+const defaultRetention = 30*24*time.Hour + time.Hour
 
 // StoreConfig tunes a Store.
 type StoreConfig struct {
@@ -37,7 +37,7 @@ type StoreConfig struct {
 
 // DefaultStoreConfig keeps 30 days + 1 hour with a 256 MiB block cache.
 func DefaultStoreConfig() StoreConfig {
-	return StoreConfig{Retention: DefaultRetention, CacheBytes: 256 << 20}
+	return StoreConfig{Retention: defaultRetention, CacheBytes: 256 << 20}
 }
 
 // Validate checks the configuration.
@@ -48,9 +48,9 @@ func (c StoreConfig) Validate() error {
 	return nil
 }
 
-// ErrSquareMismatch is returned by Put when the square does not hash to the
+// errSquareMismatch is returned by Put when the square does not hash to the
 // header's DA header.
-var ErrSquareMismatch = errors.New("fullnode: square does not match its header")
+var errSquareMismatch = errors.New("fullnode: square does not match its header")
 
 // Store keeps the extended headers and extended squares of the retention
 // window in a go-datastore over Pebble (see the package doc for the layout
@@ -169,12 +169,12 @@ func (s *Store) getHeight(ctx context.Context, k ds.Key) (uint64, error) {
 // atomic batch whose last entry is the height's completion marker, so a
 // crash at any point leaves the height either absent or complete. It
 // computes the NMT inner nodes of every row and column, and refuses the
-// square (ErrSquareMismatch) if their roots differ from h.DAH. Storing a
+// square (errSquareMismatch) if their roots differ from h.DAH. Storing a
 // height already held is a no-op.
 func (s *Store) Put(ctx context.Context, h *da.ExtendedHeader, eds *erasure.ExtendedSquare) error {
 	height := uint64(h.Height())
 	if eds.Width() != h.DAH.SquareWidth() {
-		return fmt.Errorf("%w: height %d: square width %d, DA header width %d", ErrSquareMismatch, height, eds.Width(), h.DAH.SquareWidth())
+		return fmt.Errorf("%w: height %d: square width %d, DA header width %d", errSquareMismatch, height, eds.Width(), h.DAH.SquareWidth())
 	}
 	rowTrees, colTrees, err := buildTrees(eds, h.DAH)
 	if err != nil {
@@ -252,7 +252,7 @@ func buildTrees(eds *erasure.ExtendedSquare, dah *da.DAHeader) (rows, cols [][]b
 			}
 			rows[r], err = innerNodes(leaves[r], dah.RowRoots[r])
 			if err != nil {
-				return fmt.Errorf("%w: row %d: %w", ErrSquareMismatch, r, err)
+				return fmt.Errorf("%w: row %d: %w", errSquareMismatch, r, err)
 			}
 			return nil
 		})
@@ -268,7 +268,7 @@ func buildTrees(eds *erasure.ExtendedSquare, dah *da.DAHeader) (rows, cols [][]b
 			}
 			var err error
 			if cols[c], err = innerNodes(col, dah.ColumnRoots[c]); err != nil {
-				return fmt.Errorf("%w: column %d: %w", ErrSquareMismatch, c, err)
+				return fmt.Errorf("%w: column %d: %w", errSquareMismatch, c, err)
 			}
 			return nil
 		})

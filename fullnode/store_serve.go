@@ -111,7 +111,7 @@ func leafNamespace(share []byte, r, c, k int) da.Namespace {
 		copy(ns[:], share)
 		return ns
 	}
-	return da.ParityNamespace
+	return da.ParityNamespace()
 }
 
 // leafProof returns the NMT inclusion proof of leaf idx in a perfect tree

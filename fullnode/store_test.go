@@ -160,7 +160,7 @@ func TestStoreRefusesMismatchedSquare(t *testing.T) {
 	blocks := testChain(t, 4, 4)
 	s := openTestStore(t, t.TempDir(), DefaultStoreConfig())
 	defer s.Close()
-	if err := s.Put(context.Background(), blocks[0].hdr, blocks[1].eds); !errors.Is(err, ErrSquareMismatch) {
+	if err := s.Put(context.Background(), blocks[0].hdr, blocks[1].eds); !errors.Is(err, errSquareMismatch) {
 		t.Fatalf("err = %v, want ErrSquareMismatch", err)
 	}
 	if ok, _ := s.Has(context.Background(), 1); ok || s.HeadHeight() != 0 {
@@ -212,7 +212,7 @@ func TestStorePruneKeepsWindow(t *testing.T) {
 		}
 	}
 	// Height h has time Genesis + h s; the window starts at now − 10 s.
-	now := headertest.Genesis.Add(13 * time.Second)
+	now := headertest.Genesis().Add(13 * time.Second)
 	n, err := s.Prune(ctx, now)
 	if err != nil || n != 2 {
 		t.Fatalf("pruned %d (err %v), want heights 1 and 2", n, err)

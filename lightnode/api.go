@@ -63,7 +63,7 @@ func (n *Node) NetworkHead() *da.LightHeader {
 	return n.netHead
 }
 
-// HeaderByHeight returns a verified header (ErrNotFound if not held).
+// HeaderByHeight returns a verified header (errNotFound if not held).
 func (n *Node) HeaderByHeight(ctx context.Context, h uint64) (*da.LightHeader, error) {
 	return n.store.header(ctx, h)
 }
@@ -100,8 +100,8 @@ func (n *Node) SyncState() SyncState {
 	return s
 }
 
-// DASAPI is the "das" JSON-RPC module (celestia-node's method names).
-type DASAPI struct {
+// dasAPI is the "das" JSON-RPC module (celestia-node's method names).
+type dasAPI struct {
 	Internal struct {
 		SamplingStats func(context.Context) (sampling.Stats, error)     `perm:"read"`
 		Verdicts      func(context.Context) ([]sampling.Verdict, error) `perm:"read"`
@@ -110,23 +110,23 @@ type DASAPI struct {
 }
 
 // SamplingStats forwards to Internal.
-func (a *DASAPI) SamplingStats(ctx context.Context) (sampling.Stats, error) {
+func (a *dasAPI) SamplingStats(ctx context.Context) (sampling.Stats, error) {
 	return a.Internal.SamplingStats(ctx)
 }
 
 // Verdicts forwards to Internal.
-func (a *DASAPI) Verdicts(ctx context.Context) ([]sampling.Verdict, error) {
+func (a *dasAPI) Verdicts(ctx context.Context) ([]sampling.Verdict, error) {
 	return a.Internal.Verdicts(ctx)
 }
 
 // Unavailable forwards to Internal.
-func (a *DASAPI) Unavailable(ctx context.Context) ([]uint64, error) {
+func (a *dasAPI) Unavailable(ctx context.Context) ([]uint64, error) {
 	return a.Internal.Unavailable(ctx)
 }
 
-// HeaderAPI is the "header" JSON-RPC module. Headers are the light form
+// headerAPI is the "header" JSON-RPC module. Headers are the light form
 // (no DA header), JSON-encoded with encoding/json.
-type HeaderAPI struct {
+type headerAPI struct {
 	Internal struct {
 		LocalHead   func(context.Context) (*da.LightHeader, error)         `perm:"read"`
 		NetworkHead func(context.Context) (*da.LightHeader, error)         `perm:"read"`
@@ -136,34 +136,34 @@ type HeaderAPI struct {
 }
 
 // LocalHead forwards to Internal.
-func (a *HeaderAPI) LocalHead(ctx context.Context) (*da.LightHeader, error) {
+func (a *headerAPI) LocalHead(ctx context.Context) (*da.LightHeader, error) {
 	return a.Internal.LocalHead(ctx)
 }
 
 // NetworkHead forwards to Internal.
-func (a *HeaderAPI) NetworkHead(ctx context.Context) (*da.LightHeader, error) {
+func (a *headerAPI) NetworkHead(ctx context.Context) (*da.LightHeader, error) {
 	return a.Internal.NetworkHead(ctx)
 }
 
 // GetByHeight forwards to Internal.
-func (a *HeaderAPI) GetByHeight(ctx context.Context, h uint64) (*da.LightHeader, error) {
+func (a *headerAPI) GetByHeight(ctx context.Context, h uint64) (*da.LightHeader, error) {
 	return a.Internal.GetByHeight(ctx, h)
 }
 
 // SyncState forwards to Internal.
-func (a *HeaderAPI) SyncState(ctx context.Context) (SyncState, error) {
+func (a *headerAPI) SyncState(ctx context.Context) (SyncState, error) {
 	return a.Internal.SyncState(ctx)
 }
 
-// FraudAPI is Quadrant's "fraud" JSON-RPC module.
-type FraudAPI struct {
+// fraudAPI is Quadrant's "fraud" JSON-RPC module.
+type fraudAPI struct {
 	Internal struct {
 		Status func(context.Context) (FraudStatus, error) `perm:"public"`
 	}
 }
 
 // Status forwards to Internal.
-func (a *FraudAPI) Status(ctx context.Context) (FraudStatus, error) { return a.Internal.Status(ctx) }
+func (a *fraudAPI) Status(ctx context.Context) (FraudStatus, error) { return a.Internal.Status(ctx) }
 
 // apiImpl adapts Node to the module method signatures.
 type apiImpl struct{ n *Node }
@@ -203,7 +203,7 @@ func (n *Node) startRPC(ctx context.Context) error {
 		return fmt.Errorf("lightnode: %w", err)
 	}
 	impl := apiImpl{n}
-	for ns, api := range map[string]any{"das": &DASAPI{}, "header": &HeaderAPI{}, "fraud": &FraudAPI{}, "catchup": &CatchUpAPI{}} {
+	for ns, api := range map[string]any{"das": &dasAPI{}, "header": &headerAPI{}, "fraud": &fraudAPI{}, "catchup": &catchUpAPI{}} {
 		if err := srv.Register(ns, impl, api); err != nil {
 			return fmt.Errorf("lightnode: register %s: %w", ns, err)
 		}

@@ -34,7 +34,7 @@ func (n *Node) bisectHead(ctx context.Context, h *da.LightHeader) error {
 	if errors.Is(err, da.ErrTrustExpired) {
 		n.mu.Lock()
 		if n.syncErr == nil {
-			n.syncErr = fmt.Errorf("%w: %w", ErrTrustExpired, err)
+			n.syncErr = fmt.Errorf("%w: %w", errTrustExpired, err)
 		}
 		n.mu.Unlock()
 		n.log.Error(err.Error())

@@ -18,8 +18,8 @@ import (
 	"github.com/quadrant-da/quadrant/sampling"
 )
 
-// ErrConfig is wrapped by every configuration error.
-var ErrConfig = errors.New("lightnode: invalid config")
+// errConfig is wrapped by every configuration error.
+var errConfig = errors.New("lightnode: invalid config")
 
 // ConfigFileName is the light node's configuration file inside its home.
 const ConfigFileName = "light.toml"
@@ -86,7 +86,7 @@ type Config struct {
 	// header gossip has brought no new head for that long.
 	HeadPollInterval time.Duration `toml:"head_poll_interval"`
 	// PruneEvery is how often headers that left the sampling window (by
-	// more than HeaderRetentionMargin, and already sampled or judged out of
+	// more than headerRetentionMargin, and already sampled or judged out of
 	// window) are deleted. With no window (Sampling.Window = 0) nothing is
 	// pruned.
 	PruneEvery time.Duration `toml:"prune_every"`
@@ -101,9 +101,9 @@ type Config struct {
 	RPC rpc.Config `toml:"rpc"`
 }
 
-// DefaultUnbondingPeriod is the unbonding period assumed when none is
+// defaultUnbondingPeriod is the unbonding period assumed when none is
 // configured: 21 days, chain.DefaultUnbondingSeconds.
-const DefaultUnbondingPeriod = 21 * 24 * time.Hour
+const defaultUnbondingPeriod = 21 * 24 * time.Hour
 
 // DefaultTrustingPeriod returns the trusting period derived from an
 // unbonding period: two thirds of it, as CometBFT's light client advises
@@ -130,7 +130,7 @@ func DefaultConfig() Config {
 	return Config{
 		LogLevel:         "info",
 		LogFormat:        "text",
-		UnbondingPeriod:  DefaultUnbondingPeriod,
+		UnbondingPeriod:  defaultUnbondingPeriod,
 		SkipVerification: true,
 		Samples:          16,
 		HeaderDeadline:   30 * time.Second,
@@ -145,11 +145,11 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate checks the configuration; errors wrap ErrConfig and name the
+// Validate checks the configuration; errors wrap errConfig and name the
 // offending key.
 func (c Config) Validate() error {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...)
+		return fmt.Errorf("%w: "+format, append([]any{errConfig}, args...)...)
 	}
 	if c.ChainID == "" || strings.ContainsAny(c.ChainID, "/ \t\n") {
 		return bad("chain_id %q: required, without '/' or spaces", c.ChainID)
@@ -187,14 +187,14 @@ func (c Config) Validate() error {
 		return bad("peers_per_header %d: want 1..64", c.PeersPerHeader)
 	}
 	if err := c.Sampling.Validate(); err != nil {
-		return fmt.Errorf("%w: sampling: %w", ErrConfig, err)
+		return fmt.Errorf("%w: sampling: %w", errConfig, err)
 	}
 	if err := c.P2P.Validate(); err != nil {
-		return fmt.Errorf("%w: %w", ErrConfig, err)
+		return fmt.Errorf("%w: %w", errConfig, err)
 	}
 	if c.Discovery.Enabled {
 		if _, err := c.discoveryConfig(); err != nil {
-			return fmt.Errorf("%w: %w", ErrConfig, err)
+			return fmt.Errorf("%w: %w", errConfig, err)
 		}
 	}
 	if c.RPC.ListenAddr != "" {
@@ -202,7 +202,7 @@ func (c Config) Validate() error {
 			return bad("rpc.listen_addr %q: want host:port", c.RPC.ListenAddr)
 		}
 		if err := c.RPC.Validate(); err != nil {
-			return fmt.Errorf("%w: %w", ErrConfig, err)
+			return fmt.Errorf("%w: %w", errConfig, err)
 		}
 	}
 	return nil
@@ -212,7 +212,7 @@ func (c Config) Validate() error {
 func (c Config) TrustedHashBytes() ([]byte, error) {
 	b, err := hex.DecodeString(c.TrustedHash)
 	if err != nil || len(b) != 32 {
-		return nil, fmt.Errorf("%w: trusted_hash %q: want 64 hex digits (the block hash of the trusted height)", ErrConfig, c.TrustedHash)
+		return nil, fmt.Errorf("%w: trusted_hash %q: want 64 hex digits (the block hash of the trusted height)", errConfig, c.TrustedHash)
 	}
 	return b, nil
 }
@@ -236,10 +236,10 @@ func LoadConfig(home string) (Config, error) {
 		return cfg, nil
 	}
 	if err != nil {
-		return cfg, fmt.Errorf("%w: %s: %w", ErrConfig, path, err)
+		return cfg, fmt.Errorf("%w: %s: %w", errConfig, path, err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {
-		return cfg, fmt.Errorf("%w: %s: unknown keys %v", ErrConfig, path, und)
+		return cfg, fmt.Errorf("%w: %s: unknown keys %v", errConfig, path, und)
 	}
 	cfg.Home = home
 	return cfg, nil

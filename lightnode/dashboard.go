@@ -52,9 +52,9 @@ type DashboardState struct {
 
 // Header statuses in a HeaderRecord besides sampling's verdict statuses.
 const (
-	HeaderSampling = "sampling" // an attempt is under way
-	HeaderPending  = "pending"  // not sampled yet
-	HeaderDecided  = "decided"  // decided earlier; its verdict is no longer kept
+	headerSampling = "sampling" // an attempt is under way
+	headerPending  = "pending"  // not sampled yet
+	headerDecided  = "decided"  // decided earlier; its verdict is no longer kept
 )
 
 // HeaderRecord is one height of the dashboard's strip.
@@ -79,16 +79,16 @@ type PeerRecord struct {
 	Bytes   int64  `json:"bytes"`
 }
 
-// DashboardSource gives the dashboard its state; Node is one, a test may
+// dashboardSource gives the dashboard its state; Node is one, a test may
 // give a frozen one.
-type DashboardSource interface {
+type dashboardSource interface {
 	DashboardState() DashboardState
 }
 
-// DashboardHandler serves the page at "/" and src's state at
+// dashboardHandler serves the page at "/" and src's state at
 // DashboardStatePath, without any token check (the node mounts the two
 // behind its JSON-RPC server's checks; see dashboardPages).
-func DashboardHandler(src DashboardSource) http.Handler {
+func dashboardHandler(src dashboardSource) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", dashboardPage())
 	mux.Handle("GET "+DashboardStatePath, dashboardState(src))
@@ -112,7 +112,7 @@ func dashboardPage() http.Handler {
 	})
 }
 
-func dashboardState(src DashboardSource) http.Handler {
+func dashboardState(src dashboardSource) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(src.DashboardState())
@@ -174,9 +174,9 @@ func headerStrip(st sampling.Stats, verdicts []sampling.Verdict, recs []SquareRe
 	}
 	var out []HeaderRecord
 	for h := from; h <= st.NetworkHead; h++ {
-		hr := HeaderRecord{Height: h, Status: HeaderPending}
+		hr := HeaderRecord{Height: h, Status: headerPending}
 		if h <= st.SampledChainHead {
-			hr.Status = HeaderDecided
+			hr.Status = headerDecided
 		}
 		for _, v := range verdicts { // newest last: the last match wins
 			if h >= v.Height && h <= v.To {
@@ -184,7 +184,7 @@ func headerStrip(st sampling.Stats, verdicts []sampling.Verdict, recs []SquareRe
 			}
 		}
 		if inFlight[h] {
-			hr.Status = HeaderSampling
+			hr.Status = headerSampling
 		}
 		if r, ok := byHeight[h]; ok {
 			hr.Bytes, hr.Width = r.Bytes, r.Width

@@ -31,7 +31,7 @@ func (n *Node) startDiscovery(ctx context.Context) error {
 	}
 	dcfg, err := n.cfg.discoveryConfig()
 	if err != nil {
-		return fmt.Errorf("%w: discovery: %w", ErrConfig, err)
+		return fmt.Errorf("%w: discovery: %w", errConfig, err)
 	}
 	d, err := discovery.New(n.host, dcfg, n.log.With("component", "discovery"))
 	if err != nil {

@@ -35,10 +35,10 @@
 // are scored down; the node never steps back. When its newest verified
 // header is older than the trusting period (by default two thirds of the
 // configured unbonding period, which must exceed it) it refuses to
-// continue and asks for a new trusted hash (ErrTrustExpired). On restart a
+// continue and asks for a new trusted hash (errTrustExpired). On restart a
 // configured trusted header is checked against the stored one at its
 // height; one the store does not hold is logged as not checked. Headers
-// older than the sampling window plus HeaderRetentionMargin, once judged,
+// older than the sampling window plus headerRetentionMargin, once judged,
 // are pruned (prune.go).
 //
 // # Sampling

@@ -22,7 +22,7 @@ func (n *Node) dataRoot(ctx context.Context, height uint64) ([]byte, error) {
 		return nil, fmt.Errorf("height %d: %w", height, p2p.ErrNotFound)
 	}
 	h, err := st.header(ctx, height)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		n.mu.Lock()
 		anchor := max(n.trusted, n.pruned)
 		n.mu.Unlock()

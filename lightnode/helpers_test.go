@@ -139,7 +139,7 @@ func loopback(bootstrap ...string) p2p.Config {
 // one second apart), so every test header is inside the window and the
 // trusting period.
 // It advances with real time (peer scores recover with time).
-func testClock() time.Time { return headertest.Genesis.Add(time.Hour + time.Since(testStart)) }
+func testClock() time.Time { return headertest.Genesis().Add(time.Hour + time.Since(testStart)) }
 
 var testStart = time.Now()
 

@@ -24,16 +24,16 @@ import (
 )
 
 var (
-	// ErrTrustExpired is returned (and reported) when the newest verified
+	// errTrustExpired is returned (and reported) when the newest verified
 	// header is older than the trusting period: the node cannot know that
 	// the validators it trusts still secure the chain, and needs a new
 	// trusted height and hash from the operator.
-	ErrTrustExpired = errors.New("lightnode: trusting period expired")
-	// ErrTrust is wrapped when the trusted header cannot be obtained or
+	errTrustExpired = errors.New("lightnode: trusting period expired")
+	// errTrust is wrapped when the trusted header cannot be obtained or
 	// does not match the configured hash.
-	ErrTrust = errors.New("lightnode: trusted header")
-	// ErrNodeState is returned by Start on a started or stopped node.
-	ErrNodeState = errors.New("lightnode: node already started or stopped")
+	errTrust = errors.New("lightnode: trusted header")
+	// errNodeState is returned by Start on a started or stopped node.
+	errNodeState = errors.New("lightnode: node already started or stopped")
 )
 
 // Node is a light node: it keeps a verified chain of light headers from a
@@ -145,7 +145,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	n.mu.Lock()
 	if n.started || n.stopped {
 		n.mu.Unlock()
-		return ErrNodeState
+		return errNodeState
 	}
 	n.started = true
 	n.mu.Unlock()
@@ -360,7 +360,7 @@ func (n *Node) establishTrust(ctx context.Context) error {
 
 // checkStoredTrust checks the configured trusted header against a stored
 // chain anchored at anchor: a stored header at the trusted height must
-// have the trusted hash (else ErrTrust). When that header is not held it
+// have the trusted hash (else errTrust). When that header is not held it
 // cannot be checked, and the log says so: below the stored anchor (the
 // chain was anchored later, by another configuration) with a warning; at
 // or above it, the header was pruned with the sampling window after the
@@ -372,10 +372,10 @@ func (n *Node) checkStoredTrust(ctx context.Context, anchor uint64, want []byte)
 	case err == nil:
 		if !bytes.Equal(h.Hash(), want) {
 			return fmt.Errorf("%w: the stored chain has hash %X at height %d, the configured trusted hash is %X: use a new --home or the right hash",
-				ErrTrust, h.Hash(), height, want)
+				errTrust, h.Hash(), height, want)
 		}
 		return nil
-	case !errors.Is(err, ErrNotFound):
+	case !errors.Is(err, errNotFound):
 		return err
 	case height < anchor:
 		n.log.Warn("lightnode: the configured trusted height is below the stored trust anchor and its header is not held, so the configured trusted hash cannot be checked: "+
@@ -390,7 +390,7 @@ func (n *Node) checkStoredTrust(ctx context.Context, anchor uint64, want []byte)
 
 // fetchTrusted asks peers for the header at height until one serves a
 // header that validates and has hash want, under p2p.FetchTrusted's policy
-// (a light node never trusts on first use). It fails with ErrTrust when
+// (a light node never trusts on first use). It fails with errTrust when
 // ctx ends first.
 func (n *Node) fetchTrusted(ctx context.Context, height uint64, want []byte) (*da.LightHeader, error) {
 	pol := p2p.TrustPolicy{
@@ -399,7 +399,7 @@ func (n *Node) fetchTrusted(ctx context.Context, height uint64, want []byte) (*d
 	}
 	h, err := p2p.FetchTrusted(ctx, pol, n.fullPeers, n.fetchHeader, n.host.Scores, n.log)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrTrust, err)
+		return nil, fmt.Errorf("%w: %w", errTrust, err)
 	}
 	return h, nil
 }
@@ -435,7 +435,7 @@ func (n *Node) trustExpiredLocked() error {
 	return fmt.Errorf("%w: the newest verified header (height %d, %s) is %s old, longer than the trusting period of %s; "+
 		"the validators trusted then may no longer secure the chain. Obtain a recent block height and hash from a source you trust "+
 		"and restart with --trusted-height H --trusted-hash HASH",
-		ErrTrustExpired, n.local.Height(), n.local.Time().UTC().Format(time.RFC3339), age.Round(time.Second), n.cfg.Trusting())
+		errTrustExpired, n.local.Height(), n.local.Time().UTC().Format(time.RFC3339), age.Round(time.Second), n.cfg.Trusting())
 }
 
 // fullPeers returns connected, unblocked peers that serve the sample

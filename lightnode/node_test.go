@@ -78,7 +78,11 @@ func TestLightNodesSampleEveryHeight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, err := rpc.NewToken(secret, rpc.ReadPerms, time.Time{})
+	read, err := rpc.PermsForLevel("read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := rpc.NewToken(secret, read, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

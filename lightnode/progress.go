@@ -147,15 +147,15 @@ func (n *Node) CatchUp() CatchUpProgress {
 	return CatchUpProgress{Headers: n.catchup.headers.last, Sampling: n.catchup.sampling.last}
 }
 
-// CatchUpAPI is the "catchup" JSON-RPC module.
-type CatchUpAPI struct {
+// catchUpAPI is the "catchup" JSON-RPC module.
+type catchUpAPI struct {
 	Internal struct {
 		Progress func(context.Context) (CatchUpProgress, error) `perm:"read"`
 	}
 }
 
 // Progress forwards to Internal.
-func (a *CatchUpAPI) Progress(ctx context.Context) (CatchUpProgress, error) {
+func (a *catchUpAPI) Progress(ctx context.Context) (CatchUpProgress, error) {
 	return a.Internal.Progress(ctx)
 }
 

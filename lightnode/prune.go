@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// HeaderRetentionMargin is how long past the sampling window a header is
+// headerRetentionMargin is how long past the sampling window a header is
 // kept before pruning, so that a header the scheduler still sees inside
 // the window is never gone (as a full node keeps the window plus an hour).
-const HeaderRetentionMargin = time.Hour
+const headerRetentionMargin = time.Hour
 
 // pruneBatch bounds the headers deleted in one batch.
 const pruneBatch = 1024
@@ -33,7 +33,7 @@ func (n *Node) runPrune(ctx context.Context) error {
 }
 
 // pruneHeaders deletes the headers older than the sampling window plus
-// HeaderRetentionMargin, lowest first, that no part of the node needs any
+// headerRetentionMargin, lowest first, that no part of the node needs any
 // more: below the local head (the next header is verified against it) and
 // at or below the sampled chain head (every such height has its verdict,
 // so the scheduler never asks for the header again). Fraud proofs for
@@ -42,7 +42,7 @@ func (n *Node) pruneHeaders(ctx context.Context) {
 	n.mu.Lock()
 	below := min(uint64(n.local.Height()), n.sched.Stats().SampledChainHead+1)
 	n.mu.Unlock()
-	cutoff := n.now().Add(-n.cfg.Sampling.Window - HeaderRetentionMargin)
+	cutoff := n.now().Add(-n.cfg.Sampling.Window - headerRetentionMargin)
 	total := 0
 	for ctx.Err() == nil {
 		mark, removed, err := n.store.pruneHeaders(ctx, below, cutoff, pruneBatch)

@@ -20,7 +20,7 @@ func TestHeadersPrunedOutsideWindow(t *testing.T) {
 	start := time.Now()
 	// Three hours after genesis: every header is older than a one-hour
 	// window plus the one-hour margin.
-	clock := func() time.Time { return headertest.Genesis.Add(3*time.Hour + time.Since(start)) }
+	clock := func() time.Time { return headertest.Genesis().Add(3*time.Hour + time.Since(start)) }
 	home := t.TempDir()
 	cfg := lightConfig(home, id, blocks[0].hdr, f)
 	cfg.Sampling.Window = time.Hour

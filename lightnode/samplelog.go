@@ -16,9 +16,9 @@ const sampleLogHeights = 64
 
 // Sample statuses in a SampleRecord.
 const (
-	SamplePending  = "pending"  // not obtained yet
-	SampleVerified = "verified" // obtained and verified down to the data root
-	SampleMissing  = "missing"  // a peer was asked and did not serve it
+	samplePending  = "pending"  // not obtained yet
+	sampleVerified = "verified" // obtained and verified down to the data root
+	sampleMissing  = "missing"  // a peer was asked and did not serve it
 )
 
 // SampleRecord is one sampled coordinate of a header: its place in the
@@ -69,8 +69,8 @@ func (l *sampleLog) begin(height uint64, width int, coords []sampling.Coord, now
 	}
 	r.Started = now
 	for i, c := range coords {
-		if r.Samples[i].Status != SampleVerified {
-			r.Samples[i] = SampleRecord{Row: c.Row, Col: c.Col, Status: SamplePending}
+		if r.Samples[i].Status != sampleVerified {
+			r.Samples[i] = SampleRecord{Row: c.Row, Col: c.Col, Status: samplePending}
 		}
 	}
 	for len(l.heights) > sampleLogHeights {
@@ -89,14 +89,14 @@ func (l *sampleLog) served(height uint64, p peer.ID, idx []int, samples []*da.Sa
 		return
 	}
 	for j, i := range idx {
-		if i < 0 || i >= len(r.Samples) || r.Samples[i].Status == SampleVerified {
+		if i < 0 || i >= len(r.Samples) || r.Samples[i].Status == sampleVerified {
 			continue
 		}
 		if err != nil || j >= len(samples) || samples[j] == nil {
-			r.Samples[i].Status = SampleMissing
+			r.Samples[i].Status = sampleMissing
 			continue
 		}
-		r.Samples[i].Status, r.Samples[i].Peer = SampleVerified, p.String()
+		r.Samples[i].Status, r.Samples[i].Peer = sampleVerified, p.String()
 		if b, merr := samples[j].Marshal(); merr == nil {
 			r.Samples[i].Bytes = len(b)
 			r.Bytes += int64(len(b))

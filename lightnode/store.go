@@ -19,14 +19,14 @@ import (
 	"github.com/quadrant-da/quadrant/sampling"
 )
 
-// StoreDir is the light node's Pebble directory inside its home.
-const StoreDir = "light-store"
+// storeDir is the light node's Pebble directory inside its home.
+const storeDir = "light-store"
 
-// SeedFile holds the node's private sampling seed (0600).
-const SeedFile = "sampling_seed"
+// seedFile holds the node's private sampling seed (0600).
+const seedFile = "sampling_seed"
 
-// ErrNotFound is wrapped when a header is not held.
-var ErrNotFound = errors.New("lightnode: not found")
+// errNotFound is wrapped when a header is not held.
+var errNotFound = errors.New("lightnode: not found")
 
 // Keys (heights as 16 hex digits so key order is height order):
 //
@@ -53,7 +53,7 @@ type store struct {
 }
 
 func openStore(home string, log *slog.Logger) (*store, error) {
-	dir := filepath.Join(home, StoreDir)
+	dir := filepath.Join(home, storeDir)
 	d, err := pebbleds.NewDatastore(dir, pebbleds.WithPebbleOpts(&pebble.Options{Logger: pebblex.Logger(log)}))
 	if err != nil {
 		return nil, fmt.Errorf("lightnode: open store %s: %w", dir, err)
@@ -101,7 +101,7 @@ func (s *store) putHeaders(ctx context.Context, hs []*da.LightHeader, local uint
 func (s *store) header(ctx context.Context, h uint64) (*da.LightHeader, error) {
 	b, err := s.ds.Get(ctx, headerKey(h))
 	if errors.Is(err, ds.ErrNotFound) {
-		return nil, fmt.Errorf("%w: header %d", ErrNotFound, h)
+		return nil, fmt.Errorf("%w: header %d", errNotFound, h)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("lightnode: read header %d: %w", h, err)
@@ -228,7 +228,7 @@ func (s *store) fraud(ctx context.Context) (uint64, []byte, error) {
 // rand on first use (0600). A seed file readable by others is refused.
 func loadOrCreateSeed(home string, rand func([]byte) (int, error)) (sampling.Seed, error) {
 	var seed sampling.Seed
-	path := filepath.Join(home, SeedFile)
+	path := filepath.Join(home, seedFile)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		s, err := sampling.NewSeed(readerFunc(rand))

@@ -100,7 +100,7 @@ func TestTrust(t *testing.T) {
 	n.Close()
 
 	cfg = lightConfig(t.TempDir(), id, blocks[0].hdr, f)
-	late := func() time.Time { return headertest.Genesis.Add(15 * 24 * time.Hour) }
+	late := func() time.Time { return headertest.Genesis().Add(15 * 24 * time.Hour) }
 	n, err = lightnode.New(cfg, lightnode.Options{Logger: discard, Now: late})
 	if err != nil {
 		t.Fatal(err)

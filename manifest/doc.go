@@ -1,5 +1,5 @@
 // Package manifest reads and writes a network manifest: the one file a
-// node needs to join a Quadrant network (DESIGN.md §4, issue 12).
+// node needs to join a Quadrant network (issue 12).
 //
 // A manifest is JSON:
 //

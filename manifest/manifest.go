@@ -17,14 +17,14 @@ import (
 
 // Limits of a manifest; Parse rejects anything beyond them.
 const (
-	// MaxSize is the largest manifest file, in bytes.
-	MaxSize = 64 << 10
-	// MaxBootstrap is the most bootstrap addresses a manifest may list.
-	MaxBootstrap = 64
-	// MaxChainID is the longest chain id.
-	MaxChainID = 64
-	// MaxUnbonding bounds the unbonding period (a sanity bound: a year).
-	MaxUnbonding = 366 * 24 * time.Hour
+	// maxSize is the largest manifest file, in bytes.
+	maxSize = 64 << 10
+	// maxBootstrap is the most bootstrap addresses a manifest may list.
+	maxBootstrap = 64
+	// maxChainID is the longest chain id.
+	maxChainID = 64
+	// maxUnbonding bounds the unbonding period (a sanity bound: a year).
+	maxUnbonding = 366 * 24 * time.Hour
 )
 
 // Version is the manifest format this package reads and writes.
@@ -69,20 +69,20 @@ func (d *Duration) UnmarshalText(b []byte) error {
 
 // Sentinel errors; Parse and Validate wrap them with the offending value.
 var (
-	ErrTooLarge   = errors.New("manifest: file too large")
-	ErrVersion    = errors.New("manifest: unsupported version")
-	ErrChainID    = errors.New("manifest: invalid chain_id")
-	ErrBootstrap  = errors.New("manifest: invalid bootstrap address")
-	ErrUnbonding  = errors.New("manifest: invalid unbonding_period")
+	errTooLarge   = errors.New("manifest: file too large")
+	errVersion    = errors.New("manifest: unsupported version")
+	errChainID    = errors.New("manifest: invalid chain_id")
+	errBootstrap  = errors.New("manifest: invalid bootstrap address")
+	errUnbonding  = errors.New("manifest: invalid unbonding_period")
 	ErrCheckpoint = errors.New("manifest: invalid trusted_checkpoint")
 )
 
-// Parse decodes and validates a manifest. It rejects input over MaxSize,
+// parse decodes and validates a manifest. It rejects input over maxSize,
 // unknown fields, trailing data and any invalid field, naming the field
 // and what was expected.
-func Parse(b []byte) (*Manifest, error) {
-	if len(b) > MaxSize {
-		return nil, fmt.Errorf("%w: %d bytes, want ≤ %d", ErrTooLarge, len(b), MaxSize)
+func parse(b []byte) (*Manifest, error) {
+	if len(b) > maxSize {
+		return nil, fmt.Errorf("%w: %d bytes, want ≤ %d", errTooLarge, len(b), maxSize)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -106,11 +106,11 @@ func Load(path string) (*Manifest, error) {
 		return nil, fmt.Errorf("manifest: %w", err)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	b, err := io.ReadAll(io.LimitReader(f, maxSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("manifest: read %s: %w", path, err)
 	}
-	m, err := Parse(b)
+	m, err := parse(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -152,7 +152,7 @@ func Write(path string, m *Manifest) error {
 // Validate reports the first invalid field of m.
 func (m *Manifest) Validate() error {
 	if m.Version != Version {
-		return fmt.Errorf("%w %d, want %d", ErrVersion, m.Version, Version)
+		return fmt.Errorf("%w %d, want %d", errVersion, m.Version, Version)
 	}
 	if err := validChainID(m.ChainID); err != nil {
 		return err
@@ -160,8 +160,8 @@ func (m *Manifest) Validate() error {
 	if _, err := parseBootstrap(m.Bootstrap); err != nil {
 		return err
 	}
-	if u := time.Duration(m.UnbondingPeriod); u <= 0 || u > MaxUnbonding {
-		return fmt.Errorf("%w %v, want > 0 and ≤ %v", ErrUnbonding, u, MaxUnbonding)
+	if u := time.Duration(m.UnbondingPeriod); u <= 0 || u > maxUnbonding {
+		return fmt.Errorf("%w %v, want > 0 and ≤ %v", errUnbonding, u, maxUnbonding)
 	}
 	c := m.Checkpoint
 	if c.Height < 1 || c.Height > 1<<62 {
@@ -177,13 +177,13 @@ func (m *Manifest) Validate() error {
 }
 
 func validChainID(id string) error {
-	if id == "" || len(id) > MaxChainID {
-		return fmt.Errorf("%w %q: want 1 to %d characters", ErrChainID, truncate(id), MaxChainID)
+	if id == "" || len(id) > maxChainID {
+		return fmt.Errorf("%w %q: want 1 to %d characters", errChainID, truncate(id), maxChainID)
 	}
 	for _, r := range id {
 		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.'
 		if !ok {
-			return fmt.Errorf("%w %q: want only letters, digits, '-', '_' and '.'", ErrChainID, id)
+			return fmt.Errorf("%w %q: want only letters, digits, '-', '_' and '.'", errChainID, id)
 		}
 	}
 	return nil
@@ -192,24 +192,24 @@ func validChainID(id string) error {
 // parseBootstrap parses the addresses and groups them by peer, in order of
 // first appearance.
 func parseBootstrap(addrs []string) ([]peer.AddrInfo, error) {
-	if len(addrs) == 0 || len(addrs) > MaxBootstrap {
-		return nil, fmt.Errorf("%w: %d addresses, want 1 to %d", ErrBootstrap, len(addrs), MaxBootstrap)
+	if len(addrs) == 0 || len(addrs) > maxBootstrap {
+		return nil, fmt.Errorf("%w: %d addresses, want 1 to %d", errBootstrap, len(addrs), maxBootstrap)
 	}
 	var out []peer.AddrInfo
 	index := map[peer.ID]int{}
 	seen := map[string]bool{}
 	for _, s := range addrs {
 		if seen[s] {
-			return nil, fmt.Errorf("%w %q: listed twice", ErrBootstrap, s)
+			return nil, fmt.Errorf("%w %q: listed twice", errBootstrap, s)
 		}
 		seen[s] = true
 		a, err := ma.NewMultiaddr(s)
 		if err != nil {
-			return nil, fmt.Errorf("%w %q: %v", ErrBootstrap, truncate(s), err)
+			return nil, fmt.Errorf("%w %q: %v", errBootstrap, truncate(s), err)
 		}
 		info, err := peer.AddrInfoFromP2pAddr(a)
 		if err != nil || len(info.Addrs) == 0 {
-			return nil, fmt.Errorf("%w %q: want a transport address ending in /p2p/<peer id>", ErrBootstrap, s)
+			return nil, fmt.Errorf("%w %q: want a transport address ending in /p2p/<peer id>", errBootstrap, s)
 		}
 		if i, ok := index[info.ID]; ok {
 			out[i].Addrs = append(out[i].Addrs, info.Addrs...)

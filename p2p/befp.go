@@ -10,16 +10,16 @@ import (
 	"github.com/quadrant-da/quadrant/da"
 )
 
-// ErrBelowAnchor is wrapped by a DataRootFunc's error (and by a
+// ErrBelowAnchor is wrapped by a dataRootFunc's error (and by a
 // BEFPValidator's, with ErrIgnore) for a height below every header the
 // node holds or will hold — under its trusted anchor, or pruned: a fraud
 // proof for that height can never be checked against its block there.
 var ErrBelowAnchor = errors.New("p2p: height below the node's trusted anchor")
 
-// DataRootFunc returns the verified data root of a height, or an error
+// dataRootFunc returns the verified data root of a height, or an error
 // wrapping ErrNotFound when the node does not know that height yet, or one
 // wrapping ErrBelowAnchor when it never will.
-type DataRootFunc func(ctx context.Context, height uint64) ([]byte, error)
+type dataRootFunc func(ctx context.Context, height uint64) ([]byte, error)
 
 // VerifyBEFP returns the BEFPValidator full and light nodes use: it decodes
 // a gossiped proof and verifies it against the data root of its height
@@ -29,7 +29,7 @@ type DataRootFunc func(ctx context.Context, height uint64) ([]byte, error)
 // its anchor is judged at once by JudgeBEFPBelowAnchor; one that does not
 // decode (height 0 included) or verify is rejected and its sender scored
 // down.
-func VerifyBEFP(dataRoot DataRootFunc) BEFPValidator {
+func VerifyBEFP(dataRoot dataRootFunc) BEFPValidator {
 	return func(ctx context.Context, _ peer.ID, b []byte) error {
 		p, err := da.UnmarshalBadEncodingProof(b)
 		if err != nil {

@@ -18,23 +18,23 @@ import (
 	"github.com/quadrant-da/quadrant/da"
 )
 
-// ProtoBEFP is the fraud-proof sync protocol: a node that connects after a
+// protoBEFP is the fraud-proof sync protocol: a node that connects after a
 // proof was gossiped asks its peers for the proofs they hold.
-const ProtoBEFP = "befp"
+const protoBEFP = "befp"
 
 const (
-	// MaxBEFPSyncCount bounds the proofs in one befp reply. A chain halts
+	// maxBEFPSyncCount bounds the proofs in one befp reply. A chain halts
 	// at its first badly encoded block, so a node holds few; one holding
 	// more serves those of the lowest heights (the ones that matter).
-	MaxBEFPSyncCount = 16
-	// MaxBEFPSyncBytes bounds the total size of the proofs in one reply.
-	MaxBEFPSyncBytes = 4 * MaxBEFPMessageSize
-	// MaxPendingBEFPs bounds the proofs a BEFPSync keeps for heights the
+	maxBEFPSyncCount = 16
+	// maxBEFPSyncBytes bounds the total size of the proofs in one reply.
+	maxBEFPSyncBytes = 4 * maxBEFPMessageSize
+	// maxPendingBEFPs bounds the proofs a BEFPSync keeps for heights the
 	// node has not verified yet; when full, the highest height is dropped.
-	MaxPendingBEFPs = 32
-	// MaxPendingBEFPsPerPeer bounds the proofs of one peer among them, so
+	maxPendingBEFPs = 32
+	// maxPendingBEFPsPerPeer bounds the proofs of one peer among them, so
 	// that a few peers cannot take every slot.
-	MaxPendingBEFPsPerPeer = 4
+	maxPendingBEFPsPerPeer = 4
 	// maxOwedPeers bounds the peers a BEFPSync remembers to ask again (see
 	// Synced); over it, the one owed the highest height is forgotten.
 	maxOwedPeers = 256
@@ -56,7 +56,7 @@ type BEFPSource interface {
 }
 
 // serveBEFPs answers the stored proofs: OK, a u16 count and one frame per
-// proof, at most MaxBEFPSyncCount proofs and MaxBEFPSyncBytes in all.
+// proof, at most maxBEFPSyncCount proofs and maxBEFPSyncBytes in all.
 // The request is an empty frame (a longer one is over the frame limit:
 // the stream is reset and the requester scored down).
 func (s *Server) serveBEFPs(ctx context.Context, _ peer.ID, _ []byte, w io.Writer) error {
@@ -67,18 +67,18 @@ func (s *Server) serveBEFPs(ctx context.Context, _ peer.ID, _ []byte, w io.Write
 	var out [][]byte
 	total := 0
 	for _, p := range all {
-		if len(p) == 0 || len(p) > MaxBEFPMessageSize {
+		if len(p) == 0 || len(p) > maxBEFPMessageSize {
 			s.log.Warn("p2p: source returned a fraud proof out of bounds; not served", "bytes", len(p))
 			continue
 		}
-		if len(out) == MaxBEFPSyncCount || total+len(p) > MaxBEFPSyncBytes {
+		if len(out) == maxBEFPSyncCount || total+len(p) > maxBEFPSyncBytes {
 			break
 		}
 		out = append(out, p)
 		total += len(p)
 	}
 	var hdr [3]byte
-	hdr[0] = byte(StatusOK)
+	hdr[0] = byte(statusOK)
 	binary.BigEndian.PutUint16(hdr[1:], uint16(len(out)))
 	if _, err := w.Write(hdr[:]); err != nil {
 		return err
@@ -92,26 +92,26 @@ func (s *Server) serveBEFPs(ctx context.Context, _ peer.ID, _ []byte, w io.Write
 }
 
 // readBEFPs reads the payload of an OK befp reply: a u16 count of at most
-// MaxBEFPSyncCount and as many frames, each 1..MaxBEFPMessageSize bytes,
-// MaxBEFPSyncBytes in all. The proofs are not decoded.
+// maxBEFPSyncCount and as many frames, each 1..MaxBEFPMessageSize bytes,
+// maxBEFPSyncBytes in all. The proofs are not decoded.
 func readBEFPs(r io.Reader) ([][]byte, error) {
 	var nb [2]byte
 	if _, err := io.ReadFull(r, nb[:]); err != nil {
 		return nil, err
 	}
 	n := int(binary.BigEndian.Uint16(nb[:]))
-	if n > MaxBEFPSyncCount {
-		return nil, fmt.Errorf("%w: %d fraud proofs, limit %d", ErrBadResponse, n, MaxBEFPSyncCount)
+	if n > maxBEFPSyncCount {
+		return nil, fmt.Errorf("%w: %d fraud proofs, limit %d", errBadResponse, n, maxBEFPSyncCount)
 	}
 	out := make([][]byte, 0, n)
 	total := 0
 	for i := 0; i < n; i++ {
-		b, err := readFrame(r, min(MaxBEFPMessageSize, MaxBEFPSyncBytes-total))
+		b, err := readFrame(r, min(maxBEFPMessageSize, maxBEFPSyncBytes-total))
 		if err != nil {
 			return nil, err
 		}
 		if len(b) == 0 {
-			return nil, fmt.Errorf("%w: fraud proof %d is empty", ErrBadResponse, i)
+			return nil, fmt.Errorf("%w: fraud proof %d is empty", errBadResponse, i)
 		}
 		total += len(b)
 		out = append(out, b)
@@ -124,7 +124,7 @@ func readBEFPs(r io.Reader) ([][]byte, error) {
 // bounds, scores p down) but NOT verified: the caller verifies each against
 // the data root of its height, as for gossip (VerifyBEFP).
 func (c *Client) FetchBEFPs(ctx context.Context, p peer.ID) ([][]byte, error) {
-	resp, err := c.request(ctx, p, ProtoBEFP, nil)
+	resp, err := c.request(ctx, p, protoBEFP, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -132,11 +132,11 @@ func (c *Client) FetchBEFPs(ctx context.Context, p peer.ID) ([][]byte, error) {
 	out, err := readBEFPs(resp.r)
 	if err != nil {
 		_ = resp.st.Reset()
-		return nil, c.fail(p, ProtoBEFP, err)
+		return nil, c.fail(p, protoBEFP, err)
 	}
 	for i, b := range out {
 		if _, err := da.UnmarshalBadEncodingProof(b); err != nil {
-			return nil, c.fail(p, ProtoBEFP, fmt.Errorf("%w: fraud proof %d: %w", ErrBadResponse, i, err))
+			return nil, c.fail(p, protoBEFP, fmt.Errorf("%w: fraud proof %d: %w", errBadResponse, i, err))
 		}
 	}
 	return out, nil
@@ -152,7 +152,7 @@ func (c *Client) FetchBEFPs(ctx context.Context, p peer.ID) ([][]byte, error) {
 // invalid). Valid proofs are handed to accept once; invalid ones score
 // their sender down (PenaltyInvalid); those below the anchor are dropped.
 // Proofs that cannot be judged yet (their height's header is not verified)
-// are kept, at most MaxPendingBEFPsPerPeer per peer and MaxPendingBEFPs in
+// are kept, at most maxPendingBEFPsPerPeer per peer and maxPendingBEFPs in
 // all, lowest heights first, and tried again on Retry, on Synced and every
 // few seconds. A proof dropped over those limits is not forgotten: its
 // sender is asked again once Synced passes its height.
@@ -358,8 +358,8 @@ func (s *BEFPSync) check(ctx context.Context, p peer.ID, raw []byte, keep bool) 
 }
 
 // keep adds a proof from `from` that cannot be judged yet, within the
-// limits: a peer already holding MaxPendingBEFPsPerPeer slots, or a full
-// set of MaxPendingBEFPs, keeps the lower height — the new proof, or the
+// limits: a peer already holding maxPendingBEFPsPerPeer slots, or a full
+// set of maxPendingBEFPs, keeps the lower height — the new proof, or the
 // peer's (the set's) highest one. Whichever is dropped is owed to be
 // fetched again (oweLocked).
 func (s *BEFPSync) keep(id [32]byte, raw []byte, from peer.ID) {
@@ -375,7 +375,7 @@ func (s *BEFPSync) keep(id [32]byte, raw []byte, from peer.ID) {
 	for _, limit := range []struct {
 		n    int
 		peer bool
-	}{{MaxPendingBEFPsPerPeer, true}, {MaxPendingBEFPs, false}} {
+	}{{maxPendingBEFPsPerPeer, true}, {maxPendingBEFPs, false}} {
 		worst, wh, n := s.highestPendingLocked(from, limit.peer)
 		if n < limit.n {
 			continue

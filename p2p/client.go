@@ -102,7 +102,7 @@ func (c *Client) request(ctx context.Context, p peer.ID, proto string, req []byt
 		_ = st.Reset()
 		return nil, c.fail(p, proto, err)
 	}
-	if s != StatusOK {
+	if s != statusOK {
 		_ = st.Close()
 		return nil, fmt.Errorf("%w: %s from %s", statusError(s), proto, p)
 	}
@@ -114,23 +114,23 @@ func (c *Client) fail(p peer.ID, proto string, err error) error {
 	switch {
 	case isTimeout(err):
 		c.scores.Penalize(p, PenaltySlow)
-	case errors.Is(err, ErrBadResponse) || errors.Is(err, ErrFrameTooLarge) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		c.scores.Penalize(p, PenaltyMalformed)
+	case errors.Is(err, errBadResponse) || errors.Is(err, errFrameTooLarge) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		c.scores.Penalize(p, penaltyMalformed)
 	}
-	if errors.Is(err, ErrBadResponse) {
+	if errors.Is(err, errBadResponse) {
 		return fmt.Errorf("p2p: %s from %s: %w", proto, p, err)
 	}
-	return fmt.Errorf("%w: %s from %s: %w", ErrBadResponse, proto, p, err)
+	return fmt.Errorf("%w: %s from %s: %w", errBadResponse, proto, p, err)
 }
 
 // invalid scores a peer down for data that does not verify.
 func (c *Client) invalid(p peer.ID, proto string, err error) error {
 	c.scores.Penalize(p, PenaltyInvalid)
-	return fmt.Errorf("%w: %s from %s does not verify: %w", ErrBadResponse, proto, p, err)
+	return fmt.Errorf("%w: %s from %s does not verify: %w", errBadResponse, proto, p, err)
 }
 
-func (c *Client) headers(ctx context.Context, p peer.ID, req HeaderRequest) ([][]byte, error) {
-	resp, err := c.request(ctx, p, ProtoHeader, req.Marshal())
+func (c *Client) headers(ctx context.Context, p peer.ID, req headerRequest) ([][]byte, error) {
+	resp, err := c.request(ctx, p, protoHeader, req.Marshal())
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +138,7 @@ func (c *Client) headers(ctx context.Context, p peer.ID, req HeaderRequest) ([][
 	out, err := readHeaders(resp.r, req)
 	if err != nil {
 		_ = resp.st.Reset()
-		return nil, c.fail(p, ProtoHeader, err)
+		return nil, c.fail(p, protoHeader, err)
 	}
 	return out, nil
 }
@@ -146,21 +146,21 @@ func (c *Client) headers(ctx context.Context, p peer.ID, req HeaderRequest) ([][
 // readHeaders reads the payload of an OK header response to req: a u16
 // count (1, or 1..Count for a range) and as many frames within the size
 // limit of the requested form.
-func readHeaders(r io.Reader, req HeaderRequest) ([][]byte, error) {
+func readHeaders(r io.Reader, req headerRequest) ([][]byte, error) {
 	var nb [2]byte
 	if _, err := io.ReadFull(r, nb[:]); err != nil {
 		return nil, err
 	}
 	n := int(binary.BigEndian.Uint16(nb[:]))
 	want := 1
-	if req.Kind == HeaderRange {
+	if req.Kind == headerRange {
 		want = int(req.Count)
 	}
 	if n < 1 || n > want {
-		return nil, fmt.Errorf("%w: %d headers, want 1..%d", ErrBadResponse, n, want)
+		return nil, fmt.Errorf("%w: %d headers, want 1..%d", errBadResponse, n, want)
 	}
 	limit := da.MaxLightHeaderSize
-	if req.Form == FormExtended {
+	if req.Form == formExtended {
 		limit = da.MaxExtendedHeaderSize
 	}
 	out := make([][]byte, n)
@@ -178,7 +178,7 @@ func readHeaders(r io.Reader, req HeaderRequest) ([][]byte, error) {
 func checkHeights(heights []int64, from uint64) error {
 	for i, h := range heights {
 		if from != 0 && (h < 1 || uint64(h) != from+uint64(i)) {
-			return fmt.Errorf("%w: header %d has height %d, want %d", ErrBadResponse, i, h, from+uint64(i))
+			return fmt.Errorf("%w: header %d has height %d, want %d", errBadResponse, i, h, from+uint64(i))
 		}
 	}
 	return nil
@@ -190,7 +190,7 @@ func checkHeights(heights []int64, from uint64) error {
 // and checked to have the requested heights, but NOT verified: the caller
 // verifies them against its trusted header (da.ExtendedHeader.Verify).
 func (c *Client) ExtendedHeaders(ctx context.Context, p peer.ID, from uint64, count int) ([]*da.ExtendedHeader, error) {
-	raw, err := c.headers(ctx, p, headerRequest(FormExtended, from, count))
+	raw, err := c.headers(ctx, p, headerRequestFor(formExtended, from, count))
 	if err != nil {
 		return nil, err
 	}
@@ -198,19 +198,19 @@ func (c *Client) ExtendedHeaders(ctx context.Context, p peer.ID, from uint64, co
 	heights := make([]int64, len(raw))
 	for i, b := range raw {
 		if out[i], err = da.UnmarshalExtendedHeader(b); err != nil {
-			return nil, c.fail(p, ProtoHeader, fmt.Errorf("%w: %w", ErrBadResponse, err))
+			return nil, c.fail(p, protoHeader, fmt.Errorf("%w: %w", errBadResponse, err))
 		}
 		heights[i] = out[i].Height()
 	}
 	if err := checkHeights(heights, from); err != nil {
-		return nil, c.fail(p, ProtoHeader, err)
+		return nil, c.fail(p, protoHeader, err)
 	}
 	return out, nil
 }
 
 // LightHeaders is ExtendedHeaders for the light form.
 func (c *Client) LightHeaders(ctx context.Context, p peer.ID, from uint64, count int) ([]*da.LightHeader, error) {
-	raw, err := c.headers(ctx, p, headerRequest(FormLight, from, count))
+	raw, err := c.headers(ctx, p, headerRequestFor(formLight, from, count))
 	if err != nil {
 		return nil, err
 	}
@@ -218,24 +218,24 @@ func (c *Client) LightHeaders(ctx context.Context, p peer.ID, from uint64, count
 	heights := make([]int64, len(raw))
 	for i, b := range raw {
 		if out[i], err = da.UnmarshalLightHeader(b); err != nil {
-			return nil, c.fail(p, ProtoHeader, fmt.Errorf("%w: %w", ErrBadResponse, err))
+			return nil, c.fail(p, protoHeader, fmt.Errorf("%w: %w", errBadResponse, err))
 		}
 		heights[i] = out[i].Height()
 	}
 	if err := checkHeights(heights, from); err != nil {
-		return nil, c.fail(p, ProtoHeader, err)
+		return nil, c.fail(p, protoHeader, err)
 	}
 	return out, nil
 }
 
-func headerRequest(form HeaderForm, from uint64, count int) HeaderRequest {
+func headerRequestFor(form headerForm, from uint64, count int) headerRequest {
 	switch {
 	case from == 0:
-		return HeaderRequest{Kind: HeaderHead, Form: form}
+		return headerRequest{Kind: headerHead, Form: form}
 	case count <= 1:
-		return HeaderRequest{Kind: HeaderByHeight, Form: form, From: from, Count: 1}
+		return headerRequest{Kind: HeaderByHeight, Form: form, From: from, Count: 1}
 	default:
-		return HeaderRequest{Kind: HeaderRange, Form: form, From: from, Count: uint16(min(count, MaxHeaderRange))}
+		return headerRequest{Kind: headerRange, Form: form, From: from, Count: uint16(min(count, MaxHeaderRange))}
 	}
 }
 
@@ -255,7 +255,7 @@ func (c *Client) Samples(ctx context.Context, p peer.ID, hdr *da.LightHeader, co
 			return nil, fmt.Errorf("%w: coordinate (%d, %d) outside the %d-wide square", ErrInvalidRequest, co.Row, co.Col, width)
 		}
 	}
-	req := SampleRequest{Height: uint64(hdr.Height()), Coords: coords}
+	req := sampleRequest{Height: uint64(hdr.Height()), Coords: coords}
 	resp, err := c.request(ctx, p, ProtoSample, req.Marshal())
 	if err != nil {
 		return nil, err
@@ -291,18 +291,18 @@ func readSamples(r io.Reader, n int) ([]*da.Sample, error) {
 		if err != nil {
 			return nil, err
 		}
-		if s == StatusNotFound {
+		if s == statusNotFound {
 			continue
 		}
-		if s != StatusOK {
-			return nil, fmt.Errorf("%w: sample %d status %s", ErrBadResponse, i, s)
+		if s != statusOK {
+			return nil, fmt.Errorf("%w: sample %d status %s", errBadResponse, i, s)
 		}
 		b, err := readFrame(r, da.MaxSampleSize)
 		if err != nil {
 			return nil, err
 		}
 		if out[i], err = da.UnmarshalSample(b); err != nil {
-			return nil, fmt.Errorf("%w: sample %d: %w", ErrBadResponse, i, err)
+			return nil, fmt.Errorf("%w: sample %d: %w", errBadResponse, i, err)
 		}
 	}
 	return out, nil
@@ -326,18 +326,18 @@ func (c *Client) HalfAxis(ctx context.Context, p peer.ID, hdr *da.ExtendedHeader
 	copy(known[half*k:], shares)
 	full, err := erasure.DecodeAxis(known)
 	if err != nil {
-		return nil, c.invalid(p, ProtoAxis, err)
+		return nil, c.invalid(p, protoAxis, err)
 	}
 	root, err := da.AxisRoot(axis, index, full)
 	if err != nil {
-		return nil, c.invalid(p, ProtoAxis, err)
+		return nil, c.invalid(p, protoAxis, err)
 	}
 	want := hdr.DAH.RowRoots[index]
 	if axis == erasure.Col {
 		want = hdr.DAH.ColumnRoots[index]
 	}
 	if !bytes.Equal(root, want) {
-		return nil, c.invalid(p, ProtoAxis, fmt.Errorf("axis root %x, DA header has %x", root, want))
+		return nil, c.invalid(p, protoAxis, fmt.Errorf("axis root %x, DA header has %x", root, want))
 	}
 	return full, nil
 }
@@ -355,12 +355,12 @@ func (c *Client) NamespaceData(ctx context.Context, p peer.ID, hdr *da.ExtendedH
 		return nil, err
 	}
 	defer resp.close()
-	b, err := readFrame(resp.r, MaxNamespaceDataSize)
+	b, err := readFrame(resp.r, maxNamespaceDataSize)
 	if err != nil {
 		_ = resp.st.Reset()
 		return nil, c.fail(p, ProtoNamespace, err)
 	}
-	d, err := DecodeNamespaceData(b)
+	d, err := decodeNamespaceData(b)
 	if err != nil {
 		return nil, c.fail(p, ProtoNamespace, err)
 	}
@@ -375,18 +375,18 @@ func (c *Client) NamespaceData(ctx context.Context, p peer.ID, hdr *da.ExtendedH
 func VerifyNamespaceData(dah *da.DAHeader, ns da.Namespace, d *NamespaceData) error {
 	want := NamespaceRows(dah, ns)
 	if len(d.Rows) != len(want) {
-		return fmt.Errorf("%w: %d rows of namespace data, the DA header has %d rows whose range contains %x", ErrBadResponse, len(d.Rows), len(want), ns[:])
+		return fmt.Errorf("%w: %d rows of namespace data, the DA header has %d rows whose range contains %x", errBadResponse, len(d.Rows), len(want), ns[:])
 	}
 	for i, r := range d.Rows {
 		if r.Row != want[i] {
-			return fmt.Errorf("%w: namespace row %d is row %d, want row %d", ErrBadResponse, i, r.Row, want[i])
+			return fmt.Errorf("%w: namespace row %d is row %d, want row %d", errBadResponse, i, r.Row, want[i])
 		}
 		leaves := make([][]byte, len(r.Shares))
 		for j, s := range r.Shares {
 			leaves[j] = append(append(make([]byte, 0, da.NamespaceSize+len(s)), ns[:]...), s...)
 		}
 		if err := r.Proof.VerifyNamespace(dah.RowRoots[r.Row], ns, leaves); err != nil {
-			return fmt.Errorf("%w: row %d: %w", ErrBadResponse, r.Row, err)
+			return fmt.Errorf("%w: row %d: %w", errBadResponse, r.Row, err)
 		}
 	}
 	return nil
@@ -404,7 +404,7 @@ func (c *Client) Square(ctx context.Context, p peer.ID, hdr *da.LightHeader) (*e
 	defer resp.close()
 	b, err := readFrame(resp.r, 2+k*k*da.ShareSize)
 	if err == nil && (len(b) != 2+k*k*da.ShareSize || int(binary.BigEndian.Uint16(b)) != k) {
-		err = fmt.Errorf("%w: square of %d bytes, want k=%d", ErrBadResponse, len(b), k)
+		err = fmt.Errorf("%w: square of %d bytes, want k=%d", errBadResponse, len(b), k)
 	}
 	if err != nil {
 		_ = resp.st.Reset()
@@ -434,22 +434,22 @@ func (c *Client) Square(ctx context.Context, p peer.ID, hdr *da.LightHeader) (*e
 // square that may be badly encoded, where only the repair can tell a bad
 // block (a fraud proof) from a lying peer.
 func (c *Client) HalfAxisShares(ctx context.Context, p peer.ID, height uint64, k int, axis erasure.Axis, index, half int) ([][]byte, error) {
-	if k < 1 || k > MaxOriginalWidth || axis > erasure.Col || index < 0 || index >= 2*k || half < 0 || half > 1 {
+	if k < 1 || k > maxOriginalWidth || axis > erasure.Col || index < 0 || index >= 2*k || half < 0 || half > 1 {
 		return nil, fmt.Errorf("%w: k %d axis %d index %d half %d", ErrInvalidRequest, k, axis, index, half)
 	}
-	req := AxisRequest{Height: height, Axis: axis, Index: index, Half: half}
-	resp, err := c.request(ctx, p, ProtoAxis, req.Marshal())
+	req := axisRequest{Height: height, Axis: axis, Index: index, Half: half}
+	resp, err := c.request(ctx, p, protoAxis, req.Marshal())
 	if err != nil {
 		return nil, err
 	}
 	defer resp.close()
 	b, err := readFrame(resp.r, k*da.ShareSize)
 	if err == nil && len(b) != k*da.ShareSize {
-		err = fmt.Errorf("%w: %d bytes, want %d shares", ErrBadResponse, len(b), k)
+		err = fmt.Errorf("%w: %d bytes, want %d shares", errBadResponse, len(b), k)
 	}
 	if err != nil {
 		_ = resp.st.Reset()
-		return nil, c.fail(p, ProtoAxis, err)
+		return nil, c.fail(p, protoAxis, err)
 	}
 	out := make([][]byte, k)
 	for i := range out {

@@ -7,7 +7,7 @@
 // # Place in the layering
 //
 // p2p sits above da/erasure/blobs/sampling and below fullnode and
-// lightnode (DESIGN.md §2). Servers read through HeaderSource and
+// lightnode (layering_test.go). Servers read through HeaderSource and
 // SquareSource, declared here and implemented by the full node's store, so
 // p2p never imports a node package. Clients verify what they receive
 // against the header the caller trusts (da verification functions), so a
@@ -47,13 +47,13 @@
 //	        resp: frame(k u16 | k·k shares of the original square)
 //	befp    req: empty
 //	        resp: n u16 | n × frame(encoded fraud proof), lowest heights
-//	        first, at most MaxBEFPSyncCount proofs and MaxBEFPSyncBytes;
+//	        first, at most maxBEFPSyncCount proofs and maxBEFPSyncBytes;
 //	        nodes ask every peer they connect to (BEFPSync), so a node
 //	        that joins after a proof was gossiped still learns of it;
 //	        proofs for heights below the node's trusted anchor are judged
 //	        at once against the data root they claim, those for heights
-//	        not verified yet wait in bounded slots (MaxPendingBEFPs, at
-//	        most MaxPendingBEFPsPerPeer each), and a peer whose proof was
+//	        not verified yet wait in bounded slots (maxPendingBEFPs, at
+//	        most maxPendingBEFPsPerPeer each), and a peer whose proof was
 //	        dropped over those bounds is asked again once sync passes it
 //
 // Every handler has the go-libp2p shape: bounded read under a read
@@ -64,7 +64,7 @@
 // while (Scorer). Per-protocol concurrency is bounded, and so are one
 // peer's streams. Whole squares and namespace data (up to 32 MiB) are
 // streamed from the source one row at a time, at most MaxBulkPerPeer
-// streams per peer and BulkBudget bytes in all (BulkReplyBytes each);
+// streams per peer and BulkBudget bytes in all (bulkReplyBytes each);
 // every write must progress within WriteTimeout. No handler trusts a
 // length before checking it against the protocol's limit.
 //

@@ -17,3 +17,59 @@ func (s *Server) InFlight(p peer.ID) int {
 	defer s.mu.Unlock()
 	return s.perPeer[p]
 }
+
+type AxisRequest = axisRequest
+
+const BulkReplyBytes = bulkReplyBytes
+
+var DecodeAxisRequest = decodeAxisRequest
+
+var DecodeHeaderRequest = decodeHeaderRequest
+
+var DecodeNamespaceData = decodeNamespaceData
+
+var DecodeNamespaceRequest = decodeNamespaceRequest
+
+var DecodeSampleRequest = decodeSampleRequest
+
+var DecodeSquareRequest = decodeSquareRequest
+
+var DefaultScoreConfig = defaultScoreConfig
+
+var ErrBadResponse = errBadResponse
+
+var ErrTrustedHeader = errTrustedHeader
+
+const FormExtended = formExtended
+
+const HeaderHead = headerHead
+
+const HeaderRange = headerRange
+
+type HeaderRequest = headerRequest
+
+const MaxBEFPMessageSize = maxBEFPMessageSize
+
+const MaxBEFPSyncCount = maxBEFPSyncCount
+
+const MaxPendingBEFPs = maxPendingBEFPs
+
+const MaxPendingBEFPsPerPeer = maxPendingBEFPsPerPeer
+
+var NewScorer = newScorer
+
+const PenaltyMalformed = penaltyMalformed
+
+const ProtoAxis = protoAxis
+
+const ProtoBEFP = protoBEFP
+
+const ProtoHeader = protoHeader
+
+type SampleRequest = sampleRequest
+
+type Status = status
+
+const StatusInvalid = statusInvalid
+
+const StatusOK = statusOK

@@ -15,8 +15,8 @@ import (
 	"github.com/quadrant-da/quadrant/da"
 )
 
-// MaxBEFPMessageSize bounds a gossiped fraud proof.
-const MaxBEFPMessageSize = da.MaxBEFPSize
+// maxBEFPMessageSize bounds a gossiped fraud proof.
+const maxBEFPMessageSize = da.MaxBEFPSize
 
 // ErrIgnore, wrapped by a gossip validator's error, drops a message without
 // relaying it and without blaming its sender (e.g. a header for a height
@@ -24,9 +24,9 @@ const MaxBEFPMessageSize = da.MaxBEFPSize
 // rejects the message and scores the sender down.
 var ErrIgnore = errors.New("p2p: ignore gossip message")
 
-// HeaderValidator checks a gossiped header before it is delivered and
+// headerValidator checks a gossiped header before it is delivered and
 // relayed; it typically verifies it against the local head.
-type HeaderValidator func(ctx context.Context, from peer.ID, h *da.LightHeader) error
+type headerValidator func(ctx context.Context, from peer.ID, h *da.LightHeader) error
 
 // BEFPValidator checks a gossiped bad-encoding fraud proof (its raw
 // encoding) before it is delivered and relayed; it decodes it and verifies
@@ -53,14 +53,14 @@ type Gossip struct {
 
 // NewGossip joins the header and BEFP topics of chainID on h. The
 // validators are required; ctx bounds the pubsub router's life.
-func NewGossip(ctx context.Context, h host.Host, chainID string, scores *Scorer, vh HeaderValidator, vb BEFPValidator) (*Gossip, error) {
+func NewGossip(ctx context.Context, h host.Host, chainID string, scores *Scorer, vh headerValidator, vb BEFPValidator) (*Gossip, error) {
 	if vh == nil || vb == nil {
 		return nil, errors.New("p2p: gossip needs a header and a BEFP validator")
 	}
 	mesh := newMeshTracer()
 	ps, err := pubsub.NewGossipSub(ctx, h,
 		pubsub.WithRawTracer(mesh),
-		pubsub.WithMaxMessageSize(max(da.MaxLightHeaderSize, MaxBEFPMessageSize)+1024),
+		pubsub.WithMaxMessageSize(max(da.MaxLightHeaderSize, maxBEFPMessageSize)+1024),
 		pubsub.WithPeerExchange(true),
 		// Content-addressed IDs: the same header or proof published by many
 		// nodes is validated and relayed once.
@@ -72,7 +72,7 @@ func NewGossip(ctx context.Context, h host.Host, chainID string, scores *Scorer,
 	if err != nil {
 		return nil, fmt.Errorf("p2p: start gossipsub: %w", err)
 	}
-	g := &Gossip{host: h, ps: ps, scores: scores, hname: Topic(chainID, TopicHeaders), bname: Topic(chainID, TopicBEFP), mesh: mesh}
+	g := &Gossip{host: h, ps: ps, scores: scores, hname: topic(chainID, topicHeaders), bname: topic(chainID, topicBEFP), mesh: mesh}
 	err = ps.RegisterTopicValidator(g.hname, func(ctx context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
 		hdr, err := da.UnmarshalLightHeader(m.Data)
 		if err == nil && from != h.ID() {
@@ -85,8 +85,8 @@ func NewGossip(ctx context.Context, h host.Host, chainID string, scores *Scorer,
 	}
 	err = ps.RegisterTopicValidator(g.bname, func(ctx context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
 		var err error
-		if len(m.Data) > MaxBEFPMessageSize {
-			err = fmt.Errorf("%w: fraud proof of %d bytes", ErrBadResponse, len(m.Data))
+		if len(m.Data) > maxBEFPMessageSize {
+			err = fmt.Errorf("%w: fraud proof of %d bytes", errBadResponse, len(m.Data))
 		} else if from != h.ID() {
 			err = vb(ctx, from, m.Data)
 		}
@@ -126,18 +126,18 @@ func (g *Gossip) PublishHeader(ctx context.Context, h *da.LightHeader) error {
 	return g.headers.Publish(ctx, b)
 }
 
-// BEFPPeerWait bounds how long PublishBEFP waits for a peer on the fraud
+// befpPeerWait bounds how long PublishBEFP waits for a peer on the fraud
 // topic before publishing anyway.
-const BEFPPeerWait = 30 * time.Second
+const befpPeerWait = 30 * time.Second
 
 // PublishBEFP gossips an encoded fraud proof this node built or verified.
 // Message IDs are content-addressed, so a proof published while no peer
 // had joined the topic yet (a node that finds fraud right after it
 // starts) could not be published again for the seen-cache lifetime: it
-// first waits, up to BEFPPeerWait or until ctx ends, for at least one peer
+// first waits, up to befpPeerWait or until ctx ends, for at least one peer
 // subscribed to the fraud topic.
 func (g *Gossip) PublishBEFP(ctx context.Context, proof []byte) error {
-	wait, cancel := context.WithTimeout(ctx, BEFPPeerWait)
+	wait, cancel := context.WithTimeout(ctx, befpPeerWait)
 	defer cancel()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()

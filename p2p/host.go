@@ -51,7 +51,7 @@ func DefaultConfig() Config {
 		ConnHigh:       200,
 		ConnGrace:      time.Minute,
 		ReconnectEvery: 30 * time.Second,
-		Score:          DefaultScoreConfig(),
+		Score:          defaultScoreConfig(),
 	}
 }
 
@@ -172,7 +172,7 @@ func NewHost(cfg Config, homeDir string, log *slog.Logger, now func() time.Time)
 	if err != nil {
 		return nil, fmt.Errorf("p2p: connection manager: %w", err)
 	}
-	scores := NewScorer(cfg.Score, now)
+	scores := newScorer(cfg.Score, now)
 	h, err := libp2p.New(
 		libp2p.Identity(key),
 		libp2p.ListenAddrStrings(cfg.ListenAddrs...),

@@ -17,8 +17,8 @@ const (
 	MaxHeaderRange = 64
 	// MaxSampleCoords is the most coordinates one sample request may carry.
 	MaxSampleCoords = 256
-	// MaxOriginalWidth is the largest original square width k.
-	MaxOriginalWidth = da.MaxSquareWidth / 2
+	// maxOriginalWidth is the largest original square width k.
+	maxOriginalWidth = da.MaxSquareWidth / 2
 
 	headerRequestSize    = 1 + 1 + 8 + 2
 	sampleRequestMaxSize = 8 + 2 + MaxSampleCoords*coordSize
@@ -30,10 +30,10 @@ const (
 	// maxRequestSize bounds the request frame of every protocol.
 	maxRequestSize = sampleRequestMaxSize
 
-	// MaxNamespaceDataSize bounds an encoded NamespaceData.
-	MaxNamespaceDataSize = 2 + MaxOriginalWidth*(2+2+4+da.MaxProofSize) + MaxOriginalWidth*MaxOriginalWidth*da.ShareSize
-	// MaxSquareSize bounds a whole original square response.
-	MaxSquareSize = 2 + MaxOriginalWidth*MaxOriginalWidth*da.ShareSize
+	// maxNamespaceDataSize bounds an encoded NamespaceData.
+	maxNamespaceDataSize = 2 + maxOriginalWidth*(2+2+4+da.MaxProofSize) + maxOriginalWidth*maxOriginalWidth*da.ShareSize
+	// maxSquareSize bounds a whole original square response.
+	maxSquareSize = 2 + maxOriginalWidth*maxOriginalWidth*da.ShareSize
 )
 
 // HeaderRequestKind selects what a header request asks for.
@@ -41,31 +41,31 @@ type HeaderRequestKind uint8
 
 // Header request kinds.
 const (
-	HeaderHead     HeaderRequestKind = 0
+	headerHead     HeaderRequestKind = 0
 	HeaderByHeight HeaderRequestKind = 1
-	HeaderRange    HeaderRequestKind = 2
+	headerRange    HeaderRequestKind = 2
 )
 
-// HeaderForm selects the light (no DA header) or full extended form.
-type HeaderForm uint8
+// headerForm selects the light (no DA header) or full extended form.
+type headerForm uint8
 
 // Header forms.
 const (
-	FormLight    HeaderForm = 0
-	FormExtended HeaderForm = 1
+	formLight    headerForm = 0
+	formExtended headerForm = 1
 )
 
-// HeaderRequest asks for the head, one height, or Count heights from From.
+// headerRequest asks for the head, one height, or Count heights from From.
 // Encoding (12 bytes): kind u8 | form u8 | from u64 | count u16.
-type HeaderRequest struct {
+type headerRequest struct {
 	Kind  HeaderRequestKind
-	Form  HeaderForm
+	Form  headerForm
 	From  uint64
 	Count uint16
 }
 
 // Marshal returns the encoding of r.
-func (r HeaderRequest) Marshal() []byte {
+func (r headerRequest) Marshal() []byte {
 	b := make([]byte, headerRequestSize)
 	b[0], b[1] = byte(r.Kind), byte(r.Form)
 	binary.BigEndian.PutUint64(b[2:], r.From)
@@ -73,19 +73,19 @@ func (r HeaderRequest) Marshal() []byte {
 	return b
 }
 
-// DecodeHeaderRequest decodes and validates a header request: a known kind
-// and form; for HeaderHead from = count = 0; for HeaderByHeight from ≥ 1
-// and count = 1; for HeaderRange from ≥ 1 and 1 ≤ count ≤ MaxHeaderRange.
-func DecodeHeaderRequest(b []byte) (HeaderRequest, error) {
+// decodeHeaderRequest decodes and validates a header request: a known kind
+// and form; for headerHead from = count = 0; for HeaderByHeight from ≥ 1
+// and count = 1; for headerRange from ≥ 1 and 1 ≤ count ≤ MaxHeaderRange.
+func decodeHeaderRequest(b []byte) (headerRequest, error) {
 	if len(b) != headerRequestSize {
-		return HeaderRequest{}, fmt.Errorf("%w: header request of %d bytes, want %d", ErrInvalidRequest, len(b), headerRequestSize)
+		return headerRequest{}, fmt.Errorf("%w: header request of %d bytes, want %d", ErrInvalidRequest, len(b), headerRequestSize)
 	}
-	r := HeaderRequest{Kind: HeaderRequestKind(b[0]), Form: HeaderForm(b[1]), From: binary.BigEndian.Uint64(b[2:]), Count: binary.BigEndian.Uint16(b[10:])}
-	if r.Form > FormExtended {
+	r := headerRequest{Kind: HeaderRequestKind(b[0]), Form: headerForm(b[1]), From: binary.BigEndian.Uint64(b[2:]), Count: binary.BigEndian.Uint16(b[10:])}
+	if r.Form > formExtended {
 		return r, fmt.Errorf("%w: header form %d, want 0 (light) or 1 (extended)", ErrInvalidRequest, r.Form)
 	}
 	switch r.Kind {
-	case HeaderHead:
+	case headerHead:
 		if r.From != 0 || r.Count != 0 {
 			return r, fmt.Errorf("%w: head request with from %d count %d, want zeros", ErrInvalidRequest, r.From, r.Count)
 		}
@@ -93,7 +93,7 @@ func DecodeHeaderRequest(b []byte) (HeaderRequest, error) {
 		if r.From == 0 || r.Count != 1 {
 			return r, fmt.Errorf("%w: by-height request for height %d count %d, want height ≥ 1 and count 1", ErrInvalidRequest, r.From, r.Count)
 		}
-	case HeaderRange:
+	case headerRange:
 		if r.From == 0 || r.Count == 0 || r.Count > MaxHeaderRange || r.From+uint64(r.Count) < r.From {
 			return r, fmt.Errorf("%w: range from %d count %d, want from ≥ 1 and 1 ≤ count ≤ %d", ErrInvalidRequest, r.From, r.Count, MaxHeaderRange)
 		}
@@ -107,16 +107,16 @@ func DecodeHeaderRequest(b []byte) (HeaderRequest, error) {
 // proof should lead to; it is sampling's, defined once.
 type Coord = sampling.Coord
 
-// SampleRequest asks for the samples of Coords at Height.
+// sampleRequest asks for the samples of Coords at Height.
 // Encoding: height u64 | count u16 | count × (row u16 | col u16 | axis u8).
-type SampleRequest struct {
+type sampleRequest struct {
 	Height uint64
 	Coords []Coord
 }
 
 // Marshal returns the encoding of r; coordinates must fit in u16 (see
-// DecodeSampleRequest for the accepted ranges).
-func (r SampleRequest) Marshal() []byte {
+// decodeSampleRequest for the accepted ranges).
+func (r sampleRequest) Marshal() []byte {
 	b := make([]byte, 10, 10+len(r.Coords)*coordSize)
 	binary.BigEndian.PutUint64(b, r.Height)
 	binary.BigEndian.PutUint16(b[8:], uint16(len(r.Coords)))
@@ -128,18 +128,18 @@ func (r SampleRequest) Marshal() []byte {
 	return b
 }
 
-// DecodeSampleRequest decodes and validates a sample request: height ≥ 1,
+// decodeSampleRequest decodes and validates a sample request: height ≥ 1,
 // 1..MaxSampleCoords coordinates, each row and column < da.MaxSquareWidth
 // and axis Row or Col. Whether a coordinate lies inside the square of that
 // height is checked by the server against its header.
-func DecodeSampleRequest(b []byte) (SampleRequest, error) {
+func decodeSampleRequest(b []byte) (sampleRequest, error) {
 	if len(b) < 10 || len(b) > sampleRequestMaxSize {
-		return SampleRequest{}, fmt.Errorf("%w: sample request of %d bytes, want 10..%d", ErrInvalidRequest, len(b), sampleRequestMaxSize)
+		return sampleRequest{}, fmt.Errorf("%w: sample request of %d bytes, want 10..%d", ErrInvalidRequest, len(b), sampleRequestMaxSize)
 	}
-	r := SampleRequest{Height: binary.BigEndian.Uint64(b)}
+	r := sampleRequest{Height: binary.BigEndian.Uint64(b)}
 	n := int(binary.BigEndian.Uint16(b[8:]))
 	if r.Height == 0 || n == 0 || n > MaxSampleCoords || len(b) != 10+n*coordSize {
-		return SampleRequest{}, fmt.Errorf("%w: sample request for height %d with %d coordinates in %d bytes, want height ≥ 1 and 1..%d coordinates",
+		return sampleRequest{}, fmt.Errorf("%w: sample request for height %d with %d coordinates in %d bytes, want height ≥ 1 and 1..%d coordinates",
 			ErrInvalidRequest, r.Height, n, len(b), MaxSampleCoords)
 	}
 	r.Coords = make([]Coord, n)
@@ -147,7 +147,7 @@ func DecodeSampleRequest(b []byte) (SampleRequest, error) {
 		o := 10 + i*coordSize
 		c := Coord{Row: int(binary.BigEndian.Uint16(b[o:])), Col: int(binary.BigEndian.Uint16(b[o+2:])), Axis: erasure.Axis(b[o+4])}
 		if c.Row >= da.MaxSquareWidth || c.Col >= da.MaxSquareWidth || c.Axis > erasure.Col {
-			return SampleRequest{}, fmt.Errorf("%w: coordinate %d is (%d, %d) axis %d, want row, col < %d and axis 0 or 1",
+			return sampleRequest{}, fmt.Errorf("%w: coordinate %d is (%d, %d) axis %d, want row, col < %d and axis 0 or 1",
 				ErrInvalidRequest, i, c.Row, c.Col, c.Axis, da.MaxSquareWidth)
 		}
 		r.Coords[i] = c
@@ -155,10 +155,10 @@ func DecodeSampleRequest(b []byte) (SampleRequest, error) {
 	return r, nil
 }
 
-// AxisRequest asks for one half of a row or column: Half 0 is the first k
+// axisRequest asks for one half of a row or column: Half 0 is the first k
 // shares (the original data for rows and columns < k), Half 1 the last k.
 // Encoding (12 bytes): height u64 | axis u8 | index u16 | half u8.
-type AxisRequest struct {
+type axisRequest struct {
 	Height uint64
 	Axis   erasure.Axis
 	Index  int
@@ -166,7 +166,7 @@ type AxisRequest struct {
 }
 
 // Marshal returns the encoding of r.
-func (r AxisRequest) Marshal() []byte {
+func (r axisRequest) Marshal() []byte {
 	b := make([]byte, axisRequestSize)
 	binary.BigEndian.PutUint64(b, r.Height)
 	b[8] = byte(r.Axis)
@@ -175,14 +175,14 @@ func (r AxisRequest) Marshal() []byte {
 	return b
 }
 
-// DecodeAxisRequest decodes and validates an axis request.
-func DecodeAxisRequest(b []byte) (AxisRequest, error) {
+// decodeAxisRequest decodes and validates an axis request.
+func decodeAxisRequest(b []byte) (axisRequest, error) {
 	if len(b) != axisRequestSize {
-		return AxisRequest{}, fmt.Errorf("%w: axis request of %d bytes, want %d", ErrInvalidRequest, len(b), axisRequestSize)
+		return axisRequest{}, fmt.Errorf("%w: axis request of %d bytes, want %d", ErrInvalidRequest, len(b), axisRequestSize)
 	}
-	r := AxisRequest{Height: binary.BigEndian.Uint64(b), Axis: erasure.Axis(b[8]), Index: int(binary.BigEndian.Uint16(b[9:])), Half: int(b[11])}
+	r := axisRequest{Height: binary.BigEndian.Uint64(b), Axis: erasure.Axis(b[8]), Index: int(binary.BigEndian.Uint16(b[9:])), Half: int(b[11])}
 	if r.Height == 0 || r.Axis > erasure.Col || r.Index >= da.MaxSquareWidth || r.Half > 1 {
-		return AxisRequest{}, fmt.Errorf("%w: axis request height %d axis %d index %d half %d, want height ≥ 1, axis 0/1, index < %d, half 0/1",
+		return axisRequest{}, fmt.Errorf("%w: axis request height %d axis %d index %d half %d, want height ≥ 1, axis 0/1, index < %d, half 0/1",
 			ErrInvalidRequest, r.Height, r.Axis, r.Index, r.Half, da.MaxSquareWidth)
 	}
 	return r, nil
@@ -203,9 +203,9 @@ func (r NamespaceRequest) Marshal() []byte {
 	return b
 }
 
-// DecodeNamespaceRequest decodes and validates a namespace request (height
+// decodeNamespaceRequest decodes and validates a namespace request (height
 // ≥ 1; any namespace may be asked for).
-func DecodeNamespaceRequest(b []byte) (NamespaceRequest, error) {
+func decodeNamespaceRequest(b []byte) (NamespaceRequest, error) {
 	if len(b) != namespaceRequestSize {
 		return NamespaceRequest{}, fmt.Errorf("%w: namespace request of %d bytes, want %d", ErrInvalidRequest, len(b), namespaceRequestSize)
 	}
@@ -224,8 +224,8 @@ type SquareRequest struct{ Height uint64 }
 // Marshal returns the encoding of r.
 func (r SquareRequest) Marshal() []byte { return binary.BigEndian.AppendUint64(nil, r.Height) }
 
-// DecodeSquareRequest decodes and validates a square request.
-func DecodeSquareRequest(b []byte) (SquareRequest, error) {
+// decodeSquareRequest decodes and validates a square request.
+func decodeSquareRequest(b []byte) (SquareRequest, error) {
 	if len(b) != squareRequestSize {
 		return SquareRequest{}, fmt.Errorf("%w: square request of %d bytes, want %d", ErrInvalidRequest, len(b), squareRequestSize)
 	}
@@ -255,12 +255,12 @@ type NamespaceData struct {
 // Marshal encodes d: u16 row count, then per row: row u16 | share count
 // u16 | shares | u32 proof length | proof (da.Proof.MarshalBinary).
 func (d *NamespaceData) Marshal() ([]byte, error) {
-	if len(d.Rows) > MaxOriginalWidth {
-		return nil, fmt.Errorf("p2p: namespace data with %d rows, at most %d", len(d.Rows), MaxOriginalWidth)
+	if len(d.Rows) > maxOriginalWidth {
+		return nil, fmt.Errorf("p2p: namespace data with %d rows, at most %d", len(d.Rows), maxOriginalWidth)
 	}
 	out := binary.BigEndian.AppendUint16(nil, uint16(len(d.Rows)))
 	for _, r := range d.Rows {
-		if r.Row < 0 || r.Row >= MaxOriginalWidth || len(r.Shares) > MaxOriginalWidth {
+		if r.Row < 0 || r.Row >= maxOriginalWidth || len(r.Shares) > maxOriginalWidth {
 			return nil, fmt.Errorf("p2p: namespace row %d with %d shares out of range", r.Row, len(r.Shares))
 		}
 		p, err := r.Proof.MarshalBinary()
@@ -281,23 +281,23 @@ func (d *NamespaceData) Marshal() ([]byte, error) {
 	return out, nil
 }
 
-// DecodeNamespaceData decodes namespace data encoded by Marshal, rejecting
-// anything else: rows must be strictly increasing and < MaxOriginalWidth,
+// decodeNamespaceData decodes namespace data encoded by Marshal, rejecting
+// anything else: rows must be strictly increasing and < maxOriginalWidth,
 // proofs must decode, no trailing bytes. Shares are copied. The result is
 // not verified (see Client.NamespaceData).
-func DecodeNamespaceData(b []byte) (*NamespaceData, error) {
+func decodeNamespaceData(b []byte) (*NamespaceData, error) {
 	bad := func(format string, args ...any) (*NamespaceData, error) {
-		return nil, fmt.Errorf("%w: namespace data: "+format, append([]any{ErrBadResponse}, args...)...)
+		return nil, fmt.Errorf("%w: namespace data: "+format, append([]any{errBadResponse}, args...)...)
 	}
-	if len(b) > MaxNamespaceDataSize {
-		return bad("%d bytes, over the limit of %d", len(b), MaxNamespaceDataSize)
+	if len(b) > maxNamespaceDataSize {
+		return bad("%d bytes, over the limit of %d", len(b), maxNamespaceDataSize)
 	}
 	if len(b) < 2 {
 		return bad("%d bytes, want at least 2", len(b))
 	}
 	n := int(binary.BigEndian.Uint16(b))
-	if n > MaxOriginalWidth {
-		return bad("%d rows, at most %d", n, MaxOriginalWidth)
+	if n > maxOriginalWidth {
+		return bad("%d rows, at most %d", n, maxOriginalWidth)
 	}
 	b = b[2:]
 	d := &NamespaceData{Rows: make([]NamespaceRow, 0, n)}
@@ -308,8 +308,8 @@ func DecodeNamespaceData(b []byte) (*NamespaceData, error) {
 		}
 		row, cnt := int(binary.BigEndian.Uint16(b)), int(binary.BigEndian.Uint16(b[2:]))
 		b = b[4:]
-		if row <= prev || row >= MaxOriginalWidth || cnt > MaxOriginalWidth {
-			return bad("row %d (after %d) with %d shares, want increasing rows < %d and at most %d shares", row, prev, cnt, MaxOriginalWidth, MaxOriginalWidth)
+		if row <= prev || row >= maxOriginalWidth || cnt > maxOriginalWidth {
+			return bad("row %d (after %d) with %d shares, want increasing rows < %d and at most %d shares", row, prev, cnt, maxOriginalWidth, maxOriginalWidth)
 		}
 		prev = row
 		if len(b) < cnt*da.ShareSize+4 {

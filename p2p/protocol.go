@@ -14,17 +14,17 @@ import (
 
 // Protocol names; the full ID is /quadrant/<chain-id>/<name>/v1.
 const (
-	ProtoHeader    = "header"
+	protoHeader    = "header"
 	ProtoSample    = "sample"
-	ProtoAxis      = "axis"
+	protoAxis      = "axis"
 	ProtoNamespace = "nsdata"
 	ProtoSquare    = "square"
 )
 
 // Gossip topic names; the full topic is /quadrant/<chain-id>/<name>/v1.
 const (
-	TopicHeaders = "headers"
-	TopicBEFP    = "befp"
+	topicHeaders = "headers"
+	topicBEFP    = "befp"
 )
 
 // ProtocolID returns the libp2p protocol ID of a request/response protocol
@@ -33,29 +33,29 @@ func ProtocolID(chainID, name string) protocol.ID {
 	return protocol.ID("/quadrant/" + chainID + "/" + name + "/v1")
 }
 
-// Topic returns the gossipsub topic name for a chain.
-func Topic(chainID, name string) string { return "/quadrant/" + chainID + "/" + name + "/v1" }
+// topic returns the gossipsub topic name for a chain.
+func topic(chainID, name string) string { return "/quadrant/" + chainID + "/" + name + "/v1" }
 
-// Status is the first byte of every response: whether a payload follows.
-type Status uint8
+// status is the first byte of every response: whether a payload follows.
+type status uint8
 
 // Response statuses (as celestia-node's share exchange).
 const (
-	StatusOK       Status = 1
-	StatusNotFound Status = 2
-	StatusInvalid  Status = 3
-	StatusInternal Status = 4
+	statusOK       status = 1
+	statusNotFound status = 2
+	statusInvalid  status = 3
+	statusInternal status = 4
 )
 
-func (s Status) String() string {
+func (s status) String() string {
 	switch s {
-	case StatusOK:
+	case statusOK:
 		return "OK"
-	case StatusNotFound:
+	case statusNotFound:
 		return "NOT_FOUND"
-	case StatusInvalid:
+	case statusInvalid:
 		return "INVALID"
-	case StatusInternal:
+	case statusInternal:
 		return "INTERNAL"
 	}
 	return fmt.Sprintf("Status(%d)", uint8(s))
@@ -70,17 +70,17 @@ var (
 	// answers INVALID and scores the peer down) and returned by clients when
 	// the peer answered INVALID.
 	ErrInvalidRequest = errors.New("p2p: invalid request")
-	// ErrRemoteInternal is returned by clients when the peer answered
+	// errRemoteInternal is returned by clients when the peer answered
 	// INTERNAL.
-	ErrRemoteInternal = errors.New("p2p: peer failed to serve the request")
-	// ErrBadResponse is wrapped when a peer's response is malformed, too
+	errRemoteInternal = errors.New("p2p: peer failed to serve the request")
+	// errBadResponse is wrapped when a peer's response is malformed, too
 	// large or does not verify; the peer is scored down.
-	ErrBadResponse = errors.New("p2p: bad response")
+	errBadResponse = errors.New("p2p: bad response")
 	// ErrSquareMismatch is returned by Client.Square when the extended
 	// original square does not hash to the header's data root.
 	ErrSquareMismatch = errors.New("p2p: square does not match the data root")
-	// ErrFrameTooLarge is wrapped when a length prefix exceeds the limit.
-	ErrFrameTooLarge = errors.New("p2p: frame over the size limit")
+	// errFrameTooLarge is wrapped when a length prefix exceeds the limit.
+	errFrameTooLarge = errors.New("p2p: frame over the size limit")
 )
 
 // isTimeout reports whether err is a deadline passing, as each transport
@@ -117,7 +117,7 @@ func readFrame(r io.Reader, limit int) ([]byte, error) {
 	}
 	n := binary.BigEndian.Uint32(l[:])
 	if uint64(n) > uint64(limit) {
-		return nil, fmt.Errorf("%w: %d bytes announced, limit %d", ErrFrameTooLarge, n, limit)
+		return nil, fmt.Errorf("%w: %d bytes announced, limit %d", errFrameTooLarge, n, limit)
 	}
 	b := make([]byte, n)
 	if _, err := io.ReadFull(r, b); err != nil {
@@ -126,26 +126,26 @@ func readFrame(r io.Reader, limit int) ([]byte, error) {
 	return b, nil
 }
 
-func readStatus(r io.Reader) (Status, error) {
+func readStatus(r io.Reader) (status, error) {
 	var b [1]byte
 	if _, err := io.ReadFull(r, b[:]); err != nil {
 		return 0, err
 	}
-	s := Status(b[0])
-	if s < StatusOK || s > StatusInternal {
-		return 0, fmt.Errorf("%w: unknown status byte %d", ErrBadResponse, b[0])
+	s := status(b[0])
+	if s < statusOK || s > statusInternal {
+		return 0, fmt.Errorf("%w: unknown status byte %d", errBadResponse, b[0])
 	}
 	return s, nil
 }
 
 // statusError maps a non-OK status to the client-side error.
-func statusError(s Status) error {
+func statusError(s status) error {
 	switch s {
-	case StatusNotFound:
+	case statusNotFound:
 		return ErrNotFound
-	case StatusInvalid:
+	case statusInvalid:
 		return ErrInvalidRequest
 	default:
-		return ErrRemoteInternal
+		return errRemoteInternal
 	}
 }

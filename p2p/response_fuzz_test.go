@@ -17,21 +17,21 @@ func FuzzReadResponses(f *testing.F) {
 	f.Add([]byte{0x7f, 0xff, 0xff, 0xff})
 	// A real sample entry from a 1×1 square.
 	share := make([]byte, da.ShareSize)
-	copy(share, da.TxNamespace[:])
+	copy(share, da.TxNamespace().Bytes())
 	if eds, err := erasure.Extend(share, 1); err == nil {
 		if dah, err := da.ComputeDAHeader(eds); err == nil {
 			if s, err := da.NewSample(dah, erasure.Row, 0, 1, eds.Row(0)); err == nil {
 				b, _ := s.Marshal()
 				var e bytes.Buffer
-				e.WriteByte(byte(StatusOK))
+				e.WriteByte(byte(statusOK))
 				_ = writeFrame(&e, b)
 				f.Add(e.Bytes())
 			}
 		}
 	}
-	reqs := []HeaderRequest{
-		{Kind: HeaderHead, Form: FormLight},
-		{Kind: HeaderRange, Form: FormExtended, From: 1, Count: 4},
+	reqs := []headerRequest{
+		{Kind: headerHead, Form: formLight},
+		{Kind: headerRange, Form: formExtended, From: 1, Count: 4},
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, req := range reqs {

@@ -13,8 +13,8 @@ import (
 // Penalties applied by servers and clients. A peer starts at 0; at or below
 // ScoreConfig.BlockThreshold it is disconnected and refused for BlockFor.
 const (
-	// PenaltyMalformed is for a request or response that does not decode.
-	PenaltyMalformed = 10
+	// penaltyMalformed is for a request or response that does not decode.
+	penaltyMalformed = 10
 	// PenaltyInvalid is for data that decodes but does not verify (a bad
 	// proof, a header with bad signatures, a wrong square).
 	PenaltyInvalid = 25
@@ -33,9 +33,9 @@ type ScoreConfig struct {
 	RecoverPerMinute int
 }
 
-// DefaultScoreConfig blocks a peer for 30 minutes after about ten garbage
+// defaultScoreConfig blocks a peer for 30 minutes after about ten garbage
 // messages in a short time.
-func DefaultScoreConfig() ScoreConfig {
+func defaultScoreConfig() ScoreConfig {
 	return ScoreConfig{BlockThreshold: -100, BlockFor: 30 * time.Minute, RecoverPerMinute: 5}
 }
 
@@ -87,8 +87,8 @@ type peerScore struct {
 	blockedUntil time.Time
 }
 
-// NewScorer returns a Scorer; now is its clock (time.Now in production).
-func NewScorer(cfg ScoreConfig, now func() time.Time) *Scorer {
+// newScorer returns a Scorer; now is its clock (time.Now in production).
+func newScorer(cfg ScoreConfig, now func() time.Time) *Scorer {
 	return &Scorer{cfg: cfg, now: now, scores: map[peer.ID]*peerScore{}}
 }
 

@@ -10,7 +10,7 @@ import (
 
 func TestScorerBlocksRecoversAndForgets(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s := NewScorer(ScoreConfig{BlockThreshold: -30, BlockFor: 10 * time.Minute, RecoverPerMinute: 5}, func() time.Time { return now })
+	s := newScorer(ScoreConfig{BlockThreshold: -30, BlockFor: 10 * time.Minute, RecoverPerMinute: 5}, func() time.Time { return now })
 	var blockedPeers []peer.ID
 	s.onBlock(func(p peer.ID) { blockedPeers = append(blockedPeers, p) })
 	p := peer.ID("bad")
@@ -49,7 +49,7 @@ func TestScorerBlocksRecoversAndForgets(t *testing.T) {
 
 func TestScorerWatch(t *testing.T) {
 	now := time.Unix(0, 0)
-	s := NewScorer(ScoreConfig{BlockThreshold: -30, BlockFor: time.Minute, RecoverPerMinute: 1}, func() time.Time { return now })
+	s := newScorer(ScoreConfig{BlockThreshold: -30, BlockFor: time.Minute, RecoverPerMinute: 1}, func() time.Time { return now })
 	var got []PenaltyEvent
 	stop := s.Watch(func(e PenaltyEvent) { got = append(got, e) })
 	s.Penalize("a", PenaltySlow)

@@ -72,17 +72,17 @@ type ServerConfig struct {
 	// megabytes); more are reset.
 	MaxBulkPerPeer int
 	// BulkBudget bounds, in bytes, what all in-flight bulk responses may
-	// hold at once: each reserves BulkReplyBytes; more are reset.
+	// hold at once: each reserves bulkReplyBytes; more are reset.
 	BulkBudget int
 }
 
-// BulkReplyBytes is what one whole-square or namespace-data response
+// bulkReplyBytes is what one whole-square or namespace-data response
 // reserves from ServerConfig.BulkBudget: an upper bound of what it holds
 // while it streams from its source. At k = 256 a whole square holds one
 // 128 KiB row; namespace data one 256 KiB extended row with its NMT
 // (≈ 90 KiB) and the proofs of up to 256 rows (≈ 2 KiB each); both the
 // 64 KiB write buffer.
-const BulkReplyBytes = 1 << 20
+const bulkReplyBytes = 1 << 20
 
 // writeBufferSize is the per-stream write buffer of every response.
 const writeBufferSize = 64 << 10
@@ -93,7 +93,7 @@ const writeBufferSize = 64 << 10
 func DefaultServerConfig() ServerConfig {
 	return ServerConfig{
 		ReadTimeout: 5 * time.Second, RequestTimeout: time.Minute, WriteTimeout: 10 * time.Second,
-		MaxConcurrent: 256, MaxPerPeer: 32, MaxBulkPerPeer: 4, BulkBudget: 64 * BulkReplyBytes,
+		MaxConcurrent: 256, MaxPerPeer: 32, MaxBulkPerPeer: 4, BulkBudget: 64 * bulkReplyBytes,
 	}
 }
 
@@ -155,15 +155,15 @@ func (c ServerConfig) Validate() error {
 		return fmt.Errorf("p2p: server config: read_timeout %v, request_timeout %v, write_timeout %v, max_concurrent %d, max_per_peer %d, max_bulk_per_peer %d must all be positive",
 			c.ReadTimeout, c.RequestTimeout, c.WriteTimeout, c.MaxConcurrent, c.MaxPerPeer, c.MaxBulkPerPeer)
 	}
-	if c.BulkBudget < BulkReplyBytes {
-		return fmt.Errorf("p2p: server config: bulk_budget %d bytes holds no bulk response (each reserves %d)", c.BulkBudget, BulkReplyBytes)
+	if c.BulkBudget < bulkReplyBytes {
+		return fmt.Errorf("p2p: server config: bulk_budget %d bytes holds no bulk response (each reserves %d)", c.BulkBudget, bulkReplyBytes)
 	}
 	return nil
 }
 
-// ErrServerState is returned by Server.Start on a server already started
+// errServerState is returned by Server.Start on a server already started
 // or closed.
-var ErrServerState = errors.New("p2p: server already started or closed")
+var errServerState = errors.New("p2p: server already started or closed")
 
 // NewServer validates cfg and opts and returns a server that serves
 // nothing until Start.
@@ -205,7 +205,7 @@ func (s *Server) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.started || s.stopped {
-		return ErrServerState
+		return errServerState
 	}
 	s.started = true
 	reg := func(name string, limit int, fn handlerFunc) {
@@ -214,16 +214,16 @@ func (s *Server) Start(ctx context.Context) error {
 		s.protos = append(s.protos, name)
 	}
 	if s.headers != nil {
-		reg(ProtoHeader, headerRequestSize, s.serveHeaders)
+		reg(protoHeader, headerRequestSize, s.serveHeaders)
 	}
 	if s.squares != nil {
 		reg(ProtoSample, sampleRequestMaxSize, s.serveSamples)
-		reg(ProtoAxis, axisRequestSize, s.serveAxis)
+		reg(protoAxis, axisRequestSize, s.serveAxis)
 		reg(ProtoNamespace, namespaceRequestSize, s.serveNamespace)
 		reg(ProtoSquare, squareRequestSize, s.serveSquare)
 	}
 	if s.befps != nil {
-		reg(ProtoBEFP, befpRequestSize, s.serveBEFPs)
+		reg(protoBEFP, befpRequestSize, s.serveBEFPs)
 	}
 	return nil
 }
@@ -282,7 +282,7 @@ func (s *Server) wrap(name string, limit int, sem chan struct{}, fn handlerFunc)
 		_ = st.SetReadDeadline(time.Now().Add(s.cfg.ReadTimeout))
 		req, err := readFrame(st, limit)
 		if err != nil {
-			points := PenaltyMalformed
+			points := penaltyMalformed
 			if isTimeout(err) {
 				points = PenaltySlow
 			}
@@ -309,7 +309,7 @@ func (s *Server) wrap(name string, limit int, sem chan struct{}, fn handlerFunc)
 }
 
 // admit takes a slot for a stream of from (bulk: also a bulk slot and
-// BulkReplyBytes of the budget), or reports false when over a limit or
+// bulkReplyBytes of the budget), or reports false when over a limit or
 // stopped. A true admit must be followed by release.
 func (s *Server) admit(from peer.ID, bulk bool) bool {
 	s.mu.Lock()
@@ -317,13 +317,13 @@ func (s *Server) admit(from peer.ID, bulk bool) bool {
 	if s.stopped || s.perPeer[from] >= s.cfg.MaxPerPeer {
 		return false
 	}
-	if bulk && (s.bulkPerPeer[from] >= s.cfg.MaxBulkPerPeer || s.bulkBytes+BulkReplyBytes > s.cfg.BulkBudget) {
+	if bulk && (s.bulkPerPeer[from] >= s.cfg.MaxBulkPerPeer || s.bulkBytes+bulkReplyBytes > s.cfg.BulkBudget) {
 		return false
 	}
 	s.perPeer[from]++
 	if bulk {
 		s.bulkPerPeer[from]++
-		s.bulkBytes += BulkReplyBytes
+		s.bulkBytes += bulkReplyBytes
 	}
 	s.wg.Add(1)
 	return true
@@ -339,7 +339,7 @@ func (s *Server) release(from peer.ID, bulk bool) {
 		if s.bulkPerPeer[from]--; s.bulkPerPeer[from] == 0 {
 			delete(s.bulkPerPeer, from)
 		}
-		s.bulkBytes -= BulkReplyBytes
+		s.bulkBytes -= bulkReplyBytes
 	}
 	s.mu.Unlock()
 	s.wg.Done()
@@ -350,7 +350,7 @@ func (s *Server) release(from peer.ID, bulk bool) {
 func (s *Server) BulkInFlight() (responses, bytes int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.bulkBytes / BulkReplyBytes, s.bulkBytes
+	return s.bulkBytes / bulkReplyBytes, s.bulkBytes
 }
 
 // deadlineWriter gives each write to the stream its own deadline: now +
@@ -374,20 +374,20 @@ func (w deadlineWriter) Write(b []byte) (int, error) {
 // reject answers INVALID to a request that does not decode and scores the
 // peer down.
 func (s *Server) reject(from peer.ID, w io.Writer, err error) error {
-	s.scores.Penalize(from, PenaltyMalformed)
+	s.scores.Penalize(from, penaltyMalformed)
 	s.log.Debug("p2p: invalid request", "peer", from, "err", err)
-	_, werr := w.Write([]byte{byte(StatusInvalid)})
+	_, werr := w.Write([]byte{byte(statusInvalid)})
 	return werr
 }
 
 // sourceError answers the status matching a source error.
 func (s *Server) sourceError(w io.Writer, err error) error {
-	st := StatusInternal
+	st := statusInternal
 	switch {
 	case errors.Is(err, ErrNotFound):
-		st = StatusNotFound
+		st = statusNotFound
 	case errors.Is(err, ErrInvalidRequest):
-		st = StatusInvalid
+		st = statusInvalid
 	default:
 		s.log.Warn("p2p: source failed", "err", err)
 	}
@@ -396,13 +396,13 @@ func (s *Server) sourceError(w io.Writer, err error) error {
 }
 
 func (s *Server) serveHeaders(ctx context.Context, from peer.ID, b []byte, w io.Writer) error {
-	req, err := DecodeHeaderRequest(b)
+	req, err := decodeHeaderRequest(b)
 	if err != nil {
 		return s.reject(from, w, err)
 	}
 	var hs []*da.ExtendedHeader
 	switch req.Kind {
-	case HeaderHead:
+	case headerHead:
 		h, err := s.headers.Head(ctx)
 		if err != nil {
 			return s.sourceError(w, err)
@@ -422,7 +422,7 @@ func (s *Server) serveHeaders(ctx context.Context, from peer.ID, b []byte, w io.
 	}
 	encoded := make([][]byte, len(hs))
 	for i, h := range hs {
-		if req.Form == FormLight {
+		if req.Form == formLight {
 			encoded[i], err = h.Light().Marshal()
 		} else {
 			encoded[i], err = h.Marshal()
@@ -431,7 +431,7 @@ func (s *Server) serveHeaders(ctx context.Context, from peer.ID, b []byte, w io.
 			return s.sourceError(w, fmt.Errorf("encode header: %w", err))
 		}
 	}
-	if _, err := w.Write([]byte{byte(StatusOK), byte(len(encoded) >> 8), byte(len(encoded))}); err != nil {
+	if _, err := w.Write([]byte{byte(statusOK), byte(len(encoded) >> 8), byte(len(encoded))}); err != nil {
 		return err
 	}
 	for _, e := range encoded {
@@ -443,7 +443,7 @@ func (s *Server) serveHeaders(ctx context.Context, from peer.ID, b []byte, w io.
 }
 
 func (s *Server) serveSamples(ctx context.Context, from peer.ID, b []byte, w io.Writer) error {
-	req, err := DecodeSampleRequest(b)
+	req, err := decodeSampleRequest(b)
 	if err != nil {
 		return s.reject(from, w, err)
 	}
@@ -454,12 +454,12 @@ func (s *Server) serveSamples(ctx context.Context, from peer.ID, b []byte, w io.
 	if err != nil {
 		return s.sourceError(w, err)
 	}
-	if _, err := w.Write([]byte{byte(StatusOK)}); err != nil {
+	if _, err := w.Write([]byte{byte(statusOK)}); err != nil {
 		return err
 	}
 	for _, sm := range samples {
 		if sm == nil {
-			if _, err := w.Write([]byte{byte(StatusNotFound)}); err != nil {
+			if _, err := w.Write([]byte{byte(statusNotFound)}); err != nil {
 				return err
 			}
 			continue
@@ -468,7 +468,7 @@ func (s *Server) serveSamples(ctx context.Context, from peer.ID, b []byte, w io.
 		if err != nil {
 			return fmt.Errorf("encode sample: %w", err)
 		}
-		if _, err := w.Write([]byte{byte(StatusOK)}); err != nil {
+		if _, err := w.Write([]byte{byte(statusOK)}); err != nil {
 			return err
 		}
 		if err := writeFrame(w, enc); err != nil {
@@ -479,7 +479,7 @@ func (s *Server) serveSamples(ctx context.Context, from peer.ID, b []byte, w io.
 }
 
 func (s *Server) serveAxis(ctx context.Context, from peer.ID, b []byte, w io.Writer) error {
-	req, err := DecodeAxisRequest(b)
+	req, err := decodeAxisRequest(b)
 	if err != nil {
 		return s.reject(from, w, err)
 	}
@@ -487,7 +487,7 @@ func (s *Server) serveAxis(ctx context.Context, from peer.ID, b []byte, w io.Wri
 	if err != nil {
 		return s.sourceError(w, err)
 	}
-	if _, err := w.Write([]byte{byte(StatusOK)}); err != nil {
+	if _, err := w.Write([]byte{byte(statusOK)}); err != nil {
 		return err
 	}
 	var l [4]byte

@@ -20,19 +20,19 @@ import (
 // resets the stream (the peer sees a truncated frame).
 
 func (s *Server) serveSquare(ctx context.Context, from peer.ID, b []byte, w io.Writer) error {
-	req, err := DecodeSquareRequest(b)
+	req, err := decodeSquareRequest(b)
 	if err != nil {
 		return s.reject(from, w, err)
 	}
 	k, rows, err := s.squares.OriginalRows(ctx, req.Height)
-	if err == nil && (k < 1 || k > MaxOriginalWidth) {
+	if err == nil && (k < 1 || k > maxOriginalWidth) {
 		err = fmt.Errorf("source returned k=%d", k)
 	}
 	if err != nil {
 		return s.sourceError(w, err)
 	}
 	hdr := make([]byte, 1+4+2)
-	hdr[0] = byte(StatusOK)
+	hdr[0] = byte(statusOK)
 	binary.BigEndian.PutUint32(hdr[1:], uint32(2+k*k*da.ShareSize))
 	binary.BigEndian.PutUint16(hdr[5:], uint16(k))
 	if _, err := w.Write(hdr); err != nil {
@@ -58,7 +58,7 @@ func (s *Server) serveSquare(ctx context.Context, from peer.ID, b []byte, w io.W
 }
 
 func (s *Server) serveNamespace(ctx context.Context, from peer.ID, b []byte, w io.Writer) error {
-	req, err := DecodeNamespaceRequest(b)
+	req, err := decodeNamespaceRequest(b)
 	if err != nil {
 		return s.reject(from, w, err)
 	}
@@ -74,10 +74,10 @@ func (s *Server) serveNamespace(ctx context.Context, from peer.ID, b []byte, w i
 	for i, h := range heads {
 		size += 2 + 2 + h.Count*da.ShareSize + 4 + len(proofs[i])
 	}
-	if size > MaxNamespaceDataSize {
-		return s.sourceError(w, fmt.Errorf("namespace data of %d bytes, over the limit of %d", size, MaxNamespaceDataSize))
+	if size > maxNamespaceDataSize {
+		return s.sourceError(w, fmt.Errorf("namespace data of %d bytes, over the limit of %d", size, maxNamespaceDataSize))
 	}
-	hdr := []byte{byte(StatusOK)}
+	hdr := []byte{byte(statusOK)}
 	hdr = binary.BigEndian.AppendUint32(hdr, uint32(size))
 	hdr = binary.BigEndian.AppendUint16(hdr, uint16(len(heads)))
 	if _, err := w.Write(hdr); err != nil {
@@ -112,15 +112,15 @@ func (s *Server) serveNamespace(ctx context.Context, from peer.ID, b []byte, w i
 }
 
 // namespaceProofs checks the heads a source returned as NamespaceData.Marshal
-// checks rows (at most MaxOriginalWidth, increasing rows below it, at most
-// MaxOriginalWidth shares each) and encodes their proofs.
+// checks rows (at most maxOriginalWidth, increasing rows below it, at most
+// maxOriginalWidth shares each) and encodes their proofs.
 func namespaceProofs(heads []NamespaceRowHead) ([][]byte, error) {
-	if len(heads) > MaxOriginalWidth {
-		return nil, fmt.Errorf("source returned %d namespace rows, at most %d", len(heads), MaxOriginalWidth)
+	if len(heads) > maxOriginalWidth {
+		return nil, fmt.Errorf("source returned %d namespace rows, at most %d", len(heads), maxOriginalWidth)
 	}
 	out := make([][]byte, len(heads))
 	for i, h := range heads {
-		if h.Row < 0 || h.Row >= MaxOriginalWidth || i > 0 && h.Row <= heads[i-1].Row || h.Count < 0 || h.Count > MaxOriginalWidth {
+		if h.Row < 0 || h.Row >= maxOriginalWidth || i > 0 && h.Row <= heads[i-1].Row || h.Count < 0 || h.Count > maxOriginalWidth {
 			return nil, fmt.Errorf("source returned namespace row %d with %d shares out of range or order", h.Row, h.Count)
 		}
 		p, err := h.Proof.MarshalBinary()

@@ -11,9 +11,9 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
-// ErrTrustedHeader is wrapped by FetchTrusted's errors: the trusted header
+// errTrustedHeader is wrapped by FetchTrusted's errors: the trusted header
 // could not be obtained.
-var ErrTrustedHeader = errors.New("p2p: trusted header not obtained")
+var errTrustedHeader = errors.New("p2p: trusted header not obtained")
 
 // TrustedHeader is a header form FetchTrusted can anchor trust in
 // (*da.LightHeader, *da.ExtendedHeader).
@@ -47,14 +47,14 @@ type TrustPolicy struct {
 // trusted hash (or, under trust on first use, any) that validates for the
 // chain; a peer serving another hash or an invalid header is scored down
 // on scores. It returns when such a header is found or ctx ends (an error
-// wrapping ErrTrustedHeader that says what peers served).
+// wrapping errTrustedHeader that says what peers served).
 func FetchTrusted[H TrustedHeader](ctx context.Context, pol TrustPolicy, peers func() []peer.ID, fetch func(context.Context, peer.ID, uint64) (H, error), scores *Scorer, log *slog.Logger) (H, error) {
 	var zero H
 	if pol.Hash == nil && !pol.TrustFirstUse {
-		return zero, fmt.Errorf("%w: no trusted hash for height %d, and trust on first use is not enabled", ErrTrustedHeader, pol.Height)
+		return zero, fmt.Errorf("%w: no trusted hash for height %d, and trust on first use is not enabled", errTrustedHeader, pol.Height)
 	}
 	if pol.RequestTimeout <= 0 || pol.RetryAfter <= 0 {
-		return zero, fmt.Errorf("%w: request timeout %v and retry pause %v must be positive", ErrTrustedHeader, pol.RequestTimeout, pol.RetryAfter)
+		return zero, fmt.Errorf("%w: request timeout %v and retry pause %v must be positive", errTrustedHeader, pol.RequestTimeout, pol.RetryAfter)
 	}
 	if pol.Hash == nil {
 		log.Warn("trust on first use: trusting the first valid header peers give for the trusted height", "height", pol.Height)
@@ -78,7 +78,7 @@ func FetchTrusted[H TrustedHeader](ctx context.Context, pol TrustPolicy, peers f
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return zero, fmt.Errorf("%w: height %d from no peer: %v (%w)", ErrTrustedHeader, pol.Height, last, ctx.Err())
+			return zero, fmt.Errorf("%w: height %d from no peer: %v (%w)", errTrustedHeader, pol.Height, last, ctx.Err())
 		case <-t.C:
 		}
 	}

@@ -3,7 +3,7 @@
 //
 // The validators sign every data commitment and validator-set checkpoint
 // through vote extensions and record the signatures in consensus state
-// (package consensus, attest*.go); any node serves them by nonce
+// (consensus/attest*.go); any node serves them by nonce
 // ("/attestation/<nonce>" ABCI query). The Relay reads the contract's
 // state_eventNonce, fetches the next nonce's attestation once its
 // signatures reach the signing set's threshold, and submits it —

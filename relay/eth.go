@@ -85,7 +85,7 @@ func (s *EthSink) Submit(ctx context.Context, a, signer *chain.Attestation) erro
 
 // calldata packs a's submission.
 func (s *EthSink) calldata(a, signer *chain.Attestation) ([]byte, error) {
-	vals, sigs, err := SignedSet(a, signer)
+	vals, sigs, err := signedSet(a, signer)
 	if err != nil {
 		return nil, err
 	}
@@ -106,9 +106,9 @@ func (s *EthSink) calldata(a, signer *chain.Attestation) ([]byte, error) {
 	return nil, fmt.Errorf("relay: attestation %d of unknown kind %q", a.Nonce, a.Kind)
 }
 
-// SignedSet returns signer's set, as the contract checks it against its
+// signedSet returns signer's set, as the contract checks it against its
 // checkpoint, and a's signatures aligned to it (zero where absent).
-func SignedSet(a, signer *chain.Attestation) ([]blobstream.Validator, []blobstream.Signature, error) {
+func signedSet(a, signer *chain.Attestation) ([]blobstream.Validator, []blobstream.Signature, error) {
 	if len(signer.Valset) == 0 {
 		return nil, nil, errors.New("relay: the signing set is empty")
 	}

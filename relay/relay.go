@@ -10,18 +10,18 @@ import (
 	"github.com/quadrant-da/quadrant/chain"
 )
 
-// ErrNotYet is returned by a Source for a nonce that does not exist yet.
-var ErrNotYet = errors.New("relay: no attestation at this nonce yet")
+// errNotYet is returned by a Source for a nonce that does not exist yet.
+var errNotYet = errors.New("relay: no attestation at this nonce yet")
 
-// Source serves the chain's attestations by nonce.
-type Source interface {
+// source serves the chain's attestations by nonce.
+type source interface {
 	// Attestation returns the attestation at nonce, or an error wrapping
-	// ErrNotYet if the chain has not reached it.
+	// errNotYet if the chain has not reached it.
 	Attestation(ctx context.Context, nonce uint64) (*chain.Attestation, error)
 }
 
-// Sink is the contract side.
-type Sink interface {
+// sink is the contract side.
+type sink interface {
 	// Nonce returns the contract's state_eventNonce.
 	Nonce(ctx context.Context) (uint64, error)
 	// Submit lands a (a data commitment or valset checkpoint) signed by
@@ -60,12 +60,12 @@ func (c Config) withDefaults() Config {
 // Relay submits a Source's attestations to a Sink in nonce order.
 type Relay struct {
 	cfg  Config
-	src  Source
-	sink Sink
+	src  source
+	sink sink
 }
 
 // New returns a Relay from src to sink.
-func New(cfg Config, src Source, sink Sink) (*Relay, error) {
+func New(cfg Config, src source, sink sink) (*Relay, error) {
 	if src == nil || sink == nil {
 		return nil, errors.New("relay: New needs a Source and a Sink")
 	}
@@ -82,7 +82,7 @@ func (r *Relay) Step(ctx context.Context) (uint64, error) {
 	}
 	next := cur + 1
 	a, err := r.src.Attestation(ctx, next)
-	if errors.Is(err, ErrNotYet) {
+	if errors.Is(err, errNotYet) {
 		return 0, nil
 	}
 	if err != nil {

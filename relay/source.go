@@ -13,18 +13,18 @@ import (
 	"github.com/quadrant-da/quadrant/chain"
 )
 
-// ABCIQuerier is the part of CometBFT's RPC client the relay uses.
-type ABCIQuerier interface {
+// abciQuerier is the part of CometBFT's RPC client the relay uses.
+type abciQuerier interface {
 	ABCIQuery(ctx context.Context, path string, data cmtbytes.HexBytes) (*coretypes.ResultABCIQuery, error)
 }
 
-var _ ABCIQuerier = (*rpchttp.HTTP)(nil)
+var _ abciQuerier = (*rpchttp.HTTP)(nil)
 
 // NodeSource reads attestations from a Quadrant node's RPC.
-type NodeSource struct{ q ABCIQuerier }
+type NodeSource struct{ q abciQuerier }
 
 // NewNodeSource returns a Source over q (a CometBFT rpc/client/http.HTTP).
-func NewNodeSource(q ABCIQuerier) *NodeSource { return &NodeSource{q: q} }
+func NewNodeSource(q abciQuerier) *NodeSource { return &NodeSource{q: q} }
 
 // Attestation queries /attestation/latest, then /attestation/<nonce>.
 func (s *NodeSource) Attestation(ctx context.Context, nonce uint64) (*chain.Attestation, error) {
@@ -33,7 +33,7 @@ func (s *NodeSource) Attestation(ctx context.Context, nonce uint64) (*chain.Atte
 		return nil, err
 	}
 	if nonce > latest.Nonce {
-		return nil, fmt.Errorf("%w: nonce %d, the chain is at %d", ErrNotYet, nonce, latest.Nonce)
+		return nil, fmt.Errorf("%w: nonce %d, the chain is at %d", errNotYet, nonce, latest.Nonce)
 	}
 	if nonce == latest.Nonce {
 		return latest, nil

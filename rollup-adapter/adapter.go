@@ -40,10 +40,10 @@ type Config struct {
 	// SubmissionStatus. Default 4096.
 	StatusRetention int
 	// AltDA guards the OP Stack Alt-DA HTTP server. Default
-	// DefaultAltDAConfig().
+	// defaultAltDAConfig().
 	AltDA AltDAConfig
 	// DAC bounds the DAC member's JSON-RPC server. Default
-	// DefaultDACLimits().
+	// defaultDACLimits().
 	DAC DACLimits
 }
 
@@ -58,21 +58,21 @@ func DefaultConfig() Config {
 		SubmitTimeout:    2 * time.Minute,
 		PollInterval:     50 * time.Millisecond,
 		StatusRetention:  4096,
-		AltDA:            DefaultAltDAConfig(),
-		DAC:              DefaultDACLimits(),
+		AltDA:            defaultAltDAConfig(),
+		DAC:              defaultDACLimits(),
 	}
 }
 
 // Validate checks the configuration.
 func (c Config) Validate() error {
 	if err := c.DefaultNamespace.ValidateForBlob(); err != nil {
-		return fmt.Errorf("%w: default namespace %s: %w", ErrInvalidConfig, c.DefaultNamespace, err)
+		return fmt.Errorf("%w: default namespace %s: %w", errInvalidConfig, c.DefaultNamespace, err)
 	}
 	if blobs.MaxBlobSize(c.MaxSquareSize, 0) == 0 {
-		return fmt.Errorf("%w: max square size %d must be a power of two in [1, %d]", ErrInvalidConfig, c.MaxSquareSize, blobs.MaxSquareSizeUpperBound)
+		return fmt.Errorf("%w: max square size %d must be a power of two in [1, %d]", errInvalidConfig, c.MaxSquareSize, blobs.MaxSquareSizeUpperBound)
 	}
 	if c.MaxTxBytes <= 0 || c.SubmitTimeout <= 0 || c.PollInterval <= 0 || c.StatusRetention <= 0 {
-		return fmt.Errorf("%w: MaxTxBytes, SubmitTimeout, PollInterval and StatusRetention must be positive", ErrInvalidConfig)
+		return fmt.Errorf("%w: MaxTxBytes, SubmitTimeout, PollInterval and StatusRetention must be positive", errInvalidConfig)
 	}
 	if err := c.AltDA.validate(c.SubmitTimeout); err != nil {
 		return err
@@ -103,7 +103,7 @@ func New(cfg Config, node Node, logger *slog.Logger) (*Adapter, error) {
 		return nil, err
 	}
 	if node == nil {
-		return nil, fmt.Errorf("%w: nil node", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: nil node", errInvalidConfig)
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -118,7 +118,7 @@ func (a *Adapter) Config() Config { return a.cfg }
 func (a *Adapter) Node() Node { return a.node }
 
 // Close ends every subscription and waits for their goroutines. Further
-// subscriptions fail with ErrStopped; other calls keep working.
+// subscriptions fail with errStopped; other calls keep working.
 func (a *Adapter) Close() {
 	a.mu.Lock()
 	if !a.closed {
@@ -143,26 +143,26 @@ func (a *Adapter) ResolveNamespace(b []byte) (da.Namespace, error) {
 	}
 	ns, err := da.NamespaceFromBytes(b)
 	if err != nil {
-		return da.Namespace{}, fmt.Errorf("%w: %w", ErrInvalidNamespace, err)
+		return da.Namespace{}, fmt.Errorf("%w: %w", errInvalidNamespace, err)
 	}
 	if err := ns.ValidateForBlob(); err != nil {
-		return da.Namespace{}, fmt.Errorf("%w: %w", ErrInvalidNamespace, err)
+		return da.Namespace{}, fmt.Errorf("%w: %w", errInvalidNamespace, err)
 	}
 	return ns, nil
 }
 
-// ParseNamespace checks that b is a 29-byte namespace usable for blobs (the
+// parseNamespace checks that b is a 29-byte namespace usable for blobs (the
 // Celestia-style API takes namespaces as they are).
-func ParseNamespace(b []byte) (da.Namespace, error) {
+func parseNamespace(b []byte) (da.Namespace, error) {
 	if len(b) != da.NamespaceSize {
-		return da.Namespace{}, fmt.Errorf("%w: got %d bytes, want %d (version byte + 28-byte id)", ErrInvalidNamespace, len(b), da.NamespaceSize)
+		return da.Namespace{}, fmt.Errorf("%w: got %d bytes, want %d (version byte + 28-byte id)", errInvalidNamespace, len(b), da.NamespaceSize)
 	}
 	ns, err := da.NamespaceFromBytes(b)
 	if err != nil {
-		return da.Namespace{}, fmt.Errorf("%w: %w", ErrInvalidNamespace, err)
+		return da.Namespace{}, fmt.Errorf("%w: %w", errInvalidNamespace, err)
 	}
 	if err := ns.ValidateForBlob(); err != nil {
-		return da.Namespace{}, fmt.Errorf("%w: %s: %w", ErrInvalidNamespace, ns, err)
+		return da.Namespace{}, fmt.Errorf("%w: %s: %w", errInvalidNamespace, ns, err)
 	}
 	return ns, nil
 }
@@ -173,20 +173,20 @@ func (a *Adapter) Commit(bs []*blobs.Blob) ([][]byte, error) {
 	out := make([][]byte, len(bs))
 	for i, b := range bs {
 		if b == nil {
-			return nil, fmt.Errorf("%w: blob %d is null", ErrInvalidBlob, i)
+			return nil, fmt.Errorf("%w: blob %d is null", errInvalidBlob, i)
 		}
 		if max := a.MaxBlobSize(); len(b.Data) > max {
-			return nil, fmt.Errorf("%w: blob %d has %d bytes, the most that fits in a %d×%d square is %d", ErrBlobTooLarge, i, len(b.Data), a.cfg.MaxSquareSize, a.cfg.MaxSquareSize, max)
+			return nil, fmt.Errorf("%w: blob %d has %d bytes, the most that fits in a %d×%d square is %d", errBlobTooLarge, i, len(b.Data), a.cfg.MaxSquareSize, a.cfg.MaxSquareSize, max)
 		}
 		if err := b.Validate(); err != nil {
 			if errors.Is(err, blobs.ErrBlobTooLarge) {
-				return nil, fmt.Errorf("%w: blob %d: %w", ErrBlobTooLarge, i, err)
+				return nil, fmt.Errorf("%w: blob %d: %w", errBlobTooLarge, i, err)
 			}
-			return nil, fmt.Errorf("%w: blob %d: %w", ErrInvalidBlob, i, err)
+			return nil, fmt.Errorf("%w: blob %d: %w", errInvalidBlob, i, err)
 		}
 		c, err := blobs.CreateCommitment(b)
 		if err != nil {
-			return nil, fmt.Errorf("%w: blob %d: %w", ErrInvalidBlob, i, err)
+			return nil, fmt.Errorf("%w: blob %d: %w", errInvalidBlob, i, err)
 		}
 		out[i] = c
 	}
@@ -204,7 +204,7 @@ type SubmitResult struct {
 // queue and waits until it is included and its height is readable through
 // this node. Blobs that can never fit fail at once. On a timeout the error
 // names the transaction hash, whose status SubmissionStatus keeps answering.
-func (a *Adapter) Submit(ctx context.Context, req SubmitRequest) (*SubmitResult, error) {
+func (a *Adapter) Submit(ctx context.Context, req submitRequest) (*SubmitResult, error) {
 	sub, commits, err := a.submit(ctx, req)
 	if err != nil {
 		return nil, err
@@ -216,16 +216,16 @@ func (a *Adapter) Submit(ctx context.Context, req SubmitRequest) (*SubmitResult,
 	switch {
 	case err == nil:
 	case errors.Is(err, wallet.ErrEvicted):
-		return nil, fmt.Errorf("%w: tx %s: %w", ErrEvicted, hash, err)
+		return nil, fmt.Errorf("%w: tx %s: %w", errEvicted, hash, err)
 	case wctx.Err() != nil && ctx.Err() == nil:
-		return nil, fmt.Errorf("%w: tx %s still %s after %v (ask its status)", ErrTxTimedOut, hash, sub.Status().State, a.cfg.SubmitTimeout)
+		return nil, fmt.Errorf("%w: tx %s still %s after %v (ask its status)", errTxTimedOut, hash, sub.Status().State, a.cfg.SubmitTimeout)
 	case ctx.Err() != nil:
 		return nil, fmt.Errorf("rollupadapter: waiting for tx %s: %w", hash, ctx.Err())
 	default:
 		return nil, mapSubmitError(err)
 	}
 	if st.Code != chain.CodeOK {
-		return nil, mapSubmitError(fmt.Errorf("%w: tx %s failed in block %d: code %d: %s", ErrRejected, hash, st.Height, st.Code, st.Reason))
+		return nil, mapSubmitError(fmt.Errorf("%w: tx %s failed in block %d: code %d: %s", errRejected, hash, st.Height, st.Code, st.Reason))
 	}
 	height := uint64(st.Height)
 	if err := a.WaitForHeight(ctx, height); err != nil {
@@ -236,7 +236,7 @@ func (a *Adapter) Submit(ctx context.Context, req SubmitRequest) (*SubmitResult,
 
 // SubmitAsync is Submit without waiting for inclusion: it returns the
 // transaction hash (hex) once the transaction is in the mempool.
-func (a *Adapter) SubmitAsync(ctx context.Context, req SubmitRequest) (string, [][]byte, error) {
+func (a *Adapter) SubmitAsync(ctx context.Context, req submitRequest) (string, [][]byte, error) {
 	sub, commits, err := a.submit(ctx, req)
 	if err != nil {
 		return "", nil, err
@@ -244,9 +244,9 @@ func (a *Adapter) SubmitAsync(ctx context.Context, req SubmitRequest) (string, [
 	return fmt.Sprintf("%X", sub.Status().Hash), commits, nil
 }
 
-func (a *Adapter) submit(ctx context.Context, req SubmitRequest) (Submission, [][]byte, error) {
+func (a *Adapter) submit(ctx context.Context, req submitRequest) (Submission, [][]byte, error) {
 	if len(req.Blobs) == 0 {
-		return nil, nil, fmt.Errorf("%w: no blobs to submit", ErrInvalidBlob)
+		return nil, nil, fmt.Errorf("%w: no blobs to submit", errInvalidBlob)
 	}
 	commits, err := a.Commit(req.Blobs)
 	if err != nil {
@@ -257,7 +257,7 @@ func (a *Adapter) submit(ctx context.Context, req SubmitRequest) (Submission, []
 		size += len(b.Data) + len(b.Signer) + da.NamespaceSize + 16
 	}
 	if size > a.cfg.MaxTxBytes {
-		return nil, nil, fmt.Errorf("%w: %d blob bytes in one transaction, the mempool takes at most %d", ErrTxTooLarge, size, a.cfg.MaxTxBytes)
+		return nil, nil, fmt.Errorf("%w: %d blob bytes in one transaction, the mempool takes at most %d", errTxTooLarge, size, a.cfg.MaxTxBytes)
 	}
 	sub, err := a.node.SubmitBlobs(ctx, req)
 	if err != nil {
@@ -278,13 +278,13 @@ func mapSubmitError(err error) error {
 	var to error
 	switch rej.Code {
 	case chain.CodeSequence:
-		to = ErrIncorrectSequence
+		to = errIncorrectSequence
 	case chain.CodeBlobSize:
-		to = ErrBlobTooLarge
+		to = errBlobTooLarge
 	case chain.CodeTxTooLarge:
-		to = ErrTxTooLarge
+		to = errTxTooLarge
 	default:
-		to = ErrRejected
+		to = errRejected
 	}
 	if errors.Is(err, to) {
 		return err
@@ -319,13 +319,13 @@ type SubmissionStatus struct {
 }
 
 // Status returns the status of the submission with the given transaction hash
-// (hex, any case), or ErrUnknownSubmission.
+// (hex, any case), or errUnknownSubmission.
 func (a *Adapter) Status(txHash string) (SubmissionStatus, error) {
 	a.mu.Lock()
 	sub, ok := a.statuses[string(bytes.ToUpper([]byte(txHash)))]
 	a.mu.Unlock()
 	if !ok {
-		return SubmissionStatus{}, fmt.Errorf("%w: %q (only the last %d submissions through this node are kept)", ErrUnknownSubmission, txHash, a.cfg.StatusRetention)
+		return SubmissionStatus{}, fmt.Errorf("%w: %q (only the last %d submissions through this node are kept)", errUnknownSubmission, txHash, a.cfg.StatusRetention)
 	}
 	st := sub.Status()
 	return SubmissionStatus{
@@ -337,7 +337,7 @@ func (a *Adapter) Status(txHash string) (SubmissionStatus, error) {
 // WaitForHeight blocks until the node serves height, or ctx ends.
 func (a *Adapter) WaitForHeight(ctx context.Context, height uint64) error {
 	if height == 0 {
-		return ErrInvalidHeight
+		return errInvalidHeight
 	}
 	t := time.NewTicker(a.cfg.PollInterval)
 	defer t.Stop()
@@ -352,12 +352,12 @@ func (a *Adapter) WaitForHeight(ctx context.Context, height uint64) error {
 }
 
 // Header returns the header of height. A height above the chain's newest
-// block fails with ErrFutureHeight; one the chain has but this node has not
+// block fails with errFutureHeight; one the chain has but this node has not
 // ingested yet is waited for (bounded by ctx); one this node does not hold
-// (pruned) fails with ErrHeaderNotFound.
+// (pruned) fails with errHeaderNotFound.
 func (a *Adapter) Header(ctx context.Context, height uint64) (*da.ExtendedHeader, error) {
 	if height == 0 {
-		return nil, ErrInvalidHeight
+		return nil, errInvalidHeight
 	}
 	if height > a.node.HeadHeight() {
 		net, err := a.node.NetworkHeight(ctx)
@@ -365,7 +365,7 @@ func (a *Adapter) Header(ctx context.Context, height uint64) (*da.ExtendedHeader
 			return nil, fmt.Errorf("rollupadapter: asking the chain's height: %w", err)
 		}
 		if height > net {
-			return nil, fmt.Errorf("%w: height %d, network head %d", ErrFutureHeight, height, net)
+			return nil, fmt.Errorf("%w: height %d, network head %d", errFutureHeight, height, net)
 		}
 		if err := a.WaitForHeight(ctx, height); err != nil {
 			return nil, err
@@ -373,7 +373,7 @@ func (a *Adapter) Header(ctx context.Context, height uint64) (*da.ExtendedHeader
 	}
 	h, err := a.node.HeaderByHeight(ctx, height)
 	if errors.Is(err, p2p.ErrNotFound) {
-		return nil, fmt.Errorf("%w: height %d is not held by this node (kept: up to %d): %w", ErrHeaderNotFound, height, a.node.HeadHeight(), err)
+		return nil, fmt.Errorf("%w: height %d is not held by this node (kept: up to %d): %w", errHeaderNotFound, height, a.node.HeadHeight(), err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("rollupadapter: header %d: %w", height, err)
@@ -386,7 +386,7 @@ func (a *Adapter) LocalHead(ctx context.Context) (*da.ExtendedHeader, error) {
 	h, err := a.node.Head(ctx)
 	if err != nil {
 		if errors.Is(err, p2p.ErrNotFound) {
-			return nil, fmt.Errorf("%w: the node holds no header yet: %w", ErrHeaderNotFound, err)
+			return nil, fmt.Errorf("%w: the node holds no header yet: %w", errHeaderNotFound, err)
 		}
 		return nil, fmt.Errorf("rollupadapter: head: %w", err)
 	}

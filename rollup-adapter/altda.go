@@ -27,12 +27,14 @@ const (
 	// AltDAGenericType is OP Stack's generic commitment type byte.
 	AltDAGenericType = 0x01
 	// AltDAKeccakType is OP Stack's keccak256 commitment type byte.
+	//
+	// Exported for OP Stack tooling that builds or parses Alt-DA commitments.
 	AltDAKeccakType = 0x00
 	// AltDALayerByte is Quadrant's DA-layer byte inside a generic
 	// commitment: 0x01 ‖ 0x51 ‖ 8-byte LE height ‖ 32-byte share commitment.
 	AltDALayerByte = 0x51
-	// DefaultAltDAAddr is where the Alt-DA server listens by default.
-	DefaultAltDAAddr = "127.0.0.1:3100"
+	// defaultAltDAAddr is where the Alt-DA server listens by default.
+	defaultAltDAAddr = "127.0.0.1:3100"
 )
 
 // KV is where the Alt-DA server and the DAC member keep their
@@ -54,6 +56,8 @@ func Keccak256(data ...[]byte) []byte {
 
 // AltDACommitment returns the generic commitment Quadrant's Alt-DA server
 // answers a put with.
+//
+// Exported for OP Stack tooling that builds or parses Quadrant Alt-DA commitments.
 func AltDACommitment(height uint64, commitment []byte) []byte {
 	out := []byte{AltDAGenericType, AltDALayerByte, 0, 0, 0, 0, 0, 0, 0, 0}
 	binary.LittleEndian.PutUint64(out[2:], height)
@@ -145,7 +149,7 @@ type flight struct {
 // datastore). Start it with Start.
 func NewAltDAServer(a *Adapter, index KV, logger *slog.Logger) (*AltDAServer, error) {
 	if a == nil || index == nil {
-		return nil, fmt.Errorf("%w: Alt-DA server needs an adapter and an index store", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: Alt-DA server needs an adapter and an index store", errInvalidConfig)
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -172,16 +176,16 @@ func (s *AltDAServer) handler(listenHost string) http.Handler {
 	return s.guard(mux, listenHost)
 }
 
-// Start listens on addr ("" means DefaultAltDAAddr) and serves until Stop or
+// Start listens on addr ("" means defaultAltDAAddr) and serves until Stop or
 // the end of ctx. It refuses a non-loopback addr without AltDAConfig.Token
 // unless AltDAConfig.AllowAnonymous is set.
 func (s *AltDAServer) Start(ctx context.Context, addr string) error {
 	if addr == "" {
-		addr = DefaultAltDAAddr
+		addr = defaultAltDAAddr
 	}
 	if !isLoopback(addr) && s.cfg.Token == "" && !s.cfg.AllowAnonymous {
 		return fmt.Errorf("%w: Alt-DA server on %s (not loopback) without a token: anyone who reaches it spends the adapter's key; "+
-			"set the Alt-DA token (clients then use http://:<token>@host:port) or allow anonymous access explicitly", ErrInvalidConfig, addr)
+			"set the Alt-DA token (clients then use http://:<token>@host:port) or allow anonymous access explicitly", errInvalidConfig, addr)
 	}
 	host, _, _ := net.SplitHostPort(addr)
 	if err := s.server.start(ctx, "Alt-DA server", addr, s.handler(host), s.cfg.Timeouts, s.log); err != nil {
@@ -292,7 +296,7 @@ func (s *AltDAServer) postOnce(ctx context.Context, digest, data []byte) (locati
 	if err != nil {
 		return location{}, err
 	}
-	res, err := s.a.Submit(ctx, SubmitRequest{Blobs: []*blobs.Blob{{Namespace: s.a.cfg.DefaultNamespace, Data: data}}})
+	res, err := s.a.Submit(ctx, submitRequest{Blobs: []*blobs.Blob{{Namespace: s.a.cfg.DefaultNamespace, Data: data}}})
 	if err != nil {
 		refund()
 		return location{}, err
@@ -355,13 +359,13 @@ func (s *AltDAServer) handleHealth(w http.ResponseWriter, r *http.Request) {
 // anything else (transient) 503.
 func statusFor(err error) int {
 	switch {
-	case errors.Is(err, ErrBlobNotFound), errors.Is(err, ErrFutureHeight), errors.Is(err, ErrInvalidHeight):
+	case errors.Is(err, errBlobNotFound), errors.Is(err, errFutureHeight), errors.Is(err, errInvalidHeight):
 		return http.StatusNotFound
-	case errors.Is(err, ErrBlobTooLarge), errors.Is(err, ErrTxTooLarge):
+	case errors.Is(err, errBlobTooLarge), errors.Is(err, errTxTooLarge):
 		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrInvalidBlob), errors.Is(err, ErrInvalidNamespace):
+	case errors.Is(err, errInvalidBlob), errors.Is(err, errInvalidNamespace):
 		return http.StatusBadRequest
-	case errors.Is(err, ErrBudgetExhausted):
+	case errors.Is(err, errBudgetExhausted):
 		return http.StatusTooManyRequests
 	}
 	return http.StatusServiceUnavailable

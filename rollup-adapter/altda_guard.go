@@ -32,14 +32,14 @@ func (s *AltDAServer) guard(next http.Handler, listenHost string) http.Handler {
 			return
 		}
 		if r.URL.Path != "/health" && !s.authorized(r) {
-			http.Error(w, fmt.Sprintf("%v: this Alt-DA server needs its token, as \"Authorization: Bearer <token>\" or in the URL (http://:<token>@host:port)", ErrUnauthorized),
+			http.Error(w, fmt.Sprintf("%v: this Alt-DA server needs its token, as \"Authorization: Bearer <token>\" or in the URL (http://:<token>@host:port)", errUnauthorized),
 				http.StatusUnauthorized)
 			return
 		}
 		if strings.HasPrefix(r.URL.Path, "/put") {
 			if client := rpc.ClientIP(r); !s.limiter.Allow(client) {
 				w.Header().Set("Retry-After", strconv.Itoa(max(1, int(1/max(s.cfg.RateLimit, 1e-9)))))
-				http.Error(w, fmt.Sprintf("%v: client %s", ErrRateLimited, client), http.StatusTooManyRequests)
+				http.Error(w, fmt.Sprintf("%v: client %s", errRateLimited, client), http.StatusTooManyRequests)
 				return
 			}
 		}
@@ -47,17 +47,17 @@ func (s *AltDAServer) guard(next http.Handler, listenHost string) http.Handler {
 	})
 }
 
-// fromBrowser returns an error wrapping ErrForbidden for a request a web
+// fromBrowser returns an error wrapping errForbidden for a request a web
 // page made: one with an Origin header or a Sec-Fetch-Site other than
 // "none" (only browsers send them), or whose Host is a name not allowed (a
 // rebound DNS name). IP literals and an absent Host are allowed: DNS
 // rebinding needs a name.
 func (s *AltDAServer) fromBrowser(r *http.Request, listenHost string) error {
 	if o := r.Header.Get("Origin"); o != "" {
-		return fmt.Errorf("%w: requests from web pages (Origin %q) are refused", ErrForbidden, o)
+		return fmt.Errorf("%w: requests from web pages (Origin %q) are refused", errForbidden, o)
 	}
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "none" {
-		return fmt.Errorf("%w: requests from web pages (Sec-Fetch-Site %q) are refused", ErrForbidden, site)
+		return fmt.Errorf("%w: requests from web pages (Sec-Fetch-Site %q) are refused", errForbidden, site)
 	}
 	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
@@ -72,7 +72,7 @@ func (s *AltDAServer) fromBrowser(r *http.Request, listenHost string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: Host %q is not an allowed name (Alt-DA allowed hosts: %v, IP addresses and the listen address)", ErrForbidden, r.Host, s.cfg.AllowedHosts)
+	return fmt.Errorf("%w: Host %q is not an allowed name (Alt-DA allowed hosts: %v, IP addresses and the listen address)", errForbidden, r.Host, s.cfg.AllowedHosts)
 }
 
 // authorized reports whether r carries the configured token (always true
@@ -118,7 +118,7 @@ func newBudget(cfg AltDAConfig) *budget {
 }
 
 // spend takes n bytes from the budget at now, or returns an error wrapping
-// ErrBudgetExhausted saying when it will fit. The returned function gives
+// errBudgetExhausted saying when it will fit. The returned function gives
 // the bytes back (call it when nothing was posted).
 func (b *budget) spend(n int, now time.Time) (refund func(), err error) {
 	if b == nil {
@@ -135,11 +135,11 @@ func (b *budget) spend(n int, now time.Time) (refund func(), err error) {
 	need := float64(n)
 	switch {
 	case need > b.capacity:
-		return nil, fmt.Errorf("%w: a put of %d bytes is more than the whole budget of %d bytes per %v", ErrBudgetExhausted, n, b.cfg.BudgetBytes, b.cfg.BudgetPeriod)
+		return nil, fmt.Errorf("%w: a put of %d bytes is more than the whole budget of %d bytes per %v", errBudgetExhausted, n, b.cfg.BudgetBytes, b.cfg.BudgetPeriod)
 	case need > b.tokens:
 		wait := time.Duration((need - b.tokens) / b.perSecond * float64(time.Second))
 		return nil, fmt.Errorf("%w: %d bytes per %v may be posted; a put of %d bytes fits again in %v",
-			ErrBudgetExhausted, b.cfg.BudgetBytes, b.cfg.BudgetPeriod, n, wait.Round(time.Second))
+			errBudgetExhausted, b.cfg.BudgetBytes, b.cfg.BudgetPeriod, n, wait.Round(time.Second))
 	}
 	b.tokens -= need
 	return func() {

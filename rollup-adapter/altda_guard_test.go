@@ -28,7 +28,7 @@ type countingNode struct {
 	gate    chan struct{}
 }
 
-func (c *countingNode) SubmitBlobs(ctx context.Context, req SubmitRequest) (Submission, error) {
+func (c *countingNode) SubmitBlobs(ctx context.Context, req submitRequest) (Submission, error) {
 	c.submits.Add(1)
 	if c.entered != nil {
 		c.entered <- req.Blobs[0].Data
@@ -110,8 +110,8 @@ func TestAltDARefusesWebPages(t *testing.T) {
 		"same-origin page after rebind": {"Host": "evil.example" + port, "Origin": "http://evil.example" + port},
 	} {
 		code, body := send(t, http.MethodPost, hs.URL+"/put", []byte("paid by the adapter "+name), hdr)
-		if code != http.StatusForbidden || !strings.Contains(body, ErrForbidden.Error()) {
-			t.Errorf("%s: %d %q, want 403 %q", name, code, body, ErrForbidden)
+		if code != http.StatusForbidden || !strings.Contains(body, errForbidden.Error()) {
+			t.Errorf("%s: %d %q, want 403 %q", name, code, body, errForbidden)
 		}
 	}
 	if n := cn.submits.Load(); n != 0 {
@@ -139,7 +139,7 @@ func TestAltDAToken(t *testing.T) {
 		"wrong token": {"Authorization": "Bearer nope"},
 		"basic wrong": {"Authorization": "Basic " + "dXNlcjpub3Bl"}, // user:nope
 	} {
-		if code, body := send(t, http.MethodPost, hs.URL+"/put", data, hdr); code != http.StatusUnauthorized || !strings.Contains(body, ErrUnauthorized.Error()) {
+		if code, body := send(t, http.MethodPost, hs.URL+"/put", data, hdr); code != http.StatusUnauthorized || !strings.Contains(body, errUnauthorized.Error()) {
 			t.Errorf("%s: %d %q, want 401", name, code, body)
 		}
 	}
@@ -178,7 +178,7 @@ func TestAltDAStartRefusesAnonymousPublic(t *testing.T) {
 		}
 		return s.Stop(context.Background())
 	}
-	if err := start(func(*AltDAConfig) {}); !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "without a token") {
+	if err := start(func(*AltDAConfig) {}); !errors.Is(err, errInvalidConfig) || !strings.Contains(err.Error(), "without a token") {
 		t.Fatalf("anonymous on all interfaces: %v, want refused", err)
 	}
 	if err := start(func(c *AltDAConfig) { c.Token = "t0ken" }); err != nil {
@@ -203,11 +203,11 @@ func TestAltDARateAndBudget(t *testing.T) {
 			t.Fatalf("put %d over a refusing node: %d %s, want 503 (and the budget refunded)", i, code, body)
 		}
 	}
-	if code, body := send(t, http.MethodPost, hs.URL+"/put", bytes.Repeat([]byte{'r'}, 101), nil); code != http.StatusTooManyRequests || !strings.Contains(body, ErrBudgetExhausted.Error()) {
+	if code, body := send(t, http.MethodPost, hs.URL+"/put", bytes.Repeat([]byte{'r'}, 101), nil); code != http.StatusTooManyRequests || !strings.Contains(body, errBudgetExhausted.Error()) {
 		t.Fatalf("put over the whole budget: %d %s", code, body)
 	}
-	if code, body := send(t, http.MethodPost, hs.URL+"/put", []byte("x"), nil); code != http.StatusTooManyRequests || !strings.Contains(body, ErrRateLimited.Error()) {
-		t.Fatalf("fourth put: %d %s, want 429 %q", code, body, ErrRateLimited)
+	if code, body := send(t, http.MethodPost, hs.URL+"/put", []byte("x"), nil); code != http.StatusTooManyRequests || !strings.Contains(body, errRateLimited.Error()) {
+		t.Fatalf("fourth put: %d %s, want 429 %q", code, body, errRateLimited)
 	}
 	if code, _ := send(t, http.MethodGet, hs.URL+"/health", nil, nil); code == http.StatusTooManyRequests {
 		t.Fatal("health is rate limited")
@@ -222,8 +222,8 @@ func TestAltDARateAndBudget(t *testing.T) {
 	if code, body := send(t, http.MethodPost, hs.URL+"/put", first, nil); code != 200 {
 		t.Fatalf("first put: %d %s", code, body)
 	}
-	if code, body := send(t, http.MethodPost, hs.URL+"/put", bytes.Repeat([]byte{'b'}, 60), nil); code != http.StatusTooManyRequests || !strings.Contains(body, ErrBudgetExhausted.Error()) {
-		t.Fatalf("put over the budget: %d %s, want 429 %q", code, body, ErrBudgetExhausted)
+	if code, body := send(t, http.MethodPost, hs.URL+"/put", bytes.Repeat([]byte{'b'}, 60), nil); code != http.StatusTooManyRequests || !strings.Contains(body, errBudgetExhausted.Error()) {
+		t.Fatalf("put over the budget: %d %s, want 429 %q", code, body, errBudgetExhausted)
 	}
 	if code, body := send(t, http.MethodPut, hs.URL+"/put", first, nil); code != 200 {
 		t.Fatalf("repeated put of posted data: %d %s, want 200 (nothing to spend)", code, body)
@@ -306,7 +306,7 @@ func TestBudget(t *testing.T) {
 	if _, err := b.spend(60, t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.spend(60, t0); !errors.Is(err, ErrBudgetExhausted) || !strings.Contains(err.Error(), "fits again in 20s") {
+	if _, err := b.spend(60, t0); !errors.Is(err, errBudgetExhausted) || !strings.Contains(err.Error(), "fits again in 20s") {
 		t.Fatalf("over the budget: %v, want exhausted, fits again in 20s", err)
 	}
 	refund, err := b.spend(60, t0.Add(20*time.Second))
@@ -317,7 +317,7 @@ func TestBudget(t *testing.T) {
 	if _, err := b.spend(60, t0.Add(20*time.Second)); err != nil {
 		t.Fatalf("after a refund: %v", err)
 	}
-	if _, err := b.spend(101, t0.Add(time.Hour)); !errors.Is(err, ErrBudgetExhausted) || !strings.Contains(err.Error(), "whole budget") {
+	if _, err := b.spend(101, t0.Add(time.Hour)); !errors.Is(err, errBudgetExhausted) || !strings.Contains(err.Error(), "whole budget") {
 		t.Fatalf("more than the whole budget: %v", err)
 	}
 	var none *budget

@@ -57,7 +57,7 @@ type BridgeNode struct {
 // NewBridgeNode returns the Node of a bridge full node.
 func NewBridgeNode(cfg BridgeNodeConfig) (*BridgeNode, error) {
 	if cfg.Store == nil || cfg.Chain == nil || cfg.Submitters == nil || cfg.Keys == nil || cfg.DefaultKey == "" {
-		return nil, fmt.Errorf("%w: bridge node needs a store, a chain client, submitters, a keyring and a default key", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: bridge node needs a store, a chain client, submitters, a keyring and a default key", errInvalidConfig)
 	}
 	return &BridgeNode{SquareStore: cfg.Store, cfg: cfg, keys: map[string]*wallet.Key{}}, nil
 }
@@ -73,7 +73,7 @@ func (b *BridgeNode) NetworkHeight(ctx context.Context) (uint64, error) {
 
 // SubmitBlobs implements Node through the account's queue of the requested
 // key (by signer address, else by name, else the default key).
-func (b *BridgeNode) SubmitBlobs(ctx context.Context, req SubmitRequest) (Submission, error) {
+func (b *BridgeNode) SubmitBlobs(ctx context.Context, req submitRequest) (Submission, error) {
 	key, err := b.key(req)
 	if err != nil {
 		return nil, err
@@ -85,7 +85,7 @@ func (b *BridgeNode) SubmitBlobs(ctx context.Context, req SubmitRequest) (Submis
 	return q.SubmitBlobs(ctx, req.Blobs...)
 }
 
-func (b *BridgeNode) key(req SubmitRequest) (*wallet.Key, error) {
+func (b *BridgeNode) key(req submitRequest) (*wallet.Key, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if req.SignerAddress != "" {

@@ -62,11 +62,11 @@ func (a *BlobAPI) SubmissionStatus(ctx context.Context, hash string) (*Submissio
 // blobModule implements BlobAPI over an Adapter.
 type blobModule struct{ a *Adapter }
 
-func (m blobModule) request(bs []*Blob, o *SubmitOptions) (SubmitRequest, error) {
-	req := SubmitRequest{Blobs: make([]*blobs.Blob, len(bs))}
+func (m blobModule) request(bs []*Blob, o *SubmitOptions) (submitRequest, error) {
+	req := submitRequest{Blobs: make([]*blobs.Blob, len(bs))}
 	for i, b := range bs {
 		if b == nil {
-			return req, fmt.Errorf("%w: blob %d is null", ErrInvalidBlob, i)
+			return req, fmt.Errorf("%w: blob %d is null", errInvalidBlob, i)
 		}
 		bl, err := b.toBlob()
 		if err != nil {
@@ -84,7 +84,7 @@ func (m blobModule) request(bs []*Blob, o *SubmitOptions) (SubmitRequest, error)
 		}
 		for i, b := range bs {
 			if len(b.Commitment) > 0 && !bytes.Equal(b.Commitment, commits[i]) {
-				return req, fmt.Errorf("%w: blob %d carries commitment %X, its data commits to %X", ErrInvalidBlob, i, b.Commitment, commits[i])
+				return req, fmt.Errorf("%w: blob %d carries commitment %X, its data commits to %X", errInvalidBlob, i, b.Commitment, commits[i])
 			}
 		}
 	}
@@ -124,7 +124,7 @@ func (m blobModule) SubmissionStatus(_ context.Context, hash string) (*Submissio
 }
 
 func (m blobModule) Get(ctx context.Context, height uint64, nsb, commitment []byte) (*Blob, error) {
-	ns, err := ParseNamespace(nsb)
+	ns, err := parseNamespace(nsb)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +138,7 @@ func (m blobModule) Get(ctx context.Context, height uint64, nsb, commitment []by
 func (m blobModule) GetAll(ctx context.Context, height uint64, nss [][]byte) ([]*Blob, error) {
 	out := []*Blob{}
 	for _, nsb := range nss {
-		ns, err := ParseNamespace(nsb)
+		ns, err := parseNamespace(nsb)
 		if err != nil {
 			return nil, err
 		}
@@ -154,7 +154,7 @@ func (m blobModule) GetAll(ctx context.Context, height uint64, nss [][]byte) ([]
 }
 
 func (m blobModule) GetProof(ctx context.Context, height uint64, nsb, commitment []byte) (*Proof, error) {
-	ns, err := ParseNamespace(nsb)
+	ns, err := parseNamespace(nsb)
 	if err != nil {
 		return nil, err
 	}
@@ -173,12 +173,12 @@ func (m blobModule) GetProof(ctx context.Context, height uint64, nsb, commitment
 // with commitment at height against the height's row roots. A proof that does
 // not verify is false, not an error; an unknown blob is "blob: not found".
 func (m blobModule) Included(ctx context.Context, height uint64, nsb []byte, proof *Proof, commitment []byte) (bool, error) {
-	ns, err := ParseNamespace(nsb)
+	ns, err := parseNamespace(nsb)
 	if err != nil {
 		return false, err
 	}
 	if proof == nil || len(*proof) == 0 {
-		return false, fmt.Errorf("%w: empty proof", ErrInvalidProof)
+		return false, fmt.Errorf("%w: empty proof", errInvalidProof)
 	}
 	b, err := m.a.Blob(ctx, height, ns, commitment)
 	if err != nil {
@@ -203,11 +203,11 @@ func verifyRowProofs(dah *da.DAHeader, b PlacedBlob, proofs Proof) error {
 	off := 0
 	for i, p := range proofs {
 		if p == nil || p.End <= p.Start || p.Start != col || p.End > k || row+i >= k {
-			return fmt.Errorf("%w: proof %d does not cover row %d from column %d", ErrInvalidProof, i, row+i, col)
+			return fmt.Errorf("%w: proof %d does not cover row %d from column %d", errInvalidProof, i, row+i, col)
 		}
 		n := p.End - p.Start
 		if off+n > len(shares) {
-			return fmt.Errorf("%w: proofs cover more shares than the blob has", ErrInvalidProof)
+			return fmt.Errorf("%w: proofs cover more shares than the blob has", errInvalidProof)
 		}
 		leaves := make([][]byte, n)
 		for j := range leaves {
@@ -215,19 +215,19 @@ func verifyRowProofs(dah *da.DAHeader, b PlacedBlob, proofs Proof) error {
 			leaves[j] = append(append(make([]byte, 0, da.NamespaceSize+da.ShareSize), s[:da.NamespaceSize]...), s[:]...)
 		}
 		if err := p.VerifyLeaves(dah.RowRoots[row+i], leaves); err != nil {
-			return fmt.Errorf("%w: row %d: %w", ErrInvalidProof, row+i, err)
+			return fmt.Errorf("%w: row %d: %w", errInvalidProof, row+i, err)
 		}
 		off += n
 		col = 0
 	}
 	if off != len(shares) {
-		return fmt.Errorf("%w: proofs cover %d of the blob's %d shares", ErrInvalidProof, off, len(shares))
+		return fmt.Errorf("%w: proofs cover %d of the blob's %d shares", errInvalidProof, off, len(shares))
 	}
 	return nil
 }
 
 func (m blobModule) GetCommitmentProof(ctx context.Context, height uint64, nsb, commitment []byte) (*CommitmentProof, error) {
-	ns, err := ParseNamespace(nsb)
+	ns, err := parseNamespace(nsb)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +249,7 @@ func (m blobModule) Subscribe(ctx context.Context, nsb []byte) (<-chan *Subscrip
 // SubscribeFrom is Subscribe resuming at height from (0: the next height), so
 // a rollup that reconnects misses nothing.
 func (m blobModule) SubscribeFrom(ctx context.Context, nsb []byte, from uint64) (<-chan *SubscriptionResponse, error) {
-	ns, err := ParseNamespace(nsb)
+	ns, err := parseNamespace(nsb)
 	if err != nil {
 		return nil, err
 	}

@@ -66,7 +66,7 @@ func (m blobstreamModule) GetDataRootTupleInclusionProof(ctx context.Context, he
 }
 
 func (m blobstreamModule) GetSharesProof(ctx context.Context, height uint64, nsb, commitment []byte) (*SharesProof, error) {
-	ns, err := ParseNamespace(nsb)
+	ns, err := parseNamespace(nsb)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (m blobstreamModule) GetSharesProof(ctx context.Context, height uint64, nsb
 	if err != nil {
 		return nil, err
 	}
-	return NewSharesProof(p), nil
+	return sharesProofJSON(p), nil
 }
 
 // EthBytes is a byte string in JSON as 0x-prefixed hex, as Ethereum tools
@@ -148,8 +148,8 @@ type AttestationProof struct {
 	Proof          BinaryMerkleProof `json:"proof"`
 }
 
-// NewSharesProof returns the JSON form of p.
-func NewSharesProof(p *blobstream.SharesProof) *SharesProof {
+// sharesProofJSON returns the JSON form of p.
+func sharesProofJSON(p *blobstream.SharesProof) *SharesProof {
 	out := &SharesProof{
 		Namespace: wireNamespace(p.Namespace),
 		AttestationProof: AttestationProof{TupleRootNonce: p.AttestationProof.TupleRootNonce,
@@ -202,11 +202,11 @@ func (p *SharesProof) Blobstream() (*blobstream.SharesProof, error) {
 	}
 	if len(p.ShareProofs) != len(p.RowRoots) || len(p.RowRoots) != len(p.RowProofs) || len(p.Data) == 0 {
 		return nil, fmt.Errorf("%w: %d shares, %d share proofs, %d row roots, %d row proofs: want shares and one of each per row",
-			ErrInvalidProof, len(p.Data), len(p.ShareProofs), len(p.RowRoots), len(p.RowProofs))
+			errInvalidProof, len(p.Data), len(p.ShareProofs), len(p.RowRoots), len(p.RowProofs))
 	}
 	for i, d := range p.Data {
 		if len(d) != da.ShareSize {
-			return nil, fmt.Errorf("%w: share %d has %d bytes, want %d", ErrInvalidProof, i, len(d), da.ShareSize)
+			return nil, fmt.Errorf("%w: share %d has %d bytes, want %d", errInvalidProof, i, len(d), da.ShareSize)
 		}
 		out.Data = append(out.Data, []byte(d))
 	}
@@ -235,7 +235,7 @@ func (p *SharesProof) Blobstream() (*blobstream.SharesProof, error) {
 	}
 	ap := p.AttestationProof
 	if len(ap.Tuple.DataRoot) != 32 {
-		return nil, fmt.Errorf("%w: data root of %d bytes, want 32", ErrInvalidProof, len(ap.Tuple.DataRoot))
+		return nil, fmt.Errorf("%w: data root of %d bytes, want 32", errInvalidProof, len(ap.Tuple.DataRoot))
 	}
 	tp, err := ap.Proof.blobstream()
 	if err != nil {
@@ -248,7 +248,7 @@ func (p *SharesProof) Blobstream() (*blobstream.SharesProof, error) {
 
 func (n BlobstreamNamespace) blobstream() (blobstream.Namespace, error) {
 	if len(n.Version) != 1 || len(n.ID) != 28 {
-		return blobstream.Namespace{}, fmt.Errorf("%w: namespace of a %d-byte version and %d-byte id, want 1 and 28", ErrInvalidProof, len(n.Version), len(n.ID))
+		return blobstream.Namespace{}, fmt.Errorf("%w: namespace of a %d-byte version and %d-byte id, want 1 and 28", errInvalidProof, len(n.Version), len(n.ID))
 	}
 	return blobstream.Namespace{Version: n.Version[0], ID: [28]byte(n.ID)}, nil
 }
@@ -263,7 +263,7 @@ func (n NamespaceNode) blobstream() (blobstream.NamespaceNode, error) {
 		return blobstream.NamespaceNode{}, err
 	}
 	if len(n.Digest) != 32 {
-		return blobstream.NamespaceNode{}, fmt.Errorf("%w: node digest of %d bytes, want 32", ErrInvalidProof, len(n.Digest))
+		return blobstream.NamespaceNode{}, fmt.Errorf("%w: node digest of %d bytes, want 32", errInvalidProof, len(n.Digest))
 	}
 	return blobstream.NamespaceNode{Min: lo, Max: hi, Digest: [32]byte(n.Digest)}, nil
 }
@@ -272,7 +272,7 @@ func (p BinaryMerkleProof) blobstream() (blobstream.BinaryMerkleProof, error) {
 	out := blobstream.BinaryMerkleProof{Key: p.Key, NumLeaves: p.NumLeaves, SideNodes: make([][32]byte, len(p.SideNodes))}
 	for i, s := range p.SideNodes {
 		if len(s) != 32 {
-			return out, fmt.Errorf("%w: side node %d of %d bytes, want 32", ErrInvalidProof, i, len(s))
+			return out, fmt.Errorf("%w: side node %d of %d bytes, want 32", errInvalidProof, i, len(s))
 		}
 		out.SideNodes[i] = [32]byte(s)
 	}

@@ -241,8 +241,8 @@ func checkBlobstreamErrors(t *testing.T, tn *testNet, api *BlobstreamAPI, h uint
 		t.Fatal(err)
 	}
 	defer light.Close()
-	if _, err := light.SharesProof(ctx, h, ns, commitment); !errors.Is(err, ErrNoAttestations) {
-		t.Errorf("node without attestations: err %v, want ErrNoAttestations", err)
+	if _, err := light.SharesProof(ctx, h, ns, commitment); !errors.Is(err, errNoAttestations) {
+		t.Errorf("node without attestations: err %v, want errNoAttestations", err)
 	}
 }
 
@@ -271,7 +271,7 @@ func TestSharesProofJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := json.Marshal(NewSharesProof(want))
+	raw, err := json.Marshal(sharesProofJSON(want))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,8 +302,8 @@ func TestSharesProofJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 		spoil(&p)
-		if _, err := p.Blobstream(); !errors.Is(err, ErrInvalidProof) {
-			t.Errorf("%s: err %v, want ErrInvalidProof", name, err)
+		if _, err := p.Blobstream(); !errors.Is(err, errInvalidProof) {
+			t.Errorf("%s: err %v, want errInvalidProof", name, err)
 		}
 	}
 }
@@ -320,12 +320,12 @@ func FuzzSharesProofJSON(f *testing.F) {
 		}
 		bp, err := p.Blobstream()
 		if err != nil {
-			if !errors.Is(err, ErrInvalidProof) {
-				t.Fatalf("error %v does not wrap ErrInvalidProof", err)
+			if !errors.Is(err, errInvalidProof) {
+				t.Fatalf("error %v does not wrap errInvalidProof", err)
 			}
 			return
 		}
-		again, err := NewSharesProof(bp).Blobstream()
+		again, err := sharesProofJSON(bp).Blobstream()
 		if err != nil || !reflect.DeepEqual(again, bp) {
 			t.Fatalf("accepted proof does not round-trip: %v", err)
 		}

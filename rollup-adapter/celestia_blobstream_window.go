@@ -17,34 +17,34 @@ import (
 
 // Blobstream errors.
 var (
-	// ErrNotAttested is wrapped when a height is not (yet) in a data
+	// errNotAttested is wrapped when a height is not (yet) in a data
 	// commitment the validators have signed with more than 2/3 of the
 	// signing set's power, or when a range is not such a window.
-	ErrNotAttested = errors.New("rollupadapter: not attested")
-	// ErrNoAttestations is returned by a node that cannot read the
+	errNotAttested = errors.New("rollupadapter: not attested")
+	// errNoAttestations is returned by a node that cannot read the
 	// chain's attestations (a light node).
-	ErrNoAttestations = errors.New("rollupadapter: this node does not serve attestations")
-	// ErrAttestationMismatch is wrapped when the data roots this node
+	errNoAttestations = errors.New("rollupadapter: this node does not serve attestations")
+	// errAttestationMismatch is wrapped when the data roots this node
 	// holds for a window do not hash to the root the validators attested.
-	ErrAttestationMismatch = errors.New("rollupadapter: stored data roots disagree with the attested data commitment")
+	errAttestationMismatch = errors.New("rollupadapter: stored data roots disagree with the attested data commitment")
 )
 
-// AttestationReader is implemented by nodes that can read the chain's
+// attestationReader is implemented by nodes that can read the chain's
 // attestations (the "/attestation/<nonce>" and "/attestation/latest"
 // queries); BridgeNode does, through its consensus client.
-type AttestationReader interface {
+type attestationReader interface {
 	// Attestation returns the attestation at nonce.
 	Attestation(ctx context.Context, nonce uint64) (*chain.Attestation, error)
 	// LatestAttestation returns the attestation of the highest nonce.
 	LatestAttestation(ctx context.Context) (*chain.Attestation, error)
 }
 
-// Attestation implements AttestationReader through an ABCI query.
+// Attestation implements attestationReader through an ABCI query.
 func (b *BridgeNode) Attestation(ctx context.Context, nonce uint64) (*chain.Attestation, error) {
 	return b.queryAttestation(ctx, strconv.FormatUint(nonce, 10))
 }
 
-// LatestAttestation implements AttestationReader through an ABCI query.
+// LatestAttestation implements attestationReader through an ABCI query.
 func (b *BridgeNode) LatestAttestation(ctx context.Context) (*chain.Attestation, error) {
 	return b.queryAttestation(ctx, "latest")
 }
@@ -55,7 +55,7 @@ func (b *BridgeNode) queryAttestation(ctx context.Context, which string) (*chain
 		return nil, fmt.Errorf("rollupadapter: query /attestation/%s: %w", which, err)
 	}
 	if res.Response.Code != chain.CodeOK {
-		return nil, fmt.Errorf("%w: query /attestation/%s: %s", ErrNotAttested, which, res.Response.Log)
+		return nil, fmt.Errorf("%w: query /attestation/%s: %s", errNotAttested, which, res.Response.Log)
 	}
 	var a chain.Attestation
 	if err := json.Unmarshal(res.Response.Value, &a); err != nil {
@@ -64,24 +64,24 @@ func (b *BridgeNode) queryAttestation(ctx context.Context, which string) (*chain
 	return &a, nil
 }
 
-var _ AttestationReader = (*BridgeNode)(nil)
+var _ attestationReader = (*BridgeNode)(nil)
 
-// attestations returns the node's AttestationReader.
-func (a *Adapter) attestations() (AttestationReader, error) {
-	if r, ok := a.node.(AttestationReader); ok {
+// attestations returns the node's attestationReader.
+func (a *Adapter) attestations() (attestationReader, error) {
+	if r, ok := a.node.(attestationReader); ok {
 		return r, nil
 	}
-	return nil, ErrNoAttestations
+	return nil, errNoAttestations
 }
 
 // AttestedWindow returns the complete data commitment whose window holds
 // height. It finds it by binary search over nonces (attestation heights
 // grow with the nonce), a handful of queries. The error wraps
-// ErrNotAttested if the window of height is not attested yet, or not
+// errNotAttested if the window of height is not attested yet, or not
 // signed by enough power yet.
 func (a *Adapter) AttestedWindow(ctx context.Context, height uint64) (*chain.Attestation, error) {
 	if height == 0 {
-		return nil, ErrInvalidHeight
+		return nil, errInvalidHeight
 	}
 	r, err := a.attestations()
 	if err != nil {
@@ -93,7 +93,7 @@ func (a *Adapter) AttestedWindow(ctx context.Context, height uint64) (*chain.Att
 	}
 	if latest.Height < 0 || uint64(latest.Height) < height {
 		return nil, fmt.Errorf("%w: height %d is not attested yet: the latest attestation (nonce %d) is of height %d",
-			ErrNotAttested, height, latest.Nonce, latest.Height)
+			errNotAttested, height, latest.Nonce, latest.Height)
 	}
 	// Lowest nonce in [1, latest] whose attestation height is ≥ height: the
 	// data commitment of the window ending there (a valset attestation of
@@ -113,11 +113,11 @@ func (a *Adapter) AttestedWindow(ctx context.Context, height uint64) (*chain.Att
 		}
 	}
 	if found == nil || found.Kind != chain.AttestationDataCommitment || found.BeginHeight > height || found.EndHeight < height {
-		return nil, fmt.Errorf("%w: height %d is in no attested window (attestations began after it)", ErrNotAttested, height)
+		return nil, fmt.Errorf("%w: height %d is in no attested window (attestations began after it)", errNotAttested, height)
 	}
 	if !found.Complete() {
 		return nil, fmt.Errorf("%w: the window [%d, %d] of height %d (nonce %d) is signed by power %d of the %d needed so far",
-			ErrNotAttested, found.BeginHeight, found.EndHeight, height, found.Nonce, found.SignedPower, found.SignerThreshold)
+			errNotAttested, found.BeginHeight, found.EndHeight, height, found.Nonce, found.SignedPower, found.SignerThreshold)
 	}
 	return found, nil
 }
@@ -127,10 +127,10 @@ func (a *Adapter) AttestedWindow(ctx context.Context, height uint64) (*chain.Att
 // rebuilt from this node's headers and checked against the attested root.
 func (a *Adapter) window(ctx context.Context, start, end uint64) (*chain.Attestation, *blobstream.DataCommitment, error) {
 	if start == 0 || end <= start {
-		return nil, nil, fmt.Errorf("%w: range [%d, %d): want 1 ≤ start < end", ErrInvalidHeight, start, end)
+		return nil, nil, fmt.Errorf("%w: range [%d, %d): want 1 ≤ start < end", errInvalidHeight, start, end)
 	}
 	if end-start > blobstream.MaxWindow {
-		return nil, nil, fmt.Errorf("%w: range [%d, %d) spans %d heights, more than %d", ErrInvalidHeight, start, end, end-start, blobstream.MaxWindow)
+		return nil, nil, fmt.Errorf("%w: range [%d, %d) spans %d heights, more than %d", errInvalidHeight, start, end, end-start, blobstream.MaxWindow)
 	}
 	att, err := a.AttestedWindow(ctx, start)
 	if err != nil {
@@ -138,7 +138,7 @@ func (a *Adapter) window(ctx context.Context, start, end uint64) (*chain.Attesta
 	}
 	if att.BeginHeight != start || att.EndHeight != end-1 {
 		return nil, nil, fmt.Errorf("%w: range [%d, %d) is not an attested window: height %d is in the window [%d, %d) (nonce %d)",
-			ErrNotAttested, start, end, start, att.BeginHeight, att.EndHeight+1, att.Nonce)
+			errNotAttested, start, end, start, att.BeginHeight, att.EndHeight+1, att.Nonce)
 	}
 	dc, err := a.dataCommitment(ctx, att)
 	if err != nil {
@@ -166,7 +166,7 @@ func (a *Adapter) dataCommitment(ctx context.Context, att *chain.Attestation) (*
 	}
 	if root := dc.Root(); !bytes.Equal(root[:], att.TupleRoot) {
 		return nil, fmt.Errorf("%w: window [%d, %d] (nonce %d): attested %x, this node's headers give %x",
-			ErrAttestationMismatch, att.BeginHeight, att.EndHeight, att.Nonce, []byte(att.TupleRoot), root)
+			errAttestationMismatch, att.BeginHeight, att.EndHeight, att.Nonce, []byte(att.TupleRoot), root)
 	}
 	return dc, nil
 }
@@ -185,7 +185,7 @@ func (a *Adapter) DataRootTupleRoot(ctx context.Context, start, end uint64) ([32
 // tuple against the attested root of the window [start, end).
 func (a *Adapter) DataRootTupleInclusionProof(ctx context.Context, height, start, end uint64) (blobstream.AttestationProof, error) {
 	if height < start || height >= end {
-		return blobstream.AttestationProof{}, fmt.Errorf("%w: height %d is outside the range [%d, %d)", ErrInvalidHeight, height, start, end)
+		return blobstream.AttestationProof{}, fmt.Errorf("%w: height %d is outside the range [%d, %d)", errInvalidHeight, height, start, end)
 	}
 	att, dc, err := a.window(ctx, start, end)
 	if err != nil {
@@ -201,7 +201,7 @@ func (a *Adapter) DataRootTupleInclusionProof(ctx context.Context, height, start
 // height must be attested (AttestedWindow).
 func (a *Adapter) SharesProof(ctx context.Context, height uint64, ns da.Namespace, commitment []byte) (*blobstream.SharesProof, error) {
 	if len(commitment) != blobs.CommitmentSize {
-		return nil, fmt.Errorf("%w: commitment of %d bytes, want %d", ErrInvalidBlob, len(commitment), blobs.CommitmentSize)
+		return nil, fmt.Errorf("%w: commitment of %d bytes, want %d", errInvalidBlob, len(commitment), blobs.CommitmentSize)
 	}
 	att, err := a.AttestedWindow(ctx, height)
 	if err != nil {
@@ -221,7 +221,7 @@ func (a *Adapter) SharesProof(ctx context.Context, height uint64, ns da.Namespac
 	}
 	eds, err := a.node.Square(ctx, height)
 	if errors.Is(err, p2p.ErrNotFound) {
-		return nil, fmt.Errorf("%w: square of height %d is not held by this node: %w", ErrBlobNotFound, height, err)
+		return nil, fmt.Errorf("%w: square of height %d is not held by this node: %w", errBlobNotFound, height, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("rollupadapter: square of height %d: %w", height, err)
@@ -231,7 +231,7 @@ func (a *Adapter) SharesProof(ctx context.Context, height uint64, ns da.Namespac
 		return nil, fmt.Errorf("rollupadapter: square of height %d: %w", height, err)
 	}
 	if _, err := x.FindBlob(ns, commitment); errors.Is(err, blobs.ErrBlobNotFound) {
-		return nil, fmt.Errorf("%w: no blob of namespace %s with commitment %X at height %d", ErrBlobNotFound, ns, commitment, height)
+		return nil, fmt.Errorf("%w: no blob of namespace %s with commitment %X at height %d", errBlobNotFound, ns, commitment, height)
 	}
 	return blobstream.ProveBlob(x, ns, commitment, ap)
 }

@@ -7,36 +7,36 @@ import (
 	"github.com/quadrant-da/quadrant/da"
 )
 
-// HeaderAPI is the "header" module, as celestia-node's (plus SubscribeFrom).
-type HeaderAPI struct {
+// headerAPI is the "header" module, as celestia-node's (plus SubscribeFrom).
+type headerAPI struct {
 	Internal struct {
 		GetByHeight   func(context.Context, uint64) (*Header, error)        `perm:"read"`
 		LocalHead     func(context.Context) (*Header, error)                `perm:"read"`
 		NetworkHead   func(context.Context) (*Header, error)                `perm:"read"`
 		WaitForHeight func(context.Context, uint64) (*Header, error)        `perm:"read"`
-		SyncState     func(context.Context) (SyncState, error)              `perm:"read"`
+		SyncState     func(context.Context) (syncState, error)              `perm:"read"`
 		Subscribe     func(context.Context) (<-chan *Header, error)         `perm:"read"`
 		SubscribeFrom func(context.Context, uint64) (<-chan *Header, error) `perm:"read"`
 	}
 }
 
-func (a *HeaderAPI) GetByHeight(ctx context.Context, h uint64) (*Header, error) {
+func (a *headerAPI) GetByHeight(ctx context.Context, h uint64) (*Header, error) {
 	return a.Internal.GetByHeight(ctx, h)
 }
-func (a *HeaderAPI) LocalHead(ctx context.Context) (*Header, error) { return a.Internal.LocalHead(ctx) }
-func (a *HeaderAPI) NetworkHead(ctx context.Context) (*Header, error) {
+func (a *headerAPI) LocalHead(ctx context.Context) (*Header, error) { return a.Internal.LocalHead(ctx) }
+func (a *headerAPI) NetworkHead(ctx context.Context) (*Header, error) {
 	return a.Internal.NetworkHead(ctx)
 }
-func (a *HeaderAPI) WaitForHeight(ctx context.Context, h uint64) (*Header, error) {
+func (a *headerAPI) WaitForHeight(ctx context.Context, h uint64) (*Header, error) {
 	return a.Internal.WaitForHeight(ctx, h)
 }
-func (a *HeaderAPI) SyncState(ctx context.Context) (SyncState, error) {
+func (a *headerAPI) SyncState(ctx context.Context) (syncState, error) {
 	return a.Internal.SyncState(ctx)
 }
-func (a *HeaderAPI) Subscribe(ctx context.Context) (<-chan *Header, error) {
+func (a *headerAPI) Subscribe(ctx context.Context) (<-chan *Header, error) {
 	return a.Internal.Subscribe(ctx)
 }
-func (a *HeaderAPI) SubscribeFrom(ctx context.Context, from uint64) (<-chan *Header, error) {
+func (a *headerAPI) SubscribeFrom(ctx context.Context, from uint64) (<-chan *Header, error) {
 	return a.Internal.SubscribeFrom(ctx, from)
 }
 
@@ -47,7 +47,7 @@ func (m headerModule) GetByHeight(ctx context.Context, h uint64) (*Header, error
 	if err != nil {
 		return nil, err
 	}
-	return NewHeader(eh)
+	return newHeader(eh)
 }
 
 func (m headerModule) LocalHead(ctx context.Context) (*Header, error) {
@@ -55,7 +55,7 @@ func (m headerModule) LocalHead(ctx context.Context) (*Header, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewHeader(eh)
+	return newHeader(eh)
 }
 
 // NetworkHead is the header of the chain's newest block; if this node has not
@@ -74,9 +74,9 @@ func (m headerModule) WaitForHeight(ctx context.Context, h uint64) (*Header, err
 	return m.GetByHeight(ctx, h)
 }
 
-func (m headerModule) SyncState(ctx context.Context) (SyncState, error) {
+func (m headerModule) SyncState(ctx context.Context) (syncState, error) {
 	head := m.a.node.HeadHeight()
-	st := SyncState{ToHeight: head, Height: head, FromHeight: 1}
+	st := syncState{ToHeight: head, Height: head, FromHeight: 1}
 	net, err := m.a.node.NetworkHeight(ctx)
 	if err != nil {
 		st.Error = err.Error()
@@ -99,7 +99,7 @@ func (m headerModule) SubscribeFrom(ctx context.Context, from uint64) (<-chan *H
 	go func() {
 		defer close(out)
 		for eh := range in {
-			h, err := NewHeader(eh)
+			h, err := newHeader(eh)
 			if err != nil {
 				m.a.log.Warn("rollupadapter: header subscription", "err", err)
 				return
@@ -114,18 +114,18 @@ func (m headerModule) SubscribeFrom(ctx context.Context, from uint64) (<-chan *H
 	return out, nil
 }
 
-// ShareAPI is the part of the "share" module rollups use.
-type ShareAPI struct {
+// shareAPI is the part of the "share" module rollups use.
+type shareAPI struct {
 	Internal struct {
-		GetSharesByNamespace func(context.Context, HeaderRef, []byte) ([]NamespacedRow, error) `perm:"read"`
-		GetNamespaceData     func(context.Context, uint64, []byte) ([]NamespacedRow, error)    `perm:"read"`
+		GetSharesByNamespace func(context.Context, headerRef, []byte) ([]namespacedRow, error) `perm:"read"`
+		GetNamespaceData     func(context.Context, uint64, []byte) ([]namespacedRow, error)    `perm:"read"`
 	}
 }
 
-func (a *ShareAPI) GetSharesByNamespace(ctx context.Context, h HeaderRef, ns []byte) ([]NamespacedRow, error) {
+func (a *shareAPI) GetSharesByNamespace(ctx context.Context, h headerRef, ns []byte) ([]namespacedRow, error) {
 	return a.Internal.GetSharesByNamespace(ctx, h, ns)
 }
-func (a *ShareAPI) GetNamespaceData(ctx context.Context, h uint64, ns []byte) ([]NamespacedRow, error) {
+func (a *shareAPI) GetNamespaceData(ctx context.Context, h uint64, ns []byte) ([]namespacedRow, error) {
 	return a.Internal.GetNamespaceData(ctx, h, ns)
 }
 
@@ -134,14 +134,14 @@ type shareModule struct{ a *Adapter }
 // GetSharesByNamespace returns the shares of a namespace at the height of the
 // given header (or height), row by row, with their NMT proofs. Any valid
 // namespace is accepted, reserved ones included (reading is harmless).
-func (m shareModule) GetSharesByNamespace(ctx context.Context, h HeaderRef, nsb []byte) ([]NamespacedRow, error) {
+func (m shareModule) GetSharesByNamespace(ctx context.Context, h headerRef, nsb []byte) ([]namespacedRow, error) {
 	return m.GetNamespaceData(ctx, uint64(h), nsb)
 }
 
-func (m shareModule) GetNamespaceData(ctx context.Context, height uint64, nsb []byte) ([]NamespacedRow, error) {
+func (m shareModule) GetNamespaceData(ctx context.Context, height uint64, nsb []byte) ([]namespacedRow, error) {
 	ns, err := da.NamespaceFromBytes(nsb)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidNamespace, err)
+		return nil, fmt.Errorf("%w: %w", errInvalidNamespace, err)
 	}
 	if _, err := m.a.Header(ctx, height); err != nil {
 		return nil, err
@@ -150,36 +150,36 @@ func (m shareModule) GetNamespaceData(ctx context.Context, height uint64, nsb []
 	if err != nil {
 		return nil, fmt.Errorf("rollupadapter: namespace data of %s at %d: %w", ns, height, err)
 	}
-	out := make([]NamespacedRow, len(nd.Rows))
+	out := make([]namespacedRow, len(nd.Rows))
 	for i := range nd.Rows {
 		r := &nd.Rows[i]
 		shares := r.Shares
 		if shares == nil {
 			shares = [][]byte{}
 		}
-		out[i] = NamespacedRow{Shares: shares, Proof: &r.Proof, Row: r.Row}
+		out[i] = namespacedRow{Shares: shares, Proof: &r.Proof, Row: r.Row}
 	}
 	return out, nil
 }
 
-// DASAPI is the "das" module.
-type DASAPI struct {
+// dasAPI is the "das" module.
+type dasAPI struct {
 	Internal struct {
-		SamplingStats func(context.Context) (SamplingStats, error) `perm:"read"`
+		SamplingStats func(context.Context) (samplingStats, error) `perm:"read"`
 	}
 }
 
-func (a *DASAPI) SamplingStats(ctx context.Context) (SamplingStats, error) {
+func (a *dasAPI) SamplingStats(ctx context.Context) (samplingStats, error) {
 	return a.Internal.SamplingStats(ctx)
 }
 
 type dasModule struct{ a *Adapter }
 
-// SamplingStats returns the node's sampling stats if it samples; a node that
+// samplingStats returns the node's sampling stats if it samples; a node that
 // holds every square it serves (a bridge) reports every stored height as
 // sampled and catch-up done.
-func (m dasModule) SamplingStats(ctx context.Context) (SamplingStats, error) {
-	if s, ok := m.a.node.(SamplingStatsSource); ok {
+func (m dasModule) SamplingStats(ctx context.Context) (samplingStats, error) {
+	if s, ok := m.a.node.(samplingStatsSource); ok {
 		return s.SamplingStats(ctx)
 	}
 	head := m.a.node.HeadHeight()
@@ -187,7 +187,7 @@ func (m dasModule) SamplingStats(ctx context.Context) (SamplingStats, error) {
 	if err != nil {
 		net = head
 	}
-	return SamplingStats{
+	return samplingStats{
 		SampledChainHead: head, CatchupHead: head, NetworkHead: max(net, head),
 		CatchUpDone: head >= net, IsRunning: true, Concurrency: 0,
 		Extra: map[string]string{"mode": "full node: every stored square is held whole"},

@@ -43,7 +43,7 @@ func TestBlobRoundTripHTTPAndWS(t *testing.T) {
 		t.Run(scheme, func(t *testing.T) {
 			var api BlobAPI
 			tn.client(t, scheme, "blob", tn.token(t, "write"), &api)
-			var hapi HeaderAPI
+			var hapi headerAPI
 			tn.client(t, scheme, "header", tn.token(t, "read"), &hapi)
 			ctx := context.Background()
 			ns := testNS(t, "rt-"+scheme)
@@ -163,7 +163,7 @@ func TestBlobErrors(t *testing.T) {
 			return err
 		}, "invalid namespace"},
 		{"reserved namespace submit", func() error {
-			_, err := api.Submit(ctx, []*Blob{{Namespace: da.TxNamespace.Bytes(), Data: []byte("x")}}, nil)
+			_, err := api.Submit(ctx, []*Blob{{Namespace: da.TxNamespace().Bytes(), Data: []byte("x")}}, nil)
 			return err
 		}, "invalid namespace"},
 		{"oversized blob", func() error {
@@ -343,7 +343,7 @@ func checkCommitmentProof(t *testing.T, cp *CommitmentProof, dataRoot []byte, ns
 			t.Fatal(err)
 		}
 		f(&q)
-		if err := q.Verify(dataRoot, commitment); !errors.Is(err, ErrInvalidProof) && !errors.Is(err, blobs.ErrInvalidProof) {
+		if err := q.Verify(dataRoot, commitment); !errors.Is(err, errInvalidProof) && !errors.Is(err, blobs.ErrInvalidProof) {
 			t.Fatalf("%s altered: Verify = %v, want an invalid-proof error", what, err)
 		}
 	}
@@ -410,7 +410,7 @@ func TestCommitmentProofMultiRow(t *testing.T) {
 	tn := network(t)
 	var api BlobAPI
 	tn.client(t, "http", "blob", tn.token(t, "write"), &api)
-	var hapi HeaderAPI
+	var hapi headerAPI
 	tn.client(t, "http", "header", tn.token(t, "read"), &hapi)
 	ctx := context.Background()
 	ns := testNS(t, "cp-wide")

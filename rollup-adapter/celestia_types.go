@@ -28,7 +28,7 @@ type Blob struct {
 
 // toBlob checks a submitted JSON blob and returns it as a blobs.Blob.
 func (b *Blob) toBlob() (*blobs.Blob, error) {
-	ns, err := ParseNamespace(b.Namespace)
+	ns, err := parseNamespace(b.Namespace)
 	if err != nil {
 		return nil, err
 	}
@@ -151,21 +151,21 @@ func newCommitmentProof(p *blobs.CommitmentProof, qp *blobs.BlobProof) *Commitme
 // row count must match StartRow..EndRow. It does not verify the proof.
 func (p *CommitmentProof) Proof() (*blobs.CommitmentProof, error) {
 	if p == nil {
-		return nil, fmt.Errorf("%w: null commitment proof", ErrInvalidProof)
+		return nil, fmt.Errorf("%w: null commitment proof", errInvalidProof)
 	}
 	if len(p.NamespaceID) != da.NamespaceSize-1 {
-		return nil, fmt.Errorf("%w: namespace id of %d bytes, want %d", ErrInvalidProof, len(p.NamespaceID), da.NamespaceSize-1)
+		return nil, fmt.Errorf("%w: namespace id of %d bytes, want %d", errInvalidProof, len(p.NamespaceID), da.NamespaceSize-1)
 	}
 	ns, err := da.NamespaceFromBytes(append([]byte{p.NamespaceVersion}, p.NamespaceID...))
 	if err != nil {
-		return nil, fmt.Errorf("%w: namespace: %w", ErrInvalidProof, err)
+		return nil, fmt.Errorf("%w: namespace: %w", errInvalidProof, err)
 	}
 	rp := &p.RowProof
 	rows := len(rp.RowRoots)
 	if rows == 0 || len(rp.Proofs) != rows || len(p.SubtreeRootProofs) != rows ||
 		rp.EndRow < rp.StartRow || int64(rp.EndRow)-int64(rp.StartRow)+1 != int64(rows) {
 		return nil, fmt.Errorf("%w: rows %d..%d with %d row roots, %d row proofs and %d subtree root proofs",
-			ErrInvalidProof, rp.StartRow, rp.EndRow, rows, len(rp.Proofs), len(p.SubtreeRootProofs))
+			errInvalidProof, rp.StartRow, rp.EndRow, rows, len(rp.Proofs), len(p.SubtreeRootProofs))
 	}
 	out := &blobs.CommitmentProof{
 		SubtreeRoots:      p.SubtreeRoots,
@@ -179,13 +179,13 @@ func (p *CommitmentProof) Proof() (*blobs.CommitmentProof, error) {
 	for i := 0; i < rows; i++ {
 		sp, mp := p.SubtreeRootProofs[i], rp.Proofs[i]
 		if sp == nil || mp == nil {
-			return nil, fmt.Errorf("%w: row %d: null proof", ErrInvalidProof, i)
+			return nil, fmt.Errorf("%w: row %d: null proof", errInvalidProof, i)
 		}
 		if mp.Total < 0 || mp.Total > math.MaxInt32 || mp.Index < 0 || mp.Index >= mp.Total {
-			return nil, fmt.Errorf("%w: row %d root proof of leaf %d of %d", ErrInvalidProof, i, mp.Index, mp.Total)
+			return nil, fmt.Errorf("%w: row %d root proof of leaf %d of %d", errInvalidProof, i, mp.Index, mp.Total)
 		}
 		if !bytes.Equal(mp.LeafHash, da.MerkleLeafHash(rp.RowRoots[i])) {
-			return nil, fmt.Errorf("%w: row %d root proof's leaf hash %X is not the row root's", ErrInvalidProof, i, mp.LeafHash)
+			return nil, fmt.Errorf("%w: row %d root proof's leaf hash %X is not the row root's", errInvalidProof, i, mp.LeafHash)
 		}
 		out.SubtreeRootProofs[i] = *sp
 		out.RowRoots[i] = rp.RowRoots[i]
@@ -197,7 +197,7 @@ func (p *CommitmentProof) Proof() (*blobs.CommitmentProof, error) {
 // Verify checks, from the data root alone, that p proves a blob with share
 // commitment commitment in the committed square (blobs.CommitmentProof.Verify
 // with Celestia's subtree root threshold). It returns nil or an error
-// wrapping ErrInvalidProof or blobs.ErrInvalidProof.
+// wrapping errInvalidProof or blobs.ErrInvalidProof.
 func (p *CommitmentProof) Verify(dataRoot, commitment []byte) error {
 	cp, err := p.Proof()
 	if err != nil {
@@ -228,8 +228,8 @@ type Header struct {
 	Raw          []byte          `json:"quadrant_header"`
 }
 
-// NewHeader returns the JSON form of h.
-func NewHeader(h *da.ExtendedHeader) (*Header, error) {
+// newHeader returns the JSON form of h.
+func newHeader(h *da.ExtendedHeader) (*Header, error) {
 	hdr, err := cmtjson.Marshal(h.SignedHeader.Header)
 	if err != nil {
 		return nil, fmt.Errorf("rollupadapter: encoding header: %w", err)
@@ -258,15 +258,15 @@ func (h *Header) ExtendedHeader() (*da.ExtendedHeader, error) {
 	return da.UnmarshalExtendedHeader(h.Raw)
 }
 
-// HeaderRef is a share-module parameter naming a height: either a number,
+// headerRef is a share-module parameter naming a height: either a number,
 // or a header object (as returned by header.GetByHeight) whose height is read.
-type HeaderRef uint64
+type headerRef uint64
 
 // UnmarshalJSON accepts a number, a decimal string, or a header object.
-func (r *HeaderRef) UnmarshalJSON(b []byte) error {
+func (r *headerRef) UnmarshalJSON(b []byte) error {
 	var n uint64
 	if err := json.Unmarshal(b, &n); err == nil {
-		*r = HeaderRef(n)
+		*r = headerRef(n)
 		return nil
 	}
 	var s string
@@ -275,7 +275,7 @@ func (r *HeaderRef) UnmarshalJSON(b []byte) error {
 		if err != nil {
 			return fmt.Errorf("rollupadapter: height %q: %w", s, err)
 		}
-		*r = HeaderRef(n)
+		*r = headerRef(n)
 		return nil
 	}
 	var obj struct {
@@ -295,21 +295,21 @@ func (r *HeaderRef) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("rollupadapter: header without a valid height: %w", err)
 	}
-	*r = HeaderRef(n)
+	*r = headerRef(n)
 	return nil
 }
 
-// NamespacedRow is celestia-node's share.NamespacedRow JSON: the shares of a
+// namespacedRow is celestia-node's share.NamespacedRow JSON: the shares of a
 // namespace in one row of the original square and their NMT proof against
 // the row root (an absence proof when there are none).
-type NamespacedRow struct {
+type namespacedRow struct {
 	Shares [][]byte  `json:"shares"`
 	Proof  *da.Proof `json:"proof"`
 	Row    int       `json:"row"`
 }
 
-// SyncState is celestia-node's header sync state JSON.
-type SyncState struct {
+// syncState is celestia-node's header sync state JSON.
+type syncState struct {
 	ID         uint64 `json:"id"`
 	FromHeight uint64 `json:"from_height"`
 	ToHeight   uint64 `json:"to_height"`

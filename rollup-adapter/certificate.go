@@ -13,6 +13,8 @@ import (
 )
 
 // ErrCertificate is wrapped by every certificate verification failure.
+//
+// Exported for a DAC consumer (a rollup node or bridge) verifying Quadrant availability certificates in Go.
 var ErrCertificate = errors.New("rollupadapter: invalid availability certificate")
 
 // Certificate proves, to anyone who knows the chain's validator set, that a
@@ -33,6 +35,8 @@ type Certificate struct {
 
 // NewCertificate builds the certificate of the blob of ns with commitment at
 // height.
+//
+// Exported for a DAC consumer (a rollup node or bridge) verifying Quadrant availability certificates in Go.
 func NewCertificate(ctx context.Context, a *Adapter, height uint64, ns da.Namespace, commitment []byte) (*Certificate, error) {
 	_, p, hdr, err := a.Proof(ctx, height, ns, commitment)
 	if err != nil {
@@ -60,6 +64,8 @@ func NewCertificate(ctx context.Context, a *Adapter, height uint64, ns da.Namesp
 // namespace with c's commitment in the square of that data root. If data is
 // not nil, it must be the blob's data (its share commitment is recomputed).
 // It returns nil or an error wrapping ErrCertificate.
+//
+// Exported for a DAC consumer (a rollup node or bridge) verifying Quadrant availability certificates in Go.
 func VerifyCertificate(c *Certificate, chainID string, trusted *cmttypes.ValidatorSet, data []byte) error {
 	if c == nil || c.Proof == nil || trusted == nil {
 		return fmt.Errorf("%w: missing certificate, proof or trusted validator set", ErrCertificate)

@@ -60,13 +60,13 @@ type DACMember struct {
 // keccak → (height, commitment) index (back it with the node's datastore).
 func NewDACMember(a *Adapter, cfg DACConfig, index KV, logger *slog.Logger) (*DACMember, error) {
 	if a == nil || index == nil || cfg.Key == nil || cfg.Sequencer == (EthAddress{}) {
-		return nil, fmt.Errorf("%w: a DAC member needs an adapter, an index store, a key and the trusted sequencer's address", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: a DAC member needs an adapter, an index store, a key and the trusted sequencer's address", errInvalidConfig)
 	}
 	if cfg.Namespace == (da.Namespace{}) {
 		cfg.Namespace = a.cfg.DefaultNamespace
 	}
 	if err := cfg.Namespace.ValidateForBlob(); err != nil {
-		return nil, fmt.Errorf("%w: DAC namespace: %w", ErrInvalidConfig, err)
+		return nil, fmt.Errorf("%w: DAC namespace: %w", errInvalidConfig, err)
 	}
 	if cfg.MaxListHashes <= 0 {
 		cfg.MaxListHashes = 100
@@ -147,7 +147,7 @@ func (m *DACMember) makeAvailable(ctx context.Context, batches [][]byte) error {
 	if len(todo) == 0 {
 		return nil
 	}
-	res, err := m.a.Submit(ctx, SubmitRequest{Blobs: todo})
+	res, err := m.a.Submit(ctx, submitRequest{Blobs: todo})
 	if err != nil {
 		return fmt.Errorf("rollupadapter: making %d batches available: %w", len(todo), err)
 	}
@@ -171,7 +171,7 @@ func (m *DACMember) held(ctx context.Context, loc location) (bool, error) {
 	switch {
 	case err == nil:
 		return true, nil
-	case errors.Is(err, ErrBlobNotFound):
+	case errors.Is(err, errBlobNotFound):
 		return false, nil
 	}
 	return false, fmt.Errorf("rollupadapter: confirming batch at height %d is still held: %w", loc.height, err)
@@ -185,7 +185,7 @@ func (m *DACMember) OffChainData(ctx context.Context, hash []byte) ([]byte, erro
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("%w: no batch with keccak256 %x", ErrBlobNotFound, hash)
+		return nil, fmt.Errorf("%w: no batch with keccak256 %x", errBlobNotFound, hash)
 	}
 	b, err := m.a.Blob(ctx, loc.height, m.cfg.Namespace, loc.commitment)
 	if err != nil {
@@ -213,7 +213,7 @@ func (m *DACMember) Certificate(ctx context.Context, hash []byte) (*Certificate,
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("%w: no batch with keccak256 %x", ErrBlobNotFound, hash)
+		return nil, fmt.Errorf("%w: no batch with keccak256 %x", errBlobNotFound, hash)
 	}
 	return NewCertificate(ctx, m.a, loc.height, m.cfg.Namespace, loc.commitment)
 }

@@ -160,8 +160,8 @@ func TestDACRateLimit(t *testing.T) {
 	if code, body := send("192.0.2.1", batchOf(2, "status_getStatus", "")); code != 200 || strings.Count(body, `"uptime"`) != 2 {
 		t.Fatalf("2-call batch within the burst: %d %s", code, body)
 	}
-	if code, body := send("192.0.2.1", []byte(status)); code != http.StatusTooManyRequests || !strings.Contains(body, ErrRateLimited.Error()) {
-		t.Fatalf("call over the rate: %d %s, want 429 %q", code, body, ErrRateLimited)
+	if code, body := send("192.0.2.1", []byte(status)); code != http.StatusTooManyRequests || !strings.Contains(body, errRateLimited.Error()) {
+		t.Fatalf("call over the rate: %d %s, want 429 %q", code, body, errRateLimited)
 	}
 	if code, _ := send("192.0.2.2", []byte(status)); code != 200 {
 		t.Fatalf("another client: %d, want 200", code)

@@ -83,7 +83,7 @@ func (m *DACMember) Handler() http.Handler {
 func (m *DACMember) refuseRate(w http.ResponseWriter, client string) {
 	m.log.Warn("rollupadapter: DAC client over its rate", "client", client)
 	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(1/max(m.a.cfg.DAC.RateLimit, 1e-9)))))
-	writeDACError(w, http.StatusTooManyRequests, fmt.Sprintf("%v: client %s", ErrRateLimited, client))
+	writeDACError(w, http.StatusTooManyRequests, fmt.Sprintf("%v: client %s", errRateLimited, client))
 }
 
 // writeDACError answers with one JSON-RPC error (id null, code -32600 for
@@ -252,7 +252,7 @@ func (m *DACMember) call(ctx context.Context, req jsonReq, budget int64) jsonRes
 		size := int64(2)
 		for _, h := range hs {
 			data, err := m.OffChainData(ctx, h[:])
-			if errors.Is(err, ErrBlobNotFound) {
+			if errors.Is(err, errBlobNotFound) {
 				continue // cdk lists only what it has
 			}
 			if err != nil {

@@ -20,7 +20,7 @@ func ethKey(t *testing.T, b byte) *EthKey {
 	t.Helper()
 	secret := make([]byte, 32)
 	secret[31] = b
-	k, err := NewEthKey(secret)
+	k, err := newEthKey(secret)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,6 +35,8 @@ func (b *ArgBytes) UnmarshalText(t []byte) error {
 }
 
 // HexUint64 is cdk's ArgUint64: 0x-prefixed hex in JSON.
+//
+// Exported for Go clients of the DAC member: a wire type of cdk's DAC API.
 type HexUint64 uint64
 
 // MarshalText encodes u as 0x-prefixed hex.
@@ -53,6 +55,8 @@ func (u *HexUint64) UnmarshalText(t []byte) error {
 }
 
 // Hash32 is a 32-byte hash in 0x-hex JSON (go-ethereum's common.Hash).
+//
+// Exported for Go clients of the DAC member: a wire type of cdk's DAC API.
 type Hash32 [32]byte
 
 // MarshalText encodes h as 0x-prefixed hex.
@@ -73,6 +77,8 @@ func (h *Hash32) UnmarshalText(t []byte) error {
 }
 
 // Address20 is an Ethereum address in 0x-hex JSON.
+//
+// Exported for Go clients of the DAC member: a wire type of cdk's DAC API.
 type Address20 [20]byte
 
 // MarshalText encodes a as 0x-prefixed hex.
@@ -118,6 +124,8 @@ func (s *SignedSequence) batches() [][]byte {
 }
 
 // Batch is cdk's types.Batch (Banana).
+//
+// Exported for Go clients of the DAC member: a wire type of cdk's DAC API.
 type Batch struct {
 	L2Data            ArgBytes  `json:"L2Data"`
 	ForcedGER         Hash32    `json:"forcedGlobalExitRoot"`
@@ -127,6 +135,8 @@ type Batch struct {
 }
 
 // SequenceBanana is cdk's types.SequenceBanana.
+//
+// Exported for Go clients of the DAC member: a wire type of cdk's DAC API.
 type SequenceBanana struct {
 	Batches              []Batch   `json:"batches"`
 	OldAccInputHash      Hash32    `json:"oldAccInputhash"`
@@ -135,6 +145,8 @@ type SequenceBanana struct {
 }
 
 // SignedSequenceBanana is cdk's types.SignedSequenceBanana.
+//
+// Exported for Go clients of the DAC member: a wire type of cdk's DAC API.
 type SignedSequenceBanana struct {
 	Sequence  SequenceBanana `json:"sequence"`
 	Signature ArgBytes       `json:"signature"`

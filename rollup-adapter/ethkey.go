@@ -14,11 +14,13 @@ import (
 )
 
 // ErrSignature is wrapped by Ethereum signature failures.
+//
+// Exported for Go clients of the DAC member, which check who signed a sequence.
 var ErrSignature = errors.New("rollupadapter: invalid signature")
 
-// ErrKeyFile is wrapped when a key file is unsafe on disk or unreadable as a
+// errKeyFile is wrapped when a key file is unsafe on disk or unreadable as a
 // key.
-var ErrKeyFile = errors.New("rollupadapter: invalid key file")
+var errKeyFile = errors.New("rollupadapter: invalid key file")
 
 // EthAddress is a 20-byte Ethereum address.
 type EthAddress [20]byte
@@ -46,11 +48,11 @@ func ParseEthKey(s string) (*EthKey, error) {
 	if err != nil || len(b) != 32 {
 		return nil, errors.New("rollupadapter: Ethereum private key: want 64 hex digits")
 	}
-	return NewEthKey(b)
+	return newEthKey(b)
 }
 
-// NewEthKey returns the key with the given 32-byte secret.
-func NewEthKey(secret []byte) (*EthKey, error) {
+// newEthKey returns the key with the given 32-byte secret.
+func newEthKey(secret []byte) (*EthKey, error) {
 	if len(secret) != 32 {
 		return nil, errors.New("rollupadapter: Ethereum private key must be 32 bytes")
 	}
@@ -83,6 +85,8 @@ func (k *EthKey) Sign(hash []byte) ([]byte, error) {
 
 // RecoverEthSigner returns the address that made sig (65 bytes R ‖ S ‖ V,
 // V ∈ {0, 1, 27, 28}) over hash.
+//
+// Exported for Go clients of the DAC member, which check who signed a sequence.
 func RecoverEthSigner(hash, sig []byte) (EthAddress, error) {
 	if len(hash) != 32 || len(sig) != 65 {
 		return EthAddress{}, fmt.Errorf("%w: want a 32-byte hash and a 65-byte signature", ErrSignature)
@@ -105,7 +109,7 @@ func RecoverEthSigner(hash, sig []byte) (EthAddress, error) {
 // LoadOrCreateEthKey reads the hex secp256k1 secret at path (a DAC member's
 // key), or creates one from crypto/rand (file mode 0600, parent directory
 // 0700) if the file does not exist. A file readable or writable by group or
-// others is refused with ErrKeyFile, saying to chmod 600 it: whoever reads
+// others is refused with errKeyFile, saying to chmod 600 it: whoever reads
 // the key can sign as a committee member.
 func LoadOrCreateEthKey(path string) (*EthKey, error) {
 	b, err := os.ReadFile(path)
@@ -120,11 +124,11 @@ func LoadOrCreateEthKey(path string) (*EthKey, error) {
 		return nil, fmt.Errorf("rollupadapter: stat %s: %w", path, err)
 	}
 	if m := fi.Mode().Perm(); m&0o077 != 0 {
-		return nil, fmt.Errorf("%w: %s has mode %v, readable or writable by others; want 0600 (chmod 600 %s)", ErrKeyFile, path, m, path)
+		return nil, fmt.Errorf("%w: %s has mode %v, readable or writable by others; want 0600 (chmod 600 %s)", errKeyFile, path, m, path)
 	}
 	k, err := ParseEthKey(string(b))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrKeyFile, path, err)
+		return nil, fmt.Errorf("%w: %s: %w", errKeyFile, path, err)
 	}
 	return k, nil
 }
@@ -136,7 +140,7 @@ func createEthKey(path string) (*EthKey, error) {
 		if _, err := rand.Read(secret); err != nil {
 			return nil, fmt.Errorf("rollupadapter: generate key: %w", err)
 		}
-		k, _ = NewEthKey(secret)
+		k, _ = newEthKey(secret)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("rollupadapter: create directory for %s: %w", path, err)

@@ -33,7 +33,7 @@ func TestLoadOrCreateEthKey(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := LoadOrCreateEthKey(path)
-		if !errors.Is(err, ErrKeyFile) || !strings.Contains(err.Error(), "chmod 600") {
+		if !errors.Is(err, errKeyFile) || !strings.Contains(err.Error(), "chmod 600") {
 			t.Errorf("mode %v: %v, want ErrKeyFile saying chmod 600", mode, err)
 		}
 	}
@@ -47,7 +47,7 @@ func TestLoadOrCreateEthKey(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("not hex\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadOrCreateEthKey(bad); !errors.Is(err, ErrKeyFile) {
+	if _, err := LoadOrCreateEthKey(bad); !errors.Is(err, errKeyFile) {
 		t.Fatalf("garbage key file: %v, want ErrKeyFile", err)
 	}
 }

@@ -379,11 +379,11 @@ func internal(api any) any {
 	switch a := api.(type) {
 	case *BlobAPI:
 		return &a.Internal
-	case *HeaderAPI:
+	case *headerAPI:
 		return &a.Internal
-	case *ShareAPI:
+	case *shareAPI:
 		return &a.Internal
-	case *DASAPI:
+	case *dasAPI:
 		return &a.Internal
 	case *DAAPI:
 		return &a.Internal

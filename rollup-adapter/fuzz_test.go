@@ -26,7 +26,7 @@ func FuzzDecoders(f *testing.F) {
 	f.Add(MakeID(3, make([]byte, 32)))
 	f.Add([]byte(`{"subtree_roots":["AAAA"],"subtree_root_proofs":[{"start":0,"end":1,"nodes":[]}],"namespace_id":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==","namespace_version":0,"row_proof":{"row_roots":["00"],"proofs":[{"total":"1","index":"0","leaf_hash":"","aunts":[]}],"start_row":0,"end_row":0}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var r HeaderRef
+		var r headerRef
 		_ = json.Unmarshal(b, &r)
 		var hb ArgBytes
 		if json.Unmarshal(b, &hb) == nil {
@@ -79,9 +79,9 @@ func FuzzDACRequest(f *testing.F) {
 	}
 	secret := make([]byte, 32)
 	secret[31] = 9
-	key, _ := NewEthKey(secret)
+	key, _ := newEthKey(secret)
 	secret[31] = 10
-	seq, _ := NewEthKey(secret)
+	seq, _ := newEthKey(secret)
 	m, err := NewDACMember(a, DACConfig{Sequencer: seq.Address(), Key: key}, dssync.MutexWrap(datastore.NewMapDatastore()), nil)
 	if err != nil {
 		f.Fatal(err)
@@ -99,7 +99,7 @@ func FuzzDACRequest(f *testing.F) {
 // nullNode holds nothing and refuses submissions.
 type nullNode struct{}
 
-func (nullNode) SubmitBlobs(context.Context, SubmitRequest) (Submission, error) {
+func (nullNode) SubmitBlobs(context.Context, submitRequest) (Submission, error) {
 	return nil, errors.New("nullnode: no chain")
 }
 func (nullNode) NetworkHeight(context.Context) (uint64, error) { return 0, nil }

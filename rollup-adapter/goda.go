@@ -15,6 +15,8 @@ import (
 )
 
 // go-da v0.9.0's JSON-RPC error codes.
+//
+// Exported for Go clients of the go-da API, which compare these codes.
 const (
 	CodeBlobNotFound               = 32001
 	CodeBlobSizeOverLimit          = 32002
@@ -28,6 +30,8 @@ const (
 
 // CodedError is an error sent with a go-da JSON-RPC code; its message is
 // go-da's canonical message for the code followed by Quadrant's detail.
+//
+// Exported for Go clients of the go-da API, which read the code of a failure.
 type CodedError struct {
 	Code    int
 	Message string
@@ -51,14 +55,14 @@ var codes = []struct {
 	code int
 	msg  string
 }{
-	{ErrBlobNotFound, CodeBlobNotFound, "blob: not found"},
-	{ErrBlobTooLarge, CodeBlobSizeOverLimit, "blob: over size limit"},
-	{ErrTxTimedOut, CodeTxTimedOut, "timed out waiting for tx to be included in a block"},
-	{ErrTxAlreadyInMempool, CodeTxAlreadyInMempool, "tx already in mempool"},
-	{ErrIncorrectSequence, CodeTxIncorrectAccountSequence, "incorrect account sequence"},
-	{ErrTxTooLarge, CodeTxTooLarge, "tx too large"},
+	{errBlobNotFound, CodeBlobNotFound, "blob: not found"},
+	{errBlobTooLarge, CodeBlobSizeOverLimit, "blob: over size limit"},
+	{errTxTimedOut, CodeTxTimedOut, "timed out waiting for tx to be included in a block"},
+	{errTxAlreadyInMempool, CodeTxAlreadyInMempool, "tx already in mempool"},
+	{errIncorrectSequence, CodeTxIncorrectAccountSequence, "incorrect account sequence"},
+	{errTxTooLarge, CodeTxTooLarge, "tx too large"},
 	{context.DeadlineExceeded, CodeContextDeadline, "context deadline"},
-	{ErrFutureHeight, CodeFutureHeight, "given height is from the future"},
+	{errFutureHeight, CodeFutureHeight, "given height is from the future"},
 }
 
 // codedError gives err its go-da code, if it has one.
@@ -128,7 +132,7 @@ func MakeID(height uint64, commitment []byte) []byte {
 // "blob: not found".
 func SplitID(id []byte) (uint64, []byte, error) {
 	if len(id) != 8+32 {
-		return 0, nil, fmt.Errorf("%w: malformed id of %d bytes (want 8-byte height ‖ 32-byte commitment)", ErrBlobNotFound, len(id))
+		return 0, nil, fmt.Errorf("%w: malformed id of %d bytes (want 8-byte height ‖ 32-byte commitment)", errBlobNotFound, len(id))
 	}
 	return binary.LittleEndian.Uint64(id[:8]), id[8:], nil
 }
@@ -152,8 +156,8 @@ func (m godaModule) Get(ctx context.Context, ids [][]byte, nsb []byte) ([][]byte
 			return nil, codedError(err)
 		}
 		b, err := m.a.Blob(ctx, h, ns, c)
-		if errors.Is(err, ErrFutureHeight) || errors.Is(err, ErrInvalidHeight) {
-			err = fmt.Errorf("%w: %w", ErrBlobNotFound, err)
+		if errors.Is(err, errFutureHeight) || errors.Is(err, errInvalidHeight) {
+			err = fmt.Errorf("%w: %w", errBlobNotFound, err)
 		}
 		if err != nil {
 			return nil, codedError(err)
@@ -221,7 +225,7 @@ func (m godaModule) Commit(_ context.Context, data [][]byte, nsb []byte) ([][]by
 // false; a height this node does not know is an error.
 func (m godaModule) Validate(ctx context.Context, ids, proofs [][]byte, nsb []byte) ([]bool, error) {
 	if len(ids) != len(proofs) {
-		return nil, fmt.Errorf("%w: %d ids but %d proofs", ErrInvalidProof, len(ids), len(proofs))
+		return nil, fmt.Errorf("%w: %d ids but %d proofs", errInvalidProof, len(ids), len(proofs))
 	}
 	ns, err := m.a.ResolveNamespace(nsb)
 	if err != nil {
@@ -258,7 +262,7 @@ func (m godaModule) SubmitWithOptions(ctx context.Context, data [][]byte, gas fl
 	if err != nil {
 		return nil, err
 	}
-	req := SubmitRequest{Blobs: bs, GasPrice: gasPrice(gas)}
+	req := submitRequest{Blobs: bs, GasPrice: gasPrice(gas)}
 	if s := strings.TrimSpace(string(options)); strings.HasPrefix(s, "{") {
 		var o SubmitOptions
 		if err := json.Unmarshal(options, &o); err != nil {

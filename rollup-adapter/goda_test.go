@@ -113,10 +113,10 @@ func TestErrorCodes(t *testing.T) {
 		code uint32
 		want error
 	}{
-		{chain.CodeSequence, ErrIncorrectSequence},
-		{chain.CodeBlobSize, ErrBlobTooLarge},
-		{chain.CodeTxTooLarge, ErrTxTooLarge},
-		{chain.CodeInsufficientFunds, ErrRejected},
+		{chain.CodeSequence, errIncorrectSequence},
+		{chain.CodeBlobSize, errBlobTooLarge},
+		{chain.CodeTxTooLarge, errTxTooLarge},
+		{chain.CodeInsufficientFunds, errRejected},
 	} {
 		in := &wallet.RejectedError{Code: c.code, Log: "lorem ipsum"}
 		if err := mapSubmitError(in); !errors.Is(err, c.want) || !errors.Is(err, wallet.ErrRejected) {

@@ -131,7 +131,7 @@ func TestLimitsValidate(t *testing.T) {
 	} {
 		c := DefaultConfig()
 		f(&c)
-		if err := c.Validate(); !errors.Is(err, ErrInvalidConfig) {
+		if err := c.Validate(); !errors.Is(err, errInvalidConfig) {
 			t.Errorf("%s: %v, want ErrInvalidConfig", name, err)
 		}
 	}

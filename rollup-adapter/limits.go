@@ -10,10 +10,10 @@ import (
 
 // Errors of the HTTP front-ends' guards (Alt-DA server, DAC member).
 var (
-	ErrRateLimited     = errors.New("rollupadapter: rate limit exceeded, slow down")
-	ErrBudgetExhausted = errors.New("rollupadapter: spending budget exhausted")
-	ErrForbidden       = errors.New("rollupadapter: forbidden")
-	ErrUnauthorized    = errors.New("rollupadapter: unauthorized")
+	errRateLimited     = errors.New("rollupadapter: rate limit exceeded, slow down")
+	errBudgetExhausted = errors.New("rollupadapter: spending budget exhausted")
+	errForbidden       = errors.New("rollupadapter: forbidden")
+	errUnauthorized    = errors.New("rollupadapter: unauthorized")
 )
 
 // HTTPTimeouts bound the connections of an HTTP front-end, so that a client
@@ -33,20 +33,20 @@ type HTTPTimeouts struct {
 	Idle time.Duration
 }
 
-// DefaultHTTPTimeouts: 10 s for headers, 2 minutes for a request (8 MiB at
+// defaultHTTPTimeouts: 10 s for headers, 2 minutes for a request (8 MiB at
 // 70 KiB/s), 5 minutes for an answer (2 minutes of body plus the default
 // 2-minute SubmitTimeout, with room), 2 minutes idle.
-func DefaultHTTPTimeouts() HTTPTimeouts {
+func defaultHTTPTimeouts() HTTPTimeouts {
 	return HTTPTimeouts{ReadHeader: 10 * time.Second, Read: 2 * time.Minute, Write: 5 * time.Minute, Idle: 2 * time.Minute}
 }
 
 func (t HTTPTimeouts) validate(name string, submit time.Duration) error {
 	if t.ReadHeader <= 0 || t.Read <= 0 || t.Write <= 0 || t.Idle <= 0 {
-		return fmt.Errorf("%w: %s timeouts %+v must all be positive", ErrInvalidConfig, name, t)
+		return fmt.Errorf("%w: %s timeouts %+v must all be positive", errInvalidConfig, name, t)
 	}
 	if t.Write <= t.Read+submit {
 		return fmt.Errorf("%w: %s write timeout %v must exceed the read timeout %v plus SubmitTimeout %v (an answer waits for inclusion)",
-			ErrInvalidConfig, name, t.Write, t.Read, submit)
+			errInvalidConfig, name, t.Write, t.Read, submit)
 	}
 	return nil
 }
@@ -83,36 +83,36 @@ type AltDAConfig struct {
 	Timeouts HTTPTimeouts
 }
 
-// DefaultAltDAConfig: Host names "localhost" (and the listen address's), no
+// defaultAltDAConfig: Host names "localhost" (and the listen address's), no
 // token (the default listen address is loopback), 10 puts/s per client in
 // bursts of 50, a budget of 1 GiB per hour (≈ 300 KB/s, several times the
-// batches of a busy OP chain), DefaultHTTPTimeouts.
-func DefaultAltDAConfig() AltDAConfig {
+// batches of a busy OP chain), defaultHTTPTimeouts.
+func defaultAltDAConfig() AltDAConfig {
 	return AltDAConfig{
 		AllowedHosts: []string{"localhost"},
 		RateLimit:    10, RateBurst: 50,
 		BudgetBytes: 1 << 30, BudgetPeriod: time.Hour,
-		Timeouts: DefaultHTTPTimeouts(),
+		Timeouts: defaultHTTPTimeouts(),
 	}
 }
 
 func (c AltDAConfig) validate(submit time.Duration) error {
 	for _, h := range c.AllowedHosts {
 		if h == "" || strings.ContainsAny(h, ":/ ") {
-			return fmt.Errorf("%w: Alt-DA allowed host %q, want a host name without port or scheme, or \"*\"", ErrInvalidConfig, h)
+			return fmt.Errorf("%w: Alt-DA allowed host %q, want a host name without port or scheme, or \"*\"", errInvalidConfig, h)
 		}
 	}
 	switch {
 	case strings.ContainsAny(c.Token, ":@/ \t\r\n"):
-		return fmt.Errorf("%w: Alt-DA token must not contain ':', '@', '/' or spaces (it goes into URLs)", ErrInvalidConfig)
+		return fmt.Errorf("%w: Alt-DA token must not contain ':', '@', '/' or spaces (it goes into URLs)", errInvalidConfig)
 	case c.RateLimit < 0:
-		return fmt.Errorf("%w: Alt-DA rate limit %v, want ≥ 0", ErrInvalidConfig, c.RateLimit)
+		return fmt.Errorf("%w: Alt-DA rate limit %v, want ≥ 0", errInvalidConfig, c.RateLimit)
 	case c.RateLimit > 0 && c.RateBurst < 1:
-		return fmt.Errorf("%w: Alt-DA rate burst %d, want ≥ 1 when the rate limit is set", ErrInvalidConfig, c.RateBurst)
+		return fmt.Errorf("%w: Alt-DA rate burst %d, want ≥ 1 when the rate limit is set", errInvalidConfig, c.RateBurst)
 	case c.BudgetBytes < 0:
-		return fmt.Errorf("%w: Alt-DA budget %d bytes, want ≥ 0 (0: no budget)", ErrInvalidConfig, c.BudgetBytes)
+		return fmt.Errorf("%w: Alt-DA budget %d bytes, want ≥ 0 (0: no budget)", errInvalidConfig, c.BudgetBytes)
 	case c.BudgetBytes > 0 && c.BudgetPeriod <= 0:
-		return fmt.Errorf("%w: Alt-DA budget period %v, want > 0 when a budget is set", ErrInvalidConfig, c.BudgetPeriod)
+		return fmt.Errorf("%w: Alt-DA budget period %v, want > 0 when a budget is set", errInvalidConfig, c.BudgetPeriod)
 	}
 	return c.Timeouts.validate("Alt-DA", submit)
 }
@@ -141,25 +141,25 @@ type DACLimits struct {
 	Timeouts HTTPTimeouts
 }
 
-// DefaultDACLimits: bodies up to 64 MiB, batches of at most 100 calls,
+// defaultDACLimits: bodies up to 64 MiB, batches of at most 100 calls,
 // answers up to 64 MiB per request, 50 calls/s per client in bursts of 100,
-// DefaultHTTPTimeouts.
-func DefaultDACLimits() DACLimits {
+// defaultHTTPTimeouts.
+func defaultDACLimits() DACLimits {
 	return DACLimits{
 		MaxBodyBytes: 64 << 20, MaxBatchCalls: 100, MaxResponseBytes: 64 << 20,
 		RateLimit: 50, RateBurst: 100,
-		Timeouts: DefaultHTTPTimeouts(),
+		Timeouts: defaultHTTPTimeouts(),
 	}
 }
 
 func (l DACLimits) validate(submit time.Duration) error {
 	switch {
 	case l.MaxBodyBytes < 1 || l.MaxBatchCalls < 1 || l.MaxResponseBytes < 1:
-		return fmt.Errorf("%w: DAC MaxBodyBytes, MaxBatchCalls and MaxResponseBytes must be positive", ErrInvalidConfig)
+		return fmt.Errorf("%w: DAC MaxBodyBytes, MaxBatchCalls and MaxResponseBytes must be positive", errInvalidConfig)
 	case l.RateLimit < 0:
-		return fmt.Errorf("%w: DAC rate limit %v, want ≥ 0", ErrInvalidConfig, l.RateLimit)
+		return fmt.Errorf("%w: DAC rate limit %v, want ≥ 0", errInvalidConfig, l.RateLimit)
 	case l.RateLimit > 0 && l.RateBurst < l.MaxBatchCalls:
-		return fmt.Errorf("%w: DAC rate burst %d is below MaxBatchCalls %d: a full batch could never pass", ErrInvalidConfig, l.RateBurst, l.MaxBatchCalls)
+		return fmt.Errorf("%w: DAC rate burst %d is below MaxBatchCalls %d: a full batch could never pass", errInvalidConfig, l.RateBurst, l.MaxBatchCalls)
 	}
 	return l.Timeouts.validate("DAC", submit)
 }

@@ -16,23 +16,23 @@ import (
 // (celestia-node's and go-da's canonical messages), so they survive being
 // wrapped and sent over JSON-RPC.
 var (
-	ErrBlobNotFound       = errors.New("rollupadapter: blob: not found")
-	ErrHeaderNotFound     = errors.New("rollupadapter: header: not found")
-	ErrFutureHeight       = errors.New("rollupadapter: given height is from the future")
-	ErrTxTimedOut         = errors.New("rollupadapter: timed out waiting for tx to be included in a block")
-	ErrTxAlreadyInMempool = errors.New("rollupadapter: tx already in mempool")
-	ErrIncorrectSequence  = errors.New("rollupadapter: incorrect account sequence")
-	ErrBlobTooLarge       = errors.New("rollupadapter: blob: over size limit")
-	ErrTxTooLarge         = errors.New("rollupadapter: tx too large")
-	ErrInvalidNamespace   = errors.New("rollupadapter: invalid namespace")
-	ErrInvalidBlob        = errors.New("rollupadapter: invalid blob")
-	ErrInvalidHeight      = errors.New("rollupadapter: invalid height: heights start at 1")
-	ErrRejected           = errors.New("rollupadapter: transaction rejected")
-	ErrEvicted            = errors.New("rollupadapter: transaction evicted")
-	ErrUnknownSubmission  = errors.New("rollupadapter: unknown submission")
-	ErrInvalidProof       = errors.New("rollupadapter: invalid proof")
-	ErrInvalidConfig      = errors.New("rollupadapter: invalid config")
-	ErrStopped            = errors.New("rollupadapter: adapter stopped")
+	errBlobNotFound       = errors.New("rollupadapter: blob: not found")
+	errHeaderNotFound     = errors.New("rollupadapter: header: not found")
+	errFutureHeight       = errors.New("rollupadapter: given height is from the future")
+	errTxTimedOut         = errors.New("rollupadapter: timed out waiting for tx to be included in a block")
+	errTxAlreadyInMempool = errors.New("rollupadapter: tx already in mempool")
+	errIncorrectSequence  = errors.New("rollupadapter: incorrect account sequence")
+	errBlobTooLarge       = errors.New("rollupadapter: blob: over size limit")
+	errTxTooLarge         = errors.New("rollupadapter: tx too large")
+	errInvalidNamespace   = errors.New("rollupadapter: invalid namespace")
+	errInvalidBlob        = errors.New("rollupadapter: invalid blob")
+	errInvalidHeight      = errors.New("rollupadapter: invalid height: heights start at 1")
+	errRejected           = errors.New("rollupadapter: transaction rejected")
+	errEvicted            = errors.New("rollupadapter: transaction evicted")
+	errUnknownSubmission  = errors.New("rollupadapter: unknown submission")
+	errInvalidProof       = errors.New("rollupadapter: invalid proof")
+	errInvalidConfig      = errors.New("rollupadapter: invalid config")
+	errStopped            = errors.New("rollupadapter: adapter stopped")
 )
 
 // Node is what the Adapter needs from the node it runs in. The read methods
@@ -44,7 +44,7 @@ type Node interface {
 	// signed by the requested key, through that account's ordered
 	// submission queue, and returns once the transaction was admitted to
 	// the mempool. A CheckTx refusal is a *wallet.RejectedError.
-	SubmitBlobs(ctx context.Context, req SubmitRequest) (Submission, error)
+	SubmitBlobs(ctx context.Context, req submitRequest) (Submission, error)
 	// NetworkHeight returns the height of the newest committed block of the
 	// chain (which this node may not have ingested yet).
 	NetworkHeight(ctx context.Context) (uint64, error)
@@ -66,8 +66,8 @@ type Node interface {
 	Square(ctx context.Context, height uint64) (*erasure.ExtendedSquare, error)
 }
 
-// SubmitRequest is one pay-for-blobs submission.
-type SubmitRequest struct {
+// submitRequest is one pay-for-blobs submission.
+type submitRequest struct {
 	// KeyName selects the signing key; "" means the node's default key.
 	KeyName string
 	// SignerAddress, if set (hex or bech32-free 20-byte hex), selects the
@@ -88,16 +88,16 @@ type Submission interface {
 	Wait(ctx context.Context) (wallet.SubmissionStatus, error)
 }
 
-// SamplingStatsSource is implemented by nodes that sample (light nodes); for
+// samplingStatsSource is implemented by nodes that sample (light nodes); for
 // other nodes the Adapter reports the stats of a node that holds every square
 // it serves (see CelestiaAPI's das.SamplingStats).
-type SamplingStatsSource interface {
-	SamplingStats(ctx context.Context) (SamplingStats, error)
+type samplingStatsSource interface {
+	SamplingStats(ctx context.Context) (samplingStats, error)
 }
 
-// SamplingStats is celestia-node's das.SamplingStats JSON shape, defined
+// samplingStats is celestia-node's das.SamplingStats JSON shape, defined
 // once in sampling.
-type SamplingStats = sampling.Stats
+type samplingStats = sampling.Stats
 
-// SamplingWorker is one catch-up worker's state in SamplingStats.
-type SamplingWorker = sampling.WorkerStats
+// samplingWorker is one catch-up worker's state in samplingStats.
+type samplingWorker = sampling.WorkerStats

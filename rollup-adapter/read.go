@@ -34,7 +34,7 @@ func (a *Adapter) Blobs(ctx context.Context, height uint64, ns da.Namespace) ([]
 	k := hdr.DAH.SquareWidth() / 2
 	nd, err := a.node.NamespaceData(ctx, height, ns)
 	if errors.Is(err, p2p.ErrNotFound) {
-		return nil, fmt.Errorf("%w: height %d is not held by this node: %w", ErrBlobNotFound, height, err)
+		return nil, fmt.Errorf("%w: height %d is not held by this node: %w", errBlobNotFound, height, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("rollupadapter: namespace data of %s at %d: %w", ns, height, err)
@@ -45,8 +45,8 @@ func (a *Adapter) Blobs(ctx context.Context, height uint64, ns da.Namespace) ([]
 // blobReadError turns a header read failure into the blob API's errors: a
 // height that is not held means the blob is not found.
 func (a *Adapter) blobReadError(err error) error {
-	if errors.Is(err, ErrHeaderNotFound) {
-		return fmt.Errorf("%w: %w", ErrBlobNotFound, err)
+	if errors.Is(err, errHeaderNotFound) {
+		return fmt.Errorf("%w: %w", errBlobNotFound, err)
 	}
 	return err
 }
@@ -102,7 +102,7 @@ func parseNamespaceData(nd *p2p.NamespaceData, ns da.Namespace, height uint64, k
 func ExtendedIndex(index, k int) int { return (index/k)*2*k + index%k }
 
 // Blob returns the blob of ns with the given share commitment at height, or
-// an error wrapping ErrBlobNotFound.
+// an error wrapping errBlobNotFound.
 func (a *Adapter) Blob(ctx context.Context, height uint64, ns da.Namespace, commitment []byte) (PlacedBlob, error) {
 	all, err := a.Blobs(ctx, height, ns)
 	if err != nil {
@@ -113,7 +113,7 @@ func (a *Adapter) Blob(ctx context.Context, height uint64, ns da.Namespace, comm
 			return b, nil
 		}
 	}
-	return PlacedBlob{}, fmt.Errorf("%w: no blob of namespace %s with commitment %X at height %d", ErrBlobNotFound, ns, commitment, height)
+	return PlacedBlob{}, fmt.Errorf("%w: no blob of namespace %s with commitment %X at height %d", errBlobNotFound, ns, commitment, height)
 }
 
 // Proof returns the blob of ns with the given commitment at height, its
@@ -128,10 +128,10 @@ func (a *Adapter) Proof(ctx context.Context, height uint64, ns da.Namespace, com
 	if rr := storedRows(a.node); rr != nil {
 		b, p, err := blobs.ProveStoredBlob(ctx, rr, height, hdr.DAH, ns, commitment)
 		if errors.Is(err, blobs.ErrBlobNotFound) {
-			return nil, nil, nil, fmt.Errorf("%w: no blob of namespace %s with commitment %X at height %d", ErrBlobNotFound, ns, commitment, height)
+			return nil, nil, nil, fmt.Errorf("%w: no blob of namespace %s with commitment %X at height %d", errBlobNotFound, ns, commitment, height)
 		}
 		if errors.Is(err, p2p.ErrNotFound) {
-			return nil, nil, nil, fmt.Errorf("%w: square of height %d is not held by this node: %w", ErrBlobNotFound, height, err)
+			return nil, nil, nil, fmt.Errorf("%w: square of height %d is not held by this node: %w", errBlobNotFound, height, err)
 		}
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("rollupadapter: proving blob at height %d: %w", height, err)
@@ -140,7 +140,7 @@ func (a *Adapter) Proof(ctx context.Context, height uint64, ns da.Namespace, com
 	}
 	eds, err := a.node.Square(ctx, height)
 	if errors.Is(err, p2p.ErrNotFound) {
-		return nil, nil, nil, fmt.Errorf("%w: square of height %d is not held by this node: %w", ErrBlobNotFound, height, err)
+		return nil, nil, nil, fmt.Errorf("%w: square of height %d is not held by this node: %w", errBlobNotFound, height, err)
 	}
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("rollupadapter: square of height %d: %w", height, err)
@@ -151,7 +151,7 @@ func (a *Adapter) Proof(ctx context.Context, height uint64, ns da.Namespace, com
 	}
 	b, p, err := x.ProveBlob(ns, commitment)
 	if errors.Is(err, blobs.ErrBlobNotFound) {
-		return nil, nil, nil, fmt.Errorf("%w: no blob of namespace %s with commitment %X at height %d", ErrBlobNotFound, ns, commitment, height)
+		return nil, nil, nil, fmt.Errorf("%w: no blob of namespace %s with commitment %X at height %d", errBlobNotFound, ns, commitment, height)
 	}
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("rollupadapter: proving blob at height %d: %w", height, err)
@@ -200,7 +200,7 @@ func subscribe[T any](a *Adapter, ctx context.Context, from uint64, get func(con
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed {
-		return nil, ErrStopped
+		return nil, errStopped
 	}
 	if from == 0 {
 		from = a.node.HeadHeight() + 1

@@ -15,9 +15,9 @@ func (a *Adapter) Register(srv *rpc.Server) error {
 		impl, api any
 	}{
 		{"blob", blobModule{a}, &BlobAPI{}},
-		{"header", headerModule{a}, &HeaderAPI{}},
-		{"share", shareModule{a}, &ShareAPI{}},
-		{"das", dasModule{a}, &DASAPI{}},
+		{"header", headerModule{a}, &headerAPI{}},
+		{"share", shareModule{a}, &shareAPI{}},
+		{"das", dasModule{a}, &dasAPI{}},
 		{"da", godaModule{a}, &DAAPI{}},
 		{"blobstream", blobstreamModule{a}, &BlobstreamAPI{}},
 	} {

@@ -26,7 +26,7 @@
 // own auth.PermissionedProxy names only "Submit", and it panics on a bad tag
 // where Register returns an error. Register also refuses an API method
 // without a tagged field, which go-jsonrpc would otherwise serve unchecked.
-// A request without a token gets DefaultPerms (public); a token's
+// A request without a token gets defaultPerms (public); a token's
 // permissions always include public.
 //
 // # Tokens
@@ -36,7 +36,7 @@
 // crypto/hmac: no JWT module is in go.mod, and the format needs ~100 lines.
 // Only HS256 is accepted (never "none" or another alg named by the token),
 // strict unpadded base64url, known permissions, an optional expiry checked
-// against the injected clock, at most MaxTokenSize bytes; fuzzed. The secret
+// against the injected clock, at most maxTokenSize bytes; fuzzed. The secret
 // is the node's own 32 random bytes, hex in <home>/jwt_secret (0600; a file
 // readable by others is refused), separate from the p2p and consensus keys
 // (LoadOrCreateSecret). Tokens arrive as "Authorization: Bearer <token>" or,
@@ -51,14 +51,14 @@
 // is not trusted). Each HTTP request takes a token (429 with Retry-After when
 // empty; a go-jsonrpc batch counts as one request); a WebSocket upgrade
 // takes one and then every call on the connection takes one (a
-// RateLimitError otherwise). Body: a Content-Length over MaxBodyBytes is
+// rateLimitError otherwise). Body: a Content-Length over MaxBodyBytes is
 // answered 413 at once; a chunked body is cut at the limit (go-jsonrpc also
 // enforces it). WebSocket messages have the same bound: go-jsonrpc v0.10.0
 // reads each message whole with no limit and offers no hook, so the server
 // hands its upgrader a connection (through the ResponseWriter's Hijack) that
 // follows the client's frame headers and disconnects a client whose message
 // — one frame or many fragments — announces more than MaxBodyBytes, before
-// the payload is read (ErrMessageTooLarge, counted as "too_large"). Tokens,
+// the payload is read (errMessageTooLarge, counted as "too_large"). Tokens,
 // origin and rate are all checked before the upgrade; a connection without a
 // token gets public permissions, as an HTTP request does.
 //
@@ -78,7 +78,7 @@
 // quadrant_rpc_call_duration_seconds, quadrant_rpc_http_rejections_total,
 // quadrant_rpc_websocket_connections) go to the registry passed with
 // WithRegistry, which is also what MetricsAddr serves at /metrics — never
-// the global default registry. HealthPath (/health) answers 200 {"status":
+// the global default registry. healthPath (/health) answers 200 {"status":
 // "ok"} or 503 with the error of the check given by WithHealth; it needs no
 // token and is not rate limited.
 package rpc

@@ -8,10 +8,10 @@ import (
 	"github.com/filecoin-project/go-jsonrpc/auth"
 )
 
-// TokenCookie is the cookie a browser may carry a token in, for pages
+// tokenCookie is the cookie a browser may carry a token in, for pages
 // mounted with WithPage (a browser cannot set the Authorization header when
 // it follows a link).
-const TokenCookie = "quadrant_token"
+const tokenCookie = "quadrant_token"
 
 // page is an HTTP handler served next to JSON-RPC (see WithPage).
 type page struct {
@@ -25,7 +25,7 @@ type page struct {
 // exactly, and a WebSocket upgrade or POST on the root still reaches
 // JSON-RPC). The per-client rate limit applies. A non-empty perm requires a
 // token granting it, taken from the Authorization header ("Bearer <token>"),
-// the "token" query parameter or the TokenCookie cookie; without one the
+// the "token" query parameter or the tokenCookie cookie; without one the
 // answer is 401, with a token lacking perm 403.
 func WithPage(pattern string, perm auth.Permission, h http.Handler) Option {
 	return func(s *Server) { s.pages = append(s.pages, page{pattern, perm, h}) }
@@ -66,7 +66,7 @@ func (s *Server) pageHandler(p page) http.Handler {
 		client := ClientIP(r)
 		if !s.limiter.Allow(client) {
 			s.metrics.rejections.WithLabelValues("rate_limited").Inc()
-			httpError(w, http.StatusTooManyRequests, (&RateLimitError{Client: client}).Error())
+			httpError(w, http.StatusTooManyRequests, (&rateLimitError{Client: client}).Error())
 			return
 		}
 		if p.perm != "" {
@@ -74,10 +74,10 @@ func (s *Server) pageHandler(p page) http.Handler {
 			if token == "" {
 				s.metrics.rejections.WithLabelValues("unauthorized").Inc()
 				httpError(w, http.StatusUnauthorized, "rpc: "+p.pattern+" needs a token with "+string(p.perm)+
-					" permission (Authorization: Bearer, ?token= or the "+TokenCookie+" cookie)")
+					" permission (Authorization: Bearer, ?token= or the "+tokenCookie+" cookie)")
 				return
 			}
-			perms, err := VerifyToken(s.secret, token, s.now())
+			perms, err := verifyToken(s.secret, token, s.now())
 			if err != nil {
 				s.metrics.rejections.WithLabelValues("unauthorized").Inc()
 				httpError(w, http.StatusUnauthorized, err.Error())
@@ -103,7 +103,7 @@ func pageToken(r *http.Request) string {
 	if q := r.URL.Query().Get("token"); q != "" {
 		return q
 	}
-	if c, err := r.Cookie(TokenCookie); err == nil {
+	if c, err := r.Cookie(tokenCookie); err == nil {
 		return c.Value
 	}
 	return ""

@@ -55,7 +55,7 @@ func TestPages(t *testing.T) {
 		{"state without token", "/state", nil, 401, "needs a token"},
 		{"state with header", "/state", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+read) }, 200, "state"},
 		{"state with query", "/state?token=" + read, nil, 200, "state"},
-		{"state with cookie", "/state", func(r *http.Request) { r.AddCookie(&http.Cookie{Name: TokenCookie, Value: read}) }, 200, "state"},
+		{"state with cookie", "/state", func(r *http.Request) { r.AddCookie(&http.Cookie{Name: tokenCookie, Value: read}) }, 200, "state"},
 		{"state with public token", "/state?token=" + public, nil, 403, "does not grant read"},
 		{"state with bad token", "/state?token=x.y.z", nil, 401, "invalid token"},
 	}

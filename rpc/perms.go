@@ -13,56 +13,56 @@ import (
 
 // Permissions, as celestia-node's.
 const (
-	PermPublic auth.Permission = "public"
-	PermRead   auth.Permission = "read"
-	PermWrite  auth.Permission = "write"
-	PermAdmin  auth.Permission = "admin"
+	permPublic auth.Permission = "public"
+	permRead   auth.Permission = "read"
+	permWrite  auth.Permission = "write"
+	permAdmin  auth.Permission = "admin"
 )
 
-// Permission sets, as celestia-node's: DefaultPerms is what a request
+// Permission sets, as celestia-node's: defaultPerms is what a request
 // without a token gets; tokens made by `quadrant auth <level>` carry
-// ReadPerms, ReadWritePerms or AllPerms.
+// readPerms, readWritePerms or allPerms.
 var (
-	DefaultPerms   = []auth.Permission{PermPublic}
-	ReadPerms      = []auth.Permission{PermPublic, PermRead}
-	ReadWritePerms = []auth.Permission{PermPublic, PermRead, PermWrite}
-	AllPerms       = []auth.Permission{PermPublic, PermRead, PermWrite, PermAdmin}
+	defaultPerms   = []auth.Permission{permPublic}
+	readPerms      = []auth.Permission{permPublic, permRead}
+	readWritePerms = []auth.Permission{permPublic, permRead, permWrite}
+	allPerms       = []auth.Permission{permPublic, permRead, permWrite, permAdmin}
 )
 
 // PermsForLevel returns the permission set of a level name: "public",
 // "read", "write" or "admin".
 func PermsForLevel(level string) ([]auth.Permission, error) {
 	switch auth.Permission(level) {
-	case PermPublic:
-		return slices.Clone(DefaultPerms), nil
-	case PermRead:
-		return slices.Clone(ReadPerms), nil
-	case PermWrite:
-		return slices.Clone(ReadWritePerms), nil
-	case PermAdmin:
-		return slices.Clone(AllPerms), nil
+	case permPublic:
+		return slices.Clone(defaultPerms), nil
+	case permRead:
+		return slices.Clone(readPerms), nil
+	case permWrite:
+		return slices.Clone(readWritePerms), nil
+	case permAdmin:
+		return slices.Clone(allPerms), nil
 	}
 	return nil, fmt.Errorf("rpc: unknown permission level %q, want public, read, write or admin", level)
 }
 
-// PermissionError is returned to a caller whose token lacks the permission a
+// permissionError is returned to a caller whose token lacks the permission a
 // method needs. Its message is go-jsonrpc's wording, with the method's full
 // name: "missing permission to invoke 'blob.Submit' (need 'write')".
-type PermissionError struct {
+type permissionError struct {
 	Method string
 	Need   auth.Permission
 }
 
-func (e *PermissionError) Error() string {
+func (e *permissionError) Error() string {
 	return fmt.Sprintf("missing permission to invoke '%s' (need '%s')", e.Method, e.Need)
 }
 
-// RateLimitError is returned to a WebSocket caller that exceeds its rate.
-type RateLimitError struct {
+// rateLimitError is returned to a WebSocket caller that exceeds its rate.
+type rateLimitError struct {
 	Client string
 }
 
-func (e *RateLimitError) Error() string {
+func (e *rateLimitError) Error() string {
 	return fmt.Sprintf("rpc: rate limit exceeded for client %s, slow down", e.Client)
 }
 
@@ -90,8 +90,8 @@ func (s *Server) proxy(namespace string, impl, api any) error {
 		f := it.Field(i)
 		name := namespace + "." + f.Name
 		need := auth.Permission(f.Tag.Get("perm"))
-		if !slices.Contains(AllPerms, need) {
-			return fmt.Errorf("rpc: %s: perm tag %q, want one of %v", name, need, AllPerms)
+		if !slices.Contains(allPerms, need) {
+			return fmt.Errorf("rpc: %s: perm tag %q, want one of %v", name, need, allPerms)
 		}
 		if f.Type.Kind() != reflect.Func || f.Type.NumIn() < 1 || f.Type.In(0) != ctxType {
 			return fmt.Errorf("rpc: %s: field type %v, want a func taking a context.Context first", name, f.Type)
@@ -136,14 +136,14 @@ func (s *Server) guard(name string, need auth.Permission, ft reflect.Type, m ref
 		if ctx == nil {
 			ctx = context.Background()
 		}
-		if !auth.HasPerm(ctx, DefaultPerms, need) {
+		if !auth.HasPerm(ctx, defaultPerms, need) {
 			s.metrics.calls.WithLabelValues(name, "denied").Inc()
-			return fail(&PermissionError{Method: name, Need: need})
+			return fail(&permissionError{Method: name, Need: need})
 		}
 		if jsonrpc.GetConnectionType(ctx) == jsonrpc.ConnectionTypeWS {
 			if c, ok := ctx.Value(clientKey{}).(string); ok && !s.limiter.Allow(c) {
 				s.metrics.calls.WithLabelValues(name, "rate_limited").Inc()
-				return fail(&RateLimitError{Client: c})
+				return fail(&rateLimitError{Client: c})
 			}
 		}
 		start := time.Now()

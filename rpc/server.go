@@ -20,20 +20,20 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// HealthPath is where the server answers health checks (GET, no token).
-const HealthPath = "/health"
+// healthPath is where the server answers health checks (GET, no token).
+const healthPath = "/health"
 
-// ErrConfig is wrapped by Config.Validate.
-var ErrConfig = errors.New("rpc: invalid config")
+// errConfig is wrapped by Config.Validate.
+var errConfig = errors.New("rpc: invalid config")
 
-// ErrServer is wrapped by Server lifecycle misuse (Register after Start,
+// errServer is wrapped by Server lifecycle misuse (Register after Start,
 // Start twice).
-var ErrServer = errors.New("rpc: server misuse")
+var errServer = errors.New("rpc: server misuse")
 
 // Config is the operator configuration of the JSON-RPC server.
 type Config struct {
 	// ListenAddr serves JSON-RPC (HTTP POST and WebSocket on the same path,
-	// "/") and HealthPath.
+	// "/") and healthPath.
 	ListenAddr string `toml:"listen_addr"`
 	// MetricsAddr serves Prometheus metrics at /metrics; empty disables it.
 	MetricsAddr string `toml:"metrics_addr"`
@@ -73,26 +73,26 @@ func DefaultConfig() Config {
 // Validate checks the configuration.
 func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
-		return fmt.Errorf("%w: listen_addr %q: %v", ErrConfig, c.ListenAddr, err)
+		return fmt.Errorf("%w: listen_addr %q: %v", errConfig, c.ListenAddr, err)
 	}
 	if c.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
-			return fmt.Errorf("%w: metrics_addr %q: %v", ErrConfig, c.MetricsAddr, err)
+			return fmt.Errorf("%w: metrics_addr %q: %v", errConfig, c.MetricsAddr, err)
 		}
 	}
 	switch {
 	case c.RateLimit < 0:
-		return fmt.Errorf("%w: rate_limit %v, want ≥ 0", ErrConfig, c.RateLimit)
+		return fmt.Errorf("%w: rate_limit %v, want ≥ 0", errConfig, c.RateLimit)
 	case c.RateLimit > 0 && c.RateBurst < 1:
-		return fmt.Errorf("%w: rate_burst %d, want ≥ 1 when rate_limit is set", ErrConfig, c.RateBurst)
+		return fmt.Errorf("%w: rate_burst %d, want ≥ 1 when rate_limit is set", errConfig, c.RateBurst)
 	case c.MaxBodyBytes < 1:
-		return fmt.Errorf("%w: max_body_bytes %d, want ≥ 1", ErrConfig, c.MaxBodyBytes)
+		return fmt.Errorf("%w: max_body_bytes %d, want ≥ 1", errConfig, c.MaxBodyBytes)
 	case c.ReadHeaderTimeout <= 0 || c.IdleTimeout <= 0:
-		return fmt.Errorf("%w: timeouts must be positive", ErrConfig)
+		return fmt.Errorf("%w: timeouts must be positive", errConfig)
 	}
 	for _, o := range c.CORSOrigins {
 		if o == "" {
-			return fmt.Errorf("%w: empty CORS origin", ErrConfig)
+			return fmt.Errorf("%w: empty CORS origin", errConfig)
 		}
 	}
 	return nil
@@ -112,17 +112,17 @@ func WithRegistry(reg *prometheus.Registry) Option { return func(s *Server) { s.
 // time.Now).
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
-// WithHealth sets the check behind HealthPath: nil error answers 200, an
+// WithHealth sets the check behind healthPath: nil error answers 200, an
 // error 503 with its message (default: always healthy).
 func WithHealth(check func(context.Context) error) Option {
 	return func(s *Server) { s.health = check }
 }
 
-// WithJSONRPCOptions passes options to the underlying go-jsonrpc server,
+// withJSONRPCOptions passes options to the underlying go-jsonrpc server,
 // e.g. jsonrpc.WithServerErrors to give typed errors their JSON-RPC codes
 // (go-da's 32001–32008) or jsonrpc.WithParamDecoder. The request size limit
 // is always Config.MaxBodyBytes.
-func WithJSONRPCOptions(opts ...jsonrpc.ServerOption) Option {
+func withJSONRPCOptions(opts ...jsonrpc.ServerOption) Option {
 	return func(s *Server) { s.rpcOpts = append(s.rpcOpts, opts...) }
 }
 
@@ -161,7 +161,7 @@ func NewServer(cfg Config, secret []byte, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	if len(secret) < SecretSize {
-		return nil, fmt.Errorf("%w: %d bytes, want at least %d", ErrSecret, len(secret), SecretSize)
+		return nil, fmt.Errorf("%w: %d bytes, want at least %d", errSecret, len(secret), SecretSize)
 	}
 	s := &Server{cfg: cfg, secret: secret, now: time.Now}
 	for _, o := range opts {
@@ -171,7 +171,7 @@ func NewServer(cfg Config, secret []byte, opts ...Option) (*Server, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.MetricsAddr != "" && s.reg == nil {
-		return nil, fmt.Errorf("%w: metrics_addr is set but no registry was given (WithRegistry)", ErrConfig)
+		return nil, fmt.Errorf("%w: metrics_addr is set but no registry was given (WithRegistry)", errConfig)
 	}
 	var reg prometheus.Registerer
 	if s.reg != nil {
@@ -211,7 +211,7 @@ func (s *Server) Register(namespace string, impl, api any) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.started {
-		return fmt.Errorf("%w: Register(%q) after Start", ErrServer, namespace)
+		return fmt.Errorf("%w: Register(%q) after Start", errServer, namespace)
 	}
 	if namespace == "" || strings.ContainsAny(namespace, ". ") {
 		return fmt.Errorf("rpc: namespace %q, want a non-empty name without dots or spaces", namespace)
@@ -230,7 +230,7 @@ func (s *Server) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.started {
-		return fmt.Errorf("%w: Start called twice", ErrServer)
+		return fmt.Errorf("%w: Start called twice", errServer)
 	}
 	rl, err := net.Listen("tcp", s.cfg.ListenAddr)
 	if err != nil {
@@ -248,7 +248,7 @@ func (s *Server) Start(ctx context.Context) error {
 	s.cancel = cancel
 	s.stopDone = make(chan struct{})
 	mux := http.NewServeMux()
-	mux.HandleFunc(HealthPath, s.serveHealth)
+	mux.HandleFunc(healthPath, s.serveHealth)
 	mux.Handle("/", s.mountPages(mux, s.handler()))
 	s.addrs[0] = rl.Addr().String()
 	s.serve(base, rl, mux)
@@ -362,7 +362,7 @@ func (s *Server) handler() http.Handler {
 		if !s.limiter.Allow(client) {
 			s.metrics.rejections.WithLabelValues("rate_limited").Inc()
 			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(1/max(s.cfg.RateLimit, 1e-9)))))
-			httpError(w, http.StatusTooManyRequests, (&RateLimitError{Client: client}).Error())
+			httpError(w, http.StatusTooManyRequests, (&rateLimitError{Client: client}).Error())
 			return
 		}
 		ctx := context.WithValue(r.Context(), clientKey{}, client)
@@ -379,7 +379,7 @@ func (s *Server) handler() http.Handler {
 				httpError(w, http.StatusUnauthorized, "rpc: Authorization header must be 'Bearer <token>'")
 				return
 			}
-			perms, err := VerifyToken(s.secret, strings.TrimSpace(raw), s.now())
+			perms, err := verifyToken(s.secret, strings.TrimSpace(raw), s.now())
 			if err != nil {
 				s.metrics.rejections.WithLabelValues("unauthorized").Inc()
 				s.log.Warn("rpc: token refused", "client", client, "err", err)

@@ -156,7 +156,7 @@ func dial(t *testing.T, s *testServer, scheme, tok string) (*testAPI, jsonrpc.Cl
 func TestPermissionMatrix(t *testing.T) {
 	errs := jsonrpc.NewErrors()
 	errs.Register(32001, new(*notFoundError))
-	s := startServer(t, nil, WithJSONRPCOptions(jsonrpc.WithServerErrors(errs)))
+	s := startServer(t, nil, withJSONRPCOptions(jsonrpc.WithServerErrors(errs)))
 	levels := []string{"", "public", "read", "write", "admin"}
 	rank := map[string]int{"": 0, "public": 0, "read": 1, "write": 2, "admin": 3}
 	calls := []struct {
@@ -229,8 +229,8 @@ func TestPermissionMatrix(t *testing.T) {
 
 func TestBadTokensRefused(t *testing.T) {
 	s := startServer(t, nil)
-	expired, _ := NewToken(testSecret, AllPerms, s.clock.now().Add(-time.Minute))
-	wrong, _ := NewToken([]byte("a different secret, also 32 bytes+"), AllPerms, time.Time{})
+	expired, _ := NewToken(testSecret, allPerms, s.clock.now().Add(-time.Minute))
+	wrong, _ := NewToken([]byte("a different secret, also 32 bytes+"), allPerms, time.Time{})
 	for name, tok := range map[string]string{"invalid": "abc.def.ghi", "expired": expired, "wrong secret": wrong} {
 		c, _, err := dial(t, s, "http", tok)
 		if err != nil {
@@ -343,7 +343,7 @@ func TestRateLimit(t *testing.T) {
 		t.Fatalf("ws calls: %v, want two allowed then rate limited", errs)
 	}
 	// Health is never limited.
-	if resp, err := http.Get("http://" + s.Addr() + HealthPath); err != nil || resp.StatusCode != 200 {
+	if resp, err := http.Get("http://" + s.Addr() + healthPath); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("health under rate limit: %v %v", resp, err)
 	}
 }
@@ -394,11 +394,11 @@ func TestHealthCORSAndMetrics(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode, string(b), resp.Header
 	}
-	if code, body, _ := get("http://"+s.Addr()+HealthPath, nil, "GET"); code != 200 || !strings.Contains(body, `"ok"`) {
+	if code, body, _ := get("http://"+s.Addr()+healthPath, nil, "GET"); code != 200 || !strings.Contains(body, `"ok"`) {
 		t.Fatalf("health: %d %s", code, body)
 	}
 	healthy.Store(false)
-	if code, body, _ := get("http://"+s.Addr()+HealthPath, nil, "GET"); code != 503 || !strings.Contains(body, "no peers") {
+	if code, body, _ := get("http://"+s.Addr()+healthPath, nil, "GET"); code != 503 || !strings.Contains(body, "no peers") {
 		t.Fatalf("unhealthy: %d %s", code, body)
 	}
 	// CORS off: browser origins refused.
@@ -501,10 +501,10 @@ func TestRegisterRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Stop(context.Background())
-	if err := s.Register("late", testImpl{}, &testAPI{}); !errors.Is(err, ErrServer) {
+	if err := s.Register("late", testImpl{}, &testAPI{}); !errors.Is(err, errServer) {
 		t.Errorf("Register after Start: %v", err)
 	}
-	if err := s.Start(context.Background()); !errors.Is(err, ErrServer) {
+	if err := s.Start(context.Background()); !errors.Is(err, errServer) {
 		t.Errorf("second Start: %v", err)
 	}
 }
@@ -523,16 +523,16 @@ func TestConfigValidate(t *testing.T) {
 	} {
 		c := DefaultConfig()
 		f(&c)
-		if err := c.Validate(); !errors.Is(err, ErrConfig) {
+		if err := c.Validate(); !errors.Is(err, errConfig) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
 	c := DefaultConfig()
 	c.MetricsAddr = "127.0.0.1:0"
-	if _, err := NewServer(c, testSecret); !errors.Is(err, ErrConfig) {
+	if _, err := NewServer(c, testSecret); !errors.Is(err, errConfig) {
 		t.Errorf("metrics without registry: %v", err)
 	}
-	if _, err := NewServer(DefaultConfig(), testSecret[:10]); !errors.Is(err, ErrSecret) {
+	if _, err := NewServer(DefaultConfig(), testSecret[:10]); !errors.Is(err, errSecret) {
 		t.Errorf("short secret: %v", err)
 	}
 	// One server per registry.

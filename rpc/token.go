@@ -25,42 +25,42 @@ const SecretFile = "jwt_secret"
 // SecretSize is the size of a generated secret; shorter secrets are refused.
 const SecretSize = 32
 
-// MaxTokenSize bounds the length of a token accepted by VerifyToken.
-const MaxTokenSize = 4096
+// maxTokenSize bounds the length of a token accepted by verifyToken.
+const maxTokenSize = 4096
 
-// ErrToken is wrapped by every token verification failure.
-var ErrToken = errors.New("rpc: invalid token")
+// errToken is wrapped by every token verification failure.
+var errToken = errors.New("rpc: invalid token")
 
-// ErrSecret is wrapped when a secret is missing, short or unsafe on disk.
-var ErrSecret = errors.New("rpc: invalid jwt secret")
+// errSecret is wrapped when a secret is missing, short or unsafe on disk.
+var errSecret = errors.New("rpc: invalid jwt secret")
 
 // jwtHeader is the only header Quadrant issues and accepts.
 var jwtHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
 
-// Claims is a token's payload: the permissions it grants, as celestia-node's
+// claims is a token's payload: the permissions it grants, as celestia-node's
 // ("Allow"), and an optional expiry (RFC 7519 "exp", seconds since the
 // epoch).
-type Claims struct {
+type claims struct {
 	Allow     []auth.Permission `json:"Allow"`
 	ExpiresAt int64             `json:"exp,omitempty"`
 	IssuedAt  int64             `json:"iat,omitempty"`
 }
 
 // NewToken returns an HS256 JWT granting perms, signed with secret. A zero
-// expiresAt never expires. Every permission must be one of AllPerms.
+// expiresAt never expires. Every permission must be one of allPerms.
 func NewToken(secret []byte, perms []auth.Permission, expiresAt time.Time) (string, error) {
 	if len(secret) < SecretSize {
-		return "", fmt.Errorf("%w: %d bytes, want at least %d", ErrSecret, len(secret), SecretSize)
+		return "", fmt.Errorf("%w: %d bytes, want at least %d", errSecret, len(secret), SecretSize)
 	}
 	if len(perms) == 0 {
-		return "", fmt.Errorf("%w: no permissions to grant", ErrToken)
+		return "", fmt.Errorf("%w: no permissions to grant", errToken)
 	}
 	for _, p := range perms {
-		if !slices.Contains(AllPerms, p) {
-			return "", fmt.Errorf("%w: unknown permission %q, want one of %v", ErrToken, p, AllPerms)
+		if !slices.Contains(allPerms, p) {
+			return "", fmt.Errorf("%w: unknown permission %q, want one of %v", errToken, p, allPerms)
 		}
 	}
-	c := Claims{Allow: perms}
+	c := claims{Allow: perms}
 	if !expiresAt.IsZero() {
 		c.ExpiresAt = expiresAt.Unix()
 	}
@@ -78,23 +78,23 @@ func sign(secret []byte, signing string) []byte {
 	return m.Sum(nil)
 }
 
-// VerifyToken checks token's HS256 signature against secret and its expiry
+// verifyToken checks token's HS256 signature against secret and its expiry
 // against now, and returns the permissions it grants, always including
 // "public" (an authenticated caller may do what an anonymous one may). It
 // accepts only alg HS256 (never "none" or another algorithm named by the
 // token), unpadded base64url, known permissions, and tokens of at most
-// MaxTokenSize bytes.
-func VerifyToken(secret []byte, token string, now time.Time) ([]auth.Permission, error) {
-	if len(token) > MaxTokenSize {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrToken, len(token), MaxTokenSize)
+// maxTokenSize bytes.
+func verifyToken(secret []byte, token string, now time.Time) ([]auth.Permission, error) {
+	if len(token) > maxTokenSize {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", errToken, len(token), maxTokenSize)
 	}
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
-		return nil, fmt.Errorf("%w: %d dot-separated parts, want 3 (header.payload.signature)", ErrToken, len(parts))
+		return nil, fmt.Errorf("%w: %d dot-separated parts, want 3 (header.payload.signature)", errToken, len(parts))
 	}
 	hdr, err := decodeSegment(parts[0])
 	if err != nil {
-		return nil, fmt.Errorf("%w: header: %v", ErrToken, err)
+		return nil, fmt.Errorf("%w: header: %v", errToken, err)
 	}
 	var h struct {
 		Alg  string          `json:"alg"`
@@ -102,36 +102,36 @@ func VerifyToken(secret []byte, token string, now time.Time) ([]auth.Permission,
 		Crit json.RawMessage `json:"crit"`
 	}
 	if err := json.Unmarshal(hdr, &h); err != nil {
-		return nil, fmt.Errorf("%w: header is not JSON: %v", ErrToken, err)
+		return nil, fmt.Errorf("%w: header is not JSON: %v", errToken, err)
 	}
 	if h.Alg != "HS256" || (h.Typ != "" && h.Typ != "JWT") || h.Crit != nil {
-		return nil, fmt.Errorf("%w: alg %q typ %q, want HS256 JWT without critical extensions", ErrToken, h.Alg, h.Typ)
+		return nil, fmt.Errorf("%w: alg %q typ %q, want HS256 JWT without critical extensions", errToken, h.Alg, h.Typ)
 	}
 	sig, err := decodeSegment(parts[2])
 	if err != nil {
-		return nil, fmt.Errorf("%w: signature: %v", ErrToken, err)
+		return nil, fmt.Errorf("%w: signature: %v", errToken, err)
 	}
 	if len(secret) < SecretSize {
-		return nil, fmt.Errorf("%w: server secret too short", ErrSecret)
+		return nil, fmt.Errorf("%w: server secret too short", errSecret)
 	}
 	if !hmac.Equal(sig, sign(secret, parts[0]+"."+parts[1])) {
-		return nil, fmt.Errorf("%w: bad signature", ErrToken)
+		return nil, fmt.Errorf("%w: bad signature", errToken)
 	}
 	payload, err := decodeSegment(parts[1])
 	if err != nil {
-		return nil, fmt.Errorf("%w: payload: %v", ErrToken, err)
+		return nil, fmt.Errorf("%w: payload: %v", errToken, err)
 	}
-	var c Claims
+	var c claims
 	if err := json.Unmarshal(payload, &c); err != nil {
-		return nil, fmt.Errorf("%w: claims: %v", ErrToken, err)
+		return nil, fmt.Errorf("%w: claims: %v", errToken, err)
 	}
 	if c.ExpiresAt != 0 && now.Unix() >= c.ExpiresAt {
-		return nil, fmt.Errorf("%w: expired at %s", ErrToken, time.Unix(c.ExpiresAt, 0).UTC().Format(time.RFC3339))
+		return nil, fmt.Errorf("%w: expired at %s", errToken, time.Unix(c.ExpiresAt, 0).UTC().Format(time.RFC3339))
 	}
-	perms := []auth.Permission{PermPublic}
+	perms := []auth.Permission{permPublic}
 	for _, p := range c.Allow {
-		if !slices.Contains(AllPerms, p) {
-			return nil, fmt.Errorf("%w: unknown permission %q", ErrToken, p)
+		if !slices.Contains(allPerms, p) {
+			return nil, fmt.Errorf("%w: unknown permission %q", errToken, p)
 		}
 		if !slices.Contains(perms, p) {
 			perms = append(perms, p)
@@ -179,14 +179,14 @@ func LoadOrCreateSecret(path string) ([]byte, error) {
 		return nil, fmt.Errorf("rpc: stat %s: %w", path, err)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%w: %s has mode %v, want 0600 (chmod 600 it)", ErrSecret, path, fi.Mode().Perm())
+		return nil, fmt.Errorf("%w: %s has mode %v, want 0600 (chmod 600 it)", errSecret, path, fi.Mode().Perm())
 	}
 	secret, err := hex.DecodeString(strings.TrimSpace(string(b)))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s is not hex: %v", ErrSecret, path, err)
+		return nil, fmt.Errorf("%w: %s is not hex: %v", errSecret, path, err)
 	}
 	if len(secret) < SecretSize {
-		return nil, fmt.Errorf("%w: %s holds %d bytes, want at least %d", ErrSecret, path, len(secret), SecretSize)
+		return nil, fmt.Errorf("%w: %s holds %d bytes, want at least %d", errSecret, path, len(secret), SecretSize)
 	}
 	return secret, nil
 }

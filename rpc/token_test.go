@@ -17,12 +17,12 @@ var testSecret = []byte("0123456789abcdef0123456789abcdef")
 
 func TestTokenRoundTrip(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	for _, perms := range [][]auth.Permission{ReadPerms, ReadWritePerms, AllPerms, {PermWrite}} {
+	for _, perms := range [][]auth.Permission{readPerms, readWritePerms, allPerms, {permWrite}} {
 		tok, err := NewToken(testSecret, perms, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := VerifyToken(testSecret, tok, now)
+		got, err := verifyToken(testSecret, tok, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -31,7 +31,7 @@ func TestTokenRoundTrip(t *testing.T) {
 				t.Errorf("token for %v verified as %v", perms, got)
 			}
 		}
-		if !slices.Contains(got, PermPublic) {
+		if !slices.Contains(got, permPublic) {
 			t.Errorf("verified perms %v lack public", got)
 		}
 	}
@@ -39,9 +39,9 @@ func TestTokenRoundTrip(t *testing.T) {
 
 func TestTokenRefused(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	good, _ := NewToken(testSecret, ReadPerms, time.Time{})
-	expired, _ := NewToken(testSecret, ReadPerms, now.Add(-time.Second))
-	other, _ := NewToken([]byte("another secret of at least 32 bytes!"), AllPerms, time.Time{})
+	good, _ := NewToken(testSecret, readPerms, time.Time{})
+	expired, _ := NewToken(testSecret, readPerms, now.Add(-time.Second))
+	other, _ := NewToken([]byte("another secret of at least 32 bytes!"), allPerms, time.Time{})
 	parts := strings.Split(good, ".")
 	enc := base64.RawURLEncoding.EncodeToString
 	forgedPayload := parts[0] + "." + enc([]byte(`{"Allow":["public","read","write","admin"]}`)) + "." + parts[2]
@@ -55,25 +55,25 @@ func TestTokenRefused(t *testing.T) {
 	for name, tok := range map[string]string{
 		"empty": "", "garbage": "not.a.token", "two parts": "a.b", "expired": expired,
 		"wrong secret": other, "forged payload": forgedPayload, "alg none": none, "alg HS512": hs512,
-		"padded": padded, "unknown permission": unknownPerm, "huge": strings.Repeat("a", MaxTokenSize+1),
+		"padded": padded, "unknown permission": unknownPerm, "huge": strings.Repeat("a", maxTokenSize+1),
 	} {
-		if _, err := VerifyToken(testSecret, tok, now); !errors.Is(err, ErrToken) {
+		if _, err := verifyToken(testSecret, tok, now); !errors.Is(err, errToken) {
 			t.Errorf("%s: VerifyToken error = %v, want ErrToken", name, err)
 		}
 	}
-	if _, err := VerifyToken(testSecret, expired, now.Add(-time.Hour)); err != nil {
+	if _, err := verifyToken(testSecret, expired, now.Add(-time.Hour)); err != nil {
 		t.Errorf("token refused before its expiry: %v", err)
 	}
-	if _, err := NewToken(testSecret[:31], ReadPerms, time.Time{}); !errors.Is(err, ErrSecret) {
+	if _, err := NewToken(testSecret[:31], readPerms, time.Time{}); !errors.Is(err, errSecret) {
 		t.Errorf("short secret accepted: %v", err)
 	}
-	if _, err := NewToken(testSecret, []auth.Permission{"root"}, time.Time{}); !errors.Is(err, ErrToken) {
+	if _, err := NewToken(testSecret, []auth.Permission{"root"}, time.Time{}); !errors.Is(err, errToken) {
 		t.Errorf("unknown permission accepted: %v", err)
 	}
 }
 
 func TestPermsForLevel(t *testing.T) {
-	for level, want := range map[string][]auth.Permission{"public": DefaultPerms, "read": ReadPerms, "write": ReadWritePerms, "admin": AllPerms} {
+	for level, want := range map[string][]auth.Permission{"public": defaultPerms, "read": readPerms, "write": readWritePerms, "admin": allPerms} {
 		got, err := PermsForLevel(level)
 		if err != nil || !slices.Equal(got, want) {
 			t.Errorf("PermsForLevel(%q) = %v, %v", level, got, err)
@@ -99,34 +99,34 @@ func TestLoadOrCreateSecret(t *testing.T) {
 		t.Fatalf("reload: %x, %v", s2, err)
 	}
 	os.Chmod(path, 0o644)
-	if _, err := LoadOrCreateSecret(path); !errors.Is(err, ErrSecret) {
+	if _, err := LoadOrCreateSecret(path); !errors.Is(err, errSecret) {
 		t.Fatalf("world-readable secret accepted: %v", err)
 	}
 	os.WriteFile(path, []byte("abcd\n"), 0o600)
 	os.Chmod(path, 0o600)
-	if _, err := LoadOrCreateSecret(path); !errors.Is(err, ErrSecret) {
+	if _, err := LoadOrCreateSecret(path); !errors.Is(err, errSecret) {
 		t.Fatalf("short secret accepted: %v", err)
 	}
 }
 
 func FuzzVerifyToken(f *testing.F) {
-	good, _ := NewToken(testSecret, AllPerms, time.Unix(2_000_000_000, 0))
+	good, _ := NewToken(testSecret, allPerms, time.Unix(2_000_000_000, 0))
 	f.Add(good)
 	f.Add("")
 	f.Add("eyJhbGciOiJub25lIn0.e30.")
 	f.Add(good[:len(good)-3])
 	now := time.Unix(1_800_000_000, 0)
 	f.Fuzz(func(t *testing.T, tok string) {
-		perms, err := VerifyToken(testSecret, tok, now)
+		perms, err := verifyToken(testSecret, tok, now)
 		if err != nil {
-			if !errors.Is(err, ErrToken) {
+			if !errors.Is(err, errToken) {
 				t.Fatalf("error %v does not wrap ErrToken", err)
 			}
 			return
 		}
 		// Anything accepted carries a valid signature over known permissions.
 		for _, p := range perms {
-			if !slices.Contains(AllPerms, p) {
+			if !slices.Contains(allPerms, p) {
 				t.Fatalf("accepted unknown permission %q", p)
 			}
 		}

@@ -9,10 +9,10 @@ import (
 	"net/http"
 )
 
-// ErrMessageTooLarge is returned by a WebSocket connection's reads once the
+// errMessageTooLarge is returned by a WebSocket connection's reads once the
 // client has announced a message over Config.MaxBodyBytes; the connection
 // is then closed.
-var ErrMessageTooLarge = errors.New("rpc: websocket message too large")
+var errMessageTooLarge = errors.New("rpc: websocket message too large")
 
 // go-jsonrpc v0.10.0 upgrades with a package-level gorilla Upgrader that has
 // no read limit and reads every message whole (io.ReadAll) before decoding
@@ -50,7 +50,7 @@ func (w *wsLimitWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 func (w *wsLimitWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // wsLimitConn is a server-side WebSocket connection whose reads fail with
-// ErrMessageTooLarge once the client announces an oversized message. Reads
+// errMessageTooLarge once the client announces an oversized message. Reads
 // must come from one goroutine at a time (gorilla's contract); writes and
 // deadlines pass through.
 type wsLimitConn struct {
@@ -108,7 +108,7 @@ func headerSize(b1 byte) int {
 }
 
 // observe consumes the next bytes of the stream and returns an error
-// wrapping ErrMessageTooLarge when a header announces a data message over
+// wrapping errMessageTooLarge when a header announces a data message over
 // the limit; after an error the state is undefined.
 func (f *wsFrames) observe(p []byte) error {
 	for len(p) > 0 {
@@ -156,7 +156,7 @@ func (f *wsFrames) frame() error {
 	}
 	if n > uint64(f.limit-f.message) {
 		return fmt.Errorf("%w: a frame of %d bytes takes its message (%d bytes so far) over the limit of %d bytes (max_body_bytes)",
-			ErrMessageTooLarge, n, f.message, f.limit)
+			errMessageTooLarge, n, f.message, f.limit)
 	}
 	f.message += int64(n)
 	return nil

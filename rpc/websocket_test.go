@@ -320,7 +320,7 @@ func TestWSFrames(t *testing.T) {
 	} {
 		for _, cuts := range [][]byte{nil, {0}, {2, 0, 6, 255}} {
 			err := feed(tc.stream, cuts, limit)
-			if (err != nil) != tc.refuse || (err != nil && !errors.Is(err, ErrMessageTooLarge)) {
+			if (err != nil) != tc.refuse || (err != nil && !errors.Is(err, errMessageTooLarge)) {
 				t.Errorf("%s (cuts %v): %v, want refused %v", tc.name, cuts, err, tc.refuse)
 			}
 			if naiveRefuses(tc.stream, limit) != tc.refuse {

@@ -86,4 +86,8 @@
 // node's API and the rollup adapter's das module both return it. Here
 // head_of_sampled_chain counts out-of-window heights as decided, and
 // is_running means "not halted" (a driver that is not started overrides it).
+//
+// Package sampling is a library for other programs (another light client sampling Quadrant): its exported
+// names are API whether or not Quadrant itself uses them, so api_test.go
+// does not ask each of them for a user outside the package.
 package sampling

@@ -28,45 +28,45 @@ import (
 //	<home>/snapshots/                       state-sync snapshots the node took (SnapshotConfig.Dir)
 //	<home>/keys/<name>.json                 account keys (Keyring, 0600, dir 0700)
 const (
-	ConfigFileName = "config.toml"
+	configFileName = "config.toml"
 	cometDirName   = "cometbft"
 	appDirName     = "app"
 )
 
 // ConfigPath returns the path of Quadrant's config file in home.
-func ConfigPath(home string) string { return filepath.Join(home, ConfigFileName) }
+func ConfigPath(home string) string { return filepath.Join(home, configFileName) }
 
-// CometHome returns CometBFT's root directory inside a node home.
-func CometHome(home string) string { return filepath.Join(home, cometDirName) }
+// cometHome returns CometBFT's root directory inside a node home.
+func cometHome(home string) string { return filepath.Join(home, cometDirName) }
 
-// AppDir returns the application's data directory inside a node home.
-func AppDir(home string) string { return filepath.Join(home, appDirName) }
+// appDir returns the application's data directory inside a node home.
+func appDir(home string) string { return filepath.Join(home, appDirName) }
 
-// SnapshotDir returns the directory of the node's state-sync snapshots.
-func SnapshotDir(home string) string { return filepath.Join(home, "snapshots") }
+// snapshotDir returns the directory of the node's state-sync snapshots.
+func snapshotDir(home string) string { return filepath.Join(home, "snapshots") }
 
 // GenesisPath returns the path of genesis.json inside a node home.
 func GenesisPath(home string) string {
-	return filepath.Join(CometHome(home), "config", "genesis.json")
+	return filepath.Join(cometHome(home), "config", "genesis.json")
 }
 
 // Defaults that multi-MiB blocks need; CometBFT's own defaults (1 MiB txs,
 // 1 MiB RPC bodies, 5 MB/s p2p) would cap a k=256 square far below its size.
 const (
-	DefaultMempoolMaxTxBytes  = chain.DefaultMaxTxBytes
-	DefaultMempoolMaxTxsBytes = 1 << 30
-	DefaultMempoolSize        = 10000
-	DefaultRPCMaxBodyBytes    = 96 << 20 // base64/JSON of a 64 MiB tx
-	DefaultP2PRate            = 100 << 20
-	// LoopbackP2PRate is the per-connection rate of loopback devnets, which
-	// have no link to protect: at DefaultP2PRate a k=256 block (≈ 30 MiB)
+	defaultMempoolMaxTxBytes  = chain.DefaultMaxTxBytes
+	defaultMempoolMaxTxsBytes = 1 << 30
+	defaultMempoolSize        = 10000
+	defaultRPCMaxBodyBytes    = 96 << 20 // base64/JSON of a 64 MiB tx
+	defaultP2PRate            = 100 << 20
+	// loopbackP2PRate is the per-connection rate of loopback devnets, which
+	// have no link to protect: at defaultP2PRate a k=256 block (≈ 30 MiB)
 	// takes at least 0.3 s to reach each peer.
-	LoopbackP2PRate  = 1 << 30
+	loopbackP2PRate  = 1 << 30
 	DefaultBlockTime = time.Second
 )
 
-// ErrInvalidConfig is returned by NodeConfig.Validate and LoadNodeConfig.
-var ErrInvalidConfig = errors.New("validator: invalid node config")
+// errInvalidConfig is returned by NodeConfig.Validate and LoadNodeConfig.
+var errInvalidConfig = errors.New("validator: invalid node config")
 
 // NodeConfig is Quadrant's node configuration, stored as TOML in
 // <home>/config.toml. It is the single source of truth for a node: the
@@ -169,7 +169,7 @@ type StorageSection struct {
 	SnapshotInterval uint64 `toml:"snapshot_interval"`
 	// SnapshotKeepRecent is how many snapshots the node keeps. A pruning
 	// node keeps the blocks after its oldest one too, and those after its
-	// newest for at least MinSnapshotJoinWindow (Validate refuses less).
+	// newest for at least minSnapshotJoinWindow (Validate refuses less).
 	SnapshotKeepRecent uint32 `toml:"snapshot_keep_recent"`
 	// SnapshotChunkBytes is the snapshot chunk size (0: 4 MiB, the most).
 	SnapshotChunkBytes int `toml:"snapshot_chunk_bytes,omitempty"`
@@ -197,24 +197,24 @@ func DefaultNodeConfig() NodeConfig {
 		},
 		P2P: P2PSection{
 			ListenAddress:  "tcp://0.0.0.0:26656",
-			SendRate:       DefaultP2PRate,
-			RecvRate:       DefaultP2PRate,
+			SendRate:       defaultP2PRate,
+			RecvRate:       defaultP2PRate,
 			AddrBookStrict: true,
 			PEX:            true,
 		},
 		RPC: RPCSection{
 			ListenAddress:     "tcp://127.0.0.1:26657",
-			MaxBodyBytes:      DefaultRPCMaxBodyBytes,
+			MaxBodyBytes:      defaultRPCMaxBodyBytes,
 			GRPCListenAddress: "tcp://127.0.0.1:26659",
 		},
 		Mempool: MempoolSection{
-			MaxTxBytes:  DefaultMempoolMaxTxBytes,
-			MaxTxsBytes: DefaultMempoolMaxTxsBytes,
-			Size:        DefaultMempoolSize,
+			MaxTxBytes:  defaultMempoolMaxTxBytes,
+			MaxTxsBytes: defaultMempoolMaxTxsBytes,
+			Size:        defaultMempoolSize,
 		},
 		Metrics:   MetricsSection{ListenAddress: "127.0.0.1:26660"},
 		Storage:   StorageSection{SnapshotInterval: consensus.DefaultSnapshotInterval, SnapshotKeepRecent: consensus.DefaultSnapshotKeepRecent},
-		StateSync: StateSyncSection{DiscoveryTime: DefaultStateSyncDiscoveryTime, ChunkRequestTimeout: DefaultStateSyncChunkTimeout},
+		StateSync: StateSyncSection{DiscoveryTime: defaultStateSyncDiscoveryTime, ChunkRequestTimeout: defaultStateSyncChunkTimeout},
 	}
 }
 
@@ -226,7 +226,7 @@ func LoopbackGRPCPort(rpcPort int) int { return rpcPort + 2 }
 // LoopbackConfig returns DefaultNodeConfig adjusted for a devnet node on
 // 127.0.0.1: the given ports (the core API stays off: callers that want it, like the
 // devnet, set RPC.GRPCListenAddress), relaxed address checks, no bandwidth cap
-// worth the name (LoopbackP2PRate), the given block time and timeouts
+// worth the name (loopbackP2PRate), the given block time and timeouts
 // scaled to it (a missing proposer costs about 1 s, not 3 s), and a short
 // gossip sleep (at most 20 ms: each vote step waits up to one sleep for a
 // peer's gossip routine to wake, 100 ms by default).
@@ -237,7 +237,7 @@ func LoopbackConfig(moniker string, p2pPort, rpcPort, metricsPort int, blockTime
 	c.P2P.AddrBookStrict = false
 	c.P2P.AllowDuplicateIP = true
 	c.P2P.PEX = false
-	c.P2P.SendRate, c.P2P.RecvRate = LoopbackP2PRate, LoopbackP2PRate
+	c.P2P.SendRate, c.P2P.RecvRate = loopbackP2PRate, loopbackP2PRate
 	c.RPC.ListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", rpcPort)
 	c.RPC.GRPCListenAddress = ""
 	c.Metrics.ListenAddress = fmt.Sprintf("127.0.0.1:%d", metricsPort)
@@ -253,46 +253,46 @@ func (c NodeConfig) Validate() error {
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		return fmt.Errorf("%w: log_level %q, want debug, info, warn or error", ErrInvalidConfig, c.LogLevel)
+		return fmt.Errorf("%w: log_level %q, want debug, info, warn or error", errInvalidConfig, c.LogLevel)
 	}
 	switch c.LogFormat {
 	case "text", "json":
 	default:
-		return fmt.Errorf("%w: log_format %q, want text or json", ErrInvalidConfig, c.LogFormat)
+		return fmt.Errorf("%w: log_format %q, want text or json", errInvalidConfig, c.LogFormat)
 	}
 	if c.Consensus.BlockTime < 0 || c.Consensus.TimeoutPropose <= 0 || c.Consensus.TimeoutVote <= 0 || c.Consensus.GossipSleep <= 0 {
-		return fmt.Errorf("%w: consensus durations must be positive (block_time may be 0)", ErrInvalidConfig)
+		return fmt.Errorf("%w: consensus durations must be positive (block_time may be 0)", errInvalidConfig)
 	}
 	if c.P2P.ListenAddress == "" || c.RPC.ListenAddress == "" {
-		return fmt.Errorf("%w: p2p.listen_address and rpc.listen_address are required", ErrInvalidConfig)
+		return fmt.Errorf("%w: p2p.listen_address and rpc.listen_address are required", errInvalidConfig)
 	}
 	if a := c.RPC.GRPCListenAddress; a != "" {
 		host, port, ok := strings.Cut(strings.TrimPrefix(a, "tcp://"), ":")
 		if !strings.HasPrefix(a, "tcp://") || !ok || host == "" || port == "" {
-			return fmt.Errorf("%w: rpc.grpc_listen_address %q, want tcp://<host>:<port> or empty", ErrInvalidConfig, a)
+			return fmt.Errorf("%w: rpc.grpc_listen_address %q, want tcp://<host>:<port> or empty", errInvalidConfig, a)
 		}
 		if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
-			return fmt.Errorf("%w: rpc.grpc_listen_address %q: bad port", ErrInvalidConfig, a)
+			return fmt.Errorf("%w: rpc.grpc_listen_address %q: bad port", errInvalidConfig, a)
 		}
 		if a == c.RPC.ListenAddress {
-			return fmt.Errorf("%w: rpc.grpc_listen_address %q is also rpc.listen_address", ErrInvalidConfig, a)
+			return fmt.Errorf("%w: rpc.grpc_listen_address %q is also rpc.listen_address", errInvalidConfig, a)
 		}
 	}
 	if t := c.Mempool.mempoolType(); t != consensus.MempoolFlood && t != consensus.MempoolApp {
-		return fmt.Errorf("%w: mempool.type %q, want %q or %q", ErrInvalidConfig, c.Mempool.Type, consensus.MempoolFlood, consensus.MempoolApp)
+		return fmt.Errorf("%w: mempool.type %q, want %q or %q", errInvalidConfig, c.Mempool.Type, consensus.MempoolFlood, consensus.MempoolApp)
 	}
 	if c.P2P.SendRate <= 0 || c.P2P.RecvRate <= 0 {
-		return fmt.Errorf("%w: p2p send_rate and recv_rate must be positive", ErrInvalidConfig)
+		return fmt.Errorf("%w: p2p send_rate and recv_rate must be positive", errInvalidConfig)
 	}
 	if c.RPC.MaxBodyBytes <= 0 || c.Mempool.MaxTxBytes <= 0 || c.Mempool.MaxTxsBytes <= 0 || c.Mempool.Size <= 0 {
-		return fmt.Errorf("%w: rpc.max_body_bytes and the mempool limits must be positive", ErrInvalidConfig)
+		return fmt.Errorf("%w: rpc.max_body_bytes and the mempool limits must be positive", errInvalidConfig)
 	}
 	if int64(c.Mempool.MaxTxBytes) > c.Mempool.MaxTxsBytes {
-		return fmt.Errorf("%w: mempool.max_tx_bytes %d above max_txs_bytes %d", ErrInvalidConfig, c.Mempool.MaxTxBytes, c.Mempool.MaxTxsBytes)
+		return fmt.Errorf("%w: mempool.max_tx_bytes %d above max_txs_bytes %d", errInvalidConfig, c.Mempool.MaxTxBytes, c.Mempool.MaxTxsBytes)
 	}
 	for _, p := range splitPeers(c.P2P.PersistentPeers) {
 		if !strings.Contains(p, "@") {
-			return fmt.Errorf("%w: persistent peer %q, want <node id>@<host>:<port>", ErrInvalidConfig, p)
+			return fmt.Errorf("%w: persistent peer %q, want <node id>@<host>:<port>", errInvalidConfig, p)
 		}
 	}
 	if err := c.Storage.validateSnapshots(c.Consensus.BlockTime); err != nil {
@@ -311,30 +311,30 @@ func splitPeers(s string) []string {
 	return out
 }
 
-// LoadNodeConfig reads <home>/config.toml (see ParseNodeConfig).
+// LoadNodeConfig reads <home>/config.toml (see parseNodeConfig).
 func LoadNodeConfig(home string) (NodeConfig, error) {
 	b, err := os.ReadFile(ConfigPath(home))
 	if err != nil {
-		return NodeConfig{}, fmt.Errorf("%w: reading %s: %w", ErrInvalidConfig, ConfigPath(home), err)
+		return NodeConfig{}, fmt.Errorf("%w: reading %s: %w", errInvalidConfig, ConfigPath(home), err)
 	}
-	c, err := ParseNodeConfig(b)
+	c, err := parseNodeConfig(b)
 	if err != nil {
 		return NodeConfig{}, fmt.Errorf("%s: %w", ConfigPath(home), err)
 	}
 	return c, nil
 }
 
-// ParseNodeConfig decodes a config.toml. Fields missing from it keep their
+// parseNodeConfig decodes a config.toml. Fields missing from it keep their
 // DefaultNodeConfig values; unknown keys are an error so that a typo does
 // not silently fall back to a default. The result is validated.
-func ParseNodeConfig(b []byte) (NodeConfig, error) {
+func parseNodeConfig(b []byte) (NodeConfig, error) {
 	c := DefaultNodeConfig()
 	md, err := toml.Decode(string(b), &c)
 	if err != nil {
-		return NodeConfig{}, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+		return NodeConfig{}, fmt.Errorf("%w: %w", errInvalidConfig, err)
 	}
 	if undec := md.Undecoded(); len(undec) > 0 {
-		return NodeConfig{}, fmt.Errorf("%w: unknown keys %v", ErrInvalidConfig, undec)
+		return NodeConfig{}, fmt.Errorf("%w: unknown keys %v", errInvalidConfig, undec)
 	}
 	if err := c.Validate(); err != nil {
 		return NodeConfig{}, err
@@ -370,7 +370,7 @@ func SaveNodeConfig(home string, c NodeConfig) error {
 // and rate limits, block time as timeout_commit, pebble databases.
 func (c NodeConfig) CometConfig(home string) *cmtcfg.Config {
 	cc := cmtcfg.DefaultConfig()
-	cc.SetRoot(CometHome(home))
+	cc.SetRoot(cometHome(home))
 	cc.Moniker = c.Moniker
 	cc.LogLevel = c.LogLevel
 	cc.DBBackend = "pebbledb"

@@ -12,7 +12,7 @@ import (
 	"github.com/quadrant-da/quadrant/consensus"
 )
 
-// ConsensusParams returns the CometBFT consensus parameters Quadrant chains
+// consensusParams returns the CometBFT consensus parameters Quadrant chains
 // start with: block.max_bytes = -1, so that PrepareProposal sees the whole
 // mempool and the App alone enforces the square limit; vote extensions on
 // from height 1 (they carry attestation signatures); everything else is
@@ -26,7 +26,7 @@ import (
 // end-to-end throughput beyond the noise, and the -1 contract (the app, not
 // CometBFT, decides what fits) is kept. mempool.max_txs_bytes bounds the
 // worst case.
-func ConsensusParams() *cmttypes.ConsensusParams {
+func consensusParams() *cmttypes.ConsensusParams {
 	p := cmttypes.DefaultConsensusParams()
 	p.Block.MaxBytes = -1
 	p.Block.MaxGas = -1
@@ -36,7 +36,7 @@ func ConsensusParams() *cmttypes.ConsensusParams {
 }
 
 // NewGenesisDoc assembles a genesis document: the validators,
-// ConsensusParams and app as app_state. It validates both the app state and
+// consensusParams and app as app_state. It validates both the app state and
 // the document.
 //
 // When app has staking validators (app.Staking.Validators, self-bonded
@@ -65,7 +65,7 @@ func NewGenesisDoc(chainID string, genesisTime time.Time, validators []cmttypes.
 		GenesisTime:     genesisTime.UTC(),
 		ChainID:         chainID,
 		InitialHeight:   1,
-		ConsensusParams: ConsensusParams(),
+		ConsensusParams: consensusParams(),
 		Validators:      validators,
 		AppState:        appState,
 	}

@@ -35,9 +35,9 @@ func TestNodeConfigRoundTrip(t *testing.T) {
 		t.Fatalf("derived CometBFT config invalid: %v", err)
 	}
 	if cc.Consensus.TimeoutCommit != 150*time.Millisecond || cc.TxIndex.Indexer != "null" ||
-		cc.Mempool.MaxTxBytes != DefaultMempoolMaxTxBytes || cc.RPC.MaxBodyBytes != DefaultRPCMaxBodyBytes ||
-		cc.P2P.SendRate != LoopbackP2PRate || cc.Consensus.PeerGossipSleepDuration != 5*time.Millisecond || cc.P2P.AddrBookStrict || !cc.P2P.AllowDuplicateIP ||
-		cc.RPC.ListenAddress != "tcp://127.0.0.1:30011" || cc.RPC.PprofListenAddress != "127.0.0.1:30017" || cc.RootDir != CometHome(home) {
+		cc.Mempool.MaxTxBytes != defaultMempoolMaxTxBytes || cc.RPC.MaxBodyBytes != defaultRPCMaxBodyBytes ||
+		cc.P2P.SendRate != loopbackP2PRate || cc.Consensus.PeerGossipSleepDuration != 5*time.Millisecond || cc.P2P.AddrBookStrict || !cc.P2P.AllowDuplicateIP ||
+		cc.RPC.ListenAddress != "tcp://127.0.0.1:30011" || cc.RPC.PprofListenAddress != "127.0.0.1:30017" || cc.RootDir != cometHome(home) {
 		t.Fatalf("derived CometBFT config does not carry the node config: %+v", cc)
 	}
 	if cc.RPC.GRPCListenAddress != "" {
@@ -57,23 +57,23 @@ func TestNodeConfigRejects(t *testing.T) {
 	if err := os.WriteFile(ConfigPath(home), []byte("moniker = \"x\"\nblok_time = \"1s\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadNodeConfig(home); !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "blok_time") {
+	if _, err := LoadNodeConfig(home); !errors.Is(err, errInvalidConfig) || !strings.Contains(err.Error(), "blok_time") {
 		t.Fatalf("unknown key: %v", err)
 	}
 	bad := DefaultNodeConfig()
 	bad.LogLevel = "loud"
-	if err := bad.Validate(); !errors.Is(err, ErrInvalidConfig) {
+	if err := bad.Validate(); !errors.Is(err, errInvalidConfig) {
 		t.Fatalf("bad log level: %v", err)
 	}
 	bad = DefaultNodeConfig()
 	bad.P2P.PersistentPeers = "127.0.0.1:26656"
-	if err := bad.Validate(); !errors.Is(err, ErrInvalidConfig) {
+	if err := bad.Validate(); !errors.Is(err, errInvalidConfig) {
 		t.Fatalf("peer without id: %v", err)
 	}
 	for _, a := range []string{"127.0.0.1:9090", "tcp://127.0.0.1", "tcp://:9090", "tcp://127.0.0.1:x", "tcp://127.0.0.1:70000", "unix:///tmp/g.sock", DefaultNodeConfig().RPC.ListenAddress} {
 		bad = DefaultNodeConfig()
 		bad.RPC.GRPCListenAddress = a
-		if err := bad.Validate(); !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "grpc_listen_address") {
+		if err := bad.Validate(); !errors.Is(err, errInvalidConfig) || !strings.Contains(err.Error(), "grpc_listen_address") {
 			t.Fatalf("grpc_listen_address %q: %v", a, err)
 		}
 	}
@@ -94,7 +94,7 @@ func FuzzParseNodeConfig(f *testing.F) {
 	f.Add([]byte("moniker = \"a\"\n[consensus]\nblock_time = \"5ms\"\n"))
 	f.Add([]byte("[p2p]\npersistent_peers = \"x\"\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		c, err := ParseNodeConfig(b)
+		c, err := parseNodeConfig(b)
 		if err != nil {
 			return
 		}
@@ -112,11 +112,11 @@ func TestCheckEngine(t *testing.T) {
 	if err := CheckEngine(home); err != nil {
 		t.Fatalf("fresh home: %v", err)
 	}
-	if err := os.MkdirAll(filepath.Join(CometHome(home), "data", "blockstore.db"), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(cometHome(home), "data", "blockstore.db"), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	err := CheckEngine(home)
-	if !errors.Is(err, ErrEngineMismatch) || !strings.Contains(err.Error(), "--reset") || !strings.Contains(err.Error(), "CometBFT v1.0.1") {
+	if !errors.Is(err, errEngineMismatch) || !strings.Contains(err.Error(), "--reset") || !strings.Contains(err.Error(), "CometBFT v1.0.1") {
 		t.Fatalf("v1 home: %v, want ErrEngineMismatch naming --reset", err)
 	}
 	if err := markEngine(home); err != nil {
@@ -125,10 +125,10 @@ func TestCheckEngine(t *testing.T) {
 	if err := CheckEngine(home); err != nil {
 		t.Fatalf("marked home: %v", err)
 	}
-	if err := os.WriteFile(filepath.Join(home, EngineFile), []byte("cometbft v2.0\n"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(home, engineFile), []byte("cometbft v2.0\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckEngine(home); !errors.Is(err, ErrEngineMismatch) || !strings.Contains(err.Error(), "cometbft v2.0") {
+	if err := CheckEngine(home); !errors.Is(err, errEngineMismatch) || !strings.Contains(err.Error(), "cometbft v2.0") {
 		t.Fatalf("other engine: %v", err)
 	}
 }

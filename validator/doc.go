@@ -9,7 +9,7 @@
 // written by quadrant init; its address is what a genesis validator or
 // create-validator registers as eth_address): NewNode hands it to the
 // application, which signs the chain's attestations with it in vote
-// extensions (ConsensusParams turns them on from height 1).
+// extensions (consensusParams turns them on from height 1).
 //
 // Node follows the lifecycle of every Quadrant node part: NewNode builds it
 // (opening the application's store and replaying blocks it has not applied),

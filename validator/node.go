@@ -25,8 +25,8 @@ import (
 	"google.golang.org/grpc"
 )
 
-// ErrNodeStopped is returned by Node.Start after Stop.
-var ErrNodeStopped = errors.New("validator: node stopped")
+// errNodeStopped is returned by Node.Start after Stop.
+var errNodeStopped = errors.New("validator: node stopped")
 
 // NodeOptions configure NewNode.
 type NodeOptions struct {
@@ -91,7 +91,7 @@ func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 		cc.Consensus.PeerQueryMaj23SleepDuration = 24 * time.Hour
 	}
 	if err := cc.ValidateBasic(); err != nil {
-		return nil, fmt.Errorf("%w: derived CometBFT config: %w", ErrInvalidConfig, err)
+		return nil, fmt.Errorf("%w: derived CometBFT config: %w", errInvalidConfig, err)
 	}
 	if err := EnsureCometDirs(cc); err != nil {
 		return nil, err
@@ -117,7 +117,7 @@ func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 	}
 	app, err := consensus.NewApp(consensus.AppConfig{
 		AttestationKey:        ethKey,
-		Dir:                   AppDir(opts.Home),
+		Dir:                   appDir(opts.Home),
 		ChainID:               genDoc.ChainID,
 		Snapshots:             opts.Config.Storage.snapshotConfig(opts.Home),
 		Logger:                logger.With("module", "app"),
@@ -163,7 +163,7 @@ func (n *Node) Start(ctx context.Context) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.stopped {
-		return ErrNodeStopped
+		return errNodeStopped
 	}
 	if n.started {
 		return nil

@@ -14,8 +14,8 @@ import (
 // State-sync defaults (CometBFT's minimum discovery time and chunk timeout
 // are 5 s).
 const (
-	DefaultStateSyncDiscoveryTime = 15 * time.Second
-	DefaultStateSyncChunkTimeout  = 10 * time.Second
+	defaultStateSyncDiscoveryTime = 15 * time.Second
+	defaultStateSyncChunkTimeout  = 10 * time.Second
 )
 
 // StateSyncSection makes a new node join by CometBFT's state sync: it
@@ -54,15 +54,15 @@ func (s StateSyncSection) Validate() error {
 	h, err := hex.DecodeString(s.TrustHash)
 	switch {
 	case servers < 2:
-		return fmt.Errorf("%w: statesync.rpc_servers has %d entries, want 2 or more host:port (the same one twice is allowed)", ErrInvalidConfig, servers)
+		return fmt.Errorf("%w: statesync.rpc_servers has %d entries, want 2 or more host:port (the same one twice is allowed)", errInvalidConfig, servers)
 	case s.TrustHeight <= 0 || s.TrustHash == "":
-		return fmt.Errorf("%w: statesync needs trust_height and trust_hash: the height and hex hash of a block you trust (e.g. from a synced node's /block?height=H)", ErrInvalidConfig)
+		return fmt.Errorf("%w: statesync needs trust_height and trust_hash: the height and hex hash of a block you trust (e.g. from a synced node's /block?height=H)", errInvalidConfig)
 	case err != nil || len(h) != 32:
-		return fmt.Errorf("%w: statesync.trust_hash %q, want 64 hex digits (a block hash)", ErrInvalidConfig, s.TrustHash)
+		return fmt.Errorf("%w: statesync.trust_hash %q, want 64 hex digits (a block hash)", errInvalidConfig, s.TrustHash)
 	case s.TrustPeriod <= 0:
-		return fmt.Errorf("%w: statesync.trust_period must be positive (two thirds of the unbonding period)", ErrInvalidConfig)
+		return fmt.Errorf("%w: statesync.trust_period must be positive (two thirds of the unbonding period)", errInvalidConfig)
 	case s.DiscoveryTime < 5*time.Second || s.ChunkRequestTimeout < 5*time.Second:
-		return fmt.Errorf("%w: statesync discovery_time and chunk_request_timeout must be at least 5s", ErrInvalidConfig)
+		return fmt.Errorf("%w: statesync discovery_time and chunk_request_timeout must be at least 5s", errInvalidConfig)
 	}
 	return nil
 }
@@ -84,7 +84,7 @@ func (s StateSyncSection) apply(cc *cmtcfg.StateSyncConfig) {
 	}
 }
 
-// MinSnapshotJoinWindow is the least time a pruning node must keep the
+// minSnapshotJoinWindow is the least time a pruning node must keep the
 // blocks after its newest snapshot. A node that restores that snapshot S
 // (state sync chooses the newest) must then fetch block S+1 by blocksync —
 // with vote extensions enabled CometBFT does not switch to consensus before
@@ -94,7 +94,7 @@ func (s StateSyncSection) apply(cc *cmtcfg.StateSyncConfig) {
 // snapshot discovery (at least 5 s), the chunk fetch, blocksync's 3 s wait
 // for peers and those 10 s; if every peer has pruned it, blocksync waits
 // for it forever.
-const MinSnapshotJoinWindow = 30 * time.Second
+const minSnapshotJoinWindow = 30 * time.Second
 
 // validateSnapshots checks the snapshot settings; blockTime (CometBFT's
 // timeout_commit, a lower bound on the time between blocks) bounds how
@@ -102,23 +102,23 @@ const MinSnapshotJoinWindow = 30 * time.Second
 func (s StorageSection) validateSnapshots(blockTime time.Duration) error {
 	switch {
 	case s.SnapshotInterval > math.MaxInt64:
-		return fmt.Errorf("%w: storage.snapshot_interval %d is too large", ErrInvalidConfig, s.SnapshotInterval)
+		return fmt.Errorf("%w: storage.snapshot_interval %d is too large", errInvalidConfig, s.SnapshotInterval)
 	case s.SnapshotInterval > 0 && s.SnapshotKeepRecent == 0:
-		return fmt.Errorf("%w: storage.snapshot_keep_recent is 0, want ≥ 1 (or snapshot_interval 0 to take none)", ErrInvalidConfig)
+		return fmt.Errorf("%w: storage.snapshot_keep_recent is 0, want ≥ 1 (or snapshot_interval 0 to take none)", errInvalidConfig)
 	case s.SnapshotChunkBytes < 0 || s.SnapshotChunkBytes > consensus.MaxSnapshotChunkBytes:
-		return fmt.Errorf("%w: storage.snapshot_chunk_bytes %d, want 0 (4 MiB) or 1..%d", ErrInvalidConfig, s.SnapshotChunkBytes, consensus.MaxSnapshotChunkBytes)
+		return fmt.Errorf("%w: storage.snapshot_chunk_bytes %d, want 0 (4 MiB) or 1..%d", errInvalidConfig, s.SnapshotChunkBytes, consensus.MaxSnapshotChunkBytes)
 	}
 	return s.validateJoinWindow(blockTime)
 }
 
 // snapshotConfig is the App's snapshot configuration for a node in home.
 func (s StorageSection) snapshotConfig(home string) consensus.SnapshotConfig {
-	return consensus.SnapshotConfig{Dir: SnapshotDir(home), Interval: int64(s.SnapshotInterval),
+	return consensus.SnapshotConfig{Dir: snapshotDir(home), Interval: int64(s.SnapshotInterval),
 		KeepRecent: int(s.SnapshotKeepRecent), ChunkBytes: s.SnapshotChunkBytes}
 }
 
 // validateJoinWindow checks that a pruning node that takes snapshots keeps
-// the blocks after its newest one for MinSnapshotJoinWindow. It keeps the
+// the blocks after its newest one for minSnapshotJoinWindow. It keeps the
 // last max(retain_blocks, snapshot_interval × snapshot_keep_recent) blocks
 // (consensus keeps those after its oldest snapshot), and the newest
 // snapshot is up to one interval old.
@@ -129,12 +129,12 @@ func (s StorageSection) validateJoinWindow(blockTime time.Duration) error {
 	}
 	kept := max(s.RetainBlocks, s.SnapshotInterval*uint64(s.SnapshotKeepRecent))
 	heights := int64(kept) - int64(s.SnapshotInterval)
-	if heights > 0 && (blockTime <= 0 || heights >= int64(MinSnapshotJoinWindow/blockTime)) {
+	if heights > 0 && (blockTime <= 0 || heights >= int64(minSnapshotJoinWindow/blockTime)) {
 		return nil // block_time 0 bounds nothing: only a window of no heights is refused
 	}
 	return fmt.Errorf("%w: storage keeps the blocks after the newest snapshot for only %d heights (%v at block_time %v); "+
 		"a node restoring it must fetch the next block within %v (state-sync discovery, chunk fetch and CometBFT's 10 s blocksync status interval), "+
 		"or it stalls: raise snapshot_keep_recent or retain_blocks so that "+
 		"max(retain_blocks, snapshot_interval × snapshot_keep_recent) − snapshot_interval heights last that long",
-		ErrInvalidConfig, max(heights, 0), time.Duration(max(heights, 0))*blockTime, blockTime, MinSnapshotJoinWindow)
+		errInvalidConfig, max(heights, 0), time.Duration(max(heights, 0))*blockTime, blockTime, minSnapshotJoinWindow)
 }

@@ -30,8 +30,8 @@ func TestStateSyncSectionValidate(t *testing.T) {
 		s := good
 		tc.mod(&s)
 		err := s.Validate()
-		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: err %v, want ErrInvalidConfig saying %q", name, err, tc.want)
+		if !errors.Is(err, errInvalidConfig) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v, want errInvalidConfig saying %q", name, err, tc.want)
 		}
 	}
 }
@@ -63,7 +63,7 @@ func TestStateSyncCometConfig(t *testing.T) {
 		ss.DiscoveryTime != 6*time.Second || ss.ChunkRequestTimeout != 7*time.Second {
 		t.Fatalf("CometBFT statesync config %+v", ss)
 	}
-	if sc := got.Storage.snapshotConfig(home); sc.Interval != 50 || sc.KeepRecent != 2 || sc.Dir != SnapshotDir(home) {
+	if sc := got.Storage.snapshotConfig(home); sc.Interval != 50 || sc.KeepRecent != 2 || sc.Dir != snapshotDir(home) {
 		t.Fatalf("snapshot config %+v", sc)
 	}
 	d := DefaultNodeConfig().Storage
@@ -73,7 +73,7 @@ func TestStateSyncCometConfig(t *testing.T) {
 }
 
 // TestSnapshotJoinWindow: a pruning node must keep the blocks after its
-// newest snapshot for MinSnapshotJoinWindow, or a node that restores it may
+// newest snapshot for minSnapshotJoinWindow, or a node that restores it may
 // find the next block gone and stall in blocksync.
 func TestSnapshotJoinWindow(t *testing.T) {
 	for name, tc := range map[string]struct {
@@ -97,14 +97,14 @@ func TestSnapshotJoinWindow(t *testing.T) {
 		switch {
 		case tc.ok && err != nil:
 			t.Errorf("%s: %v", name, err)
-		case !tc.ok && (!errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "blocks after the newest snapshot")):
-			t.Errorf("%s: err %v, want ErrInvalidConfig about the blocks after the newest snapshot", name, err)
+		case !tc.ok && (!errors.Is(err, errInvalidConfig) || !strings.Contains(err.Error(), "blocks after the newest snapshot")):
+			t.Errorf("%s: err %v, want errInvalidConfig about the blocks after the newest snapshot", name, err)
 		}
 	}
 	c := DefaultNodeConfig()
 	c.Consensus.BlockTime = 200 * time.Millisecond
 	c.Storage = StorageSection{RetainBlocks: 20, SnapshotInterval: 10, SnapshotKeepRecent: 5}
-	if err := c.Validate(); !errors.Is(err, ErrInvalidConfig) {
-		t.Fatalf("NodeConfig.Validate with a 40-height join window: %v, want ErrInvalidConfig", err)
+	if err := c.Validate(); !errors.Is(err, errInvalidConfig) {
+		t.Fatalf("NodeConfig.Validate with a 40-height join window: %v, want errInvalidConfig", err)
 	}
 }

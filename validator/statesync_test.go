@@ -45,7 +45,7 @@ type joinScale struct {
 // outlive discovery (5 s here) + chunk fetch + blocksync's 3 s peer wait +
 // those 10 s; validator.StorageSection requires
 // (max(retain, interval × keep) − interval) × block time ≥ 30 s
-// (MinSnapshotJoinWindow). The stall this test used to show came from a
+// (minSnapshotJoinWindow). The stall this test used to show came from a
 // snapshot every 10 heights kept 5 at 200 ms blocks: the newest snapshot's
 // blocks lived 40 heights ≈ 8–10 s, and a join that took longer found
 // block S+1 pruned on both validators — blocksync then waits forever (it

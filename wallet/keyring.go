@@ -27,9 +27,9 @@ const (
 // Keyring errors.
 var (
 	ErrKeyNotFound   = errors.New("wallet: key not found")
-	ErrKeyExists     = errors.New("wallet: key already exists")
-	ErrInvalidKey    = errors.New("wallet: invalid key file")
-	ErrInvalidKeyArg = errors.New("wallet: invalid key name or type")
+	errKeyExists     = errors.New("wallet: key already exists")
+	errInvalidKey    = errors.New("wallet: invalid key file")
+	errInvalidKeyArg = errors.New("wallet: invalid key name or type")
 )
 
 var keyNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -93,7 +93,7 @@ type keyFile struct {
 // KeyTypeEd25519; "" means secp256k1), drawn from crypto/rand.
 func GenerateKey(name, keyType string) (*Key, error) {
 	if !keyNameRE.MatchString(name) {
-		return nil, fmt.Errorf("%w: name %q, want 1-64 of [A-Za-z0-9._-] starting with a letter or digit", ErrInvalidKeyArg, name)
+		return nil, fmt.Errorf("%w: name %q, want 1-64 of [A-Za-z0-9._-] starting with a letter or digit", errInvalidKeyArg, name)
 	}
 	switch keyType {
 	case "", KeyTypeSecp256k1:
@@ -101,12 +101,12 @@ func GenerateKey(name, keyType string) (*Key, error) {
 	case KeyTypeEd25519:
 		return &Key{Name: name, Type: KeyTypeEd25519, PrivKey: ed25519.GenPrivKey()}, nil
 	default:
-		return nil, fmt.Errorf("%w: key type %q, want %s or %s", ErrInvalidKeyArg, keyType, KeyTypeSecp256k1, KeyTypeEd25519)
+		return nil, fmt.Errorf("%w: key type %q, want %s or %s", errInvalidKeyArg, keyType, KeyTypeSecp256k1, KeyTypeEd25519)
 	}
 }
 
 // Add generates a key named name of the given type and stores it. It fails
-// with ErrKeyExists if the name is taken.
+// with errKeyExists if the name is taken.
 func (k *Keyring) Add(name, keyType string) (*Key, error) {
 	key, err := GenerateKey(name, keyType)
 	if err != nil {
@@ -118,11 +118,11 @@ func (k *Keyring) Add(name, keyType string) (*Key, error) {
 	return key, nil
 }
 
-// Import stores key under key.Name. It fails with ErrKeyExists if the name is
+// Import stores key under key.Name. It fails with errKeyExists if the name is
 // taken.
 func (k *Keyring) Import(key *Key) error {
 	if !keyNameRE.MatchString(key.Name) {
-		return fmt.Errorf("%w: name %q", ErrInvalidKeyArg, key.Name)
+		return fmt.Errorf("%w: name %q", errInvalidKeyArg, key.Name)
 	}
 	if err := os.MkdirAll(k.dir, 0o700); err != nil {
 		return fmt.Errorf("wallet: creating keyring %s: %w", k.dir, err)
@@ -145,7 +145,7 @@ func (k *Keyring) Import(key *Key) error {
 	path := k.path(key.Name)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%w: %q in %s", ErrKeyExists, key.Name, k.dir)
+		return fmt.Errorf("%w: %q in %s", errKeyExists, key.Name, k.dir)
 	}
 	if err != nil {
 		return fmt.Errorf("wallet: writing key %s: %w", path, err)
@@ -164,7 +164,7 @@ func (k *Keyring) path(name string) string { return filepath.Join(k.dir, name+".
 // key match the private key.
 func (k *Keyring) Load(name string) (*Key, error) {
 	if !keyNameRE.MatchString(name) {
-		return nil, fmt.Errorf("%w: name %q", ErrInvalidKeyArg, name)
+		return nil, fmt.Errorf("%w: name %q", errInvalidKeyArg, name)
 	}
 	b, err := os.ReadFile(k.path(name))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -179,29 +179,29 @@ func (k *Keyring) Load(name string) (*Key, error) {
 func decodeKeyFile(name string, b []byte) (*Key, error) {
 	var kf keyFile
 	if err := json.Unmarshal(b, &kf); err != nil {
-		return nil, fmt.Errorf("%w: %q: %w", ErrInvalidKey, name, err)
+		return nil, fmt.Errorf("%w: %q: %w", errInvalidKey, name, err)
 	}
 	raw, err := hex.DecodeString(kf.PrivKey)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %q: private key is not hex", ErrInvalidKey, name)
+		return nil, fmt.Errorf("%w: %q: private key is not hex", errInvalidKey, name)
 	}
 	key := &Key{Name: name, Type: kf.Type}
 	switch kf.Type {
 	case KeyTypeSecp256k1:
 		if len(raw) != secp256k1.PrivKeySize {
-			return nil, fmt.Errorf("%w: %q: secp256k1 key of %d bytes, want %d", ErrInvalidKey, name, len(raw), secp256k1.PrivKeySize)
+			return nil, fmt.Errorf("%w: %q: secp256k1 key of %d bytes, want %d", errInvalidKey, name, len(raw), secp256k1.PrivKeySize)
 		}
 		key.PrivKey = secp256k1.PrivKey(raw)
 	case KeyTypeEd25519:
 		if len(raw) != ed25519.PrivateKeySize {
-			return nil, fmt.Errorf("%w: %q: ed25519 key of %d bytes, want %d", ErrInvalidKey, name, len(raw), ed25519.PrivateKeySize)
+			return nil, fmt.Errorf("%w: %q: ed25519 key of %d bytes, want %d", errInvalidKey, name, len(raw), ed25519.PrivateKeySize)
 		}
 		key.PrivKey = ed25519.PrivKey(raw)
 	default:
-		return nil, fmt.Errorf("%w: %q: key type %q, want %s or %s", ErrInvalidKey, name, kf.Type, KeyTypeSecp256k1, KeyTypeEd25519)
+		return nil, fmt.Errorf("%w: %q: key type %q, want %s or %s", errInvalidKey, name, kf.Type, KeyTypeSecp256k1, KeyTypeEd25519)
 	}
 	if kf.Address != "" && !strings.EqualFold(kf.Address, key.Address().String()) {
-		return nil, fmt.Errorf("%w: %q: stored address %s does not match the private key's %s", ErrInvalidKey, name, kf.Address, key.Address())
+		return nil, fmt.Errorf("%w: %q: stored address %s does not match the private key's %s", errInvalidKey, name, kf.Address, key.Address())
 	}
 	return key, nil
 }

@@ -23,7 +23,7 @@ func TestKeyringAddLoadList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := kr.Add("alice", ""); !errors.Is(err, ErrKeyExists) {
+	if _, err := kr.Add("alice", ""); !errors.Is(err, errKeyExists) {
 		t.Fatalf("second add: %v, want ErrKeyExists", err)
 	}
 	for _, k := range []*Key{a, b} {
@@ -67,11 +67,11 @@ func TestKeyringAddLoadList(t *testing.T) {
 func TestKeyringRejectsBadInput(t *testing.T) {
 	kr := NewKeyring(t.TempDir())
 	for _, name := range []string{"", "../x", "a/b", ".hidden"} {
-		if _, err := kr.Add(name, ""); !errors.Is(err, ErrInvalidKeyArg) {
+		if _, err := kr.Add(name, ""); !errors.Is(err, errInvalidKeyArg) {
 			t.Errorf("Add(%q): %v, want ErrInvalidKeyArg", name, err)
 		}
 	}
-	if _, err := kr.Add("x", "rsa"); !errors.Is(err, ErrInvalidKeyArg) {
+	if _, err := kr.Add("x", "rsa"); !errors.Is(err, errInvalidKeyArg) {
 		t.Errorf("Add type rsa: %v, want ErrInvalidKeyArg", err)
 	}
 	a, err := kr.Add("tampered", "")
@@ -85,13 +85,13 @@ func TestKeyringRejectsBadInput(t *testing.T) {
 	if err := os.WriteFile(path, b2, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := kr.Load("tampered"); !errors.Is(err, ErrInvalidKey) {
+	if _, err := kr.Load("tampered"); !errors.Is(err, errInvalidKey) {
 		t.Fatalf("load tampered: %v, want ErrInvalidKey", err)
 	}
 	if err := os.WriteFile(filepath.Join(kr.Dir(), "junk.json"), []byte("{"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := kr.Load("junk"); !errors.Is(err, ErrInvalidKey) {
+	if _, err := kr.Load("junk"); !errors.Is(err, errInvalidKey) {
 		t.Fatalf("load junk: %v, want ErrInvalidKey", err)
 	}
 }

@@ -44,8 +44,8 @@ var (
 	// ErrEvicted is returned by Wait when a transaction left the mempool and
 	// its sequence was used by another transaction of the same account.
 	ErrEvicted = errors.New("wallet: transaction evicted")
-	// ErrSubmitterStopped is returned for submissions after Stop.
-	ErrSubmitterStopped = errors.New("wallet: submitter stopped")
+	// errSubmitterStopped is returned for submissions after Stop.
+	errSubmitterStopped = errors.New("wallet: submitter stopped")
 )
 
 // RejectedError is returned when the node's CheckTx refuses a transaction.
@@ -66,31 +66,31 @@ type SubmissionState int
 
 // Submission states. Included, Rejected and Evicted are final.
 const (
-	// StateQueued: waiting for its turn to be signed and broadcast.
-	StateQueued SubmissionState = iota
-	// StatePending: signed and admitted to the mempool, not yet in a block.
-	StatePending
-	// StateIncluded: in a committed block (Status.Height, Status.TxIndex).
+	// stateQueued: waiting for its turn to be signed and broadcast.
+	stateQueued SubmissionState = iota
+	// statePending: signed and admitted to the mempool, not yet in a block.
+	statePending
+	// stateIncluded: in a committed block (Status.Height, Status.TxIndex).
 	// Status.Code is its execution result (0 = applied).
-	StateIncluded
-	// StateRejected: CheckTx refused it (Status.Code, Status.Reason).
-	StateRejected
-	// StateEvicted: it left the mempool and its sequence was consumed by
+	stateIncluded
+	// stateRejected: CheckTx refused it (Status.Code, Status.Reason).
+	stateRejected
+	// stateEvicted: it left the mempool and its sequence was consumed by
 	// another transaction of the same account, so it can never be included.
-	StateEvicted
+	stateEvicted
 )
 
 func (s SubmissionState) String() string {
 	switch s {
-	case StateQueued:
+	case stateQueued:
 		return "queued"
-	case StatePending:
+	case statePending:
 		return "pending"
-	case StateIncluded:
+	case stateIncluded:
 		return "included"
-	case StateRejected:
+	case stateRejected:
 		return "rejected"
-	case StateEvicted:
+	case stateEvicted:
 		return "evicted"
 	}
 	return "unknown(" + strconv.Itoa(int(s)) + ")"
@@ -154,9 +154,9 @@ func (s *Submission) Wait(ctx context.Context) (SubmissionStatus, error) {
 	}
 	st := s.Status()
 	switch st.State {
-	case StateRejected:
+	case stateRejected:
 		return st, &RejectedError{Code: st.Code, Log: st.Reason}
-	case StateEvicted:
+	case stateEvicted:
 		return st, fmt.Errorf("%w: %s", ErrEvicted, st.Reason)
 	}
 	return st, nil
@@ -304,7 +304,7 @@ func (s *Submitter) enqueue(ctx context.Context, sub *Submission) (*Submission, 
 	select {
 	case s.reqs <- sub:
 	case <-s.stopped:
-		return nil, ErrSubmitterStopped
+		return nil, errSubmitterStopped
 	case <-ctx.Done():
 		return nil, fmt.Errorf("wallet: queueing tx: %w", ctx.Err())
 	}
@@ -442,7 +442,7 @@ func (s *Submitter) admit(ctx context.Context, sub *Submission) error {
 	wait := func() error {
 		select {
 		case <-ctx.Done():
-			return ErrSubmitterStopped
+			return errSubmitterStopped
 		case <-sub.ctx.Done():
 			return sub.ctx.Err()
 		case <-time.After(backoff):
@@ -476,7 +476,7 @@ func (s *Submitter) admit(ctx context.Context, sub *Submission) error {
 		case res.Admitted():
 			s.nextSeq++
 			sub.mu.Lock()
-			sub.status.State = StatePending
+			sub.status.State = statePending
 			sub.sentAt = time.Now()
 			sub.mu.Unlock()
 			s.pending = append(s.pending, sub)
@@ -564,12 +564,12 @@ func (s *Submitter) rebroadcastFrom(ctx context.Context, i int) {
 				code, reason = chain.CodeInternal, fmt.Sprintf("mempool refused (%s): %s", res.Refusal, res.Log)
 			}
 			seq := p.Status().Sequence
-			p.setFinal(func(st *SubmissionStatus) { st.State, st.Code, st.Reason = StateRejected, code, reason })
+			p.setFinal(func(st *SubmissionStatus) { st.State, st.Code, st.Reason = stateRejected, code, reason })
 			rest := append([]*Submission(nil), s.pending[i+1:]...)
 			s.pending = s.pending[:i]
 			for _, q := range rest {
 				if err := s.sign(q, seq); err != nil {
-					q.setFinal(func(st *SubmissionStatus) { st.State, st.Reason = StateRejected, err.Error() })
+					q.setFinal(func(st *SubmissionStatus) { st.State, st.Reason = stateRejected, err.Error() })
 					continue
 				}
 				s.pending = append(s.pending, q)

@@ -52,7 +52,7 @@ func (s *Submitter) poll(ctx context.Context) error {
 	for _, p := range s.pending {
 		if seq := p.Status().Sequence; seq < acc.Sequence {
 			reason := fmt.Sprintf("sequence %d was consumed by another transaction by height %d", seq, h)
-			p.setFinal(func(st *SubmissionStatus) { st.State, st.Reason = StateEvicted, reason })
+			p.setFinal(func(st *SubmissionStatus) { st.State, st.Reason = stateEvicted, reason })
 			s.log.Warn("wallet: tx evicted", "sequence", seq, "reason", reason)
 			continue
 		}
@@ -109,7 +109,7 @@ func (s *Submitter) matchResults(ctx context.Context, height int64) error {
 		}
 		used[idx] = true
 		p.setFinal(func(st *SubmissionStatus) {
-			st.State, st.Height, st.TxIndex, st.Code = StateIncluded, height, idx, chain.CodeOK
+			st.State, st.Height, st.TxIndex, st.Code = stateIncluded, height, idx, chain.CodeOK
 		})
 	}
 	s.pending = kept
@@ -177,7 +177,7 @@ func (s *Submitter) scanBlock(ctx context.Context, height int64) error {
 			code, log = results.TxsResults[idx].Code, results.TxsResults[idx].Log
 		}
 		p.setFinal(func(st *SubmissionStatus) {
-			st.State, st.Height, st.TxIndex, st.Code, st.Reason = StateIncluded, height, idx, code, log
+			st.State, st.Height, st.TxIndex, st.Code, st.Reason = stateIncluded, height, idx, code, log
 		})
 	}
 	s.pending = kept

@@ -37,7 +37,7 @@ type homeInfo struct {
 	Account *wallet.Key
 	Config  validator.NodeConfig
 	// EthAddress is the address of the home's Ethereum attestation key
-	// (validator.EthKeyPath), registered by a genesis validator.
+	// (kept by package validator in the home), registered by a genesis validator.
 	EthAddress [20]byte
 }
 

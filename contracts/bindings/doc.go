@@ -12,4 +12,8 @@
 // go-ethereum (layering_test.go enforces it), so that the light node and
 // everything the conformance module compiles stay free of it. The relay
 // and tests import it; nodes import contracts/blobstream instead.
+//
+// Package bindings is a library for other programs (a relayer or any Ethereum program calling the contracts): its exported
+// names are API whether or not Quadrant itself uses them, so api_test.go
+// does not ask each of them for a user outside the package.
 package bindings

@@ -147,7 +147,7 @@ func TestNewSharesProofChecksItsInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Data) != 2 || p.Namespace != NamespaceFrom(da.TxNamespace) || len(p.RowRoots) != len(p.ShareProofs) {
+	if len(p.Data) != 2 || p.Namespace != NamespaceFrom(da.TxNamespace()) || len(p.RowRoots) != len(p.ShareProofs) {
 		t.Fatalf("unexpected proof shape: %d shares, namespace %v, %d rows", len(p.Data), p.Namespace, len(p.RowRoots))
 	}
 	wrongRoot := att

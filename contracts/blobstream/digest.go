@@ -6,12 +6,14 @@ import (
 	"golang.org/x/crypto/sha3"
 )
 
-// Domain separators: the strings right-padded to 32 bytes, as Blobstream's
-// bytes32("transactionBatch") and bytes32("checkpoint").
-var (
-	DataRootTupleRootDomainSeparator = padRight("transactionBatch")
-	ValidatorSetDomainSeparator      = padRight("checkpoint")
-)
+// DataRootTupleRootDomainSeparator is Blobstream's
+// bytes32("transactionBatch"): the string right-padded to 32 bytes. A
+// function, not a variable, so no program can change what is signed.
+func DataRootTupleRootDomainSeparator() [32]byte { return padRight("transactionBatch") }
+
+// ValidatorSetDomainSeparator is Blobstream's bytes32("checkpoint"): the
+// string right-padded to 32 bytes.
+func ValidatorSetDomainSeparator() [32]byte { return padRight("checkpoint") }
 
 func padRight(s string) [32]byte {
 	var b [32]byte
@@ -40,14 +42,16 @@ func uint256(v uint64) []byte {
 // commitment root attested at nonce:
 // keccak256(abi.encode(bytes32("transactionBatch"), nonce, root)).
 func DataCommitmentDigest(nonce uint64, root [32]byte) [32]byte {
-	return keccak(DataRootTupleRootDomainSeparator[:], uint256(nonce), root[:])
+	sep := DataRootTupleRootDomainSeparator()
+	return keccak(sep[:], uint256(nonce), root[:])
 }
 
 // ValidatorSetCheckpoint returns what validators sign for a validator set
 // installed at nonce: keccak256(abi.encode(bytes32("checkpoint"), nonce,
 // powerThreshold, validatorSetHash)). The contract stores the latest one.
 func ValidatorSetCheckpoint(nonce, powerThreshold uint64, validatorSetHash [32]byte) [32]byte {
-	return keccak(ValidatorSetDomainSeparator[:], uint256(nonce), uint256(powerThreshold), validatorSetHash[:])
+	sep := ValidatorSetDomainSeparator()
+	return keccak(sep[:], uint256(nonce), uint256(powerThreshold), validatorSetHash[:])
 }
 
 // EthSignedMessageHash returns the EIP-191 hash of a 32-byte digest,

@@ -7,7 +7,7 @@
 // DAVerifier input — that prove a blob or share range of a Quadrant square
 // against an attested data root.
 //
-// Every byte follows Celestia's Blobstream contracts (DESIGN.md §9), so a
+// Every byte follows Celestia's Blobstream contracts, so a
 // relayer or validium written for Blobstream reads these values unchanged.
 // The types mirror the Solidity structs field for field but use Go integer
 // types; contracts/bindings converts them to the abigen types.
@@ -17,4 +17,8 @@
 // go-ethereum, so consensus (which will sign data commitments) and the
 // rollup adapter (which will serve SharesProofs) may use it while the light
 // node stays free of go-ethereum; only contracts/bindings links it.
+//
+// Package blobstream is a library for other programs (a relayer or validium computing what the contracts check): its exported
+// names are API whether or not Quadrant itself uses them, so api_test.go
+// does not ask each of them for a user outside the package.
 package blobstream

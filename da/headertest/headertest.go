@@ -24,8 +24,9 @@ import (
 	"github.com/quadrant-da/quadrant/da"
 )
 
-// Genesis is the time of height 0; height h is at Genesis + h seconds.
-var Genesis = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+// Genesis returns the time of height 0; height h is at Genesis + h seconds.
+// A function, so no test can move it under another.
+func Genesis() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 // Chain is a chain of extended headers signed by its validator set, which
 // is fixed unless the test changes it with Replace. It is not safe for
@@ -155,7 +156,7 @@ func (c *Chain) NextHeader(txs [][]byte) *types.Header {
 		Version:            cmtversion.Consensus{Block: version.BlockProtocol, App: 1},
 		ChainID:            c.ChainID,
 		Height:             height,
-		Time:               Genesis.Add(time.Duration(height) * time.Second),
+		Time:               Genesis().Add(time.Duration(height) * time.Second),
 		LastBlockID:        last,
 		LastCommitHash:     h32(fmt.Sprint("last-commit", height)),
 		DataHash:           ctxs.Hash(),

@@ -105,13 +105,13 @@ func (tc *Chain) Start(t testing.TB) *validator.Node {
 	return n
 }
 
-// StatusClient is the part of CometBFT's RPC client WaitHeight reads.
-type StatusClient interface {
+// statusClient is the part of CometBFT's RPC client WaitHeight reads.
+type statusClient interface {
 	Status(ctx context.Context) (*coretypes.ResultStatus, error)
 }
 
 // WaitHeight polls until the node has committed height h.
-func WaitHeight(t testing.TB, c StatusClient, h int64, within time.Duration) {
+func WaitHeight(t testing.TB, c statusClient, h int64, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
