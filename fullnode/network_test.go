@@ -56,6 +56,10 @@ func TestBridgeAndP2PNodes(t *testing.T) {
 	wait.For(t, 3*time.Minute, "the p2p node to catch up", func() bool {
 		return full.Store().HeadHeight() >= top && bridge.Store().HeadHeight() >= top
 	})
+	// The submissions' bound is spent: what follows (store reads, one
+	// connection, a few sample requests) gets its own.
+	ctx, cancel = context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
 	maxK := sameStores(t, ctx, bridge, full, top)
 	t.Logf("compared heights 1..%d (blobs at %v), largest k=%d", top, heights, maxK)
 	if maxK < 16 {
