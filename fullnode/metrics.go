@@ -1,11 +1,10 @@
 package fullnode
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/quadrant-da/quadrant/internal/promx"
 )
 
 // metrics are the full node's Prometheus metrics, in the registry the node
@@ -96,12 +95,8 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 			return nil, fmt.Errorf("fullnode: metrics: %w", err)
 		}
 	}
-	// The process's collectors may be in a shared registry already.
-	for _, c := range []prometheus.Collector{collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
-		var dup prometheus.AlreadyRegisteredError
-		if err := reg.Register(c); err != nil && !errors.As(err, &dup) {
-			return nil, fmt.Errorf("fullnode: metrics: %w", err)
-		}
+	if err := promx.RegisterRuntime(reg); err != nil {
+		return nil, fmt.Errorf("fullnode: metrics: %w", err)
 	}
 	m.servedSample = m.served.WithLabelValues("sample")
 	m.servedAxis = m.served.WithLabelValues("half_axis")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/discovery"
+	"github.com/quadrant-da/quadrant/internal/promx"
 	"github.com/quadrant-da/quadrant/p2p"
 	"github.com/quadrant-da/quadrant/rpc"
 	"github.com/quadrant-da/quadrant/sampling"
@@ -131,6 +132,9 @@ func New(cfg Config, opts Options) (*Node, error) {
 		n.reg = prometheus.NewRegistry()
 	}
 	n.metrics = newMetrics(n.reg)
+	if err := promx.RegisterRuntime(n.reg); err != nil {
+		return nil, fmt.Errorf("lightnode: metrics: %w", err)
+	}
 	return n, nil
 }
 

@@ -34,8 +34,10 @@ type soakNode struct {
 }
 
 // soakNodes lists the nodes of procs; validators serve metrics on their
-// devnetPorts metrics port, the bridge on its manifest address.
+// devnetPorts metrics port, full nodes on their manifest address, the light
+// node on devnetLight's.
 func soakNodes(m *devnetManifest, procs *devnetProcs, base int) []soakNode {
+	light, hasLight := devnetLightNode(m)
 	var out []soakNode
 	for i, c := range procs.children {
 		n := soakNode{name: c.spec.name, log: c.spec.log, args: c.spec.args}
@@ -46,6 +48,8 @@ func soakNodes(m *devnetManifest, procs *devnetProcs, base int) []soakNode {
 		case i-len(m.Validators) < len(m.FullNodes):
 			n.metrics = m.FullNodes[i-len(m.Validators)].Metrics
 			n.withhold = m.FullNodes[i-len(m.Validators)].FaultWithhold
+		case hasLight && c.spec.name == light.name:
+			n.metrics = "http://" + light.metricsAddr + "/metrics"
 		}
 		out = append(out, n)
 	}
