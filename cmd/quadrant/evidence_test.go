@@ -111,7 +111,7 @@ func checkTombstonedKeyRefused(t *testing.T, n *testNet, home string, params cha
 }
 
 // TestDowntimeProcesses: on a 4-validator devnet whose genesis jails a
-// validator that missed half of a 20-block window for 5 s, validator 3's
+// validator that missed half of a 10-block window for 5 s, validator 3's
 // process is stopped. A block jails it (a "jail" event, 0.01 % of its
 // tokens burnt) and it leaves CometBFT's set two heights later, as
 // `quadrant validators --json` shows. Its process restarts and catches
@@ -126,7 +126,7 @@ func TestDowntimeProcesses(t *testing.T) {
 	began := time.Now()
 	n := newTestNet(t, 4)
 	setStakingParams(t, n, func(p *chain.StakingParams) {
-		p.SignedBlocksWindow, p.MaxMissedBps, p.DowntimeJailSeconds = 20, 5000, 5
+		p.SignedBlocksWindow, p.MaxMissedBps, p.DowntimeJailSeconds = 10, 5000, 5
 	})
 	n.startAll()
 	c0 := n.client(0)
@@ -149,7 +149,7 @@ func TestDowntimeProcesses(t *testing.T) {
 	if !jailed.Jailed || jailed.Tombstoned || jailed.Power != 0 || jailed.Tokens != before.Tokens-cut || jailed.JailedUntil == 0 {
 		t.Fatalf("stopped validator after its jail block %d: %+v, want jailed (until a time), not tombstoned, power 0, tokens %d", jailH, jailed, before.Tokens-cut)
 	}
-	stoppedFor := jailH - stopped
+	stoppedFor, jailedAfter := jailH-stopped, time.Since(began)
 
 	n.start(victim)
 	cv := n.client(victim)
@@ -160,6 +160,7 @@ func TestDowntimeProcesses(t *testing.T) {
 		return h > 0 && blockTime(t, c0, h).After(until)
 	})
 	unjailH := stakeCLI(t, "unjail", "--home", home, "--key", "validator")
+	unjailedAfter := time.Since(began)
 	checkSetChange(t, c0, unjailH, addr.String(), true)
 	signed := firstSignedBy(t, c0, unjailH+2, addr)
 	if v := validatorOf(t, node, addr); v.Jailed || !v.Active || v.Power != int64(jailed.Tokens/params.PowerReduction) {
@@ -172,8 +173,8 @@ func TestDowntimeProcesses(t *testing.T) {
 		waitHeight(t, c, end+1, startDeadline)
 	}
 	checkChain(t, clients, end+1, 1)
-	t.Logf("downtime: stopped at height %d, jailed at %d (%d blocks later), unjailed at %d, signs again at %d; %d heights agree on 4 processes; %s",
-		stopped, jailH, stoppedFor, unjailH, signed, end+1, time.Since(began).Round(time.Millisecond))
+	t.Logf("downtime: stopped at height %d, jailed at %d (%d blocks later, %s into the test), unjailed at %d (%s), signs again at %d; %d heights agree on 4 processes; %s",
+		stopped, jailH, stoppedFor, jailedAfter.Round(time.Millisecond), unjailH, unjailedAfter.Round(time.Millisecond), signed, end+1, time.Since(began).Round(time.Millisecond))
 }
 
 // firstSignedBy waits for a commit, from height from on, that carries a
