@@ -71,6 +71,7 @@ func TestDoubleSignProcesses(t *testing.T) {
 		t.Fatalf("block %d, which tombstoned the double signer, carries evidence %v, want exactly the broadcast one %X", evH, evs, ev.Hash())
 	}
 	checkSetChange(t, c0, evH, addr.String(), false)
+	waitHeight(t, n.client(victim), evH, startDeadline) // its home's commands ask it
 
 	cut := before.Tokens * params.SlashDoubleSignBps / chain.BasisPoints
 	after := validatorOf(t, node, addr)
@@ -156,8 +157,8 @@ func TestDowntimeProcesses(t *testing.T) {
 	waitHeight(t, cv, height(c0), startDeadline) // caught up
 	until := time.Unix(jailed.JailedUntil+1, 0)  // JailedUntil is in whole seconds
 	wait.For(t, startDeadline, fmt.Sprintf("a block after the jail period (%s)", until), func() bool {
-		h := height(c0)
-		return h > 0 && blockTime(t, c0, h).After(until)
+		h := height(cv) // the unjail's CheckTx runs there, against its last block's time
+		return h > 0 && blockTime(t, cv, h).After(until)
 	})
 	unjailH := stakeCLI(t, "unjail", "--home", home, "--key", "validator")
 	unjailedAfter := time.Since(began)
