@@ -99,7 +99,7 @@ func (b HexBytes) String() string { return hex.EncodeToString(b) }
 // Staking rejection codes (CheckTx and execution of staking transactions).
 const (
 	// CodeConsensusKey: the consensus key is not ed25519, is malformed or is
-	// already used by a validator.
+	// already used by a validator (a tombstoned one's: CodeValidatorTombstoned).
 	CodeConsensusKey uint32 = 32 + iota
 	// CodeProofOfPossession: the consensus key's signature over chain id and
 	// operator does not verify.
@@ -109,8 +109,8 @@ const (
 	// CodeValidatorJailed: the validator is jailed (or not jailed, for
 	// unjail), or its jail period has not passed.
 	CodeValidatorJailed
-	// CodeValidatorTombstoned: the validator double-signed and can never
-	// validate again.
+	// CodeValidatorTombstoned: the validator (or the one whose consensus key
+	// a create-validator reuses) double-signed and can never validate again.
 	CodeValidatorTombstoned
 	// CodeSelfBond: the self-bond is below the chain's minimum.
 	CodeSelfBond

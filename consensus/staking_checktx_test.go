@@ -34,6 +34,7 @@ func TestStakeCheckTxRejections(t *testing.T) {
 	wrongPop := createMsg(t, bob, consKey("bob"), 2*pr)
 	wrongPop.CreateValidator.ProofOfPossession = createMsg(t, carol, consKey("bob"), 2*pr).CreateValidator.ProofOfPossession
 	usedKey := createMsg(t, bob, consKey("alice"), 2*pr)
+	tombstonedKey := createMsg(t, bob, consKey("dave"), 2*pr)
 	del := func(v chain.Address, amount uint64) chain.StakeMsg {
 		return chain.StakeMsg{Delegate: &chain.Delegation{Validator: v, Amount: amount}}
 	}
@@ -47,6 +48,7 @@ func TestStakeCheckTxRejections(t *testing.T) {
 		{"consensus key not ed25519", stakeTx(t, bob, 0, secpKey), chain.CodeConsensusKey, "consensus key is secp256k1 (33 bytes), CometBFT validators here use ed25519"},
 		{"bad proof of possession", stakeTx(t, bob, 0, wrongPop), chain.CodeProofOfPossession, "proof of possession does not verify"},
 		{"consensus key in use", stakeTx(t, bob, 0, usedKey), chain.CodeConsensusKey, "already used by a validator"},
+		{"consensus key tombstoned", stakeTx(t, bob, 0, tombstonedKey), chain.CodeValidatorTombstoned, "which double-signed: the key can never validate again"},
 		{"self-bond below minimum", stakeTx(t, bob, 0, createMsg(t, bob, consKey("bob"), pr-1)), chain.CodeSelfBond, "self-bond 999999, the minimum is 1000000"},
 		{"self-bond over balance", stakeTx(t, bob, 0, createMsg(t, bob, consKey("bob"), richBalance)), chain.CodeInsufficientFunds, "the self-bond is 1099511627776"},
 		{"operator runs a validator", stakeTx(t, alice, 0, createMsg(t, alice, consKey("alice2"), 2*pr)), chain.CodeValidatorExists, "operator already runs a validator"},

@@ -91,7 +91,11 @@ func createValidator(l *ledger, st *Staking, op chain.Address, c *chain.CreateVa
 		return txErr(chain.CodeValidatorExists, "%w: %s (one validator per operator account)", errValidatorExists, op)
 	}
 	cons, _ := chain.AddressFromBytes(ed25519.PubKey(c.ConsPubKey).Address())
-	if st.byConsAddress()[cons] != nil {
+	switch owner := st.byConsAddress()[cons]; {
+	case owner != nil && owner.Tombstoned:
+		return txErr(chain.CodeValidatorTombstoned, "%w: consensus key %X belongs to validator %s, which double-signed: the key can never validate again",
+			errTombstoned, c.ConsPubKey, owner.Operator)
+	case owner != nil:
 		return txErr(chain.CodeConsensusKey, "%w: consensus key %X is already used by a validator", errConsensusKey, c.ConsPubKey)
 	}
 	if c.SelfBond < st.Params.MinSelfBond {
