@@ -45,7 +45,9 @@ func TestBridgeOverCoreGRPC(t *testing.T) {
 	c := newChain(t, 150*time.Millisecond)
 	grpcAddr := c.withGRPC(t)
 	c.start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	// Start-up, submissions and their inclusion (a 5 MB blob, under the
+	// race detector on a possibly busy 2-core machine) share one bound.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
 	jsonBridge := startNode(t, t.TempDir(), bridgeConfig(c.rpcURL()), "bridge-json")
@@ -78,6 +80,9 @@ func TestBridgeOverCoreGRPC(t *testing.T) {
 	wait.For(t, 3*time.Minute, "both bridges to store the blobs' heights", func() bool {
 		return jsonBridge.Store().HeadHeight() >= top && grpcBridge.Store().HeadHeight() >= top
 	})
+	// The submissions' bound is partly spent: the comparison gets its own.
+	ctx, cancel = context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
 	maxK := sameStores(t, ctx, jsonBridge, grpcBridge, top)
 	t.Logf("compared heights 1..%d (blobs at %v), largest k=%d", top, heights, maxK)
 	if maxK < 64 {

@@ -31,7 +31,9 @@ func TestBridgeAndP2PNodes(t *testing.T) {
 	}
 	c := newChain(t, 150*time.Millisecond)
 	c.start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	// Start-up, submissions and their inclusion (a 5 MB blob, under the
+	// race detector on a possibly busy 2-core machine) share one bound.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
 	bridgeHome := t.TempDir()
