@@ -160,7 +160,8 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if n.store, err = openStore(n.cfg.Home, n.log); err != nil {
 		return err
 	}
-	if n.host, err = p2p.NewHost(n.cfg.P2P, n.cfg.Home, n.log, n.now); err != nil {
+	if n.host, err = p2p.NewHostWith(n.cfg.P2P, p2p.HostOptions{Home: n.cfg.Home, Log: n.log, Now: n.now,
+		Registry: n.reg, MetricsSubsystem: "light", ChainID: n.cfg.ChainID}); err != nil {
 		return fmt.Errorf("lightnode: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
