@@ -184,7 +184,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if err := n.restoreSampling(ctx); err != nil {
 		return err
 	}
-	n.gossip, err = p2p.NewGossip(runCtx, n.host, n.cfg.ChainID, n.host.Scores, n.validateGossipHeader, p2p.VerifyBEFP(n.dataRoot))
+	n.gossip, err = p2p.NewLightGossip(runCtx, n.host, n.cfg.ChainID, n.host.Scores, n.validateGossipHeader, p2p.VerifyBEFP(n.dataRoot))
 	if err != nil {
 		return fmt.Errorf("lightnode: %w", err)
 	}

@@ -13,12 +13,12 @@ import (
 
 // Protocol labels of the bandwidth counter that are not protocol IDs.
 const (
-	// ProtocolNegotiation labels the bytes of a stream before its
+	// protocolNegotiation labels the bytes of a stream before its
 	// protocol is agreed (multistream-select), which go-libp2p's
 	// reporter records with an empty protocol ID.
-	ProtocolNegotiation = "negotiation"
-	// ProtocolOther labels every protocol ID outside the host's known set.
-	ProtocolOther = "other"
+	protocolNegotiation = "negotiation"
+	// protocolOther labels every protocol ID outside the host's known set.
+	protocolOther = "other"
 )
 
 // wellKnownProtocols are the libp2p protocols a Quadrant host may speak
@@ -51,7 +51,7 @@ func knownProtocols(chainID string) map[protocol.ID]bool {
 // bandwidthCollector exports go-libp2p's per-protocol byte counts as a
 // Prometheus counter with labels protocol and direction (in, out). The
 // protocol label is bounded: IDs outside the known set are summed as
-// ProtocolOther. Counts are stream payload bytes (what protocols read and
+// protocolOther. Counts are stream payload bytes (what protocols read and
 // write, multistream-select included); transport framing — TCP/IP, Noise
 // or TLS, yamux, QUIC — is not in them.
 type bandwidthCollector struct {
@@ -74,11 +74,11 @@ func newBandwidthCollector(bwc *metrics.BandwidthCounter, chainID, subsystem str
 func (c *bandwidthCollector) label(p protocol.ID) string {
 	switch {
 	case p == "":
-		return ProtocolNegotiation
+		return protocolNegotiation
 	case c.known[p]:
 		return string(p)
 	default:
-		return ProtocolOther
+		return protocolOther
 	}
 }
 

@@ -68,14 +68,14 @@ func TestBandwidthByProtocol(t *testing.T) {
 	// go-libp2p folds bytes into its totals on a one-second sweep.
 	wait.For(t, 30*time.Second, "sample and unknown-protocol bytes in the counter", func() bool {
 		return value(sample, "in") >= float64(shareBytes) && value(sample, "out") > 0 &&
-			value(p2p.ProtocolOther, "out") >= float64(len(payload))
+			value("other", "out") >= float64(len(payload))
 	})
 	for _, tr := range client.Traffic() {
 		if tr.Protocol == unknown {
 			t.Fatalf("unknown protocol counted under its own label: %+v", tr)
 		}
 	}
-	if n := value(p2p.ProtocolNegotiation, "out"); n <= 0 {
+	if n := value("negotiation", "out"); n <= 0 {
 		t.Fatalf("multistream-select bytes not counted: %v", n)
 	}
 }
