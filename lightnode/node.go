@@ -63,8 +63,9 @@ type Node struct {
 
 	wake chan struct{} // nudges the DAS loop
 	// lastGossipHead is when (unix ns, n.now) gossip last brought a new
-	// head; head polling pauses while it is recent.
-	lastGossipHead atomic.Int64
+	// head; head polling pauses while it is recent. gossipGap (ns) is
+	// the time between the last two new heads gossip brought.
+	lastGossipHead, gossipGap atomic.Int64
 
 	cancel context.CancelFunc
 	group  *errgroup.Group
