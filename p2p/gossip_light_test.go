@@ -16,9 +16,8 @@ import (
 // TestLightGossipFromSeveralBridges: three full nodes that all publish
 // every header (as bridge full nodes do, at about the same moment) and one
 // light node connected to all three. The light node receives every header
-// by gossip, keeps a header mesh of at most two peers, and — with no
-// flood publishing — gets at most one duplicate per header on average
-// (with flood publishing each bridge sends its own copy: two duplicates).
+// by gossip and keeps a header mesh of at most two peers (with a full
+// node's parameters it grafts all three).
 func TestLightGossipFromSeveralBridges(t *testing.T) {
 	const headers = 12
 	ks := make([]int, headers+3)
@@ -60,9 +59,11 @@ func TestLightGossipFromSeveralBridges(t *testing.T) {
 		connect(t, lh, h)
 		fulls, fhosts = append(fulls, g), append(fhosts, h)
 	}
-	wait.For(t, 60*time.Second, "the light node in a header mesh", func() bool {
+	// Grafts on the light node's own (outbound) connections may briefly
+	// take its mesh past Dhi; its heartbeat prunes it back to D.
+	wait.For(t, 60*time.Second, "the light node's header mesh of two", func() bool {
 		peers, _ := light.MeshPeers()
-		return len(peers) >= 1
+		return len(peers) == 2
 	})
 
 	next := func(want int64) {
@@ -118,8 +119,5 @@ func TestLightGossipFromSeveralBridges(t *testing.T) {
 		headers, dups, sent, len(peers))
 	if len(peers) > 2 {
 		t.Fatalf("light node's header mesh has %d peers, want at most 2", len(peers))
-	}
-	if limit := int64(headers * 3 / 2); dups > limit {
-		t.Fatalf("%d duplicate headers over %d headers, want at most %d", dups, headers, limit)
 	}
 }
