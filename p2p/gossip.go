@@ -77,12 +77,10 @@ func fullGossipParams() pubsub.GossipSubParams {
 // prune one (with peer exchange) every minute. A header missed by a
 // two-peer mesh still arrives: flood-published by every bridge it is
 // connected to, by IHAVE/IWANT from the other peers, and by the light
-// node's head polls once gossip is quiet. Flood publishing stays on for
-// every node: turning it off on full nodes was measured in the netns
-// cluster (three bridges, three light nodes) to raise a light node's
-// gossip bytes per header (3.8–4.6 KB against 1.4–1.5 KB with it on),
-// as headers then travel the full nodes' meshes hop by hop and reach a
-// light node from several mesh peers, ahead of its IDONTWANTs.
+// node's head polls once gossip is quiet. Flood publishing stays on (the
+// default) for every node: turning it off on full nodes was tried in the
+// netns cluster and showed no saving a light node could be sure of, and it
+// keeps a fraud proof reaching peers not yet grafted into a mesh.
 func lightGossipParams() pubsub.GossipSubParams {
 	p := fullGossipParams()
 	p.D, p.Dlo, p.Dhi, p.Dscore, p.Dout, p.Dlazy = 2, 1, 2, 1, 0, 2
