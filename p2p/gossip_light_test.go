@@ -114,10 +114,13 @@ func TestLightGossipFromSeveralBridges(t *testing.T) {
 	}
 	_, dups, sent := p2p.GossipCounts(light)
 	dups, sent = dups-dups0, sent-sent0
-	peers, _ := light.MeshPeers()
-	t.Logf("light node over %d headers from 3 publishers: %d duplicates received, %d messages relayed, header mesh %d peers",
-		headers, dups, sent, len(peers))
-	if len(peers) > 2 {
-		t.Fatalf("light node's header mesh has %d peers, want at most 2", len(peers))
-	}
+	t.Logf("light node over %d headers from 3 publishers: %d duplicates received, %d messages relayed", headers, dups, sent)
+	// A full node may graft the light node over a connection the light
+	// node dialled (gossipsub lets outbound peers past Dhi) until the light
+	// node's next heartbeat prunes it; with a full node's parameters the
+	// mesh would stay at three.
+	wait.For(t, 30*time.Second, "the light node's header mesh back at two peers or fewer", func() bool {
+		peers, _ := light.MeshPeers()
+		return len(peers) <= 2
+	})
 }
