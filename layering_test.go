@@ -45,6 +45,7 @@ var layers = []string{
 	"da",
 	"erasure",
 	"internal/pebblex",
+	"internal/promx",
 	"internal/wire",
 }
 
