@@ -85,7 +85,7 @@ func TestHeadPollPausesWhileGossipFlows(t *testing.T) {
 		wait.For(t, 10*time.Second, fmt.Sprintf("gossiped head %d accepted", want), func() bool {
 			return n.NetworkHead().Height() >= want
 		})
-		time.Sleep(blockEvery)
+		time.Sleep(blockEvery) // time is under test: the gossip pace, faster than the poll interval
 	}
 	// 30 heads over ≥ 3 s span ≥ 7 poll intervals; a poll may fire once
 	// before the first gossiped head lands.

@@ -105,6 +105,14 @@ func createDevnetP2PFull(o devnetOptions, i int, bridgeAddr, trustedRPC string) 
 	if err := check.Validate(); err != nil {
 		return devnetFull{}, err
 	}
+	f, err := saveDevnetFull(name, dir, cfg)
+	f.TrustedRPC = trustedRPC
+	return f, err
+}
+
+// saveDevnetFull writes a devnet full node's config into dir and returns
+// its manifest entry: name, home, mode, peer address, metrics and log.
+func saveDevnetFull(name, dir string, cfg fullnode.Config) (devnetFull, error) {
 	if err := fullnode.SaveConfig(dir, cfg); err != nil {
 		return devnetFull{}, err
 	}
@@ -113,7 +121,7 @@ func createDevnetP2PFull(o devnetOptions, i int, bridgeAddr, trustedRPC string) 
 		return devnetFull{}, err
 	}
 	return devnetFull{
-		Name: name, Home: dir, Mode: string(cfg.Mode), PeerAddress: addrs[0], TrustedRPC: trustedRPC,
+		Name: name, Home: dir, Mode: string(cfg.Mode), PeerAddress: addrs[0],
 		Metrics: "http://" + cfg.Metrics.ListenAddress + "/metrics",
 		Log:     filepath.Join(dir, "node.log"),
 	}, nil
@@ -139,18 +147,9 @@ func createDevnetBridge(home, chainID, coreRPC string, base, validators int) (de
 	if err := cfg.Validate(); err != nil {
 		return devnetFull{}, err
 	}
-	if err := fullnode.SaveConfig(dir, cfg); err != nil {
-		return devnetFull{}, err
-	}
-	addrs, _, err := peerAddrs(dir, cfg)
-	if err != nil {
-		return devnetFull{}, err
-	}
-	return devnetFull{
-		Name: "bridge", Home: dir, Mode: string(cfg.Mode), PeerAddress: addrs[0], CoreRPC: coreRPC, CoreGRPC: cfg.Bridge.CoreGRPC,
-		Metrics: "http://" + cfg.Metrics.ListenAddress + "/metrics",
-		Log:     filepath.Join(dir, "node.log"),
-	}, nil
+	f, err := saveDevnetFull("bridge", dir, cfg)
+	f.CoreRPC, f.CoreGRPC = coreRPC, cfg.Bridge.CoreGRPC
+	return f, err
 }
 
 // fullNodeArgs are the arguments that run a devnet full node as a child:
