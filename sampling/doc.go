@@ -47,10 +47,14 @@
 //   - A new network head is handed out first, as a "recent" job, on up to
 //     RecentWorkers extra workers; if none is free it waits, and a newer head
 //     replaces it (the older one is caught up).
-//   - Catch-up hands out ranges of CatchUpRange heights in ascending order to
-//     at most Workers workers (shared with retries); each worker samples its
-//     range one height at a time, skipping heights already decided, in
-//     flight or failed. Retries of failed heights come before new ranges.
+//   - Catch-up hands out ranges of at most CatchUpRange heights in
+//     ascending order to at most Workers workers (shared with retries); each
+//     worker samples its range one height at a time, skipping heights
+//     already decided, in flight or failed. A gap shorter than the free
+//     workers' share of CatchUpRange is split evenly over them (a gap of six
+//     heights with six free workers is six one-height ranges), so headers
+//     that arrive together are sampled in parallel. Retries of failed
+//     heights come before new ranges.
 //   - Done with no failed coordinate decides a height available. Any failed
 //     coordinate (the driver has already retried it with other peers until
 //     its deadline) gives an "unavailable" verdict listing the coordinates,

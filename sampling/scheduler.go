@@ -319,10 +319,12 @@ func (s *Scheduler) Next(now time.Time) []Job {
 			s.catchUpNext = s.head + 1
 			break
 		}
-		to := s.head
-		if s.head-from >= uint64(s.cfg.CatchUpRange) {
-			to = from + uint64(s.cfg.CatchUpRange) - 1
-		}
+		// A worker samples its range one height at a time, so a short gap
+		// (headers that arrived together, under loss or after a stall) is
+		// split over the free workers instead of queueing on one worker's
+		// round trips; a long one still goes out in CatchUpRange pieces.
+		size := min(uint64(s.cfg.CatchUpRange), (s.head-from+uint64(free))/uint64(free))
+		to := from + size - 1
 		s.catchUpNext = to + 1
 		jobs = append(jobs, s.launch(&worker{typ: JobCatchUp, from: from, to: to}, from, true))
 		free--

@@ -84,6 +84,54 @@ func TestHeadFirstThenCatchUpRanges(t *testing.T) {
 	}
 }
 
+// Headers that arrive together (a gap of a few heights below a new head)
+// are sampled in parallel, one height per free worker, not queued on one
+// worker: under 100 ms round trips and loss a single worker fell behind
+// 1 s blocks. A long gap still goes out in CatchUpRange pieces.
+func TestShortGapSplitsOverFreeWorkers(t *testing.T) {
+	cfg := DefaultConfig() // 16 workers, ranges of 100
+	s := mustNew(t, cfg, 1, nil)
+	s.SetHead(1, t0)
+	drain(t, s, t0)
+	s.SetHead(8, t0) // 2..7 arrived with it
+	want := []Job{{JobRecent, 8, 1}}
+	for h := uint64(2); h <= 7; h++ {
+		want = append(want, Job{JobCatchUp, h, 1})
+	}
+	if jobs := s.Next(t0); !slices.Equal(jobs, want) {
+		t.Fatalf("Next = %v, want %v", jobs, want)
+	}
+	// 3,000 heights behind: 16 ranges of 100, none longer.
+	drain(t, s, t0)
+	s.SetHead(3008, t0)
+	jobs := s.Next(t0)
+	if len(jobs) != 1+cfg.Workers {
+		t.Fatalf("%d jobs for a long gap, want the head and %d ranges", len(jobs), cfg.Workers)
+	}
+	for _, w := range s.Stats().Workers {
+		if w.JobType == JobCatchUp && w.To-w.From+1 != uint64(cfg.CatchUpRange) {
+			t.Fatalf("catch-up range %d..%d, want %d heights", w.From, w.To, cfg.CatchUpRange)
+		}
+	}
+	// 40 behind with 16 free workers: every worker busy, none with more than
+	// 3 heights (40/16 rounded up).
+	drain(t, s, t0)
+	s.SetHead(3049, t0)
+	s.Next(t0)
+	var n int
+	for _, w := range s.Stats().Workers {
+		if w.JobType == JobCatchUp {
+			n++
+			if w.To-w.From+1 > 3 {
+				t.Fatalf("catch-up range %d..%d longer than 40/16 rounded up", w.From, w.To)
+			}
+		}
+	}
+	if n != cfg.Workers {
+		t.Fatalf("%d catch-up ranges for 40 heights, want %d", n, cfg.Workers)
+	}
+}
+
 // drain completes every job in flight as available until no job is left.
 func drain(t *testing.T, s *Scheduler, now time.Time) {
 	t.Helper()
