@@ -186,7 +186,8 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if err := n.openStore(ctx, &u); err != nil {
 		return err
 	}
-	if n.host, err = p2p.NewHost(n.cfg.P2P, n.home, n.log.With("component", "p2p"), n.now); err != nil {
+	if n.host, err = p2p.NewHostWith(n.cfg.P2P, p2p.HostOptions{Home: n.home, Log: n.log.With("component", "p2p"), Now: n.now,
+		Registry: n.metrics.reg, MetricsSubsystem: "full", ChainID: n.cfg.ChainID}); err != nil {
 		return fmt.Errorf("fullnode: start libp2p host: %w", err)
 	}
 	u.push(func() { _ = n.host.Close() })

@@ -3,6 +3,7 @@ package lightnode_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -99,4 +100,66 @@ func TestHeadPollPausesWhileGossipFlows(t *testing.T) {
 	wait.For(t, 20*time.Second, fmt.Sprintf("head %d found by polling", want), func() bool {
 		return n.NetworkHead().Height() == want
 	})
+}
+
+// TestHeadPollWaitsForSlowBlocks: when gossip brings heads more slowly
+// than the poll interval (slow blocks), the light node waits about 1.5
+// gaps between gossiped heads before polling, instead of polling its
+// peers every interval between them.
+func TestHeadPollWaitsForSlowBlocks(t *testing.T) {
+	const id, heights, gossiped = "head-poll-slow", 20, 12
+	const pollEvery, blockEvery = 200 * time.Millisecond, 500 * time.Millisecond
+	_, blocks := chain(t, id, heights, 4)
+	_, src := serve(t, id, blocks)
+	rev := &revealing{HeaderSource: src.Store, blocks: blocks}
+	h := startServer(t, id, rev, src)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ignore := func(context.Context, peer.ID, *da.LightHeader) error { return p2p.ErrIgnore }
+	accept := func(context.Context, peer.ID, []byte) error { return nil }
+	g, err := p2p.NewGossip(ctx, h, id, h.Scores, ignore, accept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	sub, err := g.SubscribeHeaders()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Cancel()
+
+	cfg := lightConfig(t.TempDir(), id, blocks[0].hdr, h)
+	cfg.HeadPollInterval = pollEvery
+	n := startLight(t, cfg)
+	wait.For(t, 40*time.Second, "the light node in the header mesh", func() bool {
+		peers, _ := g.MeshPeers()
+		return slices.Contains(peers, n.Host().ID())
+	})
+
+	publish := func(i int) {
+		rev.shown.Store(int32(i))
+		if err := g.PublishHeader(ctx, &blocks[i].hdr.LightHeader); err != nil {
+			t.Fatal(err)
+		}
+		want := blocks[i].hdr.Height()
+		wait.For(t, 10*time.Second, fmt.Sprintf("gossiped head %d accepted", want), func() bool {
+			return n.NetworkHead().Height() >= want
+		})
+	}
+	// Two heads a block time apart teach the light node the gap; the pace
+	// is what is under test, so the test sleeps between heads.
+	publish(1)
+	time.Sleep(blockEvery)
+	publish(2)
+	before := rev.polls.Load()
+	for i := 3; i <= gossiped; i++ {
+		time.Sleep(blockEvery)
+		publish(i)
+	}
+	// 10 gaps of 500 ms span 25 poll intervals; polling whenever the last
+	// head was older than one interval would poll ≈ 15 times. A head that
+	// arrives late under load may let one poll through.
+	if polls := rev.polls.Load() - before; polls > 3 {
+		t.Fatalf("%d head polls while gossip brought a head every %v (poll interval %v)", polls, blockEvery, pollEvery)
+	}
 }

@@ -64,8 +64,9 @@ type Node struct {
 
 	wake chan struct{} // nudges the DAS loop
 	// lastGossipHead is when (unix ns, n.now) gossip last brought a new
-	// head; head polling pauses while it is recent.
-	lastGossipHead atomic.Int64
+	// head; head polling pauses while it is recent. gossipGap (ns) is
+	// the time between the last two new heads gossip brought.
+	lastGossipHead, gossipGap atomic.Int64
 
 	cancel context.CancelFunc
 	group  *errgroup.Group
@@ -164,7 +165,8 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if n.store, err = openStore(n.cfg.Home, n.log); err != nil {
 		return err
 	}
-	if n.host, err = p2p.NewHost(n.cfg.P2P, n.cfg.Home, n.log, n.now); err != nil {
+	if n.host, err = p2p.NewHostWith(n.cfg.P2P, p2p.HostOptions{Home: n.cfg.Home, Log: n.log, Now: n.now,
+		Registry: n.reg, MetricsSubsystem: "light", ChainID: n.cfg.ChainID}); err != nil {
 		return fmt.Errorf("lightnode: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -187,7 +189,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if err := n.restoreSampling(ctx); err != nil {
 		return err
 	}
-	n.gossip, err = p2p.NewGossip(runCtx, n.host, n.cfg.ChainID, n.host.Scores, n.validateGossipHeader, p2p.VerifyBEFP(n.dataRoot))
+	n.gossip, err = p2p.NewLightGossip(runCtx, n.host, n.cfg.ChainID, n.host.Scores, n.validateGossipHeader, p2p.VerifyBEFP(n.dataRoot))
 	if err != nil {
 		return fmt.Errorf("lightnode: %w", err)
 	}

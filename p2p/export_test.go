@@ -73,3 +73,9 @@ type Status = status
 const StatusInvalid = statusInvalid
 
 const StatusOK = statusOK
+
+// GossipCounts returns g's message counts over all topics: first copies
+// delivered, duplicate copies received, messages sent to peers.
+func GossipCounts(g *Gossip) (delivered, duplicates, sent int64) {
+	return g.mesh.delivered.Load(), g.mesh.duplicates.Load(), g.mesh.sent.Load()
+}

@@ -51,14 +51,66 @@ type Gossip struct {
 	mesh    *meshTracer
 }
 
-// NewGossip joins the header and BEFP topics of chainID on h. The
-// validators are required; ctx bounds the pubsub router's life.
+// idontwantThreshold is the message size from which gossipsub tells its
+// mesh peers IDONTWANT on receipt (go-libp2p-pubsub's default is 1 KiB).
+// Lower, because a light header is about 1–2 KB with a few validators and
+// under 1 KiB with one: an IDONTWANT of one message ID (~40 B on the wire)
+// is far cheaper than the duplicate header it can prevent.
+const idontwantThreshold = 256
+
+// fullGossipParams are a full node's gossipsub parameters: go-libp2p-pubsub's
+// defaults (a relaying member of the mesh) with IDONTWANT from
+// idontwantThreshold.
+func fullGossipParams() pubsub.GossipSubParams {
+	p := pubsub.DefaultGossipSubParams()
+	p.IDontWantMessageThreshold = idontwantThreshold
+	return p
+}
+
+// lightGossipParams are a light node's: it consumes headers and need not
+// be a robust relay, so it keeps a mesh of two peers (D=2, Dlo=1, Dhi=2
+// instead of 6/5/12) — fewer full nodes push it each header they relay,
+// and it relays onward to at most one — and gossips IHAVE to two non-mesh
+// peers a heartbeat instead of six (Dlazy). A full node it prunes from its
+// mesh backs off for lightPruneBackoff (not one minute) before grafting it
+// again, so a light node with more full-node peers than Dhi does not
+// prune one (with peer exchange) every minute. A header missed by a
+// two-peer mesh still arrives: flood-published by every bridge it is
+// connected to, by IHAVE/IWANT from the other peers, and by the light
+// node's head polls once gossip is quiet. Flood publishing stays on (the
+// default) for every node: turning it off on full nodes was tried in the
+// netns cluster and showed no saving a light node could be sure of, and it
+// keeps a fraud proof reaching peers not yet grafted into a mesh.
+func lightGossipParams() pubsub.GossipSubParams {
+	p := fullGossipParams()
+	p.D, p.Dlo, p.Dhi, p.Dscore, p.Dout, p.Dlazy = 2, 1, 2, 1, 0, 2
+	p.PruneBackoff = lightPruneBackoff
+	return p
+}
+
+// lightPruneBackoff is the backoff a light node asks of peers it prunes.
+const lightPruneBackoff = 10 * time.Minute
+
+// NewGossip joins the header and BEFP topics of chainID on h with a full
+// node's gossipsub parameters. The validators are required; ctx bounds the
+// pubsub router's life.
 func NewGossip(ctx context.Context, h host.Host, chainID string, scores *Scorer, vh headerValidator, vb BEFPValidator) (*Gossip, error) {
+	return newGossip(ctx, h, chainID, scores, vh, vb, fullGossipParams())
+}
+
+// NewLightGossip is NewGossip with a light node's gossipsub parameters
+// (lightGossipParams).
+func NewLightGossip(ctx context.Context, h host.Host, chainID string, scores *Scorer, vh headerValidator, vb BEFPValidator) (*Gossip, error) {
+	return newGossip(ctx, h, chainID, scores, vh, vb, lightGossipParams())
+}
+
+func newGossip(ctx context.Context, h host.Host, chainID string, scores *Scorer, vh headerValidator, vb BEFPValidator, params pubsub.GossipSubParams) (*Gossip, error) {
 	if vh == nil || vb == nil {
 		return nil, errors.New("p2p: gossip needs a header and a BEFP validator")
 	}
 	mesh := newMeshTracer()
 	ps, err := pubsub.NewGossipSub(ctx, h,
+		pubsub.WithGossipSubParams(params),
 		pubsub.WithRawTracer(mesh),
 		pubsub.WithMaxMessageSize(max(da.MaxLightHeaderSize, maxBEFPMessageSize)+1024),
 		pubsub.WithPeerExchange(true),

@@ -15,11 +15,13 @@ import (
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/metrics"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // IdentityFile is the name of the node's libp2p key file in its home.
@@ -148,22 +150,54 @@ type Host struct {
 	cfg       Config
 	bootstrap []peer.AddrInfo
 	log       *slog.Logger
+	bw        *bandwidthCollector
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
+// HostOptions are the injected parts of a Host.
+type HostOptions struct {
+	// Home is the node's home directory, holding IdentityFile (created on
+	// first use).
+	Home string
+	// Log receives the host's messages; nil discards.
+	Log *slog.Logger
+	// Now is the scorer's clock; nil is time.Now.
+	Now func() time.Time
+	// Registry, when set, receives quadrant_<MetricsSubsystem>_p2p_bytes_total
+	// (stream bytes by protocol and direction).
+	Registry prometheus.Registerer
+	// MetricsSubsystem names the node type in the metric ("light", "full").
+	MetricsSubsystem string
+	// ChainID makes the chain's own protocol IDs (requests, DHT) known
+	// labels of the bandwidth counter; without it they count as "other".
+	ChainID string
+}
+
 // NewHost starts listening with the identity stored in homeDir/IdentityFile
-// (created on first use). now is the scorer's clock; a nil log discards.
+// (created on first use). now is the scorer's clock; a nil log discards. It
+// registers no metrics; NewHostWith does.
 func NewHost(cfg Config, homeDir string, log *slog.Logger, now func() time.Time) (*Host, error) {
+	return NewHostWith(cfg, HostOptions{Home: homeDir, Log: log, Now: now})
+}
+
+// NewHostWith starts listening as NewHost, and counts the bytes of every
+// stream by protocol with go-libp2p's bandwidth reporter, exported through
+// opts.Registry when set.
+func NewHostWith(cfg Config, opts HostOptions) (*Host, error) {
+	log, now := opts.Log, opts.Now
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	key, err := LoadOrCreateIdentity(filepath.Join(homeDir, IdentityFile))
+	key, err := LoadOrCreateIdentity(filepath.Join(opts.Home, IdentityFile))
 	if err != nil {
 		return nil, err
 	}
@@ -173,6 +207,13 @@ func NewHost(cfg Config, homeDir string, log *slog.Logger, now func() time.Time)
 		return nil, fmt.Errorf("p2p: connection manager: %w", err)
 	}
 	scores := newScorer(cfg.Score, now)
+	bwc := metrics.NewBandwidthCounter()
+	bw := newBandwidthCollector(bwc, opts.ChainID, opts.MetricsSubsystem)
+	if opts.Registry != nil {
+		if err := opts.Registry.Register(bw); err != nil {
+			return nil, fmt.Errorf("p2p: register bandwidth metric: %w", err)
+		}
+	}
 	h, err := libp2p.New(
 		libp2p.Identity(key),
 		libp2p.ListenAddrStrings(cfg.ListenAddrs...),
@@ -180,6 +221,7 @@ func NewHost(cfg Config, homeDir string, log *slog.Logger, now func() time.Time)
 		libp2p.Transport(quic.NewTransport),
 		libp2p.ConnectionManager(cm),
 		libp2p.ConnectionGater(scores),
+		libp2p.BandwidthReporter(bwc),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("p2p: start host: %w", err)
@@ -191,7 +233,7 @@ func NewHost(cfg Config, homeDir string, log *slog.Logger, now func() time.Time)
 	for _, b := range bs {
 		cm.Protect(b.ID, "bootstrap")
 	}
-	return &Host{Host: h, Scores: scores, cfg: cfg, bootstrap: bs, log: log}, nil
+	return &Host{Host: h, Scores: scores, cfg: cfg, bootstrap: bs, log: log, bw: bw}, nil
 }
 
 // FullAddrs returns the host's full multiaddrs (with /p2p/<id>), for printing

@@ -2,6 +2,7 @@ package p2p
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
@@ -18,6 +19,11 @@ import (
 type meshTracer struct {
 	mu   sync.Mutex
 	mesh map[string]map[peer.ID]struct{}
+
+	// Message counts, all topics: delivered (first copies that passed
+	// validation), duplicates (copies of messages already seen) and
+	// messages sent in RPCs to peers (publications and relays).
+	delivered, duplicates, sent atomic.Int64
 }
 
 var _ pubsub.RawTracer = (*meshTracer)(nil)
@@ -66,15 +72,18 @@ func (m *meshTracer) OnClosedOutboundStream(p peer.ID) {
 	}
 }
 
+func (m *meshTracer) DeliverMessage(*pubsub.Message)   { m.delivered.Add(1) }
+func (m *meshTracer) DuplicateMessage(*pubsub.Message) { m.duplicates.Add(1) }
+func (m *meshTracer) SendRPC(rpc *pubsub.RPC, _ peer.ID) {
+	m.sent.Add(int64(len(rpc.GetPublish())))
+}
+
 func (*meshTracer) OnNewOutboundStream(peer.ID, protocol.ID)             {}
 func (*meshTracer) Join(string)                                          {}
 func (*meshTracer) ValidateMessage(*pubsub.Message)                      {}
-func (*meshTracer) DeliverMessage(*pubsub.Message)                       {}
 func (*meshTracer) RejectMessage(*pubsub.Message, string)                {}
-func (*meshTracer) DuplicateMessage(*pubsub.Message)                     {}
 func (*meshTracer) ThrottlePeer(peer.ID)                                 {}
 func (*meshTracer) RecvRPC(*pubsub.RPC)                                  {}
-func (*meshTracer) SendRPC(*pubsub.RPC, peer.ID)                         {}
 func (*meshTracer) SendRPCCompleted(*pubsub.RPC, peer.ID, time.Duration) {}
 func (*meshTracer) DropRPC(*pubsub.RPC, peer.ID)                         {}
 func (*meshTracer) UndeliverableMessage(*pubsub.Message)                 {}

@@ -336,6 +336,7 @@ func clusterLatencyLoss(c *nsCluster) {
 type trafficWindow struct {
 	from, to []uint64 // sampled head at the start and end
 	delta    []netns.Counters
+	protos   [][]protocolBytes // per light node, from its p2p byte counter
 	took     time.Duration
 }
 
@@ -350,11 +351,14 @@ func (w trafficWindow) perHeader(j int) (recv, sent uint64) {
 func (c *nsCluster) measureTraffic(n uint64) trafficWindow {
 	w := trafficWindow{from: make([]uint64, len(c.lights)), to: make([]uint64, len(c.lights)), delta: make([]netns.Counters, len(c.lights))}
 	start := make([]netns.Counters, len(c.lights))
+	startMetrics := make([]map[string]float64, len(c.lights))
+	w.protos = make([][]protocolBytes, len(c.lights))
 	for j, l := range c.lights {
 		if st := c.lightState(j); st != nil {
 			w.from[j] = st.SampledHead
 		}
 		start[j] = counters(c.t, l.host)
+		startMetrics[j] = c.lightMetrics(j)
 	}
 	t0 := time.Now()
 	wait.For(c.t, startDeadline, fmt.Sprintf("every light node to sample %d more heights", n), func() bool {
@@ -366,12 +370,14 @@ func (c *nsCluster) measureTraffic(n uint64) trafficWindow {
 		return true
 	})
 	w.took = time.Since(t0)
+	c.t.Logf("traffic window of %d heights took %v; load average %s", n, w.took.Round(time.Second), loadAverage())
 	for j, l := range c.lights {
 		end := counters(c.t, l.host)
 		if st := c.lightState(j); st != nil {
 			w.to[j] = st.SampledHead
 		}
 		w.delta[j] = netns.Counters{ReceivedBytes: end.ReceivedBytes - start[j].ReceivedBytes, SentBytes: end.SentBytes - start[j].SentBytes}
+		w.protos[j] = protocolDelta(startMetrics[j], c.lightMetrics(j))
 	}
 	return w
 }
@@ -394,6 +400,7 @@ func clusterTraffic(c *nsCluster) {
 		recv, sent := empty.perHeader(j)
 		c.t.Logf("light node %d, no blob load, %d headers in %v (heights by k: %v): per header %d B received, %d B sent",
 			j, empty.to[j]-empty.from[j], empty.took.Round(time.Second), widths, recv, sent)
+		c.t.Logf("light node %d, no blob load: %s", j, formatPerHeader(empty.protos[j], empty.to[j]-empty.from[j]))
 	}
 	// 2.2 MiB is ≈ 4,800 shares: one blob alone makes a k=128 square,
 	// three together (≈ 14,400) still fit one; five submitters keep one
@@ -424,6 +431,7 @@ func clusterTraffic(c *nsCluster) {
 		recv, sent := full.perHeader(j)
 		c.t.Logf("light node %d over %d headers (heights by k: %v): per header %d B received, %d B sent, %.1f KiB in all; sample payload %d B per k=128 header; samples served by full nodes %v",
 			j, full.to[j]-full.from[j], widths, recv, sent, float64(recv+sent)/1024, sampleBytes/max(k128, 1), c.servedBy(c.lightState(j)))
+		c.t.Logf("light node %d, k=128 load: %s", j, formatPerHeader(full.protos[j], full.to[j]-full.from[j]))
 		if widths[128] < n*3/4 {
 			c.t.Errorf("light node %d: only %d of %d heights carried k=128 squares (%v): the figure would not be k=128's", j, widths[128], n, widths)
 		}
