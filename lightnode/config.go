@@ -121,10 +121,16 @@ func (c Config) Trusting() time.Duration {
 
 // DefaultConfig returns a light node sampling 16 shares per header within
 // a 30-day window with celestia-node's worker shape, a 21-day unbonding
-// period and so a 14-day trusting period, libp2p on an ephemeral port and JSON-RPC on DefaultRPCAddress.
+// period and so a 14-day trusting period, libp2p on an ephemeral port
+// (dialling out only: no relay or AutoNAT service, no relay reservations)
+// and JSON-RPC on DefaultRPCAddress.
 func DefaultConfig() Config {
 	pc := p2p.DefaultConfig()
 	pc.ListenAddrs = []string{"/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"}
+	// A light node only dials out: nobody needs to reach it, so it neither
+	// reserves relay slots nor serves relays or AutoNAT probes; it keeps
+	// hole punching to reach full nodes at home behind a relay.
+	pc.NATService, pc.RelayService, pc.AutoRelay = false, false, false
 	rc := rpc.DefaultConfig()
 	rc.ListenAddr = DefaultRPCAddress
 	return Config{

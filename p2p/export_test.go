@@ -79,3 +79,5 @@ const StatusOK = statusOK
 func GossipCounts(g *Gossip) (delivered, duplicates, sent int64) {
 	return g.mesh.delivered.Load(), g.mesh.duplicates.Load(), g.mesh.sent.Load()
 }
+
+var AnnounceFilter = announceFilter

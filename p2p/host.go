@@ -43,9 +43,59 @@ type Config struct {
 	ReconnectEvery time.Duration `toml:"reconnect_every"`
 	// Score tunes peer scoring.
 	Score ScoreConfig `toml:"score"`
+
+	// AnnounceAddrs, when set, are the multiaddrs (without /p2p/<id>) the
+	// node advertises to peers (identify, DHT records) instead of its
+	// listen addresses: the public address of a node behind port
+	// forwarding. Relay (/p2p-circuit) addresses are still added while the
+	// node holds relay reservations. Empty by default: the node announces
+	// what it listens on.
+	AnnounceAddrs []string `toml:"announce_addrs"`
+	// NoAnnouncePrivate drops private, loopback and link-local addresses
+	// from what the node advertises, so peers on the internet are not
+	// handed addresses they cannot reach. Off by default because devnets
+	// and tests run on 127.0.0.1 and 10.x addresses.
+	NoAnnouncePrivate bool `toml:"no_announce_private"`
+	// NATService answers other nodes' AutoNAT probes (v1 and v2) by
+	// dialling them back, and runs the AutoNAT v2 client, which drops
+	// public addresses that probes find unreachable from what the node
+	// advertises. On by default (full nodes are the peers home nodes ask);
+	// the light node's default turns it off. libp2p rate-limits the
+	// dial-backs and never dials private addresses for them.
+	NATService bool `toml:"nat_service"`
+	// RelayService serves circuit-v2 relay reservations with go-libp2p's
+	// default resource limits (128 reservations of an hour, 16 circuits,
+	// each relayed connection limited to 2 minutes and 128 KiB), started
+	// only while AutoNAT finds the node publicly reachable. On by default:
+	// a public full node then lets home full nodes behind NAT be reached,
+	// and the limits keep the cost to a hole-punch handshake.
+	RelayService bool `toml:"relay_service"`
+	// AutoRelay reserves slots on relays (bootstrap peers first, then
+	// connected peers that serve the relay protocol) while AutoNAT finds
+	// the node private or has not decided yet, and advertises the
+	// /p2p-circuit addresses through them. On by default for full nodes
+	// (does nothing on a reachable node); off for light nodes, which only
+	// dial out.
+	AutoRelay bool `toml:"auto_relay"`
+	// HolePunching turns a relayed connection into a direct one with
+	// DCUtR (both sides dial each other at once through their NATs). On by
+	// default for both node types: it is what makes a relayed home full
+	// node usable, and a light node takes part in it when it dials one.
+	HolePunching bool `toml:"hole_punching"`
+	// PortMap asks the home router for a port mapping by UPnP or NAT-PMP.
+	// Off by default: it multicasts discovery on the local network, which
+	// some networks forbid; turn it on at home when the router supports it.
+	PortMap bool `toml:"port_map"`
+	// Reachability overrides AutoNAT: "auto" (or empty; default) lets
+	// AutoNAT decide, "public" declares the node reachable (it serves as a
+	// relay at once), "private" declares it behind NAT (it reserves relay
+	// slots at once).
+	Reachability string `toml:"reachability"`
 }
 
-// DefaultConfig listens on all interfaces, TCP and QUIC on port 2121.
+// DefaultConfig listens on all interfaces, TCP and QUIC on port 2121, with
+// the NAT traversal a full node wants (AutoNAT service, relay service when
+// public, relay reservations when private, hole punching; no UPnP).
 func DefaultConfig() Config {
 	return Config{
 		ListenAddrs:    []string{"/ip4/0.0.0.0/tcp/2121", "/ip4/0.0.0.0/udp/2121/quic-v1"},
@@ -54,6 +104,11 @@ func DefaultConfig() Config {
 		ConnGrace:      time.Minute,
 		ReconnectEvery: 30 * time.Second,
 		Score:          defaultScoreConfig(),
+		NATService:     true,
+		RelayService:   true,
+		AutoRelay:      true,
+		HolePunching:   true,
+		Reachability:   reachabilityAuto,
 	}
 }
 
@@ -76,7 +131,7 @@ func (c Config) Validate() error {
 	if c.ReconnectEvery <= 0 || c.Score.BlockFor <= 0 || c.Score.BlockThreshold >= 0 {
 		return errors.New("p2p: config: reconnect_every and score.block_for must be positive, score.block_threshold negative")
 	}
-	return nil
+	return c.validateNAT()
 }
 
 // ParseBootstrap parses full peer multiaddrs (with /p2p/<id>).
@@ -214,7 +269,8 @@ func NewHostWith(cfg Config, opts HostOptions) (*Host, error) {
 			return nil, fmt.Errorf("p2p: register bandwidth metric: %w", err)
 		}
 	}
-	h, err := libp2p.New(
+	natOpts, relays := natOptions(cfg, bs)
+	h, err := libp2p.New(append([]libp2p.Option{
 		libp2p.Identity(key),
 		libp2p.ListenAddrStrings(cfg.ListenAddrs...),
 		libp2p.Transport(tcp.NewTCPTransport),
@@ -222,10 +278,11 @@ func NewHostWith(cfg Config, opts HostOptions) (*Host, error) {
 		libp2p.ConnectionManager(cm),
 		libp2p.ConnectionGater(scores),
 		libp2p.BandwidthReporter(bwc),
-	)
+	}, natOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("p2p: start host: %w", err)
 	}
+	relays.setHost(h)
 	scores.onBlock(func(p peer.ID) {
 		log.Warn("p2p: peer blocked for misbehaving", "peer", p, "for", cfg.Score.BlockFor)
 		_ = h.Network().ClosePeer(p)
