@@ -27,6 +27,7 @@ type fullFlags struct {
 	chainID       string
 	bootstrap     []string
 	p2pListen     []string
+	announce      []string
 	trustedHeight uint64
 	trustedHash   string
 	trustFirst    bool
@@ -51,6 +52,7 @@ func (f *fullFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.chainID, "chain-id", d.ChainID, "chain id (required in p2p mode; bridge mode reads it from the consensus node)")
 	fs.StringSliceVar(&f.bootstrap, "bootstrap", d.P2P.Bootstrap, "full libp2p multiaddrs (with /p2p/<id>) of peers to keep connected, comma-separated")
 	fs.StringSliceVar(&f.p2pListen, "p2p-listen", d.P2P.ListenAddrs, "libp2p listen multiaddrs")
+	fs.StringSliceVar(&f.announce, "announce-addr", d.P2P.AnnounceAddrs, "public libp2p multiaddr (without /p2p/<id>) to advertise instead of the listen addresses, e.g. /ip4/203.0.113.7/tcp/2121 behind port forwarding; repeatable")
 	fs.Uint64Var(&f.trustedHeight, "trusted-height", d.Sync.TrustedHeight, "p2p mode: height of the trusted header an empty store starts from")
 	fs.StringVar(&f.trustedHash, "trusted-hash", d.Sync.TrustedHash, "p2p mode: hex block hash of the trusted header (required unless --trust-first-peer)")
 	fs.BoolVar(&f.trustFirst, "trust-first-peer", d.TrustFirstPeer, "p2p mode without --trusted-hash: trust the first valid header peers give (a peer you do not control can then feed you its own chain)")
@@ -114,6 +116,7 @@ func (f *fullFlags) config(fl *pflag.FlagSet) (cfg fullnode.Config, existed bool
 	}
 	set("bootstrap", func() { cfg.P2P.Bootstrap = f.bootstrap })
 	set("p2p-listen", func() { cfg.P2P.ListenAddrs = f.p2pListen })
+	set("announce-addr", func() { cfg.P2P.AnnounceAddrs = f.announce })
 	if err := needCheckpoint(cfg); err != nil {
 		return cfg, existed, err
 	}
@@ -121,7 +124,8 @@ func (f *fullFlags) config(fl *pflag.FlagSet) (cfg fullnode.Config, existed bool
 }
 
 // peerAddrs returns the node's full multiaddrs as others should dial them:
-// its listen addresses with /p2p/<id> of the identity in home.
+// its announce addresses, or without any its listen addresses, with
+// /p2p/<id> of the identity in home.
 func peerAddrs(home string, cfg fullnode.Config) ([]string, peer.ID, error) {
 	key, err := p2p.LoadOrCreateIdentity(filepath.Join(home, p2p.IdentityFile))
 	if err != nil {
@@ -131,8 +135,12 @@ func peerAddrs(home string, cfg fullnode.Config) ([]string, peer.ID, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]string, len(cfg.P2P.ListenAddrs))
-	for i, a := range cfg.P2P.ListenAddrs {
+	addrs := cfg.P2P.ListenAddrs
+	if len(cfg.P2P.AnnounceAddrs) > 0 {
+		addrs = cfg.P2P.AnnounceAddrs
+	}
+	out := make([]string, len(addrs))
+	for i, a := range addrs {
 		out[i] = a + "/p2p/" + id.String()
 	}
 	return out, id, nil
