@@ -78,5 +78,18 @@
 // # Discovery
 //
 // Configured bootstrap peers (protected from trimming, redialled when
-// lost) plus gossipsub peer exchange. A DHT is not wired yet.
+// lost) plus gossipsub peer exchange; the chain's DHT is package discovery.
+//
+// # NAT traversal
+//
+// nat.go turns the [p2p] keys into go-libp2p options: an address factory
+// (announce_addrs, no_announce_private), AutoNAT v1 and v2 service and v2
+// client (nat_service), a circuit-v2 relay while public (relay_service),
+// relay reservations while private or undecided (auto_relay, candidates
+// from the bootstrap list and connected relays), DCUtR (hole_punching),
+// UPnP/NAT-PMP (port_map, off) and a forced verdict (reachability). Light
+// nodes keep hole punching only. On a devnet (loopback or private
+// addresses) AutoNAT probes and hole punching never start, as they need
+// public addresses, and no node serves as a relay, as that waits for
+// AutoNAT to find it public.
 package p2p
