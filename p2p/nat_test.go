@@ -133,13 +133,7 @@ func TestConfigValidateNAT(t *testing.T) {
 // with the relay as its bootstrap peer (auto_relay), and a third host that
 // is given only the home node's relay address.
 func TestRelayReservation(t *testing.T) {
-	rc := testConfig()
-	rc.Reachability, rc.AutoRelay = "public", false
-	relay := newHost(t, rc)
-	wait.For(t, 30*time.Second, "the public host to serve the relay hop protocol", func() bool {
-		return slices.Contains(relay.Mux().Protocols(), proto.ProtoIDv2Hop)
-	})
-
+	relay := newRelay(t)
 	hc := testConfig()
 	hc.Reachability, hc.RelayService = "private", false
 	hc.Bootstrap = relay.FullAddrs()
@@ -202,6 +196,39 @@ func TestRelayReservation(t *testing.T) {
 	defer func() { _ = s.Reset() }()
 	if s.Conn().Stat().Limited || isCircuitAddr(s.Conn().RemoteMultiaddr()) {
 		t.Fatalf("stream went over %s (limited %v), want a direct connection", s.Conn().RemoteMultiaddr(), s.Conn().Stat().Limited)
+	}
+}
+
+// newRelay starts a host forced public with relay_service, and waits
+// until it serves the circuit-v2 hop protocol.
+func newRelay(t *testing.T) *p2p.Host {
+	t.Helper()
+	rc := testConfig()
+	rc.Reachability, rc.AutoRelay = "public", false
+	relay := newHost(t, rc)
+	wait.For(t, 30*time.Second, "the public host to serve the relay hop protocol", func() bool {
+		return slices.Contains(relay.Mux().Protocols(), proto.ProtoIDv2Hop)
+	})
+	return relay
+}
+
+// TestRelayFromConnectedPeer: a home node with no bootstrap peers takes
+// its relay from the peers it is connected to, only those that serve the
+// relay protocol. AutoRelay asks for candidates again only every 30 s
+// (libp2p's minimum interval), hence the long wait.
+func TestRelayFromConnectedPeer(t *testing.T) {
+	relay := newRelay(t)
+	plain := newHost(t, testConfig()) // relay_service on, but never public on loopback
+	hc := testConfig()
+	hc.Reachability, hc.RelayService = "private", false
+	home := newHost(t, hc)
+	connect(t, home, plain)
+	connect(t, home, relay)
+	wait.For(t, 120*time.Second, "the home node to reserve a slot on the connected relay", func() bool {
+		return home.ConnManager().IsProtected(relay.ID(), "autorelay")
+	})
+	if home.ConnManager().IsProtected(plain.ID(), "autorelay") {
+		t.Fatal("the home node reserved a slot on a peer that does not serve the relay protocol")
 	}
 }
 
