@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -36,17 +35,6 @@ func TestNetnsCluster(t *testing.T) {
 		{"traffic-k128", clusterTraffic},
 		{"withholding", clusterWithholding},
 	} {
-		if p.name == "latency-loss-k64" && os.Getenv("QUADRANT_TEST_NETNS_LOSS") != "1" {
-			// Known open problem (issue 12): in the last two runs, on a
-			// lightly loaded machine where blocks came every 1.84 s, light
-			// nodes sampling over 100 ms RTT with 1 % loss fell 6 heights
-			// behind their newest header, so the phase failed; it passed
-			// under heavier load, when blocks came slower. Kept out of CI
-			// until the sampling path under loss is understood; run it with
-			// QUADRANT_TEST_NETNS_LOSS=1.
-			t.Logf("phase %s skipped: set QUADRANT_TEST_NETNS_LOSS=1 to run it (known failing, issue 12)", p.name)
-			continue
-		}
 		ok := t.Run(p.name, func(t *testing.T) {
 			c.t = t
 			defer func() { c.t = c.root }()
