@@ -34,14 +34,17 @@ var dashboardFiles embed.FS
 
 // DashboardState is everything the dashboard shows, at Time.
 type DashboardState struct {
-	Time        time.Time       `json:"time"`
-	ChainID     string          `json:"chain_id"`
-	NetworkHead uint64          `json:"network_head"`
-	LocalHead   uint64          `json:"local_head"`
-	SampledHead uint64          `json:"sampled_head"`
-	CatchUpDone bool            `json:"catch_up_done"`
-	CatchUp     CatchUpProgress `json:"catch_up"`
-	Fraud       FraudStatus     `json:"fraud"`
+	Time        time.Time `json:"time"`
+	ChainID     string    `json:"chain_id"`
+	NetworkHead uint64    `json:"network_head"`
+	LocalHead   uint64    `json:"local_head"`
+	SampledHead uint64    `json:"sampled_head"`
+	CatchUpDone bool      `json:"catch_up_done"`
+	// FullPeers is how many full nodes the node samples from now
+	// (bootstrap peers and those found by discovery).
+	FullPeers int             `json:"full_peers"`
+	CatchUp   CatchUpProgress `json:"catch_up"`
+	Fraud     FraudStatus     `json:"fraud"`
 	// Headers are the last heights up to the network head, oldest first.
 	Headers []HeaderRecord `json:"headers"`
 	// Square is the newest header sampled (nil before the first).
@@ -134,7 +137,7 @@ func (n *Node) DashboardState() DashboardState {
 	s := DashboardState{
 		Time: n.now(), ChainID: n.cfg.ChainID,
 		NetworkHead: st.NetworkHead, SampledHead: st.SampledChainHead, CatchUpDone: st.CatchUpDone,
-		CatchUp: n.CatchUp(), Fraud: n.Fraud(),
+		FullPeers: len(n.fullPeers()), CatchUp: n.CatchUp(), Fraud: n.Fraud(),
 	}
 	s.Fraud.Proof = nil
 	if l := n.LocalHead(); l != nil {

@@ -66,8 +66,8 @@ func pollPage(t *testing.T, ctx context.Context, what, expr string) {
 
 // pageView is what the dashboard shows, read back from its DOM.
 type pageView struct {
-	NetworkHead, LocalHead, SampledHead, Fraud, CatchUp string
-	Strip                                               []struct {
+	NetworkHead, LocalHead, SampledHead, FullPeers, Fraud, CatchUp string
+	Strip                                                          []struct {
 		Height, Status, Confidence, Bytes, Peers string
 	}
 	SquareHeight, SquareWidth string
@@ -79,7 +79,7 @@ const readPage = `(() => {
   const t = (id) => document.getElementById(id).textContent;
   const sq = document.getElementById("square");
   return {
-    NetworkHead: t("network-head"), LocalHead: t("local-head"), SampledHead: t("sampled-head"),
+    NetworkHead: t("network-head"), LocalHead: t("local-head"), SampledHead: t("sampled-head"), FullPeers: t("full-peers"),
     Fraud: document.getElementById("fraud").dataset.fraudulent, CatchUp: t("catchup"),
     Strip: [...document.querySelectorAll("#strip .cell")].map(c => ({Height: c.dataset.height, Status: c.dataset.status,
       Confidence: c.dataset.confidence, Bytes: c.dataset.bytes, Peers: c.dataset.peers})),

@@ -26,7 +26,7 @@ func (f frozenSource) DashboardState() lightnode.DashboardState { return f.st }
 func frozenState() lightnode.DashboardState {
 	st := lightnode.DashboardState{
 		Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), ChainID: "frozen",
-		NetworkHead: 40, LocalHead: 39, SampledHead: 37,
+		NetworkHead: 40, LocalHead: 39, SampledHead: 37, FullPeers: 3,
 		Fraud:   lightnode.FraudStatus{Message: "no fraud proof received"},
 		CatchUp: lightnode.CatchUpProgress{Sampling: lightnode.Progress{From: 1, Done: 37, Target: 40, Percent: 92.3, Rate: 2.5, ETASeconds: 2}},
 	}
@@ -69,7 +69,7 @@ func TestDashboardShowsFrozenState(t *testing.T) {
 	}
 	pollPage(t, ctx, "the first render", `document.body.dataset.renders >= 1`)
 	v := readView(t, ctx)
-	if v.NetworkHead != "40" || v.LocalHead != "39" || v.SampledHead != "37" || v.Fraud != "false" || v.CatchUp != "92.3% · 2.5/s · ETA 2s" {
+	if v.NetworkHead != "40" || v.LocalHead != "39" || v.SampledHead != "37" || v.FullPeers != "3" || v.Fraud != "false" || v.CatchUp != "92.3% · 2.5/s · ETA 2s" {
 		t.Fatalf("heads on the page: %+v", v)
 	}
 	if len(v.Strip) != len(st.Headers) {

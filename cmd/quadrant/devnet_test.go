@@ -372,6 +372,12 @@ func TestDevnetCommand(t *testing.T) {
 	if roles["validator"] != 2 || roles["full"] != 1 || roles["light"] != 1 || nodes[0].Name != "validator-0" {
 		t.Fatalf("status lists %+v, want 2 validators, a full node and a light node", nodes)
 	}
+	for _, n := range nodes {
+		// The light node samples from the bridge; validators see each other.
+		if (n.Role == "light" || n.Role == "validator") && n.Peers < 1 {
+			t.Fatalf("status shows %s with %d peers: %+v", n.Name, n.Peers, nodes)
+		}
+	}
 	checkCLIStumbles(t, home, m)
 	if err := p.stop(t, syscall.SIGINT, 30*time.Second); err != nil {
 		t.Fatalf("devnet exit: %v", err)

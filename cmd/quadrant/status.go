@@ -63,7 +63,9 @@ func newStatusCmd() *cobra.Command {
 the light node), or the one node of a validator, full or light node home,
 for its height and state, and prints one line per node (--json: an array of
 objects with name, role, endpoint, height, peers, state, ok, error). A light
-node's height is its sampled head; while it catches up its state shows the
+node's height is its sampled head. Peers are a validator's consensus peers,
+and the full-node peers a light node samples from or a full node found by
+discovery. While a light node catches up its state shows the
 percent, rate and ETA, and --json adds catch_up (headers and sampling:
 from, done, target, percent, rate, eta_seconds, caught_up) and the URL of
 its dashboard. It exits non-zero when a node is down,
@@ -168,6 +170,7 @@ func fullStatus(ctx context.Context, name, metricsURL string) nodeStatus {
 		return s
 	}
 	s.Height = int64(metricValue(body, "quadrant_full_head_height"))
+	s.Peers = int(metricValue(body, "quadrant_full_discovered_full_peers"))
 	s.State, s.OK = "ingesting", true
 	if metricValue(body, "quadrant_full_ingestion_halted") > 0 {
 		s.State, s.OK, s.Error = "halted", false, "ingestion halted: see the node's log for the alert"
@@ -192,6 +195,12 @@ func lightStatus(ctx context.Context, name, home, url string) nodeStatus {
 	}
 	s.Height = int64(stats.SampledHead)
 	s.Dashboard = url + "/"
+	var dash struct {
+		FullPeers int `json:"full_peers"`
+	}
+	if err := lightGet(ctx, home, url+lightnode.DashboardStatePath, &dash); err == nil {
+		s.Peers = dash.FullPeers
+	}
 	var cu lightnode.CatchUpProgress
 	if err := lightCall(ctx, home, url, "catchup.Progress", &cu); err == nil {
 		s.CatchUp = &cu
@@ -207,12 +216,42 @@ func lightStatus(ctx context.Context, name, home, url string) nodeStatus {
 	return s
 }
 
-func lightCall(ctx context.Context, home, url, method string, out any) error {
+// readToken mints a read token from the secret in a light node's home.
+func readToken(home string) (string, error) {
 	secret, err := rpc.LoadOrCreateSecret(filepath.Join(home, rpc.SecretFile))
+	if err != nil {
+		return "", err
+	}
+	return authToken(secret, "read")
+}
+
+// lightGet reads the JSON a light node serves at url (its dashboard state)
+// with a read token.
+func lightGet(ctx context.Context, home, url string, out any) error {
+	token, err := readToken(home)
 	if err != nil {
 		return err
 	}
-	token, err := authToken(secret, "read")
+	ctx, cancel := context.WithTimeout(ctx, statusTimeout)
+	defer cancel()
+	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	hr.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(out)
+}
+
+func lightCall(ctx context.Context, home, url, method string, out any) error {
+	token, err := readToken(home)
 	if err != nil {
 		return err
 	}
