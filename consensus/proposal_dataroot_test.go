@@ -72,6 +72,24 @@ func TestSquareDataRoot(t *testing.T) {
 			t.Fatalf("%d txs (k=%d): data root %X, naive oracle %X", n+1, sq.Size(), got, want)
 		}
 	}
+	// The reused buffer now holds the largest square: a smaller one
+	// extended over its leftovers still gets the oracle's root.
+	sq, err := blobs.Construct(txs[:1], 128)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := mustRoot(t, sq), naiveDataRoot(t, sq); !bytes.Equal(got, want) {
+		t.Fatalf("small square after a large one: data root %X, naive oracle %X", got, want)
+	}
+}
+
+func mustRoot(t *testing.T, sq blobs.Square) []byte {
+	t.Helper()
+	root, err := squareDataRoot(sq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
 }
 
 // The light node reads the data-root tx with da's decoder; it must agree

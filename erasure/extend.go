@@ -21,13 +21,26 @@ func Extend(original []byte, k int) (*ExtendedSquare, error) {
 		return nil, fmt.Errorf("%w: original square of %d bytes, want %d for k=%d",
 			ErrSquareSize, len(original), k*k*ShareSize, k)
 	}
-	eds, err := NewExtendedSquare(k)
+	rowLen := k * ShareSize
+	return ExtendInto(make([]byte, 4*k*k*ShareSize), k, func(r int, dst []byte) {
+		copy(dst, original[r*rowLen:(r+1)*rowLen])
+	})
+}
+
+// ExtendInto is Extend writing into data, the (2k)²·ShareSize bytes the
+// returned square takes ownership of. Their previous contents do not
+// matter, so a caller that extends one square after another can reuse one
+// buffer instead of allocating and zeroing 128 MiB per square at k=256.
+// fill(r, dst) writes original row r — its k shares, k·ShareSize bytes —
+// into dst; it is called once per row, concurrently for different rows.
+func ExtendInto(data []byte, k int, fill func(r int, dst []byte)) (*ExtendedSquare, error) {
+	eds, err := Import(data, k)
 	if err != nil {
 		return nil, err
 	}
 	rowLen := k * ShareSize
 	err = eds.encodeRows(0, k, func(r int) {
-		copy(eds.RowBytes(r)[:rowLen], original[r*rowLen:(r+1)*rowLen])
+		fill(r, eds.RowBytes(r)[:rowLen:rowLen])
 	})
 	if err != nil {
 		return nil, err

@@ -107,6 +107,42 @@ func TestExtendMatchesNaive(t *testing.T) {
 	}
 }
 
+// ExtendInto into a buffer full of leftovers of another square gives the
+// same bytes as Extend into a fresh one: no step may rely on zeroed parity.
+func TestExtendIntoDirtyBuffer(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, k := range []int{1, 4, 32} {
+		orig := randOriginal(rng, k)
+		want, err := Extend(orig, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dirty := make([]byte, 4*k*k*ShareSize)
+		for i := range dirty {
+			dirty[i] = byte(rng.Uint32())
+		}
+		rowLen := k * ShareSize
+		got, err := ExtendInto(dirty, k, func(r int, dst []byte) {
+			if len(dst) != rowLen {
+				t.Errorf("row %d: fill gets %d bytes, want %d", r, len(dst), rowLen)
+			}
+			copy(dst, orig[r*rowLen:])
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Fatalf("k=%d: ExtendInto over a dirty buffer differs from Extend", k)
+		}
+		if &got.Bytes()[0] != &dirty[0] {
+			t.Fatalf("k=%d: ExtendInto did not extend in the given buffer", k)
+		}
+	}
+	if _, err := ExtendInto(make([]byte, 10), 2, func(int, []byte) {}); !errors.Is(err, ErrSquareSize) {
+		t.Errorf("ExtendInto short buffer: err %v, want ErrSquareSize", err)
+	}
+}
+
 func TestExtendRejects(t *testing.T) {
 	for _, k := range []int{0, -1, 3, 6, MaxK * 2} {
 		if _, err := Extend(make([]byte, max(0, k*k*ShareSize)), k); !errors.Is(err, ErrSquareSize) {
