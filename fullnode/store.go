@@ -65,9 +65,10 @@ type Store struct {
 
 	writeMu sync.Mutex // serializes Put and Prune
 
-	mu     sync.Mutex // guards the fields below
-	head   uint64     // highest complete height, 0 if none
-	tail   uint64     // lowest complete height, 0 if none
+	mu     sync.Mutex    // guards the fields below
+	head   uint64        // highest complete height, 0 if none
+	headCh chan struct{} // closed, and replaced, when head rises
+	tail   uint64        // lowest complete height, 0 if none
 	cache  map[uint64]*heightCache
 	cached []uint64 // FIFO of cache keys
 }
@@ -101,7 +102,7 @@ func OpenStore(dir string, cfg StoreConfig, log *slog.Logger) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("fullnode: open store %s: %w", dir, err)
 	}
-	s := &Store{ds: d, db: db, cfg: cfg, cache: map[uint64]*heightCache{}}
+	s := &Store{ds: d, db: db, cfg: cfg, cache: map[uint64]*heightCache{}, headCh: make(chan struct{})}
 	ctx := context.Background()
 	if s.head, err = s.getHeight(ctx, keyHead); err != nil {
 		d.Close()
@@ -222,6 +223,10 @@ func (s *Store) Put(ctx context.Context, h *da.ExtendedHeader, eds *erasure.Exte
 		return fmt.Errorf("fullnode: store height %d: %w", height, err)
 	}
 	s.mu.Lock()
+	if head > s.head {
+		close(s.headCh)
+		s.headCh = make(chan struct{})
+	}
 	s.head, s.tail = head, tail
 	s.mu.Unlock()
 	return nil
@@ -338,6 +343,16 @@ func (s *Store) HeadHeight() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.head
+}
+
+// HeadChanged returns a channel that is closed the next time HeadHeight
+// rises, so a waiter for a height (the rollup adapter's Submit, which
+// returns only once its height is served) wakes as soon as it is stored
+// instead of on its next poll. Take the channel before reading HeadHeight.
+func (s *Store) HeadChanged() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.headCh
 }
 
 // TailHeight returns the lowest complete height kept (0 if none).

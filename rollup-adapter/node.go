@@ -66,6 +66,13 @@ type Node interface {
 	Square(ctx context.Context, height uint64) (*erasure.ExtendedSquare, error)
 }
 
+// headNotifier is implemented by nodes that tell when HeadHeight rises
+// (*fullnode.Store, and BridgeNode over it): HeadChanged returns a channel
+// closed at the next rise, or nil if the node cannot tell.
+type headNotifier interface {
+	HeadChanged() <-chan struct{}
+}
+
 // submitRequest is one pay-for-blobs submission.
 type submitRequest struct {
 	// KeyName selects the signing key; "" means the node's default key.
