@@ -248,9 +248,12 @@ func (a *Adapter) submit(ctx context.Context, req submitRequest) (Submission, []
 	if len(req.Blobs) == 0 {
 		return nil, nil, fmt.Errorf("%w: no blobs to submit", errInvalidBlob)
 	}
-	commits, err := a.Commit(req.Blobs)
-	if err != nil {
-		return nil, nil, err
+	commits := req.commitments
+	if len(commits) != len(req.Blobs) {
+		var err error
+		if commits, err = a.Commit(req.Blobs); err != nil {
+			return nil, nil, err
+		}
 	}
 	size := 0
 	for _, b := range req.Blobs {

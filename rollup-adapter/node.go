@@ -86,6 +86,10 @@ type submitRequest struct {
 	// they ignore it.
 	GasPrice uint64
 	Blobs    []*blobs.Blob
+	// commitments, if set, are Adapter.Commit(Blobs), already computed
+	// (and the blobs checked) by a front-end that verified the commitments
+	// its caller sent; Adapter.submit then does not compute them again.
+	commitments [][]byte
 }
 
 // Submission is one transaction going through a submission queue;
