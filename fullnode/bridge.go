@@ -33,6 +33,10 @@ type bridge struct {
 	*shared
 	core     CoreClient
 	coreGRPC *grpcCore // with Bridge.CoreGRPC: closed by close
+	// events is the JSON-RPC client connect made (nil if one was
+	// injected): its websocket announces each new block, so ingestion
+	// starts at once instead of on its next poll. Stopped by close.
+	events *cmthttp.HTTP
 }
 
 // connect builds the consensus node's clients (HTTP unless one was
@@ -46,7 +50,7 @@ func (b *bridge) connect(ctx context.Context, u *undo) (err error) {
 		if err != nil {
 			return fmt.Errorf("fullnode: core RPC client for %s: %w", b.cfg.Bridge.CoreRPC, err)
 		}
-		b.core = c
+		b.core, b.events = c, c
 	}
 	if b.cfg.Bridge.CoreGRPC != "" {
 		g, err := dialCoreGRPC(b.cfg.Bridge.CoreGRPC, b.core)
@@ -62,12 +66,53 @@ func (b *bridge) connect(ctx context.Context, u *undo) (err error) {
 	return err
 }
 
-// close closes the gRPC connection, if any.
+// close closes the gRPC connection and the block subscription, if any.
 func (b *bridge) close() error {
+	if b.events != nil && b.events.IsRunning() {
+		_ = b.events.Stop()
+	}
 	if b.coreGRPC == nil {
 		return nil
 	}
 	return b.coreGRPC.Close()
+}
+
+// subscribeBlocks subscribes to the consensus node's new-block events over
+// its websocket; nil (poll only) if there is no such client or the
+// subscription fails. Events only wake the ingestion loop early: it still
+// polls, so a lost event or a dropped websocket costs a poll interval.
+func (b *bridge) subscribeBlocks(ctx context.Context) <-chan coretypes.ResultEvent {
+	if b.events == nil {
+		return nil
+	}
+	if !b.events.IsRunning() {
+		if err := b.events.Start(); err != nil {
+			b.log.Debug("no block events from the consensus node; polling", "err", err)
+			return nil
+		}
+	}
+	sctx, cancel := context.WithTimeout(ctx, b.cfg.Bridge.RequestTimeout)
+	defer cancel()
+	// Capacity 1: an event arriving while a block is ingested is kept as
+	// "look again"; more are dropped by the client, not queued.
+	ch, err := b.events.Subscribe(sctx, "bridge", types.EventQueryNewBlockHeader.String(), 1)
+	if err != nil {
+		b.log.Debug("no block events from the consensus node; polling", "err", err)
+		return nil
+	}
+	return ch
+}
+
+// waitBlock waits for the poll interval, a new-block event on newBlocks,
+// or the end of ctx.
+func (b *bridge) waitBlock(ctx context.Context, newBlocks <-chan coretypes.ResultEvent) {
+	t := time.NewTimer(b.cfg.Bridge.PollInterval)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-newBlocks:
+	case <-t.C:
+	}
 }
 
 // coreChainID asks the consensus node for its chain ID and checks it
@@ -146,6 +191,7 @@ func (b *bridge) run(ctx context.Context) error {
 		next = b.cfg.Bridge.StartHeight
 	}
 	b.log.Info("bridge ingestion starts", "from", next, "core", b.cfg.Bridge.CoreRPC, "max_square_size", maxSq)
+	newBlocks := b.subscribeBlocks(ctx)
 	for ctx.Err() == nil && !b.health.halted() {
 		st, err := b.coreStatus(ctx)
 		if err != nil {
@@ -182,7 +228,7 @@ func (b *bridge) run(ctx context.Context) error {
 				b.log.Warn("ingesting a height failed; retrying", "height", next, "err", err)
 			}
 		}
-		sleep(ctx, b.cfg.Bridge.PollInterval)
+		b.waitBlock(ctx, newBlocks)
 	}
 	return nil
 }

@@ -213,3 +213,22 @@ func TestBuildBlockRejects(t *testing.T) {
 		t.Errorf("txs not matching DataHash: %v", err)
 	}
 }
+
+// TestBridgeIngestsOnBlockEvents: a bridge that made its own JSON-RPC client
+// follows the consensus node's new-block events, so it keeps up even when
+// its poll interval is far longer than the test (only events can wake it).
+func TestBridgeIngestsOnBlockEvents(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a chain")
+	}
+	c := newChain(t, 150*time.Millisecond)
+	c.start(t)
+	cfg := bridgeConfig(c.rpcURL())
+	cfg.Bridge.PollInterval = time.Hour
+	n := startNode(t, t.TempDir(), cfg, "bridge-events")
+	wait.For(t, 2*time.Minute, "the bridge's first ingestion", func() bool { return n.Store().HeadHeight() > 0 })
+	first := n.Store().HeadHeight()
+	wait.For(t, 2*time.Minute, "the bridge to store 5 more heights by events alone", func() bool {
+		return n.Store().HeadHeight() >= first+5
+	})
+}

@@ -102,8 +102,10 @@ type BridgeConfig struct {
 	// with a config alert if the server there has no block service.
 	CoreGRPC string `toml:"core_grpc"`
 	// PollInterval is how often the consensus node is asked for its latest
-	// height. Ingestion always catches up by height from the store's head,
-	// so nothing is missed whatever the interval.
+	// height. A bridge that dials CoreRPC itself also follows its
+	// new-block events over the websocket and looks at once on each, so
+	// the poll is only the fallback. Ingestion always catches up by height
+	// from the store's head, so nothing is missed whatever the interval.
 	PollInterval time.Duration `toml:"poll_interval"`
 	// StartHeight is the first height ingested into an empty store; 0 means
 	// the earliest block the consensus node still holds.

@@ -79,7 +79,8 @@
 // Bridge mode (bridge.go) follows a consensus node over CometBFT's RPC
 // (CoreClient: the HTTP client, or the in-process one beside a validator).
 // It always catches up by height from the store's head + 1, polling the
-// latest height, so a missed event cannot leave a gap. For each block,
+// latest height (and woken early by the consensus node's new-block events
+// when it dialled the RPC itself), so a missed event cannot leave a gap. For each block,
 // BuildBlock (build.go, pure) requires the last tx to be the only data-root
 // tx, rebuilds the square from the other txs (blobs.Construct with the
 // chain's max square size from the app's /params), extends it, and checks

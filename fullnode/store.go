@@ -65,9 +65,10 @@ type Store struct {
 
 	writeMu sync.Mutex // serializes Put and Prune
 
-	mu     sync.Mutex // guards the fields below
-	head   uint64     // highest complete height, 0 if none
-	tail   uint64     // lowest complete height, 0 if none
+	mu     sync.Mutex    // guards the fields below
+	head   uint64        // highest complete height, 0 if none
+	headCh chan struct{} // closed, and replaced, when head rises
+	tail   uint64        // lowest complete height, 0 if none
 	cache  map[uint64]*heightCache
 	cached []uint64 // FIFO of cache keys
 }
@@ -101,7 +102,7 @@ func OpenStore(dir string, cfg StoreConfig, log *slog.Logger) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("fullnode: open store %s: %w", dir, err)
 	}
-	s := &Store{ds: d, db: db, cfg: cfg, cache: map[uint64]*heightCache{}}
+	s := &Store{ds: d, db: db, cfg: cfg, cache: map[uint64]*heightCache{}, headCh: make(chan struct{})}
 	ctx := context.Background()
 	if s.head, err = s.getHeight(ctx, keyHead); err != nil {
 		d.Close()
@@ -190,15 +191,11 @@ func (s *Store) Put(ctx context.Context, h *da.ExtendedHeader, eds *erasure.Exte
 	if ok, err := s.ds.Has(ctx, keyDone(height)); err != nil || ok {
 		return err
 	}
-	b, err := s.ds.Batch(ctx)
-	if err != nil {
-		return fmt.Errorf("fullnode: batch: %w", err)
-	}
-	put := func(k ds.Key, v []byte) {
-		if err == nil {
-			err = b.Put(ctx, k, v)
-		}
-	}
+	// The records are gathered first so the batch is allocated once at its
+	// final size: a k=128 height is ~45 MiB, and letting Pebble's batch
+	// grow by doubling copied it over and over (a third of Put's time).
+	var recs []batchRecord
+	put := func(k ds.Key, v []byte) { recs = append(recs, batchRecord{k.Bytes(), v}) }
 	for r := 0; r < eds.Width(); r++ {
 		row := eds.RowBytes(r)
 		nc, cw := rowChunks(eds.Width())
@@ -222,16 +219,37 @@ func (s *Store) Put(ctx context.Context, h *da.ExtendedHeader, eds *erasure.Exte
 		put(keyTail, pebblex.U64(tail))
 	}
 	put(keyDone(height), []byte{1}) // last: the height is complete
-	if err == nil {
-		err = b.Commit(ctx)
-	}
-	if err != nil {
+	if err := s.commitRecords(recs); err != nil {
 		return fmt.Errorf("fullnode: store height %d: %w", height, err)
 	}
 	s.mu.Lock()
+	if head > s.head {
+		close(s.headCh)
+		s.headCh = make(chan struct{})
+	}
 	s.head, s.tail = head, tail
 	s.mu.Unlock()
 	return nil
+}
+
+// batchRecord is one key and value of a height's write batch.
+type batchRecord struct{ key, value []byte }
+
+// commitRecords writes recs in one Pebble batch sized for them up front,
+// without syncing (as the datastore's own writes).
+func (s *Store) commitRecords(recs []batchRecord) error {
+	size := 12 // batch header
+	for _, r := range recs {
+		size += 1 + 2*binary.MaxVarintLen32 + len(r.key) + len(r.value)
+	}
+	b := s.db.NewBatchWithSize(size)
+	defer b.Close()
+	for _, r := range recs {
+		if err := b.Set(r.key, r.value, nil); err != nil {
+			return err
+		}
+	}
+	return b.Commit(pebble.NoSync)
 }
 
 // buildTrees returns, for every row and column, the NMT nodes above the
@@ -325,6 +343,16 @@ func (s *Store) HeadHeight() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.head
+}
+
+// HeadChanged returns a channel that is closed the next time HeadHeight
+// rises, so a waiter for a height (the rollup adapter's Submit, which
+// returns only once its height is served) wakes as soon as it is stored
+// instead of on its next poll. Take the channel before reading HeadHeight.
+func (s *Store) HeadChanged() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.headCh
 }
 
 // TailHeight returns the lowest complete height kept (0 if none).

@@ -156,6 +156,40 @@ func TestStoreServesWhatDAComputes(t *testing.T) {
 	}
 }
 
+// TestStoreHeadChanged: the channel taken before a Put that raises the
+// head is closed by it; one taken after is not closed by a Put that stores
+// nothing new.
+func TestStoreHeadChanged(t *testing.T) {
+	ctx := context.Background()
+	blocks := testChain(t, 1, 2)
+	s := openTestStore(t, t.TempDir(), DefaultStoreConfig())
+	defer s.Close()
+	ch := s.HeadChanged()
+	if err := s.Put(ctx, blocks[0].hdr, blocks[0].eds); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ch:
+	default:
+		t.Fatal("HeadChanged not closed after the head rose to 1")
+	}
+	ch = s.HeadChanged()
+	if err := s.Put(ctx, blocks[0].hdr, blocks[0].eds); err != nil { // already stored
+		t.Fatal(err)
+	}
+	select {
+	case <-ch:
+		t.Fatal("HeadChanged closed though the head did not rise")
+	default:
+	}
+	if err := s.Put(ctx, blocks[1].hdr, blocks[1].eds); err != nil {
+		t.Fatal(err)
+	}
+	if _, open := <-ch; open || s.HeadHeight() != 2 {
+		t.Fatalf("after storing height 2: head %d", s.HeadHeight())
+	}
+}
+
 func TestStoreRefusesMismatchedSquare(t *testing.T) {
 	blocks := testChain(t, 4, 4)
 	s := openTestStore(t, t.TempDir(), DefaultStoreConfig())

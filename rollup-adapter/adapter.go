@@ -248,9 +248,12 @@ func (a *Adapter) submit(ctx context.Context, req submitRequest) (Submission, []
 	if len(req.Blobs) == 0 {
 		return nil, nil, fmt.Errorf("%w: no blobs to submit", errInvalidBlob)
 	}
-	commits, err := a.Commit(req.Blobs)
-	if err != nil {
-		return nil, nil, err
+	commits := req.commitments
+	if len(commits) != len(req.Blobs) {
+		var err error
+		if commits, err = a.Commit(req.Blobs); err != nil {
+			return nil, nil, err
+		}
 	}
 	size := 0
 	for _, b := range req.Blobs {
@@ -334,21 +337,34 @@ func (a *Adapter) Status(txHash string) (SubmissionStatus, error) {
 	}, nil
 }
 
-// WaitForHeight blocks until the node serves height, or ctx ends.
+// WaitForHeight blocks until the node serves height, or ctx ends. A node
+// that tells when its head rises (headNotifier) wakes it at once; others
+// are polled every PollInterval.
 func (a *Adapter) WaitForHeight(ctx context.Context, height uint64) error {
 	if height == 0 {
 		return errInvalidHeight
 	}
-	t := time.NewTicker(a.cfg.PollInterval)
-	defer t.Stop()
-	for a.node.HeadHeight() < height {
+	hn, _ := a.node.(headNotifier)
+	var t *time.Ticker
+	for {
+		var changed <-chan struct{} // nil (never ready) without a notifier
+		if hn != nil {
+			changed = hn.HeadChanged() // before reading the head: no missed wake-up
+		}
+		if a.node.HeadHeight() >= height {
+			return nil
+		}
+		if t == nil {
+			t = time.NewTicker(a.cfg.PollInterval)
+			defer t.Stop()
+		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("rollupadapter: waiting for height %d (head %d): %w", height, a.node.HeadHeight(), ctx.Err())
+		case <-changed:
 		case <-t.C:
 		}
 	}
-	return nil
 }
 
 // Header returns the header of height. A height above the chain's newest

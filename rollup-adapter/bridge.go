@@ -85,6 +85,15 @@ func (b *BridgeNode) SubmitBlobs(ctx context.Context, req submitRequest) (Submis
 	return q.SubmitBlobs(ctx, req.Blobs...)
 }
 
+// HeadChanged implements headNotifier when the store does (*fullnode.Store
+// does); otherwise it returns nil and waiters poll.
+func (b *BridgeNode) HeadChanged() <-chan struct{} {
+	if hn, ok := b.SquareStore.(headNotifier); ok {
+		return hn.HeadChanged()
+	}
+	return nil
+}
+
 func (b *BridgeNode) key(req submitRequest) (*wallet.Key, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

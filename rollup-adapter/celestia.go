@@ -75,8 +75,8 @@ func (m blobModule) request(bs []*Blob, o *SubmitOptions) (submitRequest, error)
 		req.Blobs[i] = bl
 	}
 	// Commitments the caller sent must match its data; the submission
-	// computes (and validates) every commitment again anyway, so do this
-	// work only when there is something to check.
+	// needs every commitment anyway (and reuses these), so compute them
+	// here only when there is something to check.
 	if slices.ContainsFunc(bs, func(b *Blob) bool { return len(b.Commitment) > 0 }) {
 		commits, err := m.a.Commit(req.Blobs)
 		if err != nil {
@@ -87,6 +87,7 @@ func (m blobModule) request(bs []*Blob, o *SubmitOptions) (submitRequest, error)
 				return req, fmt.Errorf("%w: blob %d carries commitment %X, its data commits to %X", errInvalidBlob, i, b.Commitment, commits[i])
 			}
 		}
+		req.commitments = commits
 	}
 	if o != nil {
 		req.KeyName, req.SignerAddress, req.GasPrice = o.KeyName, o.SignerAddress, gasPrice(o.GasPrice)

@@ -60,7 +60,7 @@ func attestingNet(t *testing.T) *testNet {
 	rand.Read(tn.secret)
 	rcfg := rpc.DefaultConfig()
 	rcfg.ListenAddr, rcfg.RateLimit = "127.0.0.1:0", 0
-	if tn.srv, err = rpc.NewServer(rcfg, tn.secret, rpc.WithLogger(logger)); err != nil {
+	if tn.srv, err = rpc.NewServer(rcfg, tn.secret, append(RPCOptions(), rpc.WithLogger(logger))...); err != nil {
 		t.Fatal(err)
 	}
 	if err := tn.adapter.Register(tn.srv); err != nil {

@@ -311,7 +311,7 @@ func startNet() (*testNet, error) {
 	rcfg := rpc.DefaultConfig()
 	rcfg.ListenAddr = "127.0.0.1:0"
 	rcfg.RateLimit = 0
-	if tn.srv, err = rpc.NewServer(rcfg, tn.secret, rpc.WithLogger(logger)); err != nil {
+	if tn.srv, err = rpc.NewServer(rcfg, tn.secret, append(RPCOptions(), rpc.WithLogger(logger))...); err != nil {
 		cancel()
 		return nil, err
 	}

@@ -66,6 +66,13 @@ type Node interface {
 	Square(ctx context.Context, height uint64) (*erasure.ExtendedSquare, error)
 }
 
+// headNotifier is implemented by nodes that tell when HeadHeight rises
+// (*fullnode.Store, and BridgeNode over it): HeadChanged returns a channel
+// closed at the next rise, or nil if the node cannot tell.
+type headNotifier interface {
+	HeadChanged() <-chan struct{}
+}
+
 // submitRequest is one pay-for-blobs submission.
 type submitRequest struct {
 	// KeyName selects the signing key; "" means the node's default key.
@@ -79,6 +86,10 @@ type submitRequest struct {
 	// they ignore it.
 	GasPrice uint64
 	Blobs    []*blobs.Blob
+	// commitments, if set, are Adapter.Commit(Blobs), already computed
+	// (and the blobs checked) by a front-end that verified the commitments
+	// its caller sent; Adapter.submit then does not compute them again.
+	commitments [][]byte
 }
 
 // Submission is one transaction going through a submission queue;

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,6 +125,15 @@ func WithHealth(check func(context.Context) error) Option {
 // is always Config.MaxBodyBytes.
 func withJSONRPCOptions(opts ...jsonrpc.ServerOption) Option {
 	return func(s *Server) { s.rpcOpts = append(s.rpcOpts, opts...) }
+}
+
+// WithParamDecoder decodes every JSON-RPC parameter of the type t points to
+// (new(T) for parameters of type T) with dec instead of encoding/json: for
+// parameters big enough that reflection-driven decoding costs (the rollup
+// adapter's submitted blobs, rollupadapter.RPCOptions). dec gets the
+// parameter's raw JSON and returns a value of type T.
+func WithParamDecoder(t any, dec func(ctx context.Context, raw []byte) (reflect.Value, error)) Option {
+	return withJSONRPCOptions(jsonrpc.WithParamDecoder(t, dec))
 }
 
 // Server serves JSON-RPC over HTTP POST and WebSocket on one listener, with

@@ -244,8 +244,10 @@ func startAdapterRPC(ctx context.Context, ad *rollupadapter.Adapter, log *slog.L
 	rcfg := rpc.DefaultConfig()
 	rcfg.ListenAddr = af.rpcAddr
 	rcfg.RateLimit = af.rateLimit
-	srv, err := rpc.NewServer(rcfg, secret, rpc.WithLogger(log), rpc.WithRegistry(reg),
-		rpc.WithHealth(func(ctx context.Context) error { _, err := ad.LocalHead(ctx); return err }))
+	opts := append([]rpc.Option{rpc.WithLogger(log), rpc.WithRegistry(reg),
+		rpc.WithHealth(func(ctx context.Context) error { _, err := ad.LocalHead(ctx); return err })},
+		rollupadapter.RPCOptions()...)
+	srv, err := rpc.NewServer(rcfg, secret, opts...)
 	if err != nil {
 		return nil, "", err
 	}
