@@ -36,6 +36,10 @@ func TestDACRepostsPrunedBatch(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("index after signing: %v %v", ok, err)
 	}
+	// Submit returns at inclusion; the height is pruned once it was stored.
+	if err := tn.adapter.WaitForHeight(ctx, first.height); err != nil {
+		t.Fatal(err)
+	}
 	tn.store.forget(first.height) // retention pruning
 	if _, e := rpcCall(t, hs.URL, "sync_getOffChainData", ArgBytes(Keccak256(data))); e == nil {
 		t.Fatal("the pruned batch is still served: the test cannot tell")

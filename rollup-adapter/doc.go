@@ -28,7 +28,8 @@
 // must route each key's transactions through that account's single ordered
 // queue (wallet.Submitters); concurrent callers on one key therefore never
 // fail on "incorrect account sequence". Submit is synchronous: it returns once
-// the transaction is included and its height is readable through this node.
+// the transaction is included; a read of that height waits until this node
+// has ingested it, so reading right after a Submit finds the blob.
 // A blob that can never fit (over MaxBlobSize, derived from the max square
 // size) is refused at once.
 //
