@@ -466,32 +466,6 @@ func profileValidators(ctx context.Context, wg *sync.WaitGroup, home string, n i
 	}
 }
 
-// windowBlobBytes returns the blob bytes committed in heights h0+1..h1 and
-// records the largest square in r.
-func windowBlobBytes(ctx context.Context, core *coreapi.Client, h0, h1 int64, r *benchResult) (int64, error) {
-	var bytes int64
-	for h := h0 + 1; h <= h1; h++ {
-		_, blk, err := core.Block(ctx, h)
-		if err != nil {
-			return 0, err
-		}
-		txs := blk.Txs
-		for _, tx := range txs {
-			if btx, ok, err := blobs.UnmarshalBlobTx(tx); ok && err == nil {
-				for _, b := range btx.Blobs {
-					bytes += int64(len(b.Data))
-				}
-			}
-		}
-		if n := len(txs); n > 0 {
-			if drt, err := blobs.DecodeDataRootTx(txs[n-1]); err == nil {
-				r.MaxSquare = max(r.MaxSquare, int(drt.SquareSize))
-			}
-		}
-	}
-	return bytes, nil
-}
-
 // waitCommit polls c until its latest height moves and returns the new
 // height and when it was first seen (within the 20 ms polling period).
 func waitCommit(ctx context.Context, c *rpchttp.HTTP, timeout time.Duration) (int64, time.Time, error) {
