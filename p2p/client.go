@@ -73,25 +73,35 @@ func NewClient(cfg ClientConfig, opts ClientOptions) (*Client, error) {
 type response struct {
 	st network.Stream
 	r  *bufio.Reader
+	// unwatch stops resetting the stream when the request's context ends.
+	unwatch func()
 }
 
-func (r *response) close() { _ = r.st.Close() }
+func (r *response) close() {
+	r.unwatch()
+	_ = r.st.Close()
+}
 
 // request opens a stream to p, sends req and reads the status. A non-OK
 // status closes the stream and returns the matching error.
 func (c *Client) request(ctx context.Context, p peer.ID, proto string, req []byte) (*response, error) {
+	release := context.CancelFunc(func() {})
 	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
+		ctx, release = context.WithTimeout(ctx, c.timeout)
 	}
 	deadline, _ := ctx.Deadline()
 	st, err := c.host.NewStream(network.WithAllowLimitedConn(ctx, proto), p, ProtocolID(c.chainID, proto))
 	if err != nil {
+		release()
 		return nil, fmt.Errorf("p2p: open %s stream to %s: %w", proto, p, err)
 	}
 	_ = st.SetDeadline(deadline)
+	// The deadline bounds the exchange; cancelling ctx (the caller got its
+	// answer elsewhere) ends it at once too, not at the deadline.
+	stop := context.AfterFunc(ctx, func() { _ = st.Reset() })
+	unwatch := func() { stop(); release() }
 	if err := writeFrame(st, req); err != nil {
+		unwatch()
 		_ = st.Reset()
 		return nil, fmt.Errorf("p2p: send %s request to %s: %w", proto, p, err)
 	}
@@ -99,14 +109,19 @@ func (c *Client) request(ctx context.Context, p peer.ID, proto string, req []byt
 	r := bufio.NewReaderSize(st, 64<<10)
 	s, err := readStatus(r)
 	if err != nil {
+		unwatch()
 		_ = st.Reset()
+		if ctx.Err() == context.Canceled {
+			return nil, fmt.Errorf("p2p: %s request to %s: %w", proto, p, ctx.Err())
+		}
 		return nil, c.fail(p, proto, err)
 	}
 	if s != statusOK {
+		unwatch()
 		_ = st.Close()
 		return nil, fmt.Errorf("%w: %s from %s", statusError(s), proto, p)
 	}
-	return &response{st: st, r: r}, nil
+	return &response{st: st, r: r, unwatch: unwatch}, nil
 }
 
 // fail scores a peer down for a broken or slow response and wraps err.
