@@ -113,9 +113,12 @@ func (n *Node) runJob(ctx context.Context, j sampling.Job) {
 // in parallel under a samplePlan; each sample is verified by the p2p client
 // down to the data root of hdr. A peer that fails, serves a bad proof or
 // does not serve a coordinate is dropped from this header's plan and its
-// coordinates are asked of the others, round after round, until the
-// context's deadline; what is still missing then makes the header
-// unavailable. So one honest reachable full node is enough.
+// coordinates are asked of the others as soon as its answer is in; a peer
+// that has not answered after sampleHedgeAfter has its coordinates asked
+// of another free peer as well. This goes on until the context's
+// deadline; what is still missing then makes the header unavailable. So
+// one honest reachable full node is enough, and a stalled one costs a
+// header a fraction of the request timeout, not all of it.
 func (n *Node) sampleHeader(ctx context.Context, hdr *da.LightHeader) (sampling.Result, error) {
 	width := hdr.SquareWidth()
 	k := width / 2
@@ -129,62 +132,110 @@ func (n *Node) sampleHeader(ctx context.Context, hdr *da.LightHeader) (sampling.
 	}
 	n.samplelog.begin(uint64(hdr.Height()), width, coords, n.now())
 	plan := newSamplePlan(len(coords))
+	rctx, cancel := context.WithCancel(ctx)
+	results := make(chan batchAnswer)
+	flights := map[peer.ID]*batchFlight{}
+	defer func() { // cancel what is still asked and wait for it
+		cancel()
+		for range flights {
+			<-results
+		}
+	}()
+	hedge := time.NewTimer(time.Hour)
+	defer hedge.Stop()
 	for !plan.done() && ctx.Err() == nil {
 		peers := n.fullPeers()
 		if len(peers) > 1 { // spread headers over peers: start at a height-dependent one
 			off := int(hdr.Height() % int64(len(peers)))
 			peers = append(peers[off:], peers[:off]...)
 		}
-		batches := plan.assign(peers, n.cfg.PeersPerHeader)
-		if len(batches) == 0 {
+		for p, idx := range plan.assign(peers, n.cfg.PeersPerHeader) {
+			flights[p] = &batchFlight{idx: idx, since: time.Now()}
+			go func() { results <- batchAnswer{p, n.requestBatch(rctx, hdr, coords, p, idx)} }()
+		}
+		if len(flights) == 0 {
 			select {
 			case <-ctx.Done():
 			case <-time.After(250 * time.Millisecond):
 			}
 			continue
 		}
-		plan.report(batches, n.requestBatches(ctx, hdr, coords, batches))
+		hedge.Reset(n.nextHedge(flights))
+		select {
+		case <-ctx.Done():
+		case a := <-results:
+			f := flights[a.peer]
+			delete(flights, a.peer)
+			plan.report(a.peer, f.idx, a.got, f.slow)
+		case <-hedge.C:
+			for _, f := range flights {
+				if !f.slow && time.Since(f.since) >= n.hedgeAfter() {
+					f.slow = true
+					plan.slow(f.idx)
+					n.metrics.slowSampleRequests.Inc()
+				}
+			}
+		}
 	}
 	return n.result(k, coords, plan.missing()), nil
 }
 
-// requestBatches sends each peer its batch concurrently and returns which
-// coordinate indices were obtained and verified.
-func (n *Node) requestBatches(ctx context.Context, hdr *da.LightHeader, coords []sampling.Coord, batches map[peer.ID][]int) map[int]bool {
-	var mu sync.Mutex
-	got := map[int]bool{}
-	var wg sync.WaitGroup
-	for p, idx := range batches {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req := make([]p2p.Coord, len(idx))
-			for j, i := range idx {
-				req[j] = p2p.Coord(coords[i])
-			}
-			rctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
-			samples, err := n.client.Samples(rctx, p, hdr, req)
-			cancel()
-			n.samplelog.served(uint64(hdr.Height()), p, idx, samples, err)
-			n.metrics.sampleRequests.Inc()
-			if err != nil {
-				n.metrics.samples.WithLabelValues("error").Add(float64(len(idx)))
-				n.log.Debug("lightnode: sample request failed", "peer", p, "height", hdr.Height(), "err", err)
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			for j, sm := range samples {
-				if sm != nil {
-					got[idx[j]] = true
-					n.metrics.samples.WithLabelValues("verified").Inc()
-				} else {
-					n.metrics.samples.WithLabelValues("not_found").Inc()
-				}
-			}
-		}()
+// batchFlight is one outstanding sample request of a header.
+type batchFlight struct {
+	idx   []int
+	since time.Time
+	slow  bool // its coordinates were handed to other peers too
+}
+
+// batchAnswer is which coordinate indices one peer's batch obtained.
+type batchAnswer struct {
+	peer peer.ID
+	got  map[int]bool
+}
+
+// hedgeAfter is how long a sample request may stay unanswered before its
+// coordinates are also asked of another peer: a quarter of the request
+// timeout (2.5 s by default), many round trips even on slow links.
+func (n *Node) hedgeAfter() time.Duration { return n.cfg.RequestTimeout / 4 }
+
+// nextHedge is how long until the first of flights that is not slow yet
+// becomes slow (an hour when all already are: only answers matter then).
+func (n *Node) nextHedge(flights map[peer.ID]*batchFlight) time.Duration {
+	next := time.Hour
+	for _, f := range flights {
+		if !f.slow {
+			next = min(next, max(0, n.hedgeAfter()-time.Since(f.since)))
+		}
 	}
-	wg.Wait()
+	return next
+}
+
+// requestBatch asks peer p for the coordinates idx of hdr and returns
+// which of them were obtained and verified.
+func (n *Node) requestBatch(ctx context.Context, hdr *da.LightHeader, coords []sampling.Coord, p peer.ID, idx []int) map[int]bool {
+	req := make([]p2p.Coord, len(idx))
+	for j, i := range idx {
+		req[j] = p2p.Coord(coords[i])
+	}
+	rctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
+	samples, err := n.client.Samples(rctx, p, hdr, req)
+	cancel()
+	n.samplelog.served(uint64(hdr.Height()), p, idx, samples, err)
+	n.metrics.sampleRequests.Inc()
+	if err != nil {
+		n.metrics.samples.WithLabelValues("error").Add(float64(len(idx)))
+		n.log.Debug("lightnode: sample request failed", "peer", p, "height", hdr.Height(), "err", err)
+		return nil
+	}
+	got := map[int]bool{}
+	for j, sm := range samples {
+		if sm != nil {
+			got[idx[j]] = true
+			n.metrics.samples.WithLabelValues("verified").Inc()
+		} else {
+			n.metrics.samples.WithLabelValues("not_found").Inc()
+		}
+	}
 	return got
 }
 

@@ -51,8 +51,10 @@
 // (samplePlan, plan.go) spreads its coordinates over the connected full
 // nodes, none asked for more than half when two or more are connected; a
 // peer that fails, serves a bad proof or withholds a coordinate is dropped
-// from that header's plan and the others are asked, until the per-header
-// deadline, then the header is reported unavailable (API, WARN log,
+// from that header's plan and the others are asked at once (not after the
+// rest answered), and a peer still silent after a quarter of the request
+// timeout has its coordinates asked of another as well — until the
+// per-header deadline, then the header is reported unavailable (API, WARN log,
 // metrics) and retried with backoff. So one honest reachable full node is
 // enough. Full nodes come from the bootstrap peers and from discovery
 // (discovery.go: the chain's DHT in client mode, [discovery] in light.toml,

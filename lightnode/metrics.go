@@ -9,6 +9,7 @@ type metrics struct {
 	confidence, fraud                   prometheus.Gauge
 	discoveredPeers                     prometheus.Gauge
 	invalidHeaders, sampleRequests      prometheus.Counter
+	slowSampleRequests                  prometheus.Counter
 	samples, verdicts                   *prometheus.CounterVec
 	headerSeconds                       prometheus.Histogram
 }
@@ -31,6 +32,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		fraud:              g("fraud_height", "Height of an accepted bad-encoding fraud proof (0: none)."),
 		invalidHeaders:     c("invalid_headers_total", "Headers from peers that failed verification."),
 		sampleRequests:     c("sample_requests_total", "Sample requests sent to peers."),
+		slowSampleRequests: c("slow_sample_requests_total", "Sample requests unanswered after a quarter of request_timeout, whose coordinates were then asked of another peer too."),
 		samples: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "quadrant", Subsystem: "light", Name: "samples_total",
 			Help: "Coordinates requested, by result (verified, not_found, error)."}, []string{"result"}),
 		verdicts: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "quadrant", Subsystem: "light", Name: "verdicts_total",
@@ -39,6 +41,6 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Help: "Time to sample one header.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
 	}
 	reg.MustRegister(m.localHead, m.networkHead, m.sampledHead, m.failedHeights, m.unavailableHeights, m.confidence,
-		m.fraud, m.invalidHeaders, m.sampleRequests, m.samples, m.verdicts, m.headerSeconds, m.discoveredPeers)
+		m.fraud, m.invalidHeaders, m.sampleRequests, m.slowSampleRequests, m.samples, m.verdicts, m.headerSeconds, m.discoveredPeers)
 	return m
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/fullnode"
 	"github.com/quadrant-da/quadrant/internal/wait"
@@ -14,21 +16,33 @@ import (
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
-// rogue is a full node that serves headers but withholds every sample
-// (corrupt false) or serves every sample with a changed share, so its
-// proofs do not verify (corrupt true).
+// rogueKind is how a rogue full node misbehaves.
+type rogueKind int
+
+const (
+	withholds rogueKind = iota // answers every sample request with none
+	corrupts                   // serves every sample with a changed share
+	stalls                     // never answers a sample request
+)
+
+// rogue is a full node that serves headers but misbehaves on samples as
+// kind says.
 type rogue struct {
 	*fullnode.Store
-	corrupt bool
+	kind rogueKind
 }
 
 func (r *rogue) Samples(ctx context.Context, height uint64, coords []p2p.Coord) ([]*da.Sample, error) {
+	if r.kind == stalls {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
 	out, err := r.Store.Samples(ctx, height, coords)
 	if err != nil {
 		return nil, err
 	}
 	for i, s := range out {
-		if !r.corrupt || s == nil {
+		if r.kind == withholds || s == nil {
 			out[i] = nil
 			continue
 		}
@@ -41,7 +55,7 @@ func (r *rogue) Samples(ctx context.Context, height uint64, coords []p2p.Coord) 
 }
 
 // serveRogue stands up a full node holding blocks that misbehaves as r.
-func serveRogue(t testing.TB, chainID string, blocks []block, corrupt bool) *p2p.Host {
+func serveRogue(t testing.TB, chainID string, blocks []block, kind rogueKind) *p2p.Host {
 	t.Helper()
 	st, err := fullnode.OpenStore(t.TempDir(), fullnode.DefaultStoreConfig(), discard)
 	if err != nil {
@@ -53,7 +67,7 @@ func serveRogue(t testing.TB, chainID string, blocks []block, corrupt bool) *p2p
 			t.Fatal(err)
 		}
 	}
-	return startServer(t, chainID, st, &rogue{Store: st, corrupt: corrupt})
+	return startServer(t, chainID, st, &rogue{Store: st, kind: kind})
 }
 
 // peerShares counts, per sampled height in the log, how many of its
@@ -120,8 +134,8 @@ func TestSamplesSpreadOverFullNodes(t *testing.T) {
 func TestWithholdingFullNodesAmongHonest(t *testing.T) {
 	const id, heights, k = "withholders-test", 6, 4
 	_, blocks := chain(t, id, heights, k)
-	silent := serveRogue(t, id, blocks, false)
-	liar := serveRogue(t, id, blocks, true)
+	silent := serveRogue(t, id, blocks, withholds)
+	liar := serveRogue(t, id, blocks, corrupts)
 	honest, _ := serve(t, id, blocks)
 	cfg := lightConfig(t.TempDir(), id, blocks[0].hdr, silent, liar, honest)
 	cfg.HeaderDeadline = 5 * time.Second
@@ -139,14 +153,75 @@ func TestWithholdingFullNodesAmongHonest(t *testing.T) {
 	}
 }
 
+// TestStalledFullNodeDoesNotHoldHeaders: a full node that takes sample
+// requests and never answers, beside an honest one: its share of each
+// header's samples is asked of the honest node once the request has been
+// out a quarter of the request timeout, so every header is sampled before
+// any request to the stalled node times out (20 s here).
+func TestStalledFullNodeDoesNotHoldHeaders(t *testing.T) {
+	const id, heights, k = "stall-test", 4, 4
+	_, blocks := chain(t, id, heights, k)
+	stalled := serveRogue(t, id, blocks, stalls)
+	honest, _ := serve(t, id, blocks)
+	cfg := lightConfig(t.TempDir(), id, blocks[0].hdr, stalled, honest)
+	cfg.RequestTimeout = 20 * time.Second
+	cfg.HeaderDeadline = time.Minute
+	reg := prometheus.NewRegistry()
+	ln, err := lightnode.New(cfg, lightnode.Options{Logger: discard, Now: testClock, Registry: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := startNode(t, ln)
+	wait.For(t, 40*time.Second, "connected to both full nodes", func() bool {
+		return len(n.Host().Network().Peers()) >= 2
+	})
+	// The bound is below the request timeout: passing it means no header
+	// waited for the stalled node's answer (4 headers on 4 workers, each
+	// hedged after 5 s, with room for a loaded machine).
+	wait.For(t, 15*time.Second, "every height sampled and available before a request timed out", func() bool {
+		st := n.SamplingStats()
+		return st.SampledChainHead == heights && len(n.Unavailable()) == 0
+	})
+	asked := false
+	for _, r := range n.SampleLog() {
+		for _, s := range r.Samples {
+			if s.Status == lightnode.SampleVerified && s.Peer != honest.ID().String() {
+				t.Fatalf("height %d: sample verified from %s, not the honest node", r.Height, s.Peer)
+			}
+		}
+		asked = asked || len(r.Samples) > 0
+	}
+	if !asked {
+		t.Fatal("no sample log")
+	}
+	if slow := counterValue(t, reg, "quadrant_light_slow_sample_requests_total"); slow < 1 {
+		t.Fatalf("quadrant_light_slow_sample_requests_total = %v, want the stalled node's requests counted", slow)
+	}
+}
+
+// counterValue reads the counter name from reg (0 when absent).
+func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.Metric[0].GetCounter().GetValue()
+		}
+	}
+	return 0
+}
+
 // TestAllFullNodesWithholding: when every full node withholds (one serves
 // nothing, one bad proofs), every header is judged unavailable within the
 // header deadline.
 func TestAllFullNodesWithholding(t *testing.T) {
 	const id, heights, k = "all-withhold-test", 3, 4
 	_, blocks := chain(t, id, heights, k)
-	silent := serveRogue(t, id, blocks, false)
-	liar := serveRogue(t, id, blocks, true)
+	silent := serveRogue(t, id, blocks, withholds)
+	liar := serveRogue(t, id, blocks, corrupts)
 	cfg := lightConfig(t.TempDir(), id, blocks[0].hdr, silent, liar)
 	cfg.Sampling.RetryBase, cfg.Sampling.RetryMax = time.Hour, time.Hour
 	n := startLight(t, cfg)
