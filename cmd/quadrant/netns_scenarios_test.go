@@ -210,6 +210,12 @@ func clusterFullNodeCut(c *nsCluster) {
 	wait.For(c.t, startDeadline, fmt.Sprintf("full node %d back at height %d", cut, head), func() bool {
 		return statusIn(c.fulls[cut].host, c.fulls[cut].home) >= head
 	})
+	// Healed, the light nodes are at the chain's head again: the next
+	// phase measures keeping up, not catching up.
+	healed := time.Now()
+	head = c.maxValHeight()
+	c.waitLightsSampled(uint64(head))
+	c.t.Logf("healed: every light node sampled up to height %d %v after full node %d was back", head, time.Since(healed).Round(time.Millisecond), cut)
 }
 
 // stripOf returns light node j's strip records for heights in [from, to]
