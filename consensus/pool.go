@@ -39,6 +39,8 @@ type txPool struct {
 	txs   []*poolTx // arrival order
 	byKey map[[32]byte]*poolTx
 	bytes int64
+	// added is signalled (without blocking) when a transaction is added.
+	added chan struct{}
 }
 
 type poolTx struct {
@@ -48,7 +50,7 @@ type poolTx struct {
 }
 
 func newTxPool(cfg PoolConfig) *txPool {
-	return &txPool{cfg: cfg, byKey: map[[32]byte]*poolTx{}}
+	return &txPool{cfg: cfg, byKey: map[[32]byte]*poolTx{}, added: make(chan struct{}, 1)}
 }
 
 // has reports whether the pool holds the transaction with key k.
@@ -81,7 +83,37 @@ func (p *txPool) add(k [32]byte, d *decodedTx) bool {
 	p.txs = append(p.txs, t)
 	p.byKey[k] = t
 	p.bytes += int64(len(d.raw))
+	select {
+	case p.added <- struct{}{}:
+	default:
+	}
 	return true
+}
+
+// get returns the pooled transaction with key k, or nil.
+func (p *txPool) get(k [32]byte) []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t := p.byKey[k]; t != nil {
+		return t.d.raw
+	}
+	return nil
+}
+
+// keys returns the keys of the pooled transactions in arrival order; with
+// fresh, only of those not handed out before, and marks them handed out.
+func (p *txPool) keys(fresh bool) [][32]byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out [][32]byte
+	for _, t := range p.txs {
+		if fresh && t.gossiped {
+			continue
+		}
+		t.gossiped = t.gossiped || fresh
+		out = append(out, t.key)
+	}
+	return out
 }
 
 // snapshot returns the pool's transactions in arrival order.

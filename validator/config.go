@@ -407,6 +407,10 @@ func (c NodeConfig) CometConfig(home string) *cmtcfg.Config {
 	cc.RPC.GRPCListenAddress = ""
 
 	cc.Mempool.Type = string(c.Mempool.mempoolType())
+	// With the app mempool Quadrant's relay (txrelay.go) spreads
+	// transactions by announcement; CometBFT's reactor would push each to
+	// every peer.
+	cc.Mempool.Broadcast = c.Mempool.mempoolType() != consensus.MempoolApp
 	cc.Mempool.MaxTxBytes = c.Mempool.MaxTxBytes
 	cc.Mempool.MaxTxsBytes = c.Mempool.MaxTxsBytes
 	cc.Mempool.Size = c.Mempool.Size

@@ -11,6 +11,12 @@
 // application, which signs the chain's attestations with it in vote
 // extensions (consensusParams turns them on from height 1).
 //
+// With the app mempool (the default), pending transactions spread between
+// consensus nodes through Quadrant's transaction relay (txrelay.go), a
+// CometBFT reactor on its own channel: a node announces the keys of the
+// transactions it admits, a peer asks for those it lacks from the first
+// announcer and gets each once. CometBFT's own mempool broadcast is off.
+//
 // Node follows the lifecycle of every Quadrant node part: NewNode builds it
 // (opening the application's store and replaying blocks it has not applied),
 // Start starts CometBFT and the core API, Stop stops both and waits.

@@ -20,6 +20,7 @@ import (
 	"github.com/cometbft/cometbft/proxy"
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 	cmttypes "github.com/cometbft/cometbft/types"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/quadrant-da/quadrant/consensus"
 	"github.com/quadrant-da/quadrant/coreapi"
 	"google.golang.org/grpc"
@@ -59,6 +60,7 @@ type Node struct {
 	log      *slog.Logger
 	app      *consensus.App
 	cmt      *cmtnode.Node
+	relay    *txRelay // nil with CometBFT's mempool
 
 	stopping *atomic.Bool  // set when Stop begins (cometLogger)
 	grpc     *grpc.Server  // core API (rpc.grpc_listen_address), nil when off
@@ -130,6 +132,19 @@ func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 		return nil, fmt.Errorf("validator: opening app: %w", err)
 	}
 	stopping := new(atomic.Bool)
+	var extra []cmtnode.Option
+	var relay *txRelay
+	if opts.Config.Mempool.mempoolType() == consensus.MempoolApp {
+		// Quadrant's relay spreads the app mempool's transactions
+		// (txrelay.go); CometBFT's own broadcast is off (cometConfig).
+		var reg prometheus.Registerer
+		if cc.Instrumentation.Prometheus { // served with CometBFT's metrics
+			reg = prometheus.DefaultRegisterer
+		}
+		relay = newTxRelay(app, cc.Mempool.MaxTxBytes, reg)
+		relay.SetLogger(newCometLogger(logger.With("module", "txrelay"), stopping))
+		extra = append(extra, cmtnode.CustomReactors(map[string]p2p.Reactor{"QUADRANT_TXRELAY": relay}))
+	}
 	cmt, err := cmtnode.NewNodeWithContext(ctx, cc, pv, nodeKey,
 		// One lock per ABCI connection: a large CheckTx does not hold up
 		// consensus. The App is safe for concurrent use.
@@ -138,12 +153,13 @@ func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 		cmtcfg.DefaultDBProvider,
 		cmtnode.DefaultMetricsProvider(cc.Instrumentation),
 		newCometLogger(logger.With("module", "cometbft"), stopping),
+		extra...,
 	)
 	if err != nil {
 		app.Close()
 		return nil, fmt.Errorf("validator: creating CometBFT node: %w", err)
 	}
-	return &Node{stopping: stopping, home: opts.Home, grpcAddr: opts.Config.RPC.GRPCListenAddress, log: logger, app: app, cmt: cmt, done: make(chan struct{})}, nil
+	return &Node{stopping: stopping, home: opts.Home, grpcAddr: opts.Config.RPC.GRPCListenAddress, log: logger, app: app, cmt: cmt, relay: relay, done: make(chan struct{})}, nil
 }
 
 // loadOrGenFilePV wraps privval.LoadOrGenFilePV, which panics on unreadable
