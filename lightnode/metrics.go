@@ -1,6 +1,10 @@
 package lightnode
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/quadrant-da/quadrant/internal/promx"
+)
 
 // metrics are the light node's Prometheus metrics.
 type metrics struct {
@@ -18,9 +22,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	g := func(name, help string) prometheus.Gauge {
 		return prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "quadrant", Subsystem: "light", Name: name, Help: help})
 	}
-	c := func(name, help string) prometheus.Counter {
-		return prometheus.NewCounter(prometheus.CounterOpts{Namespace: "quadrant", Subsystem: "light", Name: name, Help: help})
-	}
+	c := promx.Counters("light")
 	m := &metrics{
 		localHead:          g("local_head", "Highest header verified contiguously from the trusted height."),
 		networkHead:        g("network_head", "Highest verified header."),

@@ -11,6 +11,8 @@ import (
 	"github.com/cometbft/cometbft/p2p"
 	gogotypes "github.com/cosmos/gogoproto/types"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/quadrant-da/quadrant/internal/promx"
 )
 
 // txRelayChannel is the CometBFT p2p channel of Quadrant's transaction
@@ -503,9 +505,7 @@ type relayMetrics struct {
 }
 
 func newRelayMetrics(reg prometheus.Registerer) *relayMetrics {
-	c := func(name, help string) prometheus.Counter {
-		return prometheus.NewCounter(prometheus.CounterOpts{Namespace: "quadrant", Subsystem: "tx_relay", Name: name, Help: help})
-	}
+	c := promx.Counters("tx_relay")
 	m := &relayMetrics{
 		sent:          c("txs_sent_total", "Transactions sent to peers that asked for them."),
 		sentBytes:     c("tx_bytes_sent_total", "Bytes of transactions sent to peers that asked for them."),

@@ -21,3 +21,11 @@ func RegisterRuntime(reg prometheus.Registerer) error {
 	}
 	return nil
 }
+
+// Counters returns a constructor of counters named
+// quadrant_<subsystem>_<name>.
+func Counters(subsystem string) func(name, help string) prometheus.Counter {
+	return func(name, help string) prometheus.Counter {
+		return prometheus.NewCounter(prometheus.CounterOpts{Namespace: "quadrant", Subsystem: subsystem, Name: name, Help: help})
+	}
+}
