@@ -80,12 +80,7 @@ func TestNodeAppMempool(t *testing.T) {
 	validatortest.WaitHeight(t, c, 1, 20*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := wallet.NewSubmitter(wallet.SubmitterConfig{Client: c, Mempool: n.Mempool(), Key: tc.Keys[0], PollInterval: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start(ctx)
-	defer s.Stop()
+	s := startSubmitter(t, ctx, n, tc.Keys[0])
 	ns, err := da.NewNamespaceV0([]byte("appmp"))
 	if err != nil {
 		t.Fatal(err)

@@ -114,12 +114,7 @@ func TestDoubleSignSlashes(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := wallet.NewSubmitter(wallet.SubmitterConfig{Client: c, Mempool: nodes[0].Mempool(), Key: nw.Members[3].Operator})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start(ctx)
-	defer s.Stop()
+	s := startSubmitter(t, ctx, nodes[0], nw.Members[3].Operator)
 	var rej *wallet.RejectedError
 	if _, err := s.Stake(ctx, chain.StakeMsg{Unjail: true}); !errors.As(err, &rej) || rej.Code != chain.CodeValidatorTombstoned {
 		t.Fatalf("unjail of a tombstoned validator: %v", err)

@@ -23,12 +23,7 @@ func stakeWithin(t *testing.T, n *validator.Node, key *wallet.Key, msg chain.Sta
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
-	s, err := wallet.NewSubmitter(wallet.SubmitterConfig{Client: n.Client(), Mempool: n.Mempool(), Key: key, PollInterval: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start(ctx)
-	defer s.Stop()
+	s := startSubmitter(t, ctx, n, key)
 	sub, err := s.Stake(ctx, msg)
 	if err != nil {
 		t.Fatalf("%s: %v", msg.Name(), err)

@@ -13,7 +13,6 @@ import (
 	"github.com/quadrant-da/quadrant/internal/wait"
 	"github.com/quadrant-da/quadrant/validator"
 	"github.com/quadrant-da/quadrant/validator/validatortest"
-	"github.com/quadrant-da/quadrant/wallet"
 )
 
 // relayNet starts a 4-validator network whose validator i peers with
@@ -53,12 +52,7 @@ func submitUntil(t *testing.T, nw *validatortest.Network, nodes []*validator.Nod
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	s, err := wallet.NewSubmitter(wallet.SubmitterConfig{Client: nodes[0].Client(), Mempool: nodes[0].Mempool(), Key: nw.Members[0].Operator, PollInterval: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start(ctx)
-	defer s.Stop()
+	s := startSubmitter(t, ctx, nodes[0], nw.Members[0].Operator)
 	ns, err := da.NewNamespaceV0([]byte("relay"))
 	if err != nil {
 		t.Fatal(err)
