@@ -80,4 +80,10 @@ func GossipCounts(g *Gossip) (delivered, duplicates, sent int64) {
 	return g.mesh.delivered.Load(), g.mesh.duplicates.Load(), g.mesh.sent.Load()
 }
 
+// GossipLosses returns g's lost messages: in RPCs dropped (a peer's
+// queue full), rejected by validation, not delivered to a slow subscriber.
+func GossipLosses(g *Gossip) (dropped, rejected, undeliverable int64) {
+	return g.mesh.dropped.Load(), g.mesh.rejected.Load(), g.mesh.undeliverable.Load()
+}
+
 var AnnounceFilter = announceFilter

@@ -2,6 +2,7 @@ package p2p_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -105,7 +106,7 @@ func TestLightGossipFromSeveralBridges(t *testing.T) {
 		got, _, err := lsub.Next(rctx)
 		rcancel()
 		if err != nil {
-			t.Fatalf("light node: closing headers: %v", err)
+			t.Fatalf("light node: closing headers: %v (got %v; %s)", err, seen, gossipState(light, fulls))
 		}
 		seen[got.Height()] = true
 	}
@@ -123,4 +124,20 @@ func TestLightGossipFromSeveralBridges(t *testing.T) {
 		peers, _ := light.MeshPeers()
 		return len(peers) <= 2
 	})
+}
+
+// gossipState describes, for a failure message, the light node's mesh and
+// peers and every router's lost messages.
+func gossipState(light *p2p.Gossip, fulls []*p2p.Gossip) string {
+	mesh, _ := light.MeshPeers()
+	out := fmt.Sprintf("light mesh %v", mesh)
+	for i, g := range append([]*p2p.Gossip{light}, fulls...) {
+		d, r, u := p2p.GossipLosses(g)
+		name := "light node"
+		if i > 0 {
+			name = fmt.Sprintf("full node %d", i-1)
+		}
+		out += fmt.Sprintf("; %s: %d dropped, %d rejected, %d undeliverable", name, d, r, u)
+	}
+	return out
 }

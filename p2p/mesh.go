@@ -22,8 +22,11 @@ type meshTracer struct {
 
 	// Message counts, all topics: delivered (first copies that passed
 	// validation), duplicates (copies of messages already seen) and
-	// messages sent in RPCs to peers (publications and relays).
-	delivered, duplicates, sent atomic.Int64
+	// messages sent in RPCs to peers (publications and relays); and the
+	// losses: messages in RPCs dropped (a peer's queue full), rejected by
+	// validation, and not delivered to a subscriber too slow to take them.
+	delivered, duplicates, sent      atomic.Int64
+	dropped, rejected, undeliverable atomic.Int64
 }
 
 var _ pubsub.RawTracer = (*meshTracer)(nil)
@@ -77,13 +80,15 @@ func (m *meshTracer) DuplicateMessage(*pubsub.Message) { m.duplicates.Add(1) }
 func (m *meshTracer) SendRPC(rpc *pubsub.RPC, _ peer.ID) {
 	m.sent.Add(int64(len(rpc.GetPublish())))
 }
+func (m *meshTracer) DropRPC(rpc *pubsub.RPC, _ peer.ID) {
+	m.dropped.Add(int64(len(rpc.GetPublish())))
+}
+func (m *meshTracer) RejectMessage(*pubsub.Message, string) { m.rejected.Add(1) }
+func (m *meshTracer) UndeliverableMessage(*pubsub.Message)  { m.undeliverable.Add(1) }
 
 func (*meshTracer) OnNewOutboundStream(peer.ID, protocol.ID)             {}
 func (*meshTracer) Join(string)                                          {}
 func (*meshTracer) ValidateMessage(*pubsub.Message)                      {}
-func (*meshTracer) RejectMessage(*pubsub.Message, string)                {}
 func (*meshTracer) ThrottlePeer(peer.ID)                                 {}
 func (*meshTracer) RecvRPC(*pubsub.RPC)                                  {}
 func (*meshTracer) SendRPCCompleted(*pubsub.RPC, peer.ID, time.Duration) {}
-func (*meshTracer) DropRPC(*pubsub.RPC, peer.ID)                         {}
-func (*meshTracer) UndeliverableMessage(*pubsub.Message)                 {}
