@@ -2,6 +2,7 @@ package lightnode
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -114,7 +115,7 @@ func (n *Node) runJob(ctx context.Context, j sampling.Job) {
 // down to the data root of hdr. A peer that fails, serves a bad proof or
 // does not serve a coordinate is dropped from this header's plan and its
 // coordinates are asked of the others as soon as its answer is in; a peer
-// that has not answered after sampleHedgeAfter has its coordinates asked
+// that has not answered after hedgeAfter has its coordinates asked
 // of another free peer as well. This goes on until the context's
 // deadline; what is still missing then makes the header unavailable. So
 // one honest reachable full node is enough, and a stalled one costs a
@@ -220,8 +221,11 @@ func (n *Node) requestBatch(ctx context.Context, hdr *da.LightHeader, coords []s
 	rctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
 	samples, err := n.client.Samples(rctx, p, hdr, req)
 	cancel()
-	n.samplelog.served(uint64(hdr.Height()), p, idx, samples, err)
 	n.metrics.sampleRequests.Inc()
+	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
+		return nil // withdrawn: the header was decided without this answer
+	}
+	n.samplelog.served(uint64(hdr.Height()), p, idx, samples, err)
 	if err != nil {
 		n.metrics.samples.WithLabelValues("error").Add(float64(len(idx)))
 		n.log.Debug("lightnode: sample request failed", "peer", p, "height", hdr.Height(), "err", err)
