@@ -92,14 +92,27 @@ func TestLightGossipFromSeveralBridges(t *testing.T) {
 		wg.Wait()
 		next(hdr.Height())
 	}
-	// Each full node then publishes a header of its own: once the light
-	// node has all three, every copy sent before them by a mesh peer has
-	// arrived (one stream per peer, in order).
-	for i, g := range fulls {
-		if err := g.PublishHeader(ctx, src.blocks[headers+i].hdr.Light()); err != nil {
-			t.Fatal(err)
-		}
+	// Three closing headers, each published by every full node as bridges
+	// publish every header: once the light node has them, the copies sent
+	// before them have mostly arrived (one stream per peer, in order), so
+	// the counts logged below are nearly complete. (A header published by
+	// one full node only, outside the light node's mesh, once failed to
+	// reach it within a minute under the full suite's load, with no
+	// message dropped, rejected or undeliverable on any router; not
+	// reproduced since, and no bridge publishes alone.)
+	var wg sync.WaitGroup
+	for _, g := range fulls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range fulls {
+				if err := g.PublishHeader(ctx, src.blocks[headers+i].hdr.Light()); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
 	}
+	wg.Wait()
 	seen := map[int64]bool{}
 	for range fulls {
 		rctx, rcancel := context.WithTimeout(ctx, 60*time.Second)
@@ -115,7 +128,7 @@ func TestLightGossipFromSeveralBridges(t *testing.T) {
 	}
 	_, dups, sent := p2p.GossipCounts(light)
 	dups, sent = dups-dups0, sent-sent0
-	t.Logf("light node over %d headers from 3 publishers: %d duplicates received, %d messages relayed", headers, dups, sent)
+	t.Logf("light node over %d headers from 3 publishers: %d duplicates received, %d messages relayed", headers+len(fulls), dups, sent)
 	// A full node may graft the light node over a connection the light
 	// node dialled (gossipsub lets outbound peers past Dhi) until the light
 	// node's next heartbeat prunes it; with a full node's parameters the
