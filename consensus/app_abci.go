@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -29,28 +28,31 @@ import (
 // transaction was found to apply against the mempool's view, so a sender
 // with a wrong sequence or no funds costs little.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
-	code, data, log, gas := a.checkTx(req.Tx, req.Type == abci.CheckTxType_Recheck)
+	code, data, log, gas := a.checkTx(req.Tx, nil, req.Type == abci.CheckTxType_Recheck)
 	return &abci.ResponseCheckTx{Code: code, Data: data, Log: log, GasWanted: gas}, nil
 }
 
 // checkTx is CheckTx (and, with the app's own mempool, InsertTx): it
 // returns the result code, structured data and log of a rejection, or the
-// gas wanted.
-func (a *App) checkTx(raw []byte, recheck bool) (code uint32, data []byte, log string, gas int64) {
+// gas wanted. key, when not nil, is the SHA-256 of raw the caller already
+// computed (a relayed transaction's), so it is not hashed again.
+func (a *App) checkTx(raw []byte, key *[32]byte, recheck bool) (code uint32, data []byte, log string, gas int64) {
 	a.stateMu.RLock()
 	params, chainID := a.committed.Params, a.committed.ChainID
 	a.stateMu.RUnlock()
 	d, terr := decodeTx(raw, params)
-	var key [32]byte
+	if terr == nil && !recheck && key == nil {
+		k := sha256.Sum256(raw)
+		key = &k
+	}
 	if terr == nil && !recheck {
-		key = sha256.Sum256(raw)
-		if a.pool != nil && a.pool.has(key) {
+		if a.pool != nil && a.pool.has(*key) {
 			return chain.CodeOK, nil, "", int64(min(d.gasLimit(), 1<<62)) // already pooled
 		}
 		if a.pool != nil && !a.pool.room(len(raw)) {
 			terr = txErr(chain.CodeMempoolFull, "%w", errMempoolFull)
 		}
-		if terr == nil && !a.valid.has(key) {
+		if terr == nil && !a.valid.has(*key) {
 			terr = validateTx(d, params, chainID)
 			if terr == nil {
 				terr = a.applyToMempoolView(d, true)
@@ -59,13 +61,13 @@ func (a *App) checkTx(raw []byte, recheck bool) (code uint32, data []byte, log s
 				terr = validateBlobTx(d, params)
 			}
 			if terr == nil {
-				a.valid.add(key)
+				a.valid.add(*key)
 			}
 		}
 	}
 	if terr == nil {
 		if a.pool != nil && !recheck {
-			terr = a.admitToPool(d, key)
+			terr = a.admitToPool(d, *key)
 		} else {
 			terr = a.applyToMempoolView(d, false)
 		}
@@ -121,12 +123,9 @@ func (a *App) afterCommit(blockTxs [][]byte) {
 // (mempool.type = "app"), with CheckTx's checks.
 func (a *App) InsertTx(_ context.Context, req *abci.RequestInsertTx) (*abci.ResponseInsertTx, error) {
 	if a.pool == nil {
-		return nil, errors.New("consensus: InsertTx called but the app mempool is off (mempool.type is not \"app\")")
+		return nil, errNoPool
 	}
-	code, _, log, _ := a.checkTx(req.Tx, false)
-	if code != chain.CodeOK {
-		a.log.Debug("consensus: peer tx refused", "code", code, "reason", log)
-	}
+	code, _ := a.insertPeerTx(req.Tx, nil)
 	return &abci.ResponseInsertTx{Code: code}, nil
 }
 

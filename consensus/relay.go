@@ -7,7 +7,7 @@ import (
 )
 
 // errNoPool is returned by the relay methods when the app mempool is off.
-var errNoPool = errors.New("consensus: the app mempool is off (mempool.type is not \"app\")")
+var errNoPool = errors.New("consensus: a peer transaction, but the app mempool is off (mempool.type is not \"app\")")
 
 // The methods below are the app mempool's side of the validator's
 // transaction relay (validator/txrelay.go), which announces transactions
@@ -52,13 +52,21 @@ func (a *App) PoolAdded() <-chan struct{} {
 }
 
 // InsertRelayedTx checks a transaction a peer relayed into the pool, as
-// InsertTx does; it returns the result code and, when refused, why.
-func (a *App) InsertRelayedTx(raw []byte) (uint32, error) {
+// InsertTx does; key is its SHA-256, which the relay computed to match it
+// to its request. It returns the result code and, when refused, why.
+func (a *App) InsertRelayedTx(raw []byte, key [32]byte) (uint32, error) {
 	if a.pool == nil {
 		return 0, errNoPool
 	}
-	code, _, log, _ := a.checkTx(raw, false)
+	return a.insertPeerTx(raw, &key)
+}
+
+// insertPeerTx checks a transaction from a peer into the pool (key: its
+// SHA-256 if known).
+func (a *App) insertPeerTx(raw []byte, key *[32]byte) (uint32, error) {
+	code, _, log, _ := a.checkTx(raw, key, false)
 	if code != chain.CodeOK {
+		a.log.Debug("consensus: peer tx refused", "code", code, "reason", log)
 		return code, errors.New(log)
 	}
 	return code, nil

@@ -54,7 +54,7 @@ type txPool interface {
 	PoolKeys() [][32]byte
 	PoolTx(k [32]byte) []byte
 	PoolAdded() <-chan struct{}
-	InsertRelayedTx(raw []byte) (uint32, error)
+	InsertRelayedTx(raw []byte, key [32]byte) (uint32, error)
 }
 
 // txRelay is a CometBFT reactor that spreads mempool transactions between
@@ -318,7 +318,7 @@ func (r *txRelay) insertLoop() {
 		case <-r.quit:
 			return
 		case t := <-r.inbox:
-			if code, err := r.pool.InsertRelayedTx(t.raw); err != nil {
+			if code, err := r.pool.InsertRelayedTx(t.raw, t.key); err != nil {
 				r.Logger.Debug("tx relay: relayed tx refused", "peer", t.from, "code", code, "err", err)
 			}
 			r.mu.Lock()
