@@ -572,22 +572,29 @@ func (x *crossFront) commitment(t *testing.T, ns da.Namespace, data []byte) []by
 	return c
 }
 
-// find returns the height, from `from` up to the current head, holding a
-// blob of ns with commitment c.
+// find returns the height, from `from` on, holding a blob of ns with
+// commitment c. A front end answers once the blob is included, which may
+// be before the node has stored that height (reads of it wait; the local
+// head does not), so the scan follows the local head for up to a minute.
 func (x *crossFront) find(t *testing.T, ns da.Namespace, c []byte, from uint64) uint64 {
 	t.Helper()
 	id := func(h uint64) []byte { return rollupadapter.MakeID(h, c) }
-	for h, to := max(from, 1), x.head(t); h <= to; h++ {
-		res, err := x.goda.DA.GetIDs(x.ctx, h, ns.Bytes())
-		if err != nil {
-			t.Fatalf("go-da GetIDs(%d): %v", h, err)
+	deadline := time.Now().Add(time.Minute)
+	for h := max(from, 1); ; {
+		for to := x.head(t); h <= to; h++ {
+			res, err := x.goda.DA.GetIDs(x.ctx, h, ns.Bytes())
+			if err != nil {
+				t.Fatalf("go-da GetIDs(%d): %v", h, err)
+			}
+			if slices.ContainsFunc(res.IDs, func(i []byte) bool { return bytes.Equal(i, id(h)) }) {
+				return h
+			}
 		}
-		if slices.ContainsFunc(res.IDs, func(i []byte) bool { return bytes.Equal(i, id(h)) }) {
-			return h
+		if time.Now().After(deadline) {
+			t.Fatalf("no blob with commitment %X in %s at heights %d to %d within a minute", c, ns, from, h-1)
 		}
+		time.Sleep(100 * time.Millisecond) // polling the local head for the next stored height
 	}
-	t.Fatalf("no blob with commitment %X in %s at heights %d up to the head", c, ns, from)
-	return 0
 }
 
 // certificate asks the DAC member for the availability certificate of the
