@@ -12,7 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	cmtcfg "github.com/cometbft/cometbft/config"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
 	cmtnode "github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/p2p"
@@ -150,7 +149,7 @@ func NewNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 		// consensus. The App is safe for concurrent use.
 		proxy.NewConnSyncLocalClientCreator(app),
 		cmtnode.DefaultGenesisDocProviderFunc(cc),
-		cmtcfg.DefaultDBProvider,
+		dbProvider(logger.With("module", "blockparts")),
 		cmtnode.DefaultMetricsProvider(cc.Instrumentation),
 		newCometLogger(logger.With("module", "cometbft"), stopping),
 		extra...,
