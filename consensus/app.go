@@ -93,7 +93,8 @@ type pendingBlock struct {
 	changes map[chain.Address]Account
 	staking *Staking // the new staking state, or nil if unchanged
 	records []BlobRecord
-	txs     [][]byte // the block's, to clear from the app's own mempool
+	txs     [][]byte     // the block's, to clear from the app's own mempool
+	decoded []*decodedTx // txs decoded (nil where not), keyed
 }
 
 // NewApp opens (or creates) the state store in cfg.Dir and loads the last
@@ -278,7 +279,7 @@ func (a *App) Commit(ctx context.Context, _ *abci.RequestCommit) (*abci.Response
 	a.stateMu.Unlock()
 
 	a.snaps.start(view)
-	a.afterCommit(p.txs)
+	a.afterCommit(p.txs, p.decoded)
 	a.log.Debug("consensus: committed", "height", next.Height, "app_hash", fmt.Sprintf("%X", next.AppHash),
 		"blobs", len(p.records))
 	return &abci.ResponseCommit{RetainHeight: retain}, nil

@@ -103,7 +103,7 @@ func (a *App) admitToPool(d *decodedTx, key [32]byte) *txError {
 // With the app's own mempool it also drops the block's transactions from
 // the pool and re-applies the rest in arrival order, dropping those that no
 // longer apply (CometBFT's recheck, done by the application).
-func (a *App) afterCommit(blockTxs [][]byte) {
+func (a *App) afterCommit(blockTxs [][]byte, decoded []*decodedTx) {
 	if a.pool == nil {
 		a.resetCheckState()
 		return
@@ -111,7 +111,7 @@ func (a *App) afterCommit(blockTxs [][]byte) {
 	a.poolMu.Lock()
 	defer a.poolMu.Unlock()
 	a.resetCheckState()
-	committed, invalid := a.pool.update(blockTxs, func(d *decodedTx) bool {
+	committed, invalid := a.pool.update(blockTxs, decoded, func(d *decodedTx) bool {
 		return a.applyToMempoolView(d, false) == nil
 	})
 	if n, b := a.pool.size(); committed+invalid > 0 {
@@ -267,11 +267,15 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	a.ownProposal.forget(req.Height)
 	a.stateMu.RLock()
 	fresh := a.checkerLocked()
+	used := make([]*decodedTx, len(req.Txs)) // for the pool's update at Commit
 	check := func(i int, raw []byte) (*decodedTx, *txError) {
 		if i < len(decoded) && decoded[i] != nil && len(decoded[i].raw) == len(raw) {
+			used[i] = decoded[i]
 			return decoded[i], nil
 		}
-		return fresh(raw)
+		d, terr := fresh(raw)
+		used[i] = d
+		return d, terr
 	}
 	env := blockEnv{height: req.Height, now: req.Time.UnixNano(),
 		stakingBlock: stakingBlock{votes: req.DecidedLastCommit.Votes, misbehavior: req.Misbehavior}}
@@ -291,7 +295,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	next := &state{ChainID: cur.ChainID, InitialHeight: cur.InitialHeight, Height: req.Height, AppHash: appHash, Params: params,
 		Staking: staking, Attest: attest, LastBlockTime: env.now}
 	a.stateMu.Lock()
-	a.pending = &pendingBlock{state: next, changes: res.changes, staking: res.staking, records: res.records, txs: req.Txs}
+	a.pending = &pendingBlock{state: next, changes: res.changes, staking: res.staking, records: res.records, txs: req.Txs, decoded: used}
 	a.stateMu.Unlock()
 	if len(res.updates) > 0 {
 		a.log.Info("consensus: validator set changes", "height", req.Height, "updates", len(res.updates),
@@ -315,7 +319,7 @@ func layoutFromPlan(p *blockPlan) (*blockLayout, error) {
 func (a *App) validatorLocked() txValidator {
 	params, chainID := a.committed.Params, a.committed.ChainID
 	return func(d *decodedTx) *txError {
-		key := sha256.Sum256(d.raw)
+		key := d.hashKey()
 		if a.valid.has(key) {
 			return nil
 		}

@@ -2,6 +2,7 @@ package consensus
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"math"
@@ -59,6 +60,27 @@ type decodedTx struct {
 	signer     chain.Address
 	// order is the position the transaction arrived in (mempool or block).
 	order int
+	// key is the SHA-256 of raw once keyed is set: computed once per
+	// transaction and node, where it is first needed (CheckTx, the relay,
+	// ProcessProposal), and reused by proposals and the pool's update.
+	key   [32]byte
+	keyed bool
+}
+
+// setKey records k, the SHA-256 of d.raw, unless d already has its key. A
+// decodedTx gets its key before it is shared (pool, decided blocks).
+func (d *decodedTx) setKey(k [32]byte) {
+	if !d.keyed {
+		d.key, d.keyed = k, true
+	}
+}
+
+// hashKey returns d's key, hashing raw only if d has none yet.
+func (d *decodedTx) hashKey() [32]byte {
+	if !d.keyed {
+		d.setKey(sha256.Sum256(d.raw))
+	}
+	return d.key
 }
 
 // fee returns gas limit × gas price; decodeTx has checked it does not overflow.

@@ -79,6 +79,7 @@ func (p *txPool) add(k [32]byte, d *decodedTx) bool {
 	if p.byKey[k] != nil || !p.roomLocked(len(d.raw)) {
 		return false
 	}
+	d.setKey(k)
 	t := &poolTx{key: k, d: d}
 	p.txs = append(p.txs, t)
 	p.byKey[k] = t
@@ -150,12 +151,18 @@ func (p *txPool) reap(maxBytes uint64) [][]byte {
 
 // update removes the transactions of a committed block (by content), then
 // keeps, in arrival order, only those keep accepts; it returns how many
-// were removed as committed and as no longer valid.
-func (p *txPool) update(blockTxs [][]byte, keep func(*decodedTx) bool) (committed, invalid int) {
+// were removed as committed and as no longer valid. known[i], when not
+// nil, is blockTxs[i] decoded, whose key is not computed again.
+func (p *txPool) update(blockTxs [][]byte, known []*decodedTx, keep func(*decodedTx) bool) (committed, invalid int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, raw := range blockTxs {
-		k := sha256.Sum256(raw)
+	for i, raw := range blockTxs {
+		var k [32]byte
+		if i < len(known) && known[i] != nil && known[i].keyed {
+			k = known[i].key
+		} else {
+			k = sha256.Sum256(raw)
+		}
 		if t := p.byKey[k]; t != nil {
 			delete(p.byKey, k)
 			p.bytes -= int64(len(t.d.raw))

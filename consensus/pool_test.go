@@ -3,6 +3,7 @@ package consensus
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -130,5 +131,29 @@ func mustFinalize(t *testing.T, app *App, height int64, txs [][]byte) {
 	}
 	if _, err := app.Commit(ctx, &abci.RequestCommit{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPoolUpdateTakesDecodedKeys: a committed block's transactions leave
+// the pool as committed (not as invalid) whether their keys come with the
+// decoded transaction or are hashed from the bytes; a decoded transaction
+// carries the key the pool admitted it under.
+func TestPoolUpdateTakesDecodedKeys(t *testing.T) {
+	p := newTxPool(PoolConfig{MaxTxs: 10, MaxBytes: 1 << 20})
+	d, e, f := &decodedTx{raw: []byte("first")}, &decodedTx{raw: []byte("second")}, &decodedTx{raw: []byte("third")}
+	for _, x := range []*decodedTx{d, e, f} {
+		if !p.add(sha256.Sum256(x.raw), x) {
+			t.Fatalf("pool refused %q", x.raw)
+		}
+		if !x.keyed || x.key != sha256.Sum256(x.raw) {
+			t.Fatalf("%q pooled without its key", x.raw)
+		}
+	}
+	committed, invalid := p.update([][]byte{d.raw, e.raw}, []*decodedTx{d, nil}, func(*decodedTx) bool { return false })
+	if committed != 2 || invalid != 1 {
+		t.Fatalf("update: %d committed, %d invalid; want 2 and 1", committed, invalid)
+	}
+	if n, b := p.size(); n != 0 || b != 0 {
+		t.Fatalf("pool holds %d txs (%d bytes) after the update, want none", n, b)
 	}
 }
