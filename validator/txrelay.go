@@ -74,6 +74,8 @@ type txRelay struct {
 	pool    txPool
 	maxTx   int
 	metrics *relayMetrics
+	// wantTimeout is relayWantTimeout (shorter in tests).
+	wantTimeout time.Duration
 
 	mu    sync.Mutex
 	peers map[p2p.ID]*relayPeer
@@ -109,7 +111,7 @@ type relayed struct {
 // newTxRelay returns the relay for pool; maxTx bounds one transaction.
 func newTxRelay(pool txPool, maxTx int, reg prometheus.Registerer) *txRelay {
 	r := &txRelay{
-		pool: pool, maxTx: maxTx, metrics: newRelayMetrics(reg),
+		pool: pool, maxTx: maxTx, metrics: newRelayMetrics(reg), wantTimeout: relayWantTimeout,
 		peers: map[p2p.ID]*relayPeer{}, wants: map[[32]byte]*relayWant{}, seen: map[[32]byte]time.Time{},
 		inbox: make(chan relayed, relayMaxWants), quit: make(chan struct{}),
 	}
@@ -383,7 +385,7 @@ func (r *txRelay) retryWants() {
 	asks := map[p2p.ID][][32]byte{}
 	r.mu.Lock()
 	for k, w := range r.wants {
-		if w.got || now.Sub(w.at) < relayWantTimeout {
+		if w.got || now.Sub(w.at) < r.wantTimeout {
 			continue
 		}
 		for len(w.other) > 0 && r.peers[w.other[0]] == nil {
