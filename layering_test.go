@@ -46,6 +46,7 @@ var layers = []string{
 	"erasure",
 	"internal/pebblex",
 	"internal/promx",
+	"internal/pause",
 	"internal/wire",
 }
 

@@ -14,6 +14,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/routing"
 	drouting "github.com/libp2p/go-libp2p/p2p/discovery/routing"
+
+	"github.com/quadrant-da/quadrant/internal/pause"
 )
 
 // protectTag is the connection-manager tag that keeps members connected.
@@ -221,20 +223,9 @@ func (d *Discovery) advertiseLoop(ctx context.Context) {
 			d.log.Debug("discovery: advertise failed; retrying", "err", err, "in", d.cfg.RetryEvery)
 			wait = d.cfg.RetryEvery
 		}
-		if !sleep(ctx, wait) {
+		if !pause.For(ctx, wait) {
 			return
 		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/internal/pause"
 )
 
 // CoreClient is the part of CometBFT's RPC API a bridge node reads blocks
@@ -181,7 +182,7 @@ func (b *bridge) run(ctx context.Context) error {
 		}
 		b.health.setLastErr(err)
 		b.log.Warn("consensus node not ready (chain id, parameters, gRPC block service); retrying", "core", b.cfg.Bridge.CoreRPC, "err", err)
-		if !sleep(ctx, time.Second) {
+		if !pause.For(ctx, time.Second) {
 			return nil
 		}
 	}
@@ -197,7 +198,7 @@ func (b *bridge) run(ctx context.Context) error {
 		if err != nil {
 			b.health.setLastErr(err)
 			b.log.Warn("consensus node status failed; retrying", "err", err)
-			sleep(ctx, b.cfg.Bridge.PollInterval)
+			pause.For(ctx, b.cfg.Bridge.PollInterval)
 			continue
 		}
 		latest, earliest := uint64(st.SyncInfo.LatestBlockHeight), uint64(max(st.SyncInfo.EarliestBlockHeight, 1))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/quadrant-da/quadrant/da"
 	"github.com/quadrant-da/quadrant/erasure"
+	"github.com/quadrant-da/quadrant/internal/pause"
 	"github.com/quadrant-da/quadrant/p2p"
 )
 
@@ -178,7 +179,7 @@ func (s *syncer) run(ctx context.Context) error {
 		count := int(min(s.target.Load()-uint64(prev.Height()), p2p.MaxHeaderRange))
 		hdrs := s.fetchHeaderRange(ctx, prev, from, count)
 		if len(hdrs) == 0 {
-			sleep(ctx, s.cfg.Sync.RetryAfter)
+			pause.For(ctx, s.cfg.Sync.RetryAfter)
 			continue
 		}
 		if !s.syncHeaders(ctx, hdrs) {
@@ -222,7 +223,7 @@ func (s *syncer) syncHeaders(ctx context.Context, hdrs []*da.ExtendedHeader) boo
 				if !errors.Is(errs[j], errFraud) && ctx.Err() == nil {
 					s.health.setLastErr(errs[j])
 					s.log.Warn("fetching a square failed; retrying", "height", h.Height(), "err", errs[j])
-					sleep(ctx, s.cfg.Sync.RetryAfter)
+					pause.For(ctx, s.cfg.Sync.RetryAfter)
 				}
 				for _, rest := range batch[j+1:] {
 					s.setPending(rest, false)

@@ -20,6 +20,7 @@ import (
 	"github.com/quadrant-da/quadrant/blobs"
 	"github.com/quadrant-da/quadrant/coreapi"
 	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/internal/pause"
 	"github.com/quadrant-da/quadrant/validator"
 	"github.com/quadrant-da/quadrant/wallet"
 )
@@ -229,7 +230,7 @@ func benchNetwork(ctx context.Context, home string, m *devnetManifest, procs *de
 			if time.Now().After(deadline) || ctx.Err() != nil {
 				return nil, fmt.Errorf("devnet did not start (see %s/validator-*/node.log)", home)
 			}
-			time.Sleep(100 * time.Millisecond)
+			pause.For(ctx, 100*time.Millisecond)
 		}
 	}
 	// Fund the bench accounts from the faucet, through one queue.
@@ -293,7 +294,10 @@ func benchLoad(ctx context.Context, home string, clients []*rpchttp.HTTP, core *
 	offer := startLoadOffer(ctx, subs, size, interval)
 	// The window opens at the first commit after the warm-up and closes at
 	// the first commit after --duration more.
-	time.Sleep(o.Duration / 4)
+	if !pause.For(ctx, o.Duration/4) {
+		offer.stop()
+		return r, ctx.Err()
+	}
 	h0, w0, err := waitCommit(ctx, clients[0], 2*time.Minute)
 	if err != nil {
 		offer.stop()
@@ -304,7 +308,7 @@ func benchLoad(ctx context.Context, home string, clients []*rpchttp.HTTP, core *
 	if o.Profile {
 		profileValidators(ctx, &profiles, home, len(clients), load, o)
 	}
-	time.Sleep(time.Until(w0.Add(o.Duration)))
+	pause.For(ctx, time.Until(w0.Add(o.Duration))) // a cancelled ctx ends waitCommit too
 	h1, w1, err := waitCommit(ctx, clients[0], 2*time.Minute)
 	cpu1, self1 := procs.cpuSeconds(), selfCPUSeconds()
 	if serr := offer.stop(); err == nil {
