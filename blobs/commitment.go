@@ -28,10 +28,12 @@ func SubtreeRoots(b *Blob) ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	buf := make([]byte, 0, len(shares)*da.NodeSize)
 	leaves := make([][]byte, len(shares))
 	for i := range shares {
-		buf = da.HashLeaf(buf, b.Namespace, shares[i][:])
+		leaves[i] = shares[i][:]
+	}
+	buf := da.AppendLeafNodes(make([]byte, 0, len(shares)*da.NodeSize), b.Namespace, leaves)
+	for i := range leaves {
 		leaves[i] = buf[i*da.NodeSize : (i+1)*da.NodeSize]
 	}
 	width := SubTreeWidth(len(shares), SubtreeRootThreshold)

@@ -45,14 +45,11 @@ func (NMTRooter) SquareRoots(eds *erasure.ExtendedSquare) (rowRoots, colRoots []
 	for range min(runtime.GOMAXPROCS(0), nb) {
 		g.Go(func() error {
 			b := &bandBuilder{
-				eds:      eds,
-				levels:   levels,
-				stacks:   make([]byte, w*levels*NodeSize),
-				rowNodes: make([]byte, w*NodeSize),
-				leafA:    newLeafMsg(),
-				leafB:    newLeafMsg(),
-				innerA:   newInnerMsg(),
-				innerB:   newInnerMsg(),
+				eds:        eds,
+				levels:     levels,
+				stacks:     make([]byte, w*levels*NodeSize),
+				rowNodes:   make([]byte, w*NodeSize),
+				pairHasher: newPairHasher(),
 			}
 			b.single[0] = NodePrefix
 			for {
@@ -133,23 +130,9 @@ type bandBuilder struct {
 	top    int
 	height [16]int
 	// rowNodes holds the current row's leaf nodes, then its tree levels.
-	rowNodes       []byte
-	leafA, leafB   *leafMsg
-	innerA, innerB *innerMsg
-	digA, digB     [HashSize]byte
-	single         [1 + 2*NodeSize]byte
-}
-
-// joinPair writes the parent of (lA, rA) to outA and of (lB, rB) to outB.
-// Outputs may alias inputs.
-func (b *bandBuilder) joinPair(outA, lA, rA, outB, lB, rB []byte) {
-	copy(b.innerA[1:], lA[:NodeSize])
-	copy(b.innerA[1+NodeSize:], rA[:NodeSize])
-	copy(b.innerB[1:], lB[:NodeSize])
-	copy(b.innerB[1+NodeSize:], rB[:NodeSize])
-	hashPair(b.digA[:], b.digB[:], b.innerA[:], b.innerB[:], innerMsgLen)
-	setParent(outA, b.innerA[1:1+2*NodeSize], b.digA[:])
-	setParent(outB, b.innerB[1:1+2*NodeSize], b.digB[:])
+	rowNodes []byte
+	pairHasher
+	single [1 + 2*NodeSize]byte
 }
 
 // setParent writes into out the parent node of the children lr (left ‖

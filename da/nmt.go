@@ -235,6 +235,10 @@ func (t *Tree) LeafNode(i int) []byte {
 	return append([]byte(nil), t.node(0, i)...)
 }
 
+// rootChunk is how many leaf nodes RootFromLeafNodes hashes up to one
+// subtree root level by level (two hashes at a time) before stacking it.
+const rootChunk = 64
+
 // RootFromLeafNodes returns the NMT root over precomputed leaf nodes (see
 // HashLeaf), as if their leaves had been pushed into a Tree. Each node must
 // be a valid NodeSize-byte node and the nodes must be in namespace order
@@ -246,15 +250,28 @@ func RootFromLeafNodes(leafNodes [][]byte) ([]byte, error) {
 	if err := validateLeafNodes(leafNodes); err != nil {
 		return nil, err
 	}
-	// Stack of complete subtrees with strictly decreasing heights.
+	// The leaves go in aligned power-of-two chunks of at most rootChunk,
+	// largest first, each hashed to its subtree root; a stack of complete
+	// subtrees with strictly decreasing heights joins the chunks' roots
+	// into the RFC 6962 shape.
+	h := pairHasher{innerA: newInnerMsg(), innerB: newInnerMsg()}
+	var chunk [rootChunk * NodeSize]byte
 	var stack [65][NodeSize]byte
 	var height [65]int
 	top := 0
 	var tmp [NodeSize]byte
-	for _, n := range leafNodes {
-		copy(stack[top][:], n)
-		height[top] = 0
+	for i := 0; i < len(leafNodes); {
+		size, ht := rootChunk, bits.Len(rootChunk)-1
+		for size > len(leafNodes)-i {
+			size, ht = size/2, ht-1
+		}
+		for j, n := range leafNodes[i : i+size] {
+			copy(node(chunk[:], j), n)
+		}
+		copy(stack[top][:], h.subtreeRoot(chunk[:size*NodeSize], size))
+		height[top] = ht
 		top++
+		i += size
 		for top >= 2 && height[top-1] == height[top-2] {
 			hashNodeUnchecked(tmp[:0], stack[top-2][:], stack[top-1][:])
 			stack[top-2] = tmp

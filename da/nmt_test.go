@@ -65,7 +65,8 @@ func TestTreeRootMatchesNaive(t *testing.T) {
 		t.Fatalf("empty root %x", got)
 	}
 	tr := NewTree()
-	for n := 1; n <= 70; n++ {
+	// Past two of RootFromLeafNodes' chunks (rootChunk) and a remainder.
+	for n := 1; n <= 2*rootChunk+7; n++ {
 		leaves := testLeaves(r, n, r.Intn(n+1))
 		want := naiveRoot(t, leaves)
 		// Reuse one tree through Reset, and check the root is recomputed
@@ -246,4 +247,46 @@ func FuzzUnmarshalProof(f *testing.F) {
 			t.Fatalf("decoded proof does not re-encode identically: %v", err)
 		}
 	})
+}
+
+// TestAppendLeafNodes: the paired leaf hashing gives what HashLeaf gives
+// share by share, for even and odd counts and with a short share between.
+func TestAppendLeafNodes(t *testing.T) {
+	r := rand.New(rand.NewSource(9))
+	ns := TxNamespace()
+	for _, n := range []int{0, 1, 2, 3, 8, 33} {
+		shares := make([][]byte, n)
+		for i := range shares {
+			shares[i] = make([]byte, ShareSize)
+			if i == 5 {
+				shares[i] = shares[i][:100]
+			}
+			r.Read(shares[i])
+		}
+		var want []byte
+		for _, s := range shares {
+			want = HashLeaf(want, ns, s)
+		}
+		if got := AppendLeafNodes([]byte("prefix"), ns, shares); !bytes.Equal(got, append([]byte("prefix"), want...)) {
+			t.Fatalf("n=%d: paired leaf nodes differ from HashLeaf's", n)
+		}
+	}
+}
+
+// TestRootFromLeafNodesAllocations: RootFromLeafNodes allocates only its
+// result.
+func TestRootFromLeafNodesAllocations(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	tr := buildTree(t, testLeaves(r, 150, 20))
+	nodes := make([][]byte, tr.Size())
+	for i := range nodes {
+		nodes[i] = tr.LeafNode(i)
+	}
+	if a := testing.AllocsPerRun(10, func() {
+		if _, err := RootFromLeafNodes(nodes); err != nil {
+			t.Fatal(err)
+		}
+	}); a > 1 {
+		t.Fatalf("%v allocations per root, want 1", a)
+	}
 }
