@@ -86,4 +86,8 @@ func GossipLosses(g *Gossip) (dropped, rejected, undeliverable int64) {
 	return g.mesh.dropped.Load(), g.mesh.rejected.Load(), g.mesh.undeliverable.Load()
 }
 
+// HeaderTopicPeers returns the peers g's router counts as subscribed to
+// the header topic (those a flood publish goes to).
+func HeaderTopicPeers(g *Gossip) []peer.ID { return g.headers.ListPeers() }
+
 var AnnounceFilter = announceFilter

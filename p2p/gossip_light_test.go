@@ -3,6 +3,7 @@ package p2p_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -73,7 +74,7 @@ func TestLightGossipFromSeveralBridges(t *testing.T) {
 		defer rcancel()
 		got, _, err := lsub.Next(rctx)
 		if err != nil || got.Height() != want {
-			t.Fatalf("light node: want header %d by gossip, got %v: %v", want, got, err)
+			t.Fatalf("light node: want header %d by gossip, got %v: %v (%s)", want, got, err, gossipState(light, lh.ID(), fulls))
 		}
 	}
 	_, dups0, sent0 := p2p.GossipCounts(light)
@@ -119,7 +120,7 @@ func TestLightGossipFromSeveralBridges(t *testing.T) {
 		got, _, err := lsub.Next(rctx)
 		rcancel()
 		if err != nil {
-			t.Fatalf("light node: closing headers: %v (got %v; %s)", err, seen, gossipState(light, fulls))
+			t.Fatalf("light node: closing headers: %v (got %v; %s)", err, seen, gossipState(light, lh.ID(), fulls))
 		}
 		seen[got.Height()] = true
 	}
@@ -141,7 +142,10 @@ func TestLightGossipFromSeveralBridges(t *testing.T) {
 
 // gossipState describes, for a failure message, the light node's mesh and
 // peers and every router's lost messages.
-func gossipState(light *p2p.Gossip, fulls []*p2p.Gossip) string {
+// gossipState describes, for a failure message, each router's losses and,
+// for each full node, whether it counts the light node as subscribed to
+// the header topic (a flood publish reaches only those) and as a mesh peer.
+func gossipState(light *p2p.Gossip, lightID peer.ID, fulls []*p2p.Gossip) string {
 	mesh, _ := light.MeshPeers()
 	out := fmt.Sprintf("light mesh %v", mesh)
 	for i, g := range append([]*p2p.Gossip{light}, fulls...) {
@@ -151,6 +155,11 @@ func gossipState(light *p2p.Gossip, fulls []*p2p.Gossip) string {
 			name = fmt.Sprintf("full node %d", i-1)
 		}
 		out += fmt.Sprintf("; %s: %d dropped, %d rejected, %d undeliverable", name, d, r, u)
+		if i > 0 {
+			m, _ := g.MeshPeers()
+			out += fmt.Sprintf(", light node subscribed %v, in mesh %v",
+				slices.Contains(p2p.HeaderTopicPeers(g), lightID), slices.Contains(m, lightID))
+		}
 	}
 	return out
 }
