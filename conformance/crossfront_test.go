@@ -26,6 +26,7 @@ import (
 	"github.com/filecoin-project/go-jsonrpc"
 	"github.com/quadrant-da/quadrant/blobs"
 	"github.com/quadrant-da/quadrant/da"
+	"github.com/quadrant-da/quadrant/internal/wait"
 	rollupadapter "github.com/quadrant-da/quadrant/rollup-adapter"
 	"github.com/quadrant-da/quadrant/rpc"
 	"github.com/quadrant-da/quadrant/sampling"
@@ -228,20 +229,18 @@ func newCrossFront(ctx context.Context, t *testing.T, d *devnet) *crossFront {
 	// The light node has its own JWT secret in its home; it writes it when
 	// its RPC starts, which may be after the bridge is healthy.
 	secretPath := filepath.Join(d.home, "light", rpc.SecretFile)
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
+	if err := wait.Until(2*time.Minute, "the light node's RPC and secret", func() (bool, error) {
 		resp, err := http.Get("http://" + d.lightRPC + "/health")
-		if err == nil {
-			resp.Body.Close()
-			if _, serr := os.Stat(secretPath); resp.StatusCode == http.StatusOK && serr == nil {
-				break
-			}
-			err = fmt.Errorf("light node health %s", resp.Status)
+		if err != nil {
+			return false, err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("light node at %s not up: %v", d.lightRPC, err)
+		resp.Body.Close()
+		if _, serr := os.Stat(secretPath); resp.StatusCode == http.StatusOK && serr == nil {
+			return true, nil
 		}
-		time.Sleep(200 * time.Millisecond)
+		return false, fmt.Errorf("light node health %s", resp.Status)
+	}); err != nil {
+		t.Fatalf("light node at %s not up: %v", d.lightRPC, err)
 	}
 	secret, err := rpc.LoadOrCreateSecret(secretPath)
 	if err != nil {
@@ -481,10 +480,10 @@ func (x *crossFront) verifyProofs(t *testing.T, p posted) {
 // "available"), then returns the data root of the header it verified for h.
 func (x *crossFront) lightRoot(t *testing.T, h uint64) []byte {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		st, err := x.light.das.Internal.SamplingStats(x.ctx)
-		if err != nil {
+	var st sampling.Stats // the last stats read, for the timeout's message
+	if err := wait.Until(2*time.Minute, fmt.Sprintf("the light node to sample height %d", h), func() (bool, error) {
+		var err error
+		if st, err = x.light.das.Internal.SamplingStats(x.ctx); err != nil {
 			t.Fatalf("das.SamplingStats: %v", err)
 		}
 		vs, err := x.light.das.Internal.Verdicts(x.ctx)
@@ -499,13 +498,9 @@ func (x *crossFront) lightRoot(t *testing.T, h uint64) []byte {
 		if x.verdicts[h].Status == sampling.StatusUnavailable {
 			t.Fatalf("light node found height %d unavailable (stats %+v)", h, st)
 		}
-		if st.SampledChainHead >= h && st.Failed[h] == 0 && x.verdicts[h].Status == sampling.StatusAvailable {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("light node has not sampled height %d: stats %+v, verdict %q", h, st, x.verdicts[h].Status)
-		}
-		time.Sleep(200 * time.Millisecond)
+		return st.SampledChainHead >= h && st.Failed[h] == 0 && x.verdicts[h].Status == sampling.StatusAvailable, nil
+	}); err != nil {
+		t.Fatalf("light node has not sampled height %d: stats %+v, verdict %q (%v)", h, st, x.verdicts[h].Status, err)
 	}
 	raw, err := x.light.header.Internal.GetByHeight(x.ctx, h)
 	if err != nil {
@@ -579,22 +574,24 @@ func (x *crossFront) commitment(t *testing.T, ns da.Namespace, data []byte) []by
 func (x *crossFront) find(t *testing.T, ns da.Namespace, c []byte, from uint64) uint64 {
 	t.Helper()
 	id := func(h uint64) []byte { return rollupadapter.MakeID(h, c) }
-	deadline := time.Now().Add(time.Minute)
-	for h := max(from, 1); ; {
+	h := max(from, 1) // the next height to scan
+	var found uint64
+	if err := wait.Until(time.Minute, "the blob's height", func() (bool, error) {
 		for to := x.head(t); h <= to; h++ {
 			res, err := x.goda.DA.GetIDs(x.ctx, h, ns.Bytes())
 			if err != nil {
 				t.Fatalf("go-da GetIDs(%d): %v", h, err)
 			}
 			if slices.ContainsFunc(res.IDs, func(i []byte) bool { return bytes.Equal(i, id(h)) }) {
-				return h
+				found = h
+				return true, nil
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no blob with commitment %X in %s at heights %d to %d within a minute", c, ns, from, h-1)
-		}
-		time.Sleep(100 * time.Millisecond) // polling the local head for the next stored height
+		return false, nil
+	}); err != nil {
+		t.Fatalf("no blob with commitment %X in %s at heights %d to %d within a minute", c, ns, from, h-1)
 	}
+	return found
 }
 
 // certificate asks the DAC member for the availability certificate of the

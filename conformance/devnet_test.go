@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/quadrant-da/quadrant/internal/wait"
 )
 
 // The devnet contract these tests drive (what `quadrant devnet` must offer
@@ -127,19 +129,18 @@ func TestMain(m *testing.M) {
 func waitHealthy(within time.Duration, urls ...string) error {
 	deadline := time.Now().Add(within)
 	for _, u := range urls {
-		for {
+		if err := wait.Until(time.Until(deadline), u+" healthy", func() (bool, error) {
 			resp, err := http.Get(u)
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == 200 {
-					break
-				}
-				err = fmt.Errorf("%s: %s", u, resp.Status)
+			if err != nil {
+				return false, err
 			}
-			if time.Now().After(deadline) {
-				return err
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				return false, fmt.Errorf("%s: %s", u, resp.Status)
 			}
-			time.Sleep(200 * time.Millisecond)
+			return true, nil
+		}); err != nil {
+			return err
 		}
 	}
 	return nil

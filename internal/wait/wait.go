@@ -8,6 +8,7 @@
 package wait
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -20,12 +21,30 @@ const PollEvery = 20 * time.Millisecond
 // within. cond runs on the caller's goroutine.
 func For(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
+	if err := Until(within, what, func() (bool, error) { return cond(), nil }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Until polls cond every PollEvery until it reports done and returns nil;
+// by within it returns "timed out after <within> waiting for <what>",
+// followed by the last error cond returned, if any. It is For for callers
+// without a test to fail (TestMain) or that report the timeout their own
+// way. cond runs on the caller's goroutine.
+func Until(within time.Duration, what string, cond func() (done bool, err error)) error {
 	deadline := time.Now().Add(within)
 	tick := time.NewTicker(PollEvery)
 	defer tick.Stop()
-	for !cond() {
+	for {
+		done, err := cond()
+		if done {
+			return nil
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", within, what)
+			if err != nil {
+				return fmt.Errorf("timed out after %v waiting for %s: %w", within, what, err)
+			}
+			return fmt.Errorf("timed out after %v waiting for %s", within, what)
 		}
 		<-tick.C
 	}
