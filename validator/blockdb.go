@@ -27,7 +27,8 @@ import (
 // flushed files move down the levels without being rewritten.
 //
 // Parts a home wrote before this layout stay readable from the block store
-// (a miss in the parts database falls back to it) and are pruned from both.
+// (a miss in the parts database falls back to it) and are pruned from both;
+// a home without such parts does neither lookup nor delete twice.
 
 // blockPartsDir names the parts database's directory under CometBFT's
 // data directory.
@@ -44,14 +45,30 @@ func dbProvider(log *slog.Logger) cmtcfg.DBProvider {
 		if err != nil {
 			return nil, err
 		}
+		legacy, err := hasLegacyParts(main)
+		if err != nil {
+			main.Close()
+			return nil, fmt.Errorf("validator: reading the block store: %w", err)
+		}
 		dir := filepath.Join(ctx.Config.DBDir(), blockPartsDir)
 		parts, err := pebble.Open(dir, &pebble.Options{Logger: pebblex.Logger(log)})
 		if err != nil {
 			main.Close()
 			return nil, fmt.Errorf("validator: opening block parts database %s: %w", dir, err)
 		}
-		return &splitBlockDB{DB: main, parts: parts}, nil
+		return &splitBlockDB{DB: main, parts: parts, legacy: legacy}, nil
 	}
+}
+
+// hasLegacyParts reports whether db holds any "P:" key: parts written
+// before the split.
+func hasLegacyParts(db dbm.DB) (bool, error) {
+	it, err := db.Iterator([]byte("P:"), []byte("P;"))
+	if err != nil {
+		return false, err
+	}
+	defer it.Close()
+	return it.Valid(), it.Error()
 }
 
 // partKey translates CometBFT's "P:<height>:<index>" into the parts
@@ -93,27 +110,44 @@ func parseDecimal(b []byte, bits int) (uint64, error) {
 type splitBlockDB struct {
 	dbm.DB
 	parts *pebble.DB
+	// legacy is set when the block store held parts at open (written
+	// before the split): reads fall back to it and deletes reach it.
+	legacy bool
 }
 
 func (s *splitBlockDB) Get(key []byte) ([]byte, error) {
-	pk, ok := partKey(key)
-	if !ok {
-		return s.DB.Get(key)
-	}
-	v, closer, err := s.parts.Get(pk[:])
-	if errors.Is(err, pebble.ErrNotFound) {
-		return s.DB.Get(key) // written before the split
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer closer.Close()
-	return bytes.Clone(v), nil
+	v, _, err := s.get(key, true)
+	return v, err
 }
 
 func (s *splitBlockDB) Has(key []byte) (bool, error) {
-	v, err := s.Get(key)
-	return v != nil, err
+	_, found, err := s.get(key, false)
+	return found, err
+}
+
+// get reads key: a part from the parts database (or, in a legacy home,
+// from the block store when the parts database lacks it), anything else
+// from the block store. A part's value is copied only if value is set.
+func (s *splitBlockDB) get(key []byte, value bool) ([]byte, bool, error) {
+	pk, ok := partKey(key)
+	if ok {
+		v, closer, err := s.parts.Get(pk[:])
+		if err == nil {
+			defer closer.Close()
+			if value {
+				return bytes.Clone(v), true, nil
+			}
+			return nil, true, nil
+		}
+		if !errors.Is(err, pebble.ErrNotFound) {
+			return nil, false, err
+		}
+		if !s.legacy {
+			return nil, false, nil
+		}
+	}
+	v, err := s.DB.Get(key)
+	return v, v != nil, err
 }
 
 func (s *splitBlockDB) Set(key, value []byte) error {
@@ -137,7 +171,7 @@ func (s *splitBlockDB) SetSync(key, value []byte) error {
 
 func (s *splitBlockDB) Delete(key []byte) error {
 	if pk, ok := partKey(key); ok {
-		if err := s.parts.Delete(pk[:], pebble.NoSync); err != nil {
+		if err := s.parts.Delete(pk[:], pebble.NoSync); err != nil || !s.legacy {
 			return err
 		}
 	}
@@ -146,7 +180,7 @@ func (s *splitBlockDB) Delete(key []byte) error {
 
 func (s *splitBlockDB) DeleteSync(key []byte) error {
 	if pk, ok := partKey(key); ok {
-		if err := s.parts.Delete(pk[:], pebble.Sync); err != nil {
+		if err := s.parts.Delete(pk[:], pebble.Sync); err != nil || !s.legacy {
 			return err
 		}
 	}
@@ -220,7 +254,7 @@ func (b *splitBlockBatch) Set(key, value []byte) error {
 
 func (b *splitBlockBatch) Delete(key []byte) error {
 	if pk, ok := partKey(key); ok {
-		if err := b.partsBatch().Delete(pk[:], nil); err != nil {
+		if err := b.partsBatch().Delete(pk[:], nil); err != nil || !b.db.legacy {
 			return err
 		}
 	}

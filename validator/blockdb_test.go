@@ -87,7 +87,15 @@ func TestSplitBlockStore(t *testing.T) {
 		return store.NewBlockStore(db), split
 	}
 	bs, split := open()
+	if !split.legacy {
+		t.Fatal("a block store holding parts opened as holding none")
+	}
 	saveTestBlocks(t, bs, 4, 7)
+	for h := int64(1); h <= 7; h++ {
+		if ok, err := split.Has([]byte(fmt.Sprintf("P:%d:0", h))); !ok || err != nil {
+			t.Fatalf("Has(block %d's first part) = %v, %v", h, ok, err)
+		}
+	}
 	checkTestBlocks(t, bs, 1, 7)
 
 	for h := int64(1); h <= 7; h++ {
@@ -122,8 +130,11 @@ func TestSplitBlockStore(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	bs, _ = open()
+	bs, split = open()
 	defer bs.Close()
+	if split.legacy {
+		t.Fatal("a block store whose old parts were all pruned opened as holding some")
+	}
 	checkTestBlocks(t, bs, 7, 7)
 	saveTestBlocks(t, bs, 8, 8)
 	checkTestBlocks(t, bs, 7, 8)
