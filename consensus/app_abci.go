@@ -3,7 +3,6 @@ package consensus
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"sync"
 	"time"
@@ -41,18 +40,18 @@ func (a *App) checkTx(raw []byte, key *[32]byte, recheck bool) (code uint32, dat
 	params, chainID := a.committed.Params, a.committed.ChainID
 	a.stateMu.RUnlock()
 	d, terr := decodeTx(raw, params)
-	if terr == nil && !recheck && key == nil {
-		k := sha256.Sum256(raw)
-		key = &k
-	}
 	if terr == nil && !recheck {
-		if a.pool != nil && a.pool.has(*key) {
+		if key != nil {
+			d.setKey(*key)
+		}
+		k := d.hashKey()
+		if a.pool != nil && a.pool.has(k) {
 			return chain.CodeOK, nil, "", int64(min(d.gasLimit(), 1<<62)) // already pooled
 		}
 		if a.pool != nil && !a.pool.room(len(raw)) {
 			terr = txErr(chain.CodeMempoolFull, "%w", errMempoolFull)
 		}
-		if terr == nil && !a.valid.has(*key) {
+		if terr == nil && !a.valid.has(k) {
 			terr = validateTx(d, params, chainID)
 			if terr == nil {
 				terr = a.applyToMempoolView(d, true)
@@ -61,13 +60,13 @@ func (a *App) checkTx(raw []byte, key *[32]byte, recheck bool) (code uint32, dat
 				terr = validateBlobTx(d, params)
 			}
 			if terr == nil {
-				a.valid.add(*key)
+				a.valid.add(k)
 			}
 		}
 	}
 	if terr == nil {
 		if a.pool != nil && !recheck {
-			terr = a.admitToPool(d, *key)
+			terr = a.admitToPool(d) // keyed above
 		} else {
 			terr = a.applyToMempoolView(d, false)
 		}
@@ -81,9 +80,10 @@ func (a *App) checkTx(raw []byte, key *[32]byte, recheck bool) (code uint32, dat
 	return chain.CodeOK, nil, "", int64(min(d.gasLimit(), 1<<62))
 }
 
-// admitToPool applies d to the mempool view and adds it to the app's own
+// admitToPool applies d to the mempool view and adds it, under its key, to the app's own
 // mempool, atomically with respect to Commit's recheck of the pool.
-func (a *App) admitToPool(d *decodedTx, key [32]byte) *txError {
+func (a *App) admitToPool(d *decodedTx) *txError {
+	key := d.hashKey()
 	a.poolMu.Lock()
 	defer a.poolMu.Unlock()
 	if a.pool.has(key) {
